@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "BillingWarehouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "billwh", targets: ["billwh"]),
+        .library(name: "Warehouse", targets: ["Warehouse"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through AsyncHTTPClient/Hummingbird: SHA-256 content hashes.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Money, JSON with exact numbers, the SQLite file and its migrations.
+        .target(name: "Warehouse", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Vendor-independent fetching: HTTP with retries, windows, runs, raw + staging writers.
+        .target(name: "Ingestion", dependencies: [
+            "Warehouse",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // One folder per vendor: endpoints, auth, decoding raw into staging lines.
+        .target(name: "Vendors", dependencies: ["Warehouse", "Ingestion"]),
+        .target(name: "Reconciliation", dependencies: [
+            "Warehouse",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "Export", dependencies: [
+            "Warehouse",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "VendorSandbox", dependencies: [
+            "Warehouse",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // What the commands do: configuration, the nightly job, lock, status, demo.
+        .target(name: "Pipeline", dependencies: [
+            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "VendorSandbox",
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "billwh", dependencies: [
+            "Pipeline", "Warehouse", "Export", "VendorSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse"]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse"]),
+        .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
+        .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh",
+        ]),
+    ]
+)

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import Warehouse
+
+/// What one window of one endpoint brought, for the ledger.
+public struct WindowOutcome: Sendable, Equatable {
+    public var documents = 0
+    public var documentsChanged = 0
+    public var lines = 0
+    public var quarantined = 0
+    public init() {}
+}
+
+/// The ledger row of one endpoint × window.
+public struct LedgerEntry: Sendable {
+    public var runID: Int64
+    public var vendor: VendorID
+    public var endpoint: Endpoint
+    public var window: DateWindow
+    public var startedAt: String
+    public var statistics: FetchStatistics
+    public var status: String
+    public var error: String?
+
+    public init(runID: Int64, vendor: VendorID, endpoint: Endpoint, window: DateWindow, startedAt: String,
+                statistics: FetchStatistics, status: String, error: String? = nil) {
+        self.runID = runID
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.window = window
+        self.startedAt = startedAt
+        self.statistics = statistics
+        self.status = status
+        self.error = error
+    }
+}
+
+/// Writes raw documents, staging lines, quarantine and the ledger row of one window, all in the
+/// caller's transaction: a crash leaves either all of the window or none of it.
+public enum IngestWriter {
+    /// Records a window, returning the ledger id.
+    @discardableResult
+    public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
+                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil) throws -> (ingestID: Int64, outcome: WindowOutcome) {
+        let now = Timestamp.now()
+        try db.execute(
+            sql: """
+                INSERT INTO ingest_runs (run_id, vendor, endpoint, endpoint_version, window_start, window_end,
+                    started_at, finished_at, status, requests, retries, pages, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                """,
+            arguments: [entry.runID, entry.vendor.rawValue, entry.endpoint.name, entry.endpoint.version,
+                        entry.window.start.description, entry.window.end.description, entry.startedAt, now,
+                        entry.status, entry.statistics.requests, entry.statistics.retries, entry.error])
+        let ingestID = db.lastInsertedRowID
+        var outcome = WindowOutcome()
+        let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now)
+        if let bodyRejection {
+            try context.quarantine(raw: bodyRejection.body, key: nil, reason: "whole response: \(bodyRejection.rejection.reason)")
+            outcome.quarantined += 1
+        }
+        for document in documents {
+            switch document.result {
+            case .success(let decoded):
+                outcome.documents += 1
+                outcome.lines += decoded.lines.count
+                if try context.store(raw: document.raw, decoded: decoded) { outcome.documentsChanged += 1 }
+            case .failure(let rejection):
+                outcome.quarantined += 1
+                try context.quarantine(raw: document.raw, key: document.keyHint, reason: rejection.reason)
+            }
+        }
+        let status = entry.status == "ok" && outcome.quarantined > 0 ? "partial" : entry.status
+        try db.execute(
+            sql: """
+                UPDATE ingest_runs SET documents = ?, documents_changed = ?, lines = ?, quarantined = ?, status = ?
+                WHERE ingest_id = ?
+                """,
+            arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
+        return (ingestID, outcome)
+    }
+
+    struct Context {
+        let db: Database
+        let vendor: VendorID
+        let endpoint: Endpoint
+        let ingestID: Int64
+        let now: String
+
+        func quarantine(raw: [UInt8], key: String?, reason: String) throws {
+            // The same bad bytes seen again update the sighting, not a new row: re-runs stay idempotent.
+            try db.execute(
+                sql: """
+                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload,
+                        first_seen_at, last_seen_at, ingest_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET
+                        last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL
+                    """,
+                arguments: [vendor.rawValue, endpoint.name, key, reason, sha256Hex(raw), Data(raw), now, now, ingestID])
+        }
+
+        /// Stores the raw version if new and makes it current; returns whether staging changed.
+        func store(raw: [UInt8], decoded: DecodedDocument) throws -> Bool {
+            let hash = sha256Hex(raw)
+            let existing = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?"),
+                arguments: [vendor.rawValue, endpoint.name, decoded.key, hash])
+            let rawID: Int64
+            if let existing {
+                rawID = existing
+            } else {
+                try db.cachedStatement(sql: """
+                    INSERT INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
+                        content_sha256, payload, fetched_at, ingest_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, decoded.key,
+                                             decoded.date.description, hash, Data(raw), now, ingestID])
+                rawID = db.lastInsertedRowID
+            }
+            // A document that decodes now resolves its earlier quarantine sightings.
+            try db.cachedStatement(sql: """
+                UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
+                """).execute(arguments: [now, vendor.rawValue, endpoint.name, decoded.key])
+
+            let current = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT current_raw_id FROM documents WHERE vendor = ? AND endpoint = ? AND document_key = ?"),
+                arguments: [vendor.rawValue, endpoint.name, decoded.key])
+            if current == rawID { return false }
+
+            try enqueueCustomersOfCurrentLines(key: decoded.key)
+            try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ?")
+                .execute(arguments: [vendor.rawValue, endpoint.name, decoded.key])
+            try insertLines(decoded, rawID: rawID)
+            try enqueueCustomersOfCurrentLines(key: decoded.key)
+            try db.cachedStatement(sql: """
+                INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
+                    versions, first_seen_at, changed_at)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+                ON CONFLICT (vendor, endpoint, document_key) DO UPDATE SET
+                    current_raw_id = excluded.current_raw_id, document_date = excluded.document_date,
+                    versions = versions + ?, changed_at = excluded.changed_at
+                """).execute(arguments: [vendor.rawValue, endpoint.name, decoded.key, endpoint.direction.rawValue,
+                                         decoded.date.description, rawID, now, now, existing == nil ? 1 : 0])
+            return true
+        }
+
+        func enqueueCustomersOfCurrentLines(key: String) throws {
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO reconcile_queue (vendor, customer_number)
+                SELECT DISTINCT vendor, coalesce(customer_number, '') FROM staging_lines
+                WHERE vendor = ? AND endpoint = ? AND document_key = ?
+                """).execute(arguments: [vendor.rawValue, endpoint.name, key])
+        }
+
+        func insertLines(_ document: DecodedDocument, rawID: Int64) throws {
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date,
+                    document_type, currency, line_index, customer_account_id, customer_number, customer_name,
+                    subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
+                    quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let date = document.date.description
+            for (index, line) in document.lines.enumerated() {
+                statement.setUncheckedArguments([
+                    rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, document.key, date,
+                    document.type, document.currency, index, line.customerAccountID, line.customerNumber,
+                    line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
+                    line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,
+                    line.unitPrice?.micros, line.amount.micros, line.vat?.micros,
+                    line.periodStart?.description, line.periodEnd?.description,
+                ])
+                try statement.execute()
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import GRDB
+import Logging
+import Warehouse
+
+/// How one endpoint fared over the whole requested window.
+public struct EndpointReport: Sendable {
+    public var vendor: VendorID
+    public var endpoint: Endpoint
+    public var windows = 0
+    public var outcome = WindowOutcome()
+    public var statistics = FetchStatistics()
+    /// Set when the endpoint could not be read (all or part of the window is missing).
+    public var failure: String?
+
+    public var succeeded: Bool { failure == nil }
+}
+
+/// Overall result of a command, mapped to the exit codes of INTERFACE.md.
+public enum RunOutcome: String, Sendable {
+    case ok, partial, failed
+
+    /// ok only if everything is ok; failed only if nothing at all succeeded.
+    public static func combine(_ reports: [EndpointReport]) -> RunOutcome {
+        if reports.isEmpty { return .ok }
+        let failed = reports.filter { !$0.succeeded }.count
+        if failed == reports.count { return .failed }
+        if failed > 0 || reports.contains(where: { $0.outcome.quarantined > 0 }) { return .partial }
+        return .ok
+    }
+}
+
+/// Reads a connector's endpoints over a window, in chunks, into raw + staging.
+public struct Ingestor: Sendable {
+    public let database: DatabaseQueue
+    public let fetcher: HTTPFetcher
+    public let logger: Logger
+    /// Backfills are fetched in windows of at most this many days (the vendors re-read 31).
+    public var chunkDays = 31
+
+    public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
+        self.database = database
+        self.fetcher = fetcher
+        self.logger = logger
+    }
+
+    public func ingest(_ connector: some Connector, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
+        var reports: [EndpointReport] = []
+        for endpoint in connector.endpoints {
+            reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID))
+        }
+        return reports
+    }
+
+    func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64) async throws -> EndpointReport {
+        var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
+        let label = "\(connector.vendor)/\(endpoint.name)"
+        let chunks = window.chunks(maxDays: chunkDays)
+        for (number, chunk) in chunks.enumerated() {
+            try Task.checkCancellation()
+            let startedAt = Timestamp.now()
+            var statistics = FetchStatistics()
+            let request = connector.request(for: endpoint, window: chunk)
+            let body: [UInt8]
+            do {
+                body = try await fetcher.fetch(request, label: "\(label) \(chunk)", advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                              statistics: &statistics)
+            } catch let error as FetchError {
+                report.statistics.requests += statistics.requests
+                report.statistics.retries += statistics.retries
+                report.failure = "\(label) \(chunk): \(error)"
+                logger.error("\(label) \(chunk): \(error)")
+                let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
+                                        startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
+                try await database.write { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+                // Later chunks would fail the same way (credentials) or prolong an outage.
+                break
+            }
+            report.statistics.requests += statistics.requests
+            report.statistics.retries += statistics.retries
+            report.windows += 1
+
+            let documents: [FetchedDocument]
+            var bodyRejection: (body: [UInt8], rejection: DocumentRejection)?
+            var status = "ok"
+            let error: String? = nil
+            do {
+                documents = try connector.decode(body, endpoint: endpoint)
+            } catch {
+                documents = []
+                bodyRejection = (body, error)
+                status = "failed"
+                let message = "\(label) \(chunk): the response could not be read and was quarantined: \(error.reason)"
+                report.failure = message
+                logger.error("\(message)")
+            }
+            let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
+                                    startedAt: startedAt, statistics: statistics, status: status, error: error)
+            let rejected = bodyRejection
+            let written = try await database.write { db in
+                try IngestWriter.record(db, entry: entry, documents: documents, bodyRejection: rejected)
+            }
+            report.outcome.documents += written.outcome.documents
+            report.outcome.documentsChanged += written.outcome.documentsChanged
+            report.outcome.lines += written.outcome.lines
+            report.outcome.quarantined += written.outcome.quarantined
+            for document in documents {
+                if case .failure(let rejection) = document.result {
+                    logger.warning("\(label): quarantined document \(document.keyHint ?? "(no id)"): \(rejection.reason)")
+                }
+            }
+            if chunks.count > 1 {
+                logger.info("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
+            }
+        }
+        return report
+    }
+}

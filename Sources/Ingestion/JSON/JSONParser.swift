@@ -1,0 +1,275 @@
+/// A strict RFC 8259 parser over bytes that keeps number text and the byte span of values.
+public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+public struct JSONParser {
+    /// Nesting deeper than this is refused rather than risking the stack on hostile input.
+    public static let maxDepth = 256
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var depth = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Parses one whole JSON text.
+    public static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
+            var parser = JSONParser(buffer)
+            parser.skipWhitespace()
+            let value = try parser.parseValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the value") }
+            return value
+        }
+    }
+
+    /// Parses `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` and returns each element of that
+    /// array with its exact byte range, so each element can be stored verbatim. The key is
+    /// matched ignoring ASCII case. Returns nil elements when the key is absent.
+    public static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? in
+            var parser = JSONParser(buffer)
+            parser.skipWhitespace()
+            guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("the response is not a JSON object") }
+            parser.index += 1
+            var found: [(range: Range<Int>, value: JSONValue)]?
+            parser.skipWhitespace()
+            if parser.peek() == UInt8(ascii: "}") {
+                parser.index += 1
+            } else {
+                while true {
+                    parser.skipWhitespace()
+                    let key = try parser.parseString()
+                    parser.skipWhitespace()
+                    try parser.expect(UInt8(ascii: ":"))
+                    parser.skipWhitespace()
+                    if found == nil, asciiCaseInsensitiveEquals(key, arrayKey), parser.peek() == UInt8(ascii: "[") {
+                        found = try parser.parseElementsWithRanges()
+                    } else {
+                        _ = try parser.parseValue()
+                    }
+                    parser.skipWhitespace()
+                    if parser.peek() == UInt8(ascii: ",") { parser.index += 1; continue }
+                    try parser.expect(UInt8(ascii: "}"))
+                    break
+                }
+            }
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the value") }
+            return found
+        }
+    }
+
+    mutating func parseElementsWithRanges() throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
+        index += 1 // [
+        var elements: [(range: Range<Int>, value: JSONValue)] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return elements }
+        while true {
+            skipWhitespace()
+            let start = index
+            let value = try parseValue()
+            elements.append((start..<index, value))
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try expect(UInt8(ascii: "]"))
+            return elements
+        }
+    }
+
+    func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+
+    @inline(__always) func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    @inline(__always) mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard peek() == byte else {
+            throw error(index < bytes.count ? "expected '\(Character(Unicode.Scalar(byte)))'" : "the text ends too early")
+        }
+        index += 1
+    }
+
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        guard let byte = peek() else { throw error("the text ends too early") }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try parseObject())
+        case UInt8(ascii: "["): return .array(try parseArray())
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), 48...57: return .number(try parseNumber())
+        default: throw error("unexpected character")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("the text ends too early") }
+        for i in 0..<count where bytes[index + i] != word.utf8Start[i] {
+            throw error("unexpected character")
+        }
+        index += count
+    }
+
+    mutating func parseObject() throws(JSONParseError) -> JSONObject {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        index += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { index += 1; return JSONObject(members) }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let key = try parseString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            members.append((key, try parseValue()))
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try expect(UInt8(ascii: "}"))
+            return JSONObject(members)
+        }
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> [JSONValue] {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        index += 1
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return values }
+        while true {
+            skipWhitespace()
+            values.append(try parseValue())
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try expect(UInt8(ascii: "]"))
+            return values
+        }
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> String {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), first >= 48, first <= 57 else { throw error("a number needs digits") }
+        if first == 48 {
+            index += 1
+            if let next = peek(), next >= 48, next <= 57 { throw error("a number may not start with 0") }
+        } else {
+            skipDigits()
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard let d = peek(), d >= 48, d <= 57 else { throw error("a decimal point needs digits after it") }
+            skipDigits()
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            index += 1
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            guard let d = peek(), d >= 48, d <= 57 else { throw error("an exponent needs digits") }
+            skipDigits()
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+    }
+
+    @inline(__always) mutating func skipDigits() {
+        while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1 }
+    }
+
+    mutating func parseString() throws(JSONParseError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        index += 1
+        let start = index
+        // Fast path: no escapes, so the bytes are the string.
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                guard let text = String(validating: slice, as: UTF8.self) else {
+                    throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
+                }
+                index += 1
+                return text
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw error("a control character inside a string must be escaped") }
+            index += 1
+        }
+        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while true {
+            guard index < bytes.count else { throw error("a string is not closed") }
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") { index += 1; break }
+            if b < 0x20 { throw error("a control character inside a string must be escaped") }
+            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            index += 1
+            guard let escape = peek() else { throw error("a string is not closed") }
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw error("a lone UTF-16 surrogate in a string")
+                    }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw error("a lone UTF-16 surrogate in a string")
+                }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            default:
+                throw error("unknown escape in a string")
+            }
+        }
+        guard let text = String(validating: out, as: UTF8.self) else {
+            throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
+        }
+        return text
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("the text ends too early") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[index]
+            let digit: UInt32
+            switch b {
+            case 48...57: digit = UInt32(b - 48)
+            case 65...70: digit = UInt32(b - 55)
+            case 97...102: digit = UInt32(b - 87)
+            default: throw error("bad \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}

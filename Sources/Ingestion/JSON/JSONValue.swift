@@ -1,0 +1,66 @@
+/// A parsed JSON value whose numbers keep their exact text.
+///
+/// Foundation's parsers turn numbers into `Double`, which cannot hold `0.1` exactly; vendor
+/// amounts must be parsed from their text (vendor-apis/README.md), so this tree keeps it.
+public indirect enum JSONValue: Sendable, Equatable {
+    case object(JSONObject)
+    case array([JSONValue])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case null
+
+    public var object: JSONObject? { if case .object(let o) = self { o } else { nil } }
+    public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// Short type name for error messages.
+    public var kind: String {
+        switch self {
+        case .object: "object"
+        case .array: "array"
+        case .string: "string"
+        case .number: "number"
+        case .bool: "boolean"
+        case .null: "null"
+        }
+    }
+}
+
+/// Object members in the order sent. Lookup ignores ASCII case, because the vendors spell the
+/// same field `SubscriptionID` and `SubscriptionId` (vendor-apis/README.md).
+public struct JSONObject: Sendable, Equatable {
+    public var members: [(key: String, value: JSONValue)]
+
+    public init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
+
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    /// The first member whose name equals `name` ignoring ASCII case.
+    public subscript(name: String) -> JSONValue? {
+        for member in members where asciiCaseInsensitiveEquals(member.key, name) {
+            return member.value
+        }
+        return nil
+    }
+}
+
+@inline(__always)
+func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+    var ia = a.utf8.makeIterator()
+    var ib = b.utf8.makeIterator()
+    while true {
+        switch (ia.next(), ib.next()) {
+        case (nil, nil): return true
+        case let (x?, y?):
+            if x == y { continue }
+            let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
+            let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+            if lx != ly { return false }
+        default: return false
+        }
+    }
+}

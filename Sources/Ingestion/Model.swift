@@ -1,0 +1,97 @@
+import Warehouse
+
+/// A vendor the warehouse knows: the names used in the database and on the command line.
+public struct VendorID: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Comparable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let copaco = VendorID(rawValue: "copaco")
+    public static let twotcloud = VendorID(rawValue: "twotcloud")
+    public static let copper = VendorID(rawValue: "copper")
+    public var description: String { rawValue }
+    public static func < (a: VendorID, b: VendorID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Incoming = vendor → reseller (cost); outgoing = reseller → customer (selling price).
+public enum Direction: String, Sendable {
+    case incoming, outgoing
+}
+
+/// One API endpoint of a vendor and what its documents mean to the warehouse.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    public let path: String
+    public let version: String
+    public let direction: Direction
+
+    public init(name: String, path: String, version: String, direction: Direction) {
+        self.name = name
+        self.path = path
+        self.version = version
+        self.direction = direction
+    }
+
+    public var description: String { name }
+}
+
+/// A typed price line, one row of `staging_lines`.
+public struct StagingLine: Sendable, Equatable {
+    public var customerAccountID: String?
+    public var customerNumber: String?
+    public var customerName: String?
+    public var subscriptionID: String?
+    public var subscriptionName: String?
+    public var lineRef: String?
+    public var uid: String?
+    public var rowHash: String?
+    public var sku: String?
+    public var description: String?
+    public var chargeType: String?
+    /// Exactly as sent; `quantityNorm` is its canonical form for comparisons.
+    public var quantity: String?
+    public var quantityNorm: String?
+    public var unitPrice: Money?
+    public var amount: Money
+    public var vat: Money?
+    public var periodStart: CalendarDate?
+    public var periodEnd: CalendarDate?
+
+    public init(amount: Money) { self.amount = amount }
+}
+
+/// A document decoded into what staging needs.
+public struct DecodedDocument: Sendable, Equatable {
+    public var key: String
+    public var date: CalendarDate
+    public var type: String?
+    public var currency: String
+    public var lines: [StagingLine]
+
+    public init(key: String, date: CalendarDate, type: String?, currency: String, lines: [StagingLine]) {
+        self.key = key
+        self.date = date
+        self.type = type
+        self.currency = currency
+        self.lines = lines
+    }
+}
+
+/// One document as it came over the wire (its exact bytes) and what decoding made of it.
+public struct FetchedDocument: Sendable {
+    public var raw: [UInt8]
+    /// The document's key where it could be read even though decoding failed.
+    public var keyHint: String?
+    public var result: Result<DecodedDocument, DocumentRejection>
+
+    public init(raw: [UInt8], keyHint: String?, result: Result<DecodedDocument, DocumentRejection>) {
+        self.raw = raw
+        self.keyHint = keyHint
+        self.result = result
+    }
+}
+
+/// Why a document (or a whole response) cannot be used; kept with its bytes in quarantine.
+public struct DocumentRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

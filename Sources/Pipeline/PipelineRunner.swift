@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Ingestion
+import Logging
+import Reconciliation
+import Vendors
+import Warehouse
+
+/// The result of `ingest` or `nightly`, for the exit code and the closing summary.
+public struct RunSummary: Sendable {
+    public var runID: Int64
+    public var window: DateWindow
+    public var reports: [EndpointReport]
+    public var reconcile: ReconcileReport?
+    public var outcome: RunOutcome
+}
+
+/// What `ingest`, `reconcile` and `nightly` do, behind the run lock.
+public struct PipelineRunner: Sendable {
+    public let databasePath: String
+    public let settings: Settings
+    public let logger: Logger
+    public var today: CalendarDate
+
+    public init(databasePath: String, settings: Settings, logger: Logger, today: CalendarDate = .today()) {
+        self.databasePath = databasePath
+        self.settings = settings
+        self.logger = logger
+        self.today = today
+    }
+
+    /// The default window: `[today − lookback, today]`.
+    public var lookbackWindow: DateWindow { .lookback(days: settings.lookbackDays, today: today) }
+
+    public func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
+        let wanted = vendors ?? settings.configuredVendors
+        if wanted.isEmpty {
+            throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE); `billwh demo` tries everything against the local sandbox")
+        }
+        return try wanted.map { vendor -> any Connector in
+            switch vendor {
+            case .copaco:
+                guard let copaco = settings.copaco else {
+                    throw SettingsError.invalid("copaco is not configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE)")
+                }
+                return CopacoConnector(settings: copaco)
+            default:
+                throw SettingsError.invalid("unknown vendor \(vendor.rawValue): known vendors are copaco")
+            }
+        }
+    }
+
+    /// `billwh ingest`: fetch vendor documents into raw + staging.
+    public func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let connectors = try connectors(for: vendors)
+        let window = window ?? lookbackWindow
+        let runID = try startRun(database, command: command)
+        let reports = try await fetch(connectors, window: window, database: database, runID: runID)
+        let outcome = RunOutcome.combine(reports)
+        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
+        return RunSummary(runID: runID, window: window, reports: reports, reconcile: nil, outcome: outcome)
+    }
+
+    /// `billwh nightly`: migrate, ingest every configured vendor, reconcile, under one lock.
+    public func nightly(window: DateWindow? = nil, command: String = "nightly") async throws -> RunSummary {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let connectors = try connectors(for: nil)
+        let window = window ?? lookbackWindow
+        let runID = try startRun(database, command: command)
+        logger.info("\(command): run \(runID), window \(window), vendors \(connectors.map(\.vendor.rawValue).joined(separator: ", "))")
+        let reports = try await fetch(connectors, window: window, database: database, runID: runID)
+        // Reconcile even after a partial ingest: what was committed is consistent, and the
+        // queue keeps whatever the next run still has to redo.
+        let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
+        let outcome = RunOutcome.combine(reports)
+        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
+        return RunSummary(runID: runID, window: window, reports: reports, reconcile: reconcile, outcome: outcome)
+    }
+
+    /// `billwh reconcile`: rebuild the purchases of changed customers (or all with `full`).
+    public func reconcile(full: Bool) throws -> ReconcileReport {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "reconcile")
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        return try database.write { db in try Reconciler.reconcile(db, full: full) }
+    }
+
+    func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
+        let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
+        let ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
+        var reports: [EndpointReport] = []
+        for connector in connectors {
+            let vendorReports = try await ingestor.ingest(connector, window: window, runID: runID)
+            for report in vendorReports {
+                let line = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) documents (\(report.outcome.documentsChanged) new or changed), \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined, \(report.statistics.requests) requests, \(report.statistics.retries) retries"
+                if report.succeeded { logger.info("\(line)") } else { logger.error("\(line) — FAILED") }
+            }
+            reports += vendorReports
+        }
+        return reports
+    }
+
+    func startRun(_ database: DatabaseQueue, command: String) throws -> Int64 {
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO runs (command, pid, started_at) VALUES (?, ?, ?)",
+                           arguments: [command, Int(getpid()), Timestamp.now()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    func finishRun(_ database: DatabaseQueue, runID: Int64, outcome: RunOutcome, summary: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE run_id = ?",
+                           arguments: [Timestamp.now(), outcome.rawValue, summary, runID])
+        }
+    }
+
+    func describe(_ reports: [EndpointReport]) -> String {
+        reports.map { report in
+            let base = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) docs, \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined"
+            return report.failure.map { "\(base); failed: \($0)" } ?? base
+        }.joined(separator: "\n")
+    }
+}

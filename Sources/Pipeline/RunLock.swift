@@ -1,0 +1,52 @@
+import Foundation
+
+public struct LockHeld: Error, CustomStringConvertible {
+    public let path: String
+    public let holder: String
+    public var description: String {
+        "another billwh run holds the lock \(path) (\(holder)); it exits on its own — try again later"
+    }
+}
+
+/// One writing run at a time per warehouse: an advisory `flock` on `<db>.lock`.
+///
+/// The kernel drops a flock when its process dies, so the lock of a killed run (even
+/// `kill -9`) is free for the next one, while a live holder is always respected.
+public final class RunLock: @unchecked Sendable {
+    public let path: String
+    private var fd: Int32
+
+    private init(path: String, fd: Int32) {
+        self.path = path
+        self.fd = fd
+    }
+
+    public static func acquire(databasePath: String, command: String) throws -> RunLock {
+        let path = databasePath + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LockHeld(path: path, holder: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown holder"
+            throw LockHeld(path: path, holder: holder)
+        }
+        let note = "pid \(getpid()), \(command), started \(ISO8601DateFormatter().string(from: Date()))\n"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return RunLock(path: path, fd: fd)
+    }
+
+    public func release() {
+        guard fd >= 0 else { return }
+        _ = ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}

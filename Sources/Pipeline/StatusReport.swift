@@ -1,0 +1,147 @@
+import GRDB
+import Warehouse
+
+/// `billwh status`: freshness and gaps per vendor and endpoint.
+public enum StatusReport {
+    public struct EndpointStatus: Sendable {
+        public var vendor: String
+        public var endpoint: String
+        public var lastGoodRun: String?
+        public var lastAttempt: String?
+        public var lastOutcome: String?
+        public var coveredFrom: String?
+        public var coveredTo: String?
+        public var documents: Int
+        public var lines: Int
+        public var quarantined: Int
+        public var lastError: String?
+    }
+
+    public struct VendorMatching: Sendable {
+        public var vendor: String
+        public var byStatus: [(status: String, rows: Int, cost: Int64, sell: Int64)]
+    }
+
+    public static func endpoints(_ db: Database) throws -> [EndpointStatus] {
+        try Row.fetchAll(db, sql: """
+            WITH ep AS (SELECT DISTINCT vendor, endpoint FROM ingest_runs)
+            SELECT ep.vendor, ep.endpoint,
+              (SELECT max(finished_at) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS last_good,
+              (SELECT finished_at FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_attempt,
+              (SELECT status FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_outcome,
+              (SELECT error FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.error IS NOT NULL ORDER BY ingest_id DESC LIMIT 1) AS last_error,
+              (SELECT min(window_start) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_from,
+              (SELECT max(window_end) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_to,
+              (SELECT count(*) FROM documents d WHERE d.vendor = ep.vendor AND d.endpoint = ep.endpoint) AS documents,
+              (SELECT count(*) FROM staging_lines s WHERE s.vendor = ep.vendor AND s.endpoint = ep.endpoint) AS lines,
+              (SELECT count(*) FROM quarantine q WHERE q.vendor = ep.vendor AND q.endpoint = ep.endpoint AND q.resolved_at IS NULL) AS quarantined
+            FROM ep ORDER BY ep.vendor, ep.endpoint
+            """).map { row in
+            EndpointStatus(vendor: row["vendor"], endpoint: row["endpoint"], lastGoodRun: row["last_good"],
+                           lastAttempt: row["last_attempt"], lastOutcome: row["last_outcome"],
+                           coveredFrom: row["covered_from"], coveredTo: row["covered_to"],
+                           documents: row["documents"], lines: row["lines"], quarantined: row["quarantined"],
+                           lastError: row["last_error"])
+        }
+    }
+
+    /// Coverage gaps: days inside the covered span that no successful window read.
+    public static func gaps(_ db: Database, vendor: String, endpoint: String) throws -> [DateWindow] {
+        let windows = try Row.fetchAll(db, sql: """
+            SELECT window_start, window_end FROM ingest_runs
+            WHERE vendor = ? AND endpoint = ? AND status IN ('ok','partial') ORDER BY window_start
+            """, arguments: [vendor, endpoint]).compactMap { row -> DateWindow? in
+            guard let s = CalendarDate(parsing: row["window_start"] as String), let e = CalendarDate(parsing: row["window_end"] as String) else { return nil }
+            return DateWindow(start: s, end: e)
+        }
+        var gaps: [DateWindow] = []
+        var coveredUntil: CalendarDate?
+        for window in windows {
+            if let until = coveredUntil, window.start > until.adding(days: 1) {
+                gaps.append(DateWindow(start: until.adding(days: 1), end: window.start.adding(days: -1))!)
+            }
+            if coveredUntil == nil || window.end > coveredUntil! { coveredUntil = window.end }
+        }
+        return gaps
+    }
+
+    public static func matching(_ db: Database) throws -> [VendorMatching] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT vendor, match_status, count(*) AS n, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
+            FROM purchases GROUP BY vendor, match_status ORDER BY vendor, match_status
+            """)
+        var result: [VendorMatching] = []
+        for row in rows {
+            let vendor: String = row["vendor"]
+            let entry = (status: row["match_status"] as String, rows: row["n"] as Int, cost: row["cost"] as Int64, sell: row["sell"] as Int64)
+            if result.last?.vendor == vendor { result[result.count - 1].byStatus.append(entry) } else {
+                result.append(VendorMatching(vendor: vendor, byStatus: [entry]))
+            }
+        }
+        return result
+    }
+
+    /// The text `billwh status` prints.
+    public static func render(_ db: Database) throws -> String {
+        var out = ""
+        let endpoints = try endpoints(db)
+        if endpoints.isEmpty {
+            return "No ingest has run on this warehouse yet: run `billwh nightly` (or `billwh demo` to try the sandbox).\n"
+        }
+        out += "Endpoints\n"
+        out += TextTable.render(
+            header: ["vendor", "endpoint", "last good run", "last outcome", "window covered", "gaps", "documents", "lines", "quarantined"],
+            rows: try endpoints.map { e in
+                let gaps = try gaps(db, vendor: e.vendor, endpoint: e.endpoint)
+                return [e.vendor, e.endpoint, e.lastGoodRun ?? "never", e.lastOutcome ?? "-",
+                        e.coveredFrom.map { "\($0)..\(e.coveredTo ?? "")" } ?? "-",
+                        gaps.isEmpty ? "none" : gaps.map(\.description).joined(separator: ", "),
+                        String(e.documents), String(e.lines), String(e.quarantined)]
+            })
+        for e in endpoints where e.lastOutcome == "failed" {
+            out += "  ! \(e.vendor)/\(e.endpoint) last failed: \(e.lastError ?? "see the log")\n"
+        }
+        let matching = try matching(db)
+        if !matching.isEmpty {
+            out += "\nPurchases\n"
+            var rows: [[String]] = []
+            for vendor in matching {
+                for s in vendor.byStatus {
+                    rows.append([vendor.vendor, s.status, String(s.rows), Money(micros: s.cost).formatted(), Money(micros: s.sell).formatted()])
+                }
+            }
+            out += TextTable.render(header: ["vendor", "match_status", "rows", "cost", "sell"], rows: rows, rightAligned: [2, 3, 4])
+            let unmatched = matching.flatMap(\.byStatus).filter { $0.status != "matched" }.reduce(0) { $0 + $1.rows }
+            out += "  unmatched lines (unbilled, unbacked, mismatched, ambiguous): \(unmatched)\n"
+        }
+        let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
+        if pending > 0 { out += "  \(pending) customers changed since the last reconcile: run `billwh reconcile`\n" }
+        return out
+    }
+}
+
+/// Plain aligned text tables for people (status, demo). Not for data: use `query --format`.
+public enum TextTable {
+    public static func render(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+        }
+        return "  " + line(header) + "  " + line(widths.map { String(repeating: "-", count: $0) })
+            + rows.map { "  " + line($0) }.joined()
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,95 @@
+import Ingestion
+import Warehouse
+
+/// Reading typed fields out of a vendor object: absent and `null` are the same (optional
+/// fields), names ignore case, and a wrong type is a rejection naming the field.
+extension JSONObject {
+    func text(_ name: String, in path: String) throws(DocumentRejection) -> String? {
+        switch self[name] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        case .number(let n)?: return n
+        case .bool(let b)?: return b ? "true" : "false"
+        case let other?: throw DocumentRejection("\(path).\(name): expected text, got \(other.kind)")
+        }
+    }
+
+    func requiredText(_ name: String, in path: String) throws(DocumentRejection) -> String {
+        guard let value = try text(name, in: path), !value.isEmpty else {
+            throw DocumentRejection("\(path).\(name): missing")
+        }
+        return value
+    }
+
+    /// An amount from its exact text. Numbers sent as strings are accepted when they parse.
+    func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? {
+        let text: String
+        switch self[name] {
+        case nil, .null?: return nil
+        case .number(let n)?: text = n
+        case .string(let s)?: text = s
+        case let other?: throw DocumentRejection("\(path).\(name): expected a number, got \(other.kind)")
+        }
+        do { return try Money(parsing: text) } catch {
+            throw DocumentRejection("\(path).\(name): \(error)")
+        }
+    }
+
+    func requiredMoney(_ name: String, in path: String) throws(DocumentRejection) -> Money {
+        guard let value = try money(name, in: path) else { throw DocumentRejection("\(path).\(name): missing") }
+        return value
+    }
+
+    /// A decimal kept as sent plus its canonical form (quantities may exceed 6 decimals).
+    func decimal(_ name: String, in path: String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
+        let text: String
+        switch self[name] {
+        case nil, .null?: return nil
+        case .number(let n)?: text = n
+        case .string(let s)?: text = s
+        case let other?: throw DocumentRejection("\(path).\(name): expected a number, got \(other.kind)")
+        }
+        do { return (text, try ExactDecimal(parsing: text).description) } catch {
+            throw DocumentRejection("\(path).\(name): \(error)")
+        }
+    }
+
+    func date(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate? {
+        guard let text = try text(name, in: path), !text.isEmpty else { return nil }
+        guard let date = CalendarDate(parsing: text) else {
+            throw DocumentRejection("\(path).\(name): not a date (YYYY-MM-DD[Thh:mm:ss]): \(text.prefix(40))")
+        }
+        return date
+    }
+
+    func requiredDate(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate {
+        guard let value = try date(name, in: path) else { throw DocumentRejection("\(path).\(name): missing") }
+        return value
+    }
+
+    func object(_ name: String, in path: String) throws(DocumentRejection) -> JSONObject? {
+        switch self[name] {
+        case nil, .null?: return nil
+        case .object(let o)?: return o
+        case let other?: throw DocumentRejection("\(path).\(name): expected an object, got \(other.kind)")
+        }
+    }
+
+    /// Array of objects; absent or null is empty.
+    func objects(_ name: String, in path: String) throws(DocumentRejection) -> [JSONObject] {
+        switch self[name] {
+        case nil, .null?: return []
+        case .array(let items)?:
+            var result: [JSONObject] = []
+            result.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard case .object(let o) = item else {
+                    throw DocumentRejection("\(path).\(name)[\(index)]: expected an object, got \(item.kind)")
+                }
+                result.append(o)
+            }
+            return result
+        case let other?: throw DocumentRejection("\(path).\(name): expected an array, got \(other.kind)")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Ingestion
+import Warehouse
+
+/// The invoice shape Copaco v1 and 2tCloud share: Header, Sender, Receiver,
+/// Customers[] → Subscriptions[] → PriceLines[] (vendor-apis/copaco.md, twotcloud.md).
+enum InvoiceSkeleton {
+    /// Splits a `{"Invoices": [...]}` response into documents with their exact bytes.
+    static func splitResponse(_ body: [UInt8], decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) throws(DocumentRejection) -> [FetchedDocument] {
+        let elements: [(range: Range<Int>, value: JSONValue)]
+        do {
+            guard let found = try JSONParser.parseEnvelope(body, arrayKey: "Invoices") else {
+                throw DocumentRejection("the response has no \"Invoices\" array")
+            }
+            elements = found
+        } catch let error as JSONParseError {
+            throw DocumentRejection("\(error)")
+        } catch let error as DocumentRejection {
+            throw error
+        } catch {
+            throw DocumentRejection("\(error)")
+        }
+        return elements.map { element in
+            let raw = Array(body[element.range])
+            guard case .object(let invoice) = element.value else {
+                return FetchedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(element.value.kind)")))
+            }
+            let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
+            do {
+                return FetchedDocument(raw: raw, keyHint: keyHint, result: .success(try decode(invoice)))
+            } catch let error as DocumentRejection {
+                return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
+            } catch {
+                return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(DocumentRejection("\(error)")))
+            }
+        }
+    }
+
+    /// Decodes one invoice object. `customerKey` picks the customer entry's identifying fields.
+    static func decodeInvoice(_ invoice: JSONObject) throws(DocumentRejection) -> DecodedDocument {
+        guard let header = try invoice.object("Header", in: "Invoice") else {
+            throw DocumentRejection("Invoice.Header: missing")
+        }
+        let key = try header.requiredText("InvoiceID", in: "Header")
+        let date = try header.requiredDate("Date", in: "Header")
+        let currency = try header.requiredText("Currency", in: "Header")
+        guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+            throw DocumentRejection("Header.Currency: not an ISO 4217 code: \(currency.prefix(20))")
+        }
+        let type = try header.text("Type", in: "Header")
+        var lines: [StagingLine] = []
+        for (c, customer) in try invoice.objects("Customers", in: "Invoice").enumerated() {
+            let customerPath = "Customers[\(c)]"
+            let accountID = try customer.text("AccountID", in: customerPath)
+            let customerNumber = try customer.text("CustomerNumber", in: customerPath)
+            let customerName = try customer.text("CompanyName", in: customerPath)
+            for (s, subscription) in try customer.objects("Subscriptions", in: customerPath).enumerated() {
+                let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
+                let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
+                let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
+                for (p, priceLine) in try subscription.objects("PriceLines", in: subscriptionPath).enumerated() {
+                    let path = "\(subscriptionPath).PriceLines[\(p)]"
+                    var line = StagingLine(amount: try priceLine.requiredMoney("ExtendedPrice", in: path))
+                    line.customerAccountID = accountID
+                    line.customerNumber = customerNumber
+                    line.customerName = customerName
+                    line.subscriptionID = subscriptionID
+                    line.subscriptionName = subscriptionName
+                    line.lineRef = try priceLine.text("LineId", in: path)
+                    line.uid = try priceLine.text("UID", in: path)
+                    line.rowHash = try priceLine.text("InvoiceRowHash", in: path).flatMap { $0.isEmpty ? nil : $0 }
+                    line.sku = try priceLine.text("SKU", in: path)
+                    line.description = try priceLine.text("Description", in: path)
+                    line.chargeType = try priceLine.text("ChargeType", in: path)
+                    if let quantity = try priceLine.decimal("Quantity", in: path) {
+                        line.quantity = quantity.sent
+                        line.quantityNorm = quantity.canonical
+                    }
+                    line.unitPrice = try priceLine.money("UnitPrice", in: path)
+                    line.vat = try priceLine.money("VAT", in: path)
+                    line.periodStart = try priceLine.date("StartDate", in: path)
+                    line.periodEnd = try priceLine.date("EndDate", in: path)
+                    lines.append(line)
+                }
+            }
+        }
+        return DecodedDocument(key: key, date: date, type: type, currency: currency, lines: lines)
+    }
+}
+
+extension JSONObject {
+    func textOrNil(_ name: String) -> String? { try? text(name, in: "") }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pipeline
+import Warehouse
+
+@main
+struct Billwh: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "billwh",
+        abstract: "Turns cloud distributors' invoices into a SQLite billing warehouse.",
+        discussion: """
+            Pipeline: vendor API → raw documents (verbatim) → staging lines → reconciliation → purchases → query / export.
+            Vendors take part when their credentials are set (BILLWH_COPACO_API_KEY, …; see the README).
+            The warehouse is --db PATH, else $BILLWH_DB, else ./billwh.sqlite.
+            Exit codes: 0 all done, 1 failed, 2 partial (some vendor or endpoint failed, the rest committed),
+            64 bad usage, 75 another run holds the lock.
+            Try it without credentials: `billwh demo`.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
+            Status.self, SandboxCommand.self, Demo.self,
+        ])
+}
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The warehouse file (default: $BILLWH_DB, else ./billwh.sqlite).", valueName: "path"))
+    var db: String?
+
+    var path: String { WarehouseDatabase.resolvePath(db) }
+}
+
+/// Runs a command body, turning errors into a message on stderr and the documented exit code.
+func runReportingErrors(_ body: () async throws -> ExitCode) async throws {
+    let code: ExitCode
+    do {
+        code = try await body()
+    } catch let error as LockHeld {
+        Console.error("\(error)")
+        throw ExitCode(75)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        Console.error("\(error)")
+        throw ExitCode(1)
+    }
+    if code != .success { throw code }
+}
+
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("billwh: error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}
+
+enum Logs {
+    /// Logs go to stderr, human-readable; BILLWH_LOG_LEVEL=debug|info|warning|error.
+    static func bootstrap() -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            let level = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            handler.logLevel = level ?? .info
+            return handler
+        }
+        return Logger(label: "billwh")
+    }
+}
+
+func parseDate(_ text: String, option: String) throws -> CalendarDate {
+    guard text.count == 10, let date = CalendarDate(parsing: text) else {
+        throw ValidationError("\(option) takes a date as YYYY-MM-DD, got \(text)")
+    }
+    return date
+}

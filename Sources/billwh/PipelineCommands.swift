@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Ingestion
+import Pipeline
+import Reconciliation
+import Warehouse
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations/ to the warehouse (creating it if needed).")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let path = database.path
+            let queue = try WarehouseDatabase.openForWriting(path: path)
+            let versions = try queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") }
+            Console.note("\(path): schema at migration \(versions.last ?? 0) (\(versions.count) applied)")
+            return .success
+        }
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch vendor documents into raw + staging.",
+        discussion: "Without dates: the lookback window ending today (BILLWH_LOOKBACK_DAYS, default 31). Long windows are fetched in chunks of at most 31 days; re-running a window is safe.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco.") var vendors: [String] = []
+    @Option(help: ArgumentHelp("First invoice date to fetch, YYYY-MM-DD (inclusive).", valueName: "date")) var since: String?
+    @Option(help: ArgumentHelp("Last invoice date to fetch, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: String?
+
+    func validate() throws {
+        if let since { _ = try parseDate(since, option: "--since") }
+        if let until { _ = try parseDate(until, option: "--until") }
+        if until != nil && since == nil { throw ValidationError("--until needs --since") }
+        for vendor in vendors where !["copaco"].contains(vendor) {
+            throw ValidationError("unknown vendor \(vendor): known vendors are copaco")
+        }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let settings = try await Settings.load()
+            let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            var window: DateWindow?
+            if let since {
+                let start = try parseDate(since, option: "--since")
+                let end = try until.map { try parseDate($0, option: "--until") } ?? runner.today
+                guard let w = DateWindow(start: start, end: end) else { throw ValidationError("--since must not be after --until") }
+                window = w
+            }
+            let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
+            Console.note(Summaries.ingest(summary))
+            return Summaries.exitCode(summary.outcome)
+        }
+    }
+}
+
+struct Reconcile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "(Re)build purchases from staging, incrementally.",
+        discussion: "Only customers whose lines changed since the last reconcile are rebuilt; --full rebuilds everything (same result).")
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Rebuild every customer's purchases, not only the changed ones.") var full = false
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
+            let report = try runner.reconcile(full: full)
+            Console.note(Summaries.reconcile(report))
+            return .success
+        }
+    }
+}
+
+struct Nightly: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate, ingest every configured vendor over the lookback window, reconcile.",
+        discussion: "One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good, 2 partial, 1 failed.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let settings = try await Settings.load()
+            let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            let summary = try await runner.nightly()
+            Console.note(Summaries.ingest(summary))
+            return Summaries.exitCode(summary.outcome)
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Per vendor and endpoint: last good run, window covered, rows, quarantined items, unmatched lines.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            Console.out(try queue.read { try StatusReport.render($0) })
+            return .success
+        }
+    }
+}
+
+enum Summaries {
+    static func exitCode(_ outcome: RunOutcome) -> ExitCode {
+        switch outcome {
+        case .ok: .success
+        case .partial: ExitCode(2)
+        case .failed: ExitCode(1)
+        }
+    }
+
+    static func ingest(_ summary: RunSummary) -> String {
+        var text = "run \(summary.runID) \(summary.outcome.rawValue): window \(summary.window)\n"
+        for report in summary.reports {
+            text += "  \(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) documents, \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined"
+            if let failure = report.failure { text += "\n    FAILED: \(failure)" }
+            text += "\n"
+        }
+        if let reconcile = summary.reconcile { text += Summaries.reconcile(reconcile) }
+        return text
+    }
+
+    static func reconcile(_ report: ReconcileReport) -> String {
+        if report.customers == 0 { return "reconcile: nothing changed\n" }
+        let statuses = report.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "reconcile: \(report.customers) customers rebuilt, \(report.purchases) purchases (\(statuses))\n"
+    }
+}
