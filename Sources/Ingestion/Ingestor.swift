@@ -109,7 +109,7 @@ public struct Ingestor: Sendable {
                 }
             }
             if chunks.count > 1 {
-                logger.info("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
+                logger.debug("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
             }
         }
         return report

@@ -10,6 +10,7 @@ import Warehouse
 /// The result of `ingest` or `nightly`, for the exit code and the closing summary.
 public struct RunSummary: Sendable {
     public var runID: Int64
+    public var command: String
     public var window: DateWindow
     public var reports: [EndpointReport]
     public var reconcile: ReconcileReport?
@@ -62,7 +63,7 @@ public struct PipelineRunner: Sendable {
         let reports = try await fetch(connectors, window: window, database: database, runID: runID)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
-        return RunSummary(runID: runID, window: window, reports: reports, reconcile: nil, outcome: outcome)
+        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome)
     }
 
     /// `billwh nightly`: migrate, ingest every configured vendor, reconcile, under one lock.
@@ -80,7 +81,7 @@ public struct PipelineRunner: Sendable {
         let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
-        return RunSummary(runID: runID, window: window, reports: reports, reconcile: reconcile, outcome: outcome)
+        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: reconcile, outcome: outcome)
     }
 
     /// `billwh reconcile`: rebuild the purchases of changed customers (or all with `full`).

@@ -1,34 +1,119 @@
 import ArgumentParser
+import Export
 import Foundation
 import Pipeline
+import VendorSandbox
 import Warehouse
 
 struct Query: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run SQL on the warehouse, read-only unless --write.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run SQL on the warehouse, read-only unless --write.",
+        discussion: "Rows are streamed to stdout. Money columns are INTEGER micro-units (*_micros); the purchases_readable view shows decimals. Schema: docs/schema.md.")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The SQL to run.") var sql: String
     @Option(help: "table, csv, tsv, json or jsonl.") var format: String = "table"
     @Flag(help: "Allow statements that change the warehouse.") var write = false
 
+    func validate() throws {
+        guard QueryFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of \(QueryFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() async throws {
         try await runReportingErrors {
-            Console.error("query: not yet wired")
-            return ExitCode(1)
+            _ = try Export.runQuery(sql, databasePath: database.path, format: QueryFormat(rawValue: format)!, allowWrite: write)
+            return .success
         }
     }
 }
 
 struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export purchases for accounting.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Exports for accounting.", subcommands: [ExportPurchases.self])
+}
+
+struct ExportPurchases: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purchases",
+        abstract: "Export purchases as CSV (or JSONL) for accounting.",
+        discussion: """
+            Columns: vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description, \
+            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status. \
+            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals. \
+            --month and --from/--to select on invoice_date (inclusive). The file is written to a temporary file and renamed, \
+            so a failed export never leaves half a file.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "YYYY-MM")) var month: String?
+    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD.", valueName: "date")) var from: String?
+    @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
+    @Option(help: "csv or jsonl.") var format: String = "csv"
+    @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
+    @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
+    @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
+    @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
+
+    func options() throws -> ExportOptions {
+        do {
+            guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+            let options = ExportOptions(
+                format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
+                selection: try DateSelection.parse(month: month, from: from, to: to))
+            try options.validate()
+            return options
+        } catch let error as ExportError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func validate() throws { _ = try options() }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let destination = ExportDestination(outOption: out)
+            let summary = try exportPurchases(databasePath: database.path, options: try options(), to: destination)
+            if case .file(let path) = destination {
+                Console.note("exported \(summary.rows) purchases to \(path): cost \(Money(micros: summary.costMicros)), sell \(Money(micros: summary.sellMicros)), margin \(Money(micros: summary.marginMicros))")
+            }
+            return .success
+        }
+    }
 }
 
 struct SandboxCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Serve the local fake vendor APIs until stopped.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Serve the local fake vendor APIs on 127.0.0.1 until stopped (Ctrl-C).",
+        discussion: "Generated, seeded data per shared/vendor-apis. Point billwh at it with the variables it prints.")
+    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8090
+    @Option(help: "Seed of the generated data.") var seed: UInt64 = 42
+
+    func run() async throws {
+        try await runReportingErrors {
+            var configuration = SandboxConfiguration.demo(today: CalendarDate.today().description, seed: seed)
+            configuration.port = port
+            let sandbox = VendorSandbox(configuration: configuration)
+            _ = try await sandbox.start()
+            Console.out(sandbox.describe() + "\n")
+            // Serve until interrupted; the process exit closes the socket.
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
 }
 
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the nightly job against the local sandbox into a fresh file and show the result.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        abstract: "Try billwh without credentials: sandbox → nightly → summary.",
+        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV, and prints a summary.")
+    @Option(help: "Folder for the demo database and CSV.") var dir: String = "billwh-demo"
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let result = try await DemoRunner(directory: dir, logger: logger).run()
+            Console.out(result.summary)
+            return Summaries.exitCode(result.outcome)
+        }
+    }
 }

@@ -1,0 +1,119 @@
+import Export
+import Foundation
+import GRDB
+import Ingestion
+import Logging
+import Vendors
+import VendorSandbox
+import Warehouse
+
+/// `billwh demo`: the sandbox in-process, a backfill and a nightly run into a fresh file, then
+/// what a new user looks at first.
+public struct DemoRunner: Sendable {
+    public var directory: String
+    public var logger: Logger
+    public var today: CalendarDate
+
+    public init(directory: String, logger: Logger, today: CalendarDate = .today()) {
+        self.directory = directory
+        self.logger = logger
+        self.today = today
+    }
+
+    public struct Result: Sendable {
+        public var databasePath: String
+        public var csvPath: String
+        public var outcome: RunOutcome
+        public var summary: String
+    }
+
+    public func run() async throws -> Result {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let databasePath = (directory as NSString).appendingPathComponent("billwh.sqlite")
+        let csvPath = (directory as NSString).appendingPathComponent("purchases.csv")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+
+        let configuration = SandboxConfiguration.demo(today: today.description)
+        let sandbox = VendorSandbox(configuration: configuration)
+        _ = try await sandbox.start()
+        logger.info("demo: sandbox listening on \(sandbox.baseURL)")
+        do {
+            let settings = Settings(copaco: CopacoConnector.Settings(
+                baseURL: sandbox.baseURL, apiKey: Secret(configuration.copacoAPIKey), apiKeyHeader: configuration.copacoAPIKeyHeader))
+            let runner = PipelineRunner(databasePath: databasePath, settings: settings, logger: logger, today: today)
+            // A new user first back-fills history, then lets the nightly job keep it fresh.
+            let firstDate = CalendarDate(parsing: configuration.copacoData.firstDate)!
+            let backfill = try await runner.ingest(vendors: nil, window: DateWindow(start: firstDate, end: today), command: "demo-backfill")
+            let nightly = try await runner.nightly()
+            let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
+            _ = try exportPurchases(queue, options: ExportOptions(), to: .file(csvPath))
+            let summary = try await queue.read { db in try Self.summarize(db, backfill: backfill, nightly: nightly, databasePath: databasePath, csvPath: csvPath) }
+            await sandbox.stop()
+            let outcome: RunOutcome = [backfill.outcome, nightly.outcome].contains(.failed) ? .failed
+                : [backfill.outcome, nightly.outcome].contains(.partial) ? .partial : .ok
+            return Result(databasePath: databasePath, csvPath: csvPath, outcome: outcome, summary: summary)
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    static func runRow(_ run: RunSummary) -> [String] {
+        let documents: Int = run.reports.reduce(0) { $0 + $1.outcome.documents }
+        let lines: Int = run.reports.reduce(0) { $0 + $1.outcome.lines }
+        let quarantined: Int = run.reports.reduce(0) { $0 + $1.outcome.quarantined }
+        let retries: Int = run.reports.reduce(0) { $0 + $1.statistics.retries }
+        return [String(run.runID), run.command, run.window.description, run.outcome.rawValue,
+                String(documents), String(lines), String(quarantined), String(retries)]
+    }
+
+    static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String) throws -> String {
+        var out = "\nbillwh demo — Copaco sandbox → \(databasePath)\n\n"
+        out += "Runs\n"
+        out += TextTable.render(
+            header: ["run", "command", "window", "outcome", "documents", "lines", "quarantined", "retries"],
+            rows: [backfill, nightly].map(runRow), rightAligned: [4, 5, 6, 7])
+        let documents = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0
+        let raw = try Int.fetchOne(db, sql: "SELECT count(*) FROM raw_documents") ?? 0
+        let lines = try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines") ?? 0
+        out += "\nWarehouse: \(documents) documents (\(raw) raw versions), \(lines) staging lines\n"
+
+        out += "\nPurchases by status\n"
+        var totalMargin: Int64 = 0
+        let statusRows = try Row.fetchAll(db, sql: """
+            SELECT match_status, count(*) AS n, coalesce(sum(cost_micros),0) AS cost, coalesce(sum(sell_micros),0) AS sell,
+                   coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY match_status ORDER BY n DESC
+            """).map { row -> [String] in
+            totalMargin += row["margin"] as Int64
+            return [row["match_status"], String(row["n"] as Int), Money(micros: row["cost"]).formatted(),
+                    Money(micros: row["sell"]).formatted(), Money(micros: row["margin"]).formatted()]
+        }
+        out += TextTable.render(header: ["status", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [1, 2, 3, 4])
+        out += "  total margin: \(Money(micros: totalMargin).formatted()) EUR (unbilled lines are cost without revenue: the leak to chase)\n"
+
+        out += "\nTop customers by margin\n"
+        let customers = try Row.fetchAll(db, sql: """
+            SELECT customer_number, max(customer_name) AS name, coalesce(sum(margin_micros),0) AS margin,
+                   sum(match_status = 'unbilled') AS unbilled FROM purchases
+            GROUP BY customer_number ORDER BY margin DESC LIMIT 5
+            """).map { row -> [String] in
+            let name = (row["name"] as String? ?? "").replacingOccurrences(of: "\n", with: " ")
+            return [row["customer_number"] ?? "", String(name.prefix(40)), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
+        }
+        out += TextTable.render(header: ["customer", "name", "margin", "unbilled lines"], rows: customers, rightAligned: [2, 3])
+
+        out += """
+
+            Files
+              database  \(databasePath)
+              CSV       \(csvPath)
+
+            Next
+              billwh status --db \(databasePath)
+              billwh query --db \(databasePath) "SELECT customer_name, sku, cost_micros, sell_micros FROM purchases WHERE match_status = 'unbilled'"
+              billwh export purchases --db \(databasePath) --month \(String(nightly.window.end.description.prefix(7))) --delimiter ';' --decimal-comma --bom --out month.csv
+
+            """
+        return out
+    }
+}

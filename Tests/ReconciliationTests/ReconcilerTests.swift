@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Testing
+import Warehouse
+@testable import Reconciliation
+
+/// Crafted staging lines for each first rule, checked row by row.
+@Suite struct ReconcilerTests {
+    struct Line {
+        var direction = "incoming"
+        var document = "INV-1"
+        var date = "2026-10-23"
+        var customer: String? = "000417"
+        var subscription: String? = "S1"
+        var sku: String? = "SKU-A"
+        var hash: String?
+        var quantity = "1"
+        var amount: Int64 = 1_000_000
+        var start: String? = "2026-10-01"
+        var end: String? = "2026-10-31"
+    }
+
+    func warehouse(_ lines: [Line]) throws -> DatabaseQueue {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-rec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')")
+            try db.execute(sql: """
+                INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
+                VALUES (1, 1, 'copaco', 'x', 'v1', '2026-01-01', '2026-12-31', 'now', 'now', 'ok')
+                """)
+            try db.execute(sql: "INSERT INTO raw_documents (raw_id, vendor, endpoint, endpoint_version, document_key, content_sha256, payload, fetched_at, ingest_id) VALUES (1, 'copaco', 'x', 'v1', 'k', 'h', x'00', 'now', 1)")
+            for (index, line) in lines.enumerated() {
+                let norm = try ExactDecimal(parsing: line.quantity).description
+                try db.execute(sql: """
+                    INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
+                        customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end)
+                    VALUES (1, 'copaco', ?, ?, ?, ?, 'EUR', ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date, index,
+                                     line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end])
+                try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.customer ?? ""])
+            }
+        }
+        return queue
+    }
+
+    func purchases(_ queue: DatabaseQueue) throws -> [Row] {
+        try queue.read { try Row.fetchAll($0, sql: "SELECT * FROM purchases ORDER BY incoming_line_id, outgoing_line_id") }
+    }
+
+    @Test func hashMatchesAndQuantityMismatch() throws {
+        let queue = try warehouse([
+            Line(hash: "h1", quantity: "5", amount: 10_000_000),
+            Line(direction: "outgoing", document: "CS-1", hash: "h1", quantity: "5.0", amount: 12_500_000),
+            Line(sku: "SKU-B", hash: "h2", quantity: "3", amount: 3_000_000),
+            Line(direction: "outgoing", document: "CS-1", sku: "SKU-B", hash: "h2", quantity: "2", amount: 2_500_000),
+        ])
+        let report = try queue.write { try Reconciler.reconcile($0) }
+        #expect(report.purchases == 2)
+        let rows = try purchases(queue)
+        #expect(rows.map { $0["match_status"] as String } == ["matched", "quantity_mismatch"])
+        #expect(rows[0]["margin_micros"] as Int64 == 2_500_000)
+        #expect(rows[0]["match_rule"] as String == "invoice_row_hash")
+        #expect(rows[0]["invoice_id"] as String == "INV-1")
+        #expect(rows[0]["quantity_bought"] as String == "5" && rows[0]["quantity_billed"] as String == "5.0")
+    }
+
+    @Test func unbilledAndUnbacked() throws {
+        let queue = try warehouse([
+            Line(hash: "h1", amount: 7_000_000),
+            Line(direction: "outgoing", document: "CS-9", date: "2026-10-24", hash: "h9", amount: 9_000_000),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        #expect(rows.count == 2)
+        let unbilled = try #require(rows.first { $0["match_status"] == "unbilled" })
+        #expect(unbilled["cost_micros"] as Int64 == 7_000_000)
+        #expect(unbilled["sell_micros"] as Int64? == nil && unbilled["margin_micros"] as Int64? == nil)
+        let unbacked = try #require(rows.first { $0["match_status"] == "unbacked" })
+        #expect(unbacked["invoice_id"] as String? == nil)
+        #expect(unbacked["invoice_date"] as String == "2026-10-24")
+        #expect(unbacked["cost_micros"] as Int64? == nil)
+        #expect(unbacked["sell_micros"] as Int64 == 9_000_000)
+        #expect(unbacked["match_rule"] as String == "invoice_row_hash:no_partner")
+    }
+
+    @Test func keyRuleNeedsExactlyOneCandidatePerSide() throws {
+        let queue = try warehouse([
+            // one on each side: matched on subscription + SKU + period
+            Line(date: "2023-11-23", amount: 1_000_000),
+            Line(direction: "outgoing", document: "CS-1", date: "2023-11-23", amount: 1_500_000),
+            // two incoming, one outgoing on the same key: undecided, left unbilled/unbacked
+            Line(sku: "SKU-D", amount: 2_000_000),
+            Line(sku: "SKU-D", amount: 2_000_000),
+            Line(direction: "outgoing", document: "CS-1", sku: "SKU-D", amount: 5_000_000),
+            // a hashed line never pairs by key
+            Line(sku: "SKU-H", hash: "hx", amount: 1),
+            Line(direction: "outgoing", document: "CS-1", sku: "SKU-H", amount: 2),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        #expect(rows.count == 6)
+        let matched = rows.filter { $0["match_status"] == "matched" }
+        #expect(matched.count == 1 && matched[0]["match_rule"] as String == "subscription_sku_period")
+        let ambiguous = rows.filter { ($0["match_rule"] as String?)?.hasPrefix("subscription_sku_period:ambiguous(2 incoming, 1 outgoing)") == true }
+        #expect(ambiguous.count == 3)
+        #expect(rows.contains { $0["match_rule"] == "invoice_row_hash:no_partner" && $0["sku"] == "SKU-H" })
+        #expect(rows.contains { $0["match_rule"] == "subscription_sku_period:no_partner" && $0["sku"] == "SKU-H" })
+    }
+
+    /// Every line counted once, whatever the mix; and a second reconcile changes nothing.
+    @Test func invariantsHoldAndRerunsChangeNothing() throws {
+        var lines: [Line] = []
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<300 {
+            let hashed = Bool.random(using: &rng)
+            let key = "K\(Int.random(in: 0..<40, using: &rng))"
+            lines.append(Line(direction: Bool.random(using: &rng) ? "incoming" : "outgoing",
+                              customer: ["000417", "2", nil][i % 3], sku: key,
+                              hash: hashed ? "h\(Int.random(in: 0..<60, using: &rng))" : nil,
+                              quantity: String(Int.random(in: 1...3, using: &rng)), amount: Int64.random(in: -5_000_000...50_000_000, using: &rng)))
+        }
+        let queue = try warehouse(lines)
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        try queue.read { db in
+            let incoming = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='incoming'")!
+            let outgoing = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='outgoing'")!
+            #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros),0) FROM purchases")! == incoming)
+            #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(sell_micros),0) FROM purchases")! == outgoing)
+            let lineCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines")!
+            let referenced = try Int.fetchOne(db, sql: "SELECT count(incoming_line_id) + count(outgoing_line_id) FROM purchases")!
+            #expect(lineCount == referenced)
+        }
+        let before = try dump(queue)
+        let beforeWithoutIDs = try dumpWithoutIDs(queue)
+        let again = try queue.write { try Reconciler.reconcile($0) }
+        #expect(again.customers == 0)
+        #expect(try dump(queue) == before)
+        _ = try queue.write { try Reconciler.reconcile($0, full: true) }
+        #expect(try dumpWithoutIDs(queue) == beforeWithoutIDs)
+    }
+
+    @Test func fullRebuildEqualsIncremental() throws {
+        let queue = try warehouse([
+            Line(hash: "h1"), Line(direction: "outgoing", hash: "h1", amount: 3),
+            Line(customer: "B", sku: "S"), Line(direction: "outgoing", customer: "B", sku: "S"),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let incremental = try dumpWithoutIDs(queue)
+        _ = try queue.write { try Reconciler.reconcile($0, full: true) }
+        #expect(try dumpWithoutIDs(queue) == incremental)
+    }
+
+    func dump(_ queue: DatabaseQueue) throws -> [String] {
+        try queue.read { try Row.fetchAll($0, sql: "SELECT * FROM purchases ORDER BY purchase_id").map(\.description) }
+    }
+
+    func dumpWithoutIDs(_ queue: DatabaseQueue) throws -> [String] {
+        try queue.read {
+            try Row.fetchAll($0, sql: """
+                SELECT vendor, invoice_id, invoice_date, customer_number, sku, cost_micros, sell_micros, match_status, match_rule,
+                       incoming_line_id, outgoing_line_id FROM purchases ORDER BY incoming_line_id, outgoing_line_id
+                """).map(\.description)
+        }
+    }
+}
