@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file that appears at its path only once it is complete.
+///
+/// Bytes go to a hidden temporary file in the destination's folder (same file system, so the
+/// final `rename(2)` is atomic); `commit()` flushes it to disk and renames it over the
+/// destination, `abandon()` deletes it. A failed export therefore leaves neither half a file
+/// nor a temporary file, and an existing destination is replaced only on success.
+///
+/// A destination that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
+/// written directly: there is nothing to replace atomically.
+public final class AtomicFile {
+    public let path: String
+    public let fileDescriptor: Int32
+    /// nil when writing straight into a special file.
+    public let temporaryPath: String?
+    private var finished = false
+
+    /// Opens the temporary file, or fails at once with an error naming `path`.
+    public init(path: String, permissions: mode_t = 0o666) throws(OutputError) {
+        self.path = path
+        func failure(_ reason: String) -> OutputError { OutputError(destination: path, reason: reason) }
+        guard !path.isEmpty else { throw failure("empty path") }
+
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        if exists && (info.st_mode & S_IFMT) != S_IFREG {
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw failure("it is a directory") }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+            fileDescriptor = fd
+            temporaryPath = nil
+            return
+        }
+        if exists && access(path, W_OK) != 0 {
+            throw failure("the existing file is not writable (\(String(cString: strerror(errno))))")
+        }
+
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var directoryInfo = stat()
+        guard stat(directory, &directoryInfo) == 0 else {
+            throw failure("its folder \(directory) does not exist or cannot be reached (\(String(cString: strerror(errno))))")
+        }
+        guard (directoryInfo.st_mode & S_IFMT) == S_IFDIR else { throw failure("\(directory) is not a folder") }
+
+        var attempt = 0
+        while true {
+            let candidate = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+            if fd >= 0 {
+                // Replacing a file keeps its permissions.
+                if exists { _ = fchmod(fd, info.st_mode & 0o7777) }
+                fileDescriptor = fd
+                temporaryPath = candidate
+                return
+            }
+            let code = errno
+            attempt += 1
+            if code == EEXIST && attempt < 10 { continue }
+            if code == EACCES || code == EPERM || code == EROFS {
+                throw failure("cannot create a file in \(directory) (\(String(cString: strerror(code))))")
+            }
+            throw failure(String(cString: strerror(code)))
+        }
+    }
+
+    /// Makes the file durable and moves it into place.
+    public func commit(sync: Bool = true) throws(OutputError) {
+        precondition(!finished, "AtomicFile committed or abandoned twice")
+        finished = true
+        guard let temporaryPath else {
+            close(fileDescriptor)
+            return
+        }
+        if sync && fsync(fileDescriptor) != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fileDescriptor)
+            unlink(temporaryPath)
+            throw OutputError(destination: path, reason: reason)
+        }
+        if close(fileDescriptor) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw OutputError(destination: path, reason: reason)
+        }
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw OutputError(destination: path, reason: reason)
+        }
+    }
+
+    /// Deletes the temporary file; the destination is left as it was.
+    public func abandon() {
+        guard !finished else { return }
+        finished = true
+        close(fileDescriptor)
+        if let temporaryPath { unlink(temporaryPath) }
+    }
+
+    deinit { abandon() }
+}

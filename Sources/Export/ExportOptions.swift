@@ -1,0 +1,176 @@
+import Warehouse
+
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case csv, jsonl
+}
+
+/// Which purchases to export, on `invoice_date`, both ends inclusive.
+public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
+    /// `--month 2026-10`: 2026-10-01 ... 2026-10-31.
+    case month(year: Int, month: Int)
+    /// `--from 2026-10-01 --to 2026-12-31`.
+    case range(from: CalendarDate, to: CalendarDate)
+
+    /// The inclusive window, or an error for a month that does not exist or `from` after `to`.
+    public func window() throws(ExportError) -> DateWindow {
+        switch self {
+        case let .month(year, month):
+            guard let first = CalendarDate(year: year, month: month, day: 1),
+                  let last = CalendarDate(year: year, month: month, day: CalendarDate.daysIn(month: month, year: year)),
+                  let window = DateWindow(start: first, end: last)
+            else { throw .invalidOption("--month: \(year)-\(month) is not a month") }
+            return window
+        case let .range(from, to):
+            guard let window = DateWindow(start: from, end: to) else {
+                throw .invalidOption("--from \(from) is after --to \(to)")
+            }
+            return window
+        }
+    }
+
+    /// From the command-line options: `--month YYYY-MM`, or `--from DATE --to DATE` (both),
+    /// or nothing (every purchase). Errors are usage errors (exit 64).
+    public static func parse(month: String?, from: String?, to: String?) throws(ExportError) -> DateSelection? {
+        if let month {
+            guard from == nil, to == nil else { throw .invalidOption("give either --month or --from/--to, not both") }
+            let bytes = Array(month.utf8)
+            guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
+                  let date = CalendarDate(parsing: month + "-01")
+            else { throw .invalidOption("--month wants YYYY-MM, e.g. 2026-10; got '\(month)'") }
+            return .month(year: date.year, month: date.month)
+        }
+        switch (from, to) {
+        case (nil, nil):
+            return nil
+        case let (from?, to?):
+            guard from.utf8.count == 10, let start = CalendarDate(parsing: from) else {
+                throw .invalidOption("--from wants YYYY-MM-DD; got '\(from)'")
+            }
+            guard to.utf8.count == 10, let end = CalendarDate(parsing: to) else {
+                throw .invalidOption("--to wants YYYY-MM-DD; got '\(to)'")
+            }
+            let selection = DateSelection.range(from: start, to: end)
+            _ = try selection.window()
+            return selection
+        default:
+            throw .invalidOption("--from and --to go together")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .month(year, month):
+            String(year) + "-" + (month < 10 ? "0" : "") + String(month)
+        case let .range(from, to):
+            "\(from)..\(to)"
+        }
+    }
+}
+
+/// `billwh export purchases` options (INTERFACE.md "Export CSV").
+public struct ExportOptions: Sendable {
+    public var format: ExportFormat
+    /// `,` (default), `;` or tab.
+    public var delimiter: UInt8
+    /// `12,50` instead of `12.50`, for amounts and quantities (CSV only).
+    public var decimalComma: Bool
+    /// Prefix EF BB BF so that Excel reads UTF-8 (CSV only).
+    public var bom: Bool
+    /// nil: every purchase.
+    public var selection: DateSelection?
+    /// `fsync` the file before renaming it into place (files only).
+    public var syncToDisk: Bool
+
+    public init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
+                bom: Bool = false, selection: DateSelection? = nil, syncToDisk: Bool = true) {
+        self.format = format
+        self.delimiter = delimiter
+        self.decimalComma = decimalComma
+        self.bom = bom
+        self.selection = selection
+        self.syncToDisk = syncToDisk
+    }
+
+    public static let allowedDelimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
+
+    /// `--delimiter`: `,` `;` `tab` (or a literal tab).
+    public static func parseDelimiter(_ text: String) throws(ExportError) -> UInt8 {
+        switch text {
+        case ",": return UInt8(ascii: ",")
+        case ";": return UInt8(ascii: ";")
+        case "tab", "TAB", "\\t", "\t": return UInt8(ascii: "\t")
+        default: throw .invalidOption("--delimiter takes , ; or tab; got '\(text)'")
+        }
+    }
+
+    /// Usage errors: a delimiter other than , ; tab, or CSV-only options with JSONL.
+    public func validate() throws(ExportError) {
+        guard ExportOptions.allowedDelimiters.contains(delimiter) else {
+            throw .invalidOption("--delimiter takes , ; or tab")
+        }
+        if format == .jsonl {
+            if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: JSONL amounts are decimal strings like \"12.50\"") }
+            if bom { throw .invalidOption("--bom applies to CSV only") }
+            if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
+        }
+        _ = try selection?.window()
+    }
+}
+
+public enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
+    case file(String)
+    case standardOutput
+
+    /// `--out FILE`; no option or `-` is standard output.
+    public init(outOption: String?) {
+        if let outOption, outOption != "-" { self = .file(outOption) } else { self = .standardOutput }
+    }
+
+    public var description: String {
+        switch self {
+        case .file(let path): path
+        case .standardOutput: "standard output"
+        }
+    }
+}
+
+public struct ExportSummary: Sendable, Hashable {
+    public var rows: Int = 0
+    /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0).
+    public var costMicros: Int64 = 0
+    public var sellMicros: Int64 = 0
+    public var marginMicros: Int64 = 0
+    public var bytes: Int = 0
+    public var destination: ExportDestination
+
+    public init(destination: ExportDestination) { self.destination = destination }
+}
+
+public enum ExportError: Error, CustomStringConvertible {
+    /// Bad options: the CLI exits 64.
+    case invalidOption(String)
+    /// The destination cannot be created or written; nothing was left behind.
+    case cannotWrite(path: String, reason: String)
+    /// SQLite's message.
+    case database(String)
+    /// A `*_micros` column holding something other than an integer: exporting it would not be exact.
+    case notAnAmount(column: String, purchaseID: Int64, value: String)
+    case totalOutOfRange(column: String)
+
+    /// true for errors in the options (exit 64), false for failures (exit 1).
+    public var isUsageError: Bool {
+        if case .invalidOption = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let message): message
+        case let .cannotWrite(path, reason): "cannot write the export to \(path): \(reason)"
+        case .database(let message): "reading purchases failed: \(message)"
+        case let .notAnAmount(column, purchaseID, value):
+            "purchases.\(column) of purchase_id \(purchaseID) is not an integer amount of micro-units ('\(value.prefix(40))'): refusing to export an inexact amount"
+        case .totalOutOfRange(let column): "the total of \(column) does not fit in 64 bits"
+        }
+    }
+}

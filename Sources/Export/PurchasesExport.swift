@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GRDB
+import GRDBSQLite
+import Warehouse
+
+/// The accounting export of `purchases` (INTERFACE.md "Export CSV").
+public enum PurchasesExport {
+    /// The export's columns, in their fixed order.
+    public static let columns = [
+        "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
+        "sku", "description", "charge_type", "period_start", "period_end", "currency",
+        "quantity_bought", "quantity_billed", "cost", "sell", "margin", "match_status",
+    ]
+
+    /// The `purchases` columns they come from (amounts in micro-units).
+    public static let sourceColumns = [
+        "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
+        "sku", "description", "charge_type", "period_start", "period_end", "currency",
+        "quantity_bought", "quantity_billed", "cost_micros", "sell_micros", "margin_micros", "match_status",
+    ]
+
+    /// purchase_id last: the tie-breaker that makes equal keys come out in a stable order.
+    public static let orderBy = "invoice_date, vendor, invoice_id, customer_number, sku, period_start, purchase_id"
+
+    /// The query the export runs; with a selection, `?1` is the first day and `?2` the day after
+    /// the last (a half-open range, so a stray time suffix on a date still falls inside).
+    public static func sql(selecting: Bool) -> String {
+        "SELECT " + sourceColumns.joined(separator: ", ") + ", purchase_id FROM purchases"
+            + (selecting ? " WHERE invoice_date >= ?1 AND invoice_date < ?2" : "")
+            + " ORDER BY " + orderBy
+    }
+
+    static let quantityColumns: ClosedRange<Int32> = 12...13
+    static let amountColumns: ClosedRange<Int32> = 14...16
+    static let statusColumn: Int32 = 17
+    static let purchaseIDColumn: Int32 = 18
+}
+
+/// Exports inside a read transaction of `reader` (one consistent snapshot).
+public func exportPurchases(_ reader: some DatabaseReader, options: ExportOptions = ExportOptions(),
+                            to destination: ExportDestination) throws(ExportError) -> ExportSummary {
+    try options.validate()
+    do {
+        return try reader.read { db in try exportPurchases(db, options: options, to: destination) }
+    } catch let error as ExportError {
+        throw error
+    } catch {
+        throw .database("\(error)")
+    }
+}
+
+/// Opens the warehouse at `databasePath` read-only and exports: what `billwh export purchases` does.
+public func exportPurchases(databasePath: String, options: ExportOptions = ExportOptions(),
+                            to destination: ExportDestination) throws -> ExportSummary {
+    try options.validate()
+    let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
+    return try exportPurchases(queue, options: options, to: destination)
+}
+
+/// Writes the purchases export to `destination`: a file appears only when complete (written
+/// to a temporary file in its folder and renamed), standard output is streamed.
+public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptions(),
+                            to destination: ExportDestination) throws(ExportError) -> ExportSummary {
+    try options.validate()
+    let window = try options.selection?.window()
+
+    // Open the destination first: an unwritable path fails before any work.
+    let file: AtomicFile?
+    let fd: Int32
+    switch destination {
+    case .file(let path):
+        do { file = try AtomicFile(path: path) } catch { throw .cannotWrite(path: path, reason: error.reason) }
+        fd = file!.fileDescriptor
+    case .standardOutput:
+        file = nil
+        fflush(nil)  // anything already printed through stdio goes first
+        fd = STDOUT_FILENO
+    }
+
+    do {
+        let statement: SQLiteStatement
+        do {
+            statement = try SQLiteStatement.prepare(PurchasesExport.sql(selecting: window != nil), on: db.rawConnection())
+            if let window {
+                try statement.bind(window.start.description, at: 1)
+                try statement.bind(window.end.adding(days: 1).description, at: 2)
+            }
+        } catch {
+            throw ExportError.database(error.message)
+        }
+        var writer = ByteWriter(fileDescriptor: fd, destinationName: destination.description)
+        var summary = ExportSummary(destination: destination)
+        try withMemoryMappedReads(statement.connection) {
+            switch options.format {
+            case .csv: try writeCSV(statement, options: options, writer: &writer, summary: &summary)
+            case .jsonl: try writeJSONL(statement, writer: &writer, summary: &summary)
+            }
+        }
+        try writer.flush()
+        summary.bytes = writer.bytesWritten
+        try file?.commit(sync: options.syncToDisk)
+        return summary
+    } catch let error as ExportError {
+        file?.abandon()
+        throw error
+    } catch let error as OutputError {
+        file?.abandon()
+        throw .cannotWrite(path: destination.description, reason: error.reason)
+    } catch {
+        file?.abandon()
+        throw .database("\(error)")
+    }
+}
+
+// MARK: - The hot loops
+
+private struct Totals {
+    var cost: Int64 = 0, sell: Int64 = 0, margin: Int64 = 0
+    var costOverflow = false, sellOverflow = false, marginOverflow = false
+
+    @inline(__always)
+    mutating func add(_ value: Int64, column: Int32) {
+        switch column {
+        case 14: let r = cost.addingReportingOverflow(value); cost = r.partialValue; costOverflow = costOverflow || r.overflow
+        case 15: let r = sell.addingReportingOverflow(value); sell = r.partialValue; sellOverflow = sellOverflow || r.overflow
+        default: let r = margin.addingReportingOverflow(value); margin = r.partialValue; marginOverflow = marginOverflow || r.overflow
+        }
+    }
+
+    func store(in summary: inout ExportSummary) throws(ExportError) {
+        if costOverflow { throw .totalOutOfRange(column: "cost_micros") }
+        if sellOverflow { throw .totalOutOfRange(column: "sell_micros") }
+        if marginOverflow { throw .totalOutOfRange(column: "margin_micros") }
+        summary.costMicros = cost
+        summary.sellMicros = sell
+        summary.marginMicros = margin
+    }
+}
+
+/// The amount in column `column`, nil for NULL; anything but an INTEGER is refused.
+@inline(__always)
+private func amount(_ statement: SQLiteStatement, _ column: Int32) throws(ExportError) -> Int64? {
+    switch sqlite3_column_type(statement.handle, column) {
+    case SQLITE_INTEGER: return sqlite3_column_int64(statement.handle, column)
+    case SQLITE_NULL: return nil
+    default:
+        let value = statement.text(column).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        throw .notAnAmount(column: PurchasesExport.sourceColumns[Int(column)],
+                           purchaseID: sqlite3_column_int64(statement.handle, PurchasesExport.purchaseIDColumn), value: value)
+    }
+}
+
+private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
+                      writer: inout ByteWriter, summary: inout ExportSummary) throws {
+    let delimiter = options.delimiter
+    let decimalMark = options.decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
+    // `12,50` holds the delimiter only when it is a comma too.
+    let quoteAmounts = decimalMark == delimiter
+    let crlf: [UInt8] = [0x0D, 0x0A]
+    var scratch: [UInt8] = []
+    var totals = Totals()
+
+    if options.bom { writer.append([0xEF, 0xBB, 0xBF]) }
+    for (index, name) in PurchasesExport.columns.enumerated() {
+        if index > 0 { writer.append(delimiter) }
+        CSVField.append(name, delimiter: delimiter, to: &writer.buffer)
+    }
+    writer.append(crlf)
+
+    var rows = 0
+    while try statement.step() {
+        for column in Int32(0)..<14 {
+            if column > 0 { writer.buffer.append(delimiter) }
+            guard let field = statement.text(column) else { continue }
+            if options.decimalComma && PurchasesExport.quantityColumns.contains(column) {
+                scratch.removeAll(keepingCapacity: true)
+                for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
+                scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
+            } else {
+                CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+            }
+        }
+        for column in PurchasesExport.amountColumns {
+            writer.buffer.append(delimiter)
+            guard let micros = try amount(statement, column) else { continue }
+            totals.add(micros, column: column)
+            if quoteAmounts { writer.buffer.append(CSVField.quote) }
+            Money.append(micros: micros, minimumDecimals: 2, decimalMark: decimalMark, to: &writer.buffer)
+            if quoteAmounts { writer.buffer.append(CSVField.quote) }
+        }
+        writer.buffer.append(delimiter)
+        if let status = statement.text(PurchasesExport.statusColumn) {
+            CSVField.append(status, delimiter: delimiter, to: &writer.buffer)
+        }
+        writer.buffer.append(0x0D)
+        writer.buffer.append(0x0A)
+        rows += 1
+        try writer.flushIfFull()
+    }
+    summary.rows = rows
+    try totals.store(in: &summary)
+}
+
+private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {
+    // `{"vendor":`, `,"invoice_id":`, …: each key with its punctuation, escaped once.
+    let keys: [[UInt8]] = PurchasesExport.columns.enumerated().map { index, name in
+        var bytes: [UInt8] = [index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")]
+        JSONString.append(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        return bytes
+    }
+    let null: [UInt8] = Array("null".utf8)
+    var totals = Totals()
+    var rows = 0
+    while try statement.step() {
+        for column in Int32(0)..<18 {
+            writer.buffer.append(contentsOf: keys[Int(column)])
+            if PurchasesExport.amountColumns.contains(column) {
+                if let micros = try amount(statement, column) {
+                    totals.add(micros, column: column)
+                    writer.buffer.append(UInt8(ascii: "\""))
+                    Money.append(micros: micros, minimumDecimals: 2, decimalMark: UInt8(ascii: "."), to: &writer.buffer)
+                    writer.buffer.append(UInt8(ascii: "\""))
+                } else {
+                    writer.buffer.append(contentsOf: null)
+                }
+            } else if let field = statement.text(column) {
+                JSONString.append(field, to: &writer.buffer)
+            } else {
+                writer.buffer.append(contentsOf: null)
+            }
+        }
+        writer.buffer.append(UInt8(ascii: "}"))
+        writer.buffer.append(0x0A)
+        rows += 1
+        try writer.flushIfFull()
+    }
+    summary.rows = rows
+    try totals.store(in: &summary)
+}

@@ -1,0 +1,122 @@
+/// The Copaco Cloud Billing API v1 as copaco.md describes it: GET only, `X-Api-Key` (header
+/// name configurable), `startDate`/`endDate` as `YYYYMMDD` (inclusive, on `Header.Date`;
+/// default the last 3 months up to `today`), `{"Invoices":[...]}`, no paging.
+struct CopacoAPI {
+    let apiKey: String
+    let limitedAPIKey: String
+    let apiKeyHeader: String
+    let today: CalendarDay
+
+    static func handles(path: String) -> Bool { path.hasPrefix("/api/") }
+
+    /// Checks made in this order: path (404), method (405), key (401/403), query (400).
+    func respond(method: String, path: String, query: String?, header: (String) -> String?,
+                 data: CopacoSandboxData, faults: SandboxFaults) -> (SandboxReply, SandboxCredential, [String]) {
+        var normalized = path
+        if normalized.count > 1, normalized.hasSuffix("/") { normalized.removeLast() }
+        guard let endpoint = CopacoEndpoint(path: normalized) else {
+            return (.message(404, "No resource at \(path). Endpoints: \(CopacoEndpoint.allCases.map { $0.path() }.joined(separator: ", "))."), .notChecked, [])
+        }
+        guard method == "GET" else {
+            var reply = SandboxReply.message(405, "Method \(method) is not allowed; use GET.")
+            reply.headers.append(("Allow", "GET"))
+            return (reply, .notChecked, [])
+        }
+        let presented = header(apiKeyHeader)
+        let credential: SandboxCredential
+        switch presented {
+        case nil, "": credential = .missing
+        case apiKey: credential = .full
+        case limitedAPIKey: credential = .limited
+        default: credential = .unknown
+        }
+        switch credential {
+        case .missing:
+            return (.message(401, "Missing API key: send it in the \(apiKeyHeader) header."), credential, [])
+        case .unknown:
+            return (.message(401, "The API key is not valid or has expired."), credential, [])
+        case .limited where endpoint != .exampleInvoices:
+            return (.message(403, "This API key has no permission for \(endpoint.path())."), credential, [])
+        default:
+            break
+        }
+        let window: (from: CalendarDay, to: CalendarDay)
+        switch CopacoAPI.window(query: query, today: today) {
+        case .success(let value): window = value
+        case .failure(let problem): return (.message(400, problem.message), credential, [])
+        }
+        let documents = data.documents(endpoint, from: window.from.iso, to: window.to.iso)
+        let corrupted = faults.corruptedDocuments
+        let mutate = faults.mutateFields
+        var notes: [String] = []
+        if mutate { notes.append("mutated") }
+        for document in documents where corrupted[document.invoiceID] != nil { notes.append("corrupt:\(document.invoiceID)") }
+        var options = CopacoRenderer.Options(seed: data.seed)
+        options.mutateFields = mutate
+        options.corrupt = corrupted
+        let chunks = CopacoRenderer.responseChunks(documents, options: options)
+        return (SandboxReply(status: 200, headers: [("Content-Type", "application/json")], chunks: chunks), credential, notes)
+    }
+
+    struct Problem: Error { let message: String }
+
+    static func window(query: String?, today: CalendarDay) -> Result<(from: CalendarDay, to: CalendarDay), Problem> {
+        var start: CalendarDay?
+        var end: CalendarDay?
+        for (name, value) in QueryString.parse(query) {
+            switch name {
+            case "startDate", "endDate":
+                guard let day = CalendarDay(compact: value) else {
+                    return .failure(Problem(message: "Invalid \(name) '\(value.prefix(40))': expected a date as YYYYMMDD."))
+                }
+                if name == "startDate" { start = day } else { end = day }
+            default:
+                continue
+            }
+        }
+        let to = end ?? today
+        let from = start ?? to.adding(months: -3)
+        guard from <= to else {
+            return .failure(Problem(message: "startDate \(from.compact) is after endDate \(to.compact)."))
+        }
+        return .success((from, to))
+    }
+}
+
+enum QueryString {
+    /// `a=b&c=%20d` into pairs, percent-decoded (`+` is a space).
+    static func parse(_ query: String?) -> [(String, String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            return (name, value)
+        }
+    }
+
+    static func decode(_ text: Substring) -> String {
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var index = 0
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 48...57: byte - 48
+            case 65...70: byte - 55
+            case 97...102: byte - 87
+            default: nil
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

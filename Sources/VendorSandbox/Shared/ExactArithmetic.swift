@@ -1,0 +1,27 @@
+/// Integer arithmetic for money in micro-units: products through 128 bits, one rounding
+/// (half away from zero) at the end. No floating point anywhere.
+enum ExactArithmetic {
+    /// round(value × numerator / denominator), half away from zero. Denominator > 0.
+    static func mulDiv(_ value: Int64, _ numerator: Int64, _ denominator: Int64) -> Int64 {
+        precondition(denominator > 0)
+        let negative = (value < 0) != (numerator < 0)
+        let product = value.magnitude.multipliedFullWidth(by: numerator.magnitude)
+        let d = UInt64(denominator)
+        precondition(product.high < d, "amount out of range")
+        let (quotient, remainder) = d.dividingFullWidth(product)
+        var magnitude = quotient
+        if remainder >= d - remainder { magnitude += 1 } // remainder*2 >= d, without overflow
+        let result = Int64(magnitude)
+        return negative ? -result : result
+    }
+
+    /// quantity × unit price, both in micro-units, result in micro-units.
+    static func times(_ quantityMicros: Int64, _ unitMicros: Int64) -> Int64 {
+        mulDiv(quantityMicros, unitMicros, 1_000_000)
+    }
+
+    /// Rounds micro-units to whole cents (multiples of 10 000), half away from zero.
+    static func roundToCents(_ micros: Int64) -> Int64 {
+        mulDiv(micros, 1, 10_000) * 10_000
+    }
+}

@@ -1,0 +1,141 @@
+import Synchronization
+
+/// How a document is made undecodable by `SandboxFaults.corruptDocument`.
+public enum SandboxCorruption: String, Sendable, Hashable {
+    /// The first price line's `ExtendedPrice` becomes the string `"12,5x"`.
+    case badAmount
+    /// The document has no `Header`.
+    case missingHeader
+}
+
+/// Faults of the sandbox, switchable at runtime from any thread.
+///
+/// Per request, in this order:
+/// 1. `delay` (if non-zero): the answer is held back that long.
+/// 2. The oldest armed *status* fault (`failNext`, `rateLimitNext`, in the order they were
+///    armed) whose path filter matches answers instead of the API — before authentication and
+///    routing, like an outage at the vendor's gateway. Each consumes one of its count.
+/// 3. Otherwise the API answers (404/405, 401/403, 400 or 200). Only a 200 data response
+///    consumes the oldest armed *body* fault (`truncateNext`, `invalidJSONNext`), and only a
+///    200 data response is rewritten by `mutateFields` and `corruptDocument`.
+public final class SandboxFaults: Sendable {
+    /// How a truncated body ends on the wire.
+    public enum TruncationMode: String, Sendable, Hashable {
+        /// `Content-Length` announces the whole body; half of it is sent, then the connection closes.
+        case contentLength
+        /// `Transfer-Encoding: chunked`; half of the body is sent as chunks, then the connection
+        /// closes without the terminating zero-length chunk.
+        case chunked
+    }
+
+    enum StatusFault: Sendable, Equatable {
+        case status(Int)
+        case rateLimit(retryAfter: String?)
+    }
+
+    enum BodyFault: Sendable, Equatable {
+        case truncate(TruncationMode)
+        case invalidJSON
+    }
+
+    struct Armed<Kind: Sendable>: Sendable {
+        var kind: Kind
+        var remaining: Int
+        var pathPrefix: String?
+    }
+
+    struct State: Sendable {
+        var statusFaults: [Armed<StatusFault>] = []
+        var bodyFaults: [Armed<BodyFault>] = []
+        var delay: Duration = .zero
+        var mutateFields = false
+        var corrupted: [String: SandboxCorruption] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The next `count` requests (whose path starts with `path`, if given) answer `status`
+    /// (500, 502, 503, 504 — any 4xx/5xx is accepted) with a small JSON body `{"message":...}`.
+    public func failNext(_ count: Int, status: Int = 503, path: String? = nil) {
+        precondition((400...599).contains(status), "failNext takes a 4xx/5xx status")
+        guard count > 0 else { return }
+        state.withLock { $0.statusFaults.append(Armed(kind: .status(status), remaining: count, pathPrefix: path)) }
+    }
+
+    /// The next `count` requests answer `429 Too Many Requests`, with `Retry-After: <retryAfter>`
+    /// when it is non-nil (e.g. `"1"`, `"0"`, or an HTTP date).
+    public func rateLimitNext(_ count: Int, retryAfter: String?, path: String? = nil) {
+        guard count > 0 else { return }
+        state.withLock { $0.statusFaults.append(Armed(kind: .rateLimit(retryAfter: retryAfter), remaining: count, pathPrefix: path)) }
+    }
+
+    /// Every request waits this long before it is answered (`.zero`: off).
+    public var delay: Duration {
+        get { state.withLock { $0.delay } }
+        set { state.withLock { $0.delay = newValue } }
+    }
+
+    /// The next `count` 200 data responses are cut off half-way and the connection is closed.
+    public func truncateNext(_ count: Int, mode: TruncationMode = .contentLength, path: String? = nil) {
+        guard count > 0 else { return }
+        state.withLock { $0.bodyFaults.append(Armed(kind: .truncate(mode), remaining: count, pathPrefix: path)) }
+    }
+
+    /// The next `count` 200 data responses carry a complete body (correct `Content-Length`,
+    /// `Content-Type: application/json`) that is not valid JSON: the first half of the real
+    /// body followed by an HTML fragment.
+    public func invalidJSONNext(_ count: Int, path: String? = nil) {
+        guard count > 0 else { return }
+        state.withLock { $0.bodyFaults.append(Armed(kind: .invalidJSON, remaining: count, pathPrefix: path)) }
+    }
+
+    /// While on, data responses carry extra unknown members (also objects and arrays), members
+    /// in another order and names in other letter cases, everywhere; values and amounts are
+    /// unchanged. Deterministic per document.
+    public var mutateFields: Bool {
+        get { state.withLock { $0.mutateFields } }
+        set { state.withLock { $0.mutateFields = newValue } }
+    }
+
+    /// That document (any endpoint) becomes undecodable in every response until cleared; the
+    /// rest of the response stays valid JSON.
+    public func corruptDocument(invoiceID: String, how: SandboxCorruption = .badAmount) {
+        state.withLock { $0.corrupted[invoiceID] = how }
+    }
+
+    public func clearCorruption(invoiceID: String) {
+        _ = state.withLock { $0.corrupted.removeValue(forKey: invoiceID) }
+    }
+
+    /// Disarms everything: counts, delay, mutation, corruption.
+    public func reset() {
+        state.withLock { $0 = State() }
+    }
+
+    /// How many armed counts are left (status faults + body faults).
+    public var pendingCount: Int {
+        state.withLock { s in s.statusFaults.reduce(0) { $0 + $1.remaining } + s.bodyFaults.reduce(0) { $0 + $1.remaining } }
+    }
+
+    // MARK: Used by the server
+
+    var corruptedDocuments: [String: SandboxCorruption] { state.withLock { $0.corrupted } }
+
+    func takeStatusFault(path: String) -> StatusFault? {
+        state.withLock { Self.take(&$0.statusFaults, path: path) }
+    }
+
+    func takeBodyFault(path: String) -> BodyFault? {
+        state.withLock { Self.take(&$0.bodyFaults, path: path) }
+    }
+
+    private static func take<Kind>(_ queue: inout [Armed<Kind>], path: String) -> Kind? {
+        guard let index = queue.firstIndex(where: { $0.pathPrefix.map { path.hasPrefix($0) } ?? true }) else { return nil }
+        let kind = queue[index].kind
+        queue[index].remaining -= 1
+        if queue[index].remaining <= 0 { queue.remove(at: index) }
+        return kind
+    }
+}

@@ -1,0 +1,326 @@
+import Hummingbird
+import Logging
+import Synchronization
+import Warehouse
+
+/// What the sandbox answers, before it is put on the wire.
+struct SandboxReply: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var chunks: [[UInt8]]
+    var truncation: SandboxFaults.TruncationMode?
+
+    init(status: Int, headers: [(String, String)], chunks: [[UInt8]], truncation: SandboxFaults.TruncationMode? = nil) {
+        self.status = status
+        self.headers = headers
+        self.chunks = chunks
+        self.truncation = truncation
+    }
+
+    /// `{"message": "..."}` with that status.
+    static func message(_ status: Int, _ text: String) -> SandboxReply {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("message")
+        writer.string(text)
+        writer.endObject()
+        return SandboxReply(status: status, headers: [("Content-Type", "application/json")], chunks: [writer.bytes])
+    }
+
+    var bodyCount: Int { chunks.reduce(0) { $0 + $1.count } }
+}
+
+/// A local fake of the vendor APIs (today: Copaco Cloud Billing API v1), on 127.0.0.1, from
+/// generated data, with switchable faults. See `describe()` for how to point `billwh` at it.
+public final class VendorSandbox: Sendable {
+    public let configuration: SandboxConfiguration
+    /// Runtime-switchable faults; see `SandboxFaults` for the order they apply in.
+    public let faults: SandboxFaults
+    let core: SandboxCore
+
+    private struct Lifecycle: Sendable {
+        var port: Int?
+        var task: Task<Void, Never>?
+    }
+    private let lifecycle = Mutex(Lifecycle())
+
+    public init(configuration: SandboxConfiguration) {
+        self.configuration = configuration
+        self.faults = SandboxFaults()
+        self.core = SandboxCore(configuration: configuration, faults: faults)
+    }
+
+    deinit {
+        lifecycle.withLock { $0.task?.cancel() }
+    }
+
+    /// Binds 127.0.0.1 on `configuration.port` (0: a free port), starts serving in the
+    /// background and returns the bound port. Calling it again while running returns the port.
+    public func start() async throws -> Int {
+        if let port = lifecycle.withLock({ $0.port }) { return port }
+        let (ports, continuation) = AsyncThrowingStream<Int, any Error>.makeStream()
+        let logger = configuration.logger ?? Logger(label: "billwh.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
+        let app = Application(
+            responder: SandboxHTTPResponder(core: core),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+        let task = Task {
+            do {
+                try await app.run()
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        var iterator = ports.makeAsyncIterator()
+        let bound: Int?
+        do {
+            bound = try await iterator.next()
+        } catch {
+            task.cancel()
+            throw SandboxError.couldNotStart("\(error)")
+        }
+        guard let port = bound, port > 0 else {
+            task.cancel()
+            await task.value
+            throw SandboxError.couldNotStart("the server stopped before it was listening")
+        }
+        lifecycle.withLock {
+            $0.port = port
+            $0.task = task
+        }
+        return port
+    }
+
+    /// Stops serving: open connections are closed and the port is released when this returns.
+    public func stop() async {
+        let task = lifecycle.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil; state.port = nil }
+            return state.task
+        }
+        guard let task else { return }
+        task.cancel()
+        await task.value
+    }
+
+    /// The bound port while running.
+    public var port: Int? { lifecycle.withLock { $0.port } }
+
+    /// `http://127.0.0.1:PORT` (the configured port until `start()` returned).
+    public var baseURL: String { "http://127.0.0.1:\(port ?? configuration.port)" }
+
+    /// Every request answered, oldest first (the last 100 000). Never holds an API key value.
+    public var requestLog: [SandboxRequest] { core.state.withLock { $0.log } }
+
+    public func clearRequestLog() { core.state.withLock { $0.log.removeAll() } }
+
+    /// The data currently served (re-issues included).
+    public var copacoData: CopacoSandboxData { core.state.withLock { $0.copacoData } }
+
+    /// Re-issues a document: same `InvoiceID`, changed content (one line's quantity and
+    /// `ExtendedPrice` changed, one line added). Returns false if no document has that ID.
+    @discardableResult
+    public func reissue(invoiceID: String) -> Bool {
+        core.state.withLock { $0.copacoData.reissue(invoiceID: invoiceID) }
+    }
+
+    /// What `billwh sandbox` prints: where it listens, the endpoints, the keys and the
+    /// environment variables to point `billwh` at it. (The keys are fake; printing them is fine.)
+    public func describe() -> String {
+        let data = copacoData
+        let base = port == nil ? "\(baseURL) (not started)" : baseURL
+        let today = configuration.today
+        let window = CalendarDay(iso: today).map { (from: $0.adding(months: -3).compact, to: $0.compact) }
+        var lines: [String] = []
+        lines.append("Copaco Cloud Billing API v1 sandbox — generated data, seed \(data.seed), documents \(data.firstDate) … \(data.today)")
+        lines.append("  base URL   \(base)")
+        for endpoint in CopacoEndpoint.allCases {
+            let documents = data.documents(endpoint)
+            let lineCount = documents.reduce(0) { $0 + $1.lineCount }
+            let path = "GET " + endpoint.path()
+            lines.append("  \(path.padded(to: 38))\(documents.count) documents, \(lineCount) price lines")
+        }
+        lines.append("  API key    header \(configuration.copacoAPIKeyHeader): \(configuration.copacoAPIKey)")
+        lines.append("             (\(configuration.copacoLimitedAPIKey) may read example-invoices only: 403 elsewhere)")
+        lines.append("  query      startDate=YYYYMMDD&endDate=YYYYMMDD, both inclusive, on Header.Date;")
+        lines.append("             without them: the last 3 months up to \(today)")
+        let anomalies = Dictionary(grouping: data.anomalies, by: \.kind)
+        let summary = CopacoSandboxAnomaly.Kind.allCases.map { "\(anomalies[$0]?.count ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        lines.append("  built in   \(summary)")
+        lines.append("")
+        lines.append("Point billwh at it:")
+        lines.append("  export BILLWH_COPACO_BASE_URL=\(baseURL)")
+        lines.append("  export BILLWH_COPACO_API_KEY=\(configuration.copacoAPIKey)")
+        if let window {
+            lines.append("Try:")
+            lines.append("  curl -s -H '\(configuration.copacoAPIKeyHeader): \(configuration.copacoAPIKey)' '\(baseURL)\(CopacoEndpoint.invoices.path())?startDate=\(window.from)&endDate=\(window.to)'")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public enum SandboxError: Error, CustomStringConvertible {
+    case couldNotStart(String)
+
+    public var description: String {
+        switch self {
+        case .couldNotStart(let reason): "the sandbox could not start on 127.0.0.1: \(reason)"
+        }
+    }
+}
+
+extension String {
+    func padded(to length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}
+
+/// State shared with the request handlers (kept apart from `VendorSandbox` so that the
+/// server task does not keep the sandbox object alive).
+final class SandboxCore: Sendable {
+    struct State: Sendable {
+        var copacoData: CopacoSandboxData
+        var log: [SandboxRequest] = []
+    }
+
+    static let logLimit = 100_000
+
+    let configuration: SandboxConfiguration
+    let faults: SandboxFaults
+    let copaco: CopacoAPI
+    let state: Mutex<State>
+
+    init(configuration: SandboxConfiguration, faults: SandboxFaults) {
+        self.configuration = configuration
+        self.faults = faults
+        guard let today = CalendarDay(iso: configuration.today) else {
+            preconditionFailure("SandboxConfiguration.today must be YYYY-MM-DD: \(configuration.today)")
+        }
+        self.copaco = CopacoAPI(apiKey: configuration.copacoAPIKey, limitedAPIKey: configuration.copacoLimitedAPIKey,
+                                apiKeyHeader: configuration.copacoAPIKeyHeader, today: today)
+        self.state = Mutex(State(copacoData: configuration.copacoData))
+    }
+
+    func handle(method: String, path: String, query: String?, header: (String) -> String?) async -> SandboxReply {
+        let clock = ContinuousClock()
+        let received = clock.now
+        var notes: [String] = []
+        let delay = faults.delay
+        if delay > .zero {
+            try? await Task.sleep(for: delay)
+            notes.append("delay")
+        }
+        var credential = SandboxCredential.notChecked
+        var reply: SandboxReply
+        if let fault = faults.takeStatusFault(path: path) {
+            switch fault {
+            case .status(let status):
+                reply = .message(status, "\(HTTPResponse.Status(code: status).reasonPhrase.isEmpty ? "Error" : HTTPResponse.Status(code: status).reasonPhrase) (sandbox fault)")
+                notes.append("status-\(status)")
+            case .rateLimit(let retryAfter):
+                reply = .message(429, "Rate limit exceeded. Try again later.")
+                if let retryAfter { reply.headers.append(("Retry-After", retryAfter)) }
+                notes.append("rate-limit")
+            }
+        } else if CopacoAPI.handles(path: path) {
+            let data = state.withLock { $0.copacoData }
+            let (answer, presented, rendered) = copaco.respond(method: method, path: path, query: query, header: header, data: data, faults: faults)
+            reply = answer
+            credential = presented
+            notes.append(contentsOf: rendered)
+        } else {
+            reply = .message(404, "No resource at \(path).")
+        }
+        if reply.status == 200, let bodyFault = faults.takeBodyFault(path: path) {
+            switch bodyFault {
+            case .truncate(let mode):
+                reply.truncation = mode
+                notes.append("truncated-\(mode.rawValue)")
+            case .invalidJSON:
+                let whole = reply.chunks.flatMap { $0 }
+                reply.chunks = [Array(whole.prefix(whole.count / 2)) + Array("\n<html><body><h1>502 Proxy Error</h1></body></html>\n".utf8)]
+                notes.append("invalid-json")
+            }
+        }
+        let entry = SandboxRequest(
+            method: method, path: redact(path), query: query.map(redactQuery), status: reply.status,
+            fault: notes.isEmpty ? nil : notes.joined(separator: ","), credential: credential,
+            receivedAt: received, duration: clock.now - received)
+        state.withLock { state in
+            if state.log.count >= SandboxCore.logLimit { state.log.removeFirst(state.log.count - SandboxCore.logLimit + 1) }
+            state.log.append(entry)
+        }
+        return reply
+    }
+
+    private var secrets: [String] {
+        [configuration.copacoAPIKey, configuration.copacoLimitedAPIKey].filter { !$0.isEmpty }
+    }
+
+    private func redact(_ text: String) -> String {
+        var out = text
+        for secret in secrets where out.contains(secret) { out = out.replacing(secret, with: "REDACTED") }
+        return out
+    }
+
+    /// Values of parameters that look like credentials, and the configured keys anywhere.
+    private func redactQuery(_ query: String) -> String {
+        let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pieces[0].lowercased()
+            if pieces.count > 1, ["key", "token", "secret", "password", "auth"].contains(where: { name.contains($0) }) {
+                return "\(pieces[0])=REDACTED"
+            }
+            return String(pair)
+        }
+        return redact(parts.joined(separator: "&"))
+    }
+}
+
+struct SandboxTruncated: Error {}
+
+/// Hummingbird glue: every request goes to `SandboxCore`; the reply is written with a
+/// `Content-Length`, or cut short when a truncation fault is armed.
+/// (`HTTPFields.Element` is HTTPTypes' `HTTPField`, reached through Hummingbird's re-export.)
+struct SandboxHTTPResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let core: SandboxCore
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let headers = request.headers
+        let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query) { name in
+            guard let field = HTTPFields.Element.Name(name) else { return nil }
+            return headers[field]
+        }
+        var fields = HTTPFields()
+        for (name, value) in reply.headers {
+            if let field = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: field, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: reply.status)
+        let total = reply.bodyCount
+        if let mode = reply.truncation {
+            var partial = ByteBuffer()
+            var left = max(0, total / 2)
+            for chunk in reply.chunks where left > 0 {
+                let take = min(left, chunk.count)
+                partial.writeBytes(chunk[0..<take])
+                left -= take
+            }
+            let sent = partial
+            let body = ResponseBody(contentLength: mode == .contentLength ? total : nil) { writer in
+                try await writer.write(sent)
+                // Let the bytes reach the socket before the connection is dropped.
+                try? await Task.sleep(for: .milliseconds(50))
+                throw SandboxTruncated()
+            }
+            return Response(status: status, headers: fields, body: body)
+        }
+        if reply.chunks.count == 1 {
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.chunks[0])))
+        }
+        return Response(status: status, headers: fields, body: ResponseBody(contentsOf: reply.chunks.map { ByteBuffer(bytes: $0) }))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import Ingestion
+import Logging
+import Pipeline
+import Vendors
+import VendorSandbox
+import Warehouse
+
+/// A fixed "today" so the generated history and the windows are reproducible.
+let today = CalendarDate(year: 2026, month: 11, day: 23)!
+let history = DateWindow(start: CalendarDate(year: 2023, month: 10, day: 1)!, end: today)!
+
+/// Collects log lines so tests can look for leaked secrets and for messages.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    var logger: Logger {
+        Logger(label: "test") { _ in CapturingHandler(capture: self) }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { capture.append("\(event.level) \(event.message)") }
+    }
+}
+
+/// A sandbox on an ephemeral loopback port plus a fresh warehouse file in a temp folder.
+struct Harness {
+    let sandbox: VendorSandbox
+    let directory: URL
+    let databasePath: String
+    let logs = LogCapture()
+    var apiKey: String
+
+    static func start(seed: UInt64 = 42) async throws -> Harness {
+        let sandbox = VendorSandbox(configuration: .demo(today: today.description, seed: seed))
+        _ = try await sandbox.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return Harness(sandbox: sandbox, directory: directory, databasePath: directory.appendingPathComponent("w.sqlite").path,
+                       apiKey: sandbox.configuration.copacoAPIKey)
+    }
+
+    func stop() async {
+        await sandbox.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var settings: Settings {
+        var settings = Settings(copaco: CopacoConnector.Settings(baseURL: sandbox.baseURL, apiKey: Secret(apiKey)))
+        // Fast retries: the sandbox's faults are immediate.
+        settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(100),
+                                           maxTotal: .seconds(20), requestTimeout: .seconds(2))
+        return settings
+    }
+
+    var runner: PipelineRunner {
+        PipelineRunner(databasePath: databasePath, settings: settings, logger: logs.logger, today: today)
+    }
+
+    func backfillAndReconcile() async throws -> RunSummary {
+        try await runner.nightly(window: history)
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try WarehouseDatabase.openReadOnly(path: databasePath).read(body)
+    }
+
+    func scalar(_ sql: String) throws -> Int64 {
+        try read { try Int64.fetchOne($0, sql: sql) ?? 0 }
+    }
+
+    /// The whole purchases table, ordered, every column: equal dumps mean an identical table.
+    func purchasesDump() throws -> String {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM purchases ORDER BY purchase_id").map(\.description).joined(separator: "\n")
+        }
+    }
+}
+
+/// The built `billwh` binary next to the test bundle.
+func billwhBinary() throws -> URL {
+    var candidates: [URL] = []
+    let bundle = Bundle.main.bundleURL
+    candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("billwh"))
+    candidates.append(bundle.appendingPathComponent("billwh"))
+    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("billwh"))
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(root.appendingPathComponent(".build/debug/billwh"))
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+        return candidate
+    }
+    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the real CLI with only the given environment (plus PATH), capturing its output.
+func runBillwh(_ arguments: [String], environment: [String: String] = [:], stdoutFile: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = try billwhBinary()
+    process.arguments = arguments
+    var env = environment
+    env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+    process.environment = env
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-out-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let out = stdoutFile ?? directory.appendingPathComponent("stdout")
+    let err = directory.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// Runs python3 with a script, returning its stdout.
+func python(_ script: String, arguments: [String] = []) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,272 @@
+import Export
+import Foundation
+import GRDB
+import Testing
+import Warehouse
+
+@Suite struct PurchasesExportTests {
+    static let header = "vendor,invoice_id,invoice_date,customer_number,customer_name,subscription_id,sku,description,charge_type,period_start,period_end,currency,quantity_bought,quantity_billed,cost,sell,margin,match_status"
+
+    @Test func smallExportHasExactlyTheseBytes() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("all.csv")
+        let summary = try exportPurchases(queue, to: .file(out))
+
+        let expected = [
+            Self.header,
+            "twotcloud,TC-9,2026-09-30,000001,Acme Ltd,sub-9,SKU-9,Credit note,credit,2026-09-01,2026-09-30,EUR,-1,-1,-3.00,-3.60,-0.60,matched",
+            "copaco,,2026-10-05,000418,Café €,,SKU-2,\" padded \",,2026-10-01,2026-10-31,EUR,,3,,1.00,,unbacked",
+            "copaco,INV-1,2026-10-05,000417,\"Bakkerij \"\"De Ëik\"\", B.V.\",sub-1,SKU-1,\"Line one\nline two\",,2026-10-01,2026-10-31,EUR,12.375,12,12.50,15.000001,2.500001,matched",
+            "copaco,INV-2,2026-11-01,000417,Tiny,sub-1,SKU-1,Tiny,usage,2026-11-01,2026-11-30,EUR,0.5,0.5,0.000001,123456.789012,123456.789011,matched",
+        ].map { $0 + "\r\n" }.joined()
+        let bytes = try Fixtures.read(out)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(bytes == Array(expected.utf8))
+        #expect(summary.rows == 4)
+        #expect(summary.costMicros == 12_500_000 - 3_000_000 + 1)
+        #expect(summary.sellMicros == 15_000_001 + 1_000_000 - 3_600_000 + 123_456_789_012)
+        #expect(summary.marginMicros == 2_500_001 - 600_000 + 123_456_789_011)
+        #expect(summary.bytes == bytes.count)
+        #expect(try folder.entries() == ["all.csv", "warehouse.sqlite", "warehouse.sqlite-shm", "warehouse.sqlite-wal"].filter {
+            FileManager.default.fileExists(atPath: folder.file($0))
+        })
+    }
+
+    @Test func equalSortKeysComeOutInPurchaseIDOrder() throws {
+        let folder = try TemporaryFolder()
+        let same = PurchaseRow()
+        var rows = [PurchaseRow](repeating: same, count: 3)
+        for index in rows.indices { rows[index].description = "line \(index)" }
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: rows)
+        let out = folder.file("x.csv")
+        _ = try exportPurchases(queue, to: .file(out))
+        let parsed = try Fixtures.parseCSV(out, delimiter: ",")
+        #expect(parsed.dropFirst().map { $0[7] } == ["line 0", "line 1", "line 2"])
+    }
+
+    /// Python's csv module reads the file back to the DB's exact values.
+    @Test(arguments: [
+        ExportOptions(),
+        ExportOptions(delimiter: UInt8(ascii: ";"), decimalComma: true, bom: true),
+        ExportOptions(delimiter: UInt8(ascii: ","), decimalComma: true),
+        ExportOptions(delimiter: UInt8(ascii: "\t")),
+    ])
+    func pythonReadsBackTheExactValues(options: ExportOptions) throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("export.csv")
+        _ = try exportPurchases(queue, options: options, to: .file(out))
+
+        let bytes = try Fixtures.read(out)
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF] || !options.bom)
+        if !options.bom { #expect(bytes.first == UInt8(ascii: "v")) }
+        let parsed = try Fixtures.parseCSV(out, delimiter: String(UnicodeScalar(options.delimiter)),
+                                           encoding: options.bom ? "utf-8-sig" : "utf-8")
+        #expect(parsed.first == PurchasesExport.columns)
+        let rows = Array(parsed.dropFirst())
+        try #require(rows.count == Fixtures.exportOrder.count)
+        for (line, index) in zip(rows, Fixtures.exportOrder) {
+            let source = Fixtures.awkward[index]
+            try #require(line.count == 18)
+            for (column, value) in source.texts.enumerated() {
+                var expected = value ?? ""
+                if options.decimalComma && (column == 12 || column == 13) {
+                    expected = expected.replacingOccurrences(of: ".", with: ",")
+                }
+                #expect(line[column] == expected, "column \(PurchasesExport.columns[column])")
+            }
+            for (offset, amount) in source.amounts.enumerated() {
+                let text = line[14 + offset]
+                if let amount {
+                    #expect(try Fixtures.micros(text, decimalComma: options.decimalComma) == amount)
+                    let decimals = text.split(whereSeparator: { $0 == "." || $0 == "," }).last!
+                    #expect(decimals.count >= 2 && !text.contains("e") && !text.contains("E"))
+                } else {
+                    #expect(text == "")
+                }
+            }
+            #expect(line[17] == source.status)
+        }
+    }
+
+    @Test func semicolonDecimalCommaBytes() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: [Fixtures.awkward[0]])
+        let out = folder.file("nl.csv")
+        _ = try exportPurchases(queue, options: ExportOptions(delimiter: UInt8(ascii: ";"), decimalComma: true, bom: true), to: .file(out))
+        let text = String(decoding: try Fixtures.read(out).dropFirst(3), as: UTF8.self)
+        #expect(text.hasSuffix(";EUR;12,375;12;12,50;15,000001;2,500001;matched\r\n"))
+        #expect(text.contains(";\"Bakkerij \"\"De Ëik\"\", B.V.\";"))
+        #expect(text.hasPrefix(Self.header.replacingOccurrences(of: ",", with: ";") + "\r\n"))
+    }
+
+    @Test func commaDelimiterWithDecimalCommaQuotesAmountsAndQuantities() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: [Fixtures.awkward[0]])
+        let out = folder.file("x.csv")
+        _ = try exportPurchases(queue, options: ExportOptions(decimalComma: true), to: .file(out))
+        let text = String(decoding: try Fixtures.read(out), as: UTF8.self)
+        #expect(text.hasSuffix(",EUR,\"12,375\",12,\"12,50\",\"15,000001\",\"2,500001\",matched\r\n"))
+    }
+
+    @Test func monthSelection() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("oct.csv")
+        let selection = try #require(try DateSelection.parse(month: "2026-10", from: nil, to: nil))
+        let summary = try exportPurchases(queue, options: ExportOptions(selection: selection), to: .file(out))
+        #expect(summary.rows == 2)
+        let parsed = try Fixtures.parseCSV(out, delimiter: ",")
+        #expect(parsed.dropFirst().map { $0[2] } == ["2026-10-05", "2026-10-05"])
+        #expect(parsed.dropFirst().map { $0[3] } == ["000418", "000417"])
+    }
+
+    @Test func monthBoundariesAreInclusive() throws {
+        let folder = try TemporaryFolder()
+        let dates = ["2026-09-30", "2026-10-01", "2026-10-31", "2026-11-01", "2026-02-28", "2026-03-01"]
+        let rows = dates.map { PurchaseRow(invoiceDate: $0) }
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: rows)
+        func exported(_ selection: DateSelection) throws -> [String] {
+            let out = folder.file("sel.csv")
+            _ = try exportPurchases(queue, options: ExportOptions(selection: selection), to: .file(out))
+            return try Fixtures.parseCSV(out, delimiter: ",").dropFirst().map { $0[2] }
+        }
+        #expect(try exported(.month(year: 2026, month: 10)) == ["2026-10-01", "2026-10-31"])
+        #expect(try exported(.month(year: 2026, month: 2)) == ["2026-02-28"])
+        let from = try #require(CalendarDate(parsing: "2026-09-30")), to = try #require(CalendarDate(parsing: "2026-10-31"))
+        #expect(try exported(.range(from: from, to: to)) == ["2026-09-30", "2026-10-01", "2026-10-31"])
+        #expect(try exported(.range(from: from, to: from)) == ["2026-09-30"])
+    }
+
+    @Test func fromToSelectionParsing() throws {
+        let selection = try DateSelection.parse(month: nil, from: "2026-09-01", to: "2026-10-31")
+        #expect(selection == .range(from: CalendarDate(year: 2026, month: 9, day: 1)!, to: CalendarDate(year: 2026, month: 10, day: 31)!))
+        #expect(try DateSelection.parse(month: nil, from: nil, to: nil) == nil)
+        for (month, from, to) in [("2026-13", nil, nil), ("2026-1", nil, nil), ("2026-10", "2026-10-01", nil),
+                                  (nil, "2026-10-01", nil), (nil, "2026-10-31", "2026-10-01"), (nil, "2026-10-1", "2026-10-31")] as [(String?, String?, String?)] {
+            #expect(throws: ExportError.self) { try DateSelection.parse(month: month, from: from, to: to) }
+            do { _ = try DateSelection.parse(month: month, from: from, to: to) } catch { #expect(error.isUsageError) }
+        }
+        #expect(try ExportOptions.parseDelimiter("tab") == 9)
+        #expect(try ExportOptions.parseDelimiter(";") == UInt8(ascii: ";"))
+        #expect(throws: ExportError.self) { try ExportOptions.parseDelimiter("|") }
+    }
+
+    @Test func jsonlHasTheSameKeysInOrderAndExactAmountStrings() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("all.jsonl")
+        _ = try exportPurchases(queue, options: ExportOptions(format: .jsonl), to: .file(out))
+        let text = String(decoding: try Fixtures.read(out), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5 && lines.last == "")
+        #expect(lines[1].hasPrefix("{\"vendor\":\"copaco\",\"invoice_id\":null,\"invoice_date\":\"2026-10-05\",\"customer_number\":\"000418\",\"customer_name\":\"Café €\""))
+        #expect(lines[1].hasSuffix("\"quantity_bought\":null,\"quantity_billed\":\"3\",\"cost\":null,\"sell\":\"1.00\",\"margin\":null,\"match_status\":\"unbacked\"}"))
+        #expect(lines[2].contains("\"customer_name\":\"Bakkerij \\\"De Ëik\\\", B.V.\""))
+        #expect(lines[2].contains("\"description\":\"Line one\\nline two\""))
+        // Python: keys in order, values equal to the DB's.
+        let script = """
+            import json, sys
+            out = []
+            for line in open(sys.argv[1], encoding='utf-8'):
+                obj = json.loads(line)
+                out.append([list(obj.keys()), [None if v is None else str(v) for v in obj.values()]])
+            json.dump(out, sys.stdout)
+            """
+        let parsed = try JSONDecoder().decode([[[String?]]].self, from: Fixtures.python(script, [out]))
+        try #require(parsed.count == 4)
+        for (entry, index) in zip(parsed, Fixtures.exportOrder) {
+            #expect(entry[0] == PurchasesExport.columns.map { Optional($0) })
+            let source = Fixtures.awkward[index]
+            #expect(Array(entry[1][0..<14]) == source.texts)
+            for (offset, amount) in source.amounts.enumerated() {
+                #expect(try entry[1][14 + offset].map { try Fixtures.micros($0) } == amount)
+            }
+        }
+    }
+
+    @Test func jsonlRefusesCSVOnlyOptions() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("x.jsonl")
+        #expect(throws: ExportError.self) {
+            try exportPurchases(queue, options: ExportOptions(format: .jsonl, decimalComma: true), to: .file(out))
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func missingFolderIsAClearErrorAndLeavesNothing() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let before = try folder.entries()
+        let out = folder.file("missing/oct.csv")
+        do {
+            _ = try exportPurchases(queue, to: .file(out))
+            Issue.record("export into a missing folder succeeded")
+        } catch {
+            #expect("\(error)".contains(out))
+            #expect(!error.isUsageError)
+        }
+        #expect(try folder.entries() == before)
+
+        // A file where the folder should be.
+        let notAFolder = folder.file("plain")
+        _ = FileManager.default.createFile(atPath: notAFolder, contents: Data("x".utf8))
+        #expect(throws: ExportError.self) { try exportPurchases(queue, to: .file(notAFolder + "/oct.csv")) }
+        // A folder where the file should be.
+        #expect(throws: ExportError.self) { try exportPurchases(queue, to: .file(folder.path)) }
+    }
+
+    @Test func unwritableFolderIsAClearError() throws {
+        // Root writes anywhere: permissions cannot make this fail for root.
+        guard geteuid() != 0 else { return }
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let locked = folder.file("locked")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+        chmod(locked, 0o500)
+        defer { chmod(locked, 0o700) }
+        #expect { try exportPurchases(queue, to: .file(locked + "/oct.csv")) } throws: { "\($0)".contains(locked + "/oct.csv") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
+    }
+
+    @Test func failureHalfwayLeavesTheExistingFileAndNoTemporaryFile() throws {
+        let folder = try TemporaryFolder()
+        var rows = (0..<5000).map { PurchaseRow(description: "row \($0) " + String(repeating: "x", count: 40)) }
+        rows.append(PurchaseRow(invoiceDate: "2026-12-31"))
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: rows)
+        // The last row in export order holds a REAL amount: not exact, so the export must stop there,
+        // after more than 64 KiB were already written to the temporary file.
+        try queue.write { db in try db.execute(sql: "UPDATE purchases SET cost_micros = 1.5 WHERE invoice_date = '2026-12-31'") }
+        let out = folder.file("oct.csv")
+        let previous = Data("previous export\r\n".utf8)
+        _ = FileManager.default.createFile(atPath: out, contents: previous)
+        let before = try folder.entries()
+        #expect { try exportPurchases(queue, to: .file(out)) } throws: { error in
+            "\(error)".contains("cost_micros") && "\(error)".contains("purchase_id 5001")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == previous)
+        #expect(try folder.entries() == before)
+    }
+
+    @Test func replacingAFileKeepsItsPermissions() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let out = folder.file("oct.csv")
+        _ = FileManager.default.createFile(atPath: out, contents: Data("old".utf8), attributes: [.posixPermissions: 0o640])
+        _ = try exportPurchases(queue, to: .file(out))
+        let attributes = try FileManager.default.attributesOfItem(atPath: out)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        #expect(try Fixtures.read(out).count > 100)
+    }
+
+    @Test func emptyWarehouseGivesTheHeaderOnly() throws {
+        let folder = try TemporaryFolder()
+        let (path, _) = try Fixtures.warehouse(in: folder, rows: [])
+        let out = folder.file("empty.csv")
+        let summary = try exportPurchases(databasePath: path, to: .file(out))
+        #expect(summary.rows == 0)
+        #expect(try Fixtures.read(out) == Array((Self.header + "\r\n").utf8))
+    }
+}
