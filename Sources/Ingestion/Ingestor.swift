@@ -36,6 +36,8 @@ public struct Ingestor: Sendable {
     public let logger: Logger
     /// Backfills are fetched in windows of at most this many days (the vendors re-read 31).
     public var chunkDays = 31
+    /// Called after each window with a one-line status, for a progress display on a terminal.
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
         self.database = database
@@ -108,6 +110,7 @@ public struct Ingestor: Sendable {
                     logger.warning("\(label): quarantined document \(document.keyHint ?? "(no id)"): \(rejection.reason)")
                 }
             }
+            progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")
             if chunks.count > 1 {
                 logger.debug("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
             }

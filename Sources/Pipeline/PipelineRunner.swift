@@ -23,6 +23,8 @@ public struct PipelineRunner: Sendable {
     public let settings: Settings
     public let logger: Logger
     public var today: CalendarDate
+    /// Progress lines for long work (the CLI sets it when stderr is a terminal).
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(databasePath: String, settings: Settings, logger: Logger, today: CalendarDate = .today()) {
         self.databasePath = databasePath
@@ -94,7 +96,8 @@ public struct PipelineRunner: Sendable {
 
     func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
-        let ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
+        var ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
+        ingestor.progress = progress
         var reports: [EndpointReport] = []
         for connector in connectors {
             let vendorReports = try await ingestor.ingest(connector, window: window, runID: runID)

@@ -85,3 +85,15 @@ func parseDate(_ text: String, option: String) throws -> CalendarDate {
     }
     return date
 }
+
+/// A one-line progress display on stderr, only when it is a terminal (logs stay clean in cron).
+enum Progress {
+    static var reporter: (@Sendable (String) -> Void)? {
+        guard isatty(2) == 1 else { return nil }
+        return { line in FileHandle.standardError.write(Data("\r\u{1B}[K\(line.prefix(120))".utf8)) }
+    }
+
+    static func finish() {
+        if isatty(2) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

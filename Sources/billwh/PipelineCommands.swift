@@ -42,7 +42,9 @@ struct Ingest: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
             let settings = try await Settings.load()
-            let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            runner.progress = Progress.reporter
+            defer { Progress.finish() }
             var window: DateWindow?
             if let since {
                 let start = try parseDate(since, option: "--since")
@@ -85,7 +87,9 @@ struct Nightly: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
             let settings = try await Settings.load()
-            let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            runner.progress = Progress.reporter
+            defer { Progress.finish() }
             let summary = try await runner.nightly()
             Console.note(Summaries.ingest(summary))
             return Summaries.exitCode(summary.outcome)
