@@ -185,7 +185,7 @@ struct CopacoDataTests {
         let smallLines = small.lineCount(.invoices, from: "2024-01-01", to: "2024-06-30")
         let largeLines = large.lineCount(.invoices, from: "2024-01-01", to: "2024-06-30")
         #expect(largeLines > 8 * smallLines)
-        #expect(Set(large.invoices.flatMap(\.customers).map(\.customerNumber)).count == 12)
+        #expect(Set(large.invoices.flatMap(\.customers).map(\.customerNumber)).count >= 10)
     }
 
     @Test("JSON escaping: quotes, backslash, newline, tab, control characters; UTF-8 kept")
