@@ -186,6 +186,31 @@ struct CopacoServerTests {
         await again.stop()
     }
 
+    @Test("stopping while clients keep connecting neither crashes nor hangs")
+    func stopUnderLoad() async throws {
+        for _ in 0..<3 {
+            let sandbox = VendorSandbox(configuration: SandboxConfiguration(copacoData: demoData, today: testToday))
+            let port = try await sandbox.start()
+            let hammer = Task.detached {
+                var answered = 0
+                while !Task.isCancelled {
+                    if (try? await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey, timeout: 2)) != nil { answered += 1 }
+                    _ = await RawHTTP.canConnect(port: port)
+                }
+                return answered
+            }
+            #expect(try await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey).status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+            let clock = ContinuousClock()
+            let start = clock.now
+            await sandbox.stop()
+            #expect(clock.now - start < .seconds(3))
+            hammer.cancel()
+            _ = await hammer.value
+            #expect(!(await RawHTTP.canConnect(port: port)))
+        }
+    }
+
     @Test("describe() tells how to point billwh at it")
     func describe() async throws {
         try await withSandbox { sandbox, port in

@@ -41,7 +41,17 @@ public final class VendorSandbox: Sendable {
     private struct Lifecycle: Sendable {
         var port: Int?
         var task: Task<Void, Never>?
+        var pauseAccepting: (@Sendable () async -> Void)?
     }
+
+    /// What the server reports once it listens.
+    private struct Listening: Sendable {
+        let port: Int
+        let pauseAccepting: @Sendable () async -> Void
+    }
+
+    /// How long `stop()` lets in-flight requests finish before it cancels them.
+    public static let shutdownGracePeriod: Duration = .seconds(5)
     private let lifecycle = Mutex(Lifecycle())
 
     public init(configuration: SandboxConfiguration) {
@@ -58,13 +68,15 @@ public final class VendorSandbox: Sendable {
     /// background and returns the bound port. Calling it again while running returns the port.
     public func start() async throws -> Int {
         if let port = lifecycle.withLock({ $0.port }) { return port }
-        let (ports, continuation) = AsyncThrowingStream<Int, any Error>.makeStream()
+        let (events, continuation) = AsyncThrowingStream<Listening, any Error>.makeStream()
         let logger = configuration.logger ?? Logger(label: "billwh.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
         let app = Application(
             responder: SandboxHTTPResponder(core: core),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
             onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
+                // Stops `accept()` on the listening socket (NIO's autoRead), used by stop().
+                let pause: @Sendable () async -> Void = { try? await channel.setOption(.autoRead, value: false).get() }
+                continuation.yield(Listening(port: channel.localAddress?.port ?? 0, pauseAccepting: pause))
             },
             logger: logger)
         let task = Task {
@@ -75,33 +87,47 @@ public final class VendorSandbox: Sendable {
                 continuation.finish(throwing: error)
             }
         }
-        var iterator = ports.makeAsyncIterator()
-        let bound: Int?
+        var iterator = events.makeAsyncIterator()
+        let listening: Listening?
         do {
-            bound = try await iterator.next()
+            listening = try await iterator.next()
         } catch {
             task.cancel()
             throw SandboxError.couldNotStart("\(error)")
         }
-        guard let port = bound, port > 0 else {
+        guard let listening, listening.port > 0 else {
             task.cancel()
             await task.value
             throw SandboxError.couldNotStart("the server stopped before it was listening")
         }
         lifecycle.withLock {
-            $0.port = port
+            $0.port = listening.port
             $0.task = task
+            $0.pauseAccepting = listening.pauseAccepting
         }
-        return port
+        return listening.port
     }
 
-    /// Stops serving: open connections are closed and the port is released when this returns.
+    /// Stops serving: stops accepting connections, lets in-flight requests finish (at most
+    /// `shutdownGracePeriod`), then closes every connection and the listening socket; the port
+    /// is released when this returns. Calling it again, or before `start()`, does nothing.
+    ///
+    /// (Why not just cancel the server task: a connection accepted while the server's accept
+    /// loop is being torn down is a dropped NIO child channel, and NIO traps on that. So
+    /// accepting stops first, and the loop gets a moment to hand over what it accepted.)
     public func stop() async {
-        let task = lifecycle.withLock { state -> Task<Void, Never>? in
-            defer { state.task = nil; state.port = nil }
-            return state.task
+        let (task, pause) = lifecycle.withLock { state -> (Task<Void, Never>?, (@Sendable () async -> Void)?) in
+            defer { state.task = nil; state.pauseAccepting = nil; state.port = nil }
+            return (state.task, state.pauseAccepting)
         }
         guard let task else { return }
+        await pause?()
+        let clock = ContinuousClock()
+        let deadline = clock.now + VendorSandbox.shutdownGracePeriod
+        while core.inFlight > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? await Task.sleep(for: .milliseconds(50))
         task.cancel()
         await task.value
     }
@@ -187,6 +213,12 @@ final class SandboxCore: Sendable {
     }
 
     static let logLimit = 100_000
+
+    private let inFlightCount = Mutex(0)
+    /// Requests being answered right now.
+    var inFlight: Int { inFlightCount.withLock { $0 } }
+    func requestStarted() { inFlightCount.withLock { $0 += 1 } }
+    func requestFinished() { inFlightCount.withLock { $0 -= 1 } }
 
     let configuration: SandboxConfiguration
     let faults: SandboxFaults
@@ -290,6 +322,8 @@ struct SandboxHTTPResponder: HTTPResponder {
     let core: SandboxCore
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        core.requestStarted()
+        defer { core.requestFinished() }
         let headers = request.headers
         let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query) { name in
             guard let field = HTTPFields.Element.Name(name) else { return nil }
