@@ -84,7 +84,7 @@ public struct Ingestor: Sendable {
             let documents: [FetchedDocument]
             var bodyRejection: (body: [UInt8], rejection: DocumentRejection)?
             var status = "ok"
-            let error: String? = nil
+            var ledgerError: String?
             do {
                 documents = try connector.decode(body, endpoint: endpoint)
             } catch {
@@ -93,10 +93,11 @@ public struct Ingestor: Sendable {
                 status = "failed"
                 let message = "\(label) \(chunk): the response could not be read and was quarantined: \(error.reason)"
                 report.failure = message
+                ledgerError = message
                 logger.error("\(message)")
             }
             let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
-                                    startedAt: startedAt, statistics: statistics, status: status, error: error)
+                                    startedAt: startedAt, statistics: statistics, status: status, error: ledgerError)
             let rejected = bodyRejection
             let written = try await database.write { db in
                 try IngestWriter.record(db, entry: entry, documents: documents, bodyRejection: rejected)

@@ -136,6 +136,7 @@ import Warehouse
         #expect(summary.reports.first { $0.endpoint.name == "customer-specifications" }?.failure?.contains("quarantined") == true)
         #expect(summary.reports.first { $0.endpoint.name == "invoices" }?.succeeded == true)
         #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE reason LIKE 'whole response%'") == 1)
+        #expect(try harness.scalar("SELECT count(*) FROM ingest_runs WHERE status = 'failed' AND error LIKE '%quarantined%'") == 1)
     }
 
     @Test func aWrongKeyIsNotRetriedAndSaysWhatToCheck() async throws {
