@@ -128,11 +128,13 @@ public enum IngestWriter {
                 arguments: [vendor.rawValue, endpoint.name, decoded.key])
             if current == rawID { return false }
 
-            try enqueueCustomersOfCurrentLines(key: decoded.key)
-            try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ?")
-                .execute(arguments: [vendor.rawValue, endpoint.name, decoded.key])
-            try insertLines(decoded, rawID: rawID)
-            try enqueueCustomersOfCurrentLines(key: decoded.key)
+            if endpoint.direction.isStaged {
+                try enqueueCustomersOfCurrentLines(key: decoded.key)
+                try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ?")
+                    .execute(arguments: [vendor.rawValue, endpoint.name, decoded.key])
+                try insertLines(decoded, rawID: rawID)
+                try enqueueCustomersOfCurrentLines(key: decoded.key)
+            }
             try db.cachedStatement(sql: """
                 INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
                     versions, first_seen_at, changed_at)
@@ -147,8 +149,8 @@ public enum IngestWriter {
 
         func enqueueCustomersOfCurrentLines(key: String) throws {
             try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO reconcile_queue (vendor, customer_number)
-                SELECT DISTINCT vendor, coalesce(customer_number, '') FROM staging_lines
+                INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)
+                SELECT DISTINCT vendor, customer_key FROM staging_lines
                 WHERE vendor = ? AND endpoint = ? AND document_key = ?
                 """).execute(arguments: [vendor.rawValue, endpoint.name, key])
         }
@@ -156,16 +158,16 @@ public enum IngestWriter {
         func insertLines(_ document: DecodedDocument, rawID: Int64) throws {
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date,
-                    document_type, currency, line_index, customer_account_id, customer_number, customer_name,
+                    document_type, currency, line_index, customer_key, customer_account_id, customer_number, customer_name,
                     subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
                     quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let date = document.date.description
             for (index, line) in document.lines.enumerated() {
                 statement.setUncheckedArguments([
                     rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, document.key, date,
-                    document.type, document.currency, index, line.customerAccountID, line.customerNumber,
+                    document.type, document.currency, index, line.customerKey, line.customerAccountID, line.customerNumber,
                     line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
                     line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,
                     line.unitPrice?.micros, line.amount.micros, line.vat?.micros,

@@ -11,9 +11,14 @@ public struct VendorID: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static func < (a: VendorID, b: VendorID) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// Incoming = vendor → reseller (cost); outgoing = reseller → customer (selling price).
+/// Incoming = vendor → reseller (cost); outgoing = reseller → customer (selling price);
+/// cross-check = a vendor's own merge of both, kept in raw for comparison only (never staged).
 public enum Direction: String, Sendable {
     case incoming, outgoing
+    case crossCheck = "crosscheck"
+
+    /// Whether documents of this direction become staging lines (and so purchases).
+    public var isStaged: Bool { self != .crossCheck }
 }
 
 /// One API endpoint of a vendor and what its documents mean to the warehouse.
@@ -35,6 +40,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
 /// A typed price line, one row of `staging_lines`.
 public struct StagingLine: Sendable, Equatable {
+    /// What identifies the customer for reconciliation, as the vendor's matching rule says
+    /// (Copaco: `CustomerNumber`; 2tCloud: `AccountID`); empty when unknown.
+    public var customerKey: String = ""
     public var customerAccountID: String?
     public var customerNumber: String?
     public var customerName: String?

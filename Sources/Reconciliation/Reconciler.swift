@@ -10,7 +10,7 @@ public struct ReconcileReport: Sendable, Equatable {
 
 /// Builds `purchases` from the current staging lines (the rules are in docs/reconciliation.md).
 ///
-/// Work is partitioned by (vendor, customer number): ingestion queues the customers whose lines
+/// Work is partitioned by (vendor, customer key: what the vendor's matching rule calls the customer): ingestion queues the customers whose lines
 /// changed, and only their rows are rebuilt. A full rebuild runs the same SQL over every
 /// customer, so both paths give the same rows.
 public enum Reconciler {
@@ -19,23 +19,23 @@ public enum Reconciler {
         var report = ReconcileReport()
         report.full = full
         try db.execute(sql: "DROP TABLE IF EXISTS temp.scope")
-        try db.execute(sql: "CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_number TEXT NOT NULL, PRIMARY KEY (vendor, customer_number)) WITHOUT ROWID")
+        try db.execute(sql: "CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID")
         if full {
             try db.execute(sql: """
-                INSERT INTO temp.scope SELECT DISTINCT vendor, coalesce(customer_number, '') FROM staging_lines
-                UNION SELECT DISTINCT vendor, coalesce(customer_number, '') FROM purchases
+                INSERT INTO temp.scope SELECT DISTINCT vendor, customer_key FROM staging_lines
+                UNION SELECT DISTINCT vendor, customer_key FROM purchases
                 """)
         } else {
-            try db.execute(sql: "INSERT INTO temp.scope SELECT vendor, customer_number FROM reconcile_queue")
+            try db.execute(sql: "INSERT INTO temp.scope SELECT vendor, customer_key FROM reconcile_queue")
         }
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         if report.customers > 0 {
             try rebuildScope(db)
         }
-        try db.execute(sql: full ? "DELETE FROM reconcile_queue" : "DELETE FROM reconcile_queue WHERE (vendor, customer_number) IN (SELECT vendor, customer_number FROM temp.scope)")
+        try db.execute(sql: full ? "DELETE FROM reconcile_queue" : "DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)")
         for row in try Row.fetchAll(db, sql: """
             SELECT match_status, count(*) AS n FROM purchases
-            WHERE (vendor, coalesce(customer_number, '')) IN (SELECT vendor, customer_number FROM temp.scope)
+            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
             GROUP BY match_status
             """) {
             report.byStatus[row["match_status"]] = row["n"]
@@ -48,24 +48,23 @@ public enum Reconciler {
     static func rebuildScope(_ db: Database) throws {
         try db.execute(sql: """
             DELETE FROM purchases
-            WHERE (vendor, coalesce(customer_number, '')) IN (SELECT vendor, customer_number FROM temp.scope);
+            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
 
             DROP TABLE IF EXISTS temp.lines;
             CREATE TEMP TABLE lines AS
-            SELECT s.* FROM staging_lines s
-            JOIN temp.scope USING (vendor)
-            WHERE temp.scope.customer_number = coalesce(s.customer_number, '');
+            SELECT s.* FROM temp.scope c
+            JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key;
             CREATE UNIQUE INDEX temp.lines_id ON lines(line_id);
-            CREATE INDEX temp.lines_hash ON lines(row_hash, direction) WHERE row_hash IS NOT NULL;
+            CREATE INDEX temp.lines_hash ON lines(vendor, customer_key, row_hash, direction) WHERE row_hash IS NOT NULL;
 
             -- Rule 1: the shared line reference. A hash matches when it occurs exactly once on
             -- each side for the customer; more than once on a side is recorded as undecided.
             DROP TABLE IF EXISTS temp.hash_groups;
             CREATE TEMP TABLE hash_groups AS
-            SELECT vendor, coalesce(customer_number, '') AS customer_key, row_hash,
+            SELECT vendor, customer_key, row_hash,
                    sum(direction = 'incoming') AS n_in, sum(direction = 'outgoing') AS n_out
             FROM temp.lines WHERE row_hash IS NOT NULL
-            GROUP BY vendor, coalesce(customer_number, ''), row_hash;
+            GROUP BY vendor, customer_key, row_hash;
             CREATE INDEX temp.hash_groups_key ON hash_groups(vendor, customer_key, row_hash);
 
             DROP TABLE IF EXISTS temp.pairs;
@@ -73,9 +72,9 @@ public enum Reconciler {
             INSERT INTO temp.pairs (in_id, out_id, rule)
             SELECT i.line_id, o.line_id, 'invoice_row_hash'
             FROM temp.lines i
-            JOIN temp.hash_groups g ON g.vendor = i.vendor AND g.customer_key = coalesce(i.customer_number, '')
+            JOIN temp.hash_groups g ON g.vendor = i.vendor AND g.customer_key = i.customer_key
                  AND g.row_hash = i.row_hash AND g.n_in = 1 AND g.n_out = 1
-            JOIN temp.lines o ON o.vendor = i.vendor AND coalesce(o.customer_number, '') = g.customer_key
+            JOIN temp.lines o ON o.vendor = i.vendor AND o.customer_key = i.customer_key
                  AND o.row_hash = i.row_hash AND o.direction = 'outgoing'
             WHERE i.direction = 'incoming'
             ORDER BY i.line_id;
@@ -84,22 +83,22 @@ public enum Reconciler {
             -- key has exactly one candidate on each side.
             DROP TABLE IF EXISTS temp.key_groups;
             CREATE TEMP TABLE key_groups AS
-            SELECT vendor, coalesce(customer_number, '') AS customer_key, subscription_id, sku, period_start, period_end,
+            SELECT vendor, customer_key, subscription_id, sku, period_start, period_end,
                    sum(direction = 'incoming') AS n_in, sum(direction = 'outgoing') AS n_out
             FROM temp.lines WHERE row_hash IS NULL
-            GROUP BY vendor, coalesce(customer_number, ''), subscription_id, sku, period_start, period_end;
+            GROUP BY vendor, customer_key, subscription_id, sku, period_start, period_end;
             CREATE INDEX temp.key_groups_key ON key_groups(vendor, customer_key, subscription_id, sku, period_start, period_end);
 
             DROP TABLE IF EXISTS temp.keyed;
             CREATE TEMP TABLE keyed AS
-            SELECT l.line_id, l.direction, g.n_in, g.n_out,
+            SELECT l.line_id, l.direction, l.quantity_norm, g.n_in, g.n_out,
                    dense_rank() OVER (ORDER BY g.vendor, g.customer_key, g.subscription_id, g.sku, g.period_start, g.period_end) AS key_id
             FROM temp.lines l
-            JOIN temp.key_groups g ON g.vendor = l.vendor AND g.customer_key = coalesce(l.customer_number, '')
+            JOIN temp.key_groups g ON g.vendor = l.vendor AND g.customer_key = l.customer_key
                  AND g.subscription_id IS l.subscription_id AND g.sku IS l.sku
                  AND g.period_start IS l.period_start AND g.period_end IS l.period_end
             WHERE l.row_hash IS NULL;
-            CREATE INDEX temp.keyed_key ON keyed(key_id, direction);
+            CREATE INDEX temp.keyed_key ON keyed(key_id, direction, quantity_norm);
 
             INSERT INTO temp.pairs (in_id, out_id, rule)
             SELECT i.line_id, o.line_id, 'subscription_sku_period'
@@ -107,33 +106,83 @@ public enum Reconciler {
             WHERE i.direction = 'incoming' AND i.n_in = 1 AND i.n_out = 1
             ORDER BY i.line_id;
 
-            -- Why an unpaired line stayed unpaired.
-            DROP TABLE IF EXISTS temp.unpaired_rule;
-            CREATE TEMP TABLE unpaired_rule (line_id INTEGER PRIMARY KEY, rule TEXT NOT NULL);
-            INSERT INTO temp.unpaired_rule
+            -- Rule 3: several candidates on one key (a mid-period seat increase): a quantity that
+            -- occurs exactly once on each side pairs those two lines...
+            DROP TABLE IF EXISTS temp.quantity_groups;
+            CREATE TEMP TABLE quantity_groups AS
+            SELECT key_id, quantity_norm, sum(direction = 'incoming') AS q_in, sum(direction = 'outgoing') AS q_out
+            FROM temp.keyed
+            WHERE n_in > 0 AND n_out > 0 AND NOT (n_in = 1 AND n_out = 1) AND quantity_norm IS NOT NULL
+            GROUP BY key_id, quantity_norm;
+            INSERT INTO temp.pairs (in_id, out_id, rule)
+            SELECT i.line_id, o.line_id, 'subscription_sku_period+quantity'
+            FROM temp.quantity_groups q
+            JOIN temp.keyed i ON i.key_id = q.key_id AND i.direction = 'incoming' AND i.quantity_norm = q.quantity_norm
+            JOIN temp.keyed o ON o.key_id = q.key_id AND o.direction = 'outgoing' AND o.quantity_norm = q.quantity_norm
+            WHERE q.q_in = 1 AND q.q_out = 1
+            ORDER BY i.line_id;
+
+            -- ...and when that leaves exactly one line on each side, those two belong together
+            -- (their quantities differ, so they surface as a quantity mismatch).
+            DROP TABLE IF EXISTS temp.left_over;
+            CREATE TEMP TABLE left_over AS
+            SELECT k.key_id, k.line_id, k.direction,
+                   sum(k.direction = 'incoming') OVER (PARTITION BY k.key_id) AS r_in,
+                   sum(k.direction = 'outgoing') OVER (PARTITION BY k.key_id) AS r_out
+            FROM temp.keyed k
+            WHERE k.line_id NOT IN (SELECT in_id FROM temp.pairs) AND k.line_id NOT IN (SELECT out_id FROM temp.pairs);
+            CREATE INDEX temp.left_over_key ON left_over(key_id, direction);
+            INSERT INTO temp.pairs (in_id, out_id, rule)
+            SELECT i.line_id, o.line_id, 'subscription_sku_period+remainder'
+            FROM temp.left_over i
+            JOIN temp.left_over o ON o.key_id = i.key_id AND o.direction = 'outgoing'
+            WHERE i.direction = 'incoming' AND i.r_in = 1 AND i.r_out = 1
+              AND i.key_id IN (SELECT key_id FROM temp.quantity_groups WHERE q_in = 1 AND q_out = 1)
+            ORDER BY i.line_id;
+
+            -- Why an unpaired line stayed unpaired: nothing on the other side (unbilled /
+            -- unbacked), or candidates the rules could not choose between (ambiguous).
+            DROP TABLE IF EXISTS temp.unpaired;
+            CREATE TEMP TABLE unpaired (line_id INTEGER PRIMARY KEY, rule TEXT NOT NULL, ambiguous INTEGER NOT NULL, candidates TEXT);
+            INSERT INTO temp.unpaired
             SELECT l.line_id,
-                   CASE WHEN g.n_in > 1 OR g.n_out > 1
+                   CASE WHEN g.n_in > 0 AND g.n_out > 0
                         THEN 'invoice_row_hash:ambiguous(' || g.n_in || ' incoming, ' || g.n_out || ' outgoing)'
-                        ELSE 'invoice_row_hash:no_partner' END
+                        ELSE 'invoice_row_hash:no_partner' END,
+                   g.n_in > 0 AND g.n_out > 0,
+                   CASE WHEN g.n_in > 0 AND g.n_out > 0 THEN
+                       (SELECT group_concat(c.line_id, ',') FROM (SELECT line_id FROM temp.lines c
+                         WHERE c.vendor = l.vendor AND c.customer_key = l.customer_key AND c.row_hash = l.row_hash
+                           AND c.direction <> l.direction ORDER BY line_id) c) END
             FROM temp.lines l
-            JOIN temp.hash_groups g ON g.vendor = l.vendor AND g.customer_key = coalesce(l.customer_number, '') AND g.row_hash = l.row_hash
-            WHERE l.row_hash IS NOT NULL;
-            INSERT INTO temp.unpaired_rule
-            SELECT line_id,
-                   CASE WHEN n_in > 0 AND n_out > 0
-                        THEN 'subscription_sku_period:ambiguous(' || n_in || ' incoming, ' || n_out || ' outgoing)'
-                        ELSE 'subscription_sku_period:no_partner' END
-            FROM temp.keyed;
+            JOIN temp.hash_groups g ON g.vendor = l.vendor AND g.customer_key = l.customer_key AND g.row_hash = l.row_hash
+            WHERE l.row_hash IS NOT NULL
+              AND l.line_id NOT IN (SELECT in_id FROM temp.pairs) AND l.line_id NOT IN (SELECT out_id FROM temp.pairs);
+            DELETE FROM temp.left_over
+            WHERE line_id IN (SELECT in_id FROM temp.pairs) OR line_id IN (SELECT out_id FROM temp.pairs);
+            INSERT INTO temp.unpaired
+            SELECT u.line_id,
+                   CASE WHEN u.r_in > 0 AND u.r_out > 0
+                        THEN 'subscription_sku_period:ambiguous(' || u.r_in || ' incoming, ' || u.r_out || ' outgoing)'
+                        ELSE 'subscription_sku_period:no_partner' END,
+                   u.r_in > 0 AND u.r_out > 0,
+                   CASE WHEN u.r_in > 0 AND u.r_out > 0 THEN
+                       (SELECT group_concat(c.line_id, ',') FROM (SELECT line_id FROM temp.left_over c
+                         WHERE c.key_id = u.key_id AND c.direction <> u.direction ORDER BY line_id) c) END
+            FROM (SELECT key_id, line_id, direction,
+                         sum(direction = 'incoming') OVER (PARTITION BY key_id) AS r_in,
+                         sum(direction = 'outgoing') OVER (PARTITION BY key_id) AS r_out
+                  FROM temp.left_over) u;
 
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id)
+                incoming_line_id, outgoing_line_id, customer_key)
             SELECT i.vendor, i.document_key, i.document_date, i.customer_number, i.customer_name, i.subscription_id,
                    i.sku, i.description, i.charge_type, i.period_start, i.period_end, i.currency, i.quantity, o.quantity,
                    i.amount_micros, o.amount_micros, o.amount_micros - i.amount_micros,
                    CASE WHEN i.quantity_norm IS o.quantity_norm THEN 'matched' ELSE 'quantity_mismatch' END,
-                   p.rule, o.document_key, i.line_id, o.line_id
+                   p.rule, o.document_key, i.line_id, o.line_id, i.customer_key
             FROM temp.pairs p
             JOIN temp.lines i ON i.line_id = p.in_id
             JOIN temp.lines o ON o.line_id = p.out_id
@@ -142,7 +191,7 @@ public enum Reconciler {
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates)
             SELECT l.vendor,
                    CASE WHEN l.direction = 'incoming' THEN l.document_key END,
                    l.document_date, l.customer_number, l.customer_name, l.subscription_id,
@@ -152,19 +201,19 @@ public enum Reconciler {
                    CASE WHEN l.direction = 'incoming' THEN l.amount_micros END,
                    CASE WHEN l.direction = 'outgoing' THEN l.amount_micros END,
                    NULL,
-                   CASE WHEN l.direction = 'incoming' THEN 'unbilled' ELSE 'unbacked' END,
+                   CASE WHEN u.ambiguous THEN 'ambiguous' WHEN l.direction = 'incoming' THEN 'unbilled' ELSE 'unbacked' END,
                    u.rule,
                    CASE WHEN l.direction = 'outgoing' THEN l.document_key END,
                    CASE WHEN l.direction = 'incoming' THEN l.line_id END,
-                   CASE WHEN l.direction = 'outgoing' THEN l.line_id END
+                   CASE WHEN l.direction = 'outgoing' THEN l.line_id END,
+                   l.customer_key, u.candidates
             FROM temp.lines l
-            JOIN temp.unpaired_rule u ON u.line_id = l.line_id
-            WHERE l.line_id NOT IN (SELECT in_id FROM temp.pairs)
-              AND l.line_id NOT IN (SELECT out_id FROM temp.pairs)
+            JOIN temp.unpaired u ON u.line_id = l.line_id
             ORDER BY l.line_id;
 
             DROP TABLE temp.lines; DROP TABLE temp.hash_groups; DROP TABLE temp.pairs;
-            DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.unpaired_rule;
+            DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.quantity_groups;
+            DROP TABLE temp.left_over; DROP TABLE temp.unpaired;
             """)
     }
 }

@@ -35,8 +35,26 @@ enum InvoiceSkeleton {
         }
     }
 
-    /// Decodes one invoice object. `customerKey` picks the customer entry's identifying fields.
-    static func decodeInvoice(_ invoice: JSONObject) throws(DocumentRejection) -> DecodedDocument {
+    /// Which field of a `Customers[]` entry identifies the customer for reconciliation.
+    enum CustomerKeyRule: Sendable {
+        /// Copaco: `CustomerNumber`.
+        case customerNumber
+        /// 2tCloud: the customer's `AccountID` (its matching rule), else `CustomerNumber`.
+        case accountID
+    }
+
+    /// Where a price line's amount comes from.
+    enum LineAmount: Sendable {
+        /// `ExtendedPrice`, required: the authoritative amount of invoices and specifications.
+        case extendedPrice
+        /// Cross-check documents (2tCloud's consolidated invoices) merge cost and selling prices;
+        /// their lines are compared on keys, never summed, so a missing amount is no rejection.
+        case bestEffort
+    }
+
+    /// Decodes one invoice object.
+    static func decodeInvoice(_ invoice: JSONObject, customerKey rule: CustomerKeyRule = .customerNumber,
+                              amount amountRule: LineAmount = .extendedPrice) throws(DocumentRejection) -> DecodedDocument {
         guard let header = try invoice.object("Header", in: "Invoice") else {
             throw DocumentRejection("Invoice.Header: missing")
         }
@@ -53,13 +71,29 @@ enum InvoiceSkeleton {
             let accountID = try customer.text("AccountID", in: customerPath)
             let customerNumber = try customer.text("CustomerNumber", in: customerPath)
             let customerName = try customer.text("CompanyName", in: customerPath)
+            let customerKey: String
+            switch rule {
+            case .customerNumber:
+                customerKey = customerNumber ?? ""
+            case .accountID:
+                // Prefixed so that an AccountID can never equal a CustomerNumber used as fallback.
+                if let accountID, !accountID.isEmpty { customerKey = "account:" + accountID }
+                else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
+                else { customerKey = "" }
+            }
             for (s, subscription) in try customer.objects("Subscriptions", in: customerPath).enumerated() {
                 let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
                 let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
                 let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
                 for (p, priceLine) in try subscription.objects("PriceLines", in: subscriptionPath).enumerated() {
                     let path = "\(subscriptionPath).PriceLines[\(p)]"
-                    var line = StagingLine(amount: try priceLine.requiredMoney("ExtendedPrice", in: path))
+                    let amount: Money
+                    switch amountRule {
+                    case .extendedPrice: amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
+                    case .bestEffort: amount = (try? priceLine.money("ExtendedPrice", in: path)) ?? (try? priceLine.money("PurchasePrice", in: path)) ?? Money(micros: 0)
+                    }
+                    var line = StagingLine(amount: amount)
+                    line.customerKey = customerKey
                     line.customerAccountID = accountID
                     line.customerNumber = customerNumber
                     line.customerName = customerName

@@ -18,6 +18,8 @@ import Warehouse
         var amount: Int64 = 1_000_000
         var start: String? = "2026-10-01"
         var end: String? = "2026-10-31"
+        /// The reconciliation customer key; the customer number unless a test says otherwise.
+        var key: String?
     }
 
     func warehouse(_ lines: [Line]) throws -> DatabaseQueue {
@@ -35,11 +37,13 @@ import Warehouse
                 let norm = try ExactDecimal(parsing: line.quantity).description
                 try db.execute(sql: """
                     INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
-                        customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end)
-                    VALUES (1, 'copaco', ?, ?, ?, ?, 'EUR', ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?)
+                        customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end,
+                        customer_key)
+                    VALUES (1, 'copaco', ?, ?, ?, ?, 'EUR', ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date, index,
-                                     line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end])
-                try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.customer ?? ""])
+                                     line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end,
+                                     line.key ?? line.customer ?? ""])
+                try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.key ?? line.customer ?? ""])
             }
         }
         return queue
@@ -90,7 +94,7 @@ import Warehouse
             // one on each side: matched on subscription + SKU + period
             Line(date: "2023-11-23", amount: 1_000_000),
             Line(direction: "outgoing", document: "CS-1", date: "2023-11-23", amount: 1_500_000),
-            // two incoming, one outgoing on the same key: undecided, left unbilled/unbacked
+            // two incoming, one outgoing on the same key and quantity: undecided, ambiguous
             Line(sku: "SKU-D", amount: 2_000_000),
             Line(sku: "SKU-D", amount: 2_000_000),
             Line(direction: "outgoing", document: "CS-1", sku: "SKU-D", amount: 5_000_000),
@@ -105,8 +109,80 @@ import Warehouse
         #expect(matched.count == 1 && matched[0]["match_rule"] as String == "subscription_sku_period")
         let ambiguous = rows.filter { ($0["match_rule"] as String?)?.hasPrefix("subscription_sku_period:ambiguous(2 incoming, 1 outgoing)") == true }
         #expect(ambiguous.count == 3)
+        #expect(ambiguous.allSatisfy { $0["match_status"] == "ambiguous" })
+        // Each ambiguous row names the other side's candidates.
+        let outgoingD = try #require(rows.first { $0["sku"] == "SKU-D" && $0["outgoing_line_id"] != nil })
+        #expect(outgoingD["match_candidates"] as String == "3,4")
         #expect(rows.contains { $0["match_rule"] == "invoice_row_hash:no_partner" && $0["sku"] == "SKU-H" })
         #expect(rows.contains { $0["match_rule"] == "subscription_sku_period:no_partner" && $0["sku"] == "SKU-H" })
+    }
+
+    /// A mid-period seat increase: two lines on one key each side, told apart by quantity.
+    @Test func quantityDecidesAmongSeveralCandidates() throws {
+        let queue = try warehouse([
+            Line(quantity: "10", amount: 100_000_000),
+            Line(quantity: "5", amount: 25_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "5.00", amount: 30_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "10", amount: 120_000_000),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0["match_status"] == "matched" && $0["match_rule"] == "subscription_sku_period+quantity" })
+        #expect(rows.map { $0["margin_micros"] as Int64 } == [20_000_000, 5_000_000])
+    }
+
+    /// 10 + 5 bought, 10 + 6 billed: 10 pairs by quantity, the remaining single pair is a mismatch.
+    @Test func remainderAfterQuantityPairsIsAMismatch() throws {
+        let queue = try warehouse([
+            Line(quantity: "10", amount: 100_000_000),
+            Line(quantity: "5", amount: 25_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "10", amount: 120_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "6", amount: 36_000_000),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        #expect(rows.map { $0["match_status"] as String } == ["matched", "quantity_mismatch"])
+        #expect(rows.map { $0["match_rule"] as String } == ["subscription_sku_period+quantity", "subscription_sku_period+remainder"])
+        #expect(rows[1]["quantity_bought"] as String == "5" && rows[1]["quantity_billed"] as String == "6")
+    }
+
+    /// Same quantity twice on each side: nothing tells the lines apart, so all four are ambiguous
+    /// (each counted once), and a line whose key has no partner at all stays unbilled.
+    @Test func quantityThatCannotDecideIsAmbiguous() throws {
+        let queue = try warehouse([
+            Line(quantity: "5", amount: 25_000_000),
+            Line(quantity: "5", amount: 26_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "5", amount: 30_000_000),
+            Line(direction: "outgoing", document: "CS-1", quantity: "5", amount: 31_000_000),
+            Line(sku: "SKU-X", quantity: "10"), Line(sku: "SKU-X", quantity: "5"),
+            Line(direction: "outgoing", document: "CS-1", sku: "SKU-X", quantity: "10"),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        let a = rows.filter { $0["sku"] == "SKU-A" }
+        #expect(a.count == 4 && a.allSatisfy { $0["match_status"] == "ambiguous" && $0["match_rule"] == "subscription_sku_period:ambiguous(2 incoming, 2 outgoing)" })
+        #expect(a.compactMap { $0["cost_micros"] as Int64? }.reduce(0, +) == 51_000_000)
+        #expect(a.compactMap { $0["sell_micros"] as Int64? }.reduce(0, +) == 61_000_000)
+        let x = rows.filter { $0["sku"] == "SKU-X" }.map { "\($0["match_status"] as String) \($0["match_rule"] as String)" }
+        #expect(x == ["matched subscription_sku_period+quantity", "unbilled subscription_sku_period:no_partner"])
+    }
+
+    /// 2tCloud matches on the customer's AccountID: lines with different customer numbers but
+    /// the same key pair, and the same customer number under two keys does not.
+    @Test func customerKeyIsWhatPairs() throws {
+        let queue = try warehouse([
+            Line(customer: "C-1", key: "account:7"),
+            Line(direction: "outgoing", document: "CS-1", customer: "0001", amount: 2_000_000, key: "account:7"),
+            Line(customer: "C-1", sku: "SKU-B", key: "account:8"),
+            Line(direction: "outgoing", document: "CS-1", customer: "C-1", sku: "SKU-B", key: "account:9"),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let rows = try purchases(queue)
+        #expect(rows.map { $0["match_status"] as String }.sorted() == ["matched", "unbacked", "unbilled"])
+        #expect(rows.first { $0["match_status"] == "matched" }?["customer_key"] as String? == "account:7")
+        _ = try queue.write { try Reconciler.reconcile($0, full: true) }
+        #expect(try purchases(queue).map { $0["match_status"] as String }.sorted() == ["matched", "unbacked", "unbilled"])
     }
 
     /// Every line counted once, whatever the mix; and a second reconcile changes nothing.

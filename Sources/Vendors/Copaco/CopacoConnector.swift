@@ -36,7 +36,7 @@ public struct CopacoConnector: Connector {
     }
 
     public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
-        try InvoiceSkeleton.splitResponse(body, decode: InvoiceSkeleton.decodeInvoice)
+        try InvoiceSkeleton.splitResponse(body) { invoice throws(DocumentRejection) in try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .customerNumber) }
     }
 
     public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
