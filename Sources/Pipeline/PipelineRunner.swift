@@ -39,7 +39,7 @@ public struct PipelineRunner: Sendable {
     public func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
         let wanted = vendors ?? settings.configuredVendors
         if wanted.isEmpty {
-            throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE); `billwh demo` tries everything against the local sandbox")
+            throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud; `billwh demo` tries everything against the local sandbox")
         }
         return try wanted.map { vendor -> any Connector in
             switch vendor {
@@ -48,8 +48,13 @@ public struct PipelineRunner: Sendable {
                     throw SettingsError.invalid("copaco is not configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE)")
                 }
                 return CopacoConnector(settings: copaco)
+            case .twotcloud:
+                guard let twotcloud = settings.twotcloud else {
+                    throw SettingsError.invalid("twotcloud is not configured: set BILLWH_TWOTCLOUD_ACCOUNT_ID and BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE)")
+                }
+                return TwoTCloudConnector(settings: twotcloud)
             default:
-                throw SettingsError.invalid("unknown vendor \(vendor.rawValue): known vendors are copaco")
+                throw SettingsError.invalid("unknown vendor \(vendor.rawValue): known vendors are \(Settings.knownVendors.map(\.rawValue).joined(separator: ", "))")
             }
         }
     }

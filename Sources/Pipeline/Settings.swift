@@ -19,17 +19,24 @@ public enum SettingsError: Error, CustomStringConvertible {
 /// Everything the commands read from the environment (INTERFACE.md, "Configuration").
 public struct Settings: Sendable {
     public var copaco: CopacoConnector.Settings?
+    public var twotcloud: TwoTCloudConnector.Settings?
     public var lookbackDays: Int = 31
     /// Retry budget for vendor calls; tests shorten it.
     public var retryPolicy = RetryPolicy()
 
-    public init(copaco: CopacoConnector.Settings? = nil, lookbackDays: Int = 31) {
+    public init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
+        self.twotcloud = twotcloud
         self.lookbackDays = lookbackDays
     }
 
     /// The vendors that take part in `nightly`: those whose credentials are set.
-    public var configuredVendors: [VendorID] { copaco == nil ? [] : [.copaco] }
+    public var configuredVendors: [VendorID] {
+        (copaco == nil ? [] : [.copaco]) + (twotcloud == nil ? [] : [.twotcloud])
+    }
+
+    /// Vendors `--vendor` accepts.
+    public static let knownVendors: [VendorID] = [.copaco, .twotcloud]
 
     /// Reads the environment, then an optional `.env`-style file (`BILLWH_CONFIG_FILE`) with
     /// the same keys; the environment wins.
@@ -48,6 +55,25 @@ public struct Settings: Sendable {
                 baseURL: config.string(forKey: ["billwh", "copaco", "base", "url"], default: "https://api.copaco.cloud"),
                 apiKey: key,
                 apiKeyHeader: config.string(forKey: ["billwh", "copaco", "api", "key", "header"], default: "X-Api-Key"))
+        }
+        let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
+        let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY")
+        switch (accountID.isEmpty, twotcloudKey) {
+        case (false, let key?):
+            let version = config.string(forKey: ["billwh", "twotcloud", "api", "version"], default: "v2")
+            guard TwoTCloudConnector.Settings.isValidVersion(version) else {
+                throw SettingsError.invalid("BILLWH_TWOTCLOUD_API_VERSION must look like v1, v2, v3 or v4 (one version for every endpoint), got \(version.prefix(20))")
+            }
+            settings.twotcloud = TwoTCloudConnector.Settings(
+                baseURL: config.string(forKey: ["billwh", "twotcloud", "base", "url"], default: "https://api.cloudnet.services"),
+                accountID: accountID, apiKey: key, version: version,
+                includeConsolidated: config.bool(forKey: ["billwh", "twotcloud", "include", "consolidated"], default: false))
+        case (true, nil):
+            break
+        case (true, _?):
+            throw SettingsError.invalid("BILLWH_TWOTCLOUD_API_KEY is set but BILLWH_TWOTCLOUD_ACCOUNT_ID is not: 2tCloud's Basic credentials are the Account ID and the key")
+        case (false, nil):
+            throw SettingsError.invalid("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
         }
         if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
             guard let days = Int(text), (0...3660).contains(days) else {

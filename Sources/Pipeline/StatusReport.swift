@@ -114,6 +114,12 @@ public enum StatusReport {
             let unmatched = matching.flatMap(\.byStatus).filter { $0.status != "matched" }.reduce(0) { $0 + $1.rows }
             out += "  unmatched lines (unbilled, unbacked, mismatched, ambiguous): \(unmatched)\n"
         }
+        if let check = try ConsolidatedCheck.compare(db) {
+            out += "\n2tCloud consolidatedinvoices cross-check (raw only; never used for purchases)\n"
+            out += "  \(check.documents) documents, \(check.lines) lines: \(check.disagreeing) lines disagree with the reconciled purchases"
+            out += " (\(check.onlyInConsolidated) only in consolidated — duplicated or mis-assigned; \(check.missingFromConsolidated) missing from it — dropped or mis-assigned)\n"
+            if check.unreadable > 0 { out += "  \(check.unreadable) consolidated documents could not be read again\n" }
+        }
         let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
         if pending > 0 { out += "  \(pending) customers changed since the last reconcile: run `billwh reconcile`\n" }
         return out

@@ -19,7 +19,13 @@ enum InvoiceSkeleton {
         } catch {
             throw DocumentRejection("\(error)")
         }
-        return elements.map { element in
+        return documents(body, elements: elements, decode: decode)
+    }
+
+    /// Each element's exact bytes with what decoding made of it (JSON or XML alike).
+    static func documents(_ body: [UInt8], elements: [(range: Range<Int>, value: JSONValue)],
+                          decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> [FetchedDocument] {
+        elements.map { element in
             let raw = Array(body[element.range])
             guard case .object(let invoice) = element.value else {
                 return FetchedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(element.value.kind)")))

@@ -25,7 +25,8 @@ struct Ingest: AsyncParsableCommand {
         abstract: "Fetch vendor documents into raw + staging.",
         discussion: "Without dates: the lookback window ending today (BILLWH_LOOKBACK_DAYS, default 31). Long windows are fetched in chunks of at most 31 days; re-running a window is safe.")
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco.") var vendors: [String] = []
+    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [String] = []
+    @OptionGroup var consolidated: ConsolidatedOption
     @Option(help: ArgumentHelp("First invoice date to fetch, YYYY-MM-DD (inclusive).", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Last invoice date to fetch, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: String?
 
@@ -33,15 +34,16 @@ struct Ingest: AsyncParsableCommand {
         if let since { _ = try parseDate(since, option: "--since") }
         if let until { _ = try parseDate(until, option: "--until") }
         if until != nil && since == nil { throw ValidationError("--until needs --since") }
-        for vendor in vendors where !["copaco"].contains(vendor) {
-            throw ValidationError("unknown vendor \(vendor): known vendors are copaco")
+        let known = Settings.knownVendors.map(\.rawValue)
+        for vendor in vendors where !known.contains(vendor) {
+            throw ValidationError("unknown vendor \(vendor): known vendors are \(known.joined(separator: ", "))")
         }
     }
 
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
-            let settings = try await Settings.load()
+            let settings = consolidated.apply(to: try await Settings.load())
             var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             runner.progress = Progress.reporter
             defer { Progress.finish() }
@@ -82,11 +84,12 @@ struct Nightly: AsyncParsableCommand {
         abstract: "Migrate, ingest every configured vendor over the lookback window, reconcile.",
         discussion: "One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good, 2 partial, 1 failed.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consolidated: ConsolidatedOption
 
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
-            let settings = try await Settings.load()
+            let settings = consolidated.apply(to: try await Settings.load())
             var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             runner.progress = Progress.reporter
             defer { Progress.finish() }
@@ -107,6 +110,20 @@ struct Status: AsyncParsableCommand {
             Console.out(try queue.read { try StatusReport.render($0) })
             return .success
         }
+    }
+}
+
+/// `--include-consolidated`, shared by `ingest` and `nightly`.
+struct ConsolidatedOption: ParsableArguments {
+    @Flag(help: ArgumentHelp(
+        "Also read 2tCloud's consolidatedinvoices (raw only, never in purchases); `status` then counts its lines that disagree with the reconciled purchases.",
+        discussion: "Same as BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED=true. The vendor warns this endpoint drops, duplicates and mis-assigns lines: it is a cross-check, not a source."))
+    var includeConsolidated = false
+
+    func apply(to settings: Settings) -> Settings {
+        var settings = settings
+        if includeConsolidated { settings.twotcloud?.includeConsolidated = true }
+        return settings
     }
 }
 

@@ -1,0 +1,124 @@
+import Foundation
+import Ingestion
+import Warehouse
+
+/// 2tCloud Billing API, Copaco's legacy platform (vendor-apis/twotcloud.md).
+///
+/// The invoice skeleton is Copaco's, so decoding is shared; what differs is the auth (Basic,
+/// bound to one caller IP), the version in the path, the XML a server sends when it ignores
+/// `Accept`, the customer key (AccountID) and the cross-check endpoint.
+public struct TwoTCloudConnector: Connector {
+    public struct Settings: Sendable {
+        public var baseURL: String
+        public var accountID: String
+        public var apiKey: Secret
+        /// One version for every endpoint: the vendor does not support mixing them.
+        public var version: String
+        /// Also read `consolidatedinvoices` (raw only, for the cross-check in `status`).
+        public var includeConsolidated: Bool
+
+        public init(baseURL: String = "https://api.cloudnet.services", accountID: String, apiKey: Secret,
+                    version: String = "v2", includeConsolidated: Bool = false) {
+            self.baseURL = baseURL
+            self.accountID = accountID
+            self.apiKey = apiKey
+            self.version = version
+            self.includeConsolidated = includeConsolidated
+        }
+
+        /// `v1`, `v2`, …: anything else would build a wrong URL for every endpoint.
+        public static func isValidVersion(_ version: String) -> Bool {
+            let digits = version.utf8.dropFirst()
+            return version.utf8.first == UInt8(ascii: "v") && !digits.isEmpty && digits.count <= 3
+                && digits.allSatisfy { $0 >= 48 && $0 <= 57 }
+        }
+    }
+
+    public static let invoicesName = "invoices"
+    public static let customerInvoicesName = "customerinvoices"
+    public static let consolidatedName = "consolidatedinvoices"
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    public var vendor: VendorID { .twotcloud }
+
+    public var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
+    public var customerInvoices: Endpoint { endpoint(Self.customerInvoicesName, .outgoing) }
+    public var consolidatedInvoices: Endpoint { endpoint(Self.consolidatedName, .crossCheck) }
+
+    public var endpoints: [Endpoint] {
+        settings.includeConsolidated ? [invoices, customerInvoices, consolidatedInvoices] : [invoices, customerInvoices]
+    }
+
+    func endpoint(_ name: String, _ direction: Direction) -> Endpoint {
+        Endpoint(name: name, path: "/\(settings.version)/\(name)", version: settings.version, direction: direction)
+    }
+
+    public func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
+        let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
+        let credentials = Data("\(settings.accountID):\(settings.apiKey.reveal())".utf8).base64EncodedString()
+        return VendorRequest(
+            url: "\(base)\(endpoint.path)?startDate=\(window.start.compact)&endDate=\(window.end.compact)",
+            headers: [("Accept", "application/json"), ("User-Agent", "billwh")],
+            secretHeaders: [("Authorization", Secret("Basic " + credentials))])
+    }
+
+    public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
+        let decode = Self.documentDecoder(for: endpoint.direction)
+        if XMLReader.looksLikeXML(body) {
+            return try Self.splitXML(body, decode: decode)
+        }
+        return try InvoiceSkeleton.splitResponse(body, decode: decode)
+    }
+
+    /// Decodes one stored document (its raw bytes, JSON or XML) again, e.g. for the cross-check.
+    public static func decodeStored(_ raw: [UInt8], direction: Direction) throws(DocumentRejection) -> DecodedDocument {
+        let decode = documentDecoder(for: direction)
+        if XMLReader.looksLikeXML(raw) {
+            let element: XMLElement
+            do { element = try XMLReader.parse(raw) } catch { throw DocumentRejection("XML: \(error)") }
+            guard case .object(let invoice) = XMLReader.jsonValue(element, listNames: listNames) else {
+                throw DocumentRejection("XML: <\(element.name)> has no fields")
+            }
+            return try decode(invoice)
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(raw) } catch { throw DocumentRejection("\(error)") }
+        guard case .object(let invoice) = value else { throw DocumentRejection("expected an invoice object, got \(value.kind)") }
+        return try decode(invoice)
+    }
+
+    static func documentDecoder(for direction: Direction) -> (JSONObject) throws(DocumentRejection) -> DecodedDocument {
+        let amount: InvoiceSkeleton.LineAmount = direction == .crossCheck ? .bestEffort : .extendedPrice
+        return { invoice throws(DocumentRejection) in
+            try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .accountID, amount: amount)
+        }
+    }
+
+    /// The element names that are lists in 2tCloud's XML, even when they hold one item or none.
+    static let listNames: Set<String> = ["Invoices", "Customers", "Subscriptions", "PriceLines", "SubscriptionDetails"]
+
+    /// `<InvoiceResponse><Invoice>…</Invoice>…</InvoiceResponse>` into documents with their exact bytes.
+    static func splitXML(_ body: [UInt8], decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) throws(DocumentRejection) -> [FetchedDocument] {
+        let elements: [(range: Range<Int>, value: JSONValue)]
+        do {
+            guard let found = try XMLReader.parseEnvelope(body, root: "InvoiceResponse", element: "Invoice", listNames: listNames) else {
+                throw DocumentRejection("the XML response's root is not <InvoiceResponse>")
+            }
+            elements = found
+        } catch let error as XMLParseError {
+            throw DocumentRejection("XML: \(error)")
+        } catch let error as DocumentRejection {
+            throw error
+        } catch {
+            throw DocumentRejection("\(error)")
+        }
+        return InvoiceSkeleton.documents(body, elements: elements, decode: decode)
+    }
+
+    public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
+        // 2tCloud answers 403 for both causes and does not say which one it was.
+        "2tCloud refused the request to \(endpoint.path) (HTTP \(status)). Check both: (1) the Basic credentials — BILLWH_TWOTCLOUD_ACCOUNT_ID must be the reseller's Account ID and BILLWH_TWOTCLOUD_API_KEY (or _FILE) an active key of the Billing API; (2) the IP address this machine calls from must be the one attached to that key in the 2tCloud portal (each key is bound to one caller IP address)"
+    }
+}
