@@ -38,11 +38,16 @@ public struct DemoRunner: Sendable {
         _ = try await sandbox.start()
         logger.info("demo: sandbox listening on \(sandbox.baseURL)")
         do {
-            let settings = Settings(copaco: CopacoConnector.Settings(
-                baseURL: sandbox.baseURL, apiKey: Secret(configuration.copacoAPIKey), apiKeyHeader: configuration.copacoAPIKeyHeader))
+            let settings = Settings(
+                copaco: CopacoConnector.Settings(
+                    baseURL: sandbox.baseURL, apiKey: Secret(configuration.copacoAPIKey), apiKeyHeader: configuration.copacoAPIKeyHeader),
+                twotcloud: TwoTCloudConnector.Settings(
+                    baseURL: sandbox.baseURL, accountID: configuration.twotcloudAccountID, apiKey: Secret(configuration.twotcloudAPIKey),
+                    version: configuration.twotcloudVersion, includeConsolidated: true))
             let runner = PipelineRunner(databasePath: databasePath, settings: settings, logger: logger, today: today)
             // A new user first back-fills history, then lets the nightly job keep it fresh.
-            let firstDate = CalendarDate(parsing: configuration.copacoData.firstDate)!
+            let firstDate = min(CalendarDate(parsing: configuration.copacoData.firstDate)!,
+                                CalendarDate(parsing: configuration.twotcloudData.firstDate) ?? today)
             let backfill = try await runner.ingest(vendors: nil, window: DateWindow(start: firstDate, end: today), command: "demo-backfill")
             let nightly = try await runner.nightly()
             let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
@@ -68,7 +73,7 @@ public struct DemoRunner: Sendable {
     }
 
     static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String) throws -> String {
-        var out = "\nbillwh demo — Copaco sandbox → \(databasePath)\n\n"
+        var out = "\nbillwh demo — Copaco + 2tCloud sandbox → \(databasePath)\n\n"
         out += "Runs\n"
         out += TextTable.render(
             header: ["run", "command", "window", "outcome", "documents", "lines", "quarantined", "retries"],
@@ -81,26 +86,30 @@ public struct DemoRunner: Sendable {
         out += "\nPurchases by status\n"
         var totalMargin: Int64 = 0
         let statusRows = try Row.fetchAll(db, sql: """
-            SELECT match_status, count(*) AS n, coalesce(sum(cost_micros),0) AS cost, coalesce(sum(sell_micros),0) AS sell,
-                   coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY match_status ORDER BY n DESC
+            SELECT vendor, match_status, count(*) AS n, coalesce(sum(cost_micros),0) AS cost, coalesce(sum(sell_micros),0) AS sell,
+                   coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY vendor, match_status ORDER BY vendor, n DESC
             """).map { row -> [String] in
             totalMargin += row["margin"] as Int64
-            return [row["match_status"], String(row["n"] as Int), Money(micros: row["cost"]).formatted(),
+            return [row["vendor"], row["match_status"], String(row["n"] as Int), Money(micros: row["cost"]).formatted(),
                     Money(micros: row["sell"]).formatted(), Money(micros: row["margin"]).formatted()]
         }
-        out += TextTable.render(header: ["status", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [1, 2, 3, 4])
+        out += TextTable.render(header: ["vendor", "status", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [2, 3, 4, 5])
         out += "  total margin: \(Money(micros: totalMargin).formatted()) EUR (unbilled lines are cost without revenue: the leak to chase)\n"
 
         out += "\nTop customers by margin\n"
         let customers = try Row.fetchAll(db, sql: """
-            SELECT customer_number, max(customer_name) AS name, coalesce(sum(margin_micros),0) AS margin,
+            SELECT vendor, customer_number, max(customer_name) AS name, coalesce(sum(margin_micros),0) AS margin,
                    sum(match_status = 'unbilled') AS unbilled FROM purchases
-            GROUP BY customer_number ORDER BY margin DESC LIMIT 5
+            GROUP BY vendor, customer_key ORDER BY margin DESC LIMIT 8
             """).map { row -> [String] in
             let name = (row["name"] as String? ?? "").replacingOccurrences(of: "\n", with: " ")
-            return [row["customer_number"] ?? "", String(name.prefix(40)), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
+            return [row["vendor"], row["customer_number"] ?? "", String(name.prefix(40)), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
         }
-        out += TextTable.render(header: ["customer", "name", "margin", "unbilled lines"], rows: customers, rightAligned: [2, 3])
+        out += TextTable.render(header: ["vendor", "customer", "name", "margin", "unbilled lines"], rows: customers, rightAligned: [3, 4])
+        if let check = try ConsolidatedCheck.compare(db) {
+            out += "\n2tCloud consolidatedinvoices (raw only, a cross-check): \(check.lines) lines, \(check.disagreeing) disagree with the purchases"
+            out += " (\(check.onlyInConsolidated) only there, \(check.missingFromConsolidated) missing) — why it never feeds purchases\n"
+        }
 
         out += """
 
