@@ -41,14 +41,20 @@ struct Harness {
     let databasePath: String
     let logs = LogCapture()
     var apiKey: String
+    /// Whether 2tCloud takes part (Copaco always does, unless `copaco` is false).
+    var twotcloud = false
+    var copaco = true
+    var twotcloudKey: String
+    var includeConsolidated = false
 
-    static func start(seed: UInt64 = 42) async throws -> Harness {
+    static func start(seed: UInt64 = 42, twotcloud: Bool = false) async throws -> Harness {
         let sandbox = VendorSandbox(configuration: .demo(today: today.description, seed: seed))
         _ = try await sandbox.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return Harness(sandbox: sandbox, directory: directory, databasePath: directory.appendingPathComponent("w.sqlite").path,
-                       apiKey: sandbox.configuration.copacoAPIKey)
+                       apiKey: sandbox.configuration.copacoAPIKey, twotcloud: twotcloud,
+                       twotcloudKey: sandbox.configuration.twotcloudAPIKey)
     }
 
     func stop() async {
@@ -57,7 +63,12 @@ struct Harness {
     }
 
     var settings: Settings {
-        var settings = Settings(copaco: CopacoConnector.Settings(baseURL: sandbox.baseURL, apiKey: Secret(apiKey)))
+        var settings = Settings(copaco: copaco ? CopacoConnector.Settings(baseURL: sandbox.baseURL, apiKey: Secret(apiKey)) : nil)
+        if twotcloud {
+            settings.twotcloud = TwoTCloudConnector.Settings(
+                baseURL: sandbox.baseURL, accountID: sandbox.configuration.twotcloudAccountID, apiKey: Secret(twotcloudKey),
+                includeConsolidated: includeConsolidated)
+        }
         // Fast retries: the sandbox's faults are immediate.
         settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(100),
                                            maxTotal: .seconds(20), requestTimeout: .seconds(2))
@@ -74,6 +85,17 @@ struct Harness {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try WarehouseDatabase.openReadOnly(path: databasePath).read(body)
+    }
+
+    /// The environment that points the `billwh` binary at this sandbox (both vendors when 2tCloud takes part).
+    var environment: [String: String] {
+        var env = ["BILLWH_COPACO_BASE_URL": sandbox.baseURL, "BILLWH_COPACO_API_KEY": apiKey, "BILLWH_LOOKBACK_DAYS": "400"]
+        if twotcloud {
+            env["BILLWH_TWOTCLOUD_BASE_URL"] = sandbox.baseURL
+            env["BILLWH_TWOTCLOUD_ACCOUNT_ID"] = sandbox.configuration.twotcloudAccountID
+            env["BILLWH_TWOTCLOUD_API_KEY"] = twotcloudKey
+        }
+        return env
     }
 
     func scalar(_ sql: String) throws -> Int64 {

@@ -10,21 +10,38 @@ public struct SandboxConfiguration: Sendable {
     public var copacoLimitedAPIKey: String = "sandbox-copaco-limited-key"
     /// The header carrying the key, matched case-insensitively.
     public var copacoAPIKeyHeader: String = "X-Api-Key"
+    /// What the 2tCloud Billing API serves (`/v1`…`/v4` + `/invoices`, `/customerinvoices`,
+    /// `/consolidatedinvoices`); `.empty` unless set.
+    public var twotcloudData: TwoTCloudSandboxData
+    /// 2tCloud HTTP Basic user name: the reseller's Account ID. A fake: printing it is fine.
+    public var twotcloudAccountID: String = "100042"
+    /// 2tCloud HTTP Basic password: a Billing API key. A fake key: printing it is fine.
+    public var twotcloudAPIKey: String = "sandbox-2tcloud-key"
+    /// The 2tCloud API version `describe()` shows (the connector's default, `v2`).
+    public var twotcloudVersion: String = "v2"
+    /// The 2tCloud API versions answered; any other `/vN/...` is a 404.
+    public var twotcloudServedVersions: [String] = ["v1", "v2", "v3", "v4"]
+    /// The caller IP the 2tCloud key is bound to; nil: any caller. Any other caller gets `403`
+    /// (switchable at runtime: `VendorSandbox.setTwoTCloudAllowedIP`).
+    public var twotcloudAllowedIP: String?
     /// `YYYY-MM-DD`: the end of the default window (no `startDate`/`endDate`: the last 3 months).
     public var today: String
     /// Where the HTTP server logs; nil: nowhere.
     public var logger: Logger?
 
-    public init(copacoData: CopacoSandboxData, today: String, port: Int = 0) {
+    public init(copacoData: CopacoSandboxData, twotcloudData: TwoTCloudSandboxData = .empty, today: String, port: Int = 0) {
         self.copacoData = copacoData
+        self.twotcloudData = twotcloudData
         self.today = today
         self.port = port
     }
 
-    /// The demo set: seeded data from 2023-10-01 (so pre-2024-03-07 lines without
-    /// `InvoiceRowHash` exist) up to `today`, 8 customers.
+    /// The demo set: seeded data from 2023-10-01 (so pre-2024-03-07 Copaco lines without
+    /// `InvoiceRowHash` exist) up to `today`, 8 customers, for Copaco and for 2tCloud (the
+    /// same seed: 2tCloud's streams are derived apart from Copaco's).
     public static func demo(today: String, seed: UInt64 = 42) -> SandboxConfiguration {
-        SandboxConfiguration(copacoData: .generate(seed: seed, from: "2023-10-01", to: today), today: today)
+        SandboxConfiguration(copacoData: .generate(seed: seed, from: "2023-10-01", to: today),
+                             twotcloudData: .generate(seed: seed, from: "2023-10-01", to: today), today: today)
     }
 }
 
@@ -32,8 +49,11 @@ public struct SandboxConfiguration: Sendable {
 public enum SandboxCredential: String, Sendable, Hashable {
     /// Not looked at (a fault or a 404/405 answered first).
     case notChecked = "not-checked"
+    /// No key header (Copaco) / no `Authorization` header (2tCloud).
     case missing
+    /// A key that is not accepted (2tCloud: another scheme, bad base64, wrong account ID or key).
     case unknown
+    /// The full key (Copaco) / the right Basic credentials (2tCloud).
     case full
     case limited
 }
@@ -46,7 +66,8 @@ public struct SandboxRequest: Sendable, Hashable, CustomStringConvertible {
     public var query: String?
     public var status: Int
     /// The fault that shaped the answer, if any: `status-503`, `rate-limit`, `truncated-contentLength`,
-    /// `truncated-chunked`, `invalid-json`, `mutated`, `corrupt:<InvoiceID>`... (comma separated).
+    /// `truncated-chunked`, `invalid-json`, `mutated`, `corrupt:<InvoiceID>`, and on 2tCloud
+    /// `ip-not-allowed`, `ignore-accept`... (comma separated).
     public var fault: String?
     public var credential: SandboxCredential
     public var receivedAt: ContinuousClock.Instant

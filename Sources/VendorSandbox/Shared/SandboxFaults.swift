@@ -17,7 +17,8 @@ public enum SandboxCorruption: String, Sendable, Hashable {
 ///    routing, like an outage at the vendor's gateway. Each consumes one of its count.
 /// 3. Otherwise the API answers (404/405, 401/403, 400 or 200). Only a 200 data response
 ///    consumes the oldest armed *body* fault (`truncateNext`, `invalidJSONNext`), and only a
-///    200 data response is rewritten by `mutateFields` and `corruptDocument`.
+///    200 data response is rewritten by `mutateFields` (JSON only) and `corruptDocument`.
+/// Every fault applies to Copaco and 2tCloud paths alike (path filters: `/api/v1/...`, `/v2/...`).
 public final class SandboxFaults: Sendable {
     /// How a truncated body ends on the wire.
     public enum TruncationMode: String, Sendable, Hashable {
@@ -49,6 +50,7 @@ public final class SandboxFaults: Sendable {
         var bodyFaults: [Armed<BodyFault>] = []
         var delay: Duration = .zero
         var mutateFields = false
+        var ignoreAccept = false
         var corrupted: [String: SandboxCorruption] = [:]
     }
 
@@ -99,6 +101,13 @@ public final class SandboxFaults: Sendable {
         set { state.withLock { $0.mutateFields = newValue } }
     }
 
+    /// While on, 2tCloud answers XML whatever the `Accept` header says (as a server that
+    /// ignores it would); the request log notes `ignore-accept` when JSON was asked for.
+    public var ignoreAccept: Bool {
+        get { state.withLock { $0.ignoreAccept } }
+        set { state.withLock { $0.ignoreAccept = newValue } }
+    }
+
     /// That document (any endpoint) becomes undecodable in every response until cleared; the
     /// rest of the response stays valid JSON.
     public func corruptDocument(invoiceID: String, how: SandboxCorruption = .badAmount) {
@@ -109,7 +118,7 @@ public final class SandboxFaults: Sendable {
         _ = state.withLock { $0.corrupted.removeValue(forKey: invoiceID) }
     }
 
-    /// Disarms everything: counts, delay, mutation, corruption.
+    /// Disarms everything: counts, delay, mutation, corruption, `ignoreAccept`.
     public func reset() {
         state.withLock { $0 = State() }
     }

@@ -30,8 +30,9 @@ struct SandboxReply: Sendable {
     var bodyCount: Int { chunks.reduce(0) { $0 + $1.count } }
 }
 
-/// A local fake of the vendor APIs (today: Copaco Cloud Billing API v1), on 127.0.0.1, from
-/// generated data, with switchable faults. See `describe()` for how to point `billwh` at it.
+/// A local fake of the vendor APIs (Copaco Cloud Billing API v1 under `/api/v1/...`, the
+/// 2tCloud Billing API under `/v1`…`/v4`), on 127.0.0.1, from generated data, with switchable
+/// faults. See `describe()` for how to point `billwh` at it.
 public final class VendorSandbox: Sendable {
     public let configuration: SandboxConfiguration
     /// Runtime-switchable faults; see `SandboxFaults` for the order they apply in.
@@ -153,6 +154,26 @@ public final class VendorSandbox: Sendable {
         core.state.withLock { $0.copacoData.reissue(invoiceID: invoiceID) }
     }
 
+    /// The 2tCloud data currently served (re-issues included).
+    public var twotcloudData: TwoTCloudSandboxData { core.state.withLock { $0.twotcloudData } }
+
+    /// Re-issues a 2tCloud document (any endpoint): same `InvoiceID` and date, changed content
+    /// (first line's quantity and `ExtendedPrice` changed, one line added). False if no document has that ID.
+    @discardableResult
+    public func reissueTwoTCloud(invoiceID: String) -> Bool {
+        core.state.withLock { $0.twotcloudData.reissue(invoiceID: invoiceID) }
+    }
+
+    /// Binds the 2tCloud key to one caller IP: a request from any other address answers `403`
+    /// (the same answer as for wrong credentials). nil (the default): any caller is allowed.
+    /// The caller's address is the TCP peer of the connection (`127.0.0.1` for local clients).
+    public func setTwoTCloudAllowedIP(_ ip: String?) {
+        core.state.withLock { $0.twotcloudAllowedIP = ip }
+    }
+
+    /// The caller IP the 2tCloud key is bound to; nil: any.
+    public var twotcloudAllowedIP: String? { core.state.withLock { $0.twotcloudAllowedIP } }
+
     /// What `billwh sandbox` prints: where it listens, the endpoints, the keys and the
     /// environment variables to point `billwh` at it. (The keys are fake; printing them is fine.)
     public func describe() -> String {
@@ -184,7 +205,47 @@ public final class VendorSandbox: Sendable {
             lines.append("Try:")
             lines.append("  curl -s -H '\(configuration.copacoAPIKeyHeader): \(configuration.copacoAPIKey)' '\(baseURL)\(CopacoEndpoint.invoices.path())?startDate=\(window.from)&endDate=\(window.to)'")
         }
+        lines.append("")
+        lines.append(contentsOf: describeTwoTCloud(base: base, window: window))
         return lines.joined(separator: "\n")
+    }
+
+    private func describeTwoTCloud(base: String, window: (from: String, to: String)?) -> [String] {
+        let data = twotcloudData
+        let version = configuration.twotcloudVersion
+        let account = configuration.twotcloudAccountID
+        let key = configuration.twotcloudAPIKey
+        var lines: [String] = []
+        if TwoTCloudEndpoint.allCases.allSatisfy({ data.documents($0).isEmpty }) {
+            lines.append("2tCloud Billing API sandbox — no documents (SandboxConfiguration.twotcloudData is empty)")
+        } else {
+            lines.append("2tCloud Billing API sandbox — generated data, seed \(data.seed), documents \(data.firstDate) … \(data.today)")
+        }
+        lines.append("  base URL   \(base)")
+        for endpoint in TwoTCloudEndpoint.allCases {
+            let documents = data.documents(endpoint)
+            let lineCount = documents.reduce(0) { $0 + $1.lineCount }
+            let path = "GET " + endpoint.path(version: version)
+            lines.append("  \(path.padded(to: 38))\(documents.count) documents, \(lineCount) price lines")
+        }
+        lines.append("  versions   \(configuration.twotcloudServedVersions.joined(separator: ", ")) (use one version for every endpoint)")
+        lines.append("  auth       HTTP Basic, account ID \(account), API key \(key)")
+        let allowed = twotcloudAllowedIP.map { "only \($0)" } ?? "any caller"
+        lines.append("             403 for wrong credentials or a caller IP the key is not bound to (now: \(allowed))")
+        lines.append("  format     Accept: application/json gives JSON; without it (or anything else) XML")
+        lines.append("  query      startDate=YYYYMMDD&endDate=YYYYMMDD, both inclusive, on Header.Date;")
+        lines.append("             without them: the last 3 months up to \(configuration.today)")
+        lines.append("  built in   \(data.expectations)")
+        lines.append("")
+        lines.append("Point billwh at it:")
+        lines.append("  export BILLWH_TWOTCLOUD_BASE_URL=\(baseURL)")
+        lines.append("  export BILLWH_TWOTCLOUD_ACCOUNT_ID=\(account)")
+        lines.append("  export BILLWH_TWOTCLOUD_API_KEY=\(key)")
+        if let window {
+            lines.append("Try:")
+            lines.append("  curl -s -u '\(account):\(key)' -H 'Accept: application/json' '\(baseURL)\(TwoTCloudEndpoint.invoices.path(version: version))?startDate=\(window.from)&endDate=\(window.to)'")
+        }
+        return lines
     }
 }
 
@@ -209,6 +270,8 @@ extension String {
 final class SandboxCore: Sendable {
     struct State: Sendable {
         var copacoData: CopacoSandboxData
+        var twotcloudData: TwoTCloudSandboxData
+        var twotcloudAllowedIP: String?
         var log: [SandboxRequest] = []
     }
 
@@ -223,6 +286,7 @@ final class SandboxCore: Sendable {
     let configuration: SandboxConfiguration
     let faults: SandboxFaults
     let copaco: CopacoAPI
+    let twotcloud: TwoTCloudAPI
     let state: Mutex<State>
 
     init(configuration: SandboxConfiguration, faults: SandboxFaults) {
@@ -233,10 +297,14 @@ final class SandboxCore: Sendable {
         }
         self.copaco = CopacoAPI(apiKey: configuration.copacoAPIKey, limitedAPIKey: configuration.copacoLimitedAPIKey,
                                 apiKeyHeader: configuration.copacoAPIKeyHeader, today: today)
-        self.state = Mutex(State(copacoData: configuration.copacoData))
+        self.twotcloud = TwoTCloudAPI(accountID: configuration.twotcloudAccountID, apiKey: configuration.twotcloudAPIKey,
+                                      versions: configuration.twotcloudServedVersions.map { $0.lowercased() }, today: today)
+        self.state = Mutex(State(copacoData: configuration.copacoData, twotcloudData: configuration.twotcloudData,
+                                 twotcloudAllowedIP: configuration.twotcloudAllowedIP))
     }
 
-    func handle(method: String, path: String, query: String?, header: (String) -> String?) async -> SandboxReply {
+    /// `peer`: the caller's IP address (the TCP peer), for 2tCloud's IP binding.
+    func handle(method: String, path: String, query: String?, peer: String? = nil, header: (String) -> String?) async -> SandboxReply {
         let clock = ContinuousClock()
         let received = clock.now
         var notes: [String] = []
@@ -260,6 +328,13 @@ final class SandboxCore: Sendable {
         } else if CopacoAPI.handles(path: path) {
             let data = state.withLock { $0.copacoData }
             let (answer, presented, rendered) = copaco.respond(method: method, path: path, query: query, header: header, data: data, faults: faults)
+            reply = answer
+            credential = presented
+            notes.append(contentsOf: rendered)
+        } else if TwoTCloudAPI.handles(path: path) {
+            let (data, allowedIP) = state.withLock { ($0.twotcloudData, $0.twotcloudAllowedIP) }
+            let (answer, presented, rendered) = twotcloud.respond(method: method, path: path, query: query, header: header, peer: peer,
+                                                                  allowedIP: allowedIP, data: data, faults: faults)
             reply = answer
             credential = presented
             notes.append(contentsOf: rendered)
@@ -289,7 +364,7 @@ final class SandboxCore: Sendable {
     }
 
     private var secrets: [String] {
-        [configuration.copacoAPIKey, configuration.copacoLimitedAPIKey].filter { !$0.isEmpty }
+        [configuration.copacoAPIKey, configuration.copacoLimitedAPIKey, configuration.twotcloudAPIKey, twotcloud.basicToken].filter { !$0.isEmpty }
     }
 
     private func redact(_ text: String) -> String {
@@ -318,14 +393,15 @@ struct SandboxTruncated: Error {}
 /// `Content-Length`, or cut short when a truncation fault is armed.
 /// (`HTTPFields.Element` is HTTPTypes' `HTTPField`, reached through Hummingbird's re-export.)
 struct SandboxHTTPResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = SandboxRequestContext
     let core: SandboxCore
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: SandboxRequestContext) async throws -> Response {
         core.requestStarted()
         defer { core.requestFinished() }
         let headers = request.headers
-        let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query) { name in
+        let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                                      peer: context.peerAddress) { name in
             guard let field = HTTPFields.Element.Name(name) else { return nil }
             return headers[field]
         }
@@ -356,5 +432,19 @@ struct SandboxHTTPResponder: HTTPResponder {
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.chunks[0])))
         }
         return Response(status: status, headers: fields, body: ResponseBody(contentsOf: reply.chunks.map { ByteBuffer(bytes: $0) }))
+    }
+}
+
+/// Hummingbird's basic context plus the caller's address: `ApplicationRequestContextSource`
+/// hands each request context the connection's NIO `Channel`, whose `remoteAddress` is the TCP
+/// peer (what 2tCloud binds a key to). Read once per request, kept as text (`127.0.0.1`).
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The peer's IP address, nil when the channel has none (e.g. a Unix socket).
+    let peerAddress: String?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }
