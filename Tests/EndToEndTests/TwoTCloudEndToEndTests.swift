@@ -193,4 +193,30 @@ import Warehouse
             """, arguments: [csv.path])
         #expect(vendors.trimmingCharacters(in: .whitespacesAndNewlines) == "copaco,twotcloud")
     }
+
+    /// Configuration mistakes are caught before any request, with the variable to fix.
+    @Test func misconfigurationSaysWhatToSet() async throws {
+        let harness = try await start("json")
+        defer { Task { await harness.stop() } }
+        var env = harness.environment
+        env["BILLWH_TWOTCLOUD_API_VERSION"] = "v2.1"
+        let badVersion = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+        #expect(badVersion.status == 1 && badVersion.stderr.contains("BILLWH_TWOTCLOUD_API_VERSION"), "\(badVersion.stderr)")
+        env = harness.environment
+        env["BILLWH_TWOTCLOUD_API_KEY"] = nil
+        let noKey = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+        #expect(noKey.status == 1 && noKey.stderr.contains("BILLWH_TWOTCLOUD_API_KEY"), "\(noKey.stderr)")
+        env["BILLWH_TWOTCLOUD_ACCOUNT_ID"] = nil
+        let notConfigured = try runBillwh(["ingest", "--vendor", "twotcloud", "--db", harness.databasePath], environment: env)
+        #expect(notConfigured.status == 1 && notConfigured.stderr.contains("BILLWH_TWOTCLOUD_ACCOUNT_ID"), "\(notConfigured.stderr)")
+        #expect(try runBillwh(["ingest", "--vendor", "2tcloud", "--db", harness.databasePath], environment: env).status == 64)
+        #expect(harness.sandbox.requestLog.isEmpty)
+        // Configured right, one vendor at a time, with the cross-check endpoint.
+        let only = try runBillwh(["ingest", "--vendor", "twotcloud", "--include-consolidated", "--since", "2026-09-01", "--db", harness.databasePath],
+                                 environment: harness.environment)
+        #expect(only.status == 0, "\(only.stderr)")
+        #expect(only.stderr.contains("twotcloud/consolidatedinvoices"))
+        #expect(try harness.scalar("SELECT count(*) FROM ingest_runs WHERE vendor = 'copaco'") == 0)
+        #expect(try harness.scalar("SELECT count(DISTINCT endpoint) FROM ingest_runs WHERE vendor = 'twotcloud'") == 3)
+    }
 }
