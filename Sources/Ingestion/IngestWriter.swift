@@ -137,13 +137,15 @@ public enum IngestWriter {
             }
             try db.cachedStatement(sql: """
                 INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
-                    versions, first_seen_at, changed_at)
-                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    versions, first_seen_at, changed_at, stated_total_micros)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
                 ON CONFLICT (vendor, endpoint, document_key) DO UPDATE SET
                     current_raw_id = excluded.current_raw_id, document_date = excluded.document_date,
-                    versions = versions + ?, changed_at = excluded.changed_at
+                    versions = versions + ?, changed_at = excluded.changed_at,
+                    stated_total_micros = excluded.stated_total_micros
                 """).execute(arguments: [vendor.rawValue, endpoint.name, decoded.key, endpoint.direction.rawValue,
-                                         decoded.date.description, rawID, now, now, existing == nil ? 1 : 0])
+                                         decoded.date.description, rawID, now, now, decoded.statedTotal?.micros,
+                                         existing == nil ? 1 : 0])
             return true
         }
 

@@ -73,13 +73,16 @@ public struct DecodedDocument: Sendable, Equatable {
     public var type: String?
     public var currency: String
     public var lines: [StagingLine]
+    /// The document's own total excluding VAT, where the vendor sends one (checked by `billwh check`).
+    public var statedTotal: Money?
 
-    public init(key: String, date: CalendarDate, type: String?, currency: String, lines: [StagingLine]) {
+    public init(key: String, date: CalendarDate, type: String?, currency: String, lines: [StagingLine], statedTotal: Money? = nil) {
         self.key = key
         self.date = date
         self.type = type
         self.currency = currency
         self.lines = lines
+        self.statedTotal = statedTotal
     }
 }
 

@@ -47,8 +47,10 @@ public enum Reconciler {
 
     static func rebuildScope(_ db: Database) throws {
         try db.execute(sql: """
+            -- Rows of closed months stay as they are, whatever changed (see adjustments below).
             DELETE FROM purchases
-            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
+            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
+              AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
 
             DROP TABLE IF EXISTS temp.lines;
             CREATE TEMP TABLE lines AS
@@ -174,25 +176,21 @@ public enum Reconciler {
                          sum(direction = 'outgoing') OVER (PARTITION BY key_id) AS r_out
                   FROM temp.left_over) u;
 
-            INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
-                sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
-                cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key)
-            SELECT i.vendor, i.document_key, i.document_date, i.customer_number, i.customer_name, i.subscription_id,
-                   i.sku, i.description, i.charge_type, i.period_start, i.period_end, i.currency, i.quantity, o.quantity,
-                   i.amount_micros, o.amount_micros, o.amount_micros - i.amount_micros,
-                   CASE WHEN i.quantity_norm IS o.quantity_norm THEN 'matched' ELSE 'quantity_mismatch' END,
-                   p.rule, o.document_key, i.line_id, o.line_id, i.customer_key
+            -- What purchases should hold for the scope: pairs first, then the unpaired lines.
+            DROP TABLE IF EXISTS temp.desired;
+            CREATE TEMP TABLE desired AS
+            SELECT 0 AS ord, i.line_id AS ord_line, i.vendor, i.document_key AS invoice_id, i.document_date AS invoice_date,
+                   i.customer_number, i.customer_name, i.subscription_id, i.sku, i.description, i.charge_type,
+                   i.period_start, i.period_end, i.currency, i.quantity AS quantity_bought, o.quantity AS quantity_billed,
+                   i.amount_micros AS cost_micros, o.amount_micros AS sell_micros, o.amount_micros - i.amount_micros AS margin_micros,
+                   CASE WHEN i.quantity_norm IS o.quantity_norm THEN 'matched' ELSE 'quantity_mismatch' END AS match_status,
+                   p.rule AS match_rule, o.document_key AS outgoing_document, i.line_id AS incoming_line_id,
+                   o.line_id AS outgoing_line_id, i.customer_key, NULL AS match_candidates
             FROM temp.pairs p
             JOIN temp.lines i ON i.line_id = p.in_id
-            JOIN temp.lines o ON o.line_id = p.out_id
-            ORDER BY i.line_id;
-
-            INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
-                sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
-                cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates)
-            SELECT l.vendor,
+            JOIN temp.lines o ON o.line_id = p.out_id;
+            INSERT INTO temp.desired
+            SELECT 1, l.line_id, l.vendor,
                    CASE WHEN l.direction = 'incoming' THEN l.document_key END,
                    l.document_date, l.customer_number, l.customer_name, l.subscription_id,
                    l.sku, l.description, l.charge_type, l.period_start, l.period_end, l.currency,
@@ -208,12 +206,27 @@ public enum Reconciler {
                    CASE WHEN l.direction = 'outgoing' THEN l.line_id END,
                    l.customer_key, u.candidates
             FROM temp.lines l
-            JOIN temp.unpaired u ON u.line_id = l.line_id
-            ORDER BY l.line_id;
+            JOIN temp.unpaired u ON u.line_id = l.line_id;
+
+            INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
+                sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
+                cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates)
+            SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
+                sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
+                cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates
+            FROM temp.desired
+            WHERE substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)
+            ORDER BY ord, ord_line;
 
             DROP TABLE temp.lines; DROP TABLE temp.hash_groups; DROP TABLE temp.pairs;
             DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.quantity_groups;
             DROP TABLE temp.left_over; DROP TABLE temp.unpaired;
             """)
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM closed_months)") == true {
+            try PeriodAdjustments.write(db)
+        }
+        try db.execute(sql: "DROP TABLE temp.desired")
     }
 }

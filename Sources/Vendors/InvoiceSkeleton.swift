@@ -123,7 +123,20 @@ enum InvoiceSkeleton {
                 }
             }
         }
-        return DecodedDocument(key: key, date: date, type: type, currency: currency, lines: lines)
+        return DecodedDocument(key: key, date: date, type: type, currency: currency, lines: lines,
+                               statedTotal: try statedTotal(invoice))
+    }
+
+    /// The contract leaves `Totals`' fields open; these are the names a net total goes by. A
+    /// total that is there but unreadable is no reason to reject the lines: it is only a check.
+    static let netTotalNames = ["TotalExclVAT", "TotalExclusiveVAT", "TotalExVAT", "TotalExcludingVAT", "NetTotal", "SubTotal"]
+
+    static func statedTotal(_ invoice: JSONObject) throws(DocumentRejection) -> Money? {
+        guard let totals = try? invoice.object("Totals", in: "Invoice") else { return nil }
+        for name in netTotalNames {
+            if let value = try? totals.money(name, in: "Totals") { return value }
+        }
+        return nil
     }
 }
 

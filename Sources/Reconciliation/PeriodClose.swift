@@ -1,0 +1,144 @@
+import GRDB
+import Warehouse
+
+/// A calendar month, `YYYY-MM`: the unit the books are closed in.
+public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 7, parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1900 else { return nil }
+        self.year = year
+        self.month = month
+    }
+
+    init(year: Int, month: Int) {
+        self.year = year
+        self.month = month
+    }
+
+    public var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
+    public var firstDay: String { "\(description)-01" }
+    public var description: String {
+        let m = month < 10 ? "0\(month)" : "\(month)"
+        return "\(year)-\(m)"
+    }
+    public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
+}
+
+public enum PeriodCloseError: Error, CustomStringConvertible, Equatable {
+    case alreadyClosed(Month)
+    case notClosed(Month)
+    case laterMonthClosed(Month, later: Month)
+    case reasonRequired
+
+    public var description: String {
+        switch self {
+        case .alreadyClosed(let m): "\(m) is already closed"
+        case .notClosed(let m): "\(m) is not closed"
+        case let .laterMonthClosed(m, later): "\(later) is closed after \(m) and may hold adjustments for it: reopen \(later) first (months reopen latest first)"
+        case .reasonRequired: "reopening a closed month needs a reason (--reason \"...\"): it is recorded with the event"
+        }
+    }
+}
+
+/// Closing and reopening months (`billwh close` / `billwh reopen`). Both are recorded in
+/// `period_events`; the caller holds the run lock and reconciles pending work first.
+public enum PeriodClose {
+    public static func closedMonths(_ db: Database) throws -> [Month] {
+        try String.fetchAll(db, sql: "SELECT month FROM closed_months ORDER BY month").compactMap(Month.init)
+    }
+
+    public static func close(_ db: Database, month: Month, note: String?, user: String?) throws {
+        let closed = try closedMonths(db)
+        if closed.contains(month) { throw PeriodCloseError.alreadyClosed(month) }
+        let now = Timestamp.now()
+        try db.execute(sql: "INSERT INTO closed_months (month, closed_at, note) VALUES (?, ?, ?)", arguments: [month.description, now, note])
+        try db.execute(sql: "INSERT INTO period_events (month, action, at, reason, user) VALUES (?, 'close', ?, ?, ?)",
+                       arguments: [month.description, now, note, user])
+    }
+
+    /// Reopens the month and queues every customer with rows in it (or adjustments for it), so
+    /// the next reconcile rebuilds them from staging.
+    public static func reopen(_ db: Database, month: Month, reason: String, user: String?) throws {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw PeriodCloseError.reasonRequired }
+        let closed = try closedMonths(db)
+        guard closed.contains(month) else { throw PeriodCloseError.notClosed(month) }
+        if let later = closed.last(where: { $0 > month }) { throw PeriodCloseError.laterMonthClosed(month, later: later) }
+        try db.execute(sql: "DELETE FROM closed_months WHERE month = ?", arguments: [month.description])
+        try db.execute(sql: "INSERT INTO period_events (month, action, at, reason, user) VALUES (?, 'reopen', ?, ?, ?)",
+                       arguments: [month.description, Timestamp.now(), trimmed, user])
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)
+            SELECT DISTINCT vendor, customer_key FROM purchases WHERE substr(invoice_date, 1, 7) = ?1 OR adjusts_month = ?1
+            """, arguments: [month.description])
+    }
+}
+
+/// Adjustment rows for closed months (docs/reconciliation.md, "Closed months").
+///
+/// Per closed month and line group — vendor, customer, invoice, outgoing document,
+/// subscription, SKU, period, currency, charge type — the difference between what the rows
+/// should now be (`temp.desired`) and what the closed month holds (its frozen rows plus
+/// adjustments already made for it) becomes one adjustment row, dated on the first day of the
+/// first open month after it. Open months' adjustment rows are rebuilt like any row, so
+/// re-running changes nothing.
+enum PeriodAdjustments {
+    static func write(_ db: Database) throws {
+        let closed = Set(try PeriodClose.closedMonths(db))
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.adjust_to; CREATE TEMP TABLE adjust_to (month TEXT PRIMARY KEY, date TEXT NOT NULL) WITHOUT ROWID")
+        let insert = try db.makeStatement(sql: "INSERT INTO temp.adjust_to VALUES (?, ?)")
+        for month in closed {
+            var open = month.next
+            while closed.contains(open) { open = open.next }
+            try insert.execute(arguments: [month.description, open.firstDay])
+        }
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.balance;
+            CREATE TEMP TABLE balance AS
+            SELECT vendor, customer_key, month, invoice_id, outgoing_document, subscription_id, sku, period_start, period_end,
+                   currency, charge_type,
+                   sum(cost) AS cost, sum(sell) AS sell,
+                   coalesce(max(CASE WHEN side = 'desired' THEN match_status END), max(match_status)) AS match_status,
+                   max(customer_number) AS customer_number, max(customer_name) AS customer_name, max(description) AS description,
+                   group_concat(CASE WHEN side = 'frozen' THEN purchase_id END, ',') AS frozen_ids
+            FROM (
+                SELECT 'desired' AS side, NULL AS purchase_id, d.vendor, d.customer_key, substr(d.invoice_date, 1, 7) AS month,
+                       d.invoice_id, d.outgoing_document, d.subscription_id, d.sku, d.period_start, d.period_end, d.currency,
+                       d.charge_type, coalesce(d.cost_micros, 0) AS cost, coalesce(d.sell_micros, 0) AS sell,
+                       d.match_status, d.customer_number, d.customer_name, d.description
+                FROM temp.desired d
+                WHERE substr(d.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
+                UNION ALL
+                SELECT CASE WHEN p.adjusts_month IS NULL THEN 'frozen' ELSE 'adjusted' END, p.purchase_id, p.vendor, p.customer_key,
+                       coalesce(p.adjusts_month, substr(p.invoice_date, 1, 7)),
+                       p.invoice_id, p.outgoing_document, p.subscription_id, p.sku, p.period_start, p.period_end, p.currency,
+                       p.charge_type, -coalesce(p.cost_micros, 0), -coalesce(p.sell_micros, 0),
+                       p.match_status, p.customer_number, p.customer_name, p.description
+                FROM purchases p
+                WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
+                  AND (p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to))
+            )
+            GROUP BY vendor, customer_key, month, invoice_id, outgoing_document, subscription_id, sku, period_start, period_end,
+                     currency, charge_type
+            HAVING sum(cost) <> 0 OR sum(sell) <> 0;
+
+            INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
+                sku, description, charge_type, period_start, period_end, currency, cost_micros, sell_micros, margin_micros,
+                match_status, match_rule, outgoing_document, customer_key, adjusts_month, adjusts_purchase_ids)
+            SELECT b.vendor, b.invoice_id, a.date, b.customer_number, b.customer_name, b.subscription_id,
+                   b.sku, b.description, b.charge_type, b.period_start, b.period_end, b.currency,
+                   CASE WHEN b.cost <> 0 THEN b.cost END,
+                   CASE WHEN b.sell <> 0 THEN b.sell END,
+                   CASE WHEN b.match_status IN ('matched', 'quantity_mismatch') THEN b.sell - b.cost END,
+                   b.match_status, 'adjustment', b.outgoing_document, b.customer_key, b.month, b.frozen_ids
+            FROM temp.balance b JOIN temp.adjust_to a ON a.month = b.month
+            ORDER BY b.month, b.vendor, b.customer_key, b.invoice_id, b.outgoing_document, b.sku, b.period_start;
+
+            DROP TABLE temp.balance; DROP TABLE temp.adjust_to;
+            """)
+    }
+}
