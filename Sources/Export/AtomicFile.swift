@@ -11,7 +11,9 @@ import Darwin
 /// Bytes go to a hidden temporary file in the destination's folder (same file system, so the
 /// final `rename(2)` is atomic); `commit()` flushes it to disk and renames it over the
 /// destination, `abandon()` deletes it. A failed export therefore leaves neither half a file
-/// nor a temporary file, and an existing destination is replaced only on success.
+/// nor a temporary file, and an existing destination is replaced only on success. A writer
+/// killed before `commit()` cannot clean up: the next one for the same destination removes
+/// the temporary files of writers that no longer run.
 ///
 /// A destination that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
 /// written directly: there is nothing to replace atomically.
@@ -51,9 +53,10 @@ public final class AtomicFile {
         }
         guard (directoryInfo.st_mode & S_IFMT) == S_IFDIR else { throw failure("\(directory) is not a folder") }
 
+        Self.removeLeftovers(directory: directory, name: name)
         var attempt = 0
         while true {
-            let candidate = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+            let candidate = "\(directory)/\(Self.temporaryPrefix(name))\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
             let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
             if fd >= 0 {
                 // Replacing a file keeps its permissions.
@@ -69,6 +72,34 @@ public final class AtomicFile {
                 throw failure("cannot create a file in \(directory) (\(String(cString: strerror(code))))")
             }
             throw failure(String(cString: strerror(code)))
+        }
+    }
+
+    /// Temporary files for `name` are `.<name>.<pid>.<random>.tmp`.
+    static func temporaryPrefix(_ name: String) -> String { ".\(name)." }
+
+    /// Deletes the temporary files of earlier writers of the same destination whose process is
+    /// gone: an export killed (`kill -9`, power loss) before its rename leaves its temporary
+    /// file behind, and nothing else would ever remove it. A live writer's file is left alone.
+    static func removeLeftovers(directory: String, name: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        let prefix = temporaryPrefix(name)
+        var stale: [String] = []
+        while let entry = readdir(dir) {
+            let entryName = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            guard entryName.hasPrefix(prefix), entryName.hasSuffix(".tmp") else { continue }
+            // <pid>.<random>.tmp after the prefix
+            let rest = entryName.dropFirst(prefix.count).dropLast(4).split(separator: ".")
+            guard rest.count == 2, let pid = pid_t(rest[0]), pid > 0, UInt32(rest[1]) != nil else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { stale.append(entryName) }
+        }
+        for entryName in stale {
+            var info = stat()
+            let path = "\(directory)/\(entryName)"
+            if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { unlink(path) }
         }
     }
 

@@ -73,7 +73,7 @@ public struct Ingestor: Sendable {
                 logger.error("\(label) \(chunk): \(error)")
                 let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
                                         startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
-                try await database.write { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+                try await commit("\(label) \(chunk)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
                 // Later chunks would fail the same way (credentials) or prolong an outage.
                 break
             }
@@ -99,7 +99,7 @@ public struct Ingestor: Sendable {
             let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
                                     startedAt: startedAt, statistics: statistics, status: status, error: ledgerError)
             let rejected = bodyRejection
-            let written = try await database.write { db in
+            let written = try await commit("\(label) \(chunk)") { db in
                 try IngestWriter.record(db, entry: entry, documents: documents, bodyRejection: rejected)
             }
             report.outcome.documents += written.outcome.documents
@@ -117,5 +117,38 @@ public struct Ingestor: Sendable {
             }
         }
         return report
+    }
+
+    /// One window's transaction. A storage failure (disk full, a file size limit, a read-only
+    /// file) becomes an error that says what to check and what was kept.
+    func commit<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch let error as DatabaseError where WarehouseWriteError.storageCodes.contains(error.resultCode.primaryResultCode) {
+            throw WarehouseWriteError(path: database.path, unit: what, code: error.resultCode.primaryResultCode,
+                                      message: error.message ?? "\(error.resultCode)")
+        }
+    }
+}
+
+/// The warehouse file could not be written. What earlier transactions committed is intact;
+/// the failed window was rolled back as a whole.
+public struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    /// The unit of work that was not committed, e.g. `copaco/invoices 2026-06-01..2026-07-01`.
+    public var unit: String
+    public var code: ResultCode
+    public var message: String
+
+    static let storageCodes: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN]
+
+    public var description: String {
+        let check = switch code {
+        case .SQLITE_FULL: "the disk holding it is full"
+        case .SQLITE_READONLY: "the file or its folder is read-only"
+        case .SQLITE_CANTOPEN: "its folder is missing or not writable"
+        default: "the disk may be full, a file size limit (ulimit -f) reached, or the device failing"
+        }
+        return "could not write to the warehouse \(path) (SQLite: \(message)): \(check). Nothing of \(unit) was committed; what earlier windows committed is intact, and the next run picks up from there"
     }
 }
