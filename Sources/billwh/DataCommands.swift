@@ -88,10 +88,26 @@ struct SandboxCommand: AsyncParsableCommand {
         discussion: "Generated, seeded data per shared/vendor-apis. Point billwh at it with the variables it prints.")
     @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8090
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 42
+    @Option(help: ArgumentHelp("Last day of the generated data, YYYY-MM-DD (default: today, UTC).", valueName: "date")) var today: String?
+    @Option(help: ArgumentHelp("First day of the generated data, YYYY-MM-DD.", valueName: "date")) var from: String = "2023-10-01"
+    @Option(help: "Copaco end customers (volume knob, for benchmarks).") var customers: Int = 8
+    @Option(help: "Copaco metered lines per usage subscription, times this (volume knob, for benchmarks).") var scale: Int = 1
+
+    func validate() throws {
+        for (name, value) in [("--today", today), ("--from", from)] {
+            if let value, CalendarDate(parsing: value) == nil { throw ValidationError("\(name) must be a date YYYY-MM-DD: \(value)") }
+        }
+        guard customers >= 0, scale >= 1 else { throw ValidationError("--customers must be >= 0 and --scale >= 1") }
+    }
 
     func run() async throws {
         try await runReportingErrors {
-            var configuration = SandboxConfiguration.demo(today: CalendarDate.today().description, seed: seed)
+            let last = today ?? CalendarDate.today().description
+            var configuration = SandboxConfiguration.demo(today: last, seed: seed)
+            if from != "2023-10-01" || customers != 8 || scale != 1 {
+                configuration.copacoData = .generate(seed: seed, from: from, to: last, customers: customers, linesPerSubscriptionScale: scale)
+                configuration.twotcloudData = .generate(seed: seed, from: from, to: last)
+            }
             configuration.port = port
             let sandbox = VendorSandbox(configuration: configuration)
             _ = try await sandbox.start()
