@@ -15,6 +15,8 @@ public struct RunSummary: Sendable {
     public var reports: [EndpointReport]
     public var reconcile: ReconcileReport?
     public var outcome: RunOutcome
+    /// The data checks `nightly` runs after reconciling (nil for `ingest`).
+    public var checks: [CheckResult]?
 }
 
 /// What `ingest`, `reconcile` and `nightly` do, behind the run lock.
@@ -70,7 +72,7 @@ public struct PipelineRunner: Sendable {
         let reports = try await fetch(connectors, window: window, database: database, runID: runID)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
-        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome)
+        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome, checks: nil)
     }
 
     /// `billwh nightly`: migrate, ingest every configured vendor, reconcile, under one lock.
@@ -86,9 +88,19 @@ public struct PipelineRunner: Sendable {
         // Reconcile even after a partial ingest: what was committed is consistent, and the
         // queue keeps whatever the next run still has to redo.
         let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
+        // The data checks are reported, not fatal: a failed check (an open month, a vendor's
+        // total that does not add up) is something to look at, not a reason to stop the job.
+        let checks = try await database.read { [today] db in try DataChecks.run(db, checks: DataChecks.all(today: today)) }
+        let failed = checks.filter { !$0.passed }.map(\.check.name)
+        if failed.isEmpty {
+            logger.info("\(command): \(checks.count) data checks passed")
+        } else {
+            logger.warning("\(command): data checks failed: \(failed.joined(separator: ", ")) — run `billwh check` for the offending rows")
+        }
         let outcome = RunOutcome.combine(reports)
-        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
-        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: reconcile, outcome: outcome)
+        let checkLine = failed.isEmpty ? "checks: all \(checks.count) passed" : "checks failed: \(failed.joined(separator: ", "))"
+        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports) + "\n" + checkLine)
+        return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: reconcile, outcome: outcome, checks: checks)
     }
 
     /// `billwh reconcile`: rebuild the purchases of changed customers (or all with `full`).
@@ -98,6 +110,31 @@ public struct PipelineRunner: Sendable {
         let database = try WarehouseDatabase.openForWriting(path: databasePath)
         return try database.write { db in try Reconciler.reconcile(db, full: full) }
     }
+
+    /// `billwh close --month`: reconciles what is pending, then freezes the month.
+    public func close(month: Month, note: String?) throws -> ReconcileReport {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "close")
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        return try database.write { db in
+            let report = try Reconciler.reconcile(db)
+            try PeriodClose.close(db, month: month, note: note, user: Self.user)
+            return report
+        }
+    }
+
+    /// `billwh reopen --month --reason`: unfreezes the month (latest closed first) and rebuilds it.
+    public func reopen(month: Month, reason: String) throws -> ReconcileReport {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "reopen")
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        return try database.write { db in
+            try PeriodClose.reopen(db, month: month, reason: reason, user: Self.user)
+            return try Reconciler.reconcile(db)
+        }
+    }
+
+    static var user: String? { ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] }
 
     func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)

@@ -20,6 +20,7 @@ public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
+    public var previous: Month { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
     public var firstDay: String { "\(description)-01" }
     public var description: String {
         let m = month < 10 ? "0\(month)" : "\(month)"

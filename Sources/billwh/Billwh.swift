@@ -20,7 +20,7 @@ struct Billwh: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
-            Status.self, SandboxCommand.self, Demo.self,
+            Status.self, Check.self, Report.self, Close.self, Reopen.self, SandboxCommand.self, Demo.self,
         ])
 }
 
@@ -55,8 +55,8 @@ enum Console {
         FileHandle.standardError.write(Data("billwh: error: \(message)\n".utf8))
     }
 
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    static func note(_ message: String, terminator: String = "\n") {
+        FileHandle.standardError.write(Data("\(message)\(terminator)".utf8))
     }
 
     static func out(_ text: String) {

@@ -1,0 +1,160 @@
+import GRDB
+import Reconciliation
+import Warehouse
+
+/// `billwh check`: data tests in SQL, in the manner of dbt's — each query returns the rows
+/// that break a rule, and an empty result is a pass.
+public struct DataCheck: Sendable {
+    public var name: String
+    public var rule: String
+    /// SELECT returning the offending rows.
+    public var sql: String
+    public var arguments: StatementArguments = []
+}
+
+public struct CheckResult: Sendable {
+    public var check: DataCheck
+    public var failures: Int
+    /// The first offending rows (column names, then values as text).
+    public var columns: [String]
+    public var sample: [[String]]
+    public var passed: Bool { failures == 0 }
+}
+
+public enum DataChecks {
+    /// Months that may stay open: a month older than this many months must be closed.
+    public static let defaultMaxOpenMonths = 3
+
+    public static func all(today: CalendarDate, maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
+        var cutoff = Month("\(today.description.prefix(7))")!
+        for _ in 0..<maxOpenMonths { cutoff = cutoff.previous }
+        let open = "substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)"
+        return [
+            DataCheck(name: "staging_current_versions_only",
+                      rule: "staging holds the lines of each document's current version, and only those",
+                      sql: """
+                        SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
+                        FROM staging_lines s LEFT JOIN documents d USING (vendor, endpoint, document_key)
+                        WHERE d.current_raw_id IS NOT s.raw_id
+                        GROUP BY s.vendor, s.endpoint, s.document_key, s.raw_id
+                        """),
+            DataCheck(name: "staging_unique_line_keys",
+                      rule: "a document's line appears once in staging (vendor, endpoint, document, line index)",
+                      sql: """
+                        SELECT vendor, endpoint, document_key, line_index, count(*) AS copies FROM staging_lines
+                        GROUP BY vendor, endpoint, document_key, line_index HAVING count(*) > 1
+                        """),
+            DataCheck(name: "no_orphan_purchases",
+                      rule: "every purchase of an open month refers to staging lines that exist",
+                      sql: """
+                        SELECT purchase_id, vendor, invoice_id, invoice_date, customer_number, sku, incoming_line_id, outgoing_line_id
+                        FROM purchases p
+                        WHERE \(open) AND adjusts_month IS NULL
+                          AND ((incoming_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.incoming_line_id))
+                            OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
+                            OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
+                        """),
+            DataCheck(name: "lines_counted_once",
+                      rule: "no staging line is counted by two purchases of open months",
+                      sql: """
+                        SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
+                        WHERE \(open) AND adjusts_month IS NULL AND incoming_line_id IS NOT NULL GROUP BY incoming_line_id HAVING count(*) > 1
+                        UNION ALL
+                        SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
+                        WHERE \(open) AND adjusts_month IS NULL AND outgoing_line_id IS NOT NULL GROUP BY outgoing_line_id HAVING count(*) > 1
+                        """),
+            DataCheck(name: "cost_and_sell_totals",
+                      rule: "per vendor and currency, purchases' cost equals the incoming lines and sell the outgoing lines (closed months' adjustments included)",
+                      sql: """
+                        WITH staged AS (
+                            SELECT vendor, currency, sum(CASE WHEN direction = 'incoming' THEN amount_micros ELSE 0 END) AS incoming,
+                                   sum(CASE WHEN direction = 'outgoing' THEN amount_micros ELSE 0 END) AS outgoing
+                            FROM staging_lines GROUP BY vendor, currency),
+                        bought AS (
+                            SELECT vendor, currency, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
+                            FROM purchases GROUP BY vendor, currency),
+                        keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
+                        SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
+                               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
+                        FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
+                        WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
+                        """),
+            DataCheck(name: "cost_sell_margin_consistent",
+                      rule: "matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
+                      sql: """
+                        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
+                        WHERE adjusts_month IS NULL AND (
+                              (match_status IN ('matched', 'quantity_mismatch')
+                                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
+                           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
+                           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
+                           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
+                        """),
+            DataCheck(name: "document_totals",
+                      rule: "each document's lines add up to the total the vendor states in its Totals",
+                      sql: """
+                        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
+                               coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
+                        FROM documents d
+                        WHERE d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
+                          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+                        """),
+            DataCheck(name: "purchases_up_to_date",
+                      rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
+                      sql: "SELECT vendor, customer_key FROM reconcile_queue"),
+            DataCheck(name: "months_closed_in_time",
+                      rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
+                      sql: """
+                        SELECT substr(invoice_date, 1, 7) AS month, count(*) AS purchases FROM purchases
+                        WHERE substr(invoice_date, 1, 7) < ? AND \(open)
+                        GROUP BY month ORDER BY month
+                        """,
+                      arguments: [cutoff.description]),
+        ]
+    }
+
+    public static func run(_ db: Database, checks: [DataCheck], sampleSize: Int = 10) throws -> [CheckResult] {
+        try checks.map { check in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(check.sql))", arguments: check.arguments) ?? 0
+            var columns: [String] = []
+            var sample: [[String]] = []
+            if count > 0 {
+                let rows = try Row.fetchAll(db, sql: "\(check.sql) LIMIT \(sampleSize)", arguments: check.arguments)
+                columns = rows.first.map { Array($0.columnNames) } ?? []
+                sample = rows.map { row in row.databaseValues.map { $0.isNull ? "NULL" : String(describing: $0.storage.textValue) } }
+            }
+            return CheckResult(check: check, failures: count, columns: columns, sample: sample)
+        }
+    }
+
+    public static func render(_ results: [CheckResult]) -> String {
+        var out = ""
+        for result in results {
+            if result.passed {
+                out += "ok    \(result.check.name) — \(result.check.rule)\n"
+            } else {
+                out += "FAIL  \(result.check.name) — \(result.check.rule): \(result.failures) offending rows\n"
+                out += TextTable.render(header: result.columns, rows: result.sample)
+                if result.failures > result.sample.count { out += "  … \(result.failures - result.sample.count) more\n" }
+            }
+        }
+        let failed = results.filter { !$0.passed }
+        out += failed.isEmpty ? "\(results.count) checks passed\n"
+            : "\(failed.count) of \(results.count) checks failed: \(failed.map(\.check.name).joined(separator: ", "))\n"
+        return out
+    }
+}
+
+extension DatabaseValue.Storage {
+    var textValue: String {
+        switch self {
+        case .null: "NULL"
+        case .int64(let v): String(v)
+        case .double(let v): String(v)
+        case .string(let s): s
+        case .blob(let d): "<\(d.count) bytes>"
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Export
+import Foundation
+import Pipeline
+import Reconciliation
+import Warehouse
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the data tests: each failure is printed with its offending rows; exit 1 if any fails.",
+        discussion: """
+            Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
+            cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
+            each document's lines add up to the vendor's stated Totals; nothing waiting for reconcile; no month older \
+            than --max-open-months left open. `nightly` runs the same checks and reports them.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Months that may stay open before `months_closed_in_time` fails.") var maxOpenMonths = DataChecks.defaultMaxOpenMonths
+
+    func validate() throws {
+        guard (0...1200).contains(maxOpenMonths) else { throw ValidationError("--max-open-months takes 0 to 1200") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            let results = try queue.read { db in try DataChecks.run(db, checks: DataChecks.all(today: .today(), maxOpenMonths: maxOpenMonths)) }
+            Console.out(DataChecks.render(results))
+            return results.allSatisfy(\.passed) ? .success : ExitCode(1)
+        }
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reports for closing the month: exceptions and margin.",
+        subcommands: [Exceptions.self, Margin.self])
+
+    struct Options: ParsableArguments {
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Only purchases with invoice_date in this month (YYYY-MM).", valueName: "YYYY-MM")) var month: String?
+        @Option(help: "table, csv or json.") var format: String = "table"
+
+        func validate() throws {
+            if let month, Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
+            guard ["table", "csv", "json"].contains(format) else { throw ValidationError("--format takes table, csv or json") }
+        }
+
+        var queryFormat: QueryFormat { QueryFormat(rawValue: format) ?? .table }
+    }
+
+    struct Exceptions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per customer: unbilled (revenue leakage), unbacked, quantity mismatches, negative margins, margin outliers per SKU, ambiguous.",
+            discussion: "Amounts are exact decimals. A margin outlier is a line whose margin/cost ratio lies more than two standard deviations from its SKU's mean (SKUs with 5 or more matched lines).")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            try await runReportingErrors {
+                _ = try Reports.run(Reports.exceptionsSQL(month: options.month), databasePath: options.database.path, format: options.queryFormat)
+                return .success
+            }
+        }
+    }
+
+    struct Margin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cost, sell, margin and margin % per customer or per SKU.")
+        @OptionGroup var options: Options
+        @Option(help: "customer or sku.") var by: String = "customer"
+
+        func validate() throws {
+            guard Reports.MarginGrouping(rawValue: by) != nil else { throw ValidationError("--by takes customer or sku") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let grouping = Reports.MarginGrouping(rawValue: by) ?? .customer
+                _ = try Reports.run(Reports.marginSQL(month: options.month, by: grouping), databasePath: options.database.path, format: options.queryFormat)
+                return .success
+            }
+        }
+    }
+}
+
+struct Close: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Close a month once it is exported to accounting: its purchases never change again.",
+        discussion: "Pending changes are reconciled first. A later re-issued or late document that touches a closed month becomes adjustment rows dated in the first open month (match_rule 'adjustment', adjusts_month, adjusts_purchase_ids), so exported numbers stay as they were.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("The month to close.", valueName: "YYYY-MM")) var month: String
+    @Option(help: "A note kept with the close (e.g. the export's file name).") var note: String?
+
+    func validate() throws {
+        if Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
+            _ = try runner.close(month: Month(month)!, note: note)
+            Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
+            return .success
+        }
+    }
+}
+
+struct Reopen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reopen a closed month (latest closed first), with a reason that is recorded.",
+        discussion: "The month's purchases are rebuilt from staging, and adjustments made for it are folded back in.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("The month to reopen.", valueName: "YYYY-MM")) var month: String
+    @Option(help: "Why the month is reopened (required; recorded in period_events).") var reason: String
+
+    func validate() throws {
+        if Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
+        if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
+            let report = try runner.reopen(month: Month(month)!, reason: reason)
+            Console.note("reopened \(month); \(Summaries.reconcile(report))", terminator: "")
+            return .success
+        }
+    }
+}
