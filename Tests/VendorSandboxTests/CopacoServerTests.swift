@@ -204,7 +204,9 @@ struct CopacoServerTests {
             let clock = ContinuousClock()
             let start = clock.now
             await sandbox.stop()
-            #expect(clock.now - start < .seconds(3))
+            // "Does not hang", not a speed target: in-flight requests get the grace period, and a
+            // loaded CI machine is slow, so only a stop well past it counts as a hang.
+            #expect(clock.now - start < VendorSandbox.shutdownGracePeriod + .seconds(10))
             hammer.cancel()
             _ = await hammer.value
             #expect(!(await RawHTTP.canConnect(port: port)))
