@@ -13,6 +13,11 @@ public struct EndpointReport: Sendable {
     public var failure: String?
 
     public var succeeded: Bool { failure == nil }
+
+    public init(vendor: VendorID, endpoint: Endpoint) {
+        self.vendor = vendor
+        self.endpoint = endpoint
+    }
 }
 
 /// Overall result of a command, mapped to the exit codes of INTERFACE.md.

@@ -41,9 +41,9 @@ public struct PipelineRunner: Sendable {
     public func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
         let wanted = vendors ?? settings.configuredVendors
         if wanted.isEmpty {
-            throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud; `billwh demo` tries everything against the local sandbox")
+            throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud, BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL for Copper; `billwh demo` tries everything against the local sandbox")
         }
-        return try wanted.map { vendor -> any Connector in
+        return try wanted.filter { $0 != .copper }.map { vendor -> any Connector in
             switch vendor {
             case .copaco:
                 guard let copaco = settings.copaco else {
@@ -69,7 +69,8 @@ public struct PipelineRunner: Sendable {
         let connectors = try connectors(for: vendors)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
-        let reports = try await fetch(connectors, window: window, database: database, runID: runID)
+        let copper = try copperWanted(vendors)
+        let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: copper)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome, checks: nil)
@@ -83,8 +84,8 @@ public struct PipelineRunner: Sendable {
         let connectors = try connectors(for: nil)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
-        logger.info("\(command): run \(runID), window \(window), vendors \(connectors.map(\.vendor.rawValue).joined(separator: ", "))")
-        let reports = try await fetch(connectors, window: window, database: database, runID: runID)
+        logger.info("\(command): run \(runID), window \(window), vendors \(settings.configuredVendors.map(\.rawValue).joined(separator: ", "))")
+        let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: settings.copper)
         // Reconcile even after a partial ingest: what was committed is consistent, and the
         // queue keeps whatever the next run still has to redo.
         let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
@@ -134,9 +135,36 @@ public struct PipelineRunner: Sendable {
         }
     }
 
+    /// `billwh publish copper --month [--apply]`.
+    public func publishCopper(month: String, apply: Bool) async throws -> [CopperPublisher.Item] {
+        guard let copper = settings.copper else {
+            throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
+        }
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "publish")
+        defer { lock.release() }
+        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let runID = apply ? try startRun(database, command: "publish copper \(month)") : nil
+        let publisher = CopperPublisher(database: database, client: CopperClient(settings: copper, fetcher: HTTPFetcher(policy: settings.retryPolicy, logger: logger)), logger: logger)
+        let items = try await publisher.run(month: month, apply: apply, runID: runID)
+        if let runID {
+            let failed = items.flatMap(\.writes).contains { $0.error != nil }
+            try finishRun(database, runID: runID, outcome: failed ? .partial : .ok, summary: "\(items.count) companies")
+        }
+        return items
+    }
+
     static var user: String? { ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] }
 
-    func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
+    func copperWanted(_ vendors: [VendorID]?) throws -> CopperSettings? {
+        guard (vendors ?? settings.configuredVendors).contains(.copper) else { return nil }
+        guard let copper = settings.copper else {
+            throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
+        }
+        return copper
+    }
+
+    func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64,
+               copper: CopperSettings? = nil) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
         var ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
         ingestor.progress = progress
@@ -148,6 +176,12 @@ public struct PipelineRunner: Sendable {
                 if report.succeeded { logger.info("\(line)") } else { logger.error("\(line) — FAILED") }
             }
             reports += vendorReports
+        }
+        if let copper {
+            // After the invoices, so that the links cover what was just fetched.
+            var sync = CopperSync(database: database, client: CopperClient(settings: copper, fetcher: fetcher), logger: logger)
+            sync.progress = progress
+            reports.append(try await sync.run(runID: runID))
         }
         return reports
     }

@@ -20,6 +20,7 @@ public enum SettingsError: Error, CustomStringConvertible {
 public struct Settings: Sendable {
     public var copaco: CopacoConnector.Settings?
     public var twotcloud: TwoTCloudConnector.Settings?
+    public var copper: CopperSettings?
     public var lookbackDays: Int = 31
     /// Retry budget for vendor calls; tests shorten it.
     public var retryPolicy = RetryPolicy()
@@ -32,11 +33,11 @@ public struct Settings: Sendable {
 
     /// The vendors that take part in `nightly`: those whose credentials are set.
     public var configuredVendors: [VendorID] {
-        (copaco == nil ? [] : [.copaco]) + (twotcloud == nil ? [] : [.twotcloud])
+        (copaco == nil ? [] : [.copaco]) + (twotcloud == nil ? [] : [.twotcloud]) + (copper == nil ? [] : [.copper])
     }
 
-    /// Vendors `--vendor` accepts.
-    public static let knownVendors: [VendorID] = [.copaco, .twotcloud]
+    /// Vendors `--vendor` accepts (Copper: the CRM's companies).
+    public static let knownVendors: [VendorID] = [.copaco, .twotcloud, .copper]
 
     /// Reads the environment, then an optional `.env`-style file (`BILLWH_CONFIG_FILE`) with
     /// the same keys; the environment wins.
@@ -75,6 +76,7 @@ public struct Settings: Sendable {
         case (false, nil):
             throw SettingsError.invalid("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
         }
+        settings.copper = try copper(config)
         if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
             guard let days = Int(text), (0...3660).contains(days) else {
                 throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")
@@ -82,6 +84,33 @@ public struct Settings: Sendable {
             settings.lookbackDays = days
         }
         return settings
+    }
+
+    static func copper(_ config: ConfigReader) throws -> CopperSettings? {
+        let token = try secret(config, ["billwh", "copper", "access", "token"], variable: "BILLWH_COPPER_ACCESS_TOKEN")
+        let email = config.string(forKey: ["billwh", "copper", "user", "email"]) ?? ""
+        switch (token, email.isEmpty) {
+        case (nil, true): return nil
+        case (nil, false):
+            throw SettingsError.invalid("BILLWH_COPPER_USER_EMAIL is set but BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is not: Copper needs the API key and the email of its owner")
+        case (_?, true):
+            throw SettingsError.invalid("BILLWH_COPPER_ACCESS_TOKEN is set but BILLWH_COPPER_USER_EMAIL is not: Copper needs the email of the user who owns the key")
+        case (let token?, false):
+            var copper = CopperSettings(
+                baseURL: config.string(forKey: ["billwh", "copper", "base", "url"], default: "https://api.copper.com/developer_api/v1"),
+                accessToken: token, userEmail: email,
+                customerNumberField: config.string(forKey: ["billwh", "copper", "customer", "number", "field"], default: "Customer Number"))
+            copper.billedField = config.string(forKey: ["billwh", "copper", "publish", "billed", "field"]).flatMap { $0.isEmpty ? nil : $0 }
+            copper.marginField = config.string(forKey: ["billwh", "copper", "publish", "margin", "field"]).flatMap { $0.isEmpty ? nil : $0 }
+            copper.publishNote = config.bool(forKey: ["billwh", "copper", "publish", "note"], default: false)
+            copper.noteActivityTypeID = config.int(forKey: ["billwh", "copper", "note", "activity", "type", "id"], default: 0)
+            let perMinute = config.int(forKey: ["billwh", "copper", "requests", "per", "minute"], default: 160)
+            guard (1...180).contains(perMinute) else {
+                throw SettingsError.invalid("BILLWH_COPPER_REQUESTS_PER_MINUTE must be 1 to 180 (Copper's limit per key), got \(perMinute)")
+            }
+            copper.requestsPerWindow = perMinute
+            return copper
+        }
     }
 
     /// A credential from `NAME`, or from the file named by `NAME_FILE` (owner-only, one

@@ -81,6 +81,61 @@ public enum StatusReport {
         return result
     }
 
+    public struct UnmappedCustomer: Sendable, Equatable {
+        public var customerNumber: String
+        public var name: String
+        public var vendors: String
+        public var purchases: Int
+        public var sell: Int64
+    }
+
+    /// Customer numbers on purchases that no Copper company claims (their revenue is invisible
+    /// in the CRM), largest revenue first.
+    public static func unmappedCustomers(_ db: Database) throws -> [UnmappedCustomer] {
+        try Row.fetchAll(db, sql: """
+            SELECT customer_number, max(customer_name) AS name, group_concat(DISTINCT vendor) AS vendors, count(*) AS n,
+                   coalesce(sum(sell_micros), 0) AS sell
+            FROM purchases
+            WHERE customer_number IS NOT NULL AND customer_number NOT IN (SELECT customer_number FROM crm_customer_numbers)
+            GROUP BY customer_number ORDER BY sell DESC, customer_number
+            """).map { UnmappedCustomer(customerNumber: $0["customer_number"], name: $0["name"] ?? "", vendors: $0["vendors"] ?? "",
+                                        purchases: $0["n"], sell: $0["sell"]) }
+    }
+
+    /// Customer numbers claimed by more than one company: linked to neither until fixed.
+    public static func duplicateClaims(_ db: Database) throws -> [(customerNumber: String, companies: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT n.customer_number, group_concat(c.company_id || ' ' || coalesce(c.name, ''), '; ') AS companies
+            FROM crm_customer_numbers n JOIN crm_companies c USING (company_id)
+            GROUP BY n.customer_number HAVING count(*) > 1 ORDER BY n.customer_number
+            """).map { ($0["customer_number"], $0["companies"]) }
+    }
+
+    static func crm(_ db: Database) throws -> String {
+        let companies = try Int.fetchOne(db, sql: "SELECT count(*) FROM crm_companies") ?? 0
+        guard companies > 0 else { return "" }
+        var out = "\nCRM (Copper)\n"
+        let linked = try Int.fetchOne(db, sql: "SELECT count(*) FROM purchases WHERE crm_company_id IS NOT NULL") ?? 0
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM purchases") ?? 0
+        out += "  \(companies) companies synced; \(linked) of \(total) purchases linked to a company\n"
+        let unmapped = try unmappedCustomers(db)
+        if unmapped.isEmpty {
+            out += "  every customer number on the invoices is claimed by a company\n"
+        } else {
+            out += "  \(unmapped.count) customer numbers on invoices that no company claims (their revenue is missing from the CRM):\n"
+            out += TextTable.render(header: ["customer", "name", "vendors", "purchases", "sell"],
+                                    rows: unmapped.prefix(20).map { [$0.customerNumber, String($0.name.prefix(40)), $0.vendors, String($0.purchases), Money(micros: $0.sell).formatted()] },
+                                    rightAligned: [3, 4])
+            if unmapped.count > 20 { out += "  … \(unmapped.count - 20) more (query: purchases whose customer_number is not in crm_customer_numbers)\n" }
+        }
+        let duplicates = try duplicateClaims(db)
+        if !duplicates.isEmpty {
+            out += "  \(duplicates.count) customer numbers claimed by more than one company (linked to none until fixed in Copper):\n"
+            out += TextTable.render(header: ["customer", "companies"], rows: duplicates.map { [$0.customerNumber, $0.companies] })
+        }
+        return out
+    }
+
     /// The text `billwh status` prints.
     public static func render(_ db: Database) throws -> String {
         var out = ""
@@ -120,6 +175,7 @@ public enum StatusReport {
             out += " (\(check.onlyInConsolidated) only in consolidated — duplicated or mis-assigned; \(check.missingFromConsolidated) missing from it — dropped or mis-assigned)\n"
             if check.unreadable > 0 { out += "  \(check.unreadable) consolidated documents could not be read again\n" }
         }
+        out += try crm(db)
         let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
         if pending > 0 { out += "  \(pending) customers changed since the last reconcile: run `billwh reconcile`\n" }
         return out

@@ -31,6 +31,7 @@ public enum Reconciler {
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         if report.customers > 0 {
             try rebuildScope(db)
+            try CRMLinks.link(db, scoped: true)
         }
         try db.execute(sql: full ? "DELETE FROM reconcile_queue" : "DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)")
         for row in try Row.fetchAll(db, sql: """

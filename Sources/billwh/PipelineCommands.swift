@@ -25,7 +25,7 @@ struct Ingest: AsyncParsableCommand {
         abstract: "Fetch vendor documents into raw + staging.",
         discussion: "Without dates: the lookback window ending today (BILLWH_LOOKBACK_DAYS, default 31). Long windows are fetched in chunks of at most 31 days; re-running a window is safe.")
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [String] = []
+    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud, copper (the CRM companies).") var vendors: [String] = []
     @OptionGroup var consolidated: ConsolidatedOption
     @Option(help: ArgumentHelp("First invoice date to fetch, YYYY-MM-DD (inclusive).", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Last invoice date to fetch, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: String?

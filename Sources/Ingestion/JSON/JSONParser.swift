@@ -64,6 +64,20 @@ public struct JSONParser {
         }
     }
 
+    /// Parses a bare top-level array `[ e0, e1, ... ]` (Copper's search answers) into its
+    /// elements with their exact byte ranges.
+    public static func parseArray(_ data: [UInt8]) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] in
+            var parser = JSONParser(buffer)
+            parser.skipWhitespace()
+            guard parser.peek() == UInt8(ascii: "[") else { throw parser.error("the response is not a JSON array") }
+            let elements = try parser.parseElementsWithRanges()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the value") }
+            return elements
+        }
+    }
+
     mutating func parseElementsWithRanges() throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
         index += 1 // [
         var elements: [(range: Range<Int>, value: JSONValue)] = []

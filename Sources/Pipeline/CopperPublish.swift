@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Ingestion
+import Logging
+import Vendors
+import Warehouse
+
+/// `billwh publish copper --month`: each linked company's billed total and margin for the month,
+/// written back to Copper as custom fields (partial `PUT`) and/or an activity note.
+///
+/// Billed is the month's `sum(sell)`, margin `sum(sell) − sum(cost)` over all its purchases
+/// (unbilled cost lowers it: that is the real margin). A write whose payload equals the last
+/// successful one for that month, company and kind is skipped, so applying twice changes
+/// nothing; every write is recorded in `crm_publications`.
+public struct CopperPublisher: Sendable {
+    public struct Write: Sendable {
+        public var kind: String
+        public var method: String
+        public var path: String
+        public var body: String
+        /// Same payload as the last successful write: nothing to do.
+        public var unchanged: Bool
+        public var status: Int?
+        public var error: String?
+    }
+
+    public struct Item: Sendable {
+        public var companyID: Int64
+        public var name: String
+        public var currency: String
+        public var lines: Int
+        public var billed: Money
+        public var margin: Money
+        public var writes: [Write]
+        /// Why nothing is written for this company (e.g. several currencies).
+        public var skipped: String?
+    }
+
+    public let database: DatabaseQueue
+    public let client: CopperClient
+    public let logger: Logger
+
+    public init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
+        self.database = database
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run(month: String, apply: Bool, runID: Int64?) async throws -> [Item] {
+        let settings = client.settings
+        guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
+            throw SettingsError.invalid("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
+        }
+        var statistics = FetchStatistics()
+        var fields: [(definition: CopperCustomFieldDefinition, value: (Money, Money) -> Money)] = []
+        if settings.billedField != nil || settings.marginField != nil {
+            let definitions = try await client.customFieldDefinitions(statistics: &statistics)
+            for (name, value) in [(settings.billedField, { (billed: Money, _: Money) in billed }),
+                                  (settings.marginField, { (_: Money, margin: Money) in margin })] {
+                guard let name else { continue }
+                guard let definition = definitions.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                    throw SettingsError.invalid("Copper has no custom field named \"\(name)\"; its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+                }
+                fields.append((definition, value))
+            }
+        }
+        var items = try await database.read { db in try Self.figures(db, month: month) }
+        for index in items.indices where items[index].skipped == nil {
+            var item = items[index]
+            if !fields.isEmpty {
+                let entries = fields.map { field -> String in
+                    let amount = field.value(item.billed, item.margin).formatted()
+                    let numeric = ["float", "currency", "number", "percentage"].contains((field.definition.dataType ?? "").lowercased())
+                    return "{\"custom_field_definition_id\":\(field.definition.id),\"value\":\(numeric ? amount : JSONText.string(amount))}"
+                }
+                item.writes.append(Write(kind: "custom_fields", method: "PUT", path: "/companies/\(item.companyID)",
+                                         body: "{\"custom_fields\":[\(entries.joined(separator: ","))]}", unchanged: false))
+            }
+            if settings.publishNote {
+                let details = "billwh \(month): billed \(item.billed.formatted()) \(item.currency), margin \(item.margin.formatted()) \(item.currency) (\(item.lines) purchase lines)"
+                item.writes.append(Write(kind: "activity", method: "POST", path: "/activities",
+                                         body: "{\"parent\":{\"type\":\"company\",\"id\":\(item.companyID)},\"type\":{\"category\":\"user\",\"id\":\(settings.noteActivityTypeID)},\"details\":\(JSONText.string(details))}",
+                                         unchanged: false))
+            }
+            let companyID = item.companyID
+            for w in item.writes.indices {
+                let write = item.writes[w]
+                item.writes[w].unchanged = try await database.read { db in
+                    try String.fetchOne(db, sql: """
+                        SELECT payload_sha256 FROM crm_publications
+                        WHERE month = ? AND company_id = ? AND kind = ? AND http_status BETWEEN 200 AND 299
+                        ORDER BY publication_id DESC LIMIT 1
+                        """, arguments: [month, companyID, write.kind]) == sha256Hex(Array(write.body.utf8))
+                }
+            }
+            items[index] = item
+        }
+        guard apply else { return items }
+        for index in items.indices {
+            for w in items[index].writes.indices where !items[index].writes[w].unchanged {
+                let write = items[index].writes[w]
+                do {
+                    _ = try await client.send(write.method, write.path, body: Array(write.body.utf8), statistics: &statistics)
+                    items[index].writes[w].status = 200
+                } catch {
+                    items[index].writes[w].error = "\(error)"
+                    if case FetchError.rejected(let status, _)? = error as? FetchError { items[index].writes[w].status = status }
+                    logger.error("copper publish \(write.method) \(write.path): \(error)")
+                }
+                let done = items[index].writes[w]
+                let companyID = items[index].companyID
+                try await database.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO crm_publications (month, company_id, kind, payload, payload_sha256, http_status, error, written_at, run_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [month, companyID, done.kind, done.body, sha256Hex(Array(done.body.utf8)), done.status,
+                                         done.error, Timestamp.now(), runID])
+                }
+            }
+        }
+        return items
+    }
+
+    static func figures(_ db: Database, month: String) throws -> [Item] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT crm_company_id, max(crm_company_name) AS name, group_concat(DISTINCT currency) AS currencies,
+                   count(DISTINCT currency) AS currency_count, count(*) AS lines,
+                   coalesce(sum(sell_micros), 0) AS sell, coalesce(sum(cost_micros), 0) AS cost
+            FROM purchases
+            WHERE substr(invoice_date, 1, 7) = ? AND crm_company_id IS NOT NULL
+            GROUP BY crm_company_id ORDER BY CAST(crm_company_id AS INTEGER)
+            """, arguments: [month])
+        return rows.map { row in
+            let sell: Int64 = row["sell"], cost: Int64 = row["cost"]
+            let currencies: String = row["currencies"] ?? ""
+            let several = (row["currency_count"] as Int) > 1
+            return Item(companyID: Int64(row["crm_company_id"] as String) ?? 0, name: row["name"] ?? "",
+                        currency: currencies, lines: row["lines"], billed: Money(micros: sell), margin: Money(micros: sell - cost),
+                        writes: [], skipped: several ? "several currencies (\(currencies)): not summed" : nil)
+        }
+    }
+
+    public static func render(_ items: [Item], apply: Bool) -> String {
+        if items.isEmpty { return "no purchases linked to a Copper company in that month (run a nightly with Copper configured)\n" }
+        let rows = items.map { item -> [String] in
+            let writes = item.skipped ?? item.writes.map { w in
+                let state = w.unchanged ? "unchanged" : apply ? (w.error == nil ? "written" : "FAILED") : "would write"
+                return "\(w.kind): \(state)"
+            }.joined(separator: ", ")
+            return [String(item.companyID), String(item.name.prefix(40)), item.currency, String(item.lines),
+                    item.billed.formatted(), item.margin.formatted(), writes]
+        }
+        var out = TextTable.render(header: ["company", "name", "currency", "lines", "billed", "margin", apply ? "result" : "dry run"],
+                                   rows: rows, rightAligned: [3, 4, 5])
+        if !apply { out += "  dry run: nothing was written; add --apply to write to Copper\n" }
+        return out
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Ingestion
+import Logging
+import Reconciliation
+import Vendors
+import Warehouse
+
+/// Reads Copper's companies into `crm_companies` (raw kept verbatim) and links purchases.
+///
+/// Incremental from the last `date_modified` seen (minus an overlap); each search is sorted by
+/// `date_modified` ascending and paged until a short page, and when a search would pass its
+/// record cap the next one starts from the last modification date seen (companies seen twice
+/// are simply upserted again).
+public struct CopperSync: Sendable {
+    public static let endpoint = Endpoint(name: "companies", path: "/companies/search", version: "v1", direction: .crossCheck)
+
+    public let database: DatabaseQueue
+    public let client: CopperClient
+    public let logger: Logger
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
+        self.database = database
+        self.client = client
+        self.logger = logger
+    }
+
+    public struct Report: Sendable {
+        public var companies = 0
+        public var changed = 0
+        public var pages = 0
+        public var searches = 0
+        public var statistics = FetchStatistics()
+    }
+
+    public func run(runID: Int64, full: Bool = false) async throws -> EndpointReport {
+        var report = EndpointReport(vendor: .copper, endpoint: Self.endpoint)
+        var statistics = FetchStatistics()
+        let startedAt = Timestamp.now()
+        do {
+            let sync = try await sync(runID: runID, full: full, statistics: &statistics)
+            report.outcome.documents = sync.companies
+            report.outcome.documentsChanged = sync.changed
+            report.windows = sync.pages
+        } catch {
+            let message = "copper/companies: \(error)"
+            report.failure = message
+            logger.error("\(message)")
+            let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: nil),
+                                    startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
+            try await database.write { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+        }
+        report.statistics = statistics
+        return report
+    }
+
+    func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics) async throws -> Report {
+        var report = Report()
+        let definitions = try await client.customFieldDefinitions(statistics: &statistics)
+        let wanted = client.settings.customerNumberField
+        guard let field = definitions.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
+            throw SettingsError.invalid("Copper has no company custom field named \"\(wanted)\" (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+        }
+        let lastSeen = full ? nil : try await database.read { db in try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies") }
+        var cursor: Int64? = lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
+        let pageSize = client.settings.pageSize
+        let pagesPerSearch = max(1, client.settings.maxRecordsPerSearch / pageSize)
+        searches: while true {
+            report.searches += 1
+            var lastModified = cursor
+            for page in 1...pagesPerSearch {
+                var pageStatistics = FetchStatistics()
+                let startedAt = Timestamp.now()
+                let companies = try await client.searchPage(minimumModified: cursor, page: page, statistics: &pageStatistics)
+                statistics.requests += pageStatistics.requests
+                statistics.retries += pageStatistics.retries
+                report.pages += 1
+                let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: cursor),
+                                        startedAt: startedAt, statistics: pageStatistics, status: "ok")
+                let changed = try await database.write { db in try Self.store(db, entry: entry, companies: companies, field: field.id) }
+                report.companies += companies.count
+                report.changed += changed
+                for case let company? in companies.map(\.company) { lastModified = max(lastModified ?? company.dateModified, company.dateModified) }
+                progress?("copper/companies: search \(report.searches), page \(page), \(report.companies) companies")
+                if companies.count < pageSize { break searches }
+            }
+            // This search reached its cap: go on from the last modification date seen.
+            guard let next = lastModified, next != cursor else {
+                throw SettingsError.invalid("copper/companies: more than \(client.settings.maxRecordsPerSearch) companies share one modification time; cannot page past them")
+            }
+            cursor = next
+        }
+        try await database.write { db in try CRMLinks.link(db, scoped: false) }
+        logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed) in \(report.pages) pages, \(report.searches) searches")
+        return report
+    }
+
+    static func window(from cursor: Int64?) -> DateWindow {
+        let start = cursor.map { CalendarDate(unixSeconds: $0) } ?? CalendarDate(year: 1970, month: 1, day: 1)!
+        let today = CalendarDate.today()
+        return DateWindow(start: min(start, today), end: today)!
+    }
+
+    /// One page in one transaction: the ledger row, raw versions, companies and their numbers.
+    static func store(_ db: Database, entry: LedgerEntry, companies: [(raw: [UInt8], company: CopperCompany?)], field: Int64) throws -> Int {
+        let (ingestID, _) = try IngestWriter.record(db, entry: entry, documents: [])
+        let now = Timestamp.now()
+        var changed = 0
+        var unreadable = 0
+        for (raw, company) in companies {
+            guard let company else {
+                unreadable += 1
+                try db.execute(sql: """
+                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload, first_seen_at, last_seen_at, ingest_id)
+                    VALUES ('copper', 'companies', NULL, 'company without a numeric id or date_modified', ?, ?, ?, ?, ?)
+                    ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at
+                    """, arguments: [sha256Hex(raw), Data(raw), now, now, ingestID])
+                continue
+            }
+            let hash = sha256Hex(raw)
+            let key = String(company.id)
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
+                    content_sha256, payload, fetched_at, ingest_id)
+                VALUES ('copper', 'companies', 'v1', ?, ?, ?, ?, ?, ?)
+                """, arguments: [key, CalendarDate(unixSeconds: company.dateModified).description, hash, Data(raw), now, ingestID])
+            let rawID = try Int64.fetchOne(db, sql: "SELECT raw_id FROM raw_documents WHERE vendor = 'copper' AND endpoint = 'companies' AND document_key = ? AND content_sha256 = ?",
+                                           arguments: [key, hash])!
+            let current = try Int64.fetchOne(db, sql: "SELECT raw_id FROM crm_companies WHERE company_id = ?", arguments: [company.id])
+            if current == rawID { continue }
+            changed += 1
+            let numbersText = company.value(of: field)
+            let tags = "[" + company.tags.map(JSONText.string).joined(separator: ",") + "]"
+            try db.execute(sql: """
+                INSERT INTO crm_companies (company_id, name, assignee_id, email_domain, tags, customer_numbers, date_modified, raw_id, synced_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (company_id) DO UPDATE SET name = excluded.name, assignee_id = excluded.assignee_id,
+                    email_domain = excluded.email_domain, tags = excluded.tags, customer_numbers = excluded.customer_numbers,
+                    date_modified = excluded.date_modified, raw_id = excluded.raw_id, synced_at = excluded.synced_at
+                """, arguments: [company.id, company.name, company.assigneeID, company.emailDomain, tags, numbersText,
+                                 company.dateModified, rawID, now])
+            try db.execute(sql: "DELETE FROM crm_customer_numbers WHERE company_id = ?", arguments: [company.id])
+            for number in Self.customerNumbers(numbersText) {
+                try db.execute(sql: "INSERT OR IGNORE INTO crm_customer_numbers (customer_number, company_id) VALUES (?, ?)",
+                               arguments: [number, company.id])
+            }
+        }
+        try db.execute(sql: "UPDATE ingest_runs SET documents = ?, documents_changed = ?, quarantined = ?, status = ? WHERE ingest_id = ?",
+                       arguments: [companies.count - unreadable, changed, unreadable, unreadable > 0 ? "partial" : "ok", ingestID])
+        return changed
+    }
+
+    /// "000417, 10577" → ["000417", "10577"]: comma separated, trimmed, leading zeros kept.
+    static func customerNumbers(_ text: String?) -> [String] {
+        guard let text else { return [] }
+        return text.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "\n" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+extension CalendarDate {
+    init(unixSeconds: Int64) {
+        let days = Int(unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400)
+        self = CalendarDate(year: 1970, month: 1, day: 1)!.adding(days: days)
+    }
+}

@@ -1,0 +1,30 @@
+import GRDB
+
+/// Fills `purchases.crm_company_id` / `crm_company_name` from the Copper companies that claim
+/// the purchase's customer number. A number claimed by two companies links to neither (it is
+/// reported by `status`); closed months keep the links they had when they were closed.
+public enum CRMLinks {
+    /// `scoped`: only the customers in `temp.scope` (during a reconcile); else every open row.
+    public static func link(_ db: Database, scoped: Bool) throws {
+        let scope = scoped ? "AND (purchases.vendor, purchases.customer_key) IN (SELECT vendor, customer_key FROM temp.scope)" : ""
+        let open = "substr(purchases.invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)"
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.crm_link;
+            CREATE TEMP TABLE crm_link (customer_number TEXT PRIMARY KEY, company_id INTEGER NOT NULL, name TEXT) WITHOUT ROWID;
+            INSERT INTO temp.crm_link
+            SELECT n.customer_number, min(n.company_id), (SELECT name FROM crm_companies c WHERE c.company_id = min(n.company_id))
+            FROM crm_customer_numbers n GROUP BY n.customer_number HAVING count(*) = 1;
+
+            UPDATE purchases SET crm_company_id = CAST(l.company_id AS TEXT), crm_company_name = l.name
+            FROM temp.crm_link l
+            WHERE purchases.customer_number = l.customer_number AND \(open) \(scope)
+              AND (purchases.crm_company_id IS NOT CAST(l.company_id AS TEXT) OR purchases.crm_company_name IS NOT l.name);
+
+            UPDATE purchases SET crm_company_id = NULL, crm_company_name = NULL
+            WHERE crm_company_id IS NOT NULL AND \(open) \(scope)
+              AND (customer_number IS NULL OR customer_number NOT IN (SELECT customer_number FROM temp.crm_link));
+
+            DROP TABLE temp.crm_link;
+            """)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Ingestion
+import Warehouse
+
+/// Copper CRM Developer API v1 (vendor-apis/copper.md): companies in, monthly figures out.
+public struct CopperSettings: Sendable {
+    public var baseURL: String
+    public var accessToken: Secret
+    public var userEmail: String
+    /// The company custom field (by definition name) that holds vendor customer numbers.
+    public var customerNumberField: String
+    /// Custom fields (by definition name) `publish copper` writes the month's billed total and
+    /// margin to; nil: not written.
+    public var billedField: String?
+    public var marginField: String?
+    /// Whether `publish copper` also posts an activity note per company.
+    public var publishNote: Bool
+    /// Copper's activity type for the note (`{"category": "user", "id": N}`; 0 is "Note").
+    public var noteActivityTypeID: Int
+    /// Client-side pacing: Copper allows 180 requests per rolling minute per key; staying
+    /// below it by design leaves room for a retry.
+    public var requestsPerWindow: Int
+    public var window: Duration
+    public var pageSize: Int
+    /// One search reaches at most this many records; bigger syncs continue in a new search
+    /// from the last modified date seen.
+    public var maxRecordsPerSearch: Int
+    /// An incremental sync starts this long before the last modification seen.
+    public var overlapSeconds: Int64
+
+    public init(baseURL: String = "https://api.copper.com/developer_api/v1", accessToken: Secret, userEmail: String,
+                customerNumberField: String = "Customer Number", billedField: String? = nil, marginField: String? = nil,
+                publishNote: Bool = false, noteActivityTypeID: Int = 0, requestsPerWindow: Int = 160,
+                window: Duration = .seconds(60), pageSize: Int = 200, maxRecordsPerSearch: Int = 100_000, overlapSeconds: Int64 = 300) {
+        self.baseURL = baseURL
+        self.accessToken = accessToken
+        self.userEmail = userEmail
+        self.customerNumberField = customerNumberField
+        self.billedField = billedField
+        self.marginField = marginField
+        self.publishNote = publishNote
+        self.noteActivityTypeID = noteActivityTypeID
+        self.requestsPerWindow = requestsPerWindow
+        self.window = window
+        self.pageSize = pageSize
+        self.maxRecordsPerSearch = maxRecordsPerSearch
+        self.overlapSeconds = overlapSeconds
+    }
+}
+
+/// Keeps requests under a rolling-window limit: `acquire()` waits until one more request fits.
+public actor RequestPacer {
+    let limit: Int
+    let window: Duration
+    private var sent: [ContinuousClock.Instant] = []
+
+    public init(limit: Int, window: Duration) {
+        self.limit = max(1, limit)
+        self.window = window
+    }
+
+    public func acquire() async throws {
+        let clock = ContinuousClock()
+        while true {
+            let now = clock.now
+            sent.removeAll { now - $0 >= window }
+            if sent.count < limit {
+                sent.append(now)
+                return
+            }
+            try await Task.sleep(until: sent[0] + window + .milliseconds(5), clock: clock)
+        }
+    }
+
+    /// Requests made without `acquire()` (a fetch's retries) still count.
+    public func record(_ count: Int) {
+        guard count > 0 else { return }
+        let now = ContinuousClock.now
+        sent.append(contentsOf: Array(repeating: now, count: count))
+    }
+}
+
+public struct CopperCustomFieldDefinition: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var dataType: String?
+}
+
+public struct CopperCompany: Sendable {
+    public var id: Int64
+    public var name: String?
+    public var assigneeID: Int64?
+    public var emailDomain: String?
+    public var tags: [String]
+    public var dateModified: Int64
+    public var customFields: [(definitionID: Int64, value: String?)]
+
+    public func value(of definition: Int64) -> String? {
+        customFields.first { $0.definitionID == definition }?.value
+    }
+}
+
+public struct CopperClient: Sendable {
+    public let settings: CopperSettings
+    public let fetcher: HTTPFetcher
+    public let pacer: RequestPacer
+
+    public init(settings: CopperSettings, fetcher: HTTPFetcher) {
+        self.settings = settings
+        self.fetcher = fetcher
+        self.pacer = RequestPacer(limit: settings.requestsPerWindow, window: settings.window)
+    }
+
+    public static let advice = "Copper did not accept the request: check BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is an active API key and BILLWH_COPPER_USER_EMAIL is the email of the user who owns it (an admin, or team permissions hide records)"
+
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil) -> VendorRequest {
+        let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
+        return VendorRequest(
+            method: method, url: base + path,
+            headers: [("X-PW-Application", "developer_api"), ("X-PW-UserEmail", settings.userEmail),
+                      ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "billwh")],
+            secretHeaders: [("X-PW-AccessToken", settings.accessToken)],
+            body: body)
+    }
+
+    /// One paced call; returns the body of a 2xx answer.
+    public func send(_ method: String, _ path: String, body: [UInt8]? = nil, statistics: inout FetchStatistics) async throws -> [UInt8] {
+        try await pacer.acquire()
+        var local = FetchStatistics()
+        defer {
+            statistics.requests += local.requests
+            statistics.retries += local.retries
+        }
+        do {
+            let bytes = try await fetcher.fetch(request(method, path, body: body), label: "copper \(method) \(path)",
+                                                advice: { _ in Self.advice }, statistics: &local)
+            await pacer.record(local.requests - 1)
+            return bytes
+        } catch {
+            await pacer.record(local.requests - 1)
+            throw error
+        }
+    }
+
+    public func customFieldDefinitions(statistics: inout FetchStatistics) async throws -> [CopperCustomFieldDefinition] {
+        let body = try await send("GET", "/custom_field_definitions", statistics: &statistics)
+        guard case .array(let items) = try JSONParser.parse(body) else {
+            throw DocumentRejection("custom_field_definitions: expected an array")
+        }
+        return items.compactMap { item in
+            guard case .object(let o) = item, let id = o.int64("id"), let name = o.string("name") else { return nil }
+            return CopperCustomFieldDefinition(id: id, name: name, dataType: o.string("data_type"))
+        }
+    }
+
+    /// One page of `POST /companies/search`, sorted by `date_modified` ascending from
+    /// `minimumModified` (inclusive): each company's exact bytes and its fields.
+    public func searchPage(minimumModified: Int64?, page: Int, statistics: inout FetchStatistics) async throws -> [(raw: [UInt8], company: CopperCompany?)] {
+        var body = "{\"page_size\":\(settings.pageSize),\"page_number\":\(page),\"sort_by\":\"date_modified\",\"sort_direction\":\"asc\""
+        if let minimumModified { body += ",\"minimum_modified_date\":\(minimumModified)" }
+        body += "}"
+        let bytes = try await send("POST", "/companies/search", body: Array(body.utf8), statistics: &statistics)
+        let elements: [(range: Range<Int>, value: JSONValue)]
+        do { elements = try JSONParser.parseArray(bytes) } catch { throw DocumentRejection("companies/search: \(error)") }
+        return elements.map { element in
+            (Array(bytes[element.range]), Self.company(element.value))
+        }
+    }
+
+    static func company(_ value: JSONValue) -> CopperCompany? {
+        guard case .object(let o) = value, let id = o.int64("id"), let modified = o.int64("date_modified") else { return nil }
+        var tags: [String] = []
+        if case .array(let items)? = o["tags"] {
+            for case .string(let tag) in items { tags.append(tag) }
+        }
+        var fields: [(Int64, String?)] = []
+        if case .array(let items)? = o["custom_fields"] {
+            for case .object(let field) in items {
+                guard let definition = field.int64("custom_field_definition_id") else { continue }
+                let value: String? = switch field["value"] {
+                case .string(let s)?: s
+                case .number(let n)?: n
+                case .bool(let b)?: b ? "true" : "false"
+                default: nil
+                }
+                fields.append((definition, value))
+            }
+        }
+        return CopperCompany(id: id, name: o.string("name"), assigneeID: o.int64("assignee_id"), emailDomain: o.string("email_domain"),
+                             tags: tags, dateModified: modified, customFields: fields)
+    }
+}
+
+extension JSONObject {
+    func int64(_ name: String) -> Int64? {
+        switch self[name] {
+        case .number(let n)?: Int64(n)
+        case .string(let s)?: Int64(s)
+        default: nil
+        }
+    }
+
+    func string(_ name: String) -> String? {
+        if case .string(let s)? = self[name] { return s }
+        return nil
+    }
+}
+
+/// JSON text for request bodies we build ourselves.
+public enum JSONText {
+    public static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
