@@ -38,12 +38,15 @@ public struct DemoRunner: Sendable {
         _ = try await sandbox.start()
         logger.info("demo: sandbox listening on \(sandbox.baseURL)")
         do {
-            let settings = Settings(
+            var settings = Settings(
                 copaco: CopacoConnector.Settings(
                     baseURL: sandbox.baseURL, apiKey: Secret(configuration.copacoAPIKey), apiKeyHeader: configuration.copacoAPIKeyHeader),
                 twotcloud: TwoTCloudConnector.Settings(
                     baseURL: sandbox.baseURL, accountID: configuration.twotcloudAccountID, apiKey: Secret(configuration.twotcloudAPIKey),
                     version: configuration.twotcloudVersion, includeConsolidated: true))
+            settings.copper = CopperSettings(
+                baseURL: sandbox.copperBaseURL, accessToken: Secret(configuration.copperAccessToken),
+                userEmail: configuration.copperUserEmail, billedField: "Monthly Billed", marginField: "Monthly Margin")
             let runner = PipelineRunner(databasePath: databasePath, settings: settings, logger: logger, today: today)
             // A new user first back-fills history, then lets the nightly job keep it fresh.
             let firstDate = min(CalendarDate(parsing: configuration.copacoData.firstDate)!,
@@ -73,7 +76,7 @@ public struct DemoRunner: Sendable {
     }
 
     static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String) throws -> String {
-        var out = "\nbillwh demo — Copaco + 2tCloud sandbox → \(databasePath)\n\n"
+        var out = "\nbillwh demo — Copaco + 2tCloud + Copper CRM sandbox → \(databasePath)\n\n"
         out += "Runs\n"
         out += TextTable.render(
             header: ["run", "command", "window", "outcome", "documents", "lines", "quarantined", "retries"],
@@ -96,16 +99,21 @@ public struct DemoRunner: Sendable {
         out += TextTable.render(header: ["vendor", "status", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [2, 3, 4, 5])
         out += "  total margin: \(Money(micros: totalMargin).formatted()) EUR (unbilled lines are cost without revenue: the leak to chase)\n"
 
-        out += "\nTop customers by margin\n"
+        out += "\nTop customers by margin (CRM name from Copper where a company claims the customer number)\n"
         let customers = try Row.fetchAll(db, sql: """
-            SELECT vendor, customer_number, max(customer_name) AS name, coalesce(sum(margin_micros),0) AS margin,
-                   sum(match_status = 'unbilled') AS unbilled FROM purchases
-            GROUP BY vendor, customer_key ORDER BY margin DESC LIMIT 8
+            SELECT coalesce(crm_company_name, '(no CRM company) ' || max(customer_name)) AS name,
+                   group_concat(DISTINCT vendor) AS vendors, count(DISTINCT customer_number) AS numbers,
+                   coalesce(sum(margin_micros),0) AS margin, sum(match_status = 'unbilled') AS unbilled FROM purchases
+            GROUP BY coalesce(crm_company_id, vendor || ':' || customer_key) ORDER BY margin DESC LIMIT 8
             """).map { row -> [String] in
             let name = (row["name"] as String? ?? "").replacingOccurrences(of: "\n", with: " ")
-            return [row["vendor"], row["customer_number"] ?? "", String(name.prefix(40)), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
+            return [String(name.prefix(45)), row["vendors"] ?? "", String(row["numbers"] as Int), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
         }
-        out += TextTable.render(header: ["vendor", "customer", "name", "margin", "unbilled lines"], rows: customers, rightAligned: [3, 4])
+        out += TextTable.render(header: ["customer", "vendors", "numbers", "margin", "unbilled lines"], rows: customers, rightAligned: [2, 3, 4])
+        let unmapped = try StatusReport.unmappedCustomers(db)
+        if !unmapped.isEmpty {
+            out += "  \(unmapped.count) customer numbers no CRM company claims: \(unmapped.prefix(5).map(\.customerNumber).joined(separator: ", ")) (see `billwh status`)\n"
+        }
         if let check = try ConsolidatedCheck.compare(db) {
             out += "\n2tCloud consolidatedinvoices (raw only, a cross-check): \(check.lines) lines, \(check.disagreeing) disagree with the purchases"
             out += " (\(check.onlyInConsolidated) only there, \(check.missingFromConsolidated) missing) — why it never feeds purchases\n"
@@ -120,6 +128,7 @@ public struct DemoRunner: Sendable {
             Next
               billwh status --db \(databasePath)
               billwh query --db \(databasePath) "SELECT customer_name, sku, cost_micros, sell_micros FROM purchases WHERE match_status = 'unbilled'"
+              billwh report exceptions --db \(databasePath) --month \(String(nightly.window.end.description.prefix(7)))
               billwh export purchases --db \(databasePath) --month \(String(nightly.window.end.description.prefix(7))) --delimiter ';' --decimal-comma --bom --out month.csv
 
             """

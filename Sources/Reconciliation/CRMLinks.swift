@@ -12,8 +12,10 @@ public enum CRMLinks {
             DROP TABLE IF EXISTS temp.crm_link;
             CREATE TEMP TABLE crm_link (customer_number TEXT PRIMARY KEY, company_id INTEGER NOT NULL, name TEXT) WITHOUT ROWID;
             INSERT INTO temp.crm_link
-            SELECT n.customer_number, min(n.company_id), (SELECT name FROM crm_companies c WHERE c.company_id = min(n.company_id))
-            FROM crm_customer_numbers n GROUP BY n.customer_number HAVING count(*) = 1;
+            SELECT x.customer_number, x.company_id, c.name
+            FROM (SELECT customer_number, min(company_id) AS company_id FROM crm_customer_numbers
+                  GROUP BY customer_number HAVING count(*) = 1) x
+            JOIN crm_companies c ON c.company_id = x.company_id;
 
             UPDATE purchases SET crm_company_id = CAST(l.company_id AS TEXT), crm_company_name = l.name
             FROM temp.crm_link l

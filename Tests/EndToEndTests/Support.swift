@@ -46,9 +46,14 @@ struct Harness {
     var copaco = true
     var twotcloudKey: String
     var includeConsolidated = false
+    /// Copper CRM settings when it takes part (see `withCopper`).
+    var copperSettings: CopperSettings?
 
-    static func start(seed: UInt64 = 42, twotcloud: Bool = false) async throws -> Harness {
-        let sandbox = VendorSandbox(configuration: .demo(today: today.description, seed: seed))
+    static func start(seed: UInt64 = 42, twotcloud: Bool = false,
+                      configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> Harness {
+        var configuration = SandboxConfiguration.demo(today: today.description, seed: seed)
+        configure(&configuration)
+        let sandbox = VendorSandbox(configuration: configuration)
         _ = try await sandbox.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -64,6 +69,7 @@ struct Harness {
 
     var settings: Settings {
         var settings = Settings(copaco: copaco ? CopacoConnector.Settings(baseURL: sandbox.baseURL, apiKey: Secret(apiKey)) : nil)
+        settings.copper = copperSettings
         if twotcloud {
             settings.twotcloud = TwoTCloudConnector.Settings(
                 baseURL: sandbox.baseURL, accountID: sandbox.configuration.twotcloudAccountID, apiKey: Secret(twotcloudKey),
@@ -87,6 +93,17 @@ struct Harness {
         try WarehouseDatabase.openReadOnly(path: databasePath).read(body)
     }
 
+    /// Copper takes part, paced at `perWindow` requests per `window` (the sandbox's limit is set
+    /// by the test), publishing both monthly fields and a note.
+    func withCopper(perWindow: Int = 160, window: Duration = .seconds(60), maxRecordsPerSearch: Int = 100_000) -> Harness {
+        var copy = self
+        copy.copperSettings = CopperSettings(
+            baseURL: sandbox.copperBaseURL, accessToken: Secret(sandbox.configuration.copperAccessToken),
+            userEmail: sandbox.configuration.copperUserEmail, billedField: "Monthly Billed", marginField: "Monthly Margin",
+            publishNote: true, requestsPerWindow: perWindow, window: window, maxRecordsPerSearch: maxRecordsPerSearch)
+        return copy
+    }
+
     /// The environment that points the `billwh` binary at this sandbox (both vendors when 2tCloud takes part).
     var environment: [String: String] {
         var env = ["BILLWH_COPACO_BASE_URL": sandbox.baseURL, "BILLWH_COPACO_API_KEY": apiKey, "BILLWH_LOOKBACK_DAYS": "400"]
@@ -94,6 +111,14 @@ struct Harness {
             env["BILLWH_TWOTCLOUD_BASE_URL"] = sandbox.baseURL
             env["BILLWH_TWOTCLOUD_ACCOUNT_ID"] = sandbox.configuration.twotcloudAccountID
             env["BILLWH_TWOTCLOUD_API_KEY"] = twotcloudKey
+        }
+        if let copper = copperSettings {
+            env["BILLWH_COPPER_BASE_URL"] = copper.baseURL
+            env["BILLWH_COPPER_ACCESS_TOKEN"] = copper.accessToken.reveal()
+            env["BILLWH_COPPER_USER_EMAIL"] = copper.userEmail
+            env["BILLWH_COPPER_PUBLISH_BILLED_FIELD"] = copper.billedField
+            env["BILLWH_COPPER_PUBLISH_MARGIN_FIELD"] = copper.marginField
+            env["BILLWH_COPPER_PUBLISH_NOTE"] = copper.publishNote ? "true" : "false"
         }
         return env
     }
