@@ -24,24 +24,48 @@ public struct SandboxConfiguration: Sendable {
     /// The caller IP the 2tCloud key is bound to; nil: any caller. Any other caller gets `403`
     /// (switchable at runtime: `VendorSandbox.setTwoTCloudAllowedIP`).
     public var twotcloudAllowedIP: String?
+    /// Copper CRM (`/developer_api/v1/...`): how many companies are generated (0: none; the
+    /// demo has 12). Their "Customer Number" field claims the Copaco and 2tCloud customers of
+    /// `copacoData` / `twotcloudData` (see `CopperSandboxData`).
+    public var copperCompanies: Int = 0
+    /// Seed of the Copper companies; nil: `copacoData.seed`.
+    public var copperSeed: UInt64?
+    /// `X-PW-AccessToken`. A fake key: printing it is fine.
+    public var copperAccessToken: String = "sandbox-copper-token"
+    /// `X-PW-UserEmail`: the email of the user owning the key (matched ignoring letter case).
+    public var copperUserEmail: String = "admin@reseller.example"
+    /// Requests per rolling `copperRateWindow` per access token; beyond: `429`.
+    public var copperRateLimit: Int = 180
+    public var copperRateWindow: Duration = .seconds(60)
+    /// Whether a `429` carries `Retry-After` (whole seconds until the window has room); Copper
+    /// does not promise one.
+    public var copperSendsRetryAfter: Bool = false
+    /// One `POST /companies/search` reaches at most this many records, whatever the paging.
+    public var copperSearchCap: Int = 100_000
     /// `YYYY-MM-DD`: the end of the default window (no `startDate`/`endDate`: the last 3 months).
     public var today: String
     /// Where the HTTP server logs; nil: nowhere.
     public var logger: Logger?
 
-    public init(copacoData: CopacoSandboxData, twotcloudData: TwoTCloudSandboxData = .empty, today: String, port: Int = 0) {
+    public init(copacoData: CopacoSandboxData, twotcloudData: TwoTCloudSandboxData = .empty, today: String, port: Int = 0,
+                copperCompanies: Int = 0) {
         self.copacoData = copacoData
         self.twotcloudData = twotcloudData
         self.today = today
         self.port = port
+        self.copperCompanies = copperCompanies
     }
 
     /// The demo set: seeded data from 2023-10-01 (so pre-2024-03-07 Copaco lines without
     /// `InvoiceRowHash` exist) up to `today`, 8 customers, for Copaco and for 2tCloud (the
-    /// same seed: 2tCloud's streams are derived apart from Copaco's).
+    /// same seed: 2tCloud's streams are derived apart from Copaco's), and 12 Copper companies
+    /// claiming those customers (some unclaimed, one claimed twice).
     public static func demo(today: String, seed: UInt64 = 42) -> SandboxConfiguration {
-        SandboxConfiguration(copacoData: .generate(seed: seed, from: "2023-10-01", to: today),
-                             twotcloudData: .generate(seed: seed, from: "2023-10-01", to: today), today: today)
+        var configuration = SandboxConfiguration(copacoData: .generate(seed: seed, from: "2023-10-01", to: today),
+                                                 twotcloudData: .generate(seed: seed, from: "2023-10-01", to: today), today: today,
+                                                 copperCompanies: 12)
+        configuration.copperSeed = seed
+        return configuration
     }
 }
 

@@ -31,7 +31,7 @@ struct SandboxReply: Sendable {
 }
 
 /// A local fake of the vendor APIs (Copaco Cloud Billing API v1 under `/api/v1/...`, the
-/// 2tCloud Billing API under `/v1`…`/v4`), on 127.0.0.1, from generated data, with switchable
+/// 2tCloud Billing API under `/v1`…`/v4`, Copper CRM under `/developer_api/v1`), on 127.0.0.1, from generated data, with switchable
 /// faults. See `describe()` for how to point `billwh` at it.
 public final class VendorSandbox: Sendable {
     public let configuration: SandboxConfiguration
@@ -207,6 +207,8 @@ public final class VendorSandbox: Sendable {
         }
         lines.append("")
         lines.append(contentsOf: describeTwoTCloud(base: base, window: window))
+        lines.append("")
+        lines.append(contentsOf: describeCopper(base: base))
         return lines.joined(separator: "\n")
     }
 
@@ -276,6 +278,8 @@ final class SandboxCore: Sendable {
     }
 
     static let logLimit = 100_000
+    /// Request bodies are read up to this many bytes; a bigger one is answered `413`.
+    static let bodyLimit = 1 << 20
 
     private let inFlightCount = Mutex(0)
     /// Requests being answered right now.
@@ -287,6 +291,7 @@ final class SandboxCore: Sendable {
     let faults: SandboxFaults
     let copaco: CopacoAPI
     let twotcloud: TwoTCloudAPI
+    let copper: CopperAPI
     let state: Mutex<State>
 
     init(configuration: SandboxConfiguration, faults: SandboxFaults) {
@@ -299,12 +304,16 @@ final class SandboxCore: Sendable {
                                 apiKeyHeader: configuration.copacoAPIKeyHeader, today: today)
         self.twotcloud = TwoTCloudAPI(accountID: configuration.twotcloudAccountID, apiKey: configuration.twotcloudAPIKey,
                                       versions: configuration.twotcloudServedVersions.map { $0.lowercased() }, today: today)
+        self.copper = CopperAPI(configuration: configuration)
         self.state = Mutex(State(copacoData: configuration.copacoData, twotcloudData: configuration.twotcloudData,
                                  twotcloudAllowedIP: configuration.twotcloudAllowedIP))
     }
 
     /// `peer`: the caller's IP address (the TCP peer), for 2tCloud's IP binding.
-    func handle(method: String, path: String, query: String?, peer: String? = nil, header: (String) -> String?) async -> SandboxReply {
+    /// `body`: the request body (Copper's POST/PUT); `bodyTooLarge`: it exceeded
+    /// `SandboxCore.bodyLimit` and was not read (answered `413`).
+    func handle(method: String, path: String, query: String?, peer: String? = nil, body: [UInt8] = [], bodyTooLarge: Bool = false,
+                header: (String) -> String?) async -> SandboxReply {
         let clock = ContinuousClock()
         let received = clock.now
         var notes: [String] = []
@@ -325,6 +334,15 @@ final class SandboxCore: Sendable {
                 if let retryAfter { reply.headers.append(("Retry-After", retryAfter)) }
                 notes.append("rate-limit")
             }
+        } else if bodyTooLarge {
+            reply = .message(413, "The request body is larger than \(SandboxCore.bodyLimit) bytes.")
+            notes.append("body-too-large")
+        } else if CopperAPI.handles(path: path) {
+            let (answer, presented, rendered) = copper.respond(method: method, path: path, body: body, header: header, received: received,
+                                                               faults: faults)
+            reply = answer
+            credential = presented
+            notes.append(contentsOf: rendered)
         } else if CopacoAPI.handles(path: path) {
             let data = state.withLock { $0.copacoData }
             let (answer, presented, rendered) = copaco.respond(method: method, path: path, query: query, header: header, data: data, faults: faults)
@@ -364,7 +382,8 @@ final class SandboxCore: Sendable {
     }
 
     private var secrets: [String] {
-        [configuration.copacoAPIKey, configuration.copacoLimitedAPIKey, configuration.twotcloudAPIKey, twotcloud.basicToken].filter { !$0.isEmpty }
+        [configuration.copacoAPIKey, configuration.copacoLimitedAPIKey, configuration.twotcloudAPIKey, twotcloud.basicToken,
+         configuration.copperAccessToken].filter { !$0.isEmpty }
     }
 
     private func redact(_ text: String) -> String {
@@ -400,8 +419,16 @@ struct SandboxHTTPResponder: HTTPResponder {
         core.requestStarted()
         defer { core.requestFinished() }
         let headers = request.headers
+        var body: [UInt8] = []
+        var bodyTooLarge = false
+        do {
+            let buffer = try await request.body.collect(upTo: SandboxCore.bodyLimit)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            bodyTooLarge = true
+        }
         let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                                      peer: context.peerAddress) { name in
+                                      peer: context.peerAddress, body: body, bodyTooLarge: bodyTooLarge) { name in
             guard let field = HTTPFields.Element.Name(name) else { return nil }
             return headers[field]
         }
