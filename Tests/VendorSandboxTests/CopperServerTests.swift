@@ -352,50 +352,75 @@ struct CopperServerTests {
 
     // MARK: Rate limit
 
-    @Test("rolling rate limit: 429 (no Retry-After) beyond N per window, OK again as the window rolls")
-    func rateLimit() async throws {
-        let window: Duration = .seconds(8)
-        try await withCopperSandbox(companies: 20, configure: {
-            $0.copperRateLimit = 20
-            $0.copperRateWindow = window
-        }) { sandbox, port in
-            let clock = ContinuousClock()
-            let target = copperBase + "/custom_field_definitions"
-            /// `count` requests at once (so a loaded machine does not spread them out); their statuses.
-            func burst(_ count: Int) async throws -> [Int] {
-                try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<count { group.addTask { try await RawHTTP.get(port: port, target, headers: copperAuth).status } }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
-            }
-            #expect(try await burst(10) == Array(repeating: 200, count: 10))
-            let first = sandbox.requestLog.map(\.receivedAt)
-            try await Task.sleep(until: first.max()! + .seconds(3), clock: clock)
-            #expect(try await burst(10) == Array(repeating: 200, count: 10))
-            let limited = try await RawHTTP.get(port: port, target, headers: copperAuth)
-            #expect(limited.status == 429)
-            #expect(limited.header("Retry-After") == nil)
-            #expect(!CopperServed.message(limited).isEmpty)
-            #expect(sandbox.copperRateLimited == 1)
-            #expect(sandbox.requestLog.last?.fault == "copper-rate-limit")
-            // Rolling: once the first ten have left the window, ten fit again (not twenty).
-            let second = sandbox.requestLog[10..<20].map(\.receivedAt)
-            try await Task.sleep(until: first.max()! + window + .milliseconds(50), clock: clock)
-            let statuses = try await burst(11)
-            let sentBefore = clock.now < second.min()! + window
-            #expect(sentBefore, "the burst came too late to test the rolling window")
-            #expect(statuses.filter { $0 == 200 }.count == 10 && statuses.filter { $0 == 429 }.count == 1)
-            #expect(sandbox.copperRateLimited == 2)
-            // No window holds more than 20 admitted requests.
-            let admittedTimes = sandbox.requestLog.filter { $0.status != 429 }.map(\.receivedAt).sorted()
-            #expect(admittedTimes.count == 30)
-            for (index, time) in admittedTimes.enumerated() {
-                #expect(admittedTimes[index...].prefix { $0 - time < window }.count <= 20)
-            }
+    /// `count` requests at once (so a loaded machine does not spread them out); their statuses.
+    static func burst(_ count: Int, port: Int, target: String = copperBase + "/custom_field_definitions") async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<count { group.addTask { try await RawHTTP.get(port: port, target, headers: copperAuth).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
     }
 
-    @Test("Retry-After when configured; unauthenticated requests do not count")
+    /// No `window` (rolling, anywhere) holds more than `limit` admitted requests of the log.
+    static func neverOverLimit(_ log: [SandboxRequest], limit: Int, window: Duration) -> Bool {
+        let times = log.filter { $0.status != 429 }.map(\.receivedAt).sorted()
+        return times.indices.allSatisfy { index in times[index...].prefix { $0 - times[index] < window }.count <= limit }
+    }
+
+    @Test("rate limit: beyond N requests in the window 429 (no Retry-After), counted in copperRateLimited")
+    func rateLimit() async throws {
+        try await withCopperSandbox(companies: 20, configure: {
+            $0.copperRateLimit = 20
+            $0.copperRateWindow = .seconds(60)
+        }) { sandbox, port in
+            let statuses = try await Self.burst(21, port: port)
+            #expect(statuses.filter { $0 == 200 }.count == 20 && statuses.filter { $0 == 429 }.count == 1)
+            #expect(sandbox.copperRateLimited == 1)
+            let limited = try await RawHTTP.exchange(port: port, "POST", copperBase + "/companies/search", body: "{}")
+            #expect(limited.status == 429)
+            #expect(limited.header("Retry-After") == nil)
+            #expect(!CopperServed.message(limited).isEmpty)
+            #expect(sandbox.copperRateLimited == 2)
+            let log = sandbox.requestLog
+            #expect(log.filter { $0.fault == "copper-rate-limit" }.count == 2)
+            #expect(log.filter { $0.status == 429 }.allSatisfy { $0.credential == .full })
+            #expect(Self.neverOverLimit(log, limit: 20, window: .seconds(60)))
+        }
+    }
+
+    /// Every decision is checked against a rolling window simulated over the instants the
+    /// sandbox recorded (the ones its limiter used), so the test holds however loaded the
+    /// machine is; timing only decides whether a 429 and a recovery are both seen.
+    @Test("rolling window: 429 while the window is full, OK again as its oldest requests leave it")
+    func rollingWindow() async throws {
+        let window: Duration = .seconds(6)
+        let limit = 5
+        try await withCopperSandbox(companies: 20, configure: {
+            $0.copperRateLimit = limit
+            $0.copperRateWindow = window
+        }) { sandbox, port in
+            let clock = ContinuousClock()
+            #expect(try await Self.burst(limit, port: port) == Array(repeating: 200, count: limit))
+            var admitted = sandbox.requestLog.map(\.receivedAt)
+            try await Task.sleep(until: admitted.max()! + window / 2, clock: clock)
+            // One request at a time: the log's order is the limiter's order.
+            var sawLimited = false, recovered = false
+            let deadline = clock.now + window * 3
+            while !recovered && clock.now < deadline {
+                let status = try await RawHTTP.get(port: port, copperBase + "/custom_field_definitions", headers: copperAuth).status
+                let at = try #require(sandbox.requestLog.last).receivedAt
+                let full = admitted.filter { at - $0 < window }.count >= limit
+                #expect(status == (full ? 429 : 200))
+                if status == 200 { admitted.append(at) }
+                if status == 429 { sawLimited = true } else if sawLimited { recovered = true }
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(sawLimited && recovered)
+            #expect(sandbox.copperRateLimited == sandbox.requestLog.filter { $0.status == 429 }.count)
+            #expect(Self.neverOverLimit(sandbox.requestLog, limit: limit, window: window))
+        }
+    }
+
+    @Test("Retry-After when configured: seconds until the window has room; unauthenticated requests do not count")
     func retryAfter() async throws {
         try await withCopperSandbox(companies: 20, configure: {
             $0.copperRateLimit = 3
@@ -407,8 +432,12 @@ struct CopperServerTests {
             for _ in 0..<3 { #expect(try await RawHTTP.get(port: port, target, headers: copperAuth).status == 200) }
             let limited = try await RawHTTP.exchange(port: port, "POST", copperBase + "/companies/search", body: "{}")
             #expect(limited.status == 429)
-            let seconds = Int(limited.header("Retry-After") ?? "") ?? -1
-            #expect((29...30).contains(seconds))
+            let log = sandbox.requestLog
+            let oldest = log.filter { $0.status == 200 }.map(\.receivedAt).min()!
+            let wait = oldest + .seconds(30) - log.last!.receivedAt
+            let (whole, atto) = wait.components
+            #expect(Int(limited.header("Retry-After") ?? "") == max(1, Int(whole) + (atto > 0 ? 1 : 0)))
+            #expect((1...30).contains(Int(limited.header("Retry-After") ?? "") ?? -1))
             #expect(sandbox.copperRateLimited == 1)
             sandbox.resetCopperRateLimit()
             #expect(try await RawHTTP.get(port: port, target, headers: copperAuth).status == 200)
