@@ -12,12 +12,16 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
     case rejected(status: Int, message: String)
     /// Transient failures until the time budget ran out.
     case gaveUp(attempts: Int, lastProblem: String)
+    /// A 3xx: not followed, since a redirect to another host would take the credentials along.
+    case redirected(status: Int, location: String)
 
     public var description: String {
         switch self {
         case let .notAuthorized(status, advice): "HTTP \(status): \(advice)"
         case let .rejected(status, message): "HTTP \(status): the vendor refused the request: \(message)"
         case let .gaveUp(attempts, last): "gave up after \(attempts) attempts: \(last)"
+        case let .redirected(status, location):
+            "HTTP \(status): the vendor redirects to \(location.isEmpty ? "(no Location)" : location); billwh does not follow redirects, which could carry the API credentials to another host: set the vendor's base URL (BILLWH_..._BASE_URL) to the address it redirects to, if you trust it"
         }
     }
 }
@@ -36,11 +40,25 @@ public struct HTTPFetcher: Sendable {
     /// Largest body accepted; a bigger one is a misconfiguration, not a billing document.
     public var maxBodyBytes = 1 << 30
 
-    public init(client: HTTPClient = .shared, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
+    public init(client: HTTPClient = HTTPFetcher.vendorClient, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.client = client
         self.policy = policy
         self.logger = logger
     }
+
+    /// The client for vendor calls: the shared client's settings, except that
+    /// - redirects are not followed (AsyncHTTPClient drops `Authorization` on a cross-origin
+    ///   redirect, but not a custom key header such as Copaco's `X-Api-Key`), and
+    /// - a refused connection fails the attempt at once (instead of the connection pool
+    ///   retrying it until the request deadline and reporting a timeout), so the retry policy
+    ///   backs off and the error says what happened.
+    public static let vendorClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     static let transientStatuses: Set<Int> = [429, 500, 502, 503, 504]
 
@@ -56,26 +74,21 @@ public struct HTTPFetcher: Sendable {
             let problem: String
             var retryAfter: Int?
             do {
-                var http = HTTPClientRequest(url: request.url)
-                http.method = HTTPMethod(rawValue: request.method)
-                for (name, value) in request.headers { http.headers.add(name: name, value: value) }
-                for (name, secret) in request.secretHeaders { http.headers.add(name: name, value: secret.reveal()) }
-                if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-                let timeout = TimeAmount.nanoseconds(policy.requestTimeout.nanoseconds)
-                let response = try await client.execute(http, timeout: timeout, logger: nil)
-                let status = Int(response.status.code)
-                let body = try await response.body.collect(upTo: maxBodyBytes)
-                let bytes = Array(buffer: body)
+                let (status, headers, bytes) = try await exchange(request)
+                let retryAfterHeader = headers.first(name: "Retry-After")
                 switch status {
                 case 200..<300:
                     return bytes
+                case 300..<400:
+                    let location = String((headers.first(name: "Location") ?? "").prefix(300))
+                    throw FetchError.redirected(status: status, location: Self.redact(location, secrets: request.secretHeaders))
                 case 401, 403:
                     throw FetchError.notAuthorized(status: status, advice: advice(status))
                 case _ where Self.transientStatuses.contains(status):
-                    retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
+                    retryAfter = RetryPolicy.parseRetryAfter(retryAfterHeader)
                     problem = "HTTP \(status)" + (retryAfter.map { " (Retry-After: \($0)s)" } ?? "")
                 default:
-                    throw FetchError.rejected(status: status, message: Self.messageOf(bytes))
+                    throw FetchError.rejected(status: status, message: Self.redact(Self.messageOf(bytes), secrets: request.secretHeaders))
                 }
             } catch let error as FetchError {
                 throw error
@@ -83,7 +96,7 @@ public struct HTTPFetcher: Sendable {
                 throw CancellationError()
             } catch {
                 // Resets, refused connections, timeouts and bodies cut off before their end.
-                problem = Self.describe(error)
+                problem = Self.redact(Self.describe(error, url: request.url), secrets: request.secretHeaders)
             }
             let wait = policy.delay(retry: attempt, retryAfterSeconds: retryAfter, random: &random)
             let elapsed = ContinuousClock.now - started
@@ -96,6 +109,71 @@ public struct HTTPFetcher: Sendable {
         }
     }
 
+    /// The request timed out: its whole response had not arrived within `RetryPolicy.requestTimeout`.
+    struct ResponseTimedOut: Error {}
+
+    /// One attempt: status, `Retry-After` and the whole body — all within `policy.requestTimeout`.
+    ///
+    /// AsyncHTTPClient's deadline only runs until the response head has arrived; a body that
+    /// then trickles or stalls (each gap shorter than the client's 90 s read timeout) would hold
+    /// the run, and its lock, for as long as the server likes. So the body is collected under
+    /// the same deadline, and an attempt past it is abandoned (its connection closed) and retried.
+    func exchange(_ request: VendorRequest) async throws -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        let timeout = policy.requestTimeout
+        let client = client, maxBodyBytes = maxBodyBytes
+        return try await withThrowingTaskGroup(of: (Int, HTTPHeaders, [UInt8])?.self) { group in
+            group.addTask {
+                var http = HTTPClientRequest(url: request.url)
+                http.method = HTTPMethod(rawValue: request.method)
+                for (name, value) in request.headers { http.headers.add(name: name, value: value) }
+                for (name, secret) in request.secretHeaders { http.headers.add(name: name, value: secret.reveal()) }
+                if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
+                let response = try await client.execute(http, timeout: TimeAmount.nanoseconds(timeout.nanoseconds), logger: nil)
+                let body = try await response.body.collect(upTo: maxBodyBytes)
+                return (Int(response.status.code), response.headers, Array(buffer: body))
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            // The first to finish decides: the response, or the deadline (nil).
+            guard let first = try await group.next(), let answer = first else {
+                try Task.checkCancellation()
+                throw ResponseTimedOut()
+            }
+            return answer
+        }
+    }
+
+    /// A vendor that echoes a credential back (in an error message, say) must not get it into a
+    /// log line or the ledger: every secret header value, and for HTTP Basic also its base64 token,
+    /// the decoded `user:password` and the password, is replaced by `<redacted>`.
+    static func redact(_ text: String, secrets: [(String, Secret)]) -> String {
+        var needles: [String] = []
+        for (_, secret) in secrets {
+            let value = secret.reveal()
+            needles.append(value)
+            let parts = value.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "basic" {
+                let token = String(parts[1])
+                needles.append(token)
+                if let data = Data(base64Encoded: token), let pair = String(data: data, encoding: .utf8) {
+                    needles.append(pair)
+                    if let colon = pair.firstIndex(of: ":") { needles.append(String(pair[pair.index(after: colon)...])) }
+                }
+            } else if parts.count == 2 {
+                needles.append(String(parts[1]))  // `Bearer <token>` and the like
+            }
+        }
+        var out = text
+        // Longest first, so that a part never leaves the rest of a longer secret behind.
+        for needle in needles.sorted(by: { $0.count > $1.count }) where needle.count >= 4 && out.contains(needle) {
+            out = out.replacingOccurrences(of: needle, with: "<redacted>")
+        }
+        return out
+    }
+
     /// The vendor's `{"message": ...}` if there is one, else the start of the body.
     static func messageOf(_ body: [UInt8]) -> String {
         if let value = try? JSONParser.parse(body), let message = value.object?["message"], case .string(let text) = message {
@@ -105,10 +183,26 @@ public struct HTTPFetcher: Sendable {
         return text.isEmpty ? "(empty body)" : text
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// What went wrong with an attempt, in words that say what to check.
+    static func describe(_ error: any Error, url: String = "") -> String {
+        let host = URL(string: url).map { u in "\(u.host ?? "?")\(u.port.map { ":\($0)" } ?? "")" } ?? "the vendor"
+        if error is ResponseTimedOut { return "timed out (no complete response within the request timeout)" }
+        if let error = error as? IOError {
+            if error.errnoCode == ECONNREFUSED {
+                return "could not connect to \(host): connection refused (is the base URL right, and the vendor reachable from here?)"
+            }
+            return "connection to \(host) failed: \(String(cString: strerror(error.errnoCode)))"
+        }
+        if let error = error as? HTTPParserError, error == .invalidEOFState {
+            return "the connection closed before the response was complete"
+        }
+        if "\(type(of: error))" == "NIOConnectionError" {
+            return "could not connect to \(host): \(error)"
+        }
         if let error = error as? HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out"
+            case .connectTimeout: return "could not connect to \(host) in time"
+            case .deadlineExceeded, .readTimeout: return "timed out"
             case .remoteConnectionClosed: return "the connection closed before the response was complete"
             default: return "HTTP client error: \(error)"
             }

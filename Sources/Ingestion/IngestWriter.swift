@@ -70,6 +70,9 @@ public enum IngestWriter {
                 try context.quarantine(raw: document.raw, key: document.keyHint, reason: rejection.reason)
             }
         }
+        if bodyRejection == nil && entry.status == "ok" {
+            try context.resolveWholeResponseQuarantine()
+        }
         let status = entry.status == "ok" && outcome.quarantined > 0 ? "partial" : entry.status
         try db.execute(
             sql: """
@@ -95,9 +98,44 @@ public enum IngestWriter {
                         first_seen_at, last_seen_at, ingest_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET
-                        last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL
+                        last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL,
+                        ingest_id = excluded.ingest_id
                     """,
                 arguments: [vendor.rawValue, endpoint.name, key, reason, sha256Hex(raw), Data(raw), now, now, ingestID])
+        }
+
+        /// A response that could not be read at all (cut-off HTML from a proxy, say) has no
+        /// document key to be resolved by. Once every day of its window has been read fine since
+        /// it was last seen (by this window and others: chunk boundaries move with the lookback),
+        /// what it stood for has been read, and its sighting is resolved too.
+        func resolveWholeResponseQuarantine() throws {
+            let pending = try Row.fetchAll(db, sql: """
+                SELECT q.quarantine_id, r.ingest_id, r.window_start, r.window_end
+                FROM quarantine q JOIN ingest_runs r ON r.ingest_id = q.ingest_id
+                WHERE q.vendor = ? AND q.endpoint = ? AND q.document_key IS NULL AND q.resolved_at IS NULL
+                """, arguments: [vendor.rawValue, endpoint.name])
+            for row in pending {
+                let start: String = row["window_start"], end: String = row["window_end"]
+                guard let first = CalendarDate(parsing: start), let last = CalendarDate(parsing: end) else { continue }
+                let reads = try Row.fetchAll(db, sql: """
+                    SELECT window_start, window_end FROM ingest_runs
+                    WHERE vendor = ? AND endpoint = ? AND ingest_id > ? AND status IN ('ok', 'partial')
+                      AND window_end >= ? AND window_start <= ?
+                    ORDER BY window_start
+                    """, arguments: [vendor.rawValue, endpoint.name, row["ingest_id"] as Int64, start, end])
+                // Sweep: the next day not yet covered must fall inside a read, until past the end.
+                var next = first
+                for read in reads {
+                    guard let from = CalendarDate(parsing: read["window_start"] as String),
+                          let to = CalendarDate(parsing: read["window_end"] as String) else { continue }
+                    if from > next { break }
+                    if to >= next { next = to.adding(days: 1) }
+                }
+                if next > last {
+                    try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE quarantine_id = ?",
+                                   arguments: [now, row["quarantine_id"] as Int64])
+                }
+            }
         }
 
         /// Stores the raw version if new and makes it current; returns whether staging changed.

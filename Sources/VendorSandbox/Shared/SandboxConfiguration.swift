@@ -90,7 +90,7 @@ public struct SandboxRequest: Sendable, Hashable, CustomStringConvertible {
     public var query: String?
     public var status: Int
     /// The fault that shaped the answer, if any: `status-503`, `rate-limit`, `truncated-contentLength`,
-    /// `truncated-chunked`, `invalid-json`, `mutated`, `corrupt:<InvoiceID>`, and on 2tCloud
+    /// `truncated-chunked`, `invalid-json`, `stalled-body`, `delay`, `delay-once`, `redirect`, `mutated`, `corrupt:<InvoiceID>`, and on 2tCloud
     /// `ip-not-allowed`, `ignore-accept`... (comma separated).
     public var fault: String?
     public var credential: SandboxCredential

@@ -11,12 +11,14 @@ public enum SandboxCorruption: String, Sendable, Hashable {
 /// Faults of the sandbox, switchable at runtime from any thread.
 ///
 /// Per request, in this order:
-/// 1. `delay` (if non-zero): the answer is held back that long.
+/// 1. `delay` (if non-zero) and then the oldest armed `delayNext` whose path filter matches:
+///    the answer (its status line and headers too) is held back that long.
 /// 2. The oldest armed *status* fault (`failNext`, `rateLimitNext`, in the order they were
 ///    armed) whose path filter matches answers instead of the API — before authentication and
 ///    routing, like an outage at the vendor's gateway. Each consumes one of its count.
 /// 3. Otherwise the API answers (404/405, 401/403, 400 or 200). Only a 200 data response
-///    consumes the oldest armed *body* fault (`truncateNext`, `invalidJSONNext`), and only a
+///    consumes the oldest armed *body* fault (`truncateNext`, `invalidJSONNext`,
+///    `stallBodyNext`), and only a
 ///    200 data response is rewritten by `mutateFields` (JSON only) and `corruptDocument`.
 /// Every fault applies to Copaco and 2tCloud paths alike (path filters: `/api/v1/...`, `/v2/...`).
 public final class SandboxFaults: Sendable {
@@ -30,13 +32,15 @@ public final class SandboxFaults: Sendable {
     }
 
     enum StatusFault: Sendable, Equatable {
-        case status(Int)
+        case status(Int, message: String?)
         case rateLimit(retryAfter: String?)
+        case redirect(Int, location: String)
     }
 
     enum BodyFault: Sendable, Equatable {
         case truncate(TruncationMode)
         case invalidJSON
+        case stall(Duration)
     }
 
     struct Armed<Kind: Sendable>: Sendable {
@@ -48,6 +52,7 @@ public final class SandboxFaults: Sendable {
     struct State: Sendable {
         var statusFaults: [Armed<StatusFault>] = []
         var bodyFaults: [Armed<BodyFault>] = []
+        var delayFaults: [Armed<Duration>] = []
         var delay: Duration = .zero
         var mutateFields = false
         var ignoreAccept = false
@@ -59,11 +64,12 @@ public final class SandboxFaults: Sendable {
     public init() {}
 
     /// The next `count` requests (whose path starts with `path`, if given) answer `status`
-    /// (500, 502, 503, 504 — any 4xx/5xx is accepted) with a small JSON body `{"message":...}`.
-    public func failNext(_ count: Int, status: Int = 503, path: String? = nil) {
+    /// (500, 502, 503, 504 — any 4xx/5xx is accepted) with a small JSON body `{"message":...}`:
+    /// `message` when given (e.g. a vendor that echoes what it was sent), else the reason phrase.
+    public func failNext(_ count: Int, status: Int = 503, path: String? = nil, message: String? = nil) {
         precondition((400...599).contains(status), "failNext takes a 4xx/5xx status")
         guard count > 0 else { return }
-        state.withLock { $0.statusFaults.append(Armed(kind: .status(status), remaining: count, pathPrefix: path)) }
+        state.withLock { $0.statusFaults.append(Armed(kind: .status(status, message: message), remaining: count, pathPrefix: path)) }
     }
 
     /// The next `count` requests answer `429 Too Many Requests`, with `Retry-After: <retryAfter>`
@@ -73,10 +79,33 @@ public final class SandboxFaults: Sendable {
         state.withLock { $0.statusFaults.append(Armed(kind: .rateLimit(retryAfter: retryAfter), remaining: count, pathPrefix: path)) }
     }
 
+    /// The next `count` requests answer a redirect (`status` 301, 302, 307 or 308) to
+    /// `location`, e.g. another host: a client must not carry its credentials there.
+    public func redirectNext(_ count: Int, to location: String, status: Int = 302, path: String? = nil) {
+        precondition((300...399).contains(status), "redirectNext takes a 3xx status")
+        guard count > 0 else { return }
+        state.withLock { $0.statusFaults.append(Armed(kind: .redirect(status, location: location), remaining: count, pathPrefix: path)) }
+    }
+
     /// Every request waits this long before it is answered (`.zero`: off).
     public var delay: Duration {
         get { state.withLock { $0.delay } }
         set { state.withLock { $0.delay = newValue } }
+    }
+
+    /// The next `count` requests (whose path starts with `path`, if given) are held back by
+    /// `duration` before anything is answered (after `delay`): a slow vendor, once.
+    public func delayNext(_ count: Int, by duration: Duration, path: String? = nil) {
+        guard count > 0, duration > .zero else { return }
+        state.withLock { $0.delayFaults.append(Armed(kind: duration, remaining: count, pathPrefix: path)) }
+    }
+
+    /// The next `count` 200 data responses send their status, headers (with the full
+    /// `Content-Length`) and the first half of the body at once, then stall for `duration`
+    /// before the rest: a body that arrives slower than the client's request timeout.
+    public func stallBodyNext(_ count: Int, for duration: Duration, path: String? = nil) {
+        guard count > 0 else { return }
+        state.withLock { $0.bodyFaults.append(Armed(kind: .stall(duration), remaining: count, pathPrefix: path)) }
     }
 
     /// The next `count` 200 data responses are cut off half-way and the connection is closed.
@@ -123,9 +152,12 @@ public final class SandboxFaults: Sendable {
         state.withLock { $0 = State() }
     }
 
-    /// How many armed counts are left (status faults + body faults).
+    /// How many armed counts are left (status, body and `delayNext` faults).
     public var pendingCount: Int {
-        state.withLock { s in s.statusFaults.reduce(0) { $0 + $1.remaining } + s.bodyFaults.reduce(0) { $0 + $1.remaining } }
+        state.withLock { s in
+            s.statusFaults.reduce(0) { $0 + $1.remaining } + s.bodyFaults.reduce(0) { $0 + $1.remaining }
+                + s.delayFaults.reduce(0) { $0 + $1.remaining }
+        }
     }
 
     // MARK: Used by the server
@@ -134,6 +166,10 @@ public final class SandboxFaults: Sendable {
 
     func takeStatusFault(path: String) -> StatusFault? {
         state.withLock { Self.take(&$0.statusFaults, path: path) }
+    }
+
+    func takeDelayFault(path: String) -> Duration? {
+        state.withLock { Self.take(&$0.delayFaults, path: path) }
     }
 
     func takeBodyFault(path: String) -> BodyFault? {

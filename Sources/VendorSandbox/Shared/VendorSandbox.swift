@@ -9,6 +9,8 @@ struct SandboxReply: Sendable {
     var headers: [(String, String)]
     var chunks: [[UInt8]]
     var truncation: SandboxFaults.TruncationMode?
+    /// Half of the body, then this pause, then the rest.
+    var stall: Duration?
 
     init(status: Int, headers: [(String, String)], chunks: [[UInt8]], truncation: SandboxFaults.TruncationMode? = nil) {
         self.status = status
@@ -322,17 +324,26 @@ final class SandboxCore: Sendable {
             try? await Task.sleep(for: delay)
             notes.append("delay")
         }
+        if let once = faults.takeDelayFault(path: path) {
+            try? await Task.sleep(for: once)
+            notes.append("delay-once")
+        }
         var credential = SandboxCredential.notChecked
         var reply: SandboxReply
         if let fault = faults.takeStatusFault(path: path) {
             switch fault {
-            case .status(let status):
-                reply = .message(status, "\(HTTPResponse.Status(code: status).reasonPhrase.isEmpty ? "Error" : HTTPResponse.Status(code: status).reasonPhrase) (sandbox fault)")
+            case let .status(status, message):
+                let phrase = HTTPResponse.Status(code: status).reasonPhrase
+                reply = .message(status, message ?? "\(phrase.isEmpty ? "Error" : phrase) (sandbox fault)")
                 notes.append("status-\(status)")
             case .rateLimit(let retryAfter):
                 reply = .message(429, "Rate limit exceeded. Try again later.")
                 if let retryAfter { reply.headers.append(("Retry-After", retryAfter)) }
                 notes.append("rate-limit")
+            case let .redirect(status, location):
+                reply = .message(status, "Moved.")
+                reply.headers.append(("Location", location))
+                notes.append("redirect")
             }
         } else if bodyTooLarge {
             reply = .message(413, "The request body is larger than \(SandboxCore.bodyLimit) bytes.")
@@ -368,6 +379,9 @@ final class SandboxCore: Sendable {
                 let whole = reply.chunks.flatMap { $0 }
                 reply.chunks = [Array(whole.prefix(whole.count / 2)) + Array("\n<html><body><h1>502 Proxy Error</h1></body></html>\n".utf8)]
                 notes.append("invalid-json")
+            case .stall(let duration):
+                reply.stall = duration
+                notes.append("stalled-body")
             }
         }
         let entry = SandboxRequest(
@@ -452,6 +466,18 @@ struct SandboxHTTPResponder: HTTPResponder {
                 // Let the bytes reach the socket before the connection is dropped.
                 try? await Task.sleep(for: .milliseconds(50))
                 throw SandboxTruncated()
+            }
+            return Response(status: status, headers: fields, body: body)
+        }
+        if let stall = reply.stall {
+            let whole = reply.chunks.flatMap { $0 }
+            let half = whole.count / 2
+            let first = ByteBuffer(bytes: whole[..<half]), rest = ByteBuffer(bytes: whole[half...])
+            let body = ResponseBody(contentLength: total) { writer in
+                try await writer.write(first)
+                try await Task.sleep(for: stall)
+                try await writer.write(rest)
+                try await writer.finish(nil)
             }
             return Response(status: status, headers: fields, body: body)
         }
