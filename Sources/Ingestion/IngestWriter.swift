@@ -104,10 +104,13 @@ public enum IngestWriter {
                 arguments: [vendor.rawValue, endpoint.name, key, reason, sha256Hex(raw), Data(raw), now, now, ingestID])
         }
 
-        /// A response that could not be read at all (cut-off HTML from a proxy, say) has no
-        /// document key to be resolved by. Once every day of its window has been read fine since
-        /// it was last seen (by this window and others: chunk boundaries move with the lookback),
-        /// what it stood for has been read, and its sighting is resolved too.
+        /// What was quarantined without a readable key — a whole response that could not be
+        /// read (cut-off HTML from a proxy, say), a document without its `Header` — cannot be
+        /// resolved by a later version of its document. Once every day of its window has been
+        /// read fine since it was last seen (by this window and others: chunk boundaries move
+        /// with the lookback) without those bytes turning up again, what it stood for has been
+        /// read, and the sighting is resolved too. (Bytes seen again in this very window were
+        /// re-sighted above, under this ingest, so this window does not resolve them.)
         func resolveWholeResponseQuarantine() throws {
             let pending = try Row.fetchAll(db, sql: """
                 SELECT q.quarantine_id, r.ingest_id, r.window_start, r.window_end
