@@ -3,6 +3,7 @@ endpoints billwh reads (invoices + customer-specifications) from the sandbox int
 
     python dlt_copaco.py load  BASE_URL API_KEY SINCE UNTIL DB PIPELINES_DIR
     python dlt_copaco.py count DB      # price lines loaded (both endpoints), on stdout
+    python dlt_copaco.py windows SINCE UNTIL   # the request windows, "YYYYMMDD YYYYMMDD" a line
 
 Requests are the ones billwh makes: `startDate`/`endDate` as YYYYMMDD in windows of at most 31
 days (the same chunking as billwh's DateWindow.chunks), the key in X-Api-Key, no paging. dlt
@@ -77,5 +78,8 @@ if __name__ == "__main__":
         load(*sys.argv[2:8])
     elif sys.argv[1] == "count":
         count(sys.argv[2])
+    elif sys.argv[1] == "windows":
+        for start, end in windows(dt.date.fromisoformat(sys.argv[2]), dt.date.fromisoformat(sys.argv[3])):
+            print(f"{start:%Y%m%d} {end:%Y%m%d}")
     else:
         sys.exit(f"unknown command {sys.argv[1]}")

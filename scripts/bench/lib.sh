@@ -35,6 +35,10 @@ bench_build() {
         cp "$(cd "$BENCH_ROOT" && swift build -c release --show-bin-path)/billwh" "$BENCH_WORK/bin/billwh.tmp"
         mv "$BENCH_WORK/bin/billwh.tmp" "$BENCH_WORK/bin/billwh"
         BILLWH=$BENCH_WORK/bin/billwh
+        BENCH_BUILT_FROM="release build of $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")"
+        [[ -z "$(git -C "$BENCH_ROOT" status --porcelain -- Sources migrations Package.swift 2>/dev/null)" ]] \
+            || BENCH_BUILT_FROM+=" + uncommitted changes of Sources/"
+        export BENCH_BUILT_FROM
     fi
     export BILLWH
 }
@@ -111,11 +115,13 @@ peak_rss_mb() { awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); printf
 
 BENCH_ROWS_ID=(); BENCH_ROWS_WHAT=(); BENCH_ROWS_BILLWH=(); BENCH_ROWS_REF=(); BENCH_ROWS_RATIO=(); BENCH_ROWS_TARGET=(); BENCH_ROWS_RESULT=()
 BENCH_MISSED=0
-# bench_row ID WHAT BILLWH REFERENCE RATIO TARGET RESULT (RESULT: ok, MISS or info)
+BENCH_ERROR=0
+# bench_row ID WHAT BILLWH REFERENCE RATIO TARGET RESULT (RESULT: ok, MISS, or error: not measured)
 bench_row() {
     BENCH_ROWS_ID+=("$1"); BENCH_ROWS_WHAT+=("$2"); BENCH_ROWS_BILLWH+=("$3"); BENCH_ROWS_REF+=("$4")
     BENCH_ROWS_RATIO+=("$5"); BENCH_ROWS_TARGET+=("$6"); BENCH_ROWS_RESULT+=("$7")
     [[ "$7" != MISS ]] || BENCH_MISSED=1
+    [[ "$7" != error ]] || BENCH_ERROR=1
     if [[ -n "${BENCH_RESULTS:-}" ]]; then
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$BENCH_RESULTS"
     fi
@@ -128,11 +134,8 @@ check_row() {
 }
 
 bench_machine_note() {
-    local commit dirty=""
-    commit=$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
-    [[ -z "$(git -C "$BENCH_ROOT" status --porcelain -- Sources migrations 2>/dev/null)" ]] || dirty="+uncommitted changes"
     echo "Figures from a shared machine ($(nproc) cores, other people's builds and tests running; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)): treat them as ±20%."
-    echo "billwh: release build of $commit$dirty; best of $BENCH_RUNS runs per timing unless the row says otherwise; data in $BENCH_WORK."
+    echo "billwh: ${BENCH_BUILT_FROM:-$BILLWH}; best of $BENCH_RUNS runs per timing unless the row says otherwise; data in $BENCH_WORK."
 }
 
 # Prints the rows (given as TSV on stdin) as one aligned table.
@@ -157,6 +160,10 @@ bench_finish() {
             "${BENCH_ROWS_REF[$i]}" "${BENCH_ROWS_RATIO[$i]}" "${BENCH_ROWS_TARGET[$i]}" "${BENCH_ROWS_RESULT[$i]}"
     done | bench_format_table
     [[ "${BENCH_QUIET_NOTE:-0}" == 1 ]] || bench_machine_note
+    if [[ $BENCH_ERROR == 1 ]]; then
+        echo "$BENCH_NAME: a measurement failed"
+        exit 2
+    fi
     if [[ $BENCH_MISSED == 1 ]]; then
         echo "$BENCH_NAME: target missed"
         exit 1
