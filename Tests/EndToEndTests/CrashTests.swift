@@ -28,14 +28,14 @@ import Warehouse
         var startup: Duration
     }
 
-    func reference(_ harness: Harness, env: [String: String]) throws -> Reference {
+    func reference(_ harness: Harness, env: [String: String]) async throws -> Reference {
         let path = harness.directory.appendingPathComponent("reference.sqlite").path
         let run = try BillwhChild(["nightly", "--db", path], environment: env)
-        #expect(run.wait() == 0, "\(run.stderr)")
+        #expect(await run.wait() == 0, "\(run.stderr)")
         let nightly = ContinuousClock.now - run.started
         let csv = harness.directory.appendingPathComponent("reference.csv").path
         let started = ContinuousClock.now
-        let export = try runBillwh(["export", "purchases", "--db", path, "--out", csv])
+        let export = try await billwh(["export", "purchases", "--db", path, "--out", csv])
         #expect(export.status == 0, "\(export.stderr)")
         let exportTime = ContinuousClock.now - started
         #expect(try WarehouseDump.structuralProblems(path) == [])
@@ -53,7 +53,7 @@ import Warehouse
         let harness = try await Harness.start(twotcloud: true)
         defer { Task { await harness.stop() } }
         let env = environment(harness, debug: true)
-        let reference = try reference(harness, env: env)
+        let reference = try await reference(harness, env: env)
         #expect(reference.dump["purchases", default: []].count > 300)
 
         var random = SplitMix64(seed: 20_261_123)
@@ -79,7 +79,7 @@ import Warehouse
                 case "start": try await Task.sleep(for: uniform(reference.startup))
                 case "fetch": try await Task.sleep(for: reference.startup + uniform(reference.nightly - reference.startup * 2))
                 case "reconcile":
-                    _ = child.waitFor { child.stderr.contains(Self.lastEndpointDone) }
+                    _ = await child.waitFor { child.stderr.contains(Self.lastEndpointDone) }
                     try await Task.sleep(for: uniform(.milliseconds(120)))
                 default: try await Task.sleep(for: uniform(reference.nightly))
                 }
@@ -99,13 +99,13 @@ import Warehouse
             kills += killed
 
             let finish = try BillwhChild(["nightly", "--db", db], environment: env)
-            #expect(finish.wait() == 0, "\(finish.stderr)")
+            #expect(await finish.wait() == 0, "\(finish.stderr)")
             let folder = harness.directory.appendingPathComponent("out\(trial)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let csv = folder.appendingPathComponent("purchases.csv").path
             if trial % 2 == 0 && kills < wanted {
                 // A killed export leaves the previous complete file, never half of one.
-                #expect(try runBillwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
+                #expect(try await billwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
                 let before = try Data(contentsOf: URL(fileURLWithPath: csv))
                 for _ in 0..<5 {
                     let export = try BillwhChild(["export", "purchases", "--db", db, "--out", csv], environment: [:])
@@ -118,7 +118,7 @@ import Warehouse
                     }
                 }
             }
-            let export = try runBillwh(["export", "purchases", "--db", db, "--out", csv])
+            let export = try await billwh(["export", "purchases", "--db", db, "--out", csv])
             #expect(export.status == 0, "\(export.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: csv)) == reference.csv, "trial \(trial): the export differs")
             // Not even the temporary file of a killed export is left behind.
@@ -147,8 +147,8 @@ import Warehouse
 
         harness.sandbox.faults.delay = .milliseconds(200)  // a run that takes a while
         let first = try BillwhChild(["nightly", "--db", db], environment: env)
-        #expect(first.waitFor { note().contains("pid \(first.pid),") }, "\(first.stderr)")
-        let second = try runBillwh(["nightly", "--db", db], environment: env)
+        #expect(await first.waitFor { note().contains("pid \(first.pid),") }, "\(first.stderr)")
+        let second = try await billwh(["nightly", "--db", db], environment: env)
         #expect(second.status == 75)
         #expect(second.stderr.contains("pid \(first.pid), nightly, started"), "\(second.stderr)")
         #expect(!runLockIsFree(db))
@@ -157,12 +157,12 @@ import Warehouse
         harness.sandbox.faults.delay = .zero
         #expect(note().contains("pid \(first.pid),"))  // the dead holder's note is still there...
         #expect(runLockIsFree(db))                     // ...but not its lock
-        let third = try runBillwh(["nightly", "--db", db], environment: env)
+        let third = try await billwh(["nightly", "--db", db], environment: env)
         #expect(third.status == 0, "\(third.stderr)")
         #expect(note().isEmpty)  // a finished run clears its note
 
         try Data("pid 2147483646, nightly, started 2020-01-01T00:00:00Z\n".utf8).write(to: URL(fileURLWithPath: lockFile))
-        let fourth = try runBillwh(["nightly", "--db", db], environment: env)
+        let fourth = try await billwh(["nightly", "--db", db], environment: env)
         #expect(fourth.status == 0, "\(fourth.stderr)")
         #expect(try WarehouseDump.structuralProblems(db) == [])
     }
@@ -176,7 +176,7 @@ import Warehouse
         harness.sandbox.faults.delay = .milliseconds(100)
         let run = try BillwhChild(["nightly", "--db", db], environment: environment(harness), shellPrefix: "umask 000")
         let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
-        #expect(run.waitFor { exists(db + "-wal") && exists(db + "-shm") && exists(db + ".lock") }, "\(run.stderr)")
+        #expect(await run.waitFor { exists(db + "-wal") && exists(db + "-shm") && exists(db + ".lock") }, "\(run.stderr)")
         func mode(_ path: String) -> mode_t? {
             var info = stat()
             return stat(path, &info) == 0 ? info.st_mode & 0o777 : nil
@@ -185,7 +185,7 @@ import Warehouse
             #expect(mode(db + suffix) == 0o600, "\(suffix): \(String(mode(db + suffix) ?? 0, radix: 8))")
         }
         harness.sandbox.faults.delay = .zero
-        #expect(run.wait() == 0, "\(run.stderr)")
+        #expect(await run.wait() == 0, "\(run.stderr)")
         #expect(mode(db) == 0o600)
     }
 
@@ -197,14 +197,14 @@ import Warehouse
         let harness = try await Harness.start(twotcloud: true)
         defer { Task { await harness.stop() } }
         let env = environment(harness)
-        let reference = try reference(harness, env: env)
+        let reference = try await reference(harness, env: env)
         let db = harness.databasePath
         // About a fifth of what the whole run writes (ulimit -f counts 1024-byte blocks).
         let size = try FileManager.default.attributesOfItem(atPath: harness.directory.appendingPathComponent("reference.sqlite").path)[.size] as! Int
         let blocks = max(64, size / 1024 / 5)
         let prefix = mode == "write fails" ? "trap '' XFSZ; ulimit -f \(blocks)" : "ulimit -f \(blocks)"
         let limited = try BillwhChild(["nightly", "--db", db], environment: env, shellPrefix: prefix)
-        let status = limited.wait()
+        let status = await limited.wait()
         if mode == "write fails" {
             #expect(status == 1, "\(limited.stderr)")
             #expect(limited.stderr.contains("could not write to the warehouse"), "\(limited.stderr)")
@@ -220,7 +220,7 @@ import Warehouse
         #expect(committed < Int64(reference.dump["staging_lines", default: []].count))
         #expect(runLockIsFree(db))
 
-        let again = try runBillwh(["nightly", "--db", db], environment: env)
+        let again = try await billwh(["nightly", "--db", db], environment: env)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try WarehouseDump.structuralProblems(db) == [])
         let difference = WarehouseDump.difference(reference.dump, try WarehouseDump.dump(db))
@@ -234,18 +234,18 @@ import Warehouse
         let harness = try await Harness.start(twotcloud: true)
         defer { Task { await harness.stop() } }
         let env = environment(harness)
-        let reference = try reference(harness, env: env)
+        let reference = try await reference(harness, env: env)
         let mount = harness.directory.appendingPathComponent("tiny").path
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         #expect(TinyFileSystem.run("mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", mount))
         defer { _ = TinyFileSystem.run("umount", "-l", mount) }
         let db = mount + "/w.sqlite"
-        let full = try runBillwh(["nightly", "--db", db], environment: env)
+        let full = try await billwh(["nightly", "--db", db], environment: env)
         #expect(full.status == 1, "\(full.stderr)")
         #expect(full.stderr.contains("full"), "\(full.stderr)")
         #expect(try WarehouseDump.integrity(db) == "ok")
         #expect(TinyFileSystem.run("mount", "-o", "remount,size=64m", mount))
-        let again = try runBillwh(["nightly", "--db", db], environment: env)
+        let again = try await billwh(["nightly", "--db", db], environment: env)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try WarehouseDump.structuralProblems(db) == [])
         let difference = WarehouseDump.difference(reference.dump, try WarehouseDump.dump(db))

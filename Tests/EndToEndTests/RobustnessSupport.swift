@@ -52,26 +52,37 @@ final class BillwhChild {
         return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
-    /// Waits for the exit (at most `timeout`, then kills) and returns the exit status.
+    /// Waits for the exit (at most `timeout`, then kills) and returns the exit status. Polls
+    /// with `Task.sleep`: blocking a cooperative thread here could starve the in-process
+    /// sandbox that the child is talking to.
     @discardableResult
-    func wait(timeout: Duration = .seconds(300)) -> Int32 {
+    func wait(timeout: Duration = .seconds(300)) async -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         if process.isRunning { killHard() }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     /// Polls until `condition` holds or the process ends; true if it held.
-    func waitFor(timeout: Duration = .seconds(60), _ condition: () -> Bool) -> Bool {
+    func waitFor(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition() { return true }
             if !process.isRunning { return condition() }
-            usleep(2_000)
+            try? await Task.sleep(for: .milliseconds(2))
         }
         return false
     }
+
+    var result: ProcessResult { ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr) }
+}
+
+/// `runBillwh` without blocking a cooperative thread while the child runs (see `BillwhChild.wait`).
+func billwh(_ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessResult {
+    let child = try BillwhChild(arguments, environment: environment)
+    await child.wait()
+    return child.result
 }
 
 /// Days from `start` to the real UTC today: the CLI's lookback window is relative to the real
