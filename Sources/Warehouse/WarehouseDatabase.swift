@@ -29,11 +29,41 @@ public enum WarehouseDatabase {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            // Switching a fresh file to WAL needs it to itself, and SQLite answers BUSY at once
+            // (no busy handler) while another process opens it too: wait a little for it.
+            var attempts = 0
+            while true {
+                do {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                    break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempts < 500 {
+                    attempts += 1
+                    usleep(10_000)
+                }
+            }
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
-        _ = try Migrations.migrate(queue)
+        try migrateRacingOthers(queue)
         return queue
+    }
+
+    /// Commands that write without the run lock (`migrate`, `query --write`) may open the file
+    /// at the same moment as `nightly`. The migrator reads what is applied, then applies the
+    /// rest one transaction each; another process may apply one in between, and ours then fails
+    /// (e.g. "table runs already exists") and is rolled back. Looking again settles it: what
+    /// the other applied is now recorded. A migration that fails on its own fails every time.
+    static func migrateRacingOthers(_ queue: DatabaseQueue) throws {
+        var attempt = 0
+        while true {
+            do {
+                _ = try Migrations.migrate(queue)
+                return
+            } catch let error as MigrationError {
+                guard case .failed = error, attempt < 3 else { throw error }
+                attempt += 1
+            }
+        }
     }
 
     /// Opens an existing warehouse without the right to change it (analysts' default).
