@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse"]),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse"]),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse"]),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [

@@ -11,8 +11,50 @@ public protocol Connector: Sendable {
     /// Splits a whole response body into documents; throws when the body as a whole is unusable
     /// (not JSON, no document array), which quarantines the body.
     func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument]
+    /// The same documents as `decode`, one at a time, for writing while reading: only one
+    /// document is decoded in memory at a time. A body that turns out unusable part way through
+    /// throws from `next()`; the caller then undoes what it wrote and quarantines the body.
+    func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream
     /// What to tell the user on 401/403: which credential or setting to check.
     func authenticationAdvice(status: Int, endpoint: Endpoint) -> String
+}
+
+extension Connector {
+    /// Decodes the whole body first: for formats without a streaming reader.
+    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
+        .eager { () throws(DocumentRejection) in try decode(body, endpoint: endpoint) }
+    }
+}
+
+/// A response's documents, produced on demand. Not thread-safe: one reader, in one transaction.
+public final class DocumentStream {
+    let produce: () throws(DocumentRejection) -> FetchedDocument?
+
+    public init(_ produce: @escaping () throws(DocumentRejection) -> FetchedDocument?) {
+        self.produce = produce
+    }
+
+    /// A stream over documents decoded all at once, on the first `next()`.
+    public static func eager(_ load: @escaping () throws(DocumentRejection) -> [FetchedDocument]) -> DocumentStream {
+        var documents: [FetchedDocument]?
+        var position = 0
+        return DocumentStream { () throws(DocumentRejection) -> FetchedDocument? in
+            if documents == nil { documents = try load() }
+            guard let all = documents, position < all.count else { return nil }
+            defer { position += 1 }
+            return all[position]
+        }
+    }
+
+    /// The next document, nil at the end; throws when the body as a whole is unusable.
+    public func next() throws(DocumentRejection) -> FetchedDocument? { try produce() }
+
+    /// Every document (tests and callers that want them all at once).
+    public func collect() throws(DocumentRejection) -> [FetchedDocument] {
+        var all: [FetchedDocument] = []
+        while let document = try next() { all.append(document) }
+        return all
+    }
 }
 
 public struct VendorRequest: Sendable {

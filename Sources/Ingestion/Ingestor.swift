@@ -86,35 +86,34 @@ public struct Ingestor: Sendable {
             report.statistics.retries += statistics.retries
             report.windows += 1
 
-            let documents: [FetchedDocument]
-            var bodyRejection: (body: [UInt8], rejection: DocumentRejection)?
-            var status = "ok"
-            var ledgerError: String?
+            // Documents are decoded while they are written, one at a time, so memory stays
+            // near the size of the response. A body found unusable part way (cut off, not
+            // JSON) rolls the window back and is recorded, whole, in quarantine instead.
+            let okEntry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
+                                      startedAt: startedAt, statistics: statistics, status: "ok")
+            let written: (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument])
             do {
-                documents = try connector.decode(body, endpoint: endpoint)
-            } catch {
-                documents = []
-                bodyRejection = (body, error)
-                status = "failed"
-                let message = "\(label) \(chunk): the response could not be read and was quarantined: \(error.reason)"
+                written = try await commit("\(label) \(chunk)") { db in
+                    try IngestWriter.record(db, entry: okEntry, stream: connector.documentStream(body, endpoint: endpoint))
+                }
+            } catch let rejection as DocumentRejection {
+                let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"
                 report.failure = message
-                ledgerError = message
                 logger.error("\(message)")
-            }
-            let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
-                                    startedAt: startedAt, statistics: statistics, status: status, error: ledgerError)
-            let rejected = bodyRejection
-            let written = try await commit("\(label) \(chunk)") { db in
-                try IngestWriter.record(db, entry: entry, documents: documents, bodyRejection: rejected)
+                var failed = okEntry
+                failed.status = "failed"
+                failed.error = message
+                let entry = failed
+                written = try await commit("\(label) \(chunk)") { db in
+                    try IngestWriter.record(db, entry: entry, stream: .eager { [] }, bodyRejection: (body, rejection))
+                }
             }
             report.outcome.documents += written.outcome.documents
             report.outcome.documentsChanged += written.outcome.documentsChanged
             report.outcome.lines += written.outcome.lines
             report.outcome.quarantined += written.outcome.quarantined
-            for document in documents {
-                if case .failure(let rejection) = document.result {
-                    logger.warning("\(label): quarantined document \(document.keyHint ?? "(no id)"): \(rejection.reason)")
-                }
+            for document in written.rejected {
+                logger.warning("\(label): quarantined document \(document.key ?? "(no id)"): \(document.reason)")
             }
             progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")
             if chunks.count > 1 {

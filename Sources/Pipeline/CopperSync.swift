@@ -91,7 +91,7 @@ public struct CopperSync: Sendable {
             }
             cursor = next
         }
-        try await database.write { db in try CRMLinks.link(db, scoped: false) }
+        try await database.write { db in try CRMLinks.linkAll(db) }
         logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed) in \(report.pages) pages, \(report.searches) searches")
         return report
     }

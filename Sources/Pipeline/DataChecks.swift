@@ -26,8 +26,7 @@ public enum DataChecks {
     public static let defaultMaxOpenMonths = 3
 
     public static func all(today: CalendarDate, maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
-        var cutoff = Month("\(today.description.prefix(7))")!
-        for _ in 0..<maxOpenMonths { cutoff = cutoff.previous }
+        let cutoff = cutoffMonth(today: today, maxOpenMonths: maxOpenMonths)
         let open = "substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)"
         return [
             DataCheck(name: "staging_current_versions_only",
@@ -113,6 +112,144 @@ public enum DataChecks {
                         """,
                       arguments: [cutoff.description]),
         ]
+    }
+
+    /// What one nightly run changed: the staging lines it inserted (`line_id > linesAfter`)
+    /// and the purchase rows its reconcile wrote (`purchase_id > purchasesAfter`).
+    public struct RunScope: Sendable {
+        public var linesAfter: Int64
+        public var purchasesAfter: Int64
+        public init(linesAfter: Int64, purchasesAfter: Int64) {
+            self.linesAfter = linesAfter
+            self.purchasesAfter = purchasesAfter
+        }
+    }
+
+    /// The checks `nightly` runs: the same rules as `all`, over what the run changed, so that
+    /// the nightly cost follows its window and not the warehouse's history (issue 7, P5).
+    /// With a closed month the whole set runs: adjustments net frozen rows across match groups,
+    /// which the scoped totals cannot see. `billwh check` always runs the whole set.
+    public static func nightly(_ db: Database, today: CalendarDate, scope: RunScope,
+                               maxOpenMonths: Int = defaultMaxOpenMonths) throws -> [DataCheck] {
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM closed_months)") == true {
+            return all(today: today, maxOpenMonths: maxOpenMonths)
+        }
+        let cutoff = cutoffMonth(today: today, maxOpenMonths: maxOpenMonths)
+        let lines = scope.linesAfter, rows = scope.purchasesAfter
+        let changedDocuments = "(vendor, endpoint, document_key) IN (SELECT DISTINCT vendor, endpoint, document_key FROM staging_lines WHERE line_id > \(lines))"
+        // The groups of the rows written and of the lines staged: a line whose row went missing
+        // still brings its group into the totals.
+        let rebuiltGroups = """
+            (vendor, customer_key, match_group) IN (SELECT vendor, customer_key, match_group FROM purchases WHERE purchase_id > \(rows)
+                UNION SELECT vendor, customer_key, match_group FROM staging_lines WHERE line_id > \(lines))
+            """
+        return [
+            DataCheck(name: "staging_current_versions_only",
+                      rule: "the lines this run staged belong to their document's current version",
+                      sql: """
+                        SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
+                        FROM staging_lines s LEFT JOIN documents d USING (vendor, endpoint, document_key)
+                        WHERE s.line_id > \(lines) AND d.current_raw_id IS NOT s.raw_id
+                        GROUP BY s.vendor, s.endpoint, s.document_key, s.raw_id
+                        """),
+            DataCheck(name: "staging_unique_line_keys",
+                      rule: "a line of a document this run staged appears once (vendor, endpoint, document, line index)",
+                      sql: """
+                        SELECT vendor, endpoint, document_key, line_index, count(*) AS copies FROM staging_lines
+                        WHERE \(changedDocuments)
+                        GROUP BY vendor, endpoint, document_key, line_index HAVING count(*) > 1
+                        """),
+            DataCheck(name: "lines_of_this_run_counted",
+                      rule: "every line this run staged is counted by a purchase",
+                      sql: """
+                        SELECT s.line_id, s.vendor, s.direction, s.document_key, s.customer_key, s.sku FROM staging_lines s
+                        WHERE s.line_id > \(lines) AND NOT EXISTS (SELECT 1 FROM purchases p
+                            WHERE (s.direction = 'incoming' AND p.incoming_line_id = s.line_id)
+                               OR (s.direction = 'outgoing' AND p.outgoing_line_id = s.line_id))
+                        """),
+            DataCheck(name: "no_orphan_purchases",
+                      rule: "every purchase this run wrote refers to staging lines that exist",
+                      sql: """
+                        SELECT purchase_id, vendor, invoice_id, invoice_date, customer_number, sku, incoming_line_id, outgoing_line_id
+                        FROM purchases p
+                        WHERE purchase_id > \(rows) AND adjusts_month IS NULL
+                          AND ((incoming_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.incoming_line_id))
+                            OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
+                            OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
+                        """),
+            DataCheck(name: "lines_counted_once",
+                      rule: "no line counted by a purchase this run wrote is counted by another",
+                      sql: """
+                        SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
+                        WHERE incoming_line_id IN (SELECT incoming_line_id FROM purchases WHERE purchase_id > \(rows))
+                        GROUP BY incoming_line_id HAVING count(*) > 1
+                        UNION ALL
+                        SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
+                        WHERE outgoing_line_id IN (SELECT outgoing_line_id FROM purchases WHERE purchase_id > \(rows))
+                        GROUP BY outgoing_line_id HAVING count(*) > 1
+                        """),
+            DataCheck(name: "cost_and_sell_totals",
+                      rule: "per vendor and currency, over the match groups this run rebuilt, cost equals the incoming lines and sell the outgoing lines",
+                      sql: """
+                        WITH staged AS (
+                            SELECT vendor, currency, sum(CASE WHEN direction = 'incoming' THEN amount_micros ELSE 0 END) AS incoming,
+                                   sum(CASE WHEN direction = 'outgoing' THEN amount_micros ELSE 0 END) AS outgoing
+                            FROM staging_lines WHERE \(rebuiltGroups) GROUP BY vendor, currency),
+                        bought AS (
+                            SELECT vendor, currency, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
+                            FROM purchases WHERE \(rebuiltGroups) GROUP BY vendor, currency),
+                        keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
+                        SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
+                               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
+                        FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
+                        WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
+                        """),
+            DataCheck(name: "cost_sell_margin_consistent",
+                      rule: "the rows this run wrote: matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
+                      sql: """
+                        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
+                        WHERE purchase_id > \(rows) AND adjusts_month IS NULL AND (
+                              (match_status IN ('matched', 'quantity_mismatch')
+                                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
+                           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
+                           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
+                           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
+                        """),
+            DataCheck(name: "document_totals",
+                      rule: "each document this run staged adds up to the total the vendor states in its Totals",
+                      sql: """
+                        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
+                               coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
+                        FROM documents d
+                        WHERE \(changedDocuments) AND d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
+                          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+                        """),
+            DataCheck(name: "purchases_up_to_date",
+                      rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
+                      sql: "SELECT vendor, customer_key FROM reconcile_queue"),
+            DataCheck(name: "months_closed_in_time",
+                      rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
+                      // One index probe per month instead of counting every old row.
+                      sql: """
+                        WITH RECURSIVE m(month) AS (
+                            SELECT substr(min(invoice_date), 1, 7) FROM purchases WHERE invoice_date < ?1
+                            UNION ALL
+                            SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM m WHERE month < substr(?1, 1, 7))
+                        SELECT month FROM m
+                        WHERE month || '-01' < ?1 AND month NOT IN (SELECT month FROM closed_months)
+                          AND EXISTS (SELECT 1 FROM purchases WHERE invoice_date >= month || '-01'
+                                      AND invoice_date < strftime('%Y-%m-%d', month || '-01', '+1 month'))
+                        """,
+                      arguments: [cutoff.firstDay]),
+        ]
+    }
+
+    static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
+        var cutoff = Month("\(today.description.prefix(7))")!
+        for _ in 0..<maxOpenMonths { cutoff = cutoff.previous }
+        return cutoff
     }
 
     public static func run(_ db: Database, checks: [DataCheck], sampleSize: Int = 10) throws -> [CheckResult] {

@@ -84,6 +84,7 @@ public struct PipelineRunner: Sendable {
         let connectors = try connectors(for: nil)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
+        let linesBefore = try await database.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(line_id), 0) FROM staging_lines") ?? 0 }
         logger.info("\(command): run \(runID), window \(window), vendors \(settings.configuredVendors.map(\.rawValue).joined(separator: ", "))")
         let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: settings.copper)
         // Reconcile even after a partial ingest: what was committed is consistent, and the
@@ -91,7 +92,10 @@ public struct PipelineRunner: Sendable {
         let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
         // The data checks are reported, not fatal: a failed check (an open month, a vendor's
         // total that does not add up) is something to look at, not a reason to stop the job.
-        let checks = try await database.read { [today] db in try DataChecks.run(db, checks: DataChecks.all(today: today)) }
+        let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter)
+        let checks = try await database.read { [today] db in
+            try DataChecks.run(db, checks: DataChecks.nightly(db, today: today, scope: scope))
+        }
         let failed = checks.filter { !$0.passed }.map(\.check.name)
         if failed.isEmpty {
             logger.info("\(command): \(checks.count) data checks passed")

@@ -6,6 +6,8 @@ public struct ReconcileReport: Sendable, Equatable {
     public var purchases = 0
     public var byStatus: [String: Int] = [:]
     public var full = false
+    /// The highest purchase id that this reconcile did not write: its rows are those above.
+    public var rebuiltAfter: Int64 = 0
 }
 
 /// Builds `purchases` from the current staging lines (the rules are in docs/reconciliation.md).
@@ -14,49 +16,89 @@ public struct ReconcileReport: Sendable, Equatable {
 /// changed, and only their rows are rebuilt. A full rebuild runs the same SQL over every
 /// customer, so both paths give the same rows.
 public enum Reconciler {
-    /// Rebuilds the queued customers (or all of them with `full`), in one transaction.
+    /// Rebuilds what changed (or everything with `full`), in one transaction.
+    ///
+    /// The scope is kept in three temp tables: `scope` (every customer touched, for reports),
+    /// `scope_whole` (customers rebuilt from all their lines) and `scope_groups` (match groups
+    /// rebuilt on their own). Groups are the unit the rules decide in, so rebuilding only the
+    /// queued groups gives the rows a full rebuild gives, at the cost of the change rather than
+    /// of the customer's history. Customers are rebuilt whole with `full`, when any month is
+    /// closed (adjustments net a customer's frozen rows per line group, across match groups),
+    /// and when a customer was queued without groups (`reopen`, or before migration 0005).
     public static func reconcile(_ db: Database, full: Bool = false) throws -> ReconcileReport {
         var report = ReconcileReport()
         report.full = full
-        try db.execute(sql: "DROP TABLE IF EXISTS temp.scope")
-        try db.execute(sql: "CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID")
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.scope; DROP TABLE IF EXISTS temp.scope_whole; DROP TABLE IF EXISTS temp.scope_groups;
+            CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID;
+            CREATE TEMP TABLE scope_whole (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID;
+            CREATE TEMP TABLE scope_groups (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, match_group TEXT NOT NULL,
+                PRIMARY KEY (vendor, customer_key, match_group)) WITHOUT ROWID;
+            """)
+        let anyClosed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM closed_months)") == true
         if full {
             try db.execute(sql: """
                 INSERT INTO temp.scope SELECT DISTINCT vendor, customer_key FROM staging_lines
-                UNION SELECT DISTINCT vendor, customer_key FROM purchases
+                UNION SELECT DISTINCT vendor, customer_key FROM purchases;
+                INSERT INTO temp.scope_whole SELECT vendor, customer_key FROM temp.scope;
                 """)
         } else {
             try db.execute(sql: "INSERT INTO temp.scope SELECT vendor, customer_key FROM reconcile_queue")
+            if anyClosed {
+                try db.execute(sql: "INSERT INTO temp.scope_whole SELECT vendor, customer_key FROM temp.scope")
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO temp.scope_whole SELECT c.vendor, c.customer_key FROM temp.scope c
+                    WHERE NOT EXISTS (SELECT 1 FROM reconcile_queue_groups g WHERE g.vendor = c.vendor AND g.customer_key = c.customer_key);
+                    INSERT INTO temp.scope_groups SELECT g.vendor, g.customer_key, g.match_group FROM reconcile_queue_groups g
+                    JOIN temp.scope c ON c.vendor = g.vendor AND c.customer_key = g.customer_key
+                    WHERE (g.vendor, g.customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
+                    """)
+            }
         }
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
+        report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
-            try rebuildScope(db)
-            try CRMLinks.link(db, scoped: true)
+            let mark = try rebuildScope(db)
+            report.rebuiltAfter = mark
+            try CRMLinks.link(db, rebuiltAfter: mark)
+            for row in try Row.fetchAll(db, sql: """
+                SELECT match_status, count(*) AS n FROM purchases WHERE purchase_id > ? GROUP BY match_status
+                """, arguments: [mark]) {
+                report.byStatus[row["match_status"]] = row["n"]
+                report.purchases += row["n"] as Int
+            }
         }
-        try db.execute(sql: full ? "DELETE FROM reconcile_queue" : "DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)")
-        for row in try Row.fetchAll(db, sql: """
-            SELECT match_status, count(*) AS n FROM purchases
-            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
-            GROUP BY match_status
-            """) {
-            report.byStatus[row["match_status"]] = row["n"]
-            report.purchases += row["n"] as Int
-        }
-        try db.execute(sql: "DROP TABLE temp.scope")
+        try db.execute(sql: full ? "DELETE FROM reconcile_queue; DELETE FROM reconcile_queue_groups" : """
+            DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
+            DELETE FROM reconcile_queue_groups WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
+            """)
+        try db.execute(sql: "DROP TABLE temp.scope; DROP TABLE temp.scope_whole; DROP TABLE temp.scope_groups")
         return report
     }
 
-    static func rebuildScope(_ db: Database) throws {
+    /// Returns the highest purchase id left after the scope's rows were deleted: the rows
+    /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
+    @discardableResult
+    static func rebuildScope(_ db: Database) throws -> Int64 {
         try db.execute(sql: """
             -- Rows of closed months stay as they are, whatever changed (see adjustments below).
             DELETE FROM purchases
-            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
+            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)
               AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
-
+            DELETE FROM purchases
+            WHERE (vendor, customer_key, match_group) IN (SELECT vendor, customer_key, match_group FROM temp.scope_groups)
+              AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
+            """)
+        let mark = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
+        try db.execute(sql: """
             DROP TABLE IF EXISTS temp.lines;
             CREATE TEMP TABLE lines AS
-            SELECT s.* FROM temp.scope c
-            JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key;
+            SELECT s.* FROM temp.scope_whole c
+            JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key
+            UNION ALL
+            SELECT s.* FROM temp.scope_groups g
+            JOIN staging_lines s ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group;
             CREATE UNIQUE INDEX temp.lines_id ON lines(line_id);
             CREATE INDEX temp.lines_hash ON lines(vendor, customer_key, row_hash, direction) WHERE row_hash IS NOT NULL;
 
@@ -186,7 +228,7 @@ public enum Reconciler {
                    i.amount_micros AS cost_micros, o.amount_micros AS sell_micros, o.amount_micros - i.amount_micros AS margin_micros,
                    CASE WHEN i.quantity_norm IS o.quantity_norm THEN 'matched' ELSE 'quantity_mismatch' END AS match_status,
                    p.rule AS match_rule, o.document_key AS outgoing_document, i.line_id AS incoming_line_id,
-                   o.line_id AS outgoing_line_id, i.customer_key, NULL AS match_candidates
+                   o.line_id AS outgoing_line_id, i.customer_key, NULL AS match_candidates, i.match_group
             FROM temp.pairs p
             JOIN temp.lines i ON i.line_id = p.in_id
             JOIN temp.lines o ON o.line_id = p.out_id;
@@ -205,18 +247,18 @@ public enum Reconciler {
                    CASE WHEN l.direction = 'outgoing' THEN l.document_key END,
                    CASE WHEN l.direction = 'incoming' THEN l.line_id END,
                    CASE WHEN l.direction = 'outgoing' THEN l.line_id END,
-                   l.customer_key, u.candidates
+                   l.customer_key, u.candidates, l.match_group
             FROM temp.lines l
             JOIN temp.unpaired u ON u.line_id = l.line_id;
 
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group)
             SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group
             FROM temp.desired
             WHERE substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)
             ORDER BY ord, ord_line;
@@ -229,5 +271,6 @@ public enum Reconciler {
             try PeriodAdjustments.write(db)
         }
         try db.execute(sql: "DROP TABLE temp.desired")
+        return mark
     }
 }

@@ -4,40 +4,38 @@ import Warehouse
 /// The invoice shape Copaco v1 and 2tCloud share: Header, Sender, Receiver,
 /// Customers[] → Subscriptions[] → PriceLines[] (vendor-apis/copaco.md, twotcloud.md).
 enum InvoiceSkeleton {
-    /// Splits a `{"Invoices": [...]}` response into documents with their exact bytes.
-    static func splitResponse(_ body: [UInt8], decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) throws(DocumentRejection) -> [FetchedDocument] {
-        let elements: [(range: Range<Int>, value: JSONValue)]
-        do {
-            guard let found = try JSONParser.parseEnvelope(body, arrayKey: "Invoices") else {
-                throw DocumentRejection("the response has no \"Invoices\" array")
+    /// The documents of a `{"Invoices": [...]}` response one at a time (what
+    /// `JSONParser.parseEnvelope` reads, without holding every document's tree at once).
+    static func streamResponse(_ body: [UInt8], decode: @escaping (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> DocumentStream {
+        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices")
+        return DocumentStream { () throws(DocumentRejection) -> FetchedDocument? in
+            let element: (range: Range<Int>, value: JSONValue)?
+            do { element = try cursor.next() } catch { throw DocumentRejection("\(error)") }
+            guard let element else {
+                if !cursor.foundArray { throw DocumentRejection("the response has no \"Invoices\" array") }
+                return nil
             }
-            elements = found
-        } catch let error as JSONParseError {
-            throw DocumentRejection("\(error)")
-        } catch let error as DocumentRejection {
-            throw error
-        } catch {
-            throw DocumentRejection("\(error)")
+            return document(body, element: element, decode: decode)
         }
-        return documents(body, elements: elements, decode: decode)
     }
 
     /// Each element's exact bytes with what decoding made of it (JSON or XML alike).
     static func documents(_ body: [UInt8], elements: [(range: Range<Int>, value: JSONValue)],
                           decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> [FetchedDocument] {
-        elements.map { element in
-            let raw = Array(body[element.range])
-            guard case .object(let invoice) = element.value else {
-                return FetchedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(element.value.kind)")))
-            }
-            let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
-            do {
-                return FetchedDocument(raw: raw, keyHint: keyHint, result: .success(try decode(invoice)))
-            } catch let error as DocumentRejection {
-                return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
-            } catch {
-                return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(DocumentRejection("\(error)")))
-            }
+        elements.map { element in document(body, element: element, decode: decode) }
+    }
+
+    static func document(_ body: [UInt8], element: (range: Range<Int>, value: JSONValue),
+                         decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> FetchedDocument {
+        let raw = Array(body[element.range])
+        guard case .object(let invoice) = element.value else {
+            return FetchedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(element.value.kind)")))
+        }
+        let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
+        do {
+            return FetchedDocument(raw: raw, keyHint: keyHint, result: .success(try decode(invoice)))
+        } catch {
+            return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
         }
     }
 

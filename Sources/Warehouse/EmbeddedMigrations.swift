@@ -347,5 +347,38 @@ CREATE TABLE crm_publications (
 );
 CREATE INDEX crm_publications_by_company ON crm_publications(month, company_id, kind);
 """#),
+        Migration(fileName: "0005_match_groups.sql", sql: #"""
+-- 0005: reconcile work scoped to match groups, so that a nightly run costs what its window
+-- holds, not what the customer's history holds.
+--
+-- The rules (docs/reconciliation.md) decide within one *match group*: the lines of a customer
+-- that share an InvoiceRowHash, or, for lines without one, the same subscription + SKU +
+-- period. `match_group` names that group; lines of one group always carry the same value, so
+-- rebuilding the groups a change touched gives the rows a full rebuild gives. The value is
+-- computed by SQL (the expression below, also used by the ingest writer) and is only a scope:
+-- two rule groups sharing a name would just be rebuilt together.
+ALTER TABLE staging_lines ADD COLUMN match_group TEXT;
+UPDATE staging_lines SET match_group = CASE WHEN row_hash IS NOT NULL THEN 'h:' || row_hash
+    ELSE 'k:' || quote(subscription_id) || ',' || quote(sku) || ',' || quote(period_start) || ',' || quote(period_end) END;
+-- Replaces staging_by_customer_key: its prefix serves the same customer look-ups.
+DROP INDEX staging_by_customer_key;
+CREATE INDEX staging_by_match_group ON staging_lines(vendor, customer_key, match_group);
+
+-- The group of the line(s) a purchase row stands for (NULL for adjustment rows).
+ALTER TABLE purchases ADD COLUMN match_group TEXT;
+UPDATE purchases SET match_group = (SELECT s.match_group FROM staging_lines s
+    WHERE s.line_id = coalesce(purchases.incoming_line_id, purchases.outgoing_line_id));
+DROP INDEX purchases_by_customer_key;
+CREATE INDEX purchases_by_match_group ON purchases(vendor, customer_key, match_group);
+
+-- The groups whose lines changed since the last reconcile. A customer in reconcile_queue
+-- without a group here (queued by `reopen`, or before this migration) is rebuilt whole.
+CREATE TABLE reconcile_queue_groups (
+    vendor        TEXT NOT NULL,
+    customer_key  TEXT NOT NULL,
+    match_group   TEXT NOT NULL,
+    PRIMARY KEY (vendor, customer_key, match_group)
+) WITHOUT ROWID;
+"""#),
     ]
 }

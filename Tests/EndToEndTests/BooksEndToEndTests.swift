@@ -40,6 +40,48 @@ import Warehouse
         #expect(broken.stdout.contains("copaco"))
     }
 
+    /// Nightly checks only what its run changed (so its cost follows the window), and still
+    /// catches a line dropped or doubled in what it wrote.
+    @Test func nightlyChecksCoverWhatTheRunWrote() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let first = try await harness.backfillAndReconcile()
+        let rerun = try await harness.runner.nightly(window: history)
+        #expect(try #require(rerun.checks).filter { !$0.passed }.map(\.check.name) == ["months_closed_in_time"])
+        let scope = DataChecks.RunScope(linesAfter: 0, purchasesAfter: try #require(first.reconcile).rebuiltAfter)
+        let queue = try WarehouseDatabase.openForWriting(path: harness.databasePath)
+        func failing() async throws -> [String] {
+            try await queue.read { db in
+                try DataChecks.run(db, checks: DataChecks.nightly(db, today: harness.runner.today, scope: scope, maxOpenMonths: 1200))
+            }.filter { !$0.passed }.map(\.check.name)
+        }
+        #expect(try await failing() == [])
+        // A purchase row lost: its lines are counted nowhere and the totals of its group differ.
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM purchases WHERE purchase_id = (SELECT max(purchase_id) FROM purchases WHERE match_status = 'matched')")
+        }
+        #expect(try await failing() == ["lines_of_this_run_counted", "cost_and_sell_totals"])
+        // Once rebuilt, doubled: a copy of a row counts its line twice.
+        _ = try harness.runner.reconcile(full: true)
+        let rebuilt = try await queue.read { db in try Int64.fetchOne(db, sql: "SELECT min(purchase_id) - 1 FROM purchases") ?? 0 }
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO purchases (vendor, invoice_id, invoice_date, currency, match_status, cost_micros, incoming_line_id, customer_key, match_group)
+                SELECT vendor, invoice_id, invoice_date, currency, 'unbilled', cost_micros, incoming_line_id, customer_key, match_group
+                FROM purchases WHERE incoming_line_id IS NOT NULL ORDER BY purchase_id DESC LIMIT 1
+                """)
+        }
+        let doubled = try await queue.read { db in
+            try DataChecks.run(db, checks: DataChecks.nightly(db, today: harness.runner.today,
+                                                              scope: .init(linesAfter: 0, purchasesAfter: rebuilt), maxOpenMonths: 1200))
+        }.filter { !$0.passed }.map(\.check.name)
+        #expect(doubled == ["lines_counted_once", "cost_and_sell_totals"])
+        // With a month closed, nightly runs the whole set.
+        try await queue.write { db in try PeriodClose.close(db, month: Month("2026-01")!, note: nil, user: nil) }
+        let closed = try await queue.read { db in try DataChecks.nightly(db, today: harness.runner.today, scope: scope) }
+        #expect(closed.map(\.name) == DataChecks.all(today: harness.runner.today).map(\.name))
+    }
+
     @Test func aReissueIntoAClosedMonthBecomesAnAdjustmentAndTheExportStays() async throws {
         let harness = try await Harness.start()
         defer { Task { await harness.stop() } }

@@ -36,7 +36,11 @@ public struct CopacoConnector: Connector {
     }
 
     public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
-        try InvoiceSkeleton.splitResponse(body) { invoice throws(DocumentRejection) in try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .customerNumber) }
+        try documentStream(body, endpoint: endpoint).collect()
+    }
+
+    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
+        InvoiceSkeleton.streamResponse(body) { invoice throws(DocumentRejection) in try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .customerNumber) }
     }
 
     public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {

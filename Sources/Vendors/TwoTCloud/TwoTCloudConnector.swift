@@ -65,11 +65,17 @@ public struct TwoTCloudConnector: Connector {
     }
 
     public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
+        try documentStream(body, endpoint: endpoint).collect()
+    }
+
+    /// JSON is read one document at a time; XML (a fallback for servers that ignore `Accept`)
+    /// is read whole first.
+    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
         let decode = Self.documentDecoder(for: endpoint.direction)
         if XMLReader.looksLikeXML(body) {
-            return try Self.splitXML(body, decode: decode)
+            return .eager { () throws(DocumentRejection) in try Self.splitXML(body, decode: decode) }
         }
-        return try InvoiceSkeleton.splitResponse(body, decode: decode)
+        return InvoiceSkeleton.streamResponse(body, decode: decode)
     }
 
     /// Decodes one stored document (its raw bytes, JSON or XML) again, e.g. for the cross-check.
