@@ -129,8 +129,7 @@ public struct HTTPFetcher: Sendable {
                 for (name, secret) in request.secretHeaders { http.headers.add(name: name, value: secret.reveal()) }
                 if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
                 let response = try await client.execute(http, timeout: TimeAmount.nanoseconds(timeout.nanoseconds), logger: nil)
-                let body = try await response.body.collect(upTo: maxBodyBytes)
-                return (Int(response.status.code), response.headers, Array(buffer: body))
+                return (Int(response.status.code), response.headers, try await Self.collect(response, upTo: maxBodyBytes))
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -144,6 +143,21 @@ public struct HTTPFetcher: Sendable {
             }
             return answer
         }
+    }
+
+    /// The body straight into one array, sized from `Content-Length` when the server sends it:
+    /// `collect(upTo:)` grows a buffer by doubling and then needs a copy, three times the body
+    /// at the peak (issue 7, P4: responses run to tens of MB).
+    static func collect(_ response: HTTPClientResponse, upTo maxBytes: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), length > 0 {
+            bytes.reserveCapacity(min(length, maxBytes))
+        }
+        for try await chunk in response.body {
+            guard bytes.count + chunk.readableBytes <= maxBytes else { throw NIOTooManyBytesError(maxBytes: maxBytes) }
+            chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+        }
+        return bytes
     }
 
     /// A vendor that echoes a credential back (in an error message, say) must not get it into a

@@ -62,16 +62,28 @@ public struct Ingestor: Sendable {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
+        // The next window is fetched while this one is written: the vendor's time to answer
+        // and the transfer overlap with decoding and SQLite (two bodies in memory at most).
+        var pending: Task<FetchedWindow, Error>? = chunks.first.map { first in
+            Task { try await fetchWindow(connector, endpoint: endpoint, window: first, label: label) }
+        }
+        defer { pending?.cancel() }
         for (number, chunk) in chunks.enumerated() {
             try Task.checkCancellation()
-            let startedAt = Timestamp.now()
-            var statistics = FetchStatistics()
-            let request = connector.request(for: endpoint, window: chunk)
+            guard let current = pending else { break }
+            let fetched = try await withTaskCancellationHandler {
+                try await current.value
+            } onCancel: {
+                current.cancel()
+            }
+            pending = nil
+            let startedAt = fetched.startedAt
+            let statistics = fetched.statistics
             let body: [UInt8]
-            do {
-                body = try await fetcher.fetch(request, label: "\(label) \(chunk)", advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
-                                              statistics: &statistics)
-            } catch let error as FetchError {
+            switch fetched.body {
+            case .success(let bytes):
+                body = bytes
+            case .failure(let error):
                 report.statistics.requests += statistics.requests
                 report.statistics.retries += statistics.retries
                 report.failure = "\(label) \(chunk): \(error)"
@@ -80,7 +92,11 @@ public struct Ingestor: Sendable {
                                         startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
                 try await commit("\(label) \(chunk)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
                 // Later chunks would fail the same way (credentials) or prolong an outage.
-                break
+                return report
+            }
+            if number + 1 < chunks.count {
+                let next = chunks[number + 1]
+                pending = Task { try await fetchWindow(connector, endpoint: endpoint, window: next, label: label) }
             }
             report.statistics.requests += statistics.requests
             report.statistics.retries += statistics.retries
@@ -121,6 +137,27 @@ public struct Ingestor: Sendable {
             }
         }
         return report
+    }
+
+    /// One window's answer: its body, or why it could not be had.
+    struct FetchedWindow: Sendable {
+        var startedAt: String
+        var statistics: FetchStatistics
+        var body: Result<[UInt8], FetchError>
+    }
+
+    func fetchWindow(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, label: String) async throws -> FetchedWindow {
+        let startedAt = Timestamp.now()
+        var statistics = FetchStatistics()
+        let request = connector.request(for: endpoint, window: window)
+        do {
+            let body = try await fetcher.fetch(request, label: "\(label) \(window)",
+                                               advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                               statistics: &statistics)
+            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .success(body))
+        } catch let error as FetchError {
+            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .failure(error))
+        }
     }
 
     /// One window's transaction. A storage failure (disk full, a file size limit, a read-only
