@@ -28,9 +28,9 @@ extension Connector {
 
 /// A response's documents, produced on demand. Not thread-safe: one reader, in one transaction.
 public final class DocumentStream {
-    let produce: () throws(DocumentRejection) -> FetchedDocument?
+    let produce: () throws(DocumentRejection) -> StreamedDocument?
 
-    public init(_ produce: @escaping () throws(DocumentRejection) -> FetchedDocument?) {
+    public init(_ produce: @escaping () throws(DocumentRejection) -> StreamedDocument?) {
         self.produce = produce
     }
 
@@ -38,25 +38,24 @@ public final class DocumentStream {
     public static func eager(_ load: @escaping () throws(DocumentRejection) -> [FetchedDocument]) -> DocumentStream {
         var documents: [FetchedDocument]?
         var position = 0
-        return DocumentStream { () throws(DocumentRejection) -> FetchedDocument? in
+        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in
             if documents == nil { documents = try load() }
             guard let all = documents, position < all.count else { return nil }
             defer { position += 1 }
-            return all[position]
+            return StreamedDocument(all[position])
         }
     }
 
     /// The next document, nil at the end; throws when the body as a whole is unusable.
-    public func next() throws(DocumentRejection) -> FetchedDocument? { try produce() }
+    public func next() throws(DocumentRejection) -> StreamedDocument? { try produce() }
 
-    /// Every document (tests and callers that want them all at once).
+    /// Every document decoded whole (tests and callers that want them all at once).
     public func collect() throws(DocumentRejection) -> [FetchedDocument] {
         var all: [FetchedDocument] = []
-        while let document = try next() { all.append(document) }
+        while let document = try next() { all.append(document.collected()) }
         return all
     }
 }
-
 public struct VendorRequest: Sendable {
     public var method: String
     public var url: String

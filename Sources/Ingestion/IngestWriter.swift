@@ -76,16 +76,24 @@ public enum IngestWriter {
         }
         var rejected: [QuarantinedDocument] = []
         while let document = try stream.next() {
+            let rejection: DocumentRejection
             switch document.result {
-            case .success(let decoded):
-                outcome.documents += 1
-                outcome.lines += decoded.lines.count
-                if try context.store(raw: document.raw, decoded: decoded) { outcome.documentsChanged += 1 }
-            case .failure(let rejection):
-                outcome.quarantined += 1
-                rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
-                try context.quarantine(raw: document.raw, key: document.keyHint, reason: rejection.reason)
+            case .success(let (header, lines)):
+                do {
+                    let stored = try context.store(raw: document.raw, header: header, lines: lines)
+                    outcome.documents += 1
+                    outcome.lines += stored.lines
+                    if stored.changed { outcome.documentsChanged += 1 }
+                    continue
+                } catch let lineRejection as DocumentRejection {
+                    rejection = lineRejection
+                }
+            case .failure(let documentRejection):
+                rejection = documentRejection
             }
+            outcome.quarantined += 1
+            rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
+            try context.quarantine(raw: document.raw, key: document.keyHint, reason: rejection.reason)
         }
         if bodyRejection == nil && entry.status == "ok" {
             try context.resolveWholeResponseQuarantine()
@@ -107,7 +115,7 @@ public enum IngestWriter {
         let ingestID: Int64
         let now: String
 
-        func quarantine(raw: [UInt8], key: String?, reason: String) throws {
+        func quarantine(raw: some DataProtocol, key: String?, reason: String) throws {
             // The same bad bytes seen again update the sighting, not a new row: re-runs stay idempotent.
             try db.execute(
                 sql: """
@@ -158,41 +166,70 @@ public enum IngestWriter {
             }
         }
 
-        /// Stores the raw version if new and makes it current; returns whether staging changed.
-        func store(raw: [UInt8], decoded: DecodedDocument) throws -> Bool {
+        /// Stores the raw version if new, its lines as they are decoded, and makes it current;
+        /// returns whether staging changed and how many lines the document has. A line that
+        /// does not decode throws its `DocumentRejection` after this document's writes were
+        /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
+        func store(raw: ArraySlice<UInt8>, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
             let hash = sha256Hex(raw)
             let existing = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?"),
-                arguments: [vendor.rawValue, endpoint.name, decoded.key, hash])
+                arguments: [vendor.rawValue, endpoint.name, header.key, hash])
+            let current = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT current_raw_id FROM documents WHERE vendor = ? AND endpoint = ? AND document_key = ?"),
+                arguments: [vendor.rawValue, endpoint.name, header.key])
+            var count = 0
+            if let existing, current == existing {
+                // Already current: the document must still decode, but nothing is written.
+                try lines.forEach { _ in count += 1 }
+                try resolveQuarantine(key: header.key)
+                return (false, count)
+            }
             let rawID: Int64
             if let existing {
                 rawID = existing
             } else {
-                try db.cachedStatement(sql: """
+                let insert = try db.cachedStatement(sql: """
                     INSERT INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
                         content_sha256, payload, fetched_at, ingest_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, decoded.key,
-                                             decoded.date.description, hash, Data(raw), now, ingestID])
+                    """)
+                // Bound from the response itself (SQLite copies it once): no copy of our own
+                // of a document that can be tens of MB (issue 7, P4).
+                try raw.withUnsafeBytes { bytes in
+                    let payload = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
+                                       count: bytes.count, deallocator: .none)
+                    try insert.execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, header.key,
+                                                   header.date.description, hash, payload, now, ingestID])
+                }
                 rawID = db.lastInsertedRowID
             }
-            // A document that decodes now resolves its earlier quarantine sightings.
-            try db.cachedStatement(sql: """
-                UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
-                """).execute(arguments: [now, vendor.rawValue, endpoint.name, decoded.key])
-
-            let current = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT current_raw_id FROM documents WHERE vendor = ? AND endpoint = ? AND document_key = ?"),
-                arguments: [vendor.rawValue, endpoint.name, decoded.key])
-            if current == rawID { return false }
-
-            if endpoint.direction.isStaged {
-                try enqueueCustomersOfCurrentLines(key: decoded.key)
-                try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ?")
-                    .execute(arguments: [vendor.rawValue, endpoint.name, decoded.key])
-                try insertLines(decoded, rawID: rawID)
-                try enqueueCustomersOfCurrentLines(key: decoded.key)
+            do {
+                if endpoint.direction.isStaged {
+                    // The new version's lines go in beside the old ones; the old ones leave
+                    // once every new line has decoded.
+                    let insert = try lineInsert()
+                    try lines.forEach { line in
+                        try insertLine(line, index: count, header: header, rawID: rawID, statement: insert)
+                        count += 1
+                    }
+                } else {
+                    try lines.forEach { _ in count += 1 }
+                }
+            } catch let rejection as DocumentRejection {
+                try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
+                if existing == nil {
+                    try db.cachedStatement(sql: "DELETE FROM raw_documents WHERE raw_id = ?").execute(arguments: [rawID])
+                }
+                throw rejection
             }
+            if endpoint.direction.isStaged {
+                // Old and new lines' customers and groups, then the old lines go.
+                try enqueueCustomersOfCurrentLines(key: header.key)
+                try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id <> ?")
+                    .execute(arguments: [vendor.rawValue, endpoint.name, header.key, rawID])
+            }
+            try resolveQuarantine(key: header.key)
             try db.cachedStatement(sql: """
                 INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
                     versions, first_seen_at, changed_at, stated_total_micros)
@@ -201,10 +238,17 @@ public enum IngestWriter {
                     current_raw_id = excluded.current_raw_id, document_date = excluded.document_date,
                     versions = versions + ?, changed_at = excluded.changed_at,
                     stated_total_micros = excluded.stated_total_micros
-                """).execute(arguments: [vendor.rawValue, endpoint.name, decoded.key, endpoint.direction.rawValue,
-                                         decoded.date.description, rawID, now, now, decoded.statedTotal?.micros,
+                """).execute(arguments: [vendor.rawValue, endpoint.name, header.key, endpoint.direction.rawValue,
+                                         header.date.description, rawID, now, now, header.statedTotal?.micros,
                                          existing == nil ? 1 : 0])
-            return true
+            return (true, count)
+        }
+
+        /// A document that decodes now resolves its earlier quarantine sightings.
+        func resolveQuarantine(key: String) throws {
+            try db.cachedStatement(sql: """
+                UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
+                """).execute(arguments: [now, vendor.rawValue, endpoint.name, key])
         }
 
         /// Queues the customers and match groups of the document's current lines (called before
@@ -224,8 +268,8 @@ public enum IngestWriter {
                 """).execute(arguments: [vendor.rawValue, endpoint.name, key])
         }
 
-        func insertLines(_ document: DecodedDocument, rawID: Int64) throws {
-            let statement = try db.cachedStatement(sql: """
+        func lineInsert() throws -> Statement {
+            try db.cachedStatement(sql: """
                 INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date,
                     document_type, currency, line_index, customer_key, customer_account_id, customer_number, customer_name,
                     subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
@@ -235,18 +279,18 @@ public enum IngestWriter {
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
                     \(matchGroupSQL(rowHash: "?18", subscriptionID: "?14", sku: "?19", periodStart: "?27", periodEnd: "?28")))
                 """)
-            let date = document.date.description
-            for (index, line) in document.lines.enumerated() {
-                statement.setUncheckedArguments([
-                    rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, document.key, date,
-                    document.type, document.currency, index, line.customerKey, line.customerAccountID, line.customerNumber,
-                    line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
-                    line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,
-                    line.unitPrice?.micros, line.amount.micros, line.vat?.micros,
-                    line.periodStart?.description, line.periodEnd?.description,
-                ])
-                try statement.execute()
-            }
+        }
+
+        func insertLine(_ line: StagingLine, index: Int, header: DocumentHeader, rawID: Int64, statement: Statement) throws {
+            statement.setUncheckedArguments([
+                rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, header.key, header.date.description,
+                header.type, header.currency, index, line.customerKey, line.customerAccountID, line.customerNumber,
+                line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
+                line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,
+                line.unitPrice?.micros, line.amount.micros, line.vat?.micros,
+                line.periodStart?.description, line.periodEnd?.description,
+            ])
+            try statement.execute()
         }
     }
 }

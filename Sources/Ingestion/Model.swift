@@ -84,6 +84,15 @@ public struct DecodedDocument: Sendable, Equatable {
         self.lines = lines
         self.statedTotal = statedTotal
     }
+
+    public init(header: DocumentHeader, lines: [StagingLine]) {
+        self.init(key: header.key, date: header.date, type: header.type, currency: header.currency, lines: lines,
+                  statedTotal: header.statedTotal)
+    }
+
+    public var header: DocumentHeader {
+        DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal)
+    }
 }
 
 /// One document as it came over the wire (its exact bytes) and what decoding made of it.
@@ -105,4 +114,75 @@ public struct DocumentRejection: Error, Sendable, Equatable, CustomStringConvert
     public var reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+}
+
+/// What a document says about itself, read before its lines.
+public struct DocumentHeader: Sendable, Equatable {
+    public var key: String
+    public var date: CalendarDate
+    public var type: String?
+    public var currency: String
+    /// The document's own total excluding VAT, where the vendor sends one (checked by `billwh check`).
+    public var statedTotal: Money?
+
+    public init(key: String, date: CalendarDate, type: String?, currency: String, statedTotal: Money? = nil) {
+        self.key = key
+        self.date = date
+        self.type = type
+        self.currency = currency
+        self.statedTotal = statedTotal
+    }
+}
+
+/// A document's lines, decoded on demand and handed over one at a time, so that a document of
+/// hundreds of thousands of lines is never held whole. Throws `DocumentRejection` for a line
+/// that does not decode (the whole document is then rejected); what `emit` throws passes through.
+public struct LineSource {
+    let produce: ((StagingLine) throws -> Void) throws -> Void
+
+    public init(_ produce: @escaping ((StagingLine) throws -> Void) throws -> Void) { self.produce = produce }
+    public init(_ lines: [StagingLine]) { self.produce = { emit in for line in lines { try emit(line) } } }
+
+    public func forEach(_ emit: (StagingLine) throws -> Void) throws {
+        try withoutActuallyEscaping(emit) { emit in try produce(emit) }
+    }
+
+    /// Every line, or the rejection.
+    public func collect() throws(DocumentRejection) -> [StagingLine] {
+        var lines: [StagingLine] = []
+        do { try forEach { lines.append($0) } } catch let rejection as DocumentRejection { throw rejection } catch {
+            throw DocumentRejection("\(error)")
+        }
+        return lines
+    }
+}
+
+/// One document of a response as the writer reads it: its exact bytes, and its header with a
+/// source of its lines — or why it cannot be used.
+public struct StreamedDocument {
+    /// The document's exact bytes: a slice of the response, not a copy.
+    public var raw: ArraySlice<UInt8>
+    public var keyHint: String?
+    public var result: Result<(header: DocumentHeader, lines: LineSource), DocumentRejection>
+
+    public init(raw: ArraySlice<UInt8>, keyHint: String?, result: Result<(header: DocumentHeader, lines: LineSource), DocumentRejection>) {
+        self.raw = raw
+        self.keyHint = keyHint
+        self.result = result
+    }
+
+    /// A document decoded whole.
+    public init(_ document: FetchedDocument) {
+        self.raw = document.raw[...]
+        self.keyHint = document.keyHint
+        self.result = document.result.map { decoded in (decoded.header, LineSource(decoded.lines)) }
+    }
+
+    /// Decodes every line now: a line's rejection becomes the document's.
+    public func collected() -> FetchedDocument {
+        let result = self.result.flatMap { (header, lines) -> Result<DecodedDocument, DocumentRejection> in
+            Result { () throws(DocumentRejection) in DecodedDocument(header: header, lines: try lines.collect()) }
+        }
+        return FetchedDocument(raw: Array(raw), keyHint: keyHint, result: result)
+    }
 }

@@ -4,38 +4,46 @@ import Warehouse
 /// The invoice shape Copaco v1 and 2tCloud share: Header, Sender, Receiver,
 /// Customers[] → Subscriptions[] → PriceLines[] (vendor-apis/copaco.md, twotcloud.md).
 enum InvoiceSkeleton {
-    /// The documents of a `{"Invoices": [...]}` response one at a time (what
-    /// `JSONParser.parseEnvelope` reads, without holding every document's tree at once).
-    static func streamResponse(_ body: [UInt8], decode: @escaping (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> DocumentStream {
-        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices")
-        return DocumentStream { () throws(DocumentRejection) -> FetchedDocument? in
-            let element: (range: Range<Int>, value: JSONValue)?
+    /// How a vendor's lines are read.
+    struct Rules: Sendable {
+        var customerKey: CustomerKeyRule = .customerNumber
+        var amount: LineAmount = .extendedPrice
+    }
+
+    /// The documents of a `{"Invoices": [...]}` response one at a time, each with its
+    /// `Customers` array left unparsed until its lines are read: what `JSONParser.parseEnvelope`
+    /// reads, without ever holding a whole document's tree (a monthly invoice can hold every
+    /// customer's lines).
+    static func streamResponse(_ body: [UInt8], rules: Rules) -> DocumentStream {
+        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices", deferring: "Customers")
+        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in
+            let element: JSONEnvelopeCursor.Element?
             do { element = try cursor.next() } catch { throw DocumentRejection("\(error)") }
             guard let element else {
                 if !cursor.foundArray { throw DocumentRejection("the response has no \"Invoices\" array") }
                 return nil
             }
-            return document(body, element: element, decode: decode)
+            let customers: CustomerEntries? = element.deferred.map { .ranges(body, $0) }
+            return document(body[element.range], value: element.value, customers: customers, rules: rules)
         }
     }
 
-    /// Each element's exact bytes with what decoding made of it (JSON or XML alike).
-    static func documents(_ body: [UInt8], elements: [(range: Range<Int>, value: JSONValue)],
-                          decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> [FetchedDocument] {
-        elements.map { element in document(body, element: element, decode: decode) }
+    /// Each element's exact bytes with what decoding made of it, decoded whole (XML).
+    static func documents(_ body: [UInt8], elements: [(range: Range<Int>, value: JSONValue)], rules: Rules) -> [FetchedDocument] {
+        elements.map { element in
+            document(body[element.range], value: element.value, customers: nil, rules: rules).collected()
+        }
     }
 
-    static func document(_ body: [UInt8], element: (range: Range<Int>, value: JSONValue),
-                         decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) -> FetchedDocument {
-        let raw = Array(body[element.range])
-        guard case .object(let invoice) = element.value else {
-            return FetchedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(element.value.kind)")))
+    static func document(_ raw: ArraySlice<UInt8>, value: JSONValue, customers: CustomerEntries?, rules: Rules) -> StreamedDocument {
+        guard case .object(let invoice) = value else {
+            return StreamedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(value.kind)")))
         }
         let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
         do {
-            return FetchedDocument(raw: raw, keyHint: keyHint, result: .success(try decode(invoice)))
+            return StreamedDocument(raw: raw, keyHint: keyHint, result: .success(try decodeInvoice(invoice, customers: customers, rules: rules)))
         } catch {
-            return FetchedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
+            return StreamedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
         }
     }
 
@@ -56,80 +64,115 @@ enum InvoiceSkeleton {
         case bestEffort
     }
 
-    /// Decodes one invoice object.
+    /// Where a document's `Customers[]` entries are.
+    enum CustomerEntries {
+        /// Elements of the response, validated but not parsed (`ShallowObject.deferred`).
+        case ranges([UInt8], [Range<Int>])
+    }
+
+    /// Decodes one invoice object whole (tests, stored documents, XML).
     static func decodeInvoice(_ invoice: JSONObject, customerKey rule: CustomerKeyRule = .customerNumber,
                               amount amountRule: LineAmount = .extendedPrice) throws(DocumentRejection) -> DecodedDocument {
-        guard let header = try invoice.object("Header", in: "Invoice") else {
+        let (header, lines) = try decodeInvoice(invoice, customers: nil, rules: Rules(customerKey: rule, amount: amountRule))
+        return DecodedDocument(header: header, lines: try lines.collect())
+    }
+
+    /// Reads the header now and the lines when the source is read. `customers` nil: the entries
+    /// are the invoice object's own `Customers` member.
+    static func decodeInvoice(_ invoice: JSONObject, customers: CustomerEntries?, rules: Rules) throws(DocumentRejection) -> (header: DocumentHeader, lines: LineSource) {
+        guard let headerObject = try invoice.object("Header", in: "Invoice") else {
             throw DocumentRejection("Invoice.Header: missing")
         }
-        let key = try header.requiredText("InvoiceID", in: "Header")
-        let date = try header.requiredDate("Date", in: "Header")
-        let currency = try header.requiredText("Currency", in: "Header")
+        let key = try headerObject.requiredText("InvoiceID", in: "Header")
+        let date = try headerObject.requiredDate("Date", in: "Header")
+        let currency = try headerObject.requiredText("Currency", in: "Header")
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw DocumentRejection("Header.Currency: not an ISO 4217 code: \(currency.prefix(20))")
         }
-        let type = try header.text("Type", in: "Header")
-        var lines: [StagingLine] = []
-        for (c, customer) in try invoice.objects("Customers", in: "Invoice").enumerated() {
-            let customerPath = "Customers[\(c)]"
-            let accountID = try customer.text("AccountID", in: customerPath)
-            let customerNumber = try customer.text("CustomerNumber", in: customerPath)
-            let customerName = try customer.text("CompanyName", in: customerPath)
-            let customerKey: String
-            switch rule {
-            case .customerNumber:
-                customerKey = customerNumber ?? ""
-            case .accountID:
-                // Prefixed so that an AccountID can never equal a CustomerNumber used as fallback.
-                if let accountID, !accountID.isEmpty { customerKey = "account:" + accountID }
-                else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
-                else { customerKey = "" }
-            }
-            for (s, subscription) in try customer.objects("Subscriptions", in: customerPath).enumerated() {
-                let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
-                let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
-                let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
-                for (p, priceLine) in try subscription.objects("PriceLines", in: subscriptionPath).enumerated() {
-                    let path = "\(subscriptionPath).PriceLines[\(p)]"
-                    let amount: Money
-                    switch amountRule {
-                    case .extendedPrice: amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
-                    case .bestEffort: amount = (try? priceLine.money("ExtendedPrice", in: path)) ?? (try? priceLine.money("PurchasePrice", in: path)) ?? Money(micros: 0)
+        let type = try headerObject.text("Type", in: "Header")
+        let header = DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal(invoice))
+        let lines = LineSource { emit in
+            switch customers {
+            case nil:
+                for (c, customer) in try invoice.objects("Customers", in: "Invoice").enumerated() {
+                    try customerLines(customer, index: c, rules: rules, emit: emit)
+                }
+            case .ranges(let body, let ranges)?:
+                // Like `objects(_:in:)`: every entry is checked to be an object before any line is read.
+                for (c, range) in ranges.enumerated() where body[range.lowerBound] != UInt8(ascii: "{") {
+                    let kind = (try? JSONParser.parse(body, range: range))?.kind ?? "value"
+                    throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
+                }
+                for (c, range) in ranges.enumerated() {
+                    let value: JSONValue
+                    do { value = try JSONParser.parse(body, range: range) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
+                    guard case .object(let customer) = value else {
+                        throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(value.kind)")
                     }
-                    var line = StagingLine(amount: amount)
-                    line.customerKey = customerKey
-                    line.customerAccountID = accountID
-                    line.customerNumber = customerNumber
-                    line.customerName = customerName
-                    line.subscriptionID = subscriptionID
-                    line.subscriptionName = subscriptionName
-                    line.lineRef = try priceLine.text("LineId", in: path)
-                    line.uid = try priceLine.text("UID", in: path)
-                    line.rowHash = try priceLine.text("InvoiceRowHash", in: path).flatMap { $0.isEmpty ? nil : $0 }
-                    line.sku = try priceLine.text("SKU", in: path)
-                    line.description = try priceLine.text("Description", in: path)
-                    line.chargeType = try priceLine.text("ChargeType", in: path)
-                    if let quantity = try priceLine.decimal("Quantity", in: path) {
-                        line.quantity = quantity.sent
-                        line.quantityNorm = quantity.canonical
-                    }
-                    line.unitPrice = try priceLine.money("UnitPrice", in: path)
-                    line.vat = try priceLine.money("VAT", in: path)
-                    line.periodStart = try priceLine.date("StartDate", in: path)
-                    line.periodEnd = try priceLine.date("EndDate", in: path)
-                    lines.append(line)
+                    try customerLines(customer, index: c, rules: rules, emit: emit)
                 }
             }
         }
-        return DecodedDocument(key: key, date: date, type: type, currency: currency, lines: lines,
-                               statedTotal: try statedTotal(invoice))
+        return (header, lines)
+    }
+
+    static func customerLines(_ customer: JSONObject, index c: Int, rules: Rules, emit: (StagingLine) throws -> Void) throws {
+        let customerPath = "Customers[\(c)]"
+        let accountID = try customer.text("AccountID", in: customerPath)
+        let customerNumber = try customer.text("CustomerNumber", in: customerPath)
+        let customerName = try customer.text("CompanyName", in: customerPath)
+        let customerKey: String
+        switch rules.customerKey {
+        case .customerNumber:
+            customerKey = customerNumber ?? ""
+        case .accountID:
+            // Prefixed so that an AccountID can never equal a CustomerNumber used as fallback.
+            if let accountID, !accountID.isEmpty { customerKey = "account:" + accountID }
+            else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
+            else { customerKey = "" }
+        }
+        for (s, subscription) in try customer.objects("Subscriptions", in: customerPath).enumerated() {
+            let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
+            let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
+            let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
+            for (p, priceLine) in try subscription.objects("PriceLines", in: subscriptionPath).enumerated() {
+                let path = "\(subscriptionPath).PriceLines[\(p)]"
+                let amount: Money
+                switch rules.amount {
+                case .extendedPrice: amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
+                case .bestEffort: amount = (try? priceLine.money("ExtendedPrice", in: path)) ?? (try? priceLine.money("PurchasePrice", in: path)) ?? Money(micros: 0)
+                }
+                var line = StagingLine(amount: amount)
+                line.customerKey = customerKey
+                line.customerAccountID = accountID
+                line.customerNumber = customerNumber
+                line.customerName = customerName
+                line.subscriptionID = subscriptionID
+                line.subscriptionName = subscriptionName
+                line.lineRef = try priceLine.text("LineId", in: path)
+                line.uid = try priceLine.text("UID", in: path)
+                line.rowHash = try priceLine.text("InvoiceRowHash", in: path).flatMap { $0.isEmpty ? nil : $0 }
+                line.sku = try priceLine.text("SKU", in: path)
+                line.description = try priceLine.text("Description", in: path)
+                line.chargeType = try priceLine.text("ChargeType", in: path)
+                if let quantity = try priceLine.decimal("Quantity", in: path) {
+                    line.quantity = quantity.sent
+                    line.quantityNorm = quantity.canonical
+                }
+                line.unitPrice = try priceLine.money("UnitPrice", in: path)
+                line.vat = try priceLine.money("VAT", in: path)
+                line.periodStart = try priceLine.date("StartDate", in: path)
+                line.periodEnd = try priceLine.date("EndDate", in: path)
+                try emit(line)
+            }
+        }
     }
 
     /// The contract leaves `Totals`' fields open; these are the names a net total goes by. A
     /// total that is there but unreadable is no reason to reject the lines: it is only a check.
     static let netTotalNames = ["TotalExclVAT", "TotalExclusiveVAT", "TotalExVAT", "TotalExcludingVAT", "NetTotal", "SubTotal"]
 
-    static func statedTotal(_ invoice: JSONObject) throws(DocumentRejection) -> Money? {
+    static func statedTotal(_ invoice: JSONObject) -> Money? {
         guard let totals = try? invoice.object("Totals", in: "Invoice") else { return nil }
         for name in netTotalNames {
             if let value = try? totals.money(name, in: "Totals") { return value }

@@ -98,8 +98,9 @@ public enum Migrations {
     }
 }
 
-public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digest = SHA256.hash(data: Array(bytes))
+public func sha256Hex(_ bytes: some DataProtocol) -> String {
+    // Hashed where the bytes are: a raw document can be tens of MB.
+    let digest = SHA256.hash(data: bytes)
     let hex: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(64)

@@ -69,6 +69,7 @@ enum Console {
 enum Logs {
     /// Logs go to stderr, human-readable; BILLWH_LOG_LEVEL=debug|info|warning|error.
     static func bootstrap() -> Logger {
+        Memory.returnLargeBuffersToTheSystem()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
@@ -95,5 +96,21 @@ enum Progress {
 
     static func finish() {
         if isatty(2) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+enum Memory {
+    /// glibc raises its mmap threshold to the size of the largest buffer freed (up to 32 MB), so
+    /// after the first response body every later one comes from the heap, whose freed space is
+    /// kept: peak RSS of a 1M-line ingest 290 MB instead of 174 MB. A fixed threshold keeps
+    /// large buffers (response bodies, SQLite's copy of a raw document) mapped and returned on free.
+    static func returnLargeBuffersToTheSystem() {
+        #if os(Linux)
+        // <malloc.h> is not in Swift's Glibc module: mallopt(M_MMAP_THRESHOLD = -3, bytes).
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(-3, 256 * 1024)
+        }
+        #endif
     }
 }

@@ -67,4 +67,62 @@ import Testing
             }
         }
     }
+
+    /// With `Customers` deferred: the same errors, and the object plus the re-parsed deferred
+    /// elements are the whole element.
+    static func deferredAgrees(_ body: [UInt8]) -> Bool {
+        let whole = Self.whole(body)
+        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices", deferring: "customers")
+        var elements: [JSONEnvelopeCursor.Element] = []
+        do {
+            while let element = try cursor.next() { elements.append(element) }
+        } catch {
+            guard let expected = whole.error else { return false }
+            return expected.offset == error.offset && expected.reason == error.reason
+        }
+        guard whole.error == nil else { return false }
+        guard let full = whole.elements else { return !cursor.foundArray }
+        guard full.count == elements.count else { return false }
+        for (element, (range, value)) in zip(elements, full) {
+            guard element.range == range else { return false }
+            guard case .object(let object) = value, case .object(let shallow) = element.value else {
+                if element.value != value || element.deferred != nil { return false }
+                continue
+            }
+            let first = object.members.firstIndex { $0.key.lowercased() == "customers" }
+            if let ranges = element.deferred {
+                guard let first, case .array(let items) = object.members[first].value, items.count == ranges.count else { return false }
+                var rest = object.members
+                rest.remove(at: first)
+                guard JSONObject(rest) == shallow else { return false }
+                for (item, range) in zip(items, ranges) where (try? JSONParser.parse(body, range: range)) != item { return false }
+            } else {
+                guard shallow == object else { return false }
+                if let first, case .array = object.members[first].value { return false }
+            }
+        }
+        return true
+    }
+
+    @Test func deferringCustomersReadsTheSameDocuments() {
+        let bodies = [
+            #"{"Invoices": [{"Header": {"InvoiceID": "1"}, "Customers": [{"a": 1}, {"b": [2, {"c": null}]}], "Totals": {}}]}"#,
+            #"{"Invoices": [{"customers": null, "Customers": [{"a": 1}]}, {"CUSTOMERS": []}, {"x": 1}, 7]}"#,
+            #"{"Invoices": [{"Customers": [1, "two", {"3": 3}], "Customers": [{"dup": true}]}]}"#,
+        ]
+        for body in bodies + [Self.sample] {
+            #expect(Self.deferredAgrees(Array(body.utf8)), "\(body)")
+        }
+        let bytes = Array(bodies[0].utf8)
+        for cut in 0...bytes.count {
+            #expect(Self.deferredAgrees(Array(bytes[..<cut])), "cut at \(cut)")
+        }
+        for position in bytes.indices {
+            for replacement: UInt8 in [0x22, 0x2C, 0x5B, 0x5D, 0x7B, 0x7D, 0xFF] where replacement != bytes[position] {
+                var body = bytes
+                body[position] = replacement
+                #expect(Self.deferredAgrees(body), "byte \(position) → \(replacement)")
+            }
+        }
+    }
 }

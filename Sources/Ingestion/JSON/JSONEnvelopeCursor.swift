@@ -10,27 +10,38 @@ public struct JSONEnvelopeCursor: Sendable {
         case done
     }
 
+    /// One element: its exact bytes' range, its value, and — when the cursor defers a member
+    /// of object elements — that member's element ranges (see `ShallowObject`).
+    public struct Element: Sendable {
+        public var range: Range<Int>
+        public var value: JSONValue
+        public var deferred: [Range<Int>]?
+    }
+
     public let body: [UInt8]
     let arrayKey: String
+    let deferKey: String?
     var index = 0
     var state = State.start
     /// Whether the array was found (known once the cursor passed it or the envelope ended).
     public private(set) var foundArray = false
 
-    public init(_ body: [UInt8], arrayKey: String) {
+    /// `deferring`: the member of object elements whose array is validated but left unparsed.
+    public init(_ body: [UInt8], arrayKey: String, deferring deferKey: String? = nil) {
         self.body = body
         self.arrayKey = arrayKey
+        self.deferKey = deferKey
     }
 
     /// The next element with its exact byte range; nil after the last one, once the rest of the
     /// envelope has been read and found valid. Check `foundArray` when it returns nil.
-    public mutating func next() throws(JSONParseError) -> (range: Range<Int>, value: JSONValue)? {
+    public mutating func next() throws(JSONParseError) -> Element? {
         let (index, state, found, element) = try body.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
             var parser = JSONParser(buffer)
             parser.index = self.index
             var state = self.state
             var found = self.foundArray
-            let element = try Self.step(&parser, state: &state, found: &found, arrayKey: arrayKey)
+            let element = try Self.step(&parser, state: &state, found: &found, arrayKey: arrayKey, deferKey: deferKey)
             return (parser.index, state, found, element)
         }
         self.index = index
@@ -39,7 +50,7 @@ public struct JSONEnvelopeCursor: Sendable {
         return element
     }
 
-    static func step(_ parser: inout JSONParser, state: inout State, found: inout Bool, arrayKey: String) throws(JSONParseError) -> (range: Range<Int>, value: JSONValue)? {
+    static func step(_ parser: inout JSONParser, state: inout State, found: inout Bool, arrayKey: String, deferKey: String?) throws(JSONParseError) -> Element? {
         while true {
             switch state {
             case .done:
@@ -70,8 +81,14 @@ public struct JSONEnvelopeCursor: Sendable {
                 } else {
                     if !first { try parser.expect(UInt8(ascii: ",")); parser.skipWhitespace() }
                     let start = parser.index
-                    let value = try parser.parseValue()
-                    let element = (start..<parser.index, value)
+                    let element: Element
+                    if let deferKey, parser.peek() == UInt8(ascii: "{") {
+                        let shallow = try parser.parseShallowObject(deferring: deferKey)
+                        element = Element(range: start..<parser.index, value: .object(shallow.object), deferred: shallow.deferred)
+                    } else {
+                        let value = try parser.parseValue()
+                        element = Element(range: start..<parser.index, value: value, deferred: nil)
+                    }
                     parser.skipWhitespace()
                     // A separator or the end must follow; checked now so the error offset is the parser's.
                     guard let next = parser.peek(), next == UInt8(ascii: ",") || next == UInt8(ascii: "]") else {

@@ -40,7 +40,7 @@ public struct CopacoConnector: Connector {
     }
 
     public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
-        InvoiceSkeleton.streamResponse(body) { invoice throws(DocumentRejection) in try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .customerNumber) }
+        InvoiceSkeleton.streamResponse(body, rules: InvoiceSkeleton.Rules(customerKey: .customerNumber))
     }
 
     public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {

@@ -71,16 +71,19 @@ public struct TwoTCloudConnector: Connector {
     /// JSON is read one document at a time; XML (a fallback for servers that ignore `Accept`)
     /// is read whole first.
     public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
-        let decode = Self.documentDecoder(for: endpoint.direction)
+        let rules = Self.rules(for: endpoint.direction)
         if XMLReader.looksLikeXML(body) {
-            return .eager { () throws(DocumentRejection) in try Self.splitXML(body, decode: decode) }
+            return .eager { () throws(DocumentRejection) in try Self.splitXML(body, rules: rules) }
         }
-        return InvoiceSkeleton.streamResponse(body, decode: decode)
+        return InvoiceSkeleton.streamResponse(body, rules: rules)
     }
 
     /// Decodes one stored document (its raw bytes, JSON or XML) again, e.g. for the cross-check.
     public static func decodeStored(_ raw: [UInt8], direction: Direction) throws(DocumentRejection) -> DecodedDocument {
-        let decode = documentDecoder(for: direction)
+        let rules = Self.rules(for: direction)
+        let decode = { (invoice: JSONObject) throws(DocumentRejection) -> DecodedDocument in
+            try InvoiceSkeleton.decodeInvoice(invoice, customerKey: rules.customerKey, amount: rules.amount)
+        }
         if XMLReader.looksLikeXML(raw) {
             let element: XMLElement
             do { element = try XMLReader.parse(raw) } catch { throw DocumentRejection("XML: \(error)") }
@@ -95,18 +98,15 @@ public struct TwoTCloudConnector: Connector {
         return try decode(invoice)
     }
 
-    static func documentDecoder(for direction: Direction) -> (JSONObject) throws(DocumentRejection) -> DecodedDocument {
-        let amount: InvoiceSkeleton.LineAmount = direction == .crossCheck ? .bestEffort : .extendedPrice
-        return { invoice throws(DocumentRejection) in
-            try InvoiceSkeleton.decodeInvoice(invoice, customerKey: .accountID, amount: amount)
-        }
+    static func rules(for direction: Direction) -> InvoiceSkeleton.Rules {
+        InvoiceSkeleton.Rules(customerKey: .accountID, amount: direction == .crossCheck ? .bestEffort : .extendedPrice)
     }
 
     /// The element names that are lists in 2tCloud's XML, even when they hold one item or none.
     static let listNames: Set<String> = ["Invoices", "Customers", "Subscriptions", "PriceLines", "SubscriptionDetails"]
 
     /// `<InvoiceResponse><Invoice>…</Invoice>…</InvoiceResponse>` into documents with their exact bytes.
-    static func splitXML(_ body: [UInt8], decode: (JSONObject) throws(DocumentRejection) -> DecodedDocument) throws(DocumentRejection) -> [FetchedDocument] {
+    static func splitXML(_ body: [UInt8], rules: InvoiceSkeleton.Rules) throws(DocumentRejection) -> [FetchedDocument] {
         let elements: [(range: Range<Int>, value: JSONValue)]
         do {
             guard let found = try XMLReader.parseEnvelope(body, root: "InvoiceResponse", element: "Invoice", listNames: listNames) else {
@@ -120,7 +120,7 @@ public struct TwoTCloudConnector: Connector {
         } catch {
             throw DocumentRejection("\(error)")
         }
-        return InvoiceSkeleton.documents(body, elements: elements, decode: decode)
+        return InvoiceSkeleton.documents(body, elements: elements, rules: rules)
     }
 
     public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {

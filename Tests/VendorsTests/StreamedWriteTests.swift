@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import Ingestion
+import Testing
+import Warehouse
+@testable import Vendors
+
+/// Documents are written while they are decoded. A line that fails late in a document must
+/// leave no trace of that version — its earlier lines, its raw bytes — and the version before
+/// it must stay current, as if the document had been rejected before anything was written.
+@Suite struct StreamedWriteTests {
+    let connector = CopacoConnector(settings: .init(baseURL: "http://127.0.0.1:1", apiKey: Secret("k")))
+
+    static func invoice(_ id: String, customers: Int, badLast: Bool = false, amount: String = "1.25") -> String {
+        let entries = (0..<customers).map { c in
+            let price = badLast && c == customers - 1 ? "1.1234567" : amount
+            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "InvoiceRowHash": "\#(id)-\#(c)"}]}]}"#
+        }
+        // Header after Customers: fields may come in any order.
+        return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR"}}"#
+    }
+
+    func write(_ queue: DatabaseQueue, _ invoices: [String]) throws -> (outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+        let body = Array(#"{"Invoices": [\#(invoices.joined(separator: ","))]}"#.utf8)
+        return try queue.write { db in
+            let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: CopacoConnector.invoices,
+                                    window: DateWindow(start: CalendarDate(year: 2026, month: 10, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!,
+                                    startedAt: "now", statistics: FetchStatistics(), status: "ok")
+            let written = try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices))
+            return (written.outcome, written.rejected)
+        }
+    }
+
+    @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
+        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+
+        let first = try write(queue, [Self.invoice("INV-1", customers: 300), Self.invoice("INV-2", customers: 2)])
+        #expect(first.outcome.documents == 2 && first.outcome.lines == 302 && first.outcome.quarantined == 0)
+
+        // A new version of INV-1 whose 400th line has 7 decimals, between two good documents.
+        let second = try write(queue, [Self.invoice("INV-0", customers: 3), Self.invoice("INV-1", customers: 400, badLast: true, amount: "2.5"),
+                                       Self.invoice("INV-2", customers: 2, amount: "9")])
+        #expect(second.outcome.documents == 2 && second.outcome.quarantined == 1 && second.outcome.lines == 5)
+        #expect(second.rejected.map(\.key) == ["INV-1"])
+        #expect(second.rejected.first?.reason.contains("Customers[399]") == true, "\(second.rejected)")
+
+        try queue.read { db in
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT document_key, count(*) AS n, sum(amount_micros) AS total, count(DISTINCT raw_id) AS versions
+                FROM staging_lines GROUP BY document_key ORDER BY document_key
+                """).map { "\($0["document_key"] as String):\($0["n"] as Int):\($0["total"] as Int64):\($0["versions"] as Int)" }
+            #expect(lines == ["INV-0:3:3750000:1", "INV-1:300:375000000:1", "INV-2:2:18000000:1"])
+            let raws = try Row.fetchAll(db, sql: "SELECT document_key, count(*) AS n FROM raw_documents GROUP BY document_key ORDER BY document_key")
+                .map { "\($0["document_key"] as String):\($0["n"] as Int)" }
+            #expect(raws == ["INV-0:1", "INV-1:1", "INV-2:2"], "the rejected version's bytes are in quarantine, not raw")
+            let current = try Int64.fetchOne(db, sql: "SELECT current_raw_id FROM documents WHERE document_key = 'INV-1'")
+            let firstRaw = try Int64.fetchOne(db, sql: "SELECT raw_id FROM raw_documents WHERE document_key = 'INV-1'")
+            #expect(current == firstRaw)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE document_key = 'INV-1' AND resolved_at IS NULL") == 1)
+            // Only the documents that changed were queued, with their groups.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue_groups") == 300 + 2 + 3)
+        }
+    }
+}
