@@ -138,10 +138,11 @@ public enum DataChecks {
         let lines = scope.linesAfter, rows = scope.purchasesAfter
         let changedDocuments = "(vendor, endpoint, document_key) IN (SELECT DISTINCT vendor, endpoint, document_key FROM staging_lines WHERE line_id > \(lines))"
         // The groups of the rows written and of the lines staged: a line whose row went missing
-        // still brings its group into the totals.
+        // still brings its group into the totals. (CROSS JOINs below walk these small sets
+        // through the indexes; SQLite would otherwise scan the big tables and probe them.)
         let rebuiltGroups = """
-            (vendor, customer_key, match_group) IN (SELECT vendor, customer_key, match_group FROM purchases WHERE purchase_id > \(rows)
-                UNION SELECT vendor, customer_key, match_group FROM staging_lines WHERE line_id > \(lines))
+            SELECT vendor, customer_key, match_group FROM purchases WHERE purchase_id > \(rows)
+            UNION SELECT vendor, customer_key, match_group FROM staging_lines WHERE line_id > \(lines)
             """
         return [
             DataCheck(name: "staging_current_versions_only",
@@ -155,9 +156,10 @@ public enum DataChecks {
             DataCheck(name: "staging_unique_line_keys",
                       rule: "a line of a document this run staged appears once (vendor, endpoint, document, line index)",
                       sql: """
-                        SELECT vendor, endpoint, document_key, line_index, count(*) AS copies FROM staging_lines
-                        WHERE \(changedDocuments)
-                        GROUP BY vendor, endpoint, document_key, line_index HAVING count(*) > 1
+                        SELECT s.vendor, s.endpoint, s.document_key, s.line_index, count(*) AS copies
+                        FROM (SELECT DISTINCT vendor, endpoint, document_key FROM staging_lines WHERE line_id > \(lines)) d
+                        CROSS JOIN staging_lines s ON s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key
+                        GROUP BY s.vendor, s.endpoint, s.document_key, s.line_index HAVING count(*) > 1
                         """),
             DataCheck(name: "lines_of_this_run_counted",
                       rule: "every line this run staged is counted by a purchase",
@@ -191,13 +193,18 @@ public enum DataChecks {
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, over the match groups this run rebuilt, cost equals the incoming lines and sell the outgoing lines",
                       sql: """
-                        WITH staged AS (
-                            SELECT vendor, currency, sum(CASE WHEN direction = 'incoming' THEN amount_micros ELSE 0 END) AS incoming,
-                                   sum(CASE WHEN direction = 'outgoing' THEN amount_micros ELSE 0 END) AS outgoing
-                            FROM staging_lines WHERE \(rebuiltGroups) GROUP BY vendor, currency),
+                        WITH g AS MATERIALIZED (\(rebuiltGroups)),
+                        staged AS (
+                            SELECT s.vendor, s.currency, sum(CASE WHEN s.direction = 'incoming' THEN s.amount_micros ELSE 0 END) AS incoming,
+                                   sum(CASE WHEN s.direction = 'outgoing' THEN s.amount_micros ELSE 0 END) AS outgoing
+                            FROM g CROSS JOIN staging_lines s
+                                ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group
+                            GROUP BY s.vendor, s.currency),
                         bought AS (
-                            SELECT vendor, currency, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
-                            FROM purchases WHERE \(rebuiltGroups) GROUP BY vendor, currency),
+                            SELECT p.vendor, p.currency, coalesce(sum(p.cost_micros), 0) AS cost, coalesce(sum(p.sell_micros), 0) AS sell
+                            FROM g CROSS JOIN purchases p
+                                ON p.vendor = g.vendor AND p.customer_key = g.customer_key AND p.match_group = g.match_group
+                            GROUP BY p.vendor, p.currency),
                         keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
                         SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
                                coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros

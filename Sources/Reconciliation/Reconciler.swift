@@ -59,7 +59,7 @@ public enum Reconciler {
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
-            let mark = try rebuildScope(db)
+            let mark = try rebuildScope(db, full: full)
             report.rebuiltAfter = mark
             try CRMLinks.link(db, rebuiltAfter: mark)
             for row in try Row.fetchAll(db, sql: """
@@ -80,7 +80,7 @@ public enum Reconciler {
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
     @discardableResult
-    static func rebuildScope(_ db: Database) throws -> Int64 {
+    static func rebuildScope(_ db: Database, full: Bool = false) throws -> Int64 {
         try db.execute(sql: """
             -- Rows of closed months stay as they are, whatever changed (see adjustments below).
             DELETE FROM purchases
@@ -91,14 +91,19 @@ public enum Reconciler {
               AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
             """)
         let mark = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
+        // The scope's lines. Temp tables have no statistics, so SQLite would scan every staged
+        // line and probe the scope; CROSS JOIN makes it walk the (small) scope through the
+        // index instead — except for a full rebuild, where one scan is the fastest way.
+        let whole = full
+            ? "SELECT s.* FROM temp.scope_whole c JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key"
+            : "SELECT s.* FROM temp.scope_whole c CROSS JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key"
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.lines;
             CREATE TEMP TABLE lines AS
-            SELECT s.* FROM temp.scope_whole c
-            JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key
+            \(whole)
             UNION ALL
             SELECT s.* FROM temp.scope_groups g
-            JOIN staging_lines s ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group;
+            CROSS JOIN staging_lines s ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group;
             CREATE UNIQUE INDEX temp.lines_id ON lines(line_id);
             CREATE INDEX temp.lines_hash ON lines(vendor, customer_key, row_hash, direction) WHERE row_hash IS NOT NULL;
 

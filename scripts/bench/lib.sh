@@ -176,6 +176,10 @@ copy_db() {
     sqlite3 "$1" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
     rm -f "$2" "$2-wal" "$2-shm"
     cp "$1" "$2"
+    # Flushed before any timed run: a fresh copy leaves the whole file dirty in the page cache,
+    # and the first fsync of the run being timed would pay for writing the copy out (1.5 s of
+    # a 2.4 s nightly over a 1.3 GB history).
+    sync "$2"
 }
 rm_db() { rm -f "$1" "$1-wal" "$1-shm" "$1.lock"; }
 
