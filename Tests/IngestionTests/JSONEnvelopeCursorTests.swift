@@ -125,4 +125,26 @@ import Testing
             }
         }
     }
+
+    /// The validating skipper (used for deferred members) against the parser, on strings and
+    /// numbers that exercise every check: raw UTF-8 around escapes, overlongs, surrogates.
+    @Test func skippingValidatesExactlyLikeParsing() {
+        let values: [[UInt8]] = [
+            Array(#""plain""#.utf8), Array(#""Café €uro 😀""#.utf8), Array(#""a\"b\\c\/\b\f\n\r\t\u00e9\ud83d\ude00""#.utf8),
+            [0x22, 0xC3, 0x5C, 0x75, 0x30, 0x30, 0x65, 0x39, 0xA9, 0x22],   // a raw lead byte, an escape, a raw continuation
+            [0x22, 0xC3, 0xA9, 0x5C, 0x6E, 0xE2, 0x82, 0xAC, 0x22],          // valid runs around an escape
+            [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xE0, 0x80, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+            [0x22, 0xF0, 0x9F, 0x98, 0x22], [0x22, 0xFF, 0x22], [0x22, 0x80, 0x5C, 0x71, 0x22], [0x22, 0xC3, 0x01, 0x22],
+            Array(#""\ud83d""#.utf8), Array(#""\ude00""#.utf8), Array(#""\ud83dx""#.utf8), Array(#""\u12g4""#.utf8), Array(#""\x""#.utf8),
+            Array("\"a\tb\"".utf8), Array(#""unterminated"#.utf8), Array(#""\"#.utf8),
+            Array("0".utf8), Array("-0.5e+10".utf8), Array("01".utf8), Array("1.".utf8), Array("1e".utf8), Array("-".utf8),
+            Array("[1, [2, {\"a\": true}], null, false]".utf8), Array("{\"a\" 1}".utf8), Array("{\"a\": tru}".utf8), Array("[1,]".utf8),
+        ]
+        for value in values {
+            for body in [Array(#"{"Invoices": [{"Customers": ["#.utf8) + value + Array("]}]}".utf8),
+                         Array(#"{"Invoices": [{"Customers": [{"CompanyName": "#.utf8) + value + Array("}]}]}".utf8)] {
+                #expect(Self.deferredAgrees(body), "\(String(decoding: value, as: UTF8.self))")
+            }
+        }
+    }
 }

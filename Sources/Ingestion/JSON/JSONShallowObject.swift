@@ -45,7 +45,7 @@ extension JSONParser {
     }
 
     /// At `[`: like `parseArray`, keeping each element's byte range instead of its value (each
-    /// element is parsed to validate it, and dropped).
+    /// element is validated, not built).
     mutating func parseElementRanges() throws(JSONParseError) -> [Range<Int>] {
         depth += 1
         defer { depth -= 1 }
@@ -57,7 +57,7 @@ extension JSONParser {
         while true {
             skipWhitespace()
             let start = index
-            _ = try parseValue()
+            try skipValue()
             ranges.append(start..<index)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { index += 1; continue }
