@@ -277,7 +277,7 @@ public enum IngestWriter {
                     match_group)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
-                    \(matchGroupSQL(rowHash: "?18", subscriptionID: "?14", sku: "?19", periodStart: "?27", periodEnd: "?28")))
+                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")))
                 """)
         }
 
@@ -297,7 +297,6 @@ public enum IngestWriter {
 
 /// The match group of a staging line (migrations/0005_match_groups.sql), as SQL over the given
 /// column names or parameters: the migration and the writer must agree to the byte.
-public func matchGroupSQL(rowHash: String = "row_hash", subscriptionID: String = "subscription_id", sku: String = "sku",
-                          periodStart: String = "period_start", periodEnd: String = "period_end") -> String {
-    "CASE WHEN \(rowHash) IS NOT NULL THEN 'h:' || \(rowHash) ELSE 'k:' || quote(\(subscriptionID)) || ',' || quote(\(sku)) || ',' || quote(\(periodStart)) || ',' || quote(\(periodEnd)) END"
+public func matchGroupSQL(rowHash: String = "row_hash", periodStart: String = "period_start") -> String {
+    "CASE WHEN \(rowHash) IS NOT NULL THEN 'h' || substr(\(rowHash), 1, 12) ELSE 'p' || coalesce(\(periodStart), '') END"
 }

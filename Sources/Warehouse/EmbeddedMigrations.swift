@@ -351,15 +351,18 @@ CREATE INDEX crm_publications_by_company ON crm_publications(month, company_id, 
 -- 0005: reconcile work scoped to match groups, so that a nightly run costs what its window
 -- holds, not what the customer's history holds.
 --
--- The rules (docs/reconciliation.md) decide within one *match group*: the lines of a customer
--- that share an InvoiceRowHash, or, for lines without one, the same subscription + SKU +
--- period. `match_group` names that group; lines of one group always carry the same value, so
--- rebuilding the groups a change touched gives the rows a full rebuild gives. The value is
--- computed by SQL (the expression below, also used by the ingest writer) and is only a scope:
--- two rule groups sharing a name would just be rebuilt together.
+-- The rules (docs/reconciliation.md) decide within groups of a customer's lines: those that
+-- share an InvoiceRowHash, or, for lines without one, the same subscription + SKU + period.
+-- `match_group` names a scope that holds whole rule groups: the first 12 characters of the hash
+-- (two hashes sharing them are just rebuilt together), or for unhashed lines their period start
+-- (every unhashed line of that customer and period). Lines of one rule group always carry the
+-- same value, so rebuilding the groups a change touched gives the rows a full rebuild gives.
+-- It is short on purpose: its index takes random inserts (hashes), and every page of it that a
+-- night's lines touch is written again, so the smaller the entries, the fewer the pages.
+-- The value is computed by SQL (the expression below, also used by the ingest writer).
 ALTER TABLE staging_lines ADD COLUMN match_group TEXT;
-UPDATE staging_lines SET match_group = CASE WHEN row_hash IS NOT NULL THEN 'h:' || row_hash
-    ELSE 'k:' || quote(subscription_id) || ',' || quote(sku) || ',' || quote(period_start) || ',' || quote(period_end) END;
+UPDATE staging_lines SET match_group = CASE WHEN row_hash IS NOT NULL THEN 'h' || substr(row_hash, 1, 12)
+    ELSE 'p' || coalesce(period_start, '') END;
 -- Replaces staging_by_customer_key: its prefix serves the same customer look-ups.
 DROP INDEX staging_by_customer_key;
 CREATE INDEX staging_by_match_group ON staging_lines(vendor, customer_key, match_group);
