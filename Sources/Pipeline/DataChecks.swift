@@ -31,12 +31,7 @@ public enum DataChecks {
         return [
             DataCheck(name: "staging_current_versions_only",
                       rule: "staging holds the lines of each document's current version, and only those",
-                      sql: """
-                        SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
-                        FROM staging_lines s LEFT JOIN documents d USING (vendor, endpoint, document_key)
-                        WHERE d.current_raw_id IS NOT s.raw_id
-                        GROUP BY s.vendor, s.endpoint, s.document_key, s.raw_id
-                        """),
+                      sql: currentVersionsOnly("")),
             DataCheck(name: "staging_unique_line_keys",
                       rule: "a document's line appears once in staging (vendor, endpoint, document, line index)",
                       sql: """
@@ -45,14 +40,7 @@ public enum DataChecks {
                         """),
             DataCheck(name: "no_orphan_purchases",
                       rule: "every purchase of an open month refers to staging lines that exist",
-                      sql: """
-                        SELECT purchase_id, vendor, invoice_id, invoice_date, customer_number, sku, incoming_line_id, outgoing_line_id
-                        FROM purchases p
-                        WHERE \(open) AND adjusts_month IS NULL
-                          AND ((incoming_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.incoming_line_id))
-                            OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
-                            OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
-                        """),
+                      sql: noOrphanPurchases("\(open) AND ")),
             DataCheck(name: "lines_counted_once",
                       rule: "no staging line is counted by two purchases of open months",
                       sql: """
@@ -80,29 +68,11 @@ public enum DataChecks {
                         """),
             DataCheck(name: "cost_sell_margin_consistent",
                       rule: "matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
-                      sql: """
-                        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
-                        WHERE adjusts_month IS NULL AND (
-                              (match_status IN ('matched', 'quantity_mismatch')
-                                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
-                           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
-                           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
-                           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
-                        """),
+                      sql: costSellMarginConsistent("")),
             DataCheck(name: "document_totals",
                       rule: "each document's lines add up to the total the vendor states in its Totals",
-                      sql: """
-                        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
-                               coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
-                        FROM documents d
-                        WHERE d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
-                          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
-                        """),
-            DataCheck(name: "purchases_up_to_date",
-                      rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
-                      sql: "SELECT vendor, customer_key FROM reconcile_queue"),
+                      sql: documentTotals("")),
+            purchasesUpToDate,
             DataCheck(name: "months_closed_in_time",
                       rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
                       sql: """
@@ -147,12 +117,7 @@ public enum DataChecks {
         return [
             DataCheck(name: "staging_current_versions_only",
                       rule: "the lines this run staged belong to their document's current version",
-                      sql: """
-                        SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
-                        FROM staging_lines s LEFT JOIN documents d USING (vendor, endpoint, document_key)
-                        WHERE s.line_id > \(lines) AND d.current_raw_id IS NOT s.raw_id
-                        GROUP BY s.vendor, s.endpoint, s.document_key, s.raw_id
-                        """),
+                      sql: currentVersionsOnly("s.line_id > \(lines) AND ")),
             DataCheck(name: "staging_unique_line_keys",
                       rule: "a line of a document this run staged appears once (vendor, endpoint, document, line index)",
                       sql: """
@@ -171,14 +136,7 @@ public enum DataChecks {
                         """),
             DataCheck(name: "no_orphan_purchases",
                       rule: "every purchase this run wrote refers to staging lines that exist",
-                      sql: """
-                        SELECT purchase_id, vendor, invoice_id, invoice_date, customer_number, sku, incoming_line_id, outgoing_line_id
-                        FROM purchases p
-                        WHERE purchase_id > \(rows) AND adjusts_month IS NULL
-                          AND ((incoming_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.incoming_line_id))
-                            OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
-                            OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
-                        """),
+                      sql: noOrphanPurchases("purchase_id > \(rows) AND ")),
             DataCheck(name: "lines_counted_once",
                       rule: "no line counted by a purchase this run wrote is counted by another",
                       sql: """
@@ -213,29 +171,11 @@ public enum DataChecks {
                         """),
             DataCheck(name: "cost_sell_margin_consistent",
                       rule: "the rows this run wrote: matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
-                      sql: """
-                        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
-                        WHERE purchase_id > \(rows) AND adjusts_month IS NULL AND (
-                              (match_status IN ('matched', 'quantity_mismatch')
-                                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
-                           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
-                           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
-                           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
-                        """),
+                      sql: costSellMarginConsistent("purchase_id > \(rows) AND ")),
             DataCheck(name: "document_totals",
                       rule: "each document this run staged adds up to the total the vendor states in its Totals",
-                      sql: """
-                        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
-                               coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
-                        FROM documents d
-                        WHERE \(changedDocuments) AND d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
-                          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
-                        """),
-            DataCheck(name: "purchases_up_to_date",
-                      rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
-                      sql: "SELECT vendor, customer_key FROM reconcile_queue"),
+                      sql: documentTotals("\(changedDocuments) AND ")),
+            purchasesUpToDate,
             DataCheck(name: "months_closed_in_time",
                       rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
                       // One index probe per month instead of counting every old row.
@@ -252,6 +192,56 @@ public enum DataChecks {
                       arguments: [cutoff.firstDay]),
         ]
     }
+
+    // The rules both sets share, with the predicate that scopes them ("" for the whole warehouse).
+
+    static func currentVersionsOnly(_ scope: String) -> String {
+        """
+        SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
+        FROM staging_lines s LEFT JOIN documents d USING (vendor, endpoint, document_key)
+        WHERE \(scope)d.current_raw_id IS NOT s.raw_id
+        GROUP BY s.vendor, s.endpoint, s.document_key, s.raw_id
+        """
+    }
+
+    static func noOrphanPurchases(_ scope: String) -> String {
+        """
+        SELECT purchase_id, vendor, invoice_id, invoice_date, customer_number, sku, incoming_line_id, outgoing_line_id
+        FROM purchases p
+        WHERE \(scope)adjusts_month IS NULL
+          AND ((incoming_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.incoming_line_id))
+            OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
+            OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
+        """
+    }
+
+    static func costSellMarginConsistent(_ scope: String) -> String {
+        """
+        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
+        WHERE \(scope)adjusts_month IS NULL AND (
+              (match_status IN ('matched', 'quantity_mismatch')
+                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
+           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
+           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
+           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
+        """
+    }
+
+    static func documentTotals(_ scope: String) -> String {
+        """
+        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
+               coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
+        FROM documents d
+        WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
+          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+        """
+    }
+
+    static let purchasesUpToDate = DataCheck(name: "purchases_up_to_date",
+                                             rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
+                                             sql: "SELECT vendor, customer_key FROM reconcile_queue")
 
     static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
         var cutoff = Month("\(today.description.prefix(7))")!

@@ -181,25 +181,7 @@ public struct JSONParser {
 
     mutating func parseNumber() throws(JSONParseError) -> String {
         let start = index
-        if peek() == UInt8(ascii: "-") { index += 1 }
-        guard let first = peek(), first >= 48, first <= 57 else { throw error("a number needs digits") }
-        if first == 48 {
-            index += 1
-            if let next = peek(), next >= 48, next <= 57 { throw error("a number may not start with 0") }
-        } else {
-            skipDigits()
-        }
-        if peek() == UInt8(ascii: ".") {
-            index += 1
-            guard let d = peek(), d >= 48, d <= 57 else { throw error("a decimal point needs digits after it") }
-            skipDigits()
-        }
-        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
-            index += 1
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
-            guard let d = peek(), d >= 48, d <= 57 else { throw error("an exponent needs digits") }
-            skipDigits()
-        }
+        try skipNumber()
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 

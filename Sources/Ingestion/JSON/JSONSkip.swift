@@ -55,7 +55,7 @@ extension JSONParser {
         }
     }
 
-    /// `parseNumber`'s grammar checks, without making its text.
+    /// A number's grammar (RFC 8259), checked without making its text (`parseNumber` adds that).
     mutating func skipNumber() throws(JSONParseError) {
         if peek() == UInt8(ascii: "-") { index += 1 }
         guard let first = peek(), first >= 48, first <= 57 else { throw error("a number needs digits") }
