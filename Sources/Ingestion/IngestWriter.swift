@@ -47,9 +47,8 @@ public enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil) throws -> (ingestID: Int64, outcome: WindowOutcome) {
-        let result = try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection)
-        return (result.ingestID, result.outcome)
+                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection)
     }
 
     /// Records a window whose documents are decoded as they are written. Throws the stream's
@@ -209,8 +208,9 @@ public enum IngestWriter {
                     // The new version's lines go in beside the old ones; the old ones leave
                     // once every new line has decoded.
                     let insert = try lineInsert()
+                    let documentDate = header.date.description
                     try lines.forEach { line in
-                        try insertLine(line, index: count, header: header, rawID: rawID, statement: insert)
+                        try insertLine(line, index: count, header: header, documentDate: documentDate, rawID: rawID, statement: insert)
                         count += 1
                     }
                 } else {
@@ -281,9 +281,10 @@ public enum IngestWriter {
                 """)
         }
 
-        func insertLine(_ line: StagingLine, index: Int, header: DocumentHeader, rawID: Int64, statement: Statement) throws {
+        func insertLine(_ line: StagingLine, index: Int, header: DocumentHeader, documentDate: String, rawID: Int64,
+                        statement: Statement) throws {
             statement.setUncheckedArguments([
-                rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, header.key, header.date.description,
+                rawID, vendor.rawValue, endpoint.name, endpoint.direction.rawValue, header.key, documentDate,
                 header.type, header.currency, index, line.customerKey, line.customerAccountID, line.customerNumber,
                 line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
                 line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,

@@ -121,7 +121,7 @@ public struct Ingestor: Sendable {
                 failed.error = message
                 let entry = failed
                 written = try await commit("\(label) \(chunk)") { db in
-                    try IngestWriter.record(db, entry: entry, stream: .eager { [] }, bodyRejection: (body, rejection))
+                    try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (body, rejection))
                 }
             }
             report.outcome.documents += written.outcome.documents

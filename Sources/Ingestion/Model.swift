@@ -66,33 +66,25 @@ public struct StagingLine: Sendable, Equatable {
     public init(amount: Money) { self.amount = amount }
 }
 
-/// A document decoded into what staging needs.
+/// A document decoded whole into what staging needs: its header and every line.
 public struct DecodedDocument: Sendable, Equatable {
-    public var key: String
-    public var date: CalendarDate
-    public var type: String?
-    public var currency: String
+    public var header: DocumentHeader
     public var lines: [StagingLine]
-    /// The document's own total excluding VAT, where the vendor sends one (checked by `billwh check`).
-    public var statedTotal: Money?
-
-    public init(key: String, date: CalendarDate, type: String?, currency: String, lines: [StagingLine], statedTotal: Money? = nil) {
-        self.key = key
-        self.date = date
-        self.type = type
-        self.currency = currency
-        self.lines = lines
-        self.statedTotal = statedTotal
-    }
 
     public init(header: DocumentHeader, lines: [StagingLine]) {
-        self.init(key: header.key, date: header.date, type: header.type, currency: header.currency, lines: lines,
-                  statedTotal: header.statedTotal)
+        self.header = header
+        self.lines = lines
     }
 
-    public var header: DocumentHeader {
-        DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal)
+    public init(key: String, date: CalendarDate, type: String?, currency: String, lines: [StagingLine], statedTotal: Money? = nil) {
+        self.init(header: DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal), lines: lines)
     }
+
+    public var key: String { get { header.key } set { header.key = newValue } }
+    public var date: CalendarDate { get { header.date } set { header.date = newValue } }
+    public var type: String? { get { header.type } set { header.type = newValue } }
+    public var currency: String { get { header.currency } set { header.currency = newValue } }
+    public var statedTotal: Money? { get { header.statedTotal } set { header.statedTotal = newValue } }
 }
 
 /// One document as it came over the wire (its exact bytes) and what decoding made of it.

@@ -104,7 +104,7 @@ public struct CopperSync: Sendable {
 
     /// One page in one transaction: the ledger row, raw versions, companies and their numbers.
     static func store(_ db: Database, entry: LedgerEntry, companies: [(raw: [UInt8], company: CopperCompany?)], field: Int64) throws -> Int {
-        let (ingestID, _) = try IngestWriter.record(db, entry: entry, documents: [])
+        let ingestID = try IngestWriter.record(db, entry: entry, documents: []).ingestID
         let now = Timestamp.now()
         var changed = 0
         var unreadable = 0

@@ -52,20 +52,7 @@ public enum DataChecks {
                         """),
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, purchases' cost equals the incoming lines and sell the outgoing lines (closed months' adjustments included)",
-                      sql: """
-                        WITH staged AS (
-                            SELECT vendor, currency, sum(CASE WHEN direction = 'incoming' THEN amount_micros ELSE 0 END) AS incoming,
-                                   sum(CASE WHEN direction = 'outgoing' THEN amount_micros ELSE 0 END) AS outgoing
-                            FROM staging_lines GROUP BY vendor, currency),
-                        bought AS (
-                            SELECT vendor, currency, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
-                            FROM purchases GROUP BY vendor, currency),
-                        keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
-                        SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
-                               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
-                        FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
-                        WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
-                        """),
+                      sql: costAndSellTotals(staging: "staging_lines s", purchases: "purchases p")),
             DataCheck(name: "cost_sell_margin_consistent",
                       rule: "matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
                       sql: costSellMarginConsistent("")),
@@ -150,25 +137,10 @@ public enum DataChecks {
                         """),
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, over the match groups this run rebuilt, cost equals the incoming lines and sell the outgoing lines",
-                      sql: """
-                        WITH g AS MATERIALIZED (\(rebuiltGroups)),
-                        staged AS (
-                            SELECT s.vendor, s.currency, sum(CASE WHEN s.direction = 'incoming' THEN s.amount_micros ELSE 0 END) AS incoming,
-                                   sum(CASE WHEN s.direction = 'outgoing' THEN s.amount_micros ELSE 0 END) AS outgoing
-                            FROM g CROSS JOIN staging_lines s
-                                ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group
-                            GROUP BY s.vendor, s.currency),
-                        bought AS (
-                            SELECT p.vendor, p.currency, coalesce(sum(p.cost_micros), 0) AS cost, coalesce(sum(p.sell_micros), 0) AS sell
-                            FROM g CROSS JOIN purchases p
-                                ON p.vendor = g.vendor AND p.customer_key = g.customer_key AND p.match_group = g.match_group
-                            GROUP BY p.vendor, p.currency),
-                        keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
-                        SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
-                               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
-                        FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
-                        WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
-                        """),
+                      sql: costAndSellTotals(
+                        groups: rebuiltGroups,
+                        staging: "g CROSS JOIN staging_lines s ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group",
+                        purchases: "g CROSS JOIN purchases p ON p.vendor = g.vendor AND p.customer_key = g.customer_key AND p.match_group = g.match_group")),
             DataCheck(name: "cost_sell_margin_consistent",
                       rule: "the rows this run wrote: matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
                       sql: costSellMarginConsistent("purchase_id > \(rows) AND ")),
@@ -236,6 +208,25 @@ public enum DataChecks {
         WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
           AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
                          WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+        """
+    }
+
+    /// Per vendor and currency, the lines' amounts against the purchases' cost and sell, over
+    /// `staging` (as `s`) and `purchases` (as `p`); `groups` becomes the CTE `g` they may join.
+    static func costAndSellTotals(groups: String? = nil, staging: String, purchases: String) -> String {
+        """
+        WITH \(groups.map { "g AS MATERIALIZED (\($0)), " } ?? "")staged AS (
+            SELECT s.vendor, s.currency, sum(CASE WHEN s.direction = 'incoming' THEN s.amount_micros ELSE 0 END) AS incoming,
+                   sum(CASE WHEN s.direction = 'outgoing' THEN s.amount_micros ELSE 0 END) AS outgoing
+            FROM \(staging) GROUP BY s.vendor, s.currency),
+        bought AS (
+            SELECT p.vendor, p.currency, coalesce(sum(p.cost_micros), 0) AS cost, coalesce(sum(p.sell_micros), 0) AS sell
+            FROM \(purchases) GROUP BY p.vendor, p.currency),
+        keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
+        SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
+               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
+        FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
+        WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
         """
     }
 

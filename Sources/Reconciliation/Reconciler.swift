@@ -79,8 +79,7 @@ public enum Reconciler {
 
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
-    @discardableResult
-    static func rebuildScope(_ db: Database, full: Bool = false) throws -> Int64 {
+    static func rebuildScope(_ db: Database, full: Bool) throws -> Int64 {
         try db.execute(sql: """
             -- Rows of closed months stay as they are, whatever changed (see adjustments below).
             DELETE FROM purchases

@@ -236,18 +236,7 @@ public struct JSONParser {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("a lone UTF-16 surrogate in a string")
-                    }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    throw error("a lone UTF-16 surrogate in a string")
-                }
+                let scalar = try unicodeEscape()
                 out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
             default:
                 throw error("unknown escape in a string")
@@ -257,6 +246,22 @@ public struct JSONParser {
             throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
         }
         return text
+    }
+
+    /// After `\u`: the scalar of the escape, a surrogate pair joined (a lone half is refused).
+    mutating func unicodeEscape() throws(JSONParseError) -> UInt32 {
+        let scalar = try hex4()
+        if (0xD800...0xDBFF).contains(scalar) {
+            guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("a lone UTF-16 surrogate in a string")
+            }
+            index += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
+            return 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        }
+        if (0xDC00...0xDFFF).contains(scalar) { throw error("a lone UTF-16 surrogate in a string") }
+        return scalar
     }
 
     mutating func hex4() throws(JSONParseError) -> UInt32 {

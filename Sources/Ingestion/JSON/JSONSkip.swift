@@ -109,17 +109,7 @@ extension JSONParser {
                  UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 break
             case UInt8(ascii: "u"):
-                let scalar = try hex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("a lone UTF-16 surrogate in a string")
-                    }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    throw error("a lone UTF-16 surrogate in a string")
-                }
+                _ = try unicodeEscape()
             default:
                 throw error("unknown escape in a string")
             }
