@@ -274,10 +274,10 @@ public enum IngestWriter {
                     document_type, currency, line_index, customer_key, customer_account_id, customer_number, customer_name,
                     subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
                     quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end,
-                    match_group)
+                    match_group, recent)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
-                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")))
+                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")), 1)
                 """)
         }
 

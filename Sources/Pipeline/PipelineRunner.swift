@@ -86,16 +86,27 @@ public struct PipelineRunner: Sendable {
         let runID = try startRun(database, command: command)
         let linesBefore = try await database.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(line_id), 0) FROM staging_lines") ?? 0 }
         logger.info("\(command): run \(runID), window \(window), vendors \(settings.configuredVendors.map(\.rawValue).joined(separator: ", "))")
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
+        func phaseTook() -> String {
+            let now = clock.now
+            defer { phaseStart = now }
+            return (now - phaseStart).secondsText
+        }
         let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: settings.copper)
+        logger.info("\(command): ingest took \(phaseTook())")
         // Reconcile even after a partial ingest: what was committed is consistent, and the
         // queue keeps whatever the next run still has to redo.
         let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
+        logger.info("\(command): reconcile took \(phaseTook())")
         // The data checks are reported, not fatal: a failed check (an open month, a vendor's
         // total that does not add up) is something to look at, not a reason to stop the job.
         let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter)
         let checks = try await database.read { [today] db in
             try DataChecks.run(db, checks: DataChecks.nightly(db, today: today, scope: scope))
         }
+        logger.info("\(command): data checks took \(phaseTook())")
+        for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }
         let failed = checks.filter { !$0.passed }.map(\.check.name)
         if failed.isEmpty {
             logger.info("\(command): \(checks.count) data checks passed")
@@ -210,5 +221,14 @@ public struct PipelineRunner: Sendable {
             let base = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) docs, \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined"
             return report.failure.map { "\(base); failed: \($0)" } ?? base
         }.joined(separator: "\n")
+    }
+}
+
+extension Duration {
+    /// "1.234 s", for progress lines.
+    var secondsText: String {
+        let (seconds, attoseconds) = components
+        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return "\(millis / 1000).\(String(repeating: "0", count: 3 - String(millis % 1000).count))\(millis % 1000) s"
     }
 }

@@ -119,9 +119,8 @@ enum PeriodAdjustments {
                        p.invoice_id, p.outgoing_document, p.subscription_id, p.sku, p.period_start, p.period_end, p.currency,
                        p.charge_type, -coalesce(p.cost_micros, 0), -coalesce(p.sell_micros, 0),
                        p.match_status, p.customer_number, p.customer_name, p.description
-                FROM purchases p
-                WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope)
-                  AND (p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to))
+                FROM (\(MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope"))) p
+                WHERE p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
             )
             GROUP BY vendor, customer_key, month, invoice_id, outgoing_document, subscription_id, sku, period_start, period_end,
                      currency, charge_type

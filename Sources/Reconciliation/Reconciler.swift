@@ -8,6 +8,8 @@ public struct ReconcileReport: Sendable, Equatable {
     public var full = false
     /// The highest purchase id that this reconcile did not write: its rows are those above.
     public var rebuiltAfter: Int64 = 0
+    /// Rows moved into the settled tier of the match-group indexes (usually none).
+    public var settled = MatchGroupIndex.Settled()
 }
 
 /// Builds `purchases` from the current staging lines (the rules are in docs/reconciliation.md).
@@ -25,7 +27,10 @@ public enum Reconciler {
     /// of the customer's history. Customers are rebuilt whole with `full`, when any month is
     /// closed (adjustments net a customer's frozen rows per line group, across match groups),
     /// and when a customer was queued without groups (`reopen`, or before migration 0005).
-    public static func reconcile(_ db: Database, full: Bool = false) throws -> ReconcileReport {
+    /// Then settles the recent tier of the match-group indexes when it holds more than
+    /// `settleAbove` rows (MatchGroupIndex).
+    public static func reconcile(_ db: Database, full: Bool = false,
+                                 settleAbove: Int = MatchGroupIndex.settleAbove) throws -> ReconcileReport {
         var report = ReconcileReport()
         report.full = full
         try db.execute(sql: """
@@ -69,6 +74,7 @@ public enum Reconciler {
                 report.purchases += row["n"] as Int
             }
         }
+        report.settled = try MatchGroupIndex.settle(db, above: settleAbove)
         try db.execute(sql: full ? "DELETE FROM reconcile_queue; DELETE FROM reconcile_queue_groups" : """
             DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
             DELETE FROM reconcile_queue_groups WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
@@ -80,29 +86,30 @@ public enum Reconciler {
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
     static func rebuildScope(_ db: Database, full: Bool) throws -> Int64 {
+        // Rows of closed months stay as they are, whatever changed (see adjustments below).
+        let wholeRows = full
+            ? "SELECT p.purchase_id FROM purchases p WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)"
+            : MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope_whole", columns: "p.purchase_id")
         try db.execute(sql: """
-            -- Rows of closed months stay as they are, whatever changed (see adjustments below).
             DELETE FROM purchases
-            WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)
+            WHERE purchase_id IN (\(wholeRows))
               AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
             DELETE FROM purchases
-            WHERE (vendor, customer_key, match_group) IN (SELECT vendor, customer_key, match_group FROM temp.scope_groups)
+            WHERE purchase_id IN (\(MatchGroupIndex.rows(of: "purchases", as: "p", inGroups: "temp.scope_groups", columns: "p.purchase_id")))
               AND substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months);
             """)
         let mark = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
-        // The scope's lines. Temp tables have no statistics, so SQLite would scan every staged
-        // line and probe the scope; CROSS JOIN makes it walk the (small) scope through the
-        // index instead — except for a full rebuild, where one scan is the fastest way.
+        // The scope's lines, through both tiers of the match-group index — except for a full
+        // rebuild, where one scan is the fastest way.
         let whole = full
             ? "SELECT s.* FROM temp.scope_whole c JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key"
-            : "SELECT s.* FROM temp.scope_whole c CROSS JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key"
+            : MatchGroupIndex.rows(of: "staging_lines", as: "s", ofCustomers: "temp.scope_whole")
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.lines;
             CREATE TEMP TABLE lines AS
             \(whole)
             UNION ALL
-            SELECT s.* FROM temp.scope_groups g
-            CROSS JOIN staging_lines s ON s.vendor = g.vendor AND s.customer_key = g.customer_key AND s.match_group = g.match_group;
+            \(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "temp.scope_groups"));
             CREATE UNIQUE INDEX temp.lines_id ON lines(line_id);
             CREATE INDEX temp.lines_hash ON lines(vendor, customer_key, row_hash, direction) WHERE row_hash IS NOT NULL;
 
@@ -255,14 +262,15 @@ public enum Reconciler {
             FROM temp.lines l
             JOIN temp.unpaired u ON u.line_id = l.line_id;
 
+            -- A full rebuild rewrites the big match-group index anyway: its rows go there at once.
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, recent)
             SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, \(full ? 0 : 1)
             FROM temp.desired
             WHERE substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)
             ORDER BY ord, ord_line;

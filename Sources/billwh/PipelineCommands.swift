@@ -148,8 +148,12 @@ enum Summaries {
     }
 
     static func reconcile(_ report: ReconcileReport) -> String {
-        if report.customers == 0 { return "reconcile: nothing changed\n" }
+        var settled = ""
+        if report.settled != MatchGroupIndex.Settled() {
+            settled = "index: settled \(report.settled.lines) recent lines and \(report.settled.purchases) recent purchases into the match-group indexes\n"
+        }
+        if report.customers == 0 { return "reconcile: nothing changed\n" + settled }
         let statuses = report.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        return "reconcile: \(report.customers) customers rebuilt, \(report.purchases) purchases (\(statuses))\n"
+        return "reconcile: \(report.customers) customers rebuilt, \(report.purchases) purchases (\(statuses))\n" + settled
     }
 }
