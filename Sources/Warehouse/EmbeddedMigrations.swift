@@ -414,6 +414,11 @@ ALTER TABLE purchases ADD COLUMN recent INTEGER NOT NULL DEFAULT 0 CHECK (recent
 DROP INDEX purchases_by_match_group;
 CREATE INDEX purchases_by_match_group ON purchases(vendor, customer_key, match_group) WHERE recent = 0;
 CREATE INDEX purchases_recent_by_match_group ON purchases(vendor, customer_key, match_group) WHERE recent = 1;
+
+-- Nothing reads this one (CRM links and the reports go through every row, reconcile through
+-- customer_key), while each nightly added an entry at the end of every customer's range: over
+-- 5 years of 1,000 customers, 1,400 random pages written per night for nothing.
+DROP INDEX purchases_by_customer;
 """#),
     ]
 }
