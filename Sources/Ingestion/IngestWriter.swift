@@ -47,15 +47,19 @@ public enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
-        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection)
+                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
+                              recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, recentTierHolds: recentTierHolds)
     }
 
     /// Records a window whose documents are decoded as they are written. Throws the stream's
     /// `DocumentRejection` when the body turns out unusable part way: the caller's transaction
     /// must then be rolled back and the body recorded as rejected.
+    /// `recentTierHolds`: the window's lines go to the recent tier of the match-group index
+    /// while it holds no more than this many (MatchGroupIndex.tier).
     public static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
-                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
+                              recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
         let now = Timestamp.now()
         try db.execute(
             sql: """
@@ -68,7 +72,8 @@ public enum IngestWriter {
                         entry.status, entry.statistics.requests, entry.statistics.retries, entry.error])
         let ingestID = db.lastInsertedRowID
         var outcome = WindowOutcome()
-        let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now)
+        let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
+                              recentTier: try MatchGroupIndex.tier(db, to: .stagingLines, above: recentTierHolds))
         if let bodyRejection {
             try context.quarantine(raw: bodyRejection.body, key: nil, reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
@@ -113,6 +118,8 @@ public enum IngestWriter {
         let endpoint: Endpoint
         let ingestID: Int64
         let now: String
+        /// The match-group index tier of the lines this window writes (MatchGroupIndex.tier).
+        let recentTier: Int
 
         func quarantine(raw: some DataProtocol, key: String?, reason: String) throws {
             // The same bad bytes seen again update the sighting, not a new row: re-runs stay idempotent.
@@ -277,7 +284,7 @@ public enum IngestWriter {
                     match_group, recent)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
-                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")), 1)
+                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")), ?29)
                 """)
         }
 
@@ -289,7 +296,7 @@ public enum IngestWriter {
                 line.customerName, line.subscriptionID, line.subscriptionName, line.lineRef, line.uid,
                 line.rowHash, line.sku, line.description, line.chargeType, line.quantity, line.quantityNorm,
                 line.unitPrice?.micros, line.amount.micros, line.vat?.micros,
-                line.periodStart?.description, line.periodEnd?.description,
+                line.periodStart?.description, line.periodEnd?.description, recentTier,
             ])
             try statement.execute()
         }

@@ -64,7 +64,7 @@ public enum Reconciler {
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
-            let mark = try rebuildScope(db, full: full)
+            let mark = try rebuildScope(db, full: full, settleAbove: settleAbove)
             report.rebuiltAfter = mark
             try CRMLinks.link(db, rebuiltAfter: mark)
             for row in try Row.fetchAll(db, sql: """
@@ -85,7 +85,7 @@ public enum Reconciler {
 
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
-    static func rebuildScope(_ db: Database, full: Bool) throws -> Int64 {
+    static func rebuildScope(_ db: Database, full: Bool, settleAbove: Int) throws -> Int64 {
         // Rows of closed months stay as they are, whatever changed (see adjustments below).
         let wholeRows = full
             ? "SELECT p.purchase_id FROM purchases p WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)"
@@ -262,7 +262,12 @@ public enum Reconciler {
             FROM temp.lines l
             JOIN temp.unpaired u ON u.line_id = l.line_id;
 
-            -- A full rebuild rewrites the big match-group index anyway: its rows go there at once.
+            """)
+        // The rows go to the recent tier of the match-group index unless it has no room for
+        // them: a full or a large rebuild writes them into the big index at once.
+        let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.desired") ?? 0
+        let tier = full ? 0 : try MatchGroupIndex.tier(db, forAdding: rows, to: .purchases, above: settleAbove)
+        try db.execute(sql: """
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
@@ -270,7 +275,7 @@ public enum Reconciler {
             SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, \(full ? 0 : 1)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, \(tier)
             FROM temp.desired
             WHERE substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)
             ORDER BY ord, ord_line;

@@ -401,8 +401,10 @@ CREATE TABLE reconcile_queue_groups (
 -- So, as in an LSM tree, rows written since the last settle (`recent` = 1) are indexed in a
 -- small recent index; the big one holds the settled rows (`recent` = 0). A night's inserts
 -- touch only the small index. Reconcile settles the recent rows in one pass once there are
--- enough of them to amortise it (Reconciler.settleAbove): the big index is then rewritten once
--- for many nights instead of once per night. Look-ups read both tiers (two index probes).
+-- enough of them to amortise it (MatchGroupIndex.settleAbove): the big index is then rewritten
+-- once for many nights instead of once per night. New rows go straight to the big index when
+-- the recent one is full (a long backfill, a large rebuild), so that a settle stays small.
+-- Look-ups read both tiers (two index probes).
 -- Rows written by anything else (this migration's existing rows, a generator in SQL) default
 -- to settled: either tier is correct, the tier only decides which index holds the row.
 ALTER TABLE staging_lines ADD COLUMN recent INTEGER NOT NULL DEFAULT 0 CHECK (recent IN (0, 1));

@@ -130,6 +130,56 @@ import Warehouse
         #expect(mislabelled == 0)
     }
 
+    /// New lines and purchases go to the recent tier while it has room, then straight to the big
+    /// index, and a settle moves what the recent tier holds; the rows stay the same throughout.
+    @Test func newRowsFillTheRecentTierThenGoToTheBigIndex() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-tiers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
+        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let window = DateWindow(start: CalendarDate(year: 2026, month: 9, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!
+        var rng = Generator(state: 7)
+        func write(_ endpoint: Endpoint, key: String, lines: Int, holds: Int) throws {
+            let decoded = DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 10, day: 1)!, type: nil, currency: "EUR",
+                                          lines: (0..<lines).map { _ in Self.line(&rng) })
+            let document = FetchedDocument(raw: Array("{\"\(key)\": 1}".utf8), keyHint: key, result: .success(decoded))
+            try queue.write { db in
+                let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: endpoint, window: window, startedAt: "now",
+                                        statistics: FetchStatistics(), status: "ok")
+                _ = try IngestWriter.record(db, entry: entry, documents: [document], recentTierHolds: holds)
+            }
+        }
+        func tiers(_ table: String) throws -> [Int] {
+            try queue.read { db in try Int.fetchAll(db, sql: "SELECT recent FROM \(table) ORDER BY rowid") }
+        }
+        try write(Self.incoming, key: "INV-1", lines: 5, holds: 3)   // room: recent
+        try write(Self.outgoing, key: "CS-1", lines: 5, holds: 3)    // 5 recent > 3: the big index
+        #expect(try tiers("staging_lines") == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
+        #expect(try queue.read { try MatchGroupIndex.recentRows($0, .stagingLines) } == 5)
+
+        // Reconcile: purchases that would overfill the recent tier go to the big index...
+        let big = try queue.write { db in
+            _ = try Reconciler.reconcile(db, settleAbove: 5)
+            return try Self.snapshot(db)
+        }
+        #expect(try tiers("purchases").allSatisfy { $0 == 0 })
+        #expect(try tiers("staging_lines").filter { $0 == 1 }.count == 5, "5 recent lines are not more than 5: not settled")
+        // ...a settle empties the recent tier, and the rows are those of a full rebuild.
+        let settled = try queue.write { db in
+            try db.execute(sql: "INSERT INTO reconcile_queue (vendor, customer_key) SELECT DISTINCT vendor, customer_key FROM staging_lines")
+            let report = try Reconciler.reconcile(db, settleAbove: 4)
+            #expect(report.settled.lines == 5)
+            return try Self.snapshot(db)
+        }
+        #expect(try tiers("staging_lines").allSatisfy { $0 == 0 })
+        let full = try queue.write { db in
+            _ = try Reconciler.reconcile(db, full: true)
+            return try Self.snapshot(db)
+        }
+        #expect(big == full && settled == full && !full.isEmpty)
+    }
+
     /// The writer and the migration compute the same group names.
     @Test func writerAndMigrationAgreeOnGroupNames() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0005_") }!

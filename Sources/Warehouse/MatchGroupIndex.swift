@@ -13,6 +13,30 @@ public enum MatchGroupIndex {
     /// brings 13,000 lines, the big index has 7,000 pages).
     public static let settleAbove = 100_000
 
+    public enum Table: String, Sendable {
+        case stagingLines = "staging_lines"
+        case purchases
+        var recentIndex: String {
+            switch self {
+            case .stagingLines: "staging_recent_by_match_group"
+            case .purchases: "purchases_recent_by_match_group"
+            }
+        }
+    }
+
+    /// Rows of `table` in the recent tier.
+    public static func recentRows(_ db: Database, _ table: Table) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue) INDEXED BY \(table.recentIndex) WHERE recent = 1") ?? 0
+    }
+
+    /// The `recent` value for `adding` new rows of `table`: the recent tier while it has room,
+    /// else the big index at once. A long backfill or a large rebuild then writes most of its
+    /// rows where they belong, and a settle never has much more than `above` rows to move
+    /// (settling a million rows would rewrite every page of the table).
+    public static func tier(_ db: Database, forAdding adding: Int = 0, to table: Table, above: Int = settleAbove) throws -> Int {
+        try recentRows(db, table) + adding > above ? 0 : 1
+    }
+
     /// SELECT of `columns` from `table` (as `alias`) for the match groups listed by `groups`, a
     /// table or CTE name with columns vendor, customer_key, match_group. CROSS JOIN: the groups
     /// are walked and each probes the indexes (SQLite would rather scan the big table, as temp
@@ -56,11 +80,10 @@ public enum MatchGroupIndex {
     /// about once for all of them, instead of once per night.
     public static func settle(_ db: Database, above: Int = settleAbove) throws -> Settled {
         var settled = Settled()
-        for (table, index, count) in [("staging_lines", "staging_recent_by_match_group", \Settled.lines),
-                                      ("purchases", "purchases_recent_by_match_group", \Settled.purchases)] {
-            let recent = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) INDEXED BY \(index) WHERE recent = 1") ?? 0
+        for (table, count) in [(Table.stagingLines, \Settled.lines), (.purchases, \Settled.purchases)] {
+            let recent = try recentRows(db, table)
             guard recent > above else { continue }
-            try db.execute(sql: "UPDATE \(table) INDEXED BY \(index) SET recent = 0 WHERE recent = 1")
+            try db.execute(sql: "UPDATE \(table.rawValue) INDEXED BY \(table.recentIndex) SET recent = 0 WHERE recent = 1")
             settled[keyPath: count] = recent
         }
         return settled
