@@ -44,6 +44,20 @@ import Warehouse
         return line
     }
 
+    static let window = DateWindow(start: CalendarDate(year: 2026, month: 9, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!
+
+    /// A migrated warehouse in a temp folder, with the run the ledger rows name.
+    struct TempWarehouse {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-groups-\(UUID().uuidString)")
+        let queue: DatabaseQueue
+        init() throws {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+            try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        }
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
     static func snapshot(_ db: Database) throws -> [[String]] {
         try Row.fetchAll(db, sql: """
             SELECT vendor, invoice_id, invoice_date, customer_number, subscription_id, sku, period_start, period_end,
@@ -56,12 +70,10 @@ import Warehouse
     @Test(arguments: [1, 2, 3, 4])
     func incrementalEqualsFullAfterRandomReissues(seed: UInt64) throws {
         var rng = Generator(state: seed)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-groups-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
-        let window = DateWindow(start: CalendarDate(year: 2026, month: 9, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        let window = Self.window
         var version = 0
         var scopedRounds = 0
         var mixedRounds = 0
@@ -133,12 +145,10 @@ import Warehouse
     /// New lines and purchases go to the recent tier while it has room, then straight to the big
     /// index, and a settle moves what the recent tier holds; the rows stay the same throughout.
     @Test func newRowsFillTheRecentTierThenGoToTheBigIndex() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-tiers-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
-        let window = DateWindow(start: CalendarDate(year: 2026, month: 9, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        let window = Self.window
         var rng = Generator(state: 7)
         func write(_ endpoint: Endpoint, key: String, lines: Int, holds: Int) throws {
             let decoded = DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 10, day: 1)!, type: nil, currency: "EUR",
