@@ -260,12 +260,17 @@ public enum IngestWriter {
 
         /// Queues the customers and match groups of the document's current lines (called before
         /// they are replaced and after), so reconcile rebuilds exactly what the change touched.
+        /// A document dated in a closed month queues its customers whole instead: its lines may
+        /// be netted by adjustment rows, which belong to no match group.
         func enqueueCustomersOfCurrentLines(key: String) throws {
             // INDEXED BY: without statistics the planner takes the customer index for DISTINCT
             // and scans every staged line of the vendor, once per document (half of a 1M ingest).
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
-                SELECT DISTINCT vendor, customer_key, match_group FROM staging_lines INDEXED BY staging_by_document
+                SELECT DISTINCT vendor, customer_key,
+                       CASE WHEN substr(document_date, 1, 7) IN (SELECT month FROM closed_months)
+                            THEN '\(MatchGroupIndex.wholeCustomer)' ELSE match_group END
+                FROM staging_lines INDEXED BY staging_by_document
                 WHERE vendor = ? AND endpoint = ? AND document_key = ? AND match_group IS NOT NULL
                 """).execute(arguments: [vendor.rawValue, endpoint.name, key])
             try db.cachedStatement(sql: """

@@ -163,12 +163,7 @@ public struct Ingestor: Sendable {
     /// One window's transaction. A storage failure (disk full, a file size limit, a read-only
     /// file) becomes an error that says what to check and what was kept.
     func commit<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await database.write(body)
-        } catch let error as DatabaseError where WarehouseWriteError.storageCodes.contains(error.resultCode.primaryResultCode) {
-            throw WarehouseWriteError(path: database.path, unit: what, code: error.resultCode.primaryResultCode,
-                                      message: error.message ?? "\(error.resultCode)")
-        }
+        try await WarehouseWriteError.writing(database, what, body)
     }
 }
 
@@ -182,6 +177,17 @@ public struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
     public var message: String
 
     static let storageCodes: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN]
+
+    /// `database.write(body)`, a storage failure becoming this error for `unit`.
+    public static func writing<T: Sendable>(_ database: DatabaseQueue, _ unit: String,
+                                            _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch let error as DatabaseError where storageCodes.contains(error.resultCode.primaryResultCode) {
+            throw WarehouseWriteError(path: database.path, unit: unit, code: error.resultCode.primaryResultCode,
+                                      message: error.message ?? "\(error.resultCode)")
+        }
+    }
 
     public var description: String {
         let check = switch code {

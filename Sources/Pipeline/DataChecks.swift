@@ -78,19 +78,24 @@ public enum DataChecks {
     public struct RunScope: Sendable {
         public var linesAfter: Int64
         public var purchasesAfter: Int64
-        public init(linesAfter: Int64, purchasesAfter: Int64) {
+        /// The reconcile rebuilt customers whole while a month is closed (ReconcileReport.adjusting).
+        public var adjusting: Bool
+        public init(linesAfter: Int64, purchasesAfter: Int64, adjusting: Bool = false) {
             self.linesAfter = linesAfter
             self.purchasesAfter = purchasesAfter
+            self.adjusting = adjusting
         }
     }
 
     /// The checks `nightly` runs: the same rules as `all`, over what the run changed, so that
     /// the nightly cost follows its window and not the warehouse's history (issue 7, P5).
-    /// With a closed month the whole set runs: adjustments net frozen rows across match groups,
-    /// which the scoped totals cannot see. `billwh check` always runs the whole set.
+    /// When the reconcile rebuilt customers whole while a month is closed, the whole set runs:
+    /// adjustment rows net frozen rows across match groups, which the scoped totals cannot see.
+    /// (Groups rebuilt on their own have nothing in closed months.) `billwh check` always runs
+    /// the whole set.
     public static func nightly(_ db: Database, today: CalendarDate, scope: RunScope,
                                maxOpenMonths: Int = defaultMaxOpenMonths) throws -> [DataCheck] {
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM closed_months)") == true {
+        if scope.adjusting {
             return all(today: today, maxOpenMonths: maxOpenMonths)
         }
         let cutoff = cutoffMonth(today: today, maxOpenMonths: maxOpenMonths)

@@ -97,11 +97,11 @@ public struct PipelineRunner: Sendable {
         logger.info("\(command): ingest took \(phaseTook())")
         // Reconcile even after a partial ingest: what was committed is consistent, and the
         // queue keeps whatever the next run still has to redo.
-        let reconcile = try await database.write { db in try Reconciler.reconcile(db) }
+        let reconcile = try await WarehouseWriteError.writing(database, "the reconcile") { db in try Reconciler.reconcile(db) }
         logger.info("\(command): reconcile took \(phaseTook())")
         // The data checks are reported, not fatal: a failed check (an open month, a vendor's
         // total that does not add up) is something to look at, not a reason to stop the job.
-        let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter)
+        let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting)
         let checks = try await database.read { [today] db in
             try DataChecks.run(db, checks: DataChecks.nightly(db, today: today, scope: scope))
         }

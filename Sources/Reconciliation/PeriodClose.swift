@@ -86,7 +86,8 @@ public enum PeriodClose {
 /// should now be (`temp.desired`) and what the closed month holds (its frozen rows plus
 /// adjustments already made for it) becomes one adjustment row, dated on the first day of the
 /// first open month after it. Open months' adjustment rows are rebuilt like any row, so
-/// re-running changes nothing.
+/// re-running changes nothing. Only customers rebuilt whole (`temp.scope_whole`) are netted:
+/// the groups rebuilt on their own have nothing in closed months (Reconciler).
 enum PeriodAdjustments {
     static func write(_ db: Database) throws {
         let closed = Set(try PeriodClose.closedMonths(db))
@@ -113,13 +114,14 @@ enum PeriodAdjustments {
                        d.match_status, d.customer_number, d.customer_name, d.description
                 FROM temp.desired d
                 WHERE substr(d.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
+                  AND (d.vendor, d.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)
                 UNION ALL
                 SELECT CASE WHEN p.adjusts_month IS NULL THEN 'frozen' ELSE 'adjusted' END, p.purchase_id, p.vendor, p.customer_key,
                        coalesce(p.adjusts_month, substr(p.invoice_date, 1, 7)),
                        p.invoice_id, p.outgoing_document, p.subscription_id, p.sku, p.period_start, p.period_end, p.currency,
                        p.charge_type, -coalesce(p.cost_micros, 0), -coalesce(p.sell_micros, 0),
                        p.match_status, p.customer_number, p.customer_name, p.description
-                FROM (\(MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope"))) p
+                FROM (\(MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope_whole"))) p
                 WHERE p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
             )
             GROUP BY vendor, customer_key, month, invoice_id, outgoing_document, subscription_id, sku, period_start, period_end,

@@ -10,6 +10,10 @@ public struct ReconcileReport: Sendable, Equatable {
     public var rebuiltAfter: Int64 = 0
     /// Rows moved into the settled tier of the match-group indexes (usually none).
     public var settled = MatchGroupIndex.Settled()
+    /// Customers were rebuilt whole while a month is closed: adjustment rows may have changed.
+    public var adjusting = false
+    /// Of `customers`, those rebuilt from all their lines (the others: their queued groups).
+    public var wholeCustomers = 0
 }
 
 /// Builds `purchases` from the current staging lines (the rules are in docs/reconciliation.md).
@@ -24,9 +28,10 @@ public enum Reconciler {
     /// `scope_whole` (customers rebuilt from all their lines) and `scope_groups` (match groups
     /// rebuilt on their own). Groups are the unit the rules decide in, so rebuilding only the
     /// queued groups gives the rows a full rebuild gives, at the cost of the change rather than
-    /// of the customer's history. Customers are rebuilt whole with `full`, when any month is
-    /// closed (adjustments net a customer's frozen rows per line group, across match groups),
-    /// and when a customer was queued without groups (`reopen`, or before migration 0005).
+    /// of the customer's history. Customers are rebuilt whole with `full`, when a queued group
+    /// has a line or a row in a closed month or a document dated in one changed (adjustments
+    /// net a customer's frozen rows per line group, across match groups), and when a customer
+    /// was queued without groups (`reopen`, or before migration 0005).
     /// Then settles the recent tier of the match-group indexes when it holds more than
     /// `settleAbove` rows (MatchGroupIndex).
     public static func reconcile(_ db: Database, full: Bool = false,
@@ -48,19 +53,39 @@ public enum Reconciler {
                 INSERT INTO temp.scope_whole SELECT vendor, customer_key FROM temp.scope;
                 """)
         } else {
-            try db.execute(sql: "INSERT INTO temp.scope SELECT vendor, customer_key FROM reconcile_queue")
+            try db.execute(sql: """
+                INSERT INTO temp.scope SELECT vendor, customer_key FROM reconcile_queue;
+                INSERT INTO temp.scope_whole SELECT c.vendor, c.customer_key FROM temp.scope c
+                WHERE NOT EXISTS (SELECT 1 FROM reconcile_queue_groups g WHERE g.vendor = c.vendor AND g.customer_key = c.customer_key)
+                   OR EXISTS (SELECT 1 FROM reconcile_queue_groups g WHERE g.vendor = c.vendor AND g.customer_key = c.customer_key
+                              AND g.match_group = '\(MatchGroupIndex.wholeCustomer)');
+                """)
             if anyClosed {
-                try db.execute(sql: "INSERT INTO temp.scope_whole SELECT vendor, customer_key FROM temp.scope")
-            } else {
+                // A queued group with a line or a row in a closed month may need adjustment rows,
+                // which net whole line groups across match groups: its customer is rebuilt whole.
+                // Other groups have nothing in closed months (a change to a closed month's
+                // document queued its customers whole), so they are rebuilt on their own.
+                let inClosedMonths = """
+                    \(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "reconcile_queue_groups",
+                                          columns: "s.vendor, s.customer_key, s.document_date AS date"))
+                    UNION ALL
+                    \(MatchGroupIndex.rows(of: "purchases", as: "p", inGroups: "reconcile_queue_groups",
+                                          columns: "p.vendor, p.customer_key, p.invoice_date AS date"))
+                    """
                 try db.execute(sql: """
-                    INSERT INTO temp.scope_whole SELECT c.vendor, c.customer_key FROM temp.scope c
-                    WHERE NOT EXISTS (SELECT 1 FROM reconcile_queue_groups g WHERE g.vendor = c.vendor AND g.customer_key = c.customer_key);
-                    INSERT INTO temp.scope_groups SELECT g.vendor, g.customer_key, g.match_group FROM reconcile_queue_groups g
-                    JOIN temp.scope c ON c.vendor = g.vendor AND c.customer_key = g.customer_key
-                    WHERE (g.vendor, g.customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
+                    INSERT OR IGNORE INTO temp.scope_whole
+                    SELECT DISTINCT x.vendor, x.customer_key FROM (\(inClosedMonths)) x
+                    WHERE substr(x.date, 1, 7) IN (SELECT month FROM closed_months)
                     """)
             }
+            try db.execute(sql: """
+                INSERT INTO temp.scope_groups SELECT g.vendor, g.customer_key, g.match_group FROM reconcile_queue_groups g
+                JOIN temp.scope c ON c.vendor = g.vendor AND c.customer_key = g.customer_key
+                WHERE (g.vendor, g.customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
+                """)
         }
+        report.wholeCustomers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope_whole") ?? 0
+        report.adjusting = anyClosed && report.wholeCustomers > 0
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {

@@ -13,6 +13,10 @@ public enum MatchGroupIndex {
     /// brings 13,000 lines, the big index has 7,000 pages).
     public static let settleAbove = 100_000
 
+    /// Queued in `reconcile_queue_groups` for a customer that must be rebuilt whole (a change
+    /// to a document dated in a closed month); no match group is named so.
+    public static let wholeCustomer = "*"
+
     public enum Table: String, Sendable {
         case stagingLines = "staging_lines"
         case purchases

@@ -199,9 +199,14 @@ import Warehouse
         let env = environment(harness)
         let reference = try await reference(harness, env: env)
         let db = harness.databasePath
-        // About a fifth of what the whole run writes (ulimit -f counts 1024-byte blocks).
+        // Room for the migrations (their WAL: a few times the migrated empty file) and about a
+        // fifth of what the rest of the run writes (ulimit -f counts 1024-byte blocks), so that
+        // the limit is reached while the documents are written.
         let size = try FileManager.default.attributesOfItem(atPath: harness.directory.appendingPathComponent("reference.sqlite").path)[.size] as! Int
-        let blocks = max(64, size / 1024 / 5)
+        let empty = harness.directory.appendingPathComponent("empty.sqlite").path
+        #expect(try runBillwh(["migrate", "--db", empty]).status == 0)
+        let emptySize = try FileManager.default.attributesOfItem(atPath: empty)[.size] as! Int
+        let blocks = max(64, (4 * emptySize + (size - emptySize) / 5) / 1024)
         let prefix = mode == "write fails" ? "trap '' XFSZ; ulimit -f \(blocks)" : "ulimit -f \(blocks)"
         let limited = try BillwhChild(["nightly", "--db", db], environment: env, shellPrefix: prefix)
         let status = await limited.wait()

@@ -25,9 +25,9 @@ import Warehouse
         }
     }
 
-    static func line(_ rng: inout Generator) -> StagingLine {
+    static func line(_ rng: inout Generator, customers: [String] = ["000417", "000418", "000419"]) -> StagingLine {
         var line = StagingLine(amount: Money(micros: Int64.random(in: -2_000_000...9_000_000, using: &rng)))
-        let customer = ["000417", "000418", "000419"].randomElement(using: &rng)!
+        let customer = customers.randomElement(using: &rng)!
         line.customerKey = customer
         line.customerNumber = customer
         line.customerName = "Customer \(customer)"
@@ -44,7 +44,7 @@ import Warehouse
         return line
     }
 
-    static let window = DateWindow(start: CalendarDate(year: 2026, month: 9, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!
+    static let window = DateWindow(start: CalendarDate(year: 2026, month: 8, day: 1)!, end: CalendarDate(year: 2026, month: 11, day: 30)!)!
 
     /// A migrated warehouse in a temp folder, with the run the ledger rows name.
     struct TempWarehouse {
@@ -62,9 +62,51 @@ import Warehouse
         try Row.fetchAll(db, sql: """
             SELECT vendor, invoice_id, invoice_date, customer_number, subscription_id, sku, period_start, period_end,
                    quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, match_status, match_rule,
-                   outgoing_document, incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group
+                   outgoing_document, incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group,
+                   adjusts_month, adjusts_purchase_ids
             FROM purchases
             """).map { row in row.databaseValues.map { $0.isNull ? "∅" : "\($0)" } }.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Re-issues a few of eight documents per side (a new version replaces the old lines).
+    static func reissue(_ queue: DatabaseQueue, _ rng: inout Generator, version: inout Int,
+                        customers: [String] = ["000417", "000418", "000419"],
+                        date: (inout Generator) -> CalendarDate) throws {
+        for endpoint in [Self.incoming, Self.outgoing] {
+            let documents = (0..<Int.random(in: 1...3, using: &rng)).map { _ -> FetchedDocument in
+                version += 1
+                let key = "\(endpoint.direction == .incoming ? "INV" : "CS")-\(Int.random(in: 0..<8, using: &rng))"
+                let lines = (0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.line(&rng, customers: customers) }
+                let decoded = DecodedDocument(key: key, date: date(&rng), type: nil, currency: "EUR", lines: lines)
+                return FetchedDocument(raw: Array("{\"version\": \(version)}".utf8), keyHint: key, result: .success(decoded))
+            }
+            try queue.write { db in
+                let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: endpoint, window: Self.window, startedAt: "now",
+                                        statistics: FetchStatistics(), status: "ok")
+                _ = try IngestWriter.record(db, entry: entry, documents: documents)
+            }
+        }
+    }
+
+    /// The rows a full rebuild gives, rolled back: it is only the reference, and the next round
+    /// goes on from what the incremental one left, as nightly runs do.
+    static func fullRebuild(_ db: Database) throws -> [[String]] {
+        var whole: [[String]] = []
+        try db.inSavepoint {
+            _ = try Reconciler.reconcile(db, full: true)
+            whole = try Self.snapshot(db)
+            return .rollback
+        }
+        return whole
+    }
+
+    /// Only the differing rows are printed when this fails.
+    static func expectSame(_ incremental: [[String]], _ whole: [[String]], _ what: String) {
+        let onlyIncremental = incremental.filter { !whole.contains($0) }
+        let onlyFull = whole.filter { !incremental.contains($0) }
+        #expect(onlyIncremental.isEmpty && onlyFull.isEmpty && incremental.count == whole.count,
+                "\(what): only after the incremental rebuild \(onlyIncremental.prefix(3)), only after a full one \(onlyFull.prefix(3))")
+        #expect(!whole.isEmpty)
     }
 
     @Test(arguments: [1, 2, 3, 4])
@@ -73,27 +115,11 @@ import Warehouse
         let warehouse = try TempWarehouse()
         defer { warehouse.remove() }
         let queue = warehouse.queue
-        let window = Self.window
         var version = 0
         var scopedRounds = 0
         var mixedRounds = 0
         for round in 0..<12 {
-            // Re-issue a few of eight documents per side (a new version replaces the old lines).
-            for endpoint in [Self.incoming, Self.outgoing] {
-                let documents = (0..<Int.random(in: 1...3, using: &rng)).map { _ -> FetchedDocument in
-                    version += 1
-                    let key = "\(endpoint.direction == .incoming ? "INV" : "CS")-\(Int.random(in: 0..<8, using: &rng))"
-                    let lines = (0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.line(&rng) }
-                    let decoded = DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 10, day: 1 + round)!, type: nil,
-                                                  currency: "EUR", lines: lines)
-                    return FetchedDocument(raw: Array("{\"version\": \(version)}".utf8), keyHint: key, result: .success(decoded))
-                }
-                try queue.write { db in
-                    let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: endpoint, window: window, startedAt: "now",
-                                            statistics: FetchStatistics(), status: "ok")
-                    _ = try IngestWriter.record(db, entry: entry, documents: documents)
-                }
-            }
+            try Self.reissue(queue, &rng, version: &version) { _ in CalendarDate(year: 2026, month: 10, day: 1 + round)! }
             // Some rounds settle the recent tier of the match-group indexes (migration 0006), so
             // that later rounds find a group's rows split over both tiers.
             let settle = round % 3 == 1
@@ -111,24 +137,11 @@ import Warehouse
                     #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines WHERE recent = 1") == 0)
                     #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM purchases WHERE recent = 1") == 0)
                 }
-                // The full rebuild is only the reference: rolled back, so that the next round goes
-                // on from what the incremental one left, as nightly runs do.
-                var whole: [[String]] = []
-                try db.inSavepoint {
-                    _ = try Reconciler.reconcile(db, full: true)
-                    whole = try Self.snapshot(db)
-                    return .rollback
-                }
-                return (incremental, whole, groups, tiers)
+                return (incremental, try Self.fullRebuild(db), groups, tiers)
             }
             if groups > 0 { scopedRounds += 1 }
             if tiers == 2 { mixedRounds += 1 }
-            // Only the differing rows are printed when this fails.
-            let onlyIncremental = incremental.filter { !whole.contains($0) }
-            let onlyFull = whole.filter { !incremental.contains($0) }
-            #expect(onlyIncremental.isEmpty && onlyFull.isEmpty && incremental.count == whole.count,
-                    "seed \(seed), round \(round): only after the incremental rebuild \(onlyIncremental.prefix(3)), only after a full one \(onlyFull.prefix(3))")
-            #expect(!whole.isEmpty)
+            Self.expectSame(incremental, whole, "seed \(seed), round \(round)")
         }
         #expect(scopedRounds == 10, "every round but the two whole-customer ones went through group-scoped reconcile")
         #expect(mixedRounds >= 8, "rounds after the first settle read lines from both tiers")
@@ -140,6 +153,39 @@ import Warehouse
                 """)
         }
         #expect(mislabelled == 0)
+    }
+
+    /// With months closed, groups with nothing in them are still rebuilt on their own, while a
+    /// change touching a closed month (a document dated in it, a line paired into it) rebuilds
+    /// its customer whole with adjustment rows; every round equals a full rebuild.
+    @Test(arguments: [1, 2, 3, 4])
+    func incrementalEqualsFullWithClosedMonths(seed: UInt64) throws {
+        var rng = Generator(state: seed)
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        var version = 0
+        var mixedRounds = 0
+        let customers = (0..<8).map { String(format: "%06d", 500 + $0) }
+        for round in 0..<16 {
+            try Self.reissue(queue, &rng, version: &version, customers: customers) { rng in
+                CalendarDate(year: 2026, month: Int.random(in: 8...11, using: &rng), day: 1 + round)!
+            }
+            let (incremental, whole, report) = try queue.write { db in
+                let report = try Reconciler.reconcile(db, settleAbove: round % 4 == 2 ? 0 : .max)
+                return (try Self.snapshot(db), try Self.fullRebuild(db), report)
+            }
+            if report.adjusting && report.wholeCustomers < report.customers { mixedRounds += 1 }
+            Self.expectSame(incremental, whole, "seed \(seed), round \(round)")
+            if round == 3 || round == 7 {
+                try queue.write { db in try PeriodClose.close(db, month: Month(round == 3 ? "2026-08" : "2026-09")!, note: nil, user: nil) }
+            }
+        }
+        let adjustments = try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM purchases WHERE adjusts_month IS NOT NULL") ?? 0
+        }
+        #expect(mixedRounds > 0, "some rounds rebuilt customers whole and groups on their own together")
+        #expect(adjustments > 0, "changes to closed months became adjustment rows")
     }
 
     /// New lines and purchases go to the recent tier while it has room, then straight to the big
