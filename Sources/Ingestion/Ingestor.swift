@@ -80,9 +80,11 @@ public struct Ingestor: Sendable {
             let startedAt = fetched.startedAt
             let statistics = fetched.statistics
             let body: [UInt8]
+            let decoding: DecodeAhead
             switch fetched.body {
-            case .success(let bytes):
-                body = bytes
+            case .success(let fetchedBody):
+                body = fetchedBody.bytes
+                decoding = fetchedBody.decoding
             case .failure(let error):
                 report.statistics.requests += statistics.requests
                 report.statistics.retries += statistics.retries
@@ -102,15 +104,16 @@ public struct Ingestor: Sendable {
             report.statistics.retries += statistics.retries
             report.windows += 1
 
-            // Documents are decoded while they are written, one at a time, so memory stays
-            // near the size of the response. A body found unusable part way (cut off, not
-            // JSON) rolls the window back and is recorded, whole, in quarantine instead.
+            // Documents are decoded while they are written, on a thread of their own that
+            // started when the body came (DecodeAhead), a few batches of lines ahead, so memory
+            // stays near the size of the response. A body found unusable part way (cut off,
+            // not JSON) rolls the window back and is recorded, whole, in quarantine instead.
             let okEntry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
                                       startedAt: startedAt, statistics: statistics, status: "ok")
             let written: (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument])
             do {
                 written = try await commit("\(label) \(chunk)") { db in
-                    try IngestWriter.record(db, entry: okEntry, stream: connector.documentStream(body, endpoint: endpoint))
+                    try IngestWriter.record(db, entry: okEntry, stream: decoding.stream())
                 }
             } catch let rejection as DocumentRejection {
                 let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"
@@ -143,7 +146,8 @@ public struct Ingestor: Sendable {
     struct FetchedWindow: Sendable {
         var startedAt: String
         var statistics: FetchStatistics
-        var body: Result<[UInt8], FetchError>
+        /// The body, with its documents already being decoded.
+        var body: Result<(bytes: [UInt8], decoding: DecodeAhead), FetchError>
     }
 
     func fetchWindow(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, label: String) async throws -> FetchedWindow {
@@ -154,7 +158,8 @@ public struct Ingestor: Sendable {
             let body = try await fetcher.fetch(request, label: "\(label) \(window)",
                                                advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
                                                statistics: &statistics)
-            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .success(body))
+            let decoding = DecodeAhead { connector.documentStream(body, endpoint: endpoint) }
+            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .success((body, decoding)))
         } catch let error as FetchError {
             return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .failure(error))
         }

@@ -2,7 +2,9 @@
 ///
 /// Foundation's parsers turn numbers into `Double`, which cannot hold `0.1` exactly; vendor
 /// amounts must be parsed from their text (vendor-apis/README.md), so this tree keeps it.
-public indirect enum JSONValue: Sendable, Equatable {
+/// Not `indirect`: objects and arrays already live in array storage, and boxing every string
+/// and number as well cost an allocation per value (a price line has about 16).
+public enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
     case array([JSONValue])
     case string(String)
@@ -41,7 +43,9 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The first member whose name equals `name` ignoring ASCII case.
     public subscript(name: String) -> JSONValue? {
-        for member in members where asciiCaseInsensitiveEquals(member.key, name) {
+        // Only names of the same length can match (a stored count for native strings).
+        let length = name.utf8.count
+        for member in members where member.key.utf8.count == length && asciiCaseInsensitiveEquals(member.key, name) {
             return member.value
         }
         return nil

@@ -1,0 +1,214 @@
+import Foundation
+
+/// A response's documents, decoded on a thread of their own from the moment the body is
+/// there, while the writer is still busy with the window before: on a 1M-line backfill decoding
+/// is about a third of the work, and the writer no longer waits for it. `stream()` gives exactly
+/// what the connector's stream gives, in the same order: documents, their lines, a line's
+/// rejection, the body's rejection. At most `capacity` batches of `batchLines` lines wait
+/// decoded, so memory stays bounded however large a document is. Releasing this (and the
+/// stream) before the end stops the decoding.
+public final class DecodeAhead: @unchecked Sendable {
+    private let buffer: AheadBuffer
+    private var taken = false
+
+    public init(batchLines: Int = 512, capacity: Int = 16, _ make: @escaping @Sendable () -> DocumentStream) {
+        let buffer = AheadBuffer(capacity: capacity)
+        self.buffer = buffer
+        let thread = Thread { DocumentStream.decode(make(), into: buffer, batchLines: batchLines) }
+        thread.name = "billwh-decode"
+        thread.start()
+    }
+
+    deinit { buffer.close() }
+
+    /// The documents; read once, by one reader.
+    public func stream() -> DocumentStream {
+        precondition(!taken, "DecodeAhead.stream() read twice")
+        taken = true
+        let reader = AheadReader(buffer, owner: self)
+        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in try reader.next() }
+    }
+}
+
+extension DocumentStream {
+    /// The producer: the stream's items, in order, until its end or until the reader is gone.
+    fileprivate static func decode(_ stream: DocumentStream, into buffer: AheadBuffer, batchLines: Int) {
+        do {
+            while true {
+                let document: StreamedDocument?
+                do { document = try stream.next() } catch {
+                    try buffer.put(.bodyRejected(error))
+                    return
+                }
+                guard let document else {
+                    try buffer.put(.end)
+                    return
+                }
+                switch document.result {
+                case .failure(let rejection):
+                    try buffer.put(.document(raw: document.raw, keyHint: document.keyHint, header: .failure(rejection)))
+                case .success(let (header, lines)):
+                    try buffer.put(.document(raw: document.raw, keyHint: document.keyHint, header: .success(header)))
+                    var batch: [StagingLine] = []
+                    batch.reserveCapacity(batchLines)
+                    var rejection: DocumentRejection?
+                    do {
+                        try lines.forEach { line in
+                            batch.append(line)
+                            if batch.count == batchLines {
+                                try buffer.put(.lines(batch))
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                        }
+                    } catch let error as DocumentRejection {
+                        rejection = error
+                    } catch is AheadBuffer.Closed {
+                        return
+                    } catch {
+                        rejection = DocumentRejection("\(error)")
+                    }
+                    if !batch.isEmpty { try buffer.put(.lines(batch)) }
+                    try buffer.put(.linesEnd(rejection))
+                }
+            }
+        } catch {
+            // AheadBuffer.Closed: the reader is gone; nothing is waiting for more.
+        }
+    }
+}
+
+/// What the decoding thread hands the writer, in stream order.
+enum AheadItem: Sendable {
+    case document(raw: ArraySlice<UInt8>, keyHint: String?, header: Result<DocumentHeader, DocumentRejection>)
+    /// Lines of the current document, in order.
+    case lines([StagingLine])
+    /// The current document's lines are over: all decoded (nil), or this line did not decode.
+    case linesEnd(DocumentRejection?)
+    case end
+    case bodyRejected(DocumentRejection)
+}
+
+/// A bounded hand-over between one decoding thread and one reader.
+final class AheadBuffer: @unchecked Sendable {
+    struct Closed: Error {}
+
+    private let condition = NSCondition()
+    private var items: [AheadItem] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Waits for room; throws `Closed` once the reader is gone.
+    func put(_ item: AheadItem) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && items.count - head >= capacity { condition.wait() }
+        if closed { throw Closed() }
+        items.append(item)
+        condition.broadcast()
+    }
+
+    /// Waits for the next item.
+    func take() -> AheadItem {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count == head { condition.wait() }
+        let item = items[head]
+        head += 1
+        if head >= 64 {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        items.removeAll()
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// The writer's side: turns items back into documents with line sources. Its end (the stream
+/// released) closes the buffer, which stops the decoding thread.
+private final class AheadReader {
+    private let buffer: AheadBuffer
+    private let owner: DecodeAhead
+    /// Whether the items of the current document's lines have not all been read.
+    private var inLines = false
+    private var finished: DocumentRejection??
+
+    init(_ buffer: AheadBuffer, owner: DecodeAhead) {
+        self.buffer = buffer
+        self.owner = owner
+    }
+    deinit { buffer.close() }
+
+    func next() throws(DocumentRejection) -> StreamedDocument? {
+        if let finished {
+            if let rejection = finished { throw rejection }
+            return nil
+        }
+        // A document whose lines were not all read: skip to the next document.
+        while inLines { skipLines() }
+        switch buffer.take() {
+        case .end:
+            finished = .some(nil)
+            return nil
+        case .bodyRejected(let rejection):
+            finished = .some(rejection)
+            throw rejection
+        case .document(let raw, let keyHint, let header):
+            switch header {
+            case .failure(let rejection):
+                return StreamedDocument(raw: raw, keyHint: keyHint, result: .failure(rejection))
+            case .success(let header):
+                inLines = true
+                let lines = LineSource { [self] emit in
+                    guard inLines else { return }
+                    if let rejection = try readLines(into: emit) { throw rejection }
+                }
+                return StreamedDocument(raw: raw, keyHint: keyHint, result: .success((header, lines)))
+            }
+        case .lines, .linesEnd:
+            preconditionFailure("decodedAhead: lines outside a document")
+        }
+    }
+
+    /// Reads the current document's lines to their end, handing each to `emit`; returns the
+    /// line's rejection that ended them, if any. What `emit` throws passes through, leaving the
+    /// rest of the lines to be skipped by `next()`.
+    private func readLines(into emit: (StagingLine) throws -> Void) throws -> DocumentRejection? {
+        while let batch = nextBatch() {
+            for line in batch { try emit(line) }
+        }
+        return endedBy
+    }
+
+    private func skipLines() {
+        while nextBatch() != nil {}
+    }
+
+    /// Why the last document's lines ended (nil: all decoded).
+    private var endedBy: DocumentRejection?
+
+    /// The current document's next batch of lines; nil at their end.
+    private func nextBatch() -> [StagingLine]? {
+        switch buffer.take() {
+        case .lines(let batch):
+            return batch
+        case .linesEnd(let rejection):
+            inLines = false
+            endedBy = rejection
+            return nil
+        case .document, .end, .bodyRejected:
+            preconditionFailure("decodedAhead: a document's lines not ended")
+        }
+    }
+}
