@@ -11,7 +11,7 @@ public final class DecodeAhead: @unchecked Sendable {
     private let buffer: AheadBuffer
     private var taken = false
 
-    public init(batchLines: Int = 512, capacity: Int = 16, _ make: @escaping @Sendable () -> DocumentStream) {
+    public init(batchLines: Int = 512, capacity: Int = 4, _ make: @escaping @Sendable () -> DocumentStream) {
         let buffer = AheadBuffer(capacity: capacity)
         self.buffer = buffer
         let thread = Thread { DocumentStream.decode(make(), into: buffer, batchLines: batchLines) }

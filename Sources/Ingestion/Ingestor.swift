@@ -51,14 +51,17 @@ public struct Ingestor: Sendable {
     }
 
     public func ingest(_ connector: some Connector, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
+        let checkpoint = BackgroundCheckpoint(path: database.path)
+        defer { checkpoint?.stop() }
         var reports: [EndpointReport] = []
         for endpoint in connector.endpoints {
-            reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID))
+            reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID, checkpoint: checkpoint))
         }
         return reports
     }
 
-    func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64) async throws -> EndpointReport {
+    func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,
+                checkpoint: BackgroundCheckpoint? = nil) async throws -> EndpointReport {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
@@ -127,6 +130,7 @@ public struct Ingestor: Sendable {
                     try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (body, rejection))
                 }
             }
+            checkpoint?.wrote(body.count)
             report.outcome.documents += written.outcome.documents
             report.outcome.documentsChanged += written.outcome.documentsChanged
             report.outcome.lines += written.outcome.lines

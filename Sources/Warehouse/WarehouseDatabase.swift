@@ -44,9 +44,10 @@ public enum WarehouseDatabase {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // One window's transaction writes tens of MB (raw payloads, lines, five indexes);
             // with the default 2 MB cache SQLite spills dirty pages to the WAL again and again
-            // (7.3 GB written for a 1.4 GB file in the 1M-line benchmark). 32 MB keeps a
-            // window's index pages in memory and the peak RSS of a 1M ingest under 150 MB.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // (7.3 GB written for a 1.4 GB file in the 1M-line benchmark). 20 MB keeps most
+            // of a window's index pages in memory and the peak RSS of a 1M ingest under 150 MB
+            // (32 MB did until decoding moved to its own thread: 154 MB; 20 MB: 136 MB).
+            try db.execute(sql: "PRAGMA cache_size = -20480")
             // Checkpoint every 256 MB of WAL rather than every 4 MB: an index page that each
             // window's commit rewrites is then copied into the database once per checkpoint,
             // not once per window (1M-line backfill: 53 s at 64 MB, 48 s at 256 MB). The WAL
