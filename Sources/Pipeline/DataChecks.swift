@@ -93,8 +93,8 @@ public enum DataChecks {
     /// adjustment rows net frozen rows across match groups, which the scoped totals cannot see.
     /// (Groups rebuilt on their own have nothing in closed months.) `billwh check` always runs
     /// the whole set.
-    public static func nightly(_ db: Database, today: CalendarDate, scope: RunScope,
-                               maxOpenMonths: Int = defaultMaxOpenMonths) throws -> [DataCheck] {
+    public static func nightly(today: CalendarDate, scope: RunScope,
+                               maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
         if scope.adjusting {
             return all(today: today, maxOpenMonths: maxOpenMonths)
         }

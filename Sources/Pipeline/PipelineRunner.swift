@@ -103,7 +103,7 @@ public struct PipelineRunner: Sendable {
         // total that does not add up) is something to look at, not a reason to stop the job.
         let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting)
         let checks = try await database.read { [today] db in
-            try DataChecks.run(db, checks: DataChecks.nightly(db, today: today, scope: scope))
+            try DataChecks.run(db, checks: DataChecks.nightly(today: today, scope: scope))
         }
         logger.info("\(command): data checks took \(phaseTook())")
         for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }

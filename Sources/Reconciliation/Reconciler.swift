@@ -89,7 +89,7 @@ public enum Reconciler {
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
-            let mark = try rebuildScope(db, full: full, settleAbove: settleAbove)
+            let mark = try rebuildScope(db, full: full, settleAbove: settleAbove, anyClosed: anyClosed)
             report.rebuiltAfter = mark
             try CRMLinks.link(db, rebuiltAfter: mark)
             for row in try Row.fetchAll(db, sql: """
@@ -110,7 +110,8 @@ public enum Reconciler {
 
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
-    static func rebuildScope(_ db: Database, full: Bool, settleAbove: Int) throws -> Int64 {
+    /// `anyClosed`: whether any month is closed (adjustment rows are then netted).
+    static func rebuildScope(_ db: Database, full: Bool, settleAbove: Int, anyClosed: Bool) throws -> Int64 {
         // Rows of closed months stay as they are, whatever changed (see adjustments below).
         let wholeRows = full
             ? "SELECT p.purchase_id FROM purchases p WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)"
@@ -309,7 +310,7 @@ public enum Reconciler {
             DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.quantity_groups;
             DROP TABLE temp.left_over; DROP TABLE temp.unpaired;
             """)
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM closed_months)") == true {
+        if anyClosed {
             try PeriodAdjustments.write(db)
         }
         try db.execute(sql: "DROP TABLE temp.desired")

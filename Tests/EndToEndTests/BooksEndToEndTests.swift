@@ -52,7 +52,7 @@ import Warehouse
         let queue = try WarehouseDatabase.openForWriting(path: harness.databasePath)
         func failing() async throws -> [String] {
             try await queue.read { db in
-                try DataChecks.run(db, checks: DataChecks.nightly(db, today: harness.runner.today, scope: scope, maxOpenMonths: 1200))
+                try DataChecks.run(db, checks: DataChecks.nightly(today: harness.runner.today, scope: scope, maxOpenMonths: 1200))
             }.filter { !$0.passed }.map(\.check.name)
         }
         #expect(try await failing() == [])
@@ -78,16 +78,16 @@ import Warehouse
                 """)
         }
         let doubled = try await queue.read { db in
-            try DataChecks.run(db, checks: DataChecks.nightly(db, today: harness.runner.today,
+            try DataChecks.run(db, checks: DataChecks.nightly(today: harness.runner.today,
                                                               scope: .init(linesAfter: 0, purchasesAfter: rebuilt), maxOpenMonths: 1200))
         }.filter { !$0.passed }.map(\.check.name)
         #expect(doubled == ["lines_counted_once", "cost_and_sell_totals"])
         // With a month closed, the scoped set still runs unless the reconcile adjusted it.
         try await queue.write { db in try PeriodClose.close(db, month: Month("2026-01")!, note: nil, user: nil) }
-        let closed = try await queue.read { db in try DataChecks.nightly(db, today: harness.runner.today, scope: scope) }
+        let closed = DataChecks.nightly(today: harness.runner.today, scope: scope)
         #expect(closed.map(\.name) != DataChecks.all(today: harness.runner.today).map(\.name))
         let adjusting = DataChecks.RunScope(linesAfter: scope.linesAfter, purchasesAfter: scope.purchasesAfter, adjusting: true)
-        let adjusted = try await queue.read { db in try DataChecks.nightly(db, today: harness.runner.today, scope: adjusting) }
+        let adjusted = DataChecks.nightly(today: harness.runner.today, scope: adjusting)
         #expect(adjusted.map(\.name) == DataChecks.all(today: harness.runner.today).map(\.name))
     }
 
