@@ -59,9 +59,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse"]),
-        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse"]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse", "VendorSandbox"]),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion"]),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [

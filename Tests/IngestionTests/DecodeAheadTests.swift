@@ -2,6 +2,7 @@ import Foundation
 import Ingestion
 import Synchronization
 import Testing
+import VendorSandbox
 import Warehouse
 
 /// Decoding on a thread of its own must not change what the writer sees: the same documents,
@@ -107,7 +108,7 @@ import Warehouse
 
     @Test(arguments: [(1, 1), (4, 2), (512, 16)])
     func theReaderSeesWhatTheStreamGives(batchLines: Int, capacity: Int) {
-        var generator = SeededGenerator(seed: UInt64(batchLines * 100 + capacity))
+        var generator = SplitMix64(seed: UInt64(batchLines * 100 + capacity))
         var rejectedLines = 0, bodyRejections = 0
         for round in 0..<40 {
             let specs = Self.randomSpecs(&generator, batch: max(2, batchLines))
@@ -163,18 +164,5 @@ import Warehouse
         }
         #expect(probe.released.withLock { $0 })
         #expect(probe.produced.withLock { $0 } < 10)
-    }
-}
-
-/// SplitMix64: the same rounds on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
