@@ -14,6 +14,9 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
     case gaveUp(attempts: Int, lastProblem: String)
     /// A 3xx: not followed, since a redirect to another host would take the credentials along.
     case redirected(status: Int, location: String)
+    /// The request's URL cannot be valid (a base URL with a newline in it, no host): retrying
+    /// cannot help.
+    case badURL(String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
         case let .gaveUp(attempts, last): "gave up after \(attempts) attempts: \(last)"
         case let .redirected(status, location):
             "HTTP \(status): the vendor redirects to \(location.isEmpty ? "(no Location)" : location); billwh does not follow redirects, which could carry the API credentials to another host: set the vendor's base URL (BILLWH_..._BASE_URL) to the address it redirects to, if you trust it"
+        case let .badURL(url):
+            "not a valid URL: \(url.debugDescription); check the vendor's base URL (BILLWH_..._BASE_URL or the config file): one http(s) address, nothing around it"
         }
     }
 }
@@ -61,6 +66,8 @@ public struct HTTPFetcher: Sendable {
     }()
 
     static let transientStatuses: Set<Int> = [429, 500, 502, 503, 504]
+    /// Client errors about the URL itself: the same URL fails the same way every time.
+    static let urlErrors: [HTTPClientError] = [.invalidURL, .emptyHost, .emptyScheme]
 
     /// Returns the whole body of a 2xx answer, retrying transient failures.
     public func fetch(_ request: VendorRequest, label: String, advice: (Int) -> String,
@@ -92,6 +99,8 @@ public struct HTTPFetcher: Sendable {
                 }
             } catch let error as FetchError {
                 throw error
+            } catch let error as HTTPClientError where Self.urlErrors.contains(error) {
+                throw FetchError.badURL(Self.redact(request.url, secrets: request.secretHeaders))
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
