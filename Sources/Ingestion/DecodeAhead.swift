@@ -185,28 +185,32 @@ private final class AheadReader {
     /// line's rejection that ended them, if any. What `emit` throws passes through, leaving the
     /// rest of the lines to be skipped by `next()`.
     private func readLines(into emit: (StagingLine) throws -> Void) throws -> DocumentRejection? {
-        while let batch = nextBatch() {
-            for line in batch { try emit(line) }
+        while true {
+            switch nextBatch() {
+            case .lines(let batch): for line in batch { try emit(line) }
+            case .end(let rejection): return rejection
+            }
         }
-        return endedBy
     }
 
     private func skipLines() {
-        while nextBatch() != nil {}
+        while case .lines = nextBatch() {}
     }
 
-    /// Why the last document's lines ended (nil: all decoded).
-    private var endedBy: DocumentRejection?
+    private enum Batch {
+        case lines([StagingLine])
+        /// The document's lines are over: all decoded (nil), or this line did not decode.
+        case end(DocumentRejection?)
+    }
 
-    /// The current document's next batch of lines; nil at their end.
-    private func nextBatch() -> [StagingLine]? {
+    /// The current document's next batch of lines, or their end.
+    private func nextBatch() -> Batch {
         switch buffer.take() {
         case .lines(let batch):
-            return batch
+            return .lines(batch)
         case .linesEnd(let rejection):
             inLines = false
-            endedBy = rejection
-            return nil
+            return .end(rejection)
         case .document, .end, .bodyRejected:
             preconditionFailure("decodedAhead: a document's lines not ended")
         }

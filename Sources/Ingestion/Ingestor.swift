@@ -61,7 +61,7 @@ public struct Ingestor: Sendable {
     }
 
     func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,
-                checkpoint: BackgroundCheckpoint? = nil) async throws -> EndpointReport {
+                checkpoint: BackgroundCheckpoint?) async throws -> EndpointReport {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
