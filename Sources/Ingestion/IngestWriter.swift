@@ -58,9 +58,12 @@ public enum IngestWriter {
     /// must then be rolled back and the body recorded as rejected.
     /// `recentTierHolds`: the window's lines go to the recent tier of the match-group index
     /// while it holds no more than this many (MatchGroupIndex.tier).
+    /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
+    /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
     public static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
                               bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
-                              recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+                              recentTierHolds: Int = MatchGroupIndex.settleAbove,
+                              bulkLoad: Bool = false) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
         let now = Timestamp.now()
         try db.execute(
             sql: """
@@ -75,6 +78,9 @@ public enum IngestWriter {
         var outcome = WindowOutcome()
         let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
                               recentTier: try MatchGroupIndex.tier(db, to: .stagingLines, above: recentTierHolds))
+        if bulkLoad && context.recentTier == 0 {
+            try MatchGroupIndex.dropSettledLinesIndex(db)
+        }
         if let bodyRejection {
             try context.quarantine(raw: bodyRejection.body, key: nil, reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
@@ -263,16 +269,23 @@ public enum IngestWriter {
         /// they are replaced and after), so reconcile rebuilds exactly what the change touched.
         /// A document dated in a closed month queues its customers whole instead: its lines may
         /// be netted by adjustment rows, which belong to no match group.
+        /// So does a customer without purchases yet: none of its lines has been reconciled, so
+        /// rebuilding it whole costs what its groups would, and a backfill then queues one row
+        /// per customer instead of one per line, at random places of the queue's key (each
+        /// window's commit rewrote nearly every page of it: 16 MB in a 1M-line backfill).
         func enqueueCustomersOfCurrentLines(key: String) throws {
             // INDEXED BY: without statistics the planner takes the customer index for DISTINCT
             // and scans every staged line of the vendor, once per document (half of a 1M ingest).
+            // The purchases probes name their tier, or SQLite could use neither partial index.
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
-                SELECT DISTINCT vendor, customer_key,
-                       CASE WHEN substr(document_date, 1, 7) IN (SELECT month FROM closed_months)
-                            THEN '\(MatchGroupIndex.wholeCustomer)' ELSE match_group END
-                FROM staging_lines INDEXED BY staging_by_document
-                WHERE vendor = ? AND endpoint = ? AND document_key = ? AND match_group IS NOT NULL
+                SELECT DISTINCT s.vendor, s.customer_key,
+                       CASE WHEN substr(s.document_date, 1, 7) IN (SELECT month FROM closed_months)
+                              OR (NOT EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = s.vendor AND p.customer_key = s.customer_key AND p.recent = 0)
+                                  AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = s.vendor AND p.customer_key = s.customer_key AND p.recent = 1))
+                            THEN '\(MatchGroupIndex.wholeCustomer)' ELSE s.match_group END
+                FROM staging_lines s INDEXED BY staging_by_document
+                WHERE s.vendor = ? AND s.endpoint = ? AND s.document_key = ? AND s.match_group IS NOT NULL
                 """).execute(arguments: [vendor.rawValue, endpoint.name, key])
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)

@@ -43,6 +43,8 @@ public struct Ingestor: Sendable {
     public var chunkDays = 31
     /// Called after each window with a one-line status, for a progress display on a terminal.
     public var progress: (@Sendable (String) -> Void)?
+    /// Lines go to the recent tier of the match-group index while it holds no more than this.
+    public var recentTierHolds = MatchGroupIndex.settleAbove
 
     public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
         self.database = database
@@ -53,15 +55,51 @@ public struct Ingestor: Sendable {
     public func ingest(_ connector: some Connector, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
         let checkpoint = BackgroundCheckpoint(path: database.path)
         defer { checkpoint?.stop() }
-        var reports: [EndpointReport] = []
-        for endpoint in connector.endpoints {
-            reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID, checkpoint: checkpoint))
+        var load = try await database.read { db in
+            BulkLoadGauge(linesBefore: try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
         }
+        var reports: [EndpointReport] = []
+        do {
+            for endpoint in connector.endpoints {
+                reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID,
+                                                checkpoint: checkpoint, load: &load))
+            }
+        } catch {
+            // Killed or failed part way: reconcile builds the index if this cannot.
+            if load.isBulk { _ = try? await restoreSettledLinesIndex() }
+            throw error
+        }
+        if load.isBulk { try await restoreSettledLinesIndex() }
         return reports
     }
 
+    /// Whether a run is a bulk load: once it has written more lines than the warehouse held
+    /// when it began, building the settled match-group index again by one sort costs less
+    /// than the windows still to come rewriting it (MatchGroupIndex.dropSettledLinesIndex).
+    /// It goes by what was written, not by what is asked for: a re-read of months already
+    /// held writes nothing and never counts as one. `max(line_id)` stands for the lines held
+    /// (ids are not reused), which a count would have to read the table for.
+    struct BulkLoadGauge {
+        let linesBefore: Int
+        /// `max(line_id)` after the last window.
+        var linesNow: Int
+        init(linesBefore: Int) {
+            self.linesBefore = linesBefore
+            linesNow = linesBefore
+        }
+        var isBulk: Bool { linesNow - linesBefore > linesBefore }
+        static let sql = "SELECT coalesce(max(line_id), 0) FROM staging_lines"
+    }
+
+    func restoreSettledLinesIndex() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let built = try await commit("the match-group index") { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
+        if built { logger.info("built the match-group index of the staged lines again, in \((clock.now - start).secondsText)") }
+    }
+
     func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,
-                checkpoint: BackgroundCheckpoint?) async throws -> EndpointReport {
+                checkpoint: BackgroundCheckpoint?, load: inout BulkLoadGauge) async throws -> EndpointReport {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
@@ -114,9 +152,12 @@ public struct Ingestor: Sendable {
             let okEntry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
                                       startedAt: startedAt, statistics: statistics, status: "ok")
             let written: (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument])
+            let (recentTierHolds, bulkLoad) = (recentTierHolds, load.isBulk)
             do {
-                written = try await commit("\(label) \(chunk)") { db in
-                    try IngestWriter.record(db, entry: okEntry, stream: decoding.stream())
+                (written, load.linesNow) = try await commit("\(label) \(chunk)") { db in
+                    (try IngestWriter.record(db, entry: okEntry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
+                                             bulkLoad: bulkLoad),
+                     try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
                 }
             } catch let rejection as DocumentRejection {
                 let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"

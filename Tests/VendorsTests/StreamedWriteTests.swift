@@ -61,8 +61,10 @@ import Warehouse
             let firstRaw = try Int64.fetchOne(db, sql: "SELECT raw_id FROM raw_documents WHERE document_key = 'INV-1'")
             #expect(current == firstRaw)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE document_key = 'INV-1' AND resolved_at IS NULL") == 1)
-            // Only the documents that changed were queued, with their groups.
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue_groups") == 300 + 2 + 3)
+            // Only the documents that changed were queued (C300… are only in the rejected
+            // version), each customer whole: none has purchases yet.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue_groups") == 300)
+            #expect(try String.fetchAll(db, sql: "SELECT DISTINCT match_group FROM reconcile_queue_groups") == [MatchGroupIndex.wholeCustomer])
         }
     }
 }
