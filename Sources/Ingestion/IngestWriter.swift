@@ -217,14 +217,17 @@ public enum IngestWriter {
                 }
                 rawID = db.lastInsertedRowID
             }
+            var touched = TouchedGroups()
             do {
                 if endpoint.direction.isStaged {
                     // The new version's lines go in beside the old ones; the old ones leave
                     // once every new line has decoded.
                     let insert = try lineInsert()
-                    let documentDate = header.date.description
+                    bindDocument(insert, header: header, rawID: rawID)
+                    let text = LineText()
                     try lines.forEach { line in
-                        try insertLine(line, index: count, header: header, documentDate: documentDate, rawID: rawID, statement: insert)
+                        try insertLine(line, index: count, statement: insert, text: text)
+                        touched.add(line)
                         count += 1
                     }
                 } else {
@@ -238,10 +241,10 @@ public enum IngestWriter {
                 throw rejection
             }
             if endpoint.direction.isStaged {
-                // Old and new lines' customers and groups, then the old lines go.
-                try enqueueCustomersOfCurrentLines(key: header.key)
-                try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id <> ?")
-                    .execute(arguments: [vendor.rawValue, endpoint.name, header.key, rawID])
+                // The old lines' customers and groups are queued and the old lines go; then
+                // the new lines' (ReconcileQueueing).
+                try replaceOtherVersions(key: header.key, keeping: rawID)
+                try enqueue(touched, documentDate: header.date)
             }
             try resolveQuarantine(key: header.key)
             try db.cachedStatement(sql: """
@@ -265,35 +268,6 @@ public enum IngestWriter {
                 """).execute(arguments: [now, vendor.rawValue, endpoint.name, key])
         }
 
-        /// Queues the customers and match groups of the document's current lines (called before
-        /// they are replaced and after), so reconcile rebuilds exactly what the change touched.
-        /// A document dated in a closed month queues its customers whole instead: its lines may
-        /// be netted by adjustment rows, which belong to no match group.
-        /// So does a customer without purchases yet: none of its lines has been reconciled, so
-        /// rebuilding it whole costs what its groups would, and a backfill then queues one row
-        /// per customer instead of one per line, at random places of the queue's key (each
-        /// window's commit rewrote nearly every page of it: 16 MB in a 1M-line backfill).
-        func enqueueCustomersOfCurrentLines(key: String) throws {
-            // INDEXED BY: without statistics the planner takes the customer index for DISTINCT
-            // and scans every staged line of the vendor, once per document (half of a 1M ingest).
-            // The purchases probes name their tier, or SQLite could use neither partial index.
-            try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
-                SELECT DISTINCT s.vendor, s.customer_key,
-                       CASE WHEN substr(s.document_date, 1, 7) IN (SELECT month FROM closed_months)
-                              OR (NOT EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = s.vendor AND p.customer_key = s.customer_key AND p.recent = 0)
-                                  AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = s.vendor AND p.customer_key = s.customer_key AND p.recent = 1))
-                            THEN '\(MatchGroupIndex.wholeCustomer)' ELSE s.match_group END
-                FROM staging_lines s INDEXED BY staging_by_document
-                WHERE s.vendor = ? AND s.endpoint = ? AND s.document_key = ? AND s.match_group IS NOT NULL
-                """).execute(arguments: [vendor.rawValue, endpoint.name, key])
-            try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)
-                SELECT DISTINCT vendor, customer_key FROM staging_lines INDEXED BY staging_by_document
-                WHERE vendor = ? AND endpoint = ? AND document_key = ?
-                """).execute(arguments: [vendor.rawValue, endpoint.name, key])
-        }
-
         static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
         func lineInsert() throws -> Statement {
@@ -313,14 +287,35 @@ public enum IngestWriter {
             return statement
         }
 
-        func insertLine(_ line: StagingLine, index: Int, header: DocumentHeader, documentDate: String, rawID: Int64,
-                        statement: Statement) throws {
+        /// Binds what every line of the document shares (SQLite keeps bindings across resets).
+        func bindDocument(_ statement: Statement, header: DocumentHeader, rawID: Int64) {
             // Bound through the C API: a StatementArguments array boxes each of the 29 values
             // (an existential and an allocation apiece), 8% of a 1M-line ingest. The same
             // statement and the same values; GRDB still steps it (and reports its errors).
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
-            var column: Int32 = 0
+            func bind(_ column: Int32, _ value: String?) {
+                guard var text = value else { sqlite3_bind_null(handle, column); return }
+                text.withUTF8 { bytes in
+                    guard let base = bytes.baseAddress else { sqlite3_bind_text(handle, column, "", 0, Self.transient); return }
+                    sqlite3_bind_text(handle, column, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                      Int32(bytes.count), Self.transient)
+                }
+            }
+            sqlite3_bind_int64(handle, 1, rawID)
+            bind(2, vendor.rawValue); bind(3, endpoint.name); bind(4, endpoint.direction.rawValue); bind(5, header.key)
+            bind(6, header.date.description); bind(7, header.type); bind(8, header.currency)
+            sqlite3_bind_int64(handle, 29, Int64(recentTier))
+        }
+
+        /// Binds the line's own values (`bindDocument` bound the rest) and inserts it. Its texts
+        /// are copied into `text` and bound in place: SQLite would otherwise copy each of them
+        /// into an allocation of its own (some 20 million for a 1M-line backfill).
+        func insertLine(_ line: StagingLine, index: Int, statement: Statement, text: LineText) throws {
+            let handle = statement.sqliteStatement
+            sqlite3_reset(handle)
+            text.start(line)
+            var column: Int32 = 9
             func bind(_ value: Int64?) {
                 column += 1
                 if let value { sqlite3_bind_int64(handle, column, value) } else { sqlite3_bind_null(handle, column) }
@@ -328,22 +323,26 @@ public enum IngestWriter {
             func bind(_ value: String?) {
                 column += 1
                 guard let value else { sqlite3_bind_null(handle, column); return }
-                var text = value
-                text.withUTF8 { bytes in
-                    guard let base = bytes.baseAddress else { sqlite3_bind_text(handle, column, "", 0, Self.transient); return }
-                    sqlite3_bind_text(handle, column, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                      Int32(bytes.count), Self.transient)
-                }
+                let (pointer, count) = text.copy(value)
+                sqlite3_bind_text(handle, column, pointer, count, Self.static)
             }
-            bind(rawID); bind(vendor.rawValue); bind(endpoint.name); bind(endpoint.direction.rawValue); bind(header.key)
-            bind(documentDate); bind(header.type); bind(header.currency); bind(Int64(index)); bind(line.customerKey)
+            func bind(_ value: CalendarDate?) {
+                column += 1
+                guard let value else { sqlite3_bind_null(handle, column); return }
+                let (pointer, count) = text.copy(value)
+                sqlite3_bind_text(handle, column, pointer, count, Self.static)
+            }
+            sqlite3_bind_int64(handle, 9, Int64(index))
+            bind(line.customerKey)
             bind(line.customerAccountID); bind(line.customerNumber); bind(line.customerName); bind(line.subscriptionID)
             bind(line.subscriptionName); bind(line.lineRef); bind(line.uid); bind(line.rowHash); bind(line.sku)
             bind(line.description); bind(line.chargeType); bind(line.quantity); bind(line.quantityNorm)
             bind(line.unitPrice?.micros); bind(line.amount.micros); bind(line.vat?.micros)
-            bind(line.periodStart?.description); bind(line.periodEnd?.description); bind(Int64(recentTier))
+            bind(line.periodStart); bind(line.periodEnd)
             try statement.execute()
         }
+
+        static let `static`: sqlite3_destructor_type? = nil
     }
 }
 

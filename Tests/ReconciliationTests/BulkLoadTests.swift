@@ -65,6 +65,33 @@ import Warehouse
         GroupScopeTests.expectSame(incremental, whole, "after a new customer's first lines")
     }
 
+    /// A key with a NUL in it cannot go through the JSON list (SQLite's JSON ends the text
+    /// there): it is queued on its own, whole at first and by group once it has purchases.
+    @Test func aCustomerKeyWithANULIsQueuedToo() throws {
+        let warehouse = try Warehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        var rng = SplitMix64(seed: 13)
+        let customers = ["x\u{0}y", "x"]
+        func queued() throws -> [String] {
+            try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT hex(customer_key) || ':' || match_group FROM reconcile_queue_groups ORDER BY 1")
+            }
+        }
+        try Self.write(queue, GroupScopeTests.incoming, key: "INV-1", customers: customers, lines: 8, rng: &rng)
+        #expect(try queued() == ["780079:*", "78:*"])
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM reconcile_queue") } == 2)
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        try Self.write(queue, GroupScopeTests.outgoing, key: "CS-1", customers: customers, lines: 8, rng: &rng)
+        let groups = try queued()
+        #expect(groups.contains { $0.hasPrefix("780079:") && !$0.hasSuffix(":*") }, "\(groups)")
+        let (incremental, whole) = try queue.write { db in
+            _ = try Reconciler.reconcile(db)
+            return (try GroupScopeTests.snapshot(db), try GroupScopeTests.fullRebuild(db))
+        }
+        GroupScopeTests.expectSame(incremental, whole, "with a NUL in a customer key")
+    }
+
     @Test func aBulkLoadWritesSettledLinesWithoutTheIndexAndItIsBuiltAsMigrated() throws {
         let migrated = try Warehouse()
         defer { migrated.remove() }
