@@ -18,6 +18,15 @@ public struct QuarantinedDocument: Sendable {
     public var reason: String
 }
 
+/// What recording a window did.
+public struct RecordedWindow: Sendable {
+    public var ingestID: Int64
+    public var outcome: WindowOutcome
+    public var rejected: [QuarantinedDocument]
+    /// The match-group index tier its lines went to (MatchGroupIndex.tier).
+    public var recentTier: Int
+}
+
 /// The ledger row of one endpoint × window.
 public struct LedgerEntry: Sendable {
     public var runID: Int64
@@ -49,7 +58,7 @@ public enum IngestWriter {
     @discardableResult
     public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
                               bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
-                              recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+                              recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
         try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, recentTierHolds: recentTierHolds)
     }
 
@@ -58,12 +67,14 @@ public enum IngestWriter {
     /// must then be rolled back and the body recorded as rejected.
     /// `recentTierHolds`: the window's lines go to the recent tier of the match-group index
     /// while it holds no more than this many (MatchGroupIndex.tier).
+    /// `recentTierFull`: an earlier window of the run found it full, so this one need not
+    /// count it (nothing settles during an ingest; either tier is correct for any row).
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
     /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
     public static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
                               bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
-                              recentTierHolds: Int = MatchGroupIndex.settleAbove,
-                              bulkLoad: Bool = false) throws -> (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+                              recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
+                              bulkLoad: Bool = false) throws -> RecordedWindow {
         let now = Timestamp.now()
         try db.execute(
             sql: """
@@ -77,7 +88,7 @@ public enum IngestWriter {
         let ingestID = db.lastInsertedRowID
         var outcome = WindowOutcome()
         let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                              recentTier: try MatchGroupIndex.tier(db, to: .stagingLines, above: recentTierHolds))
+                              recentTier: recentTierFull ? 0 : try MatchGroupIndex.tier(db, to: .stagingLines, above: recentTierHolds))
         if bulkLoad && context.recentTier == 0 {
             try MatchGroupIndex.dropSettledLinesIndex(db)
         }
@@ -116,7 +127,7 @@ public enum IngestWriter {
                 WHERE ingest_id = ?
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
-        return (ingestID, outcome, rejected)
+        return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier)
     }
 
     struct Context {

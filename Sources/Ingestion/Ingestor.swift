@@ -83,6 +83,8 @@ public struct Ingestor: Sendable {
         let linesBefore: Int
         /// `max(line_id)` after the last window.
         var linesNow: Int
+        /// A window of the run found the recent tier full (counting it takes a while at 100k rows).
+        var recentTierFull = false
         init(linesBefore: Int) {
             self.linesBefore = linesBefore
             linesNow = linesBefore
@@ -151,14 +153,15 @@ public struct Ingestor: Sendable {
             // not JSON) rolls the window back and is recorded, whole, in quarantine instead.
             let okEntry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
                                       startedAt: startedAt, statistics: statistics, status: "ok")
-            let written: (ingestID: Int64, outcome: WindowOutcome, rejected: [QuarantinedDocument])
-            let (recentTierHolds, bulkLoad) = (recentTierHolds, load.isBulk)
+            let written: RecordedWindow
+            let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
             do {
                 (written, load.linesNow) = try await commit("\(label) \(chunk)") { db in
                     (try IngestWriter.record(db, entry: okEntry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
-                                             bulkLoad: bulkLoad),
+                                             recentTierFull: recentTierFull, bulkLoad: bulkLoad),
                      try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
                 }
+                if written.recentTier == 0 { load.recentTierFull = true }
             } catch let rejection as DocumentRejection {
                 let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"
                 report.failure = message

@@ -93,6 +93,10 @@ public enum MatchGroupIndex {
         let present = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?)",
                                         arguments: [settledLinesIndex]) == true
         if present { return false }
+        // The sort may use a second thread (by then the ingest's other threads are done).
+        let threads = try Int.fetchOne(db, sql: "PRAGMA threads") ?? 0
+        try db.execute(sql: "PRAGMA threads = 2")
+        defer { try? db.execute(sql: "PRAGMA threads = \(threads)") }
         try db.execute(sql: settledLinesIndexSQL)
         return true
     }

@@ -142,6 +142,30 @@ import Warehouse
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
+    /// Once a run has found the recent tier full it says so, and later windows go to the
+    /// settled tier without counting the recent one again.
+    @Test func aWindowReportsItsTierAndAFullRecentTierIsTakenAsSaid() throws {
+        let warehouse = try Warehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        func record(_ key: String, full: Bool) throws -> Int {
+            let document = FetchedDocument(raw: Array("{\"\(key)\": 1}".utf8), keyHint: key, result: .success(
+                DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 10, day: 1)!, type: nil, currency: "EUR",
+                                lines: [StagingLine(amount: Money(micros: 1))])))
+            return try queue.write { db in
+                let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: GroupScopeTests.incoming, window: GroupScopeTests.window,
+                                        startedAt: "now", statistics: FetchStatistics(), status: "ok")
+                let recorded = try IngestWriter.record(db, entry: entry, stream: .eager { [document] }, recentTierHolds: 1, recentTierFull: full)
+                return recorded.recentTier
+            }
+        }
+        #expect(try record("INV-1", full: false) == 1)
+        #expect(try record("INV-2", full: true) == 0, "room left, but the run said it was full")
+        #expect(try record("INV-3", full: false) == 1, "1 recent row is not more than 1")
+        #expect(try record("INV-4", full: false) == 0)
+        #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") } == [1, 0, 1, 0])
+    }
+
     /// The index the writer drops and builds again is the migration's, to the byte.
     @Test func theSettledIndexIsTheMigrations() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0006_") }!
