@@ -93,7 +93,8 @@ public enum IngestWriter {
             try MatchGroupIndex.dropSettledLinesIndex(db)
         }
         if let bodyRejection {
-            try context.quarantine(raw: bodyRejection.body, key: nil, reason: "whole response: \(bodyRejection.rejection.reason)")
+            try context.quarantine(raw: bodyRejection.body, hash: sha256Hex(bodyRejection.body), key: nil,
+                                   reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -102,7 +103,7 @@ public enum IngestWriter {
             switch document.result {
             case .success(let (header, lines)):
                 do {
-                    let stored = try context.store(raw: document.raw, header: header, lines: lines)
+                    let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines)
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
@@ -115,7 +116,7 @@ public enum IngestWriter {
             }
             outcome.quarantined += 1
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
-            try context.quarantine(raw: document.raw, key: document.keyHint, reason: rejection.reason)
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
         }
         if bodyRejection == nil && entry.status == "ok" {
             try context.resolveWholeResponseQuarantine()
@@ -139,7 +140,7 @@ public enum IngestWriter {
         /// The match-group index tier of the lines this window writes (MatchGroupIndex.tier).
         let recentTier: Int
 
-        func quarantine(raw: some DataProtocol, key: String?, reason: String) throws {
+        func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
             // The same bad bytes seen again update the sighting, not a new row: re-runs stay idempotent.
             try db.execute(
                 sql: """
@@ -150,7 +151,7 @@ public enum IngestWriter {
                         last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL,
                         ingest_id = excluded.ingest_id
                     """,
-                arguments: [vendor.rawValue, endpoint.name, key, reason, sha256Hex(raw), Data(raw), now, now, ingestID])
+                arguments: [vendor.rawValue, endpoint.name, key, reason, hash, Data(raw), now, now, ingestID])
         }
 
         /// What was quarantined without a readable key — a whole response that could not be
@@ -194,8 +195,7 @@ public enum IngestWriter {
         /// returns whether staging changed and how many lines the document has. A line that
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
-        func store(raw: ArraySlice<UInt8>, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
-            let hash = sha256Hex(raw)
+        func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
             let existing = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?"),
                 arguments: [vendor.rawValue, endpoint.name, header.key, hash])

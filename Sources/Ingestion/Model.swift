@@ -156,12 +156,19 @@ public struct StreamedDocument {
     public var raw: ArraySlice<UInt8>
     public var keyHint: String?
     public var result: Result<(header: DocumentHeader, lines: LineSource), DocumentRejection>
+    /// `sha256Hex(raw)` when the stream has it already (DecodeAhead hashes on its own thread).
+    public var contentSHA256: String?
 
-    public init(raw: ArraySlice<UInt8>, keyHint: String?, result: Result<(header: DocumentHeader, lines: LineSource), DocumentRejection>) {
+    public init(raw: ArraySlice<UInt8>, keyHint: String?, result: Result<(header: DocumentHeader, lines: LineSource), DocumentRejection>,
+                contentSHA256: String? = nil) {
         self.raw = raw
         self.keyHint = keyHint
         self.result = result
+        self.contentSHA256 = contentSHA256
     }
+
+    /// The content hash the warehouse keys raw versions and quarantine sightings by.
+    public var contentHash: String { contentSHA256 ?? sha256Hex(raw) }
 
     /// A document decoded whole.
     public init(_ document: FetchedDocument) {

@@ -73,7 +73,8 @@ import Warehouse
                 return seen
             }
             guard let document else { seen.append("end"); return seen }
-            seen.append("document \(document.keyHint ?? "-") raw \(Array(document.raw))")
+            // The hash as the writer takes it: DecodeAhead's, made on its thread, or made here.
+            seen.append("document \(document.keyHint ?? "-") raw \(Array(document.raw)) sha256 \(document.contentHash)")
             switch document.result {
             case .failure(let rejection):
                 seen.append("rejected: \(rejection.reason)")
@@ -123,6 +124,18 @@ import Warehouse
         }
         // The rounds did mix in what they are meant to.
         #expect(rejectedLines > 3 && bodyRejections > 3)
+    }
+
+    /// Every document, used or rejected, comes with its hash made on the decoding thread.
+    @Test func theDecodingThreadHashesEveryDocument() throws {
+        let specs: [Spec] = [.document(lines: 3), .badHeader, .document(lines: 2, failAt: 1), .document(lines: 0)]
+        let stream = DecodeAhead(batchLines: 2, capacity: 1) { Self.stream(specs, bodyFails: false) }.stream()
+        var hashes: [String?] = []
+        while let document = try stream.next() {
+            #expect(document.contentSHA256 == sha256Hex(document.raw))
+            hashes.append(document.contentSHA256)
+        }
+        #expect(hashes.count == specs.count && hashes.allSatisfy { $0 != nil })
     }
 
     @Test func aWriteFailingPartWayThroughADocumentSkipsToTheNext() {

@@ -146,6 +146,9 @@ public struct JSONParser {
         var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return JSONObject(members) }
+        // One allocation for a vendor's objects (a price line has about 16 members), not five
+        // as the array doubles.
+        members.reserveCapacity(16)
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
