@@ -41,13 +41,7 @@ extension IngestWriter.Context {
         raw_id IN (SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id <> ?)
         """
 
-    /// The purchases probes name their tier, or SQLite could use neither partial index.
-    static func hasPurchases(_ table: String) -> String {
-        """
-        (EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = \(table).vendor AND p.customer_key = \(table).customer_key AND p.recent = 0)
-         OR EXISTS (SELECT 1 FROM purchases p WHERE p.vendor = \(table).vendor AND p.customer_key = \(table).customer_key AND p.recent = 1))
-        """
-    }
+    static func hasPurchases(_ alias: String) -> String { MatchGroupIndex.hasRows(in: .purchases, ofCustomerIn: alias) }
 
     /// Queues the customers and groups of the document's other versions' lines, then deletes them.
     func replaceOtherVersions(key: String, keeping rawID: Int64) throws {

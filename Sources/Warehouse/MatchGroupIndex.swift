@@ -65,6 +65,15 @@ public enum MatchGroupIndex {
         }
     }
 
+    /// SQL that is true when `table` has a row of the customer (columns vendor, customer_key)
+    /// of `alias`, probing each tier's index.
+    public static func hasRows(in table: Table, ofCustomerIn alias: String) -> String {
+        let probe = { (tier: Int) in
+            "EXISTS (SELECT 1 FROM \(table.rawValue) t WHERE t.vendor = \(alias).vendor AND t.customer_key = \(alias).customer_key AND t.recent = \(tier))"
+        }
+        return "(\(probe(0)) OR \(probe(1)))"
+    }
+
     static func tiers(_ select: (Int) -> String) -> String {
         select(0) + "\nUNION ALL\n" + select(1)
     }
