@@ -29,16 +29,20 @@ extension Connector {
 /// A response's documents, produced on demand. Not thread-safe: one reader, in one transaction.
 public final class DocumentStream {
     let produce: () throws(DocumentRejection) -> StreamedDocument?
+    /// The field paths of the documents read so far (complete once `next()` has returned nil).
+    public let census: FieldCensus
 
-    public init(_ produce: @escaping () throws(DocumentRejection) -> StreamedDocument?) {
+    public init(census: FieldCensus = FieldCensus(), _ produce: @escaping () throws(DocumentRejection) -> StreamedDocument?) {
+        self.census = census
         self.produce = produce
     }
 
     /// A stream over documents decoded all at once, on the first `next()`.
-    public static func eager(_ load: @escaping () throws(DocumentRejection) -> [FetchedDocument]) -> DocumentStream {
+    public static func eager(census: FieldCensus = FieldCensus(),
+                             _ load: @escaping () throws(DocumentRejection) -> [FetchedDocument]) -> DocumentStream {
         var documents: [FetchedDocument]?
         var position = 0
-        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in
+        return DocumentStream(census: census) { () throws(DocumentRejection) -> StreamedDocument? in
             if documents == nil { documents = try load() }
             guard let all = documents, position < all.count else { return nil }
             defer { position += 1 }

@@ -11,11 +11,14 @@ import Warehouse
 public final class DecodeAhead: @unchecked Sendable {
     private let buffer: AheadBuffer
     private var taken = false
+    /// The decoded stream's field census, complete once the reader has seen the end.
+    private let census = FieldCensus()
 
     public init(batchLines: Int = 512, capacity: Int = 4, _ make: @escaping @Sendable () -> DocumentStream) {
         let buffer = AheadBuffer(capacity: capacity)
         self.buffer = buffer
-        let thread = Thread { DocumentStream.decode(make(), into: buffer, batchLines: batchLines) }
+        let census = census
+        let thread = Thread { DocumentStream.decode(make(), into: buffer, batchLines: batchLines, census: census) }
         thread.name = "billwh-decode"
         thread.start()
     }
@@ -27,13 +30,13 @@ public final class DecodeAhead: @unchecked Sendable {
         precondition(!taken, "DecodeAhead.stream() read twice")
         taken = true
         let reader = AheadReader(buffer, owner: self)
-        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in try reader.next() }
+        return DocumentStream(census: census) { () throws(DocumentRejection) -> StreamedDocument? in try reader.next() }
     }
 }
 
 extension DocumentStream {
     /// The producer: the stream's items, in order, until its end or until the reader is gone.
-    fileprivate static func decode(_ stream: DocumentStream, into buffer: AheadBuffer, batchLines: Int) {
+    fileprivate static func decode(_ stream: DocumentStream, into buffer: AheadBuffer, batchLines: Int, census: FieldCensus) {
         do {
             while true {
                 let document: StreamedDocument?
@@ -42,6 +45,8 @@ extension DocumentStream {
                     return
                 }
                 guard let document else {
+                    // Before the end is handed over: the reader reads the census after it.
+                    census.absorb(stream.census)
                     try buffer.put(.end)
                     return
                 }

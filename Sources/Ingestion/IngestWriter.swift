@@ -25,6 +25,8 @@ public struct RecordedWindow: Sendable {
     public var rejected: [QuarantinedDocument]
     /// The match-group index tier its lines went to (MatchGroupIndex.tier).
     public var recentTier: Int
+    /// Fields the vendor started or stopped sending, seen in this window (FieldLedger).
+    public var fieldChanges: [FieldChange] = []
 }
 
 /// The ledger row of one endpoint × window.
@@ -118,8 +120,11 @@ public enum IngestWriter {
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
         }
+        var fieldChanges: [FieldChange] = []
         if bodyRejection == nil && entry.status == "ok" {
             try context.resolveWholeResponseQuarantine()
+            fieldChanges = try FieldLedger.record(db, census: stream.census, vendor: entry.vendor, endpoint: entry.endpoint,
+                                                  ingestID: ingestID, now: now)
         }
         let status = entry.status == "ok" && outcome.quarantined > 0 ? "partial" : entry.status
         try db.execute(
@@ -128,7 +133,8 @@ public enum IngestWriter {
                 WHERE ingest_id = ?
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
-        return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier)
+        return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
+                              fieldChanges: fieldChanges)
     }
 
     struct Context {

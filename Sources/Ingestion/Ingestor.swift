@@ -52,7 +52,8 @@ public struct Ingestor: Sendable {
         self.logger = logger
     }
 
-    public func ingest(_ connector: some Connector, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
+    /// `endpoints`: the connector's endpoints to read (all of them when nil).
+    public func ingest(_ connector: some Connector, endpoints: [Endpoint]? = nil, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
         let checkpoint = BackgroundCheckpoint(path: database.path)
         defer { checkpoint?.stop() }
         var load = try await database.read { db in
@@ -60,7 +61,7 @@ public struct Ingestor: Sendable {
         }
         var reports: [EndpointReport] = []
         do {
-            for endpoint in connector.endpoints {
+            for endpoint in endpoints ?? connector.endpoints {
                 reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID,
                                                 checkpoint: checkpoint, load: &load))
             }
@@ -181,6 +182,9 @@ public struct Ingestor: Sendable {
             report.outcome.quarantined += written.outcome.quarantined
             for document in written.rejected {
                 logger.warning("\(label): quarantined document \(document.key ?? "(no id)"): \(document.reason)")
+            }
+            for change in written.fieldChanges {
+                logger.warning("vendor change: \(change) — see `billwh status` and docs/vendor-changes.md")
             }
             progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")
             if chunks.count > 1 {

@@ -185,7 +185,11 @@ public struct PipelineRunner: Sendable {
         ingestor.progress = progress
         var reports: [EndpointReport] = []
         for connector in connectors {
-            let vendorReports = try await ingestor.ingest(connector, window: window, runID: runID)
+            let (usable, refused) = checkLifecycle(connector)
+            var vendorReports = refused
+            if !usable.isEmpty {
+                vendorReports += try await ingestor.ingest(connector, endpoints: usable, window: window, runID: runID)
+            }
             for report in vendorReports {
                 let line = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) documents (\(report.outcome.documentsChanged) new or changed), \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined, \(report.statistics.requests) requests, \(report.statistics.retries) retries"
                 if report.succeeded { logger.info("\(line)") } else { logger.error("\(line) — FAILED") }
@@ -199,6 +203,26 @@ public struct PipelineRunner: Sendable {
             reports.append(try await sync.run(runID: runID))
         }
         return reports
+    }
+
+    /// Warns about the connector's endpoints that are deprecated or near their end of life, and
+    /// refuses those in Development unless allowed: their fields may change any day.
+    func checkLifecycle(_ connector: some Connector) -> (usable: [Endpoint], refused: [EndpointReport]) {
+        var usable: [Endpoint] = []
+        var refused: [EndpointReport] = []
+        for endpoint in connector.endpoints {
+            let lifecycle = settings.lifecycle.lookup(connector.vendor, endpoint.name, version: endpoint.version)
+            if let warning = lifecycle?.warning(today: today) { logger.warning("lifecycle: \(warning)") }
+            guard lifecycle?.status == .development, !settings.allowDevelopmentEndpoints else {
+                usable.append(endpoint)
+                continue
+            }
+            var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
+            report.failure = "\(connector.vendor)/\(endpoint.name) \(endpoint.version) is in Development (\(lifecycle?.source ?? "")): the vendor may rename or remove its fields at any time, so it is not read. Set BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS=true to read it anyway, or pick a Stable version"
+            logger.error("\(report.failure ?? "")")
+            refused.append(report)
+        }
+        return (usable, refused)
     }
 
     func startRun(_ database: DatabaseQueue, command: String) throws -> Int64 {

@@ -24,6 +24,11 @@ public struct Settings: Sendable {
     public var lookbackDays: Int = 31
     /// Retry budget for vendor calls; tests shorten it.
     public var retryPolicy = RetryPolicy()
+    /// The endpoints' lifecycle: the published one with `BILLWH_ENDPOINT_LIFECYCLE` on top.
+    public var lifecycle = LifecycleRegistry.published
+    /// Whether `nightly` and `ingest` may call an endpoint in Development
+    /// (`BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS`): its fields may change any day.
+    public var allowDevelopmentEndpoints = false
 
     public init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
@@ -52,10 +57,15 @@ public struct Settings: Sendable {
     static func from(_ config: ConfigReader) throws -> Settings {
         var settings = Settings()
         if let key = try secret(config, ["billwh", "copaco", "api", "key"], variable: "BILLWH_COPACO_API_KEY") {
+            let version = config.string(forKey: ["billwh", "copaco", "api", "version"], default: CopacoConnector.defaultVersion)
+            guard CopacoConnector.Settings.isValidVersion(version) else {
+                throw SettingsError.invalid("BILLWH_COPACO_API_VERSION must look like v1, v2, … (the path version of Copaco's endpoints), got \(version.prefix(20))")
+            }
             settings.copaco = CopacoConnector.Settings(
                 baseURL: config.string(forKey: ["billwh", "copaco", "base", "url"], default: "https://api.copaco.cloud"),
                 apiKey: key,
-                apiKeyHeader: config.string(forKey: ["billwh", "copaco", "api", "key", "header"], default: "X-Api-Key"))
+                apiKeyHeader: config.string(forKey: ["billwh", "copaco", "api", "key", "header"], default: "X-Api-Key"),
+                apiVersion: version)
         }
         let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
         let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY")
@@ -77,6 +87,12 @@ public struct Settings: Sendable {
             throw SettingsError.invalid("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
         }
         settings.copper = try copper(config)
+        if let text = config.string(forKey: ["billwh", "endpoint", "lifecycle"]), !text.isEmpty {
+            do { settings.lifecycle = try settings.lifecycle.overridden(by: text) } catch {
+                throw SettingsError.invalid(error.description)
+            }
+        }
+        settings.allowDevelopmentEndpoints = config.bool(forKey: ["billwh", "allow", "development", "endpoints"], default: false)
         if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
             guard let days = Int(text), (0...3660).contains(days) else {
                 throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")

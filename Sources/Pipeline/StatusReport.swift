@@ -175,6 +175,7 @@ public enum StatusReport {
             out += " (\(check.onlyInConsolidated) only in consolidated — duplicated or mis-assigned; \(check.missingFromConsolidated) missing from it — dropped or mis-assigned)\n"
             if check.unreadable > 0 { out += "  \(check.unreadable) consolidated documents could not be read again\n" }
         }
+        out += try VendorChangesReport.render(db)
         out += try crm(db)
         let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
         if pending > 0 { out += "  \(pending) customers changed since the last reconcile: run `billwh reconcile`\n" }

@@ -75,6 +75,28 @@ extension JSONObject {
         }
     }
 
+    /// A structural array (`Customers`, `Subscriptions`, `PriceLines`): present and empty is an
+    /// empty list, but absent or null is a rejection, since a document read as empty because a
+    /// name no longer matched would silently drop its lines.
+    func requiredObjects(_ name: String, in path: String) throws(DocumentRejection) -> [JSONObject] {
+        guard isPresent(name) else { throw DocumentRejection(Drift.missingArray("\(path).\(name)")) }
+        return try objects(name, in: path)
+    }
+
+    /// Whether the member is there with a value other than `null`.
+    func isPresent(_ name: String) -> Bool {
+        switch self[name] {
+        case nil, .null?: false
+        default: true
+        }
+    }
+
+    /// A field a rule needs (the amount, a matching key): absent or null is a rejection naming
+    /// the likely cause.
+    func requireField(_ name: String, in path: String, for use: String) throws(DocumentRejection) {
+        guard isPresent(name) else { throw DocumentRejection(Drift.missingField("\(path).\(name)", use: use)) }
+    }
+
     /// Array of objects; absent or null is empty.
     func objects(_ name: String, in path: String) throws(DocumentRejection) -> [JSONObject] {
         switch self[name] {
@@ -91,5 +113,16 @@ extension JSONObject {
             return result
         case let other?: throw DocumentRejection("\(path).\(name): expected an array, got \(other.kind)")
         }
+    }
+}
+
+/// The wording of rejections that point at a change on the vendor's side.
+enum Drift {
+    static func missingArray(_ path: String) -> String {
+        "\(path): missing (absent, not an empty list) — field renamed or removed by the vendor? The document was quarantined rather than stored without its lines"
+    }
+
+    static func missingField(_ path: String, use: String) -> String {
+        "\(path): missing, and \(use) needs it — field renamed or removed by the vendor?"
     }
 }

@@ -8,7 +8,16 @@ enum InvoiceSkeleton {
     struct Rules: Sendable {
         var customerKey: CustomerKeyRule = .customerNumber
         var amount: LineAmount = .extendedPrice
+        /// Where each document's field paths are counted.
+        var census = FieldCensus()
+
+        /// Lines that feed `purchases` must carry what matching needs; cross-check lines are
+        /// only compared, never summed or matched.
+        var requiresMatchingKeys: Bool { amount == .extendedPrice }
     }
+
+    /// The path prefix of a document's own fields, in JSON and XML alike.
+    static let documentPath = "Invoices[]"
 
     /// The documents of a `{"Invoices": [...]}` response one at a time, each with its
     /// `Customers` array left unparsed until its lines are read: what `JSONParser.parseEnvelope`
@@ -16,7 +25,7 @@ enum InvoiceSkeleton {
     /// customer's lines).
     static func streamResponse(_ body: [UInt8], rules: Rules) -> DocumentStream {
         var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices", deferring: "Customers")
-        return DocumentStream { () throws(DocumentRejection) -> StreamedDocument? in
+        return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in
             let element: JSONEnvelopeCursor.Element?
             do { element = try cursor.next() } catch { throw DocumentRejection("\(error)") }
             guard let element else {
@@ -36,13 +45,29 @@ enum InvoiceSkeleton {
     }
 
     static func document(_ raw: ArraySlice<UInt8>, value: JSONValue, customers: CustomerEntries?, rules: Rules) -> StreamedDocument {
+        // A rejected document's fields are counted from its whole tree: they show what changed.
+        let countRejected = {
+            let whole = customers == nil ? value : ((try? JSONParser.parse(Array(raw))) ?? value)
+            rules.census.add(DocumentFields.of(whole, at: documentPath))
+        }
         guard case .object(let invoice) = value else {
+            countRejected()
             return StreamedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(value.kind)")))
         }
         let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
         do {
-            return StreamedDocument(raw: raw, keyHint: keyHint, result: .success(try decodeInvoice(invoice, customers: customers, rules: rules)))
+            let (header, lines) = try decodeInvoice(invoice, customers: customers, rules: rules)
+            let counted = LineSource { emit in
+                do {
+                    try lines.forEach(emit)
+                } catch let rejection as DocumentRejection {
+                    countRejected()
+                    throw rejection
+                }
+            }
+            return StreamedDocument(raw: raw, keyHint: keyHint, result: .success((header, counted)))
         } catch {
+            countRejected()
             return StreamedDocument(raw: raw, keyHint: keyHint, result: .failure(error))
         }
     }
@@ -92,12 +117,20 @@ enum InvoiceSkeleton {
         let type = try headerObject.text("Type", in: "Header")
         let header = DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal(invoice))
         let lines = LineSource { emit in
+            var fields = DocumentFields()
+            fields.walk(invoice, at: documentPath)
+            var total = LineTotal(stated: header.statedTotal, checked: rules.requiresMatchingKeys)
+            func counting(_ line: StagingLine) throws {
+                total.add(line.amount)
+                try emit(line)
+            }
             switch customers {
             case nil:
-                for (c, customer) in try invoice.objects("Customers", in: "Invoice").enumerated() {
-                    try customerLines(customer, index: c, rules: rules, emit: emit)
+                for (c, customer) in try invoice.requiredObjects("Customers", in: "Invoice").enumerated() {
+                    try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             case .ranges(let body, let ranges)?:
+                fields.note(documentPath + ".Customers")
                 // Like `objects(_:in:)`: every entry is checked to be an object before any line is read.
                 for (c, range) in ranges.enumerated() where body[range.lowerBound] != UInt8(ascii: "{") {
                     let kind = (try? JSONParser.parse(body, range: range))?.kind ?? "value"
@@ -109,9 +142,12 @@ enum InvoiceSkeleton {
                     guard case .object(let customer) = value else {
                         throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(value.kind)")
                     }
-                    try customerLines(customer, index: c, rules: rules, emit: emit)
+                    fields.walk(customer, at: documentPath + ".Customers[]")
+                    try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             }
+            try total.check()
+            rules.census.add(fields)
         }
         return (header, lines)
     }
@@ -131,15 +167,20 @@ enum InvoiceSkeleton {
             else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
             else { customerKey = "" }
         }
-        for (s, subscription) in try customer.objects("Subscriptions", in: customerPath).enumerated() {
+        for (s, subscription) in try customer.requiredObjects("Subscriptions", in: customerPath).enumerated() {
             let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
             let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
             let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
-            for (p, priceLine) in try subscription.objects("PriceLines", in: subscriptionPath).enumerated() {
+            for (p, priceLine) in try subscription.requiredObjects("PriceLines", in: subscriptionPath).enumerated() {
                 let path = "\(subscriptionPath).PriceLines[\(p)]"
                 let amount: Money
                 switch rules.amount {
-                case .extendedPrice: amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
+                case .extendedPrice:
+                    // The amount first: a value that does not parse says more than a missing key.
+                    try priceLine.requireField("ExtendedPrice", in: path, for: "the line's amount")
+                    amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
+                    if p == 0 { try subscription.requireField("SubscriptionID", in: subscriptionPath, for: "matching its lines") }
+                    for name in matchingFields { try priceLine.requireField(name, in: path, for: "matching the line") }
                 case .bestEffort: amount = (try? priceLine.money("ExtendedPrice", in: path)) ?? (try? priceLine.money("PurchasePrice", in: path)) ?? Money(micros: 0)
                 }
                 var line = StagingLine(amount: amount)
@@ -168,6 +209,10 @@ enum InvoiceSkeleton {
         }
     }
 
+    /// What every staged price line must carry for the matching rules (`InvoiceRowHash` is not
+    /// among them: lines from before Copaco introduced it have none and match on these).
+    static let matchingFields = ["SKU", "StartDate", "EndDate"]
+
     /// The contract leaves `Totals`' fields open; these are the names a net total goes by. A
     /// total that is there but unreadable is no reason to reject the lines: it is only a check.
     static let netTotalNames = ["TotalExclVAT", "TotalExclusiveVAT", "TotalExVAT", "TotalExcludingVAT", "NetTotal", "SubTotal"]
@@ -183,4 +228,26 @@ enum InvoiceSkeleton {
 
 extension JSONObject {
     func textOrNil(_ name: String) -> String? { try? text(name, in: "") }
+}
+
+/// A document's lines added up as they are read, against the net total it states.
+struct LineTotal {
+    let stated: Money?
+    let checked: Bool
+    var sum: Int64 = 0
+    var overflowed = false
+
+    mutating func add(_ amount: Money) {
+        let (result, overflow) = sum.addingReportingOverflow(amount.micros)
+        sum = result
+        overflowed = overflowed || overflow
+    }
+
+    /// A total that disagrees with the lines means lines were lost or misread: the document is
+    /// rejected rather than stored with the wrong amount.
+    func check() throws(DocumentRejection) {
+        guard checked, let stated, overflowed || sum != stated.micros else { return }
+        let lines = overflowed ? "more than a 64-bit micro-unit sum" : Money(micros: sum).description
+        throw DocumentRejection("Totals: the document states a net total of \(stated) but its lines add up to \(lines) — lines or a field renamed or removed by the vendor?")
+    }
 }

@@ -21,6 +21,7 @@ struct Billwh: AsyncParsableCommand {
         subcommands: [
             Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
             Status.self, Check.self, Report.self, Close.self, Reopen.self, Publish.self, SandboxCommand.self, Demo.self,
+            VendorsCommand.self, DoctorCommand.self, RederiveCommand.self,
         ])
 }
 

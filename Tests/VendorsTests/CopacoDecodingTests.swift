@@ -15,7 +15,8 @@ import Warehouse
            {"LineId": 1, "SKU": "CFQ7TTC0LH18:0001", "Description": "Microsoft 365, E3", "Quantity": 5.0,
             "UnitPrice": 32.1, "ExtendedPrice": 160.5, "VAT": 33.705, "StartDate": "2026-10-01T00:00:00",
             "EndDate": "2026-10-31", "ChargeType": "Cycle Fee", "InvoiceRowHash": "h1"},
-           {"LineId": 2, "SKU": "USAGE", "Quantity": 0.123456789, "ExtendedPrice": -0.000001}
+           {"LineId": 2, "SKU": "USAGE", "Quantity": 0.123456789, "ExtendedPrice": -0.000001,
+            "StartDate": "2026-10-01", "EndDate": "2026-10-31"}
          ]}]}],
      "Totals": {"Total": 160.499999}}
     """#
@@ -45,7 +46,8 @@ import Warehouse
     @Test func toleratesCaseReorderingUnknownFieldsAndNulls() throws {
         let body = #"""
         {"extra": {"deep": [1, {"x": null}]}, "INVOICES": [{"customers": [{"subscriptions": [{"pricelines": [
-          {"extendedprice": 1.5, "Unknown": {"a": [1,2]}, "chargetype": null, "quantity": 1}],
+          {"extendedprice": 1.5, "Unknown": {"a": [1,2]}, "chargetype": null, "quantity": 1, "SKU": "S",
+           "STARTDATE": "2026-01-01", "enddate": "2026-01-31"}],
           "SubscriptionId": 5}], "customernumber": "7"}],
           "header": {"currency": "EUR", "date": "2026-01-02", "invoiceid": "X"}, "NewTopLevel": true}]}
         """#
@@ -67,7 +69,7 @@ import Warehouse
         (#"{"Header": {"InvoiceID": "A", "Date": "2026-01-01", "Currency": "EUR"}, "Customers": [{"Subscriptions": [{"PriceLines": [{"ExtendedPrice": "12,5x"}]}]}]}"#, "not a decimal number"),
     ])
     func rejectsOneDocumentAndKeepsTheOthers(bad: String, reason: String) throws {
-        let good = #"{"Header": {"InvoiceID": "OK", "Date": "2026-01-01", "Currency": "EUR"}}"#
+        let good = #"{"Header": {"InvoiceID": "OK", "Date": "2026-01-01", "Currency": "EUR"}, "Customers": []}"#
         let documents = try connector.decode(Array(#"{"Invoices": [\#(good), \#(bad)]}"#.utf8), endpoint: CopacoConnector.invoices)
         #expect(documents.count == 2)
         #expect((try? documents[0].result.get())?.key == "OK")

@@ -14,7 +14,7 @@ import Warehouse
     static func invoice(_ id: String, customers: Int, badLast: Bool = false, amount: String = "1.25") -> String {
         let entries = (0..<customers).map { c in
             let price = badLast && c == customers - 1 ? "1.1234567" : amount
-            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "InvoiceRowHash": "\#(id)-\#(c)"}]}]}"#
+            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "InvoiceRowHash": "\#(id)-\#(c)", "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}"#
         }
         // Header after Customers: fields may come in any order.
         return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR"}}"#

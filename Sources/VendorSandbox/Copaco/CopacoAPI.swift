@@ -54,6 +54,8 @@ struct CopacoAPI {
         var options = CopacoRenderer.Options(seed: data.seed)
         options.mutateFields = mutate
         options.corrupt = corrupted
+        options.drift = faults.drift(for: endpoint.path())
+        if !options.drift.isEmpty { notes.append("drift") }
         let chunks = CopacoRenderer.responseChunks(documents, options: options)
         return (SandboxReply(status: 200, headers: [("Content-Type", "application/json")], chunks: chunks), credential, notes)
     }

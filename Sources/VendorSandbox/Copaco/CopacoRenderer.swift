@@ -5,6 +5,7 @@ enum CopacoRenderer {
         var seed: UInt64
         var mutateFields = false
         var corrupt: [String: SandboxCorruption] = [:]
+        var drift: [SandboxDrift] = []
         /// Bytes per chunk handed to the server (a whole response is never one giant array).
         var chunkSize = 1 << 20
     }
@@ -30,12 +31,15 @@ enum CopacoRenderer {
         writer.beginArray()
         for document in documents {
             let corruption = options.corrupt[document.invoiceID]
-            if options.mutateFields {
+            if options.mutateFields || !options.drift.isEmpty {
                 var single = JSONWriter(capacity: 4096)
                 write(document, corruption: corruption, to: &single)
-                if let tree = try? JSONParser.parse(single.bytes) {
-                    var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A))
-                    mutator.mutate(tree).write(to: &writer)
+                if var tree = try? JSONParser.parse(single.bytes) {
+                    if options.mutateFields {
+                        var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A))
+                        tree = mutator.mutate(tree)
+                    }
+                    SandboxDrift.apply(options.drift, to: tree).write(to: &writer)
                 } else {
                     writer.rawValue(single.bytes)
                 }

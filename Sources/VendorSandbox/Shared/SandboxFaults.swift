@@ -57,6 +57,7 @@ public final class SandboxFaults: Sendable {
         var mutateFields = false
         var ignoreAccept = false
         var corrupted: [String: SandboxCorruption] = [:]
+        var drift: [(drift: [SandboxDrift], pathPrefix: String?)] = []
     }
 
     private let state = Mutex(State())
@@ -147,6 +148,16 @@ public final class SandboxFaults: Sendable {
         _ = state.withLock { $0.corrupted.removeValue(forKey: invoiceID) }
     }
 
+    /// Until cleared, JSON data documents of the paths starting with `path` (all when nil)
+    /// change their structure as `drift` says, as a vendor's Beta endpoint may. Replaces any
+    /// drift set before for the same `path`.
+    public func setDrift(_ drift: [SandboxDrift], path: String? = nil) {
+        state.withLock { state in
+            state.drift.removeAll { $0.pathPrefix == path }
+            if !drift.isEmpty { state.drift.append((drift, path)) }
+        }
+    }
+
     /// Disarms everything: counts, delay, mutation, corruption, `ignoreAccept`.
     public func reset() {
         state.withLock { $0 = State() }
@@ -163,6 +174,10 @@ public final class SandboxFaults: Sendable {
     // MARK: Used by the server
 
     var corruptedDocuments: [String: SandboxCorruption] { state.withLock { $0.corrupted } }
+
+    func drift(for path: String) -> [SandboxDrift] {
+        state.withLock { state in state.drift.filter { $0.pathPrefix.map { path.hasPrefix($0) } ?? true }.flatMap(\.drift) }
+    }
 
     func takeStatusFault(path: String) -> StatusFault? {
         state.withLock { Self.take(&$0.statusFaults, path: path) }

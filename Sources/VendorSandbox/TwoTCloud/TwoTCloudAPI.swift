@@ -68,6 +68,10 @@ struct TwoTCloudAPI {
             options.mutateFields = true
             notes.append("mutated")
         }
+        if format == .json {
+            options.drift = faults.drift(for: path)
+            if !options.drift.isEmpty { notes.append("drift") }
+        }
         for document in documents where corrupted[document.invoiceID] != nil { notes.append("corrupt:\(document.invoiceID)") }
         let chunks = TwoTCloudRenderer.responseChunks(documents, format: format, options: options)
         let contentType = format == .json ? "application/json" : "application/xml; charset=utf-8"

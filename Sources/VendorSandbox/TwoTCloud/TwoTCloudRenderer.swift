@@ -12,6 +12,8 @@ enum TwoTCloudRenderer {
         /// JSON only: other letter cases (always `…Id` for `…ID`), other member order, extra members.
         var mutateFields = false
         var corrupt: [String: SandboxCorruption] = [:]
+        /// JSON only.
+        var drift: [SandboxDrift] = []
         var chunkSize = 1 << 20
     }
 
@@ -42,12 +44,15 @@ enum TwoTCloudRenderer {
         writer.beginArray()
         for document in documents {
             let corruption = options.corrupt[document.invoiceID]
-            if options.mutateFields {
+            if options.mutateFields || !options.drift.isEmpty {
                 var single = JSONWriter(capacity: 4096)
                 writeJSON(document, corruption: corruption, to: &single)
-                if let tree = try? JSONParser.parse(single.bytes) {
-                    var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, TwoTCloudGenerator.domain, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A))
-                    mutate(tree, mutator: &mutator).write(to: &writer)
+                if var tree = try? JSONParser.parse(single.bytes) {
+                    if options.mutateFields {
+                        var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, TwoTCloudGenerator.domain, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A))
+                        tree = mutate(tree, mutator: &mutator)
+                    }
+                    SandboxDrift.apply(options.drift, to: tree).write(to: &writer)
                 } else {
                     writer.rawValue(single.bytes)
                 }

@@ -8,24 +8,47 @@ public struct CopacoConnector: Connector {
         public var apiKey: Secret
         /// Not published by the vendor; the contract fixes `X-Api-Key` and makes it a setting.
         public var apiKeyHeader: String
+        /// The path version of every endpoint (`/api/v1/...`): a setting, so that the day Copaco
+        /// publishes v2 a user can move without a new billwh.
+        public var apiVersion: String
 
-        public init(baseURL: String = "https://api.copaco.cloud", apiKey: Secret, apiKeyHeader: String = "X-Api-Key") {
+        public init(baseURL: String = "https://api.copaco.cloud", apiKey: Secret, apiKeyHeader: String = "X-Api-Key",
+                    apiVersion: String = CopacoConnector.defaultVersion) {
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.apiKeyHeader = apiKeyHeader
+            self.apiVersion = apiVersion
+        }
+
+        /// `v1`, `v2`, …: anything else would build a wrong URL for every endpoint.
+        public static func isValidVersion(_ version: String) -> Bool {
+            TwoTCloudConnector.Settings.isValidVersion(version)
         }
     }
 
-    public static let version = "v1"
-    public static let invoices = Endpoint(name: "invoices", path: "/api/v1/invoices", version: version, direction: .incoming)
-    public static let customerSpecifications = Endpoint(
-        name: "customer-specifications", path: "/api/v1/customer-specifications", version: version, direction: .outgoing)
+    public static let defaultVersion = "v1"
+    public static let invoicesName = "invoices"
+    public static let customerSpecificationsName = "customer-specifications"
+    public static let exampleInvoicesName = "example-invoices"
+    /// The endpoints at the default version.
+    public static let invoices = Endpoint(name: invoicesName, path: "/api/\(defaultVersion)/\(invoicesName)",
+                                          version: defaultVersion, direction: .incoming)
+    public static let customerSpecifications = Endpoint(name: customerSpecificationsName, path: "/api/\(defaultVersion)/\(customerSpecificationsName)",
+                                                        version: defaultVersion, direction: .outgoing)
 
     public let settings: Settings
     public init(settings: Settings) { self.settings = settings }
 
     public var vendor: VendorID { .copaco }
-    public var endpoints: [Endpoint] { [Self.invoices, Self.customerSpecifications] }
+    public var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
+    public var customerSpecifications: Endpoint { endpoint(Self.customerSpecificationsName, .outgoing) }
+    /// Fictional test invoices: `billwh doctor` tries a key on them; never ingested.
+    public var exampleInvoices: Endpoint { endpoint(Self.exampleInvoicesName, .crossCheck) }
+    public var endpoints: [Endpoint] { [invoices, customerSpecifications] }
+
+    func endpoint(_ name: String, _ direction: Direction) -> Endpoint {
+        Endpoint(name: name, path: "/api/\(settings.apiVersion)/\(name)", version: settings.apiVersion, direction: direction)
+    }
 
     public func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL

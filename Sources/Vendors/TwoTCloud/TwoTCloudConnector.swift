@@ -73,7 +73,7 @@ public struct TwoTCloudConnector: Connector {
     public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
         let rules = Self.rules(for: endpoint.direction)
         if XMLReader.looksLikeXML(body) {
-            return .eager { () throws(DocumentRejection) in try Self.splitXML(body, rules: rules) }
+            return .eager(census: rules.census) { () throws(DocumentRejection) in try Self.splitXML(body, rules: rules) }
         }
         return InvoiceSkeleton.streamResponse(body, rules: rules)
     }

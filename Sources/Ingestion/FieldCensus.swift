@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+
+/// The field paths a response's documents carried (`Invoices[].Customers[].CompanyName`), with
+/// how many documents carried each: what `vendor_fields` records, so that a field the vendor
+/// adds, renames or drops shows up as a change instead of passing unnoticed. Paths compare
+/// ignoring ASCII case, like the decoders' field names. Filled on the decoding thread, read by
+/// the writer once the stream has ended.
+public final class FieldCensus: Sendable {
+    struct Tally: Sendable {
+        var documents = 0
+        /// Lower-cased path → (spelling as last seen, documents carrying it).
+        var paths: [String: (path: String, documents: Int)] = [:]
+    }
+
+    private let tally = Mutex(Tally())
+
+    public init() {}
+
+    /// Documents counted so far.
+    public var documents: Int { tally.withLock { $0.documents } }
+
+    /// Each path with its spelling and how many documents carried it.
+    public var paths: [(key: String, path: String, documents: Int)] {
+        tally.withLock { $0.paths.map { (key: $0.key, path: $0.value.path, documents: $0.value.documents) } }
+    }
+
+    /// Counts one document's fields.
+    public func add(_ document: DocumentFields) {
+        tally.withLock { tally in
+            tally.documents += 1
+            for (key, path) in document.seen {
+                tally.paths[key, default: (path, 0)].documents += 1
+                tally.paths[key]?.path = path
+            }
+        }
+    }
+
+    /// Adds another census's counts (the decoding thread's, once its stream has ended).
+    public func absorb(_ other: FieldCensus) {
+        guard other !== self else { return }
+        let theirs = other.tally.withLock { $0 }
+        tally.withLock { tally in
+            tally.documents += theirs.documents
+            for (key, entry) in theirs.paths {
+                tally.paths[key, default: (entry.path, 0)].documents += entry.documents
+                tally.paths[key]?.path = entry.path
+            }
+        }
+    }
+}
+
+/// The field paths of one document, gathered while it is decoded.
+public struct DocumentFields: Sendable {
+    /// Lower-cased path → spelling.
+    var seen: [String: String] = [:]
+    /// The member names last walked at each element prefix: consecutive elements of the same
+    /// shape (a document's price lines, mostly) are not walked member by member again.
+    var lastShape: [String: [String]] = [:]
+
+    public init() {}
+
+    /// Notes a path that is not a member of a walked object (a deferred array).
+    public mutating func note(_ path: String) {
+        let key = path.lowercased()
+        if seen[key] == nil { seen[key] = path }
+    }
+
+    /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.
+    public mutating func walk(_ object: JSONObject, at prefix: String) {
+        let names = object.members.map(\.key)
+        let sameShape = lastShape[prefix] == names
+        if !sameShape { lastShape[prefix] = names }
+        for member in object.members {
+            switch member.value {
+            case .object(let inner):
+                let path = prefix + "." + member.key
+                if !sameShape { note(path) }
+                walk(inner, at: path)
+            case .array(let items):
+                let path = prefix + "." + member.key
+                if !sameShape { note(path) }
+                walk(items, at: path + "[]")
+            default:
+                if !sameShape { note(prefix + "." + member.key) }
+            }
+        }
+    }
+
+    /// Notes the members of every object in `items` (elements' path: `prefix`, ending in `[]`).
+    public mutating func walk(_ items: [JSONValue], at prefix: String) {
+        for item in items {
+            switch item {
+            case .object(let object): walk(object, at: prefix)
+            case .array(let inner): walk(inner, at: prefix + "[]")
+            default: continue
+            }
+        }
+    }
+
+    /// Every path of a whole document (one that was rejected before its fields were walked).
+    public static func of(_ document: JSONValue, at prefix: String) -> DocumentFields {
+        var fields = DocumentFields()
+        if case .object(let object) = document { fields.walk(object, at: prefix) }
+        return fields
+    }
+}

@@ -1,0 +1,115 @@
+import GRDB
+import Warehouse
+
+/// A field path that appeared, disappeared or came back on a vendor endpoint.
+public struct FieldChange: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case new, gone, returned
+    }
+
+    public var vendor: VendorID
+    public var endpoint: String
+    public var apiVersion: String
+    public var path: String
+    public var kind: Kind
+
+    public init(vendor: VendorID, endpoint: String, apiVersion: String, path: String, kind: Kind) {
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.apiVersion = apiVersion
+        self.path = path
+        self.kind = kind
+    }
+
+    public var description: String {
+        let what = switch kind {
+        case .new: "new field"
+        case .gone: "field no longer sent (every earlier document had it)"
+        case .returned: "field sent again"
+        }
+        return "\(vendor)/\(endpoint) \(apiVersion): \(what): \(path)"
+    }
+}
+
+/// `vendor_fields`: the field paths each endpoint has sent (migrations/0007_vendor_fields.sql).
+public enum FieldLedger {
+    /// The path that counts every document.
+    static let documentKey = "invoices[]"
+
+    /// Adds a window's census, in the window's transaction; returns what changed, to be logged
+    /// once (a change is recorded when it happens, so a later read does not report it again).
+    public static func record(_ db: Database, census: FieldCensus, vendor: VendorID, endpoint: Endpoint,
+                              ingestID: Int64, now: String) throws -> [FieldChange] {
+        let documents = census.documents
+        guard documents > 0 else { return [] }
+        let scope: StatementArguments = [vendor.rawValue, endpoint.name, endpoint.version]
+        let known = try Row.fetchAll(db, sql: """
+            SELECT path_key, path, documents, change, first_ingest_id FROM vendor_fields
+            WHERE vendor = ? AND endpoint = ? AND api_version = ?
+            """, arguments: scope)
+        let root = known.first { ($0["path_key"] as String) == documentKey }
+        let documentsBefore = root.map { $0["documents"] as Int } ?? 0
+        // The endpoint's first run is its baseline, all of its windows: a backfill's later
+        // months bring optional fields the first month lacked, which is no change.
+        let baseline = try root.map { root in
+            try Bool.fetchOne(db, sql: """
+                SELECT (SELECT run_id FROM ingest_runs WHERE ingest_id = ?) = (SELECT run_id FROM ingest_runs WHERE ingest_id = ?)
+                """, arguments: [root["first_ingest_id"] as Int64, ingestID]) ?? false
+        } ?? true
+        let seen = Dictionary(census.paths.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var changes: [FieldChange] = []
+        func change(_ path: String, _ kind: FieldChange.Kind) {
+            changes.append(FieldChange(vendor: vendor, endpoint: endpoint.name, apiVersion: endpoint.version, path: path, kind: kind))
+        }
+        let markChange = try db.cachedStatement(sql: """
+            UPDATE vendor_fields SET change = ?, changed_at = ?
+            WHERE vendor = ? AND endpoint = ? AND api_version = ? AND path_key = ?
+            """)
+        var knownKeys = Set<String>()
+        for row in known {
+            let key: String = row["path_key"], path: String = row["path"]
+            knownKeys.insert(key)
+            let wasGone = (row["change"] as String?) == FieldChange.Kind.gone.rawValue
+            if seen[key] == nil {
+                // Only a field every earlier document had is missed: optional ones come and go.
+                if !baseline && !wasGone && key != documentKey && (row["documents"] as Int) == documentsBefore {
+                    try markChange.execute(arguments: [FieldChange.Kind.gone.rawValue, now] + scope + [key])
+                    change(path, .gone)
+                }
+            } else if wasGone, let spelled = seen[key]?.path {
+                try markChange.execute(arguments: [FieldChange.Kind.returned.rawValue, now] + scope + [key])
+                change(spelled, .returned)
+            }
+        }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO vendor_fields (vendor, endpoint, api_version, path_key, path, documents, first_seen_at, last_seen_at,
+                first_ingest_id, last_ingest_id, change, changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (vendor, endpoint, api_version, path_key) DO UPDATE SET
+                path = excluded.path, documents = documents + excluded.documents,
+                last_seen_at = excluded.last_seen_at, last_ingest_id = excluded.last_ingest_id
+            """)
+        var rows = Array(seen.values)
+        rows.append((key: documentKey, path: "Invoices[]", documents: documents))
+        for entry in rows.sorted(by: { $0.key < $1.key }) {
+            let isNew = !baseline && !knownKeys.contains(entry.key)
+            if isNew { change(entry.path, .new) }
+            try upsert.execute(arguments: scope + [entry.key, entry.path, entry.documents, now, now, ingestID, ingestID,
+                                                   isNew ? FieldChange.Kind.new.rawValue : nil, isNew ? now : nil])
+        }
+        return changes
+    }
+
+    /// The changes recorded since `since` (a timestamp), newest first.
+    public static func changes(_ db: Database, since: String) throws -> [(change: FieldChange, at: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT vendor, endpoint, api_version, path, change, changed_at FROM vendor_fields
+            WHERE change IS NOT NULL AND changed_at >= ?
+            ORDER BY changed_at DESC, vendor, endpoint, path
+            """, arguments: [since]).compactMap { row in
+            guard let kind = FieldChange.Kind(rawValue: row["change"]) else { return nil }
+            return (FieldChange(vendor: VendorID(rawValue: row["vendor"]), endpoint: row["endpoint"], apiVersion: row["api_version"],
+                                path: row["path"], kind: kind), row["changed_at"])
+        }
+    }
+}

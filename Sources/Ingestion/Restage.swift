@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import Warehouse
+
+/// Rebuilding staging from stored raw bytes with the current decoder (`billwh rederive`): the
+/// fix path after a decoder change or a vendor's drift, with no vendor call. Idempotent: a
+/// document whose lines come out as they are stored is left alone, so a second run (or one
+/// resumed after a kill) writes nothing it already wrote.
+extension IngestWriter {
+    /// What rederiving one document did.
+    public enum Restaged: Sendable, Equatable {
+        /// Its lines decode as stored.
+        case unchanged
+        /// Its lines were written again (this many).
+        case restaged(lines: Int)
+        /// A quarantined version now decodes and was made current (this many lines).
+        case released(lines: Int)
+        /// A quarantined version now decodes, but a newer version is current: its sighting is resolved.
+        case superseded
+        /// It does not decode with the current decoder: quarantined with the reason.
+        case rejected(String)
+    }
+
+    /// Rederives the current version `rawID` of a document from `document`, its stored bytes
+    /// decoded again. `ingestID`: the ingest that fetched those bytes.
+    public static func restage(_ db: Database, vendor: VendorID, endpoint: Endpoint, rawID: Int64, ingestID: Int64,
+                               document: StreamedDocument) throws -> Restaged {
+        let context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
+        let header: DocumentHeader, source: LineSource
+        switch document.result {
+        case .failure(let rejection):
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
+            return .rejected(rejection.reason)
+        case .success(let decoded):
+            (header, source) = decoded
+        }
+        let lines: [StagingLine]
+        do { lines = try source.collect() } catch {
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: header.key, reason: error.reason)
+            return .rejected(error.reason)
+        }
+        if try context.storedLines(rawID: rawID, header: header) == lines {
+            try context.resolveQuarantine(key: header.key)
+            return .unchanged
+        }
+        try context.replaceLines(rawID: rawID, header: header, lines: lines)
+        return .restaged(lines: lines.count)
+    }
+
+    /// Rederives a document that was quarantined (`seenAt`: when those bytes were last fetched).
+    /// If it decodes now, it becomes current unless a version fetched later is current already.
+    public static func release(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, seenAt: String,
+                               document: StreamedDocument) throws -> Restaged {
+        let context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
+        guard case .success(let (header, source)) = document.result else {
+            if case .failure(let rejection) = document.result { return .rejected(rejection.reason) }
+            return .rejected("")
+        }
+        let lines: [StagingLine]
+        do { lines = try source.collect() } catch { return .rejected(error.reason) }
+        let currentFetchedAt = try String.fetchOne(db, sql: """
+            SELECT r.fetched_at FROM documents d JOIN raw_documents r ON r.raw_id = d.current_raw_id
+            WHERE d.vendor = ? AND d.endpoint = ? AND d.document_key = ?
+            """, arguments: [vendor.rawValue, endpoint.name, header.key])
+        if let currentFetchedAt, currentFetchedAt > seenAt {
+            try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND content_sha256 = ? AND resolved_at IS NULL",
+                           arguments: [context.now, vendor.rawValue, endpoint.name, document.contentHash])
+            return .superseded
+        }
+        let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: LineSource(lines))
+        try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND content_sha256 = ? AND resolved_at IS NULL",
+                       arguments: [context.now, vendor.rawValue, endpoint.name, document.contentHash])
+        return .released(lines: stored.lines)
+    }
+
+    static func restageContext(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64) throws -> Context {
+        Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: Timestamp.now(),
+                recentTier: try MatchGroupIndex.tier(db, to: .stagingLines))
+    }
+}
+
+extension IngestWriter.Context {
+    /// The document's staged lines as the decoder would give them, or nil when a line's
+    /// document fields no longer match the header (its date, type or currency changed).
+    func storedLines(rawID: Int64, header: DocumentHeader) throws -> [StagingLine]? {
+        var lines: [StagingLine] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT document_date, document_type, currency, customer_key, customer_account_id, customer_number, customer_name,
+                   subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type, quantity,
+                   quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end
+            FROM staging_lines WHERE raw_id = ? ORDER BY line_index
+            """, arguments: [rawID])
+        while let row = try rows.next() {
+            guard (row["document_date"] as String?) == header.date.description, (row["document_type"] as String?) == header.type,
+                  (row["currency"] as String?) == header.currency else { return nil }
+            var line = StagingLine(amount: Money(micros: row["amount_micros"]))
+            line.customerKey = row["customer_key"]
+            line.customerAccountID = row["customer_account_id"]
+            line.customerNumber = row["customer_number"]
+            line.customerName = row["customer_name"]
+            line.subscriptionID = row["subscription_id"]
+            line.subscriptionName = row["subscription_name"]
+            line.lineRef = row["line_ref"]
+            line.uid = row["uid"]
+            line.rowHash = row["row_hash"]
+            line.sku = row["sku"]
+            line.description = row["description"]
+            line.chargeType = row["charge_type"]
+            line.quantity = row["quantity"]
+            line.quantityNorm = row["quantity_norm"]
+            line.unitPrice = (row["unit_price_micros"] as Int64?).map(Money.init(micros:))
+            line.vat = (row["vat_micros"] as Int64?).map(Money.init(micros:))
+            line.periodStart = (row["period_start"] as String?).flatMap { CalendarDate(parsing: $0) }
+            line.periodEnd = (row["period_end"] as String?).flatMap { CalendarDate(parsing: $0) }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// Queues the groups of the document's stored lines, replaces them with `lines` and queues
+    /// theirs: what a new version of the document does, for the same raw bytes.
+    func replaceLines(rawID: Int64, header: DocumentHeader, lines: [StagingLine]) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
+            SELECT DISTINCT s.vendor, s.customer_key,
+                   CASE WHEN substr(s.document_date, 1, 7) IN (SELECT month FROM closed_months) OR NOT \(Self.hasPurchases("s"))
+                        THEN '\(MatchGroupIndex.wholeCustomer)' ELSE s.match_group END
+            FROM staging_lines s WHERE s.raw_id = ? AND s.match_group IS NOT NULL
+            """).execute(arguments: [rawID])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key) SELECT DISTINCT vendor, customer_key FROM staging_lines WHERE raw_id = ?")
+            .execute(arguments: [rawID])
+        try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
+        var touched = TouchedGroups()
+        let insert = try lineInsert()
+        bindDocument(insert, header: header, rawID: rawID)
+        let text = LineText()
+        for (index, line) in lines.enumerated() {
+            try insertLine(line, index: index, statement: insert, text: text)
+            touched.add(line)
+        }
+        try enqueue(touched, documentDate: header.date)
+        try db.cachedStatement(sql: """
+            UPDATE documents SET document_date = ?, stated_total_micros = ?, changed_at = ?
+            WHERE vendor = ? AND endpoint = ? AND document_key = ?
+            """).execute(arguments: [header.date.description, header.statedTotal?.micros, now, vendor.rawValue, endpoint.name, header.key])
+        try resolveQuarantine(key: header.key)
+    }
+}

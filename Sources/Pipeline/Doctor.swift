@@ -1,0 +1,110 @@
+import Foundation
+import Ingestion
+import Logging
+import Vendors
+import Warehouse
+
+/// `billwh doctor`: one cheap authenticated call per configured vendor, before the first night:
+/// whether it is reachable, whether it takes the credentials, which API version answers, and
+/// on a refusal what to check. Secrets are never printed: the advice names settings, not values.
+public struct Doctor: Sendable {
+    public struct Finding: Sendable {
+        public var vendor: VendorID
+        public var call: String
+        public var version: String
+        public var reachable: Bool
+        public var authenticated: Bool
+        /// The call was answered with data.
+        public var answered = false
+        /// What answered, or what to check.
+        public var detail: String
+
+        public var ok: Bool { answered }
+    }
+
+    public let settings: Settings
+    public let logger: Logger
+    public var today: CalendarDate
+
+    public init(settings: Settings, logger: Logger, today: CalendarDate = .today()) {
+        self.settings = settings
+        self.logger = logger
+        self.today = today
+    }
+
+    /// A short retry budget: a vendor that does not answer within it is reported, not waited for.
+    public static let policy = RetryPolicy(baseDelay: .milliseconds(300), maxDelay: .seconds(2), maxTotal: .seconds(10),
+                                           requestTimeout: .seconds(15))
+
+    public func run() async -> [Finding] {
+        let fetcher = HTTPFetcher(policy: Self.policy, logger: logger)
+        let day = DateWindow(start: today, end: today)!
+        var findings: [Finding] = []
+        if let copaco = settings.copaco {
+            // Copaco's fictional invoices: any key with any permission may read them.
+            let connector = CopacoConnector(settings: copaco)
+            let endpoint = connector.exampleInvoices
+            findings.append(await probe(.copaco, endpoint.path, version: endpoint.version) { statistics in
+                _ = try await fetcher.fetch(connector.request(for: endpoint, window: day), label: "doctor copaco",
+                                            advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                            statistics: &statistics)
+            })
+        }
+        if let twotcloud = settings.twotcloud {
+            // One day of purchase invoices: the smallest answer the Billing API gives.
+            let connector = TwoTCloudConnector(settings: twotcloud)
+            let endpoint = connector.invoices
+            findings.append(await probe(.twotcloud, endpoint.path, version: endpoint.version) { statistics in
+                _ = try await fetcher.fetch(connector.request(for: endpoint, window: day), label: "doctor twotcloud",
+                                            advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                            statistics: &statistics)
+            })
+        }
+        if let copper = settings.copper {
+            let client = CopperClient(settings: copper, fetcher: fetcher)
+            let body = #"{"page_size":1,"page_number":1,"sort_by":"date_modified","sort_direction":"asc"}"#
+            findings.append(await probe(.copper, "POST /companies/search", version: CopperSync.endpoint.version) { statistics in
+                _ = try await client.send("POST", "/companies/search", body: Array(body.utf8), statistics: &statistics)
+            })
+        }
+        return findings
+    }
+
+    func probe(_ vendor: VendorID, _ call: String, version: String,
+               _ body: (inout FetchStatistics) async throws -> Void) async -> Finding {
+        var finding = Finding(vendor: vendor, call: call, version: version, reachable: false, authenticated: false, detail: "")
+        var statistics = FetchStatistics()
+        do {
+            try await body(&statistics)
+            finding.reachable = true
+            finding.authenticated = true
+            finding.answered = true
+            finding.detail = "answered: API \(version) took the credentials"
+        } catch let error as FetchError {
+            switch error {
+            case let .notAuthorized(status, advice):
+                finding.reachable = true
+                finding.detail = "HTTP \(status): \(advice)"
+            case let .rejected(status, message):
+                finding.reachable = true
+                finding.authenticated = true
+                finding.detail = "HTTP \(status): the vendor refused the request (\(message)); check the base URL and BILLWH_\(vendor.rawValue.uppercased())_API_VERSION"
+            case .gaveUp, .redirected, .badURL:
+                finding.detail = "\(error); check BILLWH_\(vendor.rawValue.uppercased())_BASE_URL and that this machine can reach it"
+            }
+        } catch {
+            finding.detail = "\(error)"
+        }
+        return finding
+    }
+
+    public static func render(_ findings: [Finding]) -> String {
+        var out = TextTable.render(
+            header: ["vendor", "call", "API version", "reachable", "authenticated"],
+            rows: findings.map { [$0.vendor.rawValue, $0.call, $0.version, $0.reachable ? "yes" : "no", $0.authenticated ? "yes" : "no"] })
+        for finding in findings {
+            out += "  \(finding.ok ? "ok" : "!!") \(finding.vendor): \(finding.detail)\n"
+        }
+        return out
+    }
+}

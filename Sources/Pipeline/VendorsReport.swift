@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Ingestion
+import Vendors
+import Warehouse
+
+/// `billwh vendors`: every endpoint billwh calls, its API version, where it stands in the
+/// vendor's lifecycle and when it last answered.
+public enum VendorsReport {
+    public struct Row: Sendable {
+        public var vendor: VendorID
+        public var endpoint: String
+        public var path: String
+        public var version: String
+        public var configured: Bool
+        /// What billwh uses it for.
+        public var use: String
+        public var lifecycle: EndpointLifecycle?
+        public var lastSuccess: String?
+    }
+
+    /// The endpoints, with the versions the settings choose (the defaults for a vendor that is
+    /// not configured).
+    public static func rows(settings: Settings) -> [Row] {
+        let copaco = CopacoConnector(settings: settings.copaco ?? CopacoConnector.Settings(apiKey: Secret("")))
+        let twotcloud = TwoTCloudConnector(settings: settings.twotcloud ?? TwoTCloudConnector.Settings(accountID: "", apiKey: Secret("")))
+        var rows: [Row] = []
+        func add(_ vendor: VendorID, _ endpoint: Endpoint, configured: Bool, use: String) {
+            rows.append(Row(vendor: vendor, endpoint: endpoint.name, path: endpoint.path, version: endpoint.version,
+                            configured: configured, use: use,
+                            lifecycle: settings.lifecycle.lookup(vendor, endpoint.name, version: endpoint.version)))
+        }
+        add(.copaco, copaco.invoices, configured: settings.copaco != nil, use: "incoming (cost)")
+        add(.copaco, copaco.customerSpecifications, configured: settings.copaco != nil, use: "outgoing (selling price)")
+        add(.copaco, copaco.exampleInvoices, configured: settings.copaco != nil, use: "doctor only")
+        add(.twotcloud, twotcloud.invoices, configured: settings.twotcloud != nil, use: "incoming (cost)")
+        add(.twotcloud, twotcloud.customerInvoices, configured: settings.twotcloud != nil, use: "outgoing (selling price)")
+        add(.twotcloud, twotcloud.consolidatedInvoices, configured: settings.twotcloud?.includeConsolidated ?? false,
+            use: "cross-check, opt-in")
+        add(.copper, Endpoint(name: "custom_field_definitions", path: "/custom_field_definitions", version: "v1", direction: .crossCheck),
+            configured: settings.copper != nil, use: "CRM field names")
+        add(.copper, CopperSync.endpoint, configured: settings.copper != nil, use: "CRM companies")
+        return rows
+    }
+
+    /// Adds when each endpoint last answered, from the run ledger.
+    public static func withLastSuccess(_ rows: [Row], _ db: Database) throws -> [Row] {
+        try rows.map { row in
+            var row = row
+            row.lastSuccess = try String.fetchOne(db, sql: """
+                SELECT max(finished_at) FROM ingest_runs
+                WHERE vendor = ? AND endpoint = ? AND endpoint_version = ? AND status IN ('ok', 'partial')
+                """, arguments: [row.vendor.rawValue, row.endpoint, row.version])
+            return row
+        }
+    }
+
+    public static func render(_ rows: [Row], today: CalendarDate) -> String {
+        var out = TextTable.render(
+            header: ["vendor", "endpoint", "version", "status", "deprecated", "end of life", "last success", "used", "source"],
+            rows: rows.map { row in
+                [row.vendor.rawValue, row.path, row.version, row.lifecycle?.status.rawValue ?? "unknown",
+                 row.lifecycle?.deprecatedOn?.description ?? "-", row.lifecycle?.endOfLife?.description ?? "-",
+                 row.lastSuccess ?? "never", row.configured ? row.use : "not configured", row.lifecycle?.source ?? "no entry"]
+            })
+        let warnings = rows.filter(\.configured).compactMap { $0.lifecycle?.warning(today: today) }
+        for warning in warnings { out += "  ! \(warning)\n" }
+        for row in rows where row.configured && row.lifecycle?.status == .development {
+            out += "  ! \(row.vendor)/\(row.endpoint) \(row.version) is in Development: `nightly` refuses it unless BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS=true\n"
+        }
+        for row in rows where row.configured && row.lifecycle == nil {
+            out += "  ! \(row.vendor)/\(row.endpoint) \(row.version): no lifecycle entry for this version; record it with BILLWH_ENDPOINT_LIFECYCLE\n"
+        }
+        return out
+    }
+}

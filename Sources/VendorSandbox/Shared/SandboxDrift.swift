@@ -1,0 +1,58 @@
+import Warehouse
+
+/// A change a vendor makes to its documents' structure, as Beta and Development endpoints may
+/// at any time: what billwh must notice instead of reading a document as empty. Applied to
+/// every JSON data document of the paths it is set for (`SandboxFaults.setDrift`).
+public enum SandboxDrift: Sendable, Hashable {
+    /// Every member named `from` (in any letter case), at any depth, is named `to`.
+    case renameKey(from: String, to: String)
+    /// Every member named so (in any letter case), at any depth, is left out.
+    case dropKey(String)
+    /// Every member name in upper case (names are matched ignoring case: nothing may change).
+    case upperCaseKeys
+    /// Unknown members added to every object (nothing may change).
+    case extraFields
+    /// The document's `Totals.TotalExclVAT` is 1.00 more than its lines add up to.
+    case totalsOff
+
+    static func apply(_ drifts: [SandboxDrift], to node: JSONNode) -> JSONNode {
+        drifts.reduce(node) { node, drift in drift.apply(to: node, depth: 0) }
+    }
+
+    func apply(to node: JSONNode, depth: Int) -> JSONNode {
+        switch node {
+        case .object(let members):
+            var out: [(String, JSONNode)] = []
+            for (name, value) in members {
+                let inner = apply(to: value, depth: depth + 1)
+                switch self {
+                case .renameKey(let from, let to) where name.lowercased() == from.lowercased():
+                    out.append((to, inner))
+                case .dropKey(let key) where name.lowercased() == key.lowercased():
+                    continue
+                case .upperCaseKeys:
+                    out.append((name.uppercased(), inner))
+                case .totalsOff where depth == 0 && name.lowercased() == "totals":
+                    out.append((name, Self.raisedNetTotal(inner)))
+                default:
+                    out.append((name, inner))
+                }
+            }
+            if self == .extraFields { out.append(("XDriftNote", .object([("Added", .string("by the vendor")), ("Level", .number("\(depth)"))]))) }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map { apply(to: $0, depth: depth + 1) })
+        default:
+            return node
+        }
+    }
+
+    static func raisedNetTotal(_ totals: JSONNode) -> JSONNode {
+        guard case .object(let members) = totals else { return totals }
+        return .object(members.map { name, value in
+            guard name.lowercased() == "totalexclvat", case .number(let text) = value,
+                  let amount = try? Money(parsing: text) else { return (name, value) }
+            return (name, .number(Money(micros: amount.micros + Money.microsPerUnit).description))
+        })
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Ingestion
+import Warehouse
+
+/// Where an endpoint stands in its vendor's API lifecycle. Copaco's policy: Stable endpoints
+/// only gain fields; Beta and Development ones may rename, remove or replace fields at any
+/// time; a Stable version is deprecated and shut down six months later (End-of-life).
+public enum LifecycleStatus: String, Sendable, CaseIterable {
+    case stable = "Stable"
+    case beta = "Beta"
+    case development = "Development"
+    case deprecated = "Deprecated"
+    case endOfLife = "End-of-life"
+
+    /// Parses a status as written in the override setting, ignoring case, spaces and dashes.
+    public init?(parsing text: String) {
+        let folded = text.lowercased().filter { $0.isLetter }
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased().filter { $0.isLetter } == folded }) else { return nil }
+        self = match
+    }
+}
+
+/// One endpoint's lifecycle entry.
+public struct EndpointLifecycle: Sendable, Equatable {
+    public var vendor: VendorID
+    public var endpoint: String
+    /// The API version it applies to; nil: every version.
+    public var version: String?
+    public var status: LifecycleStatus
+    public var deprecatedOn: CalendarDate?
+    public var endOfLife: CalendarDate?
+    /// Where the entry comes from (the vendor's published table, or the user's setting).
+    public var source: String
+
+    public init(vendor: VendorID, endpoint: String, version: String?, status: LifecycleStatus,
+                deprecatedOn: CalendarDate? = nil, endOfLife: CalendarDate? = nil, source: String) {
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.version = version
+        self.status = status
+        self.deprecatedOn = deprecatedOn
+        self.endOfLife = endOfLife
+        self.source = source
+    }
+
+    /// What `nightly` should say before it calls the endpoint on `today`, if anything.
+    public func warning(today: CalendarDate) -> String? {
+        let name = "\(vendor)/\(endpoint) \(version ?? "")".trimmingCharacters(in: .whitespaces)
+        if let endOfLife, endOfLife <= today {
+            return "\(name) reached its end of life on \(endOfLife): the vendor may switch it off at any time; move to its successor version (BILLWH_\(vendor.rawValue.uppercased())_API_VERSION)"
+        }
+        if let endOfLife, endOfLife <= today.adding(days: Self.warningDays) {
+            return "\(name) reaches its end of life on \(endOfLife), in \(endOfLife.daysSinceEpoch - today.daysSinceEpoch) days: move to its successor version (BILLWH_\(vendor.rawValue.uppercased())_API_VERSION) before then"
+        }
+        if status == .deprecated || status == .endOfLife {
+            return "\(name) is \(status.rawValue)\(endOfLife.map { " (end of life \($0))" } ?? ""): plan the move to its successor version"
+        }
+        return nil
+    }
+
+    /// How long before an end of life `nightly` starts warning.
+    public static let warningDays = 60
+}
+
+/// The lifecycle of every endpoint billwh calls, as the vendors publish it, with the user's
+/// overrides (`BILLWH_ENDPOINT_LIFECYCLE`) on top: the day a vendor announces a deprecation, a
+/// user records it without waiting for a new billwh.
+public struct LifecycleRegistry: Sendable {
+    public var entries: [EndpointLifecycle]
+
+    public init(entries: [EndpointLifecycle]) { self.entries = entries }
+
+    /// What billwh ships: Copaco's published table for the endpoints it calls; 2tCloud and
+    /// Copper publish none, so their endpoints count as Stable.
+    public static let published = LifecycleRegistry(entries: [
+        EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.invoicesName, version: "v1", status: .stable,
+                          source: "Copaco's published lifecycle table"),
+        EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.customerSpecificationsName, version: "v1", status: .stable,
+                          source: "Copaco's published lifecycle table"),
+        EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.exampleInvoicesName, version: "v1", status: .stable,
+                          source: "Copaco's published lifecycle table"),
+        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.invoicesName, version: nil, status: .stable,
+                          source: "not published (legacy platform)"),
+        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.customerInvoicesName, version: nil, status: .stable,
+                          source: "not published (legacy platform)"),
+        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.consolidatedName, version: nil, status: .stable,
+                          source: "not published (legacy platform)"),
+        EndpointLifecycle(vendor: .copper, endpoint: "custom_field_definitions", version: "v1", status: .stable,
+                          source: "not published"),
+        EndpointLifecycle(vendor: .copper, endpoint: "companies", version: "v1", status: .stable,
+                          source: "not published"),
+    ])
+
+    /// The entry for an endpoint at a version: the last one for that version or for every
+    /// version (overrides come after the shipped entries, so they win). An endpoint at a
+    /// version nobody has described is unknown (nil).
+    public func lookup(_ vendor: VendorID, _ endpoint: String, version: String) -> EndpointLifecycle? {
+        guard let entry = entries.last(where: {
+            $0.vendor == vendor && $0.endpoint.lowercased() == endpoint.lowercased()
+                && ($0.version == nil || $0.version?.lowercased() == version.lowercased())
+        }) else { return nil }
+        var found = entry
+        found.version = version
+        return found
+    }
+
+    /// The registry with the entries of an override setting added (later entries win):
+    /// `vendor/endpoint[@version]=Status[,deprecated=YYYY-MM-DD][,eol=YYYY-MM-DD]`, separated by
+    /// `;` or new lines, e.g. `copaco/invoices@v1=Deprecated,eol=2027-06-30`.
+    public func overridden(by text: String) throws(LifecycleSettingError) -> LifecycleRegistry {
+        var registry = self
+        for item in text.split(whereSeparator: { $0 == ";" || $0 == "\n" }) {
+            let entry = item.trimmingCharacters(in: .whitespaces)
+            guard !entry.isEmpty else { continue }
+            registry.entries.append(try Self.parse(entry))
+        }
+        return registry
+    }
+
+    static func parse(_ entry: String) throws(LifecycleSettingError) -> EndpointLifecycle {
+        let form = "vendor/endpoint[@version]=Status[,deprecated=YYYY-MM-DD][,eol=YYYY-MM-DD]"
+        guard let equals = entry.firstIndex(of: "=") else { throw LifecycleSettingError("\(entry): expected \(form)") }
+        let target = entry[..<equals].trimmingCharacters(in: .whitespaces)
+        let parts = entry[entry.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = target.split(separator: "@", maxSplits: 1)
+        let path = names[0].split(separator: "/", maxSplits: 1)
+        guard path.count == 2, !path[0].isEmpty, !path[1].isEmpty else { throw LifecycleSettingError("\(entry): expected \(form)") }
+        let vendor = VendorID(rawValue: path[0].lowercased())
+        guard [VendorID.copaco, .twotcloud, .copper].contains(vendor) else {
+            throw LifecycleSettingError("\(entry): unknown vendor \(path[0]) (copaco, twotcloud, copper)")
+        }
+        guard let statusText = parts.first, let status = LifecycleStatus(parsing: statusText) else {
+            throw LifecycleSettingError("\(entry): the status must be one of \(LifecycleStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var lifecycle = EndpointLifecycle(vendor: vendor, endpoint: String(path[1]), version: names.count == 2 ? String(names[1]) : nil,
+                                          status: status, source: "BILLWH_ENDPOINT_LIFECYCLE")
+        for part in parts.dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard pair.count == 2, let date = CalendarDate(parsing: pair[1]) else {
+                throw LifecycleSettingError("\(entry): \(part): expected deprecated=YYYY-MM-DD or eol=YYYY-MM-DD")
+            }
+            switch pair[0] {
+            case "deprecated": lifecycle.deprecatedOn = date
+            case "eol", "end-of-life", "endoflife": lifecycle.endOfLife = date
+            default: throw LifecycleSettingError("\(entry): \(part): expected deprecated=YYYY-MM-DD or eol=YYYY-MM-DD")
+            }
+        }
+        return lifecycle
+    }
+}
+
+public struct LifecycleSettingError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = "BILLWH_ENDPOINT_LIFECYCLE: \(description)" }
+}

@@ -1,0 +1,40 @@
+import Ingestion
+import Warehouse
+
+/// Decoding bytes the warehouse stored, with today's decoder, for `billwh rederive`: a
+/// document as kept in `raw_documents` or `quarantine`, or a whole response quarantined
+/// because it could not be split (it is split again).
+public enum StoredDocuments {
+    /// The documents in `raw` for an invoice endpoint of `vendor`; nil for a vendor whose
+    /// documents are not invoices (Copper's companies are read again by the next sync).
+    public static func stream(_ raw: [UInt8], vendor: VendorID, endpoint: Endpoint) -> DocumentStream? {
+        let rules: InvoiceSkeleton.Rules
+        switch vendor {
+        case .copaco: rules = InvoiceSkeleton.Rules(customerKey: .customerNumber)
+        case .twotcloud: rules = TwoTCloudConnector.rules(for: endpoint.direction)
+        default: return nil
+        }
+        if XMLReader.looksLikeXML(raw) {
+            return .eager(census: rules.census) { () throws(DocumentRejection) in
+                if let document = try? XMLReader.parse(raw), document.name == "Invoice" {
+                    let value = XMLReader.jsonValue(document, listNames: TwoTCloudConnector.listNames)
+                    return [InvoiceSkeleton.document(raw[...], value: value, customers: nil, rules: rules).collected()]
+                }
+                return try TwoTCloudConnector.splitXML(raw, rules: rules)
+            }
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(raw) } catch {
+            return .eager(census: rules.census) { () throws(DocumentRejection) in throw DocumentRejection("\(error)") }
+        }
+        if case .object(let object) = value, case .array? = object["Invoices"] {
+            return InvoiceSkeleton.streamResponse(raw, rules: rules)
+        }
+        var done = false
+        return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in
+            guard !done else { return nil }
+            done = true
+            return InvoiceSkeleton.document(raw[...], value: value, customers: nil, rules: rules)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Ingestion
+import Pipeline
+import Warehouse
+
+// Command-line values parsed once, at the edge, into the types the modules take.
+
+extension CalendarDate: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard argument.count == 10, let date = CalendarDate(parsing: argument) else { return nil }
+        self = date
+    }
+
+    public static var defaultCompletionKind: CompletionKind { .default }
+}
+
+extension VendorID: ExpressibleByArgument {
+    public init?(argument: String) {
+        let vendor = VendorID(rawValue: argument.lowercased())
+        guard Settings.knownVendors.contains(vendor) else { return nil }
+        self = vendor
+    }
+
+    public static var allValueStrings: [String] { Settings.knownVendors.map(\.rawValue) }
+}
+
+/// `--since` / `--until`: an inclusive window of invoice dates.
+struct DateRangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD (inclusive).", valueName: "date")) var since: CalendarDate?
+    @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: CalendarDate?
+
+    func validate() throws {
+        if until != nil && since == nil { throw ValidationError("--until needs --since") }
+        if let since, let until, since > until { throw ValidationError("--since must not be after --until") }
+    }
+
+    func window(today: CalendarDate) -> DateWindow? {
+        guard let since else { return nil }
+        return DateWindow(start: since, end: until ?? max(today, since))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Ingestion
+import Testing
+import Warehouse
+
+/// `vendor_fields`: the first read of an endpoint is its baseline; afterwards a field seen for
+/// the first time is `new`, a field every earlier document carried and a whole response lacks
+/// is `gone`, and one seen again after that `returned` — each reported once.
+@Suite struct FieldLedgerTests {
+    static let endpoint = Endpoint(name: "invoices", path: "/api/v1/invoices", version: "v1", direction: .incoming)
+
+    func census(_ documents: [[String]]) -> FieldCensus {
+        let census = FieldCensus()
+        for paths in documents {
+            var fields = DocumentFields()
+            for path in paths { fields.note(path) }
+            census.add(fields)
+        }
+        return census
+    }
+
+    /// Records a window's census as ingest `ingest` of run `run` (each ingest its own run unless said).
+    func record(_ db: Database, _ documents: [[String]], ingest: Int64, run: Int64? = nil) throws -> [String] {
+        let run = run ?? ingest
+        try db.execute(sql: "INSERT OR IGNORE INTO runs (run_id, command, pid, started_at) VALUES (?, 'test', 1, 'now')", arguments: [run])
+        try db.execute(sql: """
+            INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
+            VALUES (?, ?, 'copaco', 'invoices', 'v1', '2026-01-01', '2026-01-31', 'now', 'now', 'ok')
+            """, arguments: [ingest, run])
+        return try FieldLedger.record(db, census: census(documents), vendor: .copaco, endpoint: Self.endpoint,
+                                      ingestID: ingest, now: "2026-01-0\(ingest)T00:00:00Z").map { "\($0.kind.rawValue) \($0.path)" }
+    }
+
+    @Test func changesAreRecordedOnceAndListed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-fields-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        try queue.write { db in
+            let lines = "Invoices[].Customers[].Subscriptions[].PriceLines[].SKU"
+            let optional = "Invoices[].Customers[].CostCenter"
+            // The baseline, a whole first run: nothing is news, not even a field only some
+            // documents carry, nor one that only a later window of that run brings.
+            #expect(try record(db, [[lines], [lines]], ingest: 1, run: 1) == [])
+            #expect(try record(db, [[lines, optional], [lines, "Invoices[].Later"]], ingest: 6, run: 1) == [])
+            // The same again, in other letter cases: still nothing.
+            #expect(try record(db, [[lines.uppercased()]], ingest: 2) == [])
+            #expect(try record(db, [[lines.uppercased()]], ingest: 7) == [])
+            // A rename: the old path is gone (every document had it), the new one is new; the
+            // optional field that some documents lacked is not reported missing.
+            let renamed = "Invoices[].Customers[].Subscriptions[].PriceLineItems[].SKU"
+            #expect(try record(db, [[renamed], [renamed]], ingest: 3) == ["gone \(lines.uppercased())", "new \(renamed)"])
+            // Reported once: the same response again says nothing.
+            #expect(try record(db, [[renamed]], ingest: 4) == [])
+            // Back to the old name.
+            #expect(try record(db, [[lines, renamed]], ingest: 5) == ["returned \(lines)"])
+            let listed = try FieldLedger.changes(db, since: "2026-01-01").map { "\($0.change.kind.rawValue) \($0.change.path)" }
+            #expect(listed.sorted() == ["new \(renamed)", "returned \(lines)"])
+            // Every document counted at the root.
+            #expect(try Int.fetchOne(db, sql: "SELECT documents FROM vendor_fields WHERE path_key = 'invoices[]'") == 10)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Ingestion
+import Testing
+import Warehouse
+@testable import Vendors
+
+@Suite struct LifecycleTests {
+    let today = CalendarDate(year: 2026, month: 12, day: 3)!
+
+    @Test func theShippedRegistryHasEveryEndpointBillwhCalls() {
+        let registry = LifecycleRegistry.published
+        #expect(registry.lookup(.copaco, "invoices", version: "v1")?.status == .stable)
+        #expect(registry.lookup(.copaco, "customer-specifications", version: "v1")?.status == .stable)
+        // A version nobody described is unknown, not Stable.
+        #expect(registry.lookup(.copaco, "invoices", version: "v2") == nil)
+        #expect(registry.lookup(.twotcloud, "customerinvoices", version: "v3")?.status == .stable)
+    }
+
+    @Test func anOverrideRecordsADeprecationAndWins() throws {
+        let registry = try LifecycleRegistry.published.overridden(by: "copaco/invoices@v1=deprecated, eol=2027-01-15; copaco/customer-specifications=Development")
+        let invoices = try #require(registry.lookup(.copaco, "invoices", version: "v1"))
+        #expect(invoices.status == .deprecated)
+        #expect(invoices.endOfLife?.description == "2027-01-15")
+        #expect(invoices.source == "BILLWH_ENDPOINT_LIFECYCLE")
+        // 43 days before the end of life: inside the 60-day warning.
+        #expect(invoices.warning(today: today)?.contains("reaches its end of life on 2027-01-15, in 43 days") == true)
+        // Without a version it applies to every version.
+        #expect(registry.lookup(.copaco, "customer-specifications", version: "v7")?.status == .development)
+    }
+
+    @Test func warningsFollowTheDates() {
+        var entry = EndpointLifecycle(vendor: .copaco, endpoint: "invoices", version: "v1", status: .stable, source: "test")
+        #expect(entry.warning(today: today) == nil)
+        entry.endOfLife = today.adding(days: 61)
+        #expect(entry.warning(today: today) == nil)
+        entry.endOfLife = today.adding(days: 60)
+        #expect(entry.warning(today: today)?.contains("in 60 days") == true)
+        entry.endOfLife = today
+        #expect(entry.warning(today: today)?.contains("reached its end of life") == true)
+        entry.endOfLife = nil
+        entry.status = .deprecated
+        #expect(entry.warning(today: today)?.contains("is Deprecated") == true)
+    }
+
+    @Test(arguments: ["copaco/invoices", "copaco=Stable", "acme/invoices=Stable", "copaco/invoices=Sunset",
+                      "copaco/invoices=Deprecated,eol=soon", "copaco/invoices=Deprecated,until=2027-01-01"])
+    func aMalformedOverrideIsRefusedWithTheForm(text: String) {
+        #expect(throws: LifecycleSettingError.self) { try LifecycleRegistry.published.overridden(by: text) }
+    }
+}

@@ -1,0 +1,113 @@
+import Ingestion
+import Testing
+import Warehouse
+@testable import Vendors
+
+/// A document is never read as empty because a name no longer matched: a structural array that
+/// is absent (not empty), a line without a field the rules need, or totals that disagree with
+/// the lines reject the document with the path and the likely cause.
+@Suite struct StructureCheckTests {
+    let connector = CopacoConnector(settings: .init(baseURL: "http://127.0.0.1:1", apiKey: Secret("k")))
+
+    static func invoice(customers: String = #""Customers""#, subscriptions: String = #""Subscriptions""#,
+                        priceLines: String = #""PriceLines""#, line: String = line, totals: String = #"{"TotalExclVAT": 10.5}"#) -> String {
+        #"""
+        {"Header": {"InvoiceID": "INV-9", "Date": "2026-10-23T00:00:00", "Currency": "EUR", "Type": "Invoice"},
+         \#(customers): [{"CustomerNumber": "000417", "CompanyName": "A",
+           \#(subscriptions): [{"SubscriptionID": 991, \#(priceLines): [\#(line)]}]}],
+         "Totals": \#(totals)}
+        """#
+    }
+
+    static let line = #"{"SKU": "S1", "ExtendedPrice": 10.5, "StartDate": "2026-10-01", "EndDate": "2026-10-31", "Quantity": 1}"#
+
+    func decode(_ invoice: String, endpoint: Endpoint = CopacoConnector.invoices) throws -> Result<DecodedDocument, DocumentRejection> {
+        let documents = try connector.decode(Array(#"{"Invoices": [\#(invoice)]}"#.utf8), endpoint: endpoint)
+        #expect(documents.count == 1)
+        return documents[0].result
+    }
+
+    func reason(_ result: Result<DecodedDocument, DocumentRejection>) -> String? {
+        if case .failure(let rejection) = result { return rejection.reason }
+        return nil
+    }
+
+    @Test func theContractShapeDecodes() throws {
+        let document = try decode(Self.invoice()).get()
+        #expect(document.lines.count == 1)
+        #expect(document.lines[0].amount.micros == 10_500_000)
+    }
+
+    @Test(arguments: [
+        ("Customers", "Invoice.Customers"),
+        ("Subscriptions", "Customers[0].Subscriptions"),
+        ("PriceLines", "Customers[0].Subscriptions[0].PriceLines"),
+    ])
+    func aRenamedStructuralArrayIsARejectionWithItsPath(name: String, path: String) throws {
+        let renamed = #""\#(name)Renamed""#
+        let invoice = switch name {
+        case "Customers": Self.invoice(customers: renamed)
+        case "Subscriptions": Self.invoice(subscriptions: renamed)
+        default: Self.invoice(priceLines: renamed)
+        }
+        let reason = try #require(reason(try decode(invoice)))
+        #expect(reason.hasPrefix("\(path): missing"), "\(reason)")
+        #expect(reason.contains("renamed or removed by the vendor"))
+    }
+
+    @Test func aNullStructuralArrayIsMissingButAnEmptyOneIsNot() throws {
+        let null = Self.invoice().replacingOccurrences(of: #""PriceLines": [\#(Self.line)]"#, with: #""PriceLines": null"#)
+        #expect(reason(try decode(null))?.contains("PriceLines: missing") == true)
+        let empty = Self.invoice(totals: #"{"TotalExclVAT": 0}"#).replacingOccurrences(of: Self.line, with: "")
+        #expect(try decode(empty).get().lines.isEmpty)
+        // And no Totals at all: nothing to compare.
+        let noTotals = Self.invoice(totals: "null").replacingOccurrences(of: Self.line, with: "")
+        #expect(try decode(noTotals).get().lines.isEmpty)
+    }
+
+    @Test func namesInAnyLetterCaseStillMatch() throws {
+        let invoice = Self.invoice(customers: #""CUSTOMERS""#, subscriptions: #""subscriptions""#, priceLines: #""priceLines""#,
+                                   line: #"{"sku": "S1", "EXTENDEDPRICE": 10.5, "startdate": "2026-10-01", "EndDATE": "2026-10-31"}"#)
+        #expect(try decode(invoice).get().lines.count == 1)
+    }
+
+    @Test(arguments: ["SKU", "ExtendedPrice", "StartDate", "EndDate"])
+    func aLineWithoutAFieldTheRulesNeedIsARejection(field: String) throws {
+        let line = Self.line.replacingOccurrences(of: #""\#(field)": "#, with: #""\#(field)Old": "#)
+        let reason = try #require(reason(try decode(Self.invoice(line: line))))
+        #expect(reason.hasPrefix("Customers[0].Subscriptions[0].PriceLines[0].\(field): missing"), "\(reason)")
+        #expect(reason.contains("renamed or removed by the vendor"))
+    }
+
+    @Test func aSubscriptionWithoutItsIDIsARejection() throws {
+        let invoice = Self.invoice().replacingOccurrences(of: #""SubscriptionID": 991"#, with: #""SubscriptionNumber": 991"#)
+        #expect(reason(try decode(invoice))?.hasPrefix("Customers[0].Subscriptions[0].SubscriptionID: missing") == true)
+    }
+
+    @Test func crossCheckLinesNeedNoMatchingKeys() throws {
+        let twotcloud = TwoTCloudConnector(settings: .init(baseURL: "http://127.0.0.1:1", accountID: "1", apiKey: Secret("k")))
+        let line = #"{"PurchasePrice": 1, "SalesPrice": 2}"#
+        let body = Array(#"{"Invoices": [\#(Self.invoice(line: line, totals: "null"))]}"#.utf8)
+        let documents = try twotcloud.decode(body, endpoint: twotcloud.consolidatedInvoices)
+        #expect(try documents[0].result.get().lines.count == 1)
+    }
+
+    @Test func totalsThatDisagreeWithTheLinesAreARejection() throws {
+        let reason = try #require(reason(try decode(Self.invoice(totals: #"{"TotalExclVAT": 11.5}"#))))
+        #expect(reason.contains("states a net total of 11.50 but its lines add up to 10.50"), "\(reason)")
+    }
+
+    @Test func theCensusCountsEveryDocumentsFieldsOnce() throws {
+        let body = Array(#"{"Invoices": [\#(Self.invoice()), \#(Self.invoice(priceLines: #""PriceLineItems""#))]}"#.utf8)
+        let stream = connector.documentStream(body, endpoint: CopacoConnector.invoices)
+        let documents = try stream.collect()
+        #expect(documents.count == 2)
+        let census = stream.census
+        #expect(census.documents == 2)
+        let paths = Dictionary(census.paths.map { ($0.path, $0.documents) }, uniquingKeysWith: +)
+        #expect(paths["Invoices[].Header.InvoiceID"] == 2)
+        #expect(paths["Invoices[].Customers[].Subscriptions[].PriceLines[].SKU"] == 1)
+        #expect(paths["Invoices[].Customers[].Subscriptions[].PriceLineItems[].SKU"] == 1)
+        #expect(paths["Invoices[].Totals.TotalExclVAT"] == 2)
+    }
+}
