@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ingestion
 import Pipeline
+import VendorSandbox
 import Warehouse
 
 // Command-line values parsed once, at the edge, into the types the modules take.
@@ -38,4 +39,8 @@ struct DateRangeOptions: ParsableArguments {
         guard let since else { return nil }
         return DateWindow(start: since, end: until ?? max(today, since))
     }
+}
+
+extension SandboxDrift: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }

@@ -15,6 +15,26 @@ public enum SandboxDrift: Sendable, Hashable {
     /// The document's `Totals.TotalExclVAT` is 1.00 more than its lines add up to.
     case totalsOff
 
+    /// The command-line form: `rename:PriceLines=PriceLineItems`, `drop:SKU`, `upper-case-keys`,
+    /// `extra-fields`, `totals-off`.
+    public init?(parsing text: String) {
+        switch text {
+        case "upper-case-keys": self = .upperCaseKeys
+        case "extra-fields": self = .extraFields
+        case "totals-off": self = .totalsOff
+        default:
+            if text.hasPrefix("drop:"), text.count > 5 {
+                self = .dropKey(String(text.dropFirst(5)))
+            } else if text.hasPrefix("rename:"), let equals = text.firstIndex(of: "="),
+                      case let from = text[text.index(text.startIndex, offsetBy: 7)..<equals], !from.isEmpty,
+                      case let to = text[text.index(after: equals)...], !to.isEmpty {
+                self = .renameKey(from: String(from), to: String(to))
+            } else {
+                return nil
+            }
+        }
+    }
+
     static func apply(_ drifts: [SandboxDrift], to node: JSONNode) -> JSONNode {
         drifts.reduce(node) { node, drift in drift.apply(to: node, depth: 0) }
     }
