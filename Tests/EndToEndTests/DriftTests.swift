@@ -181,4 +181,49 @@ import Warehouse
         let copper = try await billwh(["rederive", "--db", harness.databasePath, "--vendor", "copper"])
         #expect(copper.status == 1 && copper.stderr.contains("invoice documents"), "\(copper.stderr)")
     }
+
+    /// `kill -9` at random points of a rederive that has the whole history to rebuild; after
+    /// each kill the file is sound and the lock free, and a run to the end gives the warehouse
+    /// before the damage.
+    @Test func aKilledRederiveIsFinishedByTheNextOne() async throws {
+        let harness = try await Harness.start(twotcloud: true)
+        defer { Task { await harness.stop() } }
+        // Two years: several batches of documents to rebuild.
+        #expect(try await harness.runner.nightly(window: DateWindow(start: CalendarDate(year: 2024, month: 12, day: 1)!, end: today)!).outcome == .ok)
+        let db = harness.databasePath
+        let reference = try Self.dataDump(db)
+        func damage() async throws {
+            // Every other document loses its lines, as an older decoder would have left them.
+            try await WarehouseDatabase.openForWriting(path: db).write { db in
+                try db.execute(sql: "DELETE FROM staging_lines WHERE raw_id IN (SELECT current_raw_id FROM documents WHERE current_raw_id % 2 = 0)")
+                try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key) SELECT DISTINCT vendor, customer_key FROM purchases")
+            }
+            _ = try harness.runner.reconcile(full: true)
+        }
+        try await damage()
+        let timed = try BillwhChild(["rederive", "--db", db], environment: [:])
+        #expect(await timed.wait() == 0, "\(timed.stderr)")
+        let full = ContinuousClock.now - timed.started
+        print("DriftTests: an uninterrupted rederive took \(full)")
+        #expect(WarehouseDump.difference(reference, try Self.dataDump(db)).lost == 0)
+
+        var random = SplitMix64(seed: 16)
+        var killed = 0
+        for _ in 0..<3 {
+            try await damage()
+            for _ in 0..<2 {
+                let child = try BillwhChild(["rederive", "--db", db], environment: [:])
+                try await Task.sleep(for: full * (Double(random.below(90)) / 100.0))
+                if child.killHard() { killed += 1 }
+                #expect(try WarehouseDump.integrity(db) == "ok")
+                #expect(runLockIsFree(db))
+            }
+            let finish = try await billwh(["rederive", "--db", db])
+            #expect(finish.status == 0, "\(finish.stderr)")
+            let difference = WarehouseDump.difference(reference, try Self.dataDump(db))
+            #expect(difference.lost == 0 && difference.extra == 0, "\(difference.detail)")
+        }
+        #expect(killed > 0)
+        #expect(try WarehouseDump.structuralProblems(db) == [])
+    }
 }
