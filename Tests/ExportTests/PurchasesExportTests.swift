@@ -218,9 +218,10 @@ import Warehouse
         #expect(throws: ExportError.self) { try exportPurchases(queue, to: .file(folder.path)) }
     }
 
-    @Test func unwritableFolderIsAClearError() throws {
-        // Root writes anywhere: permissions cannot make this fail for root.
-        guard geteuid() != 0 else { return }
+    /// Root writes through permissions, so this one runs for other users only; the next one
+    /// fails for everybody.
+    @Test(.enabled(if: geteuid() != 0, "root writes through folder permissions"))
+    func unwritableFolderIsAClearError() throws {
         let folder = try TemporaryFolder()
         let (_, queue) = try Fixtures.warehouse(in: folder)
         let locked = folder.file("locked")
@@ -229,6 +230,15 @@ import Warehouse
         defer { chmod(locked, 0o700) }
         #expect { try exportPurchases(queue, to: .file(locked + "/oct.csv")) } throws: { "\($0)".contains(locked + "/oct.csv") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
+    }
+
+    /// A folder no one can create files in, root included (procfs).
+    @Test func aFolderNoOneCanWriteToIsAClearError() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder)
+        let target = "/proc/billwh-export-test/oct.csv"
+        #expect { try exportPurchases(queue, to: .file(target)) } throws: { "\($0)".contains(target) }
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 
     @Test func failureHalfwayLeavesTheExistingFileAndNoTemporaryFile() throws {
