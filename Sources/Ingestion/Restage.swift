@@ -73,6 +73,12 @@ extension IngestWriter {
         return .released(lines: stored.lines)
     }
 
+    /// Resolves a quarantine sighting whose documents have all been read since.
+    public static func resolveQuarantine(_ db: Database, id: Int64) throws {
+        try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE quarantine_id = ? AND resolved_at IS NULL",
+                       arguments: [Timestamp.now(), id])
+    }
+
     static func restageContext(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64) throws -> Context {
         Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: Timestamp.now(),
                 recentTier: try MatchGroupIndex.tier(db, to: .stagingLines))

@@ -111,22 +111,12 @@ public struct CopperSync: Sendable {
         for (raw, company) in companies {
             guard let company else {
                 unreadable += 1
-                try db.execute(sql: """
-                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload, first_seen_at, last_seen_at, ingest_id)
-                    VALUES ('copper', 'companies', NULL, 'company without a numeric id or date_modified', ?, ?, ?, ?, ?)
-                    ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at
-                    """, arguments: [sha256Hex(raw), Data(raw), now, now, ingestID])
+                try IngestWriter.quarantine(db, vendor: .copper, endpoint: endpoint, key: nil, reason: "company without a numeric id or date_modified",
+                                            raw: raw, ingestID: ingestID, now: now)
                 continue
             }
-            let hash = sha256Hex(raw)
-            let key = String(company.id)
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
-                    content_sha256, payload, fetched_at, ingest_id)
-                VALUES ('copper', 'companies', 'v1', ?, ?, ?, ?, ?, ?)
-                """, arguments: [key, CalendarDate(unixSeconds: company.dateModified).description, hash, Data(raw), now, ingestID])
-            let rawID = try Int64.fetchOne(db, sql: "SELECT raw_id FROM raw_documents WHERE vendor = 'copper' AND endpoint = 'companies' AND document_key = ? AND content_sha256 = ?",
-                                           arguments: [key, hash])!
+            let rawID = try IngestWriter.storeRaw(db, vendor: .copper, endpoint: endpoint, key: String(company.id),
+                                                  date: CalendarDate(unixSeconds: company.dateModified), raw: raw, ingestID: ingestID, now: now)
             let current = try Int64.fetchOne(db, sql: "SELECT raw_id FROM crm_companies WHERE company_id = ?", arguments: [company.id])
             if current == rawID { continue }
             changed += 1
@@ -146,8 +136,9 @@ public struct CopperSync: Sendable {
                                arguments: [number, company.id])
             }
         }
-        try db.execute(sql: "UPDATE ingest_runs SET documents = ?, documents_changed = ?, quarantined = ?, status = ? WHERE ingest_id = ?",
-                       arguments: [companies.count - unreadable, changed, unreadable, unreadable > 0 ? "partial" : "ok", ingestID])
+        var outcome = WindowOutcome()
+        (outcome.documents, outcome.documentsChanged, outcome.quarantined) = (companies.count - unreadable, changed, unreadable)
+        try IngestWriter.finish(db, ingestID: ingestID, outcome: outcome)
         return changed
     }
 

@@ -135,8 +135,7 @@ extension PipelineRunner {
             return [("\(item.vendor)/\(item.endpoint) (whole response)", .rejected(rejection.reason))]
         }
         if allDone && !outcomes.isEmpty {
-            try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE quarantine_id = ? AND resolved_at IS NULL",
-                           arguments: [Timestamp.now(), item.id])
+            try IngestWriter.resolveQuarantine(db, id: item.id)
         }
         return outcomes
     }

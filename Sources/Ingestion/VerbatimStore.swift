@@ -1,0 +1,35 @@
+import Foundation
+import GRDB
+import Warehouse
+
+/// Raw documents, quarantine and the run ledger for sources whose documents become no staging
+/// lines (Copper's companies): the same tables, written here only, so that one module owns them.
+extension IngestWriter {
+    /// Keeps a document's exact bytes as a raw version (once per content) and returns its id.
+    public static func storeRaw(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String, date: CalendarDate?,
+                                raw: [UInt8], ingestID: Int64, now: String) throws -> Int64 {
+        let hash = sha256Hex(raw)
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
+                content_sha256, payload, fetched_at, ingest_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, key, date?.description, hash, Data(raw), now, ingestID])
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?
+            """), arguments: [vendor.rawValue, endpoint.name, key, hash])!
+    }
+
+    /// Quarantines bytes that could not be read (a sighting of the same bytes is updated).
+    public static func quarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, reason: String,
+                                  raw: [UInt8], ingestID: Int64, now: String) throws {
+        let context = Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: now, recentTier: 0)
+        try context.quarantine(raw: raw, hash: sha256Hex(raw), key: key, reason: reason)
+    }
+
+    /// Completes a window's ledger row opened by `record` with what the caller stored itself.
+    public static func finish(_ db: Database, ingestID: Int64, outcome: WindowOutcome) throws {
+        try db.execute(sql: "UPDATE ingest_runs SET documents = ?, documents_changed = ?, quarantined = ?, status = ? WHERE ingest_id = ?",
+                       arguments: [outcome.documents, outcome.documentsChanged, outcome.quarantined,
+                                   outcome.quarantined > 0 ? "partial" : "ok", ingestID])
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Warehouse
+
+/// One owner per table: each table of the warehouse is written (INSERT, UPDATE, DELETE,
+/// REPLACE) by the module docs/architecture.md names, and by no other. The check reads the SQL
+/// in `Sources/` as text, so a new statement in the wrong module fails here before review.
+@Suite struct OwnershipTests {
+    /// Table → the modules that may write it (docs/architecture.md, "Who writes what").
+    static let owners: [String: Set<String>] = [
+        "schema_migrations": ["Warehouse"],
+        "raw_documents": ["Ingestion"], "documents": ["Ingestion"], "staging_lines": ["Ingestion"],
+        "quarantine": ["Ingestion"], "ingest_runs": ["Ingestion"], "vendor_fields": ["Ingestion"],
+        // Ingestion queues what a document changed; reconcile takes it off the queue.
+        "reconcile_queue": ["Ingestion", "Reconciliation"], "reconcile_queue_groups": ["Ingestion", "Reconciliation"],
+        "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
+        "runs": ["Pipeline"], "crm_companies": ["Pipeline"], "crm_customer_numbers": ["Pipeline"], "crm_publications": ["Pipeline"],
+    ]
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `(module, file, table)` for every write statement in the sources (migrations aside).
+    static func writes(in sources: URL) throws -> [(module: String, file: String, table: String)] {
+        let pattern = try Regex(#"(?i)\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+([a-z_]+)"#)
+        var found: [(String, String, String)] = []
+        let modules = try FileManager.default.contentsOfDirectory(atPath: sources.path)
+        for module in modules.sorted() {
+            guard let files = FileManager.default.enumerator(atPath: sources.appendingPathComponent(module).path) else { continue }
+            for case let file as String in files where file.hasSuffix(".swift") && !file.hasSuffix("EmbeddedMigrations.swift") {
+                let text = try String(contentsOf: sources.appendingPathComponent(module).appendingPathComponent(file), encoding: .utf8)
+                for match in text.matches(of: pattern) {
+                    if let table = match.output[1].substring { found.append((module, "\(module)/\(file)", String(table).lowercased())) }
+                }
+            }
+        }
+        return found
+    }
+
+    /// The tables of a freshly migrated warehouse.
+    static func tables() throws -> Set<String> {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-owners-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        return Set(try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") })
+    }
+
+    static func violations(in sources: URL) throws -> [String] {
+        let tables = try tables()
+        return try writes(in: sources).filter { tables.contains($0.table) }.compactMap { write in
+            let allowed = owners[write.table] ?? []
+            return allowed.contains(write.module) ? nil
+                : "\(write.file) writes \(write.table), which \(allowed.isEmpty ? "has no owner in docs/architecture.md" : "belongs to \(allowed.sorted().joined(separator: ", "))")"
+        }
+    }
+
+    @Test func everyTableIsWrittenByItsOwnerOnly() throws {
+        let violations = try Self.violations(in: Self.root.appendingPathComponent("Sources"))
+        #expect(violations == [])
+    }
+
+    @Test func everyTableHasAnOwner() throws {
+        #expect(try Self.tables().subtracting(Self.owners.keys).sorted() == [])
+    }
+
+    /// The check itself fails on a planted write in the wrong module.
+    @Test func aWriteInTheWrongModuleIsCaught() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-owners-src-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let export = folder.appendingPathComponent("Export")
+        try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
+        try #"try db.execute(sql: "UPDATE purchases SET sell_micros = 0")"#.write(to: export.appendingPathComponent("Sneaky.swift"), atomically: true, encoding: .utf8)
+        #expect(try Self.violations(in: folder) == ["Export/Sneaky.swift writes purchases, which belongs to Reconciliation"])
+    }
+}
