@@ -67,7 +67,7 @@ public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// `billwh export purchases` options (INTERFACE.md "Export CSV").
+/// `billwh export purchases` options (the column contract in docs/schema.md and the README).
 public struct ExportOptions: Sendable {
     public var format: ExportFormat
     /// `,` (default), `;` or tab.

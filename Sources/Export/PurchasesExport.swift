@@ -9,7 +9,7 @@ import GRDB
 import GRDBSQLite
 import Warehouse
 
-/// The accounting export of `purchases` (INTERFACE.md "Export CSV").
+/// The accounting export of `purchases` (the column contract in docs/schema.md and the README).
 public enum PurchasesExport {
     /// The export's columns, in their fixed order.
     public static let columns = [

@@ -4,7 +4,7 @@ import GRDBSQLite
 /// A statement prepared on the raw C API of a GRDB connection, finalized on deinit.
 ///
 /// The exports step through SQLite themselves: GRDB's row decoding costs more than the whole
-/// CSV formatting (STACK.md).
+/// CSV formatting.
 final class SQLiteStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer

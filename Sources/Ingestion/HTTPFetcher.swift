@@ -156,7 +156,7 @@ public struct HTTPFetcher: Sendable {
 
     /// The body straight into one array, sized from `Content-Length` when the server sends it:
     /// `collect(upTo:)` grows a buffer by doubling and then needs a copy, three times the body
-    /// at the peak (issue 7, P4: responses run to tens of MB).
+    /// at the peak (responses run to hundreds of MB).
     static func collect(_ response: HTTPClientResponse, upTo maxBytes: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), length > 0 {

@@ -225,7 +225,7 @@ public enum IngestWriter {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 // Bound from the response itself (SQLite copies it once): no copy of our own
-                // of a document that can be tens of MB (issue 7, P4).
+                // of a document that can be tens of MB.
                 try raw.withUnsafeBytes { bytes in
                     let payload = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
                                        count: bytes.count, deallocator: .none)

@@ -20,7 +20,7 @@ public struct EndpointReport: Sendable {
     }
 }
 
-/// Overall result of a command, mapped to the exit codes of INTERFACE.md.
+/// Overall result of a command, mapped to the exit codes the README documents.
 public enum RunOutcome: String, Sendable {
     case ok, partial, failed
 

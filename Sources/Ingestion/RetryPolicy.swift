@@ -1,6 +1,6 @@
 import Foundation
 
-/// Exponential backoff with full jitter, bounded in total time (DESIGN.md principle 4).
+/// Exponential backoff with full jitter, bounded in total time (docs/vendors.md, "Rules for every vendor").
 public struct RetryPolicy: Sendable {
     public var baseDelay: Duration
     public var maxDelay: Duration

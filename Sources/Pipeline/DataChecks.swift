@@ -88,7 +88,7 @@ public enum DataChecks {
     }
 
     /// The checks `nightly` runs: the same rules as `all`, over what the run changed, so that
-    /// the nightly cost follows its window and not the warehouse's history (issue 7, P5).
+    /// the nightly cost follows its window and not the warehouse's history.
     /// When the reconcile rebuilt customers whole while a month is closed, the whole set runs:
     /// adjustment rows net frozen rows across match groups, which the scoped totals cannot see.
     /// (Groups rebuilt on their own have nothing in closed months.) `billwh check` always runs

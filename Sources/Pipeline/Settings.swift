@@ -16,7 +16,7 @@ public enum SettingsError: Error, CustomStringConvertible {
     }
 }
 
-/// Everything the commands read from the environment (INTERFACE.md, "Configuration").
+/// Everything the commands read from the environment (the README's Configuration).
 public struct Settings: Sendable {
     public var copaco: CopacoConnector.Settings?
     public var twotcloud: TwoTCloudConnector.Settings?

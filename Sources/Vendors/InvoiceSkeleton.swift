@@ -2,7 +2,7 @@ import Ingestion
 import Warehouse
 
 /// The invoice shape Copaco v1 and 2tCloud share: Header, Sender, Receiver,
-/// Customers[] → Subscriptions[] → PriceLines[] (vendor-apis/copaco.md, twotcloud.md).
+/// Customers[] → Subscriptions[] → PriceLines[] (docs/vendors.md).
 enum InvoiceSkeleton {
     /// How a vendor's lines are read.
     struct Rules: Sendable {

@@ -106,7 +106,7 @@ public struct DateWindow: Sendable, Hashable, CustomStringConvertible {
         self.end = end
     }
 
-    /// `[today − days, today]`, both ends inclusive (INTERFACE.md).
+    /// `[today − days, today]`, both ends inclusive.
     public static func lookback(days: Int, today: CalendarDate) -> DateWindow {
         DateWindow(start: today.adding(days: -max(0, days)), end: today)!
     }

@@ -15,7 +15,7 @@ public enum WarehouseError: Error, CustomStringConvertible {
 
 /// Opening the warehouse file the same way everywhere: owner-only permissions, WAL, foreign keys.
 public enum WarehouseDatabase {
-    /// `--db`, else `$BILLWH_DB`, else `./billwh.sqlite` (INTERFACE.md).
+    /// `--db`, else `$BILLWH_DB`, else `./billwh.sqlite` (the README's Configuration).
     public static func resolvePath(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let option, !option.isEmpty { return option }
         if let env = environment["BILLWH_DB"], !env.isEmpty { return env }

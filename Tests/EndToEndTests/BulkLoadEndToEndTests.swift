@@ -8,7 +8,7 @@ import Warehouse
 
 /// A backfill into an empty warehouse is a bulk load: once the recent tier of the match-group
 /// index is full, its lines are written without the settled index, which is built again when
-/// the ingest ends (issue 7, P1). The purchases must be those of a full rebuild.
+/// the ingest ends. The purchases must be those of a full rebuild.
 @Suite struct BulkLoadEndToEndTests {
     static let builtAgain = "built the match-group index of the staged lines again"
 

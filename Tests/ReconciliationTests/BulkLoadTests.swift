@@ -6,7 +6,7 @@ import VendorSandbox
 import Warehouse
 @testable import Reconciliation
 
-/// What a backfill does differently (issue 7, P1): customers without purchases are queued whole
+/// What a backfill does differently: customers without purchases are queued whole
 /// rather than group by group, and a bulk load writes its settled-tier lines without the
 /// settled match-group index, which is built again afterwards. Either way the purchases must
 /// be those of a full rebuild, and the index the one the migration made.

@@ -1,5 +1,5 @@
 /// Reads `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` one element at a time, so that only one
-/// element's tree is in memory however large the response (issue 7, P4). It validates exactly
+/// element's tree is in memory however large the response. It validates exactly
 /// what `JSONParser.parseEnvelope` validates, in the same order; a syntax error surfaces when the
 /// cursor reaches it, so a caller writing elements as they come must undo them on an error.
 public struct JSONEnvelopeCursor: Sendable {

@@ -1,7 +1,7 @@
 /// An object read with one array member left unparsed: its elements are validated (so the
 /// object is known to be well-formed JSON) and kept as byte ranges, to be parsed one at a time.
 /// A Copaco invoice is one document per month holding every customer's lines (tens of MB); its
-/// tree would be ten times that, a customer's tree is small (issue 7, P4).
+/// tree would be ten times that, a customer's tree is small.
 public struct ShallowObject: Sendable {
     /// Every member in order, except the deferred one.
     public var object: JSONObject

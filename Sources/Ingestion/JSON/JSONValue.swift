@@ -1,7 +1,7 @@
 /// A parsed JSON value whose numbers keep their exact text.
 ///
 /// Foundation's parsers turn numbers into `Double`, which cannot hold `0.1` exactly; vendor
-/// amounts must be parsed from their text (vendor-apis/README.md), so this tree keeps it.
+/// amounts must be parsed from their text (docs/vendors.md), so this tree keeps it.
 /// Not `indirect`: objects and arrays already live in array storage, and boxing every string
 /// and number as well cost an allocation per value (a price line has about 16).
 public enum JSONValue: Sendable, Equatable {
@@ -30,7 +30,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// Object members in the order sent. Lookup ignores ASCII case, because the vendors spell the
-/// same field `SubscriptionID` and `SubscriptionId` (vendor-apis/README.md).
+/// same field `SubscriptionID` and `SubscriptionId` (docs/vendors.md).
 public struct JSONObject: Sendable, Equatable {
     public var members: [(key: String, value: JSONValue)]
 

@@ -1,5 +1,5 @@
 // A small, non-validating XML 1.0 reader over UTF-8 bytes, for the XML some vendor APIs
-// answer with (2tCloud without `Accept: application/json`, vendor-apis/twotcloud.md).
+// answer with (2tCloud without `Accept: application/json`, docs/vendors.md).
 //
 // Supported: an optional UTF-8 byte order mark, the XML declaration, comments, processing
 // instructions, elements with attributes (single or double quotes; a namespace prefix stays

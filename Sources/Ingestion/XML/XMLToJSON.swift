@@ -1,5 +1,5 @@
 // Turning XML elements into the `JSONValue` shapes the JSON decoders read, so an XML answer
-// (2tCloud without `Accept: application/json`, vendor-apis/twotcloud.md) goes through the same
+// (2tCloud without `Accept: application/json`, docs/vendors.md) goes through the same
 // decoder as a JSON one.
 //
 // Rules, for one element (names compared without their namespace prefix):

@@ -1,6 +1,6 @@
 import Warehouse
 
-/// The three endpoints of Copaco Cloud's Billing API v1 (see `vendor-apis/copaco.md`).
+/// The three endpoints of Copaco Cloud's Billing API v1 (docs/vendors.md).
 public enum CopacoEndpoint: String, Sendable, CaseIterable {
     case invoices
     case customerSpecifications

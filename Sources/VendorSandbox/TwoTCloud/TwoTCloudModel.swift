@@ -1,6 +1,6 @@
 import Warehouse
 
-/// The three endpoints of the 2tCloud Billing API (see `vendor-apis/twotcloud.md`).
+/// The three endpoints of the 2tCloud Billing API (docs/vendors.md).
 public enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
     /// Purchase invoices: the reseller's cost, one document per cloud vendor per month.
     case invoices

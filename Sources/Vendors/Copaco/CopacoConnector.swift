@@ -1,7 +1,7 @@
 import Ingestion
 import Warehouse
 
-/// Copaco Cloud Billing API v1 (vendor-apis/copaco.md).
+/// Copaco Cloud Billing API v1 (docs/vendors.md).
 public struct CopacoConnector: Connector {
     public struct Settings: Sendable {
         public var baseURL: String

@@ -2,7 +2,7 @@ import Foundation
 import Ingestion
 import Warehouse
 
-/// Copper CRM Developer API v1 (vendor-apis/copper.md): companies in, monthly figures out.
+/// Copper CRM Developer API v1 (docs/vendors.md): companies in, monthly figures out.
 public struct CopperSettings: Sendable {
     public var baseURL: String
     public var accessToken: Secret

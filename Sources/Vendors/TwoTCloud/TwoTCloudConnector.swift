@@ -2,7 +2,7 @@ import Foundation
 import Ingestion
 import Warehouse
 
-/// 2tCloud Billing API, Copaco's legacy platform (vendor-apis/twotcloud.md).
+/// 2tCloud Billing API, Copaco's legacy platform (docs/vendors.md).
 ///
 /// The invoice skeleton is Copaco's, so decoding is shared; what differs is the auth (Basic,
 /// bound to one caller IP), the version in the path, the XML a server sends when it ignores
