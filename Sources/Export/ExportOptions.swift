@@ -4,7 +4,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case csv, jsonl
 }
 
-/// Which purchases to export, on `invoice_date`, both ends inclusive.
+/// Which purchases to export, on `invoice_date` (or `period_start`, `DateBasis`), both ends inclusive.
 public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
     /// `--month 2026-10`: 2026-10-01 ... 2026-10-31.
     case month(year: Int, month: Int)
@@ -78,16 +78,19 @@ public struct ExportOptions: Sendable {
     public var bom: Bool
     /// nil: every purchase.
     public var selection: DateSelection?
+    /// The date `selection` compares: the invoice date (default) or the period start.
+    public var by: DateBasis
     /// `fsync` the file before renaming it into place (files only).
     public var syncToDisk: Bool
 
     public init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
-                bom: Bool = false, selection: DateSelection? = nil, syncToDisk: Bool = true) {
+                bom: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate, syncToDisk: Bool = true) {
         self.format = format
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.bom = bom
         self.selection = selection
+        self.by = by
         self.syncToDisk = syncToDisk
     }
 
@@ -136,10 +139,9 @@ public enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
 
 public struct ExportSummary: Sendable, Hashable {
     public var rows: Int = 0
-    /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0).
-    public var costMicros: Int64 = 0
-    public var sellMicros: Int64 = 0
-    public var marginMicros: Int64 = 0
+    /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0),
+    /// per currency, by currency code.
+    public var totals: [CurrencyTotal] = []
     public var bytes: Int = 0
     public var destination: ExportDestination
 

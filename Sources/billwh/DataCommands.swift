@@ -39,15 +39,19 @@ struct ExportPurchases: AsyncParsableCommand {
         abstract: "Export purchases as CSV (or JSONL) for accounting.",
         discussion: """
             Columns: vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description, \
-            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status. \
+            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status, \
+            row_kind (purchase or adjustment), adjusts_month (YYYY-MM for an adjustment), document_type (invoice or \
+            credit_note), sales_document_id (your invoice to the customer), vat (the incoming line's VAT as sent). \
             Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals. \
-            --month and --from/--to select on invoice_date (inclusive). The file is written to a temporary file and renamed, \
-            so a failed export never leaves half a file.
+            --month and --from/--to select on invoice_date (inclusive), or on period_start with --by period. \
+            The file is written to a temporary file and renamed, so a failed export never leaves half a file.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "YYYY-MM")) var month: String?
     @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD.", valueName: "date")) var from: String?
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
+    @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
+    var by: DateBasis = .invoiceDate
     @Option(help: "csv or jsonl.") var format: String = "csv"
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
@@ -59,7 +63,7 @@ struct ExportPurchases: AsyncParsableCommand {
             guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
             let options = ExportOptions(
                 format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
-                selection: try DateSelection.parse(month: month, from: from, to: to))
+                selection: try DateSelection.parse(month: month, from: from, to: to), by: by)
             try options.validate()
             return options
         } catch let error as ExportError {
@@ -74,7 +78,11 @@ struct ExportPurchases: AsyncParsableCommand {
             let destination = ExportDestination(outOption: out)
             let summary = try exportPurchases(databasePath: database.path, options: try options(), to: destination)
             if case .file(let path) = destination {
-                Console.note("exported \(summary.rows) purchases to \(path): cost \(Money(micros: summary.costMicros)), sell \(Money(micros: summary.sellMicros)), margin \(Money(micros: summary.marginMicros))")
+                // One figure per currency: amounts of different currencies are never added.
+                let totals = summary.totals.map {
+                    "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), margin \(Money(micros: $0.marginMicros))"
+                }
+                Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
             }
             return .success
         }
@@ -133,3 +141,5 @@ struct Demo: AsyncParsableCommand {
         }
     }
 }
+
+extension DateBasis: ExpressibleByArgument {}
