@@ -76,6 +76,11 @@ public struct ExportOptions: Sendable {
     public var decimalComma: Bool
     /// Prefix EF BB BF so that Excel reads UTF-8 (CSV only).
     public var bom: Bool
+    /// `--spreadsheet-safe`: prefix text fields a spreadsheet would take for a formula with `'`.
+    public var spreadsheetSafeFlag: Bool
+    /// Whether text fields are made formula-safe: asked for, or the Excel variant (a BOM or a
+    /// decimal comma is for a spreadsheet). The default CSV stays byte for byte what is stored.
+    public var spreadsheetSafe: Bool { spreadsheetSafeFlag || bom || decimalComma }
     /// nil: every purchase.
     public var selection: DateSelection?
     /// The date `selection` compares: the invoice date (default) or the period start.
@@ -84,11 +89,13 @@ public struct ExportOptions: Sendable {
     public var syncToDisk: Bool
 
     public init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
-                bom: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate, syncToDisk: Bool = true) {
+                bom: Bool = false, spreadsheetSafe: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate,
+                syncToDisk: Bool = true) {
         self.format = format
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.bom = bom
+        self.spreadsheetSafeFlag = spreadsheetSafe
         self.selection = selection
         self.by = by
         self.syncToDisk = syncToDisk
@@ -114,6 +121,7 @@ public struct ExportOptions: Sendable {
         if format == .jsonl {
             if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: JSONL amounts are decimal strings like \"12.50\"") }
             if bom { throw .invalidOption("--bom applies to CSV only") }
+            if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: JSONL strings are never formulas") }
             if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
         }
         _ = try selection?.window()

@@ -151,6 +151,7 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
     let crlf: [UInt8] = [0x0D, 0x0A]
     var scratch: [UInt8] = []
     var totals = CurrencyTotals()
+    let safe = options.spreadsheetSafe
 
     if options.bom { writer.append([0xEF, 0xBB, 0xBF]) }
     for (index, name) in PurchasesExport.columns.enumerated() {
@@ -165,33 +166,38 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
         for column in Int32(0)..<14 {
             if column > 0 { writer.buffer.append(delimiter) }
             guard let field = statement.text(column) else { continue }
-            if options.decimalComma && PurchasesExport.quantityColumns.contains(column) {
-                scratch.removeAll(keepingCapacity: true)
-                for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
-                scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
+            if PurchasesExport.quantityColumns.contains(column) {
+                if options.decimalComma || SpreadsheetSafety.hasThreeDecimals(field) {
+                    scratch.removeAll(keepingCapacity: true)
+                    if options.decimalComma {
+                        for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
+                    } else {
+                        scratch.append(contentsOf: field)
+                    }
+                    SpreadsheetSafety.padThreeDecimals(&scratch, from: 0, mark: decimalMark)
+                    scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
+                } else {
+                    CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                }
             } else {
-                CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                appendText(field, safe: safe, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
             }
         }
         for column in PurchasesExport.amountColumns {
             writer.buffer.append(delimiter)
             guard let micros = try amount(statement, column) else { continue }
             totals.add(micros, to: Int(column - PurchasesExport.amountColumns.lowerBound))
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
-            Money.append(micros: micros, minimumDecimals: 2, decimalMark: decimalMark, to: &writer.buffer)
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
+            appendAmount(micros, decimalMark: decimalMark, quoted: quoteAmounts, to: &writer.buffer)
         }
         for column in PurchasesExport.statusColumn...PurchasesExport.rowFactColumns.upperBound {
             writer.buffer.append(delimiter)
             if let field = statement.text(column) {
-                CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                appendText(field, safe: safe, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
             }
         }
         writer.buffer.append(delimiter)
         if let vat = try amount(statement, PurchasesExport.vatColumn) {
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
-            Money.append(micros: vat, minimumDecimals: 2, decimalMark: decimalMark, to: &writer.buffer)
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
+            appendAmount(vat, decimalMark: decimalMark, quoted: quoteAmounts, to: &writer.buffer)
         }
         writer.buffer.append(0x0D)
         writer.buffer.append(0x0A)
@@ -200,6 +206,29 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
     }
     summary.rows = rows
     summary.totals = try totals.result()
+}
+
+/// An amount with at least 2 decimals and never exactly 3 (SpreadsheetSafety).
+@inline(__always)
+private func appendAmount(_ micros: Int64, decimalMark: UInt8, quoted: Bool, to buffer: inout [UInt8]) {
+    if quoted { buffer.append(CSVField.quote) }
+    let start = buffer.count
+    Money.append(micros: micros, minimumDecimals: 2, decimalMark: decimalMark, to: &buffer)
+    SpreadsheetSafety.padThreeDecimals(&buffer, from: start, mark: decimalMark)
+    if quoted { buffer.append(CSVField.quote) }
+}
+
+/// A text field, prefixed with `'` when `safe` and a spreadsheet would take it for a formula.
+@inline(__always)
+private func appendText(_ field: UnsafeBufferPointer<UInt8>, safe: Bool, delimiter: UInt8, scratch: inout [UInt8], to buffer: inout [UInt8]) {
+    if safe && SpreadsheetSafety.startsFormula(field) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(SpreadsheetSafety.prefix)
+        scratch.append(contentsOf: field)
+        scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &buffer) }
+    } else {
+        CSVField.append(field, delimiter: delimiter, to: &buffer)
+    }
 }
 
 private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {

@@ -42,7 +42,11 @@ struct ExportPurchases: AsyncParsableCommand {
             charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status, \
             row_kind (purchase or adjustment), adjusts_month (YYYY-MM for an adjustment), document_type (invoice or \
             credit_note), sales_document_id (your invoice to the customer), vat (the incoming line's VAT as sent). \
-            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals. \
+            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals \
+            with at least 2 decimals; an amount or quantity with exactly 3 gets a fourth (45.3750), so that a spreadsheet \
+            in the other locale cannot read it as thousands. The default CSV holds every text byte for byte as stored, \
+            for machine imports (ERP); --spreadsheet-safe, and the Excel variant (--bom, --decimal-comma), prefix a text \
+            field that starts with = + - @ tab or CR with ' so that a spreadsheet never runs it as a formula. \
             --month and --from/--to select on invoice_date (inclusive), or on period_start with --by period. \
             The file is written to a temporary file and renamed, so a failed export never leaves half a file.
             """)
@@ -56,6 +60,7 @@ struct ExportPurchases: AsyncParsableCommand {
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
+    @Flag(help: "Prefix text starting with = + - @ tab CR with ' (implied by --bom and --decimal-comma).") var spreadsheetSafe = false
     @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
 
     func options() throws -> ExportOptions {
@@ -63,6 +68,7 @@ struct ExportPurchases: AsyncParsableCommand {
             guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
             let options = ExportOptions(
                 format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
+                spreadsheetSafe: spreadsheetSafe,
                 selection: try DateSelection.parse(month: month, from: from, to: to), by: by)
             try options.validate()
             return options
