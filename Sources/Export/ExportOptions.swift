@@ -4,7 +4,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case csv, jsonl
 }
 
-/// Which purchases to export, on `invoice_date`, both ends inclusive.
+/// Which purchases to export, on `invoice_date` (or `period_start`, `DateBasis`), both ends inclusive.
 public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
     /// `--month 2026-10`: 2026-10-01 ... 2026-10-31.
     case month(year: Int, month: Int)
@@ -76,18 +76,28 @@ public struct ExportOptions: Sendable {
     public var decimalComma: Bool
     /// Prefix EF BB BF so that Excel reads UTF-8 (CSV only).
     public var bom: Bool
+    /// `--spreadsheet-safe`: prefix text fields a spreadsheet would take for a formula with `'`.
+    public var spreadsheetSafeFlag: Bool
+    /// Whether text fields are made formula-safe: asked for, or the Excel variant (a BOM or a
+    /// decimal comma is for a spreadsheet). The default CSV stays byte for byte what is stored.
+    public var spreadsheetSafe: Bool { spreadsheetSafeFlag || bom || decimalComma }
     /// nil: every purchase.
     public var selection: DateSelection?
+    /// The date `selection` compares: the invoice date (default) or the period start.
+    public var by: DateBasis
     /// `fsync` the file before renaming it into place (files only).
     public var syncToDisk: Bool
 
     public init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
-                bom: Bool = false, selection: DateSelection? = nil, syncToDisk: Bool = true) {
+                bom: Bool = false, spreadsheetSafe: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate,
+                syncToDisk: Bool = true) {
         self.format = format
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.bom = bom
+        self.spreadsheetSafeFlag = spreadsheetSafe
         self.selection = selection
+        self.by = by
         self.syncToDisk = syncToDisk
     }
 
@@ -111,6 +121,7 @@ public struct ExportOptions: Sendable {
         if format == .jsonl {
             if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: JSONL amounts are decimal strings like \"12.50\"") }
             if bom { throw .invalidOption("--bom applies to CSV only") }
+            if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: JSONL strings are never formulas") }
             if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
         }
         _ = try selection?.window()
@@ -136,10 +147,9 @@ public enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
 
 public struct ExportSummary: Sendable, Hashable {
     public var rows: Int = 0
-    /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0).
-    public var costMicros: Int64 = 0
-    public var sellMicros: Int64 = 0
-    public var marginMicros: Int64 = 0
+    /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0),
+    /// per currency, by currency code.
+    public var totals: [CurrencyTotal] = []
     public var bytes: Int = 0
     public var destination: ExportDestination
 

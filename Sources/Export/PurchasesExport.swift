@@ -11,35 +11,44 @@ import Warehouse
 
 /// The accounting export of `purchases` (the column contract in docs/schema.md and the README).
 public enum PurchasesExport {
-    /// The export's columns, in their fixed order.
+    /// The export's columns, in their fixed order: the 18 of the first release, then what
+    /// each row is (`row_kind` … `vat`).
     public static let columns = [
         "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
         "sku", "description", "charge_type", "period_start", "period_end", "currency",
         "quantity_bought", "quantity_billed", "cost", "sell", "margin", "match_status",
+        "row_kind", "adjusts_month", "document_type", "sales_document_id", "vat",
     ]
 
-    /// The `purchases` columns they come from (amounts in micro-units).
+    /// The `purchases_export` view's columns they come from (amounts in micro-units).
     public static let sourceColumns = [
         "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
         "sku", "description", "charge_type", "period_start", "period_end", "currency",
         "quantity_bought", "quantity_billed", "cost_micros", "sell_micros", "margin_micros", "match_status",
+        "row_kind", "adjusts_month", "document_type", "sales_document_id", "vat_micros",
     ]
 
     /// purchase_id last: the tie-breaker that makes equal keys come out in a stable order.
     public static let orderBy = "invoice_date, vendor, invoice_id, customer_number, sku, period_start, purchase_id"
 
     /// The query the export runs; with a selection, `?1` is the first day and `?2` the day after
-    /// the last (a half-open range, so a stray time suffix on a date still falls inside).
-    public static func sql(selecting: Bool) -> String {
-        "SELECT " + sourceColumns.joined(separator: ", ") + ", purchase_id FROM purchases"
-            + (selecting ? " WHERE invoice_date >= ?1 AND invoice_date < ?2" : "")
+    /// the last (a half-open range, so a stray time suffix on a date still falls inside), on
+    /// the date `by` names.
+    public static func sql(selecting: Bool, by basis: DateBasis = .invoiceDate) -> String {
+        "SELECT " + sourceColumns.joined(separator: ", ") + ", purchase_id FROM purchases_export"
+            + (selecting ? " WHERE \(basis.column) >= ?1 AND \(basis.column) < ?2" : "")
             + " ORDER BY " + orderBy
     }
 
+    static let currencyColumn: Int32 = 11
     static let quantityColumns: ClosedRange<Int32> = 12...13
     static let amountColumns: ClosedRange<Int32> = 14...16
     static let statusColumn: Int32 = 17
-    static let purchaseIDColumn: Int32 = 18
+    /// `row_kind` … `sales_document_id`: text.
+    static let rowFactColumns: ClosedRange<Int32> = 18...21
+    static let vatColumn: Int32 = 22
+    static let purchaseIDColumn: Int32 = 23
+    static let columnCount: Int32 = 23
 }
 
 /// Exports inside a read transaction of `reader` (one consistent snapshot).
@@ -86,7 +95,7 @@ public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptio
     do {
         let statement: SQLiteStatement
         do {
-            statement = try SQLiteStatement.prepare(PurchasesExport.sql(selecting: window != nil), on: db.rawConnection())
+            statement = try SQLiteStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), on: db.rawConnection())
             if let window {
                 try statement.bind(window.start.description, at: 1)
                 try statement.bind(window.end.adding(days: 1).description, at: 2)
@@ -120,29 +129,6 @@ public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptio
 
 // MARK: - The hot loops
 
-private struct Totals {
-    var cost: Int64 = 0, sell: Int64 = 0, margin: Int64 = 0
-    var costOverflow = false, sellOverflow = false, marginOverflow = false
-
-    @inline(__always)
-    mutating func add(_ value: Int64, column: Int32) {
-        switch column {
-        case 14: let r = cost.addingReportingOverflow(value); cost = r.partialValue; costOverflow = costOverflow || r.overflow
-        case 15: let r = sell.addingReportingOverflow(value); sell = r.partialValue; sellOverflow = sellOverflow || r.overflow
-        default: let r = margin.addingReportingOverflow(value); margin = r.partialValue; marginOverflow = marginOverflow || r.overflow
-        }
-    }
-
-    func store(in summary: inout ExportSummary) throws(ExportError) {
-        if costOverflow { throw .totalOutOfRange(column: "cost_micros") }
-        if sellOverflow { throw .totalOutOfRange(column: "sell_micros") }
-        if marginOverflow { throw .totalOutOfRange(column: "margin_micros") }
-        summary.costMicros = cost
-        summary.sellMicros = sell
-        summary.marginMicros = margin
-    }
-}
-
 /// The amount in column `column`, nil for NULL; anything but an INTEGER is refused.
 @inline(__always)
 private func amount(_ statement: SQLiteStatement, _ column: Int32) throws(ExportError) -> Int64? {
@@ -164,7 +150,8 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
     let quoteAmounts = decimalMark == delimiter
     let crlf: [UInt8] = [0x0D, 0x0A]
     var scratch: [UInt8] = []
-    var totals = Totals()
+    var totals = CurrencyTotals()
+    let safe = options.spreadsheetSafe
 
     if options.bom { writer.append([0xEF, 0xBB, 0xBF]) }
     for (index, name) in PurchasesExport.columns.enumerated() {
@@ -175,28 +162,42 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
 
     var rows = 0
     while try statement.step() {
+        totals.select(statement.text(PurchasesExport.currencyColumn))
         for column in Int32(0)..<14 {
             if column > 0 { writer.buffer.append(delimiter) }
             guard let field = statement.text(column) else { continue }
-            if options.decimalComma && PurchasesExport.quantityColumns.contains(column) {
-                scratch.removeAll(keepingCapacity: true)
-                for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
-                scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
+            if PurchasesExport.quantityColumns.contains(column) {
+                if options.decimalComma || SpreadsheetSafety.hasThreeDecimals(field) {
+                    scratch.removeAll(keepingCapacity: true)
+                    if options.decimalComma {
+                        for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
+                    } else {
+                        scratch.append(contentsOf: field)
+                    }
+                    SpreadsheetSafety.padThreeDecimals(&scratch, from: 0, mark: decimalMark)
+                    scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
+                } else {
+                    CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                }
             } else {
-                CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                appendText(field, safe: safe, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
             }
         }
         for column in PurchasesExport.amountColumns {
             writer.buffer.append(delimiter)
             guard let micros = try amount(statement, column) else { continue }
-            totals.add(micros, column: column)
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
-            Money.append(micros: micros, minimumDecimals: 2, decimalMark: decimalMark, to: &writer.buffer)
-            if quoteAmounts { writer.buffer.append(CSVField.quote) }
+            totals.add(micros, to: Int(column - PurchasesExport.amountColumns.lowerBound))
+            appendAmount(micros, decimalMark: decimalMark, quoted: quoteAmounts, to: &writer.buffer)
+        }
+        for column in PurchasesExport.statusColumn...PurchasesExport.rowFactColumns.upperBound {
+            writer.buffer.append(delimiter)
+            if let field = statement.text(column) {
+                appendText(field, safe: safe, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
+            }
         }
         writer.buffer.append(delimiter)
-        if let status = statement.text(PurchasesExport.statusColumn) {
-            CSVField.append(status, delimiter: delimiter, to: &writer.buffer)
+        if let vat = try amount(statement, PurchasesExport.vatColumn) {
+            appendAmount(vat, decimalMark: decimalMark, quoted: quoteAmounts, to: &writer.buffer)
         }
         writer.buffer.append(0x0D)
         writer.buffer.append(0x0A)
@@ -204,7 +205,30 @@ private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
         try writer.flushIfFull()
     }
     summary.rows = rows
-    try totals.store(in: &summary)
+    summary.totals = try totals.result()
+}
+
+/// An amount with at least 2 decimals and never exactly 3 (SpreadsheetSafety).
+@inline(__always)
+private func appendAmount(_ micros: Int64, decimalMark: UInt8, quoted: Bool, to buffer: inout [UInt8]) {
+    if quoted { buffer.append(CSVField.quote) }
+    let start = buffer.count
+    Money.append(micros: micros, minimumDecimals: 2, decimalMark: decimalMark, to: &buffer)
+    SpreadsheetSafety.padThreeDecimals(&buffer, from: start, mark: decimalMark)
+    if quoted { buffer.append(CSVField.quote) }
+}
+
+/// A text field, prefixed with `'` when `safe` and a spreadsheet would take it for a formula.
+@inline(__always)
+private func appendText(_ field: UnsafeBufferPointer<UInt8>, safe: Bool, delimiter: UInt8, scratch: inout [UInt8], to buffer: inout [UInt8]) {
+    if safe && SpreadsheetSafety.startsFormula(field) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(SpreadsheetSafety.prefix)
+        scratch.append(contentsOf: field)
+        scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &buffer) }
+    } else {
+        CSVField.append(field, delimiter: delimiter, to: &buffer)
+    }
 }
 
 private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {
@@ -216,14 +240,16 @@ private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, 
         return bytes
     }
     let null: [UInt8] = Array("null".utf8)
-    var totals = Totals()
+    var totals = CurrencyTotals()
     var rows = 0
     while try statement.step() {
-        for column in Int32(0)..<18 {
+        totals.select(statement.text(PurchasesExport.currencyColumn))
+        for column in Int32(0)..<PurchasesExport.columnCount {
             writer.buffer.append(contentsOf: keys[Int(column)])
-            if PurchasesExport.amountColumns.contains(column) {
+            let isAmount = PurchasesExport.amountColumns.contains(column)
+            if isAmount || column == PurchasesExport.vatColumn {
                 if let micros = try amount(statement, column) {
-                    totals.add(micros, column: column)
+                    if isAmount { totals.add(micros, to: Int(column - PurchasesExport.amountColumns.lowerBound)) }
                     writer.buffer.append(UInt8(ascii: "\""))
                     Money.append(micros: micros, minimumDecimals: 2, decimalMark: UInt8(ascii: "."), to: &writer.buffer)
                     writer.buffer.append(UInt8(ascii: "\""))
@@ -242,5 +268,5 @@ private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, 
         try writer.flushIfFull()
     }
     summary.rows = rows
-    try totals.store(in: &summary)
+    summary.totals = try totals.result()
 }

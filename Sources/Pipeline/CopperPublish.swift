@@ -122,21 +122,24 @@ public struct CopperPublisher: Sendable {
     }
 
     static func figures(_ db: Database, month: String) throws -> [Item] {
+        // One item per company and currency: a company billed in two currencies shows both
+        // figures, and neither is written (a custom field holds one amount, never a mixed sum).
         let rows = try Row.fetchAll(db, sql: """
-            SELECT crm_company_id, max(crm_company_name) AS name, group_concat(DISTINCT currency) AS currencies,
-                   count(DISTINCT currency) AS currency_count, count(*) AS lines,
-                   coalesce(sum(sell_micros), 0) AS sell, coalesce(sum(cost_micros), 0) AS cost
-            FROM purchases
-            WHERE substr(invoice_date, 1, 7) = ? AND crm_company_id IS NOT NULL
-            GROUP BY crm_company_id ORDER BY CAST(crm_company_id AS INTEGER)
+            WITH p AS (SELECT * FROM purchases WHERE substr(invoice_date, 1, 7) = ? AND crm_company_id IS NOT NULL)
+            SELECT crm_company_id, max(crm_company_name) AS name, currency,
+                   (SELECT group_concat(DISTINCT x.currency) FROM p x WHERE x.crm_company_id = p.crm_company_id) AS currencies,
+                   (SELECT count(DISTINCT x.currency) FROM p x WHERE x.crm_company_id = p.crm_company_id) AS currency_count,
+                   count(*) AS lines, coalesce(sum(sell_micros), 0) AS sell, coalesce(sum(cost_micros), 0) AS cost
+            FROM p
+            GROUP BY crm_company_id, currency ORDER BY CAST(crm_company_id AS INTEGER), currency
             """, arguments: [month])
         return rows.map { row in
             let sell: Int64 = row["sell"], cost: Int64 = row["cost"]
             let currencies: String = row["currencies"] ?? ""
             let several = (row["currency_count"] as Int) > 1
             return Item(companyID: Int64(row["crm_company_id"] as String) ?? 0, name: row["name"] ?? "",
-                        currency: currencies, lines: row["lines"], billed: Money(micros: sell), margin: Money(micros: sell - cost),
-                        writes: [], skipped: several ? "several currencies (\(currencies)): not summed" : nil)
+                        currency: row["currency"], lines: row["lines"], billed: Money(micros: sell), margin: Money(micros: sell - cost),
+                        writes: [], skipped: several ? "several currencies (\(currencies)): not summed, not written" : nil)
         }
     }
 

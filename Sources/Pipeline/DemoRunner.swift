@@ -87,29 +87,31 @@ public struct DemoRunner: Sendable {
         out += "\nWarehouse: \(documents) documents (\(raw) raw versions), \(lines) staging lines\n"
 
         out += "\nPurchases by status\n"
-        var totalMargin: Int64 = 0
+        // Per currency throughout: amounts of different currencies are never added.
         let statusRows = try Row.fetchAll(db, sql: """
-            SELECT vendor, match_status, count(*) AS n, coalesce(sum(cost_micros),0) AS cost, coalesce(sum(sell_micros),0) AS sell,
-                   coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY vendor, match_status ORDER BY vendor, n DESC
+            SELECT vendor, match_status, currency, count(*) AS n, coalesce(sum(cost_micros),0) AS cost, coalesce(sum(sell_micros),0) AS sell,
+                   coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY vendor, match_status, currency ORDER BY vendor, currency, n DESC
             """).map { row -> [String] in
-            totalMargin += row["margin"] as Int64
-            return [row["vendor"], row["match_status"], String(row["n"] as Int), Money(micros: row["cost"]).formatted(),
-                    Money(micros: row["sell"]).formatted(), Money(micros: row["margin"]).formatted()]
+            [row["vendor"], row["match_status"], row["currency"], String(row["n"] as Int), Money(micros: row["cost"]).formatted(),
+             Money(micros: row["sell"]).formatted(), Money(micros: row["margin"]).formatted()]
         }
-        out += TextTable.render(header: ["vendor", "status", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [2, 3, 4, 5])
-        out += "  total margin: \(Money(micros: totalMargin).formatted()) EUR (unbilled lines are cost without revenue: the leak to chase)\n"
+        out += TextTable.render(header: ["vendor", "status", "currency", "rows", "cost", "sell", "margin"], rows: statusRows, rightAligned: [3, 4, 5, 6])
+        let margins = try Row.fetchAll(db, sql: "SELECT currency, coalesce(sum(margin_micros),0) AS margin FROM purchases GROUP BY currency ORDER BY currency")
+            .map { "\(Money(micros: $0["margin"]).formatted()) \($0["currency"] as String)" }
+        out += "  total margin: \(margins.joined(separator: ", ")) (unbilled lines are cost without revenue: the leak to chase)\n"
 
         out += "\nTop customers by margin (CRM name from Copper where a company claims the customer number)\n"
         let customers = try Row.fetchAll(db, sql: """
             SELECT coalesce(crm_company_name, '(no CRM company) ' || max(customer_name)) AS name,
-                   group_concat(DISTINCT vendor) AS vendors, count(DISTINCT customer_number) AS numbers,
+                   group_concat(DISTINCT vendor) AS vendors, count(DISTINCT customer_number) AS numbers, currency,
                    coalesce(sum(margin_micros),0) AS margin, sum(match_status = 'unbilled') AS unbilled FROM purchases
-            GROUP BY coalesce(crm_company_id, vendor || ':' || customer_key) ORDER BY margin DESC LIMIT 8
+            GROUP BY coalesce(crm_company_id, vendor || ':' || customer_key), currency ORDER BY margin DESC LIMIT 8
             """).map { row -> [String] in
             let name = (row["name"] as String? ?? "").replacingOccurrences(of: "\n", with: " ")
-            return [String(name.prefix(45)), row["vendors"] ?? "", String(row["numbers"] as Int), Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
+            return [String(name.prefix(45)), row["vendors"] ?? "", String(row["numbers"] as Int), row["currency"],
+                    Money(micros: row["margin"]).formatted(), String(row["unbilled"] as Int)]
         }
-        out += TextTable.render(header: ["customer", "vendors", "numbers", "margin", "unbilled lines"], rows: customers, rightAligned: [2, 3, 4])
+        out += TextTable.render(header: ["customer", "vendors", "numbers", "currency", "margin", "unbilled lines"], rows: customers, rightAligned: [2, 4, 5])
         let unmapped = try StatusReport.unmappedCustomers(db)
         if !unmapped.isEmpty {
             out += "  \(unmapped.count) customer numbers no CRM company claims: \(unmapped.prefix(5).map(\.customerNumber).joined(separator: ", ")) (see `billwh status`)\n"

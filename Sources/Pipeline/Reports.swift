@@ -10,8 +10,10 @@ public enum Reports {
         case customer, sku
     }
 
-    /// Exceptions per customer: unbilled (revenue leakage), unbacked, quantity mismatches,
-    /// negative margins, margin outliers per SKU, ambiguous.
+    /// Exceptions per customer and currency: unbilled (revenue leakage), unbacked, quantity
+    /// mismatches, negative margins, margin outliers per SKU, ambiguous, and lines whose partner
+    /// is in another currency (also counted as unbilled / unbacked). Amounts of different
+    /// currencies are never added.
     public static func exceptionsSQL(month: String?) -> (sql: String, arguments: StatementArguments) {
         let sql = """
             WITH p AS (
@@ -35,23 +37,25 @@ public enum Reports {
                 -- Billed below cost. (A credit note's margin is negative by nature: it reverses one.)
                 SELECT '4 negative_margin', * FROM p WHERE margin_micros < 0 AND cost_micros >= 0
                 UNION ALL
-                SELECT '5 margin_outlier', * FROM p WHERE purchase_id IN (SELECT purchase_id FROM outliers))
-            SELECT substr(kind, 3) AS exception, vendor, customer_number, max(customer_name) AS customer_name,
+                SELECT '5 margin_outlier', * FROM p WHERE purchase_id IN (SELECT purchase_id FROM outliers)
+                UNION ALL
+                SELECT '7 currency_mismatch', * FROM p WHERE match_rule LIKE '%:currency_mismatch')
+            SELECT substr(kind, 3) AS exception, vendor, customer_number, max(customer_name) AS customer_name, currency,
                    count(*) AS lines,
                    billwh_money(sum(cost_micros)) AS cost, billwh_money(sum(sell_micros)) AS sell,
                    billwh_money(sum(margin_micros)) AS margin,
                    group_concat(DISTINCT sku) AS skus
             FROM exceptions
-            GROUP BY kind, vendor, customer_key
-            ORDER BY kind, vendor, abs(coalesce(sum(cost_micros), 0)) + abs(coalesce(sum(sell_micros), 0)) DESC, customer_number
+            GROUP BY kind, vendor, customer_key, currency
+            ORDER BY kind, vendor, currency, abs(coalesce(sum(cost_micros), 0)) + abs(coalesce(sum(sell_micros), 0)) DESC, customer_number
             """
         return (sql, [month])
     }
 
     public static func marginSQL(month: String?, by grouping: MarginGrouping) -> (sql: String, arguments: StatementArguments) {
         let (key, columns) = switch grouping {
-        case .customer: ("vendor, customer_key", "vendor, customer_number, max(customer_name) AS customer_name")
-        case .sku: ("vendor, sku", "vendor, sku, max(description) AS description")
+        case .customer: ("vendor, customer_key, currency", "vendor, customer_number, max(customer_name) AS customer_name, currency")
+        case .sku: ("vendor, sku, currency", "vendor, sku, max(description) AS description, currency")
         }
         let sql = """
             SELECT \(columns), count(*) AS lines,
@@ -63,7 +67,7 @@ public enum Reports {
             FROM purchases
             WHERE (?1 IS NULL OR substr(invoice_date, 1, 7) = ?1)
             GROUP BY \(key)
-            ORDER BY vendor, coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) DESC
+            ORDER BY vendor, currency, coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) DESC
             """
         return (sql, [month])
     }

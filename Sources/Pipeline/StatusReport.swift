@@ -19,7 +19,8 @@ public enum StatusReport {
 
     public struct VendorMatching: Sendable {
         public var vendor: String
-        public var byStatus: [(status: String, rows: Int, cost: Int64, sell: Int64)]
+        /// Per status and currency (amounts of different currencies are never added).
+        public var byStatus: [(status: String, currency: String, rows: Int, cost: Int64, sell: Int64)]
     }
 
     public static func endpoints(_ db: Database) throws -> [EndpointStatus] {
@@ -67,13 +68,14 @@ public enum StatusReport {
 
     public static func matching(_ db: Database) throws -> [VendorMatching] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT vendor, match_status, count(*) AS n, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
-            FROM purchases GROUP BY vendor, match_status ORDER BY vendor, match_status
+            SELECT vendor, match_status, currency, count(*) AS n, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
+            FROM purchases GROUP BY vendor, match_status, currency ORDER BY vendor, match_status, currency
             """)
         var result: [VendorMatching] = []
         for row in rows {
             let vendor: String = row["vendor"]
-            let entry = (status: row["match_status"] as String, rows: row["n"] as Int, cost: row["cost"] as Int64, sell: row["sell"] as Int64)
+            let entry = (status: row["match_status"] as String, currency: row["currency"] as String, rows: row["n"] as Int,
+                         cost: row["cost"] as Int64, sell: row["sell"] as Int64)
             if result.last?.vendor == vendor { result[result.count - 1].byStatus.append(entry) } else {
                 result.append(VendorMatching(vendor: vendor, byStatus: [entry]))
             }
@@ -86,20 +88,21 @@ public enum StatusReport {
         public var name: String
         public var vendors: String
         public var purchases: Int
+        public var currency: String
         public var sell: Int64
     }
 
     /// Customer numbers on purchases that no Copper company claims (their revenue is invisible
-    /// in the CRM), largest revenue first.
+    /// in the CRM), largest revenue first; one entry per currency the customer is billed in.
     public static func unmappedCustomers(_ db: Database) throws -> [UnmappedCustomer] {
         try Row.fetchAll(db, sql: """
-            SELECT customer_number, max(customer_name) AS name, group_concat(DISTINCT vendor) AS vendors, count(*) AS n,
+            SELECT customer_number, currency, max(customer_name) AS name, group_concat(DISTINCT vendor) AS vendors, count(*) AS n,
                    coalesce(sum(sell_micros), 0) AS sell
             FROM purchases
             WHERE customer_number IS NOT NULL AND customer_number NOT IN (SELECT customer_number FROM crm_customer_numbers)
-            GROUP BY customer_number ORDER BY sell DESC, customer_number
+            GROUP BY customer_number, currency ORDER BY sell DESC, customer_number, currency
             """).map { UnmappedCustomer(customerNumber: $0["customer_number"], name: $0["name"] ?? "", vendors: $0["vendors"] ?? "",
-                                        purchases: $0["n"], sell: $0["sell"]) }
+                                        purchases: $0["n"], currency: $0["currency"], sell: $0["sell"]) }
     }
 
     /// Customer numbers claimed by more than one company: linked to neither until fixed.
@@ -123,9 +126,10 @@ public enum StatusReport {
             out += "  every customer number on the invoices is claimed by a company\n"
         } else {
             out += "  \(unmapped.count) customer numbers on invoices that no company claims (their revenue is missing from the CRM):\n"
-            out += TextTable.render(header: ["customer", "name", "vendors", "purchases", "sell"],
-                                    rows: unmapped.prefix(20).map { [$0.customerNumber, String($0.name.prefix(40)), $0.vendors, String($0.purchases), Money(micros: $0.sell).formatted()] },
-                                    rightAligned: [3, 4])
+            out += TextTable.render(header: ["customer", "name", "vendors", "purchases", "currency", "sell"],
+                                    rows: unmapped.prefix(20).map { [$0.customerNumber, String($0.name.prefix(40)), $0.vendors, String($0.purchases),
+                                                                     $0.currency, Money(micros: $0.sell).formatted()] },
+                                    rightAligned: [3, 5])
             if unmapped.count > 20 { out += "  … \(unmapped.count - 20) more (query: purchases whose customer_number is not in crm_customer_numbers)\n" }
         }
         let duplicates = try duplicateClaims(db)
@@ -162,12 +166,16 @@ public enum StatusReport {
             var rows: [[String]] = []
             for vendor in matching {
                 for s in vendor.byStatus {
-                    rows.append([vendor.vendor, s.status, String(s.rows), Money(micros: s.cost).formatted(), Money(micros: s.sell).formatted()])
+                    rows.append([vendor.vendor, s.status, s.currency, String(s.rows), Money(micros: s.cost).formatted(), Money(micros: s.sell).formatted()])
                 }
             }
-            out += TextTable.render(header: ["vendor", "match_status", "rows", "cost", "sell"], rows: rows, rightAligned: [2, 3, 4])
+            out += TextTable.render(header: ["vendor", "match_status", "currency", "rows", "cost", "sell"], rows: rows, rightAligned: [3, 4, 5])
             let unmatched = matching.flatMap(\.byStatus).filter { $0.status != "matched" }.reduce(0) { $0 + $1.rows }
             out += "  unmatched lines (unbilled, unbacked, mismatched, ambiguous): \(unmatched)\n"
+            let mismatched = try Int.fetchOne(db, sql: "SELECT count(*) FROM purchases WHERE match_rule LIKE '%:currency_mismatch'") ?? 0
+            if mismatched > 0 {
+                out += "  ! \(mismatched) lines have their partner in another currency (never paired): `billwh report exceptions`\n"
+            }
         }
         if let check = try ConsolidatedCheck.compare(db) {
             out += "\n2tCloud consolidatedinvoices cross-check (raw only; never used for purchases)\n"

@@ -106,12 +106,13 @@ enum PeriodAdjustments {
                    sum(cost) AS cost, sum(sell) AS sell,
                    coalesce(max(CASE WHEN side = 'desired' THEN match_status END), max(match_status)) AS match_status,
                    max(customer_number) AS customer_number, max(customer_name) AS customer_name, max(description) AS description,
+                   max(document_type) AS document_type, count(vat) AS vat_rows, coalesce(sum(vat), 0) AS vat,
                    group_concat(CASE WHEN side = 'frozen' THEN purchase_id END, ',') AS frozen_ids
             FROM (
                 SELECT 'desired' AS side, NULL AS purchase_id, d.vendor, d.customer_key, substr(d.invoice_date, 1, 7) AS month,
                        d.invoice_id, d.outgoing_document, d.subscription_id, d.sku, d.period_start, d.period_end, d.currency,
                        d.charge_type, coalesce(d.cost_micros, 0) AS cost, coalesce(d.sell_micros, 0) AS sell,
-                       d.match_status, d.customer_number, d.customer_name, d.description
+                       d.match_status, d.customer_number, d.customer_name, d.description, d.document_type, d.vat_micros AS vat
                 FROM temp.desired d
                 WHERE substr(d.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
                   AND (d.vendor, d.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)
@@ -120,7 +121,7 @@ enum PeriodAdjustments {
                        coalesce(p.adjusts_month, substr(p.invoice_date, 1, 7)),
                        p.invoice_id, p.outgoing_document, p.subscription_id, p.sku, p.period_start, p.period_end, p.currency,
                        p.charge_type, -coalesce(p.cost_micros, 0), -coalesce(p.sell_micros, 0),
-                       p.match_status, p.customer_number, p.customer_name, p.description
+                       p.match_status, p.customer_number, p.customer_name, p.description, p.document_type, -p.vat_micros
                 FROM (\(MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope_whole"))) p
                 WHERE p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
             )
@@ -130,13 +131,15 @@ enum PeriodAdjustments {
 
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, cost_micros, sell_micros, margin_micros,
-                match_status, match_rule, outgoing_document, customer_key, adjusts_month, adjusts_purchase_ids)
+                match_status, match_rule, outgoing_document, customer_key, adjusts_month, adjusts_purchase_ids,
+                document_type, vat_micros)
             SELECT b.vendor, b.invoice_id, a.date, b.customer_number, b.customer_name, b.subscription_id,
                    b.sku, b.description, b.charge_type, b.period_start, b.period_end, b.currency,
                    CASE WHEN b.cost <> 0 THEN b.cost END,
                    CASE WHEN b.sell <> 0 THEN b.sell END,
                    CASE WHEN b.match_status IN ('matched', 'quantity_mismatch') THEN b.sell - b.cost END,
-                   b.match_status, 'adjustment', b.outgoing_document, b.customer_key, b.month, b.frozen_ids
+                   b.match_status, 'adjustment', b.outgoing_document, b.customer_key, b.month, b.frozen_ids,
+                   coalesce(b.document_type, 'invoice'), CASE WHEN b.vat_rows > 0 THEN b.vat END
             FROM temp.balance b JOIN temp.adjust_to a ON a.month = b.month
             ORDER BY b.month, b.vendor, b.customer_key, b.invoice_id, b.outgoing_document, b.sku, b.period_start;
 

@@ -143,13 +143,14 @@ public enum Reconciler {
 
             -- Rule 1: the shared line reference. A hash matches when it occurs exactly once on
             -- each side for the customer; more than once on a side is recorded as undecided.
+            -- Currency is part of every key: a EUR line never pairs with a USD line.
             DROP TABLE IF EXISTS temp.hash_groups;
             CREATE TEMP TABLE hash_groups AS
-            SELECT vendor, customer_key, row_hash,
+            SELECT vendor, customer_key, row_hash, currency,
                    sum(direction = 'incoming') AS n_in, sum(direction = 'outgoing') AS n_out
             FROM temp.lines WHERE row_hash IS NOT NULL
-            GROUP BY vendor, customer_key, row_hash;
-            CREATE INDEX temp.hash_groups_key ON hash_groups(vendor, customer_key, row_hash);
+            GROUP BY vendor, customer_key, row_hash, currency;
+            CREATE INDEX temp.hash_groups_key ON hash_groups(vendor, customer_key, row_hash, currency);
 
             DROP TABLE IF EXISTS temp.pairs;
             CREATE TEMP TABLE pairs (in_id INTEGER PRIMARY KEY, out_id INTEGER UNIQUE NOT NULL, rule TEXT NOT NULL);
@@ -157,30 +158,32 @@ public enum Reconciler {
             SELECT i.line_id, o.line_id, 'invoice_row_hash'
             FROM temp.lines i
             JOIN temp.hash_groups g ON g.vendor = i.vendor AND g.customer_key = i.customer_key
-                 AND g.row_hash = i.row_hash AND g.n_in = 1 AND g.n_out = 1
+                 AND g.row_hash = i.row_hash AND g.currency = i.currency AND g.n_in = 1 AND g.n_out = 1
             JOIN temp.lines o ON o.vendor = i.vendor AND o.customer_key = i.customer_key
-                 AND o.row_hash = i.row_hash AND o.direction = 'outgoing'
+                 AND o.row_hash = i.row_hash AND o.direction = 'outgoing' AND o.currency = i.currency
             WHERE i.direction = 'incoming'
             ORDER BY i.line_id;
 
-            -- Rule 2: lines without a hash, on customer + subscription + SKU + period, where the
-            -- key has exactly one candidate on each side.
+            -- Rule 2: lines without a hash, on customer + subscription + SKU + period (+ currency),
+            -- where the key has exactly one candidate on each side. `currencies`: how many
+            -- currencies the key has without its currency (more than one: a mismatch to report).
             DROP TABLE IF EXISTS temp.key_groups;
             CREATE TEMP TABLE key_groups AS
-            SELECT vendor, customer_key, subscription_id, sku, period_start, period_end,
-                   sum(direction = 'incoming') AS n_in, sum(direction = 'outgoing') AS n_out
+            SELECT vendor, customer_key, subscription_id, sku, period_start, period_end, currency,
+                   sum(direction = 'incoming') AS n_in, sum(direction = 'outgoing') AS n_out,
+                   count(*) OVER (PARTITION BY vendor, customer_key, subscription_id, sku, period_start, period_end) AS currencies
             FROM temp.lines WHERE row_hash IS NULL
-            GROUP BY vendor, customer_key, subscription_id, sku, period_start, period_end;
-            CREATE INDEX temp.key_groups_key ON key_groups(vendor, customer_key, subscription_id, sku, period_start, period_end);
+            GROUP BY vendor, customer_key, subscription_id, sku, period_start, period_end, currency;
+            CREATE INDEX temp.key_groups_key ON key_groups(vendor, customer_key, subscription_id, sku, period_start, period_end, currency);
 
             DROP TABLE IF EXISTS temp.keyed;
             CREATE TEMP TABLE keyed AS
-            SELECT l.line_id, l.direction, l.quantity_norm, g.n_in, g.n_out,
-                   dense_rank() OVER (ORDER BY g.vendor, g.customer_key, g.subscription_id, g.sku, g.period_start, g.period_end) AS key_id
+            SELECT l.line_id, l.direction, l.quantity_norm, g.n_in, g.n_out, g.currencies,
+                   dense_rank() OVER (ORDER BY g.vendor, g.customer_key, g.subscription_id, g.sku, g.period_start, g.period_end, g.currency) AS key_id
             FROM temp.lines l
             JOIN temp.key_groups g ON g.vendor = l.vendor AND g.customer_key = l.customer_key
                  AND g.subscription_id IS l.subscription_id AND g.sku IS l.sku
-                 AND g.period_start IS l.period_start AND g.period_end IS l.period_end
+                 AND g.period_start IS l.period_start AND g.period_end IS l.period_end AND g.currency = l.currency
             WHERE l.row_hash IS NULL;
             CREATE INDEX temp.keyed_key ON keyed(key_id, direction, quantity_norm);
 
@@ -210,7 +213,7 @@ public enum Reconciler {
             -- (their quantities differ, so they surface as a quantity mismatch).
             DROP TABLE IF EXISTS temp.left_over;
             CREATE TEMP TABLE left_over AS
-            SELECT k.key_id, k.line_id, k.direction,
+            SELECT k.key_id, k.line_id, k.direction, k.currencies,
                    sum(k.direction = 'incoming') OVER (PARTITION BY k.key_id) AS r_in,
                    sum(k.direction = 'outgoing') OVER (PARTITION BY k.key_id) AS r_out
             FROM temp.keyed k
@@ -223,7 +226,10 @@ public enum Reconciler {
             WHERE i.direction = 'incoming' AND i.r_in = 1 AND i.r_out = 1
               AND i.key_id IN (SELECT key_id FROM temp.quantity_groups WHERE q_in = 1 AND q_out = 1)
             ORDER BY i.line_id;
-
+            """)
+        // Rule 4, `+sum`: what is left of a key adds up to one line of the other side.
+        try SumPairs.find(db)
+        try db.execute(sql: """
             -- Why an unpaired line stayed unpaired: nothing on the other side (unbilled /
             -- unbacked), or candidates the rules could not choose between (ambiguous).
             DROP TABLE IF EXISTS temp.unpaired;
@@ -232,28 +238,40 @@ public enum Reconciler {
             SELECT l.line_id,
                    CASE WHEN g.n_in > 0 AND g.n_out > 0
                         THEN 'invoice_row_hash:ambiguous(' || g.n_in || ' incoming, ' || g.n_out || ' outgoing)'
+                        WHEN EXISTS (SELECT 1 FROM temp.hash_groups x WHERE x.vendor = l.vendor AND x.customer_key = l.customer_key
+                                     AND x.row_hash = l.row_hash AND x.currency <> l.currency
+                                     AND CASE WHEN l.direction = 'incoming' THEN x.n_out ELSE x.n_in END > 0)
+                        THEN 'invoice_row_hash:currency_mismatch'
                         ELSE 'invoice_row_hash:no_partner' END,
                    g.n_in > 0 AND g.n_out > 0,
                    CASE WHEN g.n_in > 0 AND g.n_out > 0 THEN
                        (SELECT group_concat(c.line_id, ',') FROM (SELECT line_id FROM temp.lines c
                          WHERE c.vendor = l.vendor AND c.customer_key = l.customer_key AND c.row_hash = l.row_hash
-                           AND c.direction <> l.direction ORDER BY line_id) c) END
+                           AND c.direction <> l.direction AND c.currency = l.currency ORDER BY line_id) c) END
             FROM temp.lines l
             JOIN temp.hash_groups g ON g.vendor = l.vendor AND g.customer_key = l.customer_key AND g.row_hash = l.row_hash
+                 AND g.currency = l.currency
             WHERE l.row_hash IS NOT NULL
               AND l.line_id NOT IN (SELECT in_id FROM temp.pairs) AND l.line_id NOT IN (SELECT out_id FROM temp.pairs);
             DELETE FROM temp.left_over
-            WHERE line_id IN (SELECT in_id FROM temp.pairs) OR line_id IN (SELECT out_id FROM temp.pairs);
+            WHERE line_id IN (SELECT in_id FROM temp.pairs) OR line_id IN (SELECT out_id FROM temp.pairs)
+               OR line_id IN (SELECT line_id FROM temp.sum_pairs) OR line_id IN (SELECT single_id FROM temp.sum_pairs);
             INSERT INTO temp.unpaired
             SELECT u.line_id,
                    CASE WHEN u.r_in > 0 AND u.r_out > 0
                         THEN 'subscription_sku_period:ambiguous(' || u.r_in || ' incoming, ' || u.r_out || ' outgoing)'
+                        WHEN u.currencies > 1 AND EXISTS (SELECT 1 FROM temp.lines l JOIN temp.key_groups x
+                                 ON x.vendor = l.vendor AND x.customer_key = l.customer_key AND x.subscription_id IS l.subscription_id
+                                AND x.sku IS l.sku AND x.period_start IS l.period_start AND x.period_end IS l.period_end
+                             WHERE l.line_id = u.line_id AND x.currency <> l.currency
+                               AND CASE WHEN l.direction = 'incoming' THEN x.n_out ELSE x.n_in END > 0)
+                        THEN 'subscription_sku_period:currency_mismatch'
                         ELSE 'subscription_sku_period:no_partner' END,
                    u.r_in > 0 AND u.r_out > 0,
                    CASE WHEN u.r_in > 0 AND u.r_out > 0 THEN
                        (SELECT group_concat(c.line_id, ',') FROM (SELECT line_id FROM temp.left_over c
                          WHERE c.key_id = u.key_id AND c.direction <> u.direction ORDER BY line_id) c) END
-            FROM (SELECT key_id, line_id, direction,
+            FROM (SELECT key_id, line_id, direction, currencies,
                          sum(direction = 'incoming') OVER (PARTITION BY key_id) AS r_in,
                          sum(direction = 'outgoing') OVER (PARTITION BY key_id) AS r_out
                   FROM temp.left_over) u;
@@ -267,10 +285,27 @@ public enum Reconciler {
                    i.amount_micros AS cost_micros, o.amount_micros AS sell_micros, o.amount_micros - i.amount_micros AS margin_micros,
                    CASE WHEN i.quantity_norm IS o.quantity_norm THEN 'matched' ELSE 'quantity_mismatch' END AS match_status,
                    p.rule AS match_rule, o.document_key AS outgoing_document, i.line_id AS incoming_line_id,
-                   o.line_id AS outgoing_line_id, i.customer_key, NULL AS match_candidates, i.match_group
+                   o.line_id AS outgoing_line_id, i.customer_key, NULL AS match_candidates, i.match_group,
+                   \(RowFacts.documentType("i.document_type")) AS document_type, i.vat_micros
             FROM temp.pairs p
             JOIN temp.lines i ON i.line_id = p.in_id
             JOIN temp.lines o ON o.line_id = p.out_id;
+            -- `+sum`: one row per line of the many side, the single line's amount split.
+            INSERT INTO temp.desired
+            SELECT 0, m.line_id, i.vendor, i.document_key, i.document_date,
+                   i.customer_number, i.customer_name, i.subscription_id, i.sku, i.description, i.charge_type,
+                   i.period_start, i.period_end, i.currency, m.quantity, m.quantity,
+                   CASE WHEN sp.single_is_incoming THEN sp.part_micros ELSE i.amount_micros END,
+                   CASE WHEN sp.single_is_incoming THEN o.amount_micros ELSE sp.part_micros END,
+                   CASE WHEN sp.single_is_incoming THEN o.amount_micros - sp.part_micros ELSE sp.part_micros - i.amount_micros END,
+                   'matched', 'subscription_sku_period+sum', o.document_key, i.line_id, o.line_id, i.customer_key, NULL, i.match_group,
+                   \(RowFacts.documentType("i.document_type")),
+                   CASE WHEN sp.single_is_incoming THEN sp.vat_part_micros ELSE i.vat_micros END
+            FROM temp.sum_pairs sp
+            JOIN temp.lines m ON m.line_id = sp.line_id
+            JOIN temp.lines s ON s.line_id = sp.single_id
+            JOIN temp.lines i ON i.line_id = CASE WHEN sp.single_is_incoming THEN s.line_id ELSE m.line_id END
+            JOIN temp.lines o ON o.line_id = CASE WHEN sp.single_is_incoming THEN m.line_id ELSE s.line_id END;
             INSERT INTO temp.desired
             SELECT 1, l.line_id, l.vendor,
                    CASE WHEN l.direction = 'incoming' THEN l.document_key END,
@@ -286,7 +321,9 @@ public enum Reconciler {
                    CASE WHEN l.direction = 'outgoing' THEN l.document_key END,
                    CASE WHEN l.direction = 'incoming' THEN l.line_id END,
                    CASE WHEN l.direction = 'outgoing' THEN l.line_id END,
-                   l.customer_key, u.candidates, l.match_group
+                   l.customer_key, u.candidates, l.match_group,
+                   \(RowFacts.documentType("l.document_type")),
+                   CASE WHEN l.direction = 'incoming' THEN l.vat_micros END
             FROM temp.lines l
             JOIN temp.unpaired u ON u.line_id = l.line_id;
 
@@ -299,18 +336,18 @@ public enum Reconciler {
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, recent)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, document_type, vat_micros, recent)
             SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
                 cost_micros, sell_micros, margin_micros, match_status, match_rule, outgoing_document,
-                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, \(tier)
+                incoming_line_id, outgoing_line_id, customer_key, match_candidates, match_group, document_type, vat_micros, \(tier)
             FROM temp.desired
             WHERE substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)
             ORDER BY ord, ord_line;
 
             DROP TABLE temp.lines; DROP TABLE temp.hash_groups; DROP TABLE temp.pairs;
             DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.quantity_groups;
-            DROP TABLE temp.left_over; DROP TABLE temp.unpaired;
+            DROP TABLE temp.left_over; DROP TABLE temp.unpaired; DROP TABLE temp.sum_pairs;
             """)
         if anyClosed {
             try PeriodAdjustments.write(db)

@@ -39,19 +39,28 @@ struct ExportPurchases: AsyncParsableCommand {
         abstract: "Export purchases as CSV (or JSONL) for accounting.",
         discussion: """
             Columns: vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description, \
-            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status. \
-            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals. \
-            --month and --from/--to select on invoice_date (inclusive). The file is written to a temporary file and renamed, \
-            so a failed export never leaves half a file.
+            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status, \
+            row_kind (purchase or adjustment), adjusts_month (YYYY-MM for an adjustment), document_type (invoice or \
+            credit_note), sales_document_id (your invoice to the customer), vat (the incoming line's VAT as sent). \
+            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals \
+            with at least 2 decimals; an amount or quantity with exactly 3 gets a fourth (45.3750), so that a spreadsheet \
+            in the other locale cannot read it as thousands. The default CSV holds every text byte for byte as stored, \
+            for machine imports (ERP); --spreadsheet-safe, and the Excel variant (--bom, --decimal-comma), prefix a text \
+            field that starts with = + - @ tab or CR with ' so that a spreadsheet never runs it as a formula. \
+            --month and --from/--to select on invoice_date (inclusive), or on period_start with --by period. \
+            The file is written to a temporary file and renamed, so a failed export never leaves half a file.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "YYYY-MM")) var month: String?
     @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD.", valueName: "date")) var from: String?
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
+    @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
+    var by: DateBasis = .invoiceDate
     @Option(help: "csv or jsonl.") var format: String = "csv"
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
+    @Flag(help: "Prefix text starting with = + - @ tab CR with ' (implied by --bom and --decimal-comma).") var spreadsheetSafe = false
     @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
 
     func options() throws -> ExportOptions {
@@ -59,7 +68,8 @@ struct ExportPurchases: AsyncParsableCommand {
             guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
             let options = ExportOptions(
                 format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
-                selection: try DateSelection.parse(month: month, from: from, to: to))
+                spreadsheetSafe: spreadsheetSafe,
+                selection: try DateSelection.parse(month: month, from: from, to: to), by: by)
             try options.validate()
             return options
         } catch let error as ExportError {
@@ -74,7 +84,11 @@ struct ExportPurchases: AsyncParsableCommand {
             let destination = ExportDestination(outOption: out)
             let summary = try exportPurchases(databasePath: database.path, options: try options(), to: destination)
             if case .file(let path) = destination {
-                Console.note("exported \(summary.rows) purchases to \(path): cost \(Money(micros: summary.costMicros)), sell \(Money(micros: summary.sellMicros)), margin \(Money(micros: summary.marginMicros))")
+                // One figure per currency: amounts of different currencies are never added.
+                let totals = summary.totals.map {
+                    "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), margin \(Money(micros: $0.marginMicros))"
+                }
+                Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
             }
             return .success
         }
@@ -138,3 +152,5 @@ struct Demo: AsyncParsableCommand {
         }
     }
 }
+
+extension DateBasis: ExpressibleByArgument {}

@@ -49,7 +49,7 @@ import Warehouse
         let sell = try harness.scalar("SELECT sum(sell_micros) FROM purchases")
         let margin = try harness.scalar("SELECT sum(margin_micros) FROM purchases")
         let count = try harness.scalar("SELECT count(*) FROM purchases")
-        let expected = "18 \(count) \(cost) \(sell) \(margin)"
+        let expected = "23 \(count) \(cost) \(sell) \(margin)"
         #expect(try python(script, arguments: [plain, ",", "0"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
         #expect(try python(script, arguments: [excel, ";", "1"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: excel))

@@ -43,9 +43,10 @@ import Warehouse
         try handle.close()
         let text = try String(contentsOf: out, encoding: .utf8)
         let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(lines.first == "exception,vendor,customer_number,customer_name,lines,cost,sell,margin,skus")
+        #expect(lines.first == "exception,vendor,customer_number,customer_name,currency,lines,cost,sell,margin,skus")
         let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let summary = rows.map { "\($0[0]) \($0[2]) \($0[4]) \($0[5]) \($0[6]) \($0[7])" }
+        #expect(rows.allSatisfy { $0[4] == "EUR" })
+        let summary = rows.map { "\($0[0]) \($0[2]) \($0[5]) \($0[6]) \($0[7]) \($0[8])" }
         #expect(summary == [
             "unbilled U 2 8.50  ",
             "unbacked B 1  2.00 ",
@@ -60,6 +61,6 @@ import Warehouse
         let allHandle = try FileHandle(forWritingTo: all)
         _ = try Reports.run(Reports.exceptionsSQL(month: nil), databasePath: path, format: .csv, output: allHandle)
         try allHandle.close()
-        #expect(try String(contentsOf: all, encoding: .utf8).contains("unbilled,copaco,U,Name U,3,107.50,,,SKU"))
+        #expect(try String(contentsOf: all, encoding: .utf8).contains("unbilled,copaco,U,Name U,EUR,3,107.50,,,SKU"))
     }
 }

@@ -40,6 +40,15 @@ struct PurchaseRow {
     var sell: Int64? = 1_200_000
     var margin: Int64? = 200_000
     var status = "matched"
+    var adjustsMonth: String? = nil
+    var documentType = "invoice"
+    var salesDocument: String? = nil
+    var vat: Int64? = nil
+
+    /// `row_kind`, `adjusts_month`, `document_type`, `sales_document_id` as exported.
+    var rowFacts: [String] {
+        [adjustsMonth == nil ? "purchase" : "adjustment", adjustsMonth ?? "", documentType, salesDocument ?? ""]
+    }
 
     /// The export's fields, amounts as micros.
     var texts: [String?] {
@@ -55,20 +64,22 @@ enum Fixtures {
         // A: quotes, comma, ë in the name; a newline in the description; 6-decimal amounts.
         PurchaseRow(invoiceID: "INV-1", customerNumber: "000417", customerName: "Bakkerij \"De Ëik\", B.V.",
                     description: "Line one\nline two", quantityBought: "12.375", quantityBilled: "12",
-                    cost: 12_500_000, sell: 15_000_001, margin: 2_500_001),
+                    cost: 12_500_000, sell: 15_000_001, margin: 2_500_001, salesDocument: "CS-1", vat: 2_625_000),
         // B: unbacked: no invoice, no cost; padded description; € and é.
         PurchaseRow(invoiceID: nil, customerNumber: "000418", customerName: "Café €", subscriptionID: nil, sku: "SKU-2",
                     description: " padded ", quantityBought: nil, quantityBilled: "3",
-                    cost: nil, sell: 1_000_000, margin: nil, status: "unbacked"),
+                    cost: nil, sell: 1_000_000, margin: nil, status: "unbacked", salesDocument: "CS-2"),
         // C: a credit note, negative amounts, an earlier date and another vendor.
         PurchaseRow(vendor: "twotcloud", invoiceID: "TC-9", invoiceDate: "2026-09-30", customerNumber: "000001",
                     customerName: "Acme Ltd", subscriptionID: "sub-9", sku: "SKU-9", description: "Credit note",
                     chargeType: "credit", periodStart: "2026-09-01", periodEnd: "2026-09-30",
-                    quantityBought: "-1", quantityBilled: "-1", cost: -3_000_000, sell: -3_600_000, margin: -600_000),
-        // D: next month, the smallest and a large amount.
+                    quantityBought: "-1", quantityBilled: "-1", cost: -3_000_000, sell: -3_600_000, margin: -600_000,
+                    documentType: "credit_note", salesDocument: "TC-S9", vat: -630_000),
+        // D: next month, the smallest and a large amount; an adjustment of a closed month.
         PurchaseRow(invoiceID: "INV-2", invoiceDate: "2026-11-01", customerName: "Tiny", description: "Tiny",
                     chargeType: "usage", periodStart: "2026-11-01", periodEnd: "2026-11-30",
-                    quantityBought: "0.5", quantityBilled: "0.5", cost: 1, sell: 123_456_789_012, margin: 123_456_789_011),
+                    quantityBought: "0.5", quantityBilled: "0.5", cost: 1, sell: 123_456_789_012, margin: 123_456_789_011,
+                    adjustsMonth: "2026-10"),
     ]
     static let exportOrder = [2, 1, 0, 3]
 
@@ -85,12 +96,13 @@ enum Fixtures {
         try db.execute(sql: """
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
               sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
-              cost_micros, sell_micros, margin_micros, match_status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              cost_micros, sell_micros, margin_micros, match_status, adjusts_month, document_type, outgoing_document, vat_micros)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [row.vendor, row.invoiceID, row.invoiceDate, row.customerNumber, row.customerName,
                              row.subscriptionID, row.sku, row.description, row.chargeType, row.periodStart,
                              row.periodEnd, row.currency, row.quantityBought, row.quantityBilled,
-                             row.cost, row.sell, row.margin, row.status])
+                             row.cost, row.sell, row.margin, row.status, row.adjustsMonth, row.documentType,
+                             row.salesDocument, row.vat])
     }
 
     /// Runs a Python script with arguments; returns its standard output, fails on a non-zero exit.

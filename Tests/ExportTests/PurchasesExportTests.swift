@@ -5,7 +5,7 @@ import Testing
 import Warehouse
 
 @Suite struct PurchasesExportTests {
-    static let header = "vendor,invoice_id,invoice_date,customer_number,customer_name,subscription_id,sku,description,charge_type,period_start,period_end,currency,quantity_bought,quantity_billed,cost,sell,margin,match_status"
+    static let header = "vendor,invoice_id,invoice_date,customer_number,customer_name,subscription_id,sku,description,charge_type,period_start,period_end,currency,quantity_bought,quantity_billed,cost,sell,margin,match_status,row_kind,adjusts_month,document_type,sales_document_id,vat"
 
     @Test func smallExportHasExactlyTheseBytes() throws {
         let folder = try TemporaryFolder()
@@ -15,18 +15,18 @@ import Warehouse
 
         let expected = [
             Self.header,
-            "twotcloud,TC-9,2026-09-30,000001,Acme Ltd,sub-9,SKU-9,Credit note,credit,2026-09-01,2026-09-30,EUR,-1,-1,-3.00,-3.60,-0.60,matched",
-            "copaco,,2026-10-05,000418,Café €,,SKU-2,\" padded \",,2026-10-01,2026-10-31,EUR,,3,,1.00,,unbacked",
-            "copaco,INV-1,2026-10-05,000417,\"Bakkerij \"\"De Ëik\"\", B.V.\",sub-1,SKU-1,\"Line one\nline two\",,2026-10-01,2026-10-31,EUR,12.375,12,12.50,15.000001,2.500001,matched",
-            "copaco,INV-2,2026-11-01,000417,Tiny,sub-1,SKU-1,Tiny,usage,2026-11-01,2026-11-30,EUR,0.5,0.5,0.000001,123456.789012,123456.789011,matched",
+            "twotcloud,TC-9,2026-09-30,000001,Acme Ltd,sub-9,SKU-9,Credit note,credit,2026-09-01,2026-09-30,EUR,-1,-1,-3.00,-3.60,-0.60,matched,purchase,,credit_note,TC-S9,-0.63",
+            "copaco,,2026-10-05,000418,Café €,,SKU-2,\" padded \",,2026-10-01,2026-10-31,EUR,,3,,1.00,,unbacked,purchase,,invoice,CS-2,",
+            "copaco,INV-1,2026-10-05,000417,\"Bakkerij \"\"De Ëik\"\", B.V.\",sub-1,SKU-1,\"Line one\nline two\",,2026-10-01,2026-10-31,EUR,12.3750,12,12.50,15.000001,2.500001,matched,purchase,,invoice,CS-1,2.6250",
+            "copaco,INV-2,2026-11-01,000417,Tiny,sub-1,SKU-1,Tiny,usage,2026-11-01,2026-11-30,EUR,0.5,0.5,0.000001,123456.789012,123456.789011,matched,adjustment,2026-10,invoice,,",
         ].map { $0 + "\r\n" }.joined()
         let bytes = try Fixtures.read(out)
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
         #expect(bytes == Array(expected.utf8))
         #expect(summary.rows == 4)
-        #expect(summary.costMicros == 12_500_000 - 3_000_000 + 1)
-        #expect(summary.sellMicros == 15_000_001 + 1_000_000 - 3_600_000 + 123_456_789_012)
-        #expect(summary.marginMicros == 2_500_001 - 600_000 + 123_456_789_011)
+        #expect(summary.totals == [CurrencyTotal(currency: "EUR", costMicros: 12_500_000 - 3_000_000 + 1,
+                                                 sellMicros: 15_000_001 + 1_000_000 - 3_600_000 + 123_456_789_012,
+                                                 marginMicros: 2_500_001 - 600_000 + 123_456_789_011)])
         #expect(summary.bytes == bytes.count)
         #expect(try folder.entries() == ["all.csv", "warehouse.sqlite", "warehouse.sqlite-shm", "warehouse.sqlite-wal"].filter {
             FileManager.default.fileExists(atPath: folder.file($0))
@@ -68,13 +68,16 @@ import Warehouse
         try #require(rows.count == Fixtures.exportOrder.count)
         for (line, index) in zip(rows, Fixtures.exportOrder) {
             let source = Fixtures.awkward[index]
-            try #require(line.count == 18)
+            try #require(line.count == 23)
             for (column, value) in source.texts.enumerated() {
-                var expected = value ?? ""
-                if options.decimalComma && (column == 12 || column == 13) {
-                    expected = expected.replacingOccurrences(of: ".", with: ",")
+                if column == 12 || column == 13, let value {
+                    // Quantities: the same decimal (three decimals get a fourth).
+                    let read = line[column].replacingOccurrences(of: ",", with: ".")
+                    #expect(try ExactDecimal(parsing: read) == ExactDecimal(parsing: value), "column \(PurchasesExport.columns[column])")
+                    #expect(line[column].contains(",") == (options.decimalComma && value.contains(".")))
+                    continue
                 }
-                #expect(line[column] == expected, "column \(PurchasesExport.columns[column])")
+                #expect(line[column] == value ?? "", "column \(PurchasesExport.columns[column])")
             }
             for (offset, amount) in source.amounts.enumerated() {
                 let text = line[14 + offset]
@@ -87,6 +90,12 @@ import Warehouse
                 }
             }
             #expect(line[17] == source.status)
+            #expect(Array(line[18...21]) == source.rowFacts)
+            if let vat = source.vat {
+                #expect(try Fixtures.micros(line[22], decimalComma: options.decimalComma) == vat)
+            } else {
+                #expect(line[22] == "")
+            }
         }
     }
 
@@ -96,7 +105,7 @@ import Warehouse
         let out = folder.file("nl.csv")
         _ = try exportPurchases(queue, options: ExportOptions(delimiter: UInt8(ascii: ";"), decimalComma: true, bom: true), to: .file(out))
         let text = String(decoding: try Fixtures.read(out).dropFirst(3), as: UTF8.self)
-        #expect(text.hasSuffix(";EUR;12,375;12;12,50;15,000001;2,500001;matched\r\n"))
+        #expect(text.hasSuffix(";EUR;12,3750;12;12,50;15,000001;2,500001;matched;purchase;;invoice;CS-1;2,6250\r\n"))
         #expect(text.contains(";\"Bakkerij \"\"De Ëik\"\", B.V.\";"))
         #expect(text.hasPrefix(Self.header.replacingOccurrences(of: ",", with: ";") + "\r\n"))
     }
@@ -107,7 +116,7 @@ import Warehouse
         let out = folder.file("x.csv")
         _ = try exportPurchases(queue, options: ExportOptions(decimalComma: true), to: .file(out))
         let text = String(decoding: try Fixtures.read(out), as: UTF8.self)
-        #expect(text.hasSuffix(",EUR,\"12,375\",12,\"12,50\",\"15,000001\",\"2,500001\",matched\r\n"))
+        #expect(text.hasSuffix(",EUR,\"12,3750\",12,\"12,50\",\"15,000001\",\"2,500001\",matched,purchase,,invoice,CS-1,\"2,6250\"\r\n"))
     }
 
     @Test func monthSelection() throws {
@@ -139,6 +148,35 @@ import Warehouse
         #expect(try exported(.range(from: from, to: from)) == ["2026-09-30"])
     }
 
+    /// `--by period` selects on period_start; the default on invoice_date.
+    @Test func selectionByPeriod() throws {
+        let folder = try TemporaryFolder()
+        let rows = [PurchaseRow(invoiceDate: "2026-11-03", description: "october usage, invoiced in november"),
+                    PurchaseRow(invoiceDate: "2026-10-20", description: "october licence", periodStart: "2026-10-01"),
+                    PurchaseRow(invoiceDate: "2026-10-25", description: "november licence", periodStart: "2026-11-01")]
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: rows)
+        func exported(_ by: DateBasis) throws -> [String] {
+            let out = folder.file("by.csv")
+            _ = try exportPurchases(queue, options: ExportOptions(selection: .month(year: 2026, month: 10), by: by), to: .file(out))
+            return try Fixtures.parseCSV(out, delimiter: ",").dropFirst().map { $0[7] }
+        }
+        #expect(try exported(.period) == ["october licence", "october usage, invoiced in november"])
+        #expect(try exported(.invoiceDate) == ["october licence", "november licence"])
+    }
+
+    /// Totals are per currency: a EUR and a USD row are never added.
+    @Test func totalsArePerCurrency() throws {
+        let folder = try TemporaryFolder()
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: [
+            PurchaseRow(currency: "USD", cost: 5_000_000, sell: 6_000_000, margin: 1_000_000),
+            PurchaseRow(cost: 1_000_000, sell: 1_200_000, margin: 200_000),
+            PurchaseRow(currency: "USD", cost: 1, sell: 2, margin: 1),
+        ])
+        let summary = try exportPurchases(queue, to: .file(folder.file("x.csv")))
+        #expect(summary.totals == [CurrencyTotal(currency: "EUR", costMicros: 1_000_000, sellMicros: 1_200_000, marginMicros: 200_000),
+                                   CurrencyTotal(currency: "USD", costMicros: 5_000_001, sellMicros: 6_000_002, marginMicros: 1_000_001)])
+    }
+
     @Test func fromToSelectionParsing() throws {
         let selection = try DateSelection.parse(month: nil, from: "2026-09-01", to: "2026-10-31")
         #expect(selection == .range(from: CalendarDate(year: 2026, month: 9, day: 1)!, to: CalendarDate(year: 2026, month: 10, day: 31)!))
@@ -162,7 +200,7 @@ import Warehouse
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 5 && lines.last == "")
         #expect(lines[1].hasPrefix("{\"vendor\":\"copaco\",\"invoice_id\":null,\"invoice_date\":\"2026-10-05\",\"customer_number\":\"000418\",\"customer_name\":\"Café €\""))
-        #expect(lines[1].hasSuffix("\"quantity_bought\":null,\"quantity_billed\":\"3\",\"cost\":null,\"sell\":\"1.00\",\"margin\":null,\"match_status\":\"unbacked\"}"))
+        #expect(lines[1].hasSuffix("\"quantity_bought\":null,\"quantity_billed\":\"3\",\"cost\":null,\"sell\":\"1.00\",\"margin\":null,\"match_status\":\"unbacked\",\"row_kind\":\"purchase\",\"adjusts_month\":null,\"document_type\":\"invoice\",\"sales_document_id\":\"CS-2\",\"vat\":null}"))
         #expect(lines[2].contains("\"customer_name\":\"Bakkerij \\\"De Ëik\\\", B.V.\""))
         #expect(lines[2].contains("\"description\":\"Line one\\nline two\""))
         // Python: keys in order, values equal to the DB's.
@@ -183,6 +221,8 @@ import Warehouse
             for (offset, amount) in source.amounts.enumerated() {
                 #expect(try entry[1][14 + offset].map { try Fixtures.micros($0) } == amount)
             }
+            #expect(Array(entry[1][18...21]) == source.rowFacts.map { $0.isEmpty ? nil : $0 })
+            #expect(try entry[1][22].map { try Fixtures.micros($0) } == source.vat)
         }
     }
 

@@ -20,6 +20,9 @@ import Warehouse
         var end: String? = "2026-10-31"
         /// The reconciliation customer key; the customer number unless a test says otherwise.
         var key: String?
+        var currency = "EUR"
+        var vat: Int64?
+        var documentType: String?
     }
 
     func warehouse(_ lines: [Line]) throws -> DatabaseQueue {
@@ -38,11 +41,12 @@ import Warehouse
                 try db.execute(sql: """
                     INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
                         customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end,
-                        customer_key)
-                    VALUES (1, 'copaco', ?, ?, ?, ?, 'EUR', ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date, index,
+                        customer_key, vat_micros, document_type)
+                    VALUES (1, 'copaco', ?, ?, ?, ?, ?, ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date,
+                                     line.currency, index,
                                      line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end,
-                                     line.key ?? line.customer ?? ""])
+                                     line.key ?? line.customer ?? "", line.vat, line.documentType])
                 try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.key ?? line.customer ?? ""])
             }
         }
@@ -195,18 +199,39 @@ import Warehouse
             lines.append(Line(direction: Bool.random(using: &rng) ? "incoming" : "outgoing",
                               customer: ["000417", "2", nil][i % 3], sku: key,
                               hash: hashed ? "h\(Int.random(in: 0..<60, using: &rng))" : nil,
-                              quantity: String(Int.random(in: 1...3, using: &rng)), amount: Int64.random(in: -5_000_000...50_000_000, using: &rng)))
+                              quantity: String(Int.random(in: 1...3, using: &rng)), amount: Int64.random(in: -5_000_000...50_000_000, using: &rng),
+                              currency: Int.random(in: 0..<5, using: &rng) == 0 ? "USD" : "EUR"))
         }
         let queue = try warehouse(lines)
         _ = try queue.write { try Reconciler.reconcile($0) }
         try queue.read { db in
-            let incoming = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='incoming'")!
-            let outgoing = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='outgoing'")!
-            #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros),0) FROM purchases")! == incoming)
-            #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(sell_micros),0) FROM purchases")! == outgoing)
+            for currency in ["EUR", "USD"] {
+                let incoming = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='incoming' AND currency = ?", arguments: [currency])!
+                let outgoing = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_micros),0) FROM staging_lines WHERE direction='outgoing' AND currency = ?", arguments: [currency])!
+                #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros),0) FROM purchases WHERE currency = ?", arguments: [currency])! == incoming)
+                #expect(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(sell_micros),0) FROM purchases WHERE currency = ?", arguments: [currency])! == outgoing)
+            }
+            // A row never holds lines of two currencies.
+            #expect(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM purchases p JOIN staging_lines i ON i.line_id = p.incoming_line_id
+                JOIN staging_lines o ON o.line_id = p.outgoing_line_id WHERE i.currency <> o.currency OR p.currency <> i.currency
+                """)! == 0)
+            // Every line counted exactly once on its side: the rows that refer to it add up to its
+            // amount (one row, or the rows of one `+sum` group that split it).
             let lineCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines")!
-            let referenced = try Int.fetchOne(db, sql: "SELECT count(incoming_line_id) + count(outgoing_line_id) FROM purchases")!
+            let referenced = try Int.fetchOne(db, sql: "SELECT count(DISTINCT incoming_line_id) + count(DISTINCT outgoing_line_id) FROM purchases")!
             #expect(lineCount == referenced)
+            let miscounted = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM staging_lines s WHERE s.amount_micros <> CASE WHEN s.direction = 'incoming'
+                    THEN (SELECT sum(cost_micros) FROM purchases p WHERE p.incoming_line_id = s.line_id)
+                    ELSE (SELECT sum(sell_micros) FROM purchases p WHERE p.outgoing_line_id = s.line_id) END
+                """)!
+            #expect(miscounted == 0)
+            let shared = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM (SELECT incoming_line_id AS id FROM purchases WHERE incoming_line_id IS NOT NULL
+                    GROUP BY id HAVING count(*) > 1 AND count(*) <> sum(match_rule = 'subscription_sku_period+sum'))
+                """)!
+            #expect(shared == 0)
         }
         let before = try dump(queue)
         let beforeWithoutIDs = try dumpWithoutIDs(queue)

@@ -187,8 +187,12 @@ public struct TwoTCloudSandboxAnomaly: Sendable, Hashable {
         case seatIncreaseDecided = "seat_increase_decided"
         /// Several lines on the key: pairing by quantity leaves one line each side, with different quantities.
         case seatIncreaseRemainder = "seat_increase_remainder"
-        /// Several lines on the key and quantity cannot decide (equal quantities, or 2 vs 1).
+        /// Several lines on the key and quantity cannot decide (equal quantities, or 2 vs 1 that
+        /// do not add up).
         case ambiguous
+        /// Several lines on one side whose quantities add up to the one line on the other (10 + 5
+        /// bought, 15 billed): matched as a group, the single line's amount split.
+        case seatIncreaseSummed = "seat_increase_summed"
     }
 
     public var kind: Kind
