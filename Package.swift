@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already in the graph through AsyncHTTPClient/Hummingbird: SHA-256 content hashes.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Money, JSON with exact numbers, the SQLite file and its migrations.
@@ -47,14 +48,21 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // A PostgreSQL copy of the warehouse, kept equal to it incrementally.
+        .target(name: "Replica", dependencies: [
+            "Warehouse", "Ingestion", "Export",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // What the commands do: configuration, the nightly job, lock, status, demo.
         .target(name: "Pipeline", dependencies: [
-            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "VendorSandbox",
+            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "VendorSandbox", "Replica",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "billwh", dependencies: [
-            "Pipeline", "Warehouse", "Export", "VendorSandbox",
+            "Pipeline", "Warehouse", "Export", "VendorSandbox", "Replica",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -65,7 +73,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh",
+            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica",
         ]),
     ]
 )

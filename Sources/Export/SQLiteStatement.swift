@@ -5,7 +5,7 @@ import GRDBSQLite
 ///
 /// The exports step through SQLite themselves: GRDB's row decoding costs more than the whole
 /// CSV formatting.
-final class SQLiteStatement {
+public final class SQLiteStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
 
@@ -27,7 +27,7 @@ final class SQLiteStatement {
         return (handle.map { SQLiteStatement(handle: $0, connection: connection) }, consumed)
     }
 
-    static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SQLiteStatement {
+    public static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SQLiteStatement {
         let bytes = Array(sql.utf8)
         let prepared: (statement: SQLiteStatement?, tail: Int)
         do {
@@ -50,14 +50,14 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    func bind(_ text: String, at index: Int32) throws(SQLiteFailure) {
+    public func bind(_ text: String, at index: Int32) throws(SQLiteFailure) {
         let rc = sqlite3_bind_text(handle, index, text, -1, SQLiteStatement.transient)
         guard rc == SQLITE_OK else { throw failure(rc) }
     }
 
     /// true for a row, false when done.
     @inline(__always)
-    func step() throws(SQLiteFailure) -> Bool {
+    public func step() throws(SQLiteFailure) -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -66,7 +66,7 @@ final class SQLiteStatement {
 
     var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
-    var columnCount: Int32 { sqlite3_column_count(handle) }
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
 
     func columnName(_ index: Int32) -> String {
         sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "column\(index + 1)"
@@ -77,7 +77,7 @@ final class SQLiteStatement {
 
     /// TEXT (or any value converted to text) as bytes; nil for NULL.
     @inline(__always)
-    func text(_ index: Int32) -> UnsafeBufferPointer<UInt8>? {
+    public func text(_ index: Int32) -> UnsafeBufferPointer<UInt8>? {
         guard let pointer = sqlite3_column_text(handle, index) else { return nil }
         return UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index)))
     }
@@ -92,6 +92,10 @@ public struct SQLiteFailure: Error, CustomStringConvertible {
     public let code: Int32
     public let message: String
     public var description: String { message }
+    public init(code: Int32, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 extension Database {
@@ -105,13 +109,13 @@ extension Database {
 
 extension SQLiteStatement {
     @inline(__always)
-    func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
+    public func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
 
     @inline(__always)
     func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
 
     /// The bytes of a BLOB (empty for a zero-length BLOB).
-    func blob(_ index: Int32) -> UnsafeRawBufferPointer {
+    public func blob(_ index: Int32) -> UnsafeRawBufferPointer {
         let pointer = sqlite3_column_blob(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         guard let pointer, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }

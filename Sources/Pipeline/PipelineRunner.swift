@@ -113,7 +113,7 @@ public struct PipelineRunner: Sendable {
         } else {
             logger.warning("\(command): data checks failed: \(failed.joined(separator: ", ")) — run `billwh check` for the offending rows")
         }
-        let outcome = RunOutcome.combine(reports)
+        let outcome = await replicateAfterNightly(RunOutcome.combine(reports), command: command)
         let checkLine = failed.isEmpty ? "checks: all \(checks.count) passed" : "checks failed: \(failed.joined(separator: ", "))"
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports) + "\n" + checkLine)
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: reconcile, outcome: outcome, checks: checks)

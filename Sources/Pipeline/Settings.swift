@@ -29,6 +29,9 @@ public struct Settings: Sendable {
     /// Whether `nightly` and `ingest` may call an endpoint in Development
     /// (`BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS`): its fields may change any day.
     public var allowDevelopmentEndpoints = false
+    /// The PostgreSQL replica `nightly` updates after a run that committed (ReplicaSettings).
+    public var replica: ReplicaSettings?
+    public var replicaPassword: Secret?
 
     public init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
@@ -93,6 +96,7 @@ public struct Settings: Sendable {
             }
         }
         settings.allowDevelopmentEndpoints = config.bool(forKey: ["billwh", "allow", "development", "endpoints"], default: false)
+        (settings.replica, settings.replicaPassword) = try replica(config)
         if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
             guard let days = Int(text), (0...3660).contains(days) else {
                 throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")

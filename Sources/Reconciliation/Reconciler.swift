@@ -91,6 +91,7 @@ public enum Reconciler {
         report.customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope") ?? 0
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
+            try ReplicaChangeLog.recordRebuild(db, wholeCustomers: "temp.scope_whole", groups: "temp.scope_groups")
             let mark = try rebuildScope(db, full: full, settleAbove: settleAbove, anyClosed: anyClosed)
             report.rebuiltAfter = mark
             try CRMLinks.link(db, rebuiltAfter: mark)

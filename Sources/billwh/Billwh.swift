@@ -22,6 +22,7 @@ struct Billwh: AsyncParsableCommand {
             Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
             Status.self, Check.self, Report.self, Close.self, Reopen.self, Publish.self, SandboxCommand.self, Demo.self,
             VendorsCommand.self, DoctorCommand.self, RederiveCommand.self,
+            Replicate.self,
         ])
 }
 

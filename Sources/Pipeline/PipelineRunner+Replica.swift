@@ -1,0 +1,35 @@
+import Ingestion
+import Replica
+
+extension PipelineRunner {
+    /// `billwh replicate`. It reads one snapshot of the warehouse and needs no run lock: it
+    /// may run beside `nightly`; two replicates of one schema exclude each other (exit 75).
+    public func replicate(_ replica: ReplicaSettings) async throws -> ReplicateReport {
+        try await Replicator(databasePath: databasePath, target: replica.target, schema: replica.schema,
+                             withRaw: replica.withRaw, logger: logger).run()
+    }
+
+    /// The nightly hook: after a run that committed (all good or partial) and when a replica
+    /// is configured, brings it up to date. A replica that fails makes the run partial: the
+    /// warehouse itself is complete, and the next run catches the replica up.
+    func replicateAfterNightly(_ outcome: RunOutcome, command: String) async -> RunOutcome {
+        guard let replica = settings.replica, outcome != .failed else { return outcome }
+        do {
+            let report = try await replicate(replica)
+            logger.info("\(command): replica \(replica.target)/\(replica.schema) up to date (\(ReplicateSummary.line(report)))")
+            return outcome
+        } catch {
+            logger.error("\(command): the replica \(replica.target)/\(replica.schema) was not updated: \(error)")
+            return .partial
+        }
+    }
+}
+
+/// One line about a replicate, for logs and the CLI.
+public enum ReplicateSummary {
+    public static func line(_ report: ReplicateReport) -> String {
+        let rows = report.rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let kind = report.fullCopyReason.map { "whole copy: \($0)" } ?? "\(report.changes) changes"
+        return "\(kind); rows written: \(rows.isEmpty ? "none" : rows); \(report.elapsed.secondsText)"
+    }
+}

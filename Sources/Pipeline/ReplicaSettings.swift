@@ -1,0 +1,33 @@
+import Configuration
+import Ingestion
+import Replica
+
+/// Where `nightly` replicates to: `BILLWH_REPLICA_URL` (or `_FILE`), the password from
+/// `BILLWH_REPLICA_PASSWORD_FILE` (or `BILLWH_REPLICA_PASSWORD`, or the URL),
+/// `BILLWH_REPLICA_SCHEMA` (default `billwh`), `BILLWH_REPLICA_WITH_RAW`.
+public struct ReplicaSettings: Sendable {
+    public var target: ReplicaTarget
+    public var schema: SchemaName
+    public var withRaw: Bool
+
+    public init(target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false) {
+        self.target = target
+        self.schema = schema
+        self.withRaw = withRaw
+    }
+}
+
+extension Settings {
+    static func replica(_ config: ConfigReader) throws -> (settings: ReplicaSettings?, password: Secret?) {
+        let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD")
+        guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL") else { return (nil, password) }
+        do {
+            let target = try ReplicaTarget(url: url.reveal(), password: password)
+            let schema = try SchemaName(config.string(forKey: ["billwh", "replica", "schema"], default: SchemaName.default.name))
+            let withRaw = config.bool(forKey: ["billwh", "replica", "with", "raw"], default: false)
+            return (ReplicaSettings(target: target, schema: schema, withRaw: withRaw), password)
+        } catch {
+            throw SettingsError.invalid("BILLWH_REPLICA_URL / BILLWH_REPLICA_SCHEMA: \(error)")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Ingestion
+
+/// Where a replica lives: a PostgreSQL URL parsed once, at the edge
+/// (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`).
+///
+/// The password prints as `<redacted>`; `BILLWH_REPLICA_PASSWORD_FILE` keeps it out of the URL
+/// (and of `ps`) altogether.
+public struct ReplicaTarget: Sendable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable { case disable, prefer, require }
+
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var user: String
+    public var password: Secret?
+    public var tls: TLSMode
+
+    public init(host: String, port: Int = 5432, database: String, user: String, password: Secret?, tls: TLSMode = .prefer) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.user = user
+        self.password = password
+        self.tls = tls
+    }
+
+    /// Parses `url`; `password`, when given, wins over one in the URL.
+    public init(url text: String, password: Secret? = nil) throws(ReplicaError) {
+        let advice = "expected postgres://USER@HOST[:PORT]/DATABASE (password via BILLWH_REPLICA_PASSWORD_FILE)"
+        guard let url = URLComponents(string: text), let scheme = url.scheme, ["postgres", "postgresql"].contains(scheme) else {
+            throw .usage("the replica URL is not a postgres:// URL: \(advice)")
+        }
+        guard let host = url.host, !host.isEmpty else { throw .usage("the replica URL names no host: \(advice)") }
+        guard let user = url.user, !user.isEmpty else { throw .usage("the replica URL names no user: \(advice)") }
+        let database = String(url.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else { throw .usage("the replica URL names no database: \(advice)") }
+        var tls = TLSMode.prefer
+        for item in url.queryItems ?? [] {
+            guard item.name == "sslmode" else {
+                throw .usage("the replica URL has an unknown parameter \(item.name): only sslmode=disable|prefer|require is understood")
+            }
+            guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
+                throw .usage("sslmode must be disable, prefer or require")
+            }
+            tls = mode
+        }
+        self.init(host: host, port: url.port ?? 5432, database: database, user: user,
+                  password: password ?? url.password.map { Secret($0.removingPercentEncoding ?? $0) }, tls: tls)
+    }
+
+    /// Names the replica without its credentials: logs, errors, and the warehouse's record of
+    /// its replicas.
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    /// The warehouse's name for one replica: server, database and schema.
+    public func identity(schema: SchemaName) -> String { "\(host):\(port)/\(database)/\(schema)" }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import GRDB
+import Pipeline
+import PostgresNIO
+@testable import Replica
+import Reconciliation
+import Testing
+import VendorSandbox
+import Warehouse
+
+/// `billwh replicate` against a real PostgreSQL server (PostgresServer): the replica answers
+/// the same queries as the warehouse after a first copy, a re-issue, a closed month, kill -9
+/// and a server restart; analysts' role cannot write.
+@Suite(.serialized, .enabled(if: PostgresServer.available, "Debian's postgresql is not installed: run scripts/setup"))
+struct ReplicaEndToEndTests {
+    /// Queries both engines answer alike (NULL and '' compare equal: CSV cannot tell them apart).
+    static let comparisons = [
+        "SELECT vendor, match_status, count(*) AS n, sum(cost_micros) AS cost, sum(sell_micros) AS sell, sum(margin_micros) AS margin FROM purchases GROUP BY vendor, match_status ORDER BY vendor, match_status",
+        "SELECT vendor, direction, count(*) AS n, sum(amount_micros) AS amount, sum(vat_micros) AS vat FROM staging_lines GROUP BY vendor, direction ORDER BY vendor, direction",
+        "SELECT purchase_id, vendor, invoice_id, invoice_date, customer_key, customer_number, customer_name, subscription_id, sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, match_status, match_rule, match_candidates, match_group, outgoing_document, incoming_line_id, outgoing_line_id, crm_company_id, crm_company_name, adjusts_month, adjusts_purchase_ids FROM purchases ORDER BY purchase_id",
+        "SELECT line_id, raw_id, vendor, endpoint, direction, document_key, document_date, document_type, currency, line_index, customer_key, customer_number, customer_name, subscription_id, row_hash, match_group, sku, description, quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end FROM staging_lines ORDER BY line_id",
+        "SELECT vendor, endpoint, document_key, direction, document_date, current_raw_id, versions, stated_total_micros FROM documents ORDER BY vendor, endpoint, document_key",
+        "SELECT ingest_id, run_id, vendor, endpoint, window_start, window_end, status, documents, lines, quarantined FROM ingest_runs ORDER BY ingest_id",
+        "SELECT quarantine_id, vendor, endpoint, document_key, reason, content_sha256 FROM quarantine ORDER BY quarantine_id",
+        "SELECT month, note FROM closed_months ORDER BY month",
+        "SELECT event_id, month, action, reason FROM period_events ORDER BY event_id",
+        "SELECT company_id, name, customer_numbers, date_modified FROM crm_companies ORDER BY company_id",
+        "SELECT customer_number, company_id FROM crm_customer_numbers ORDER BY customer_number, company_id",
+    ]
+
+    struct Fixture {
+        var harness: Harness
+        let server: PostgresServer
+
+        static func start(twotcloud: Bool = true, copper: Bool = true) async throws -> Fixture {
+            var harness = try await Harness.start(twotcloud: twotcloud)
+            if copper { harness = harness.withCopper() }
+            let server = try PostgresServer.start()
+            return Fixture(harness: harness, server: server)
+        }
+
+        func stop() async {
+            server.stop()
+            await harness.stop()
+        }
+
+        var environment: [String: String] {
+            ["BILLWH_REPLICA_PASSWORD_FILE": (try? server.passwordFile()) ?? ""]
+        }
+
+        func replicate(_ extra: [String] = [], schema: String = "billwh") throws -> ProcessResult {
+            try runBillwh(["replicate", "--db", harness.databasePath, "--to", server.url, "--schema", schema] + extra,
+                          environment: environment)
+        }
+
+        /// Starts `billwh replicate` without waiting for it.
+        func launchReplicate(_ extra: [String] = []) throws -> Process {
+            let process = Process()
+            process.executableURL = try billwhBinary()
+            process.arguments = ["replicate", "--db", harness.databasePath, "--to", server.url] + extra
+            process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
+        /// Every comparison query through `billwh query` and through psql on the replica, as
+        /// parsed CSV rows.
+        func expectEqual(schema: String = "billwh", sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for sql in ReplicaEndToEndTests.comparisons {
+                let sqlite = try runBillwh(["query", sql, "--db", harness.databasePath, "--format", "csv"])
+                #expect(sqlite.status == 0, "\(sqlite.stderr)", sourceLocation: sourceLocation)
+                let pg = try server.psql("SET search_path TO \(schema); \(sql)")
+                #expect(pg.status == 0, "\(pg.output)", sourceLocation: sourceLocation)
+                let (left, right) = (try csvRows(sqlite.stdout), try csvRows(pg.output))
+                #expect(left.count == right.count, "\(sql): \(left.count) rows in the warehouse, \(right.count) in the replica", sourceLocation: sourceLocation)
+                if left != right {
+                    let first = zip(left, right).first { $0 != $1 }
+                    Issue.record("\(sql): the replica differs, first at \(String(describing: first))", sourceLocation: sourceLocation)
+                }
+            }
+        }
+
+        func pgScalar(_ sql: String, schema: String = "billwh") throws -> String {
+            let result = try server.psql("SET search_path TO \(schema); \(sql)")
+            return result.output.split(separator: "\n").dropFirst().first.map(String.init) ?? "<\(result.output)>"
+        }
+    }
+
+    /// RFC 4180 rows (quoted fields, CRLF or LF): psql and billwh quote differently, alike once parsed.
+    static func csvRows(_ text: String) throws -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false, wasQuoted = false
+        var characters = Array(text.unicodeScalars)[...]
+        while let c = characters.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if characters.first == "\"" { field.unicodeScalars.append(c); characters.removeFirst() } else { quoted = false }
+                } else { field.unicodeScalars.append(c) }
+            } else if c == "\"" { quoted = true; wasQuoted = true
+            } else if c == "," { row.append(field); field = ""; wasQuoted = false
+            } else if c == "\r" { continue
+            } else if c == "\n" { row.append(field); rows.append(row); row = []; field = ""; wasQuoted = false
+            } else { field.unicodeScalars.append(c) }
+        }
+        if !field.isEmpty || wasQuoted || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+
+    @Test func demoDataReplicatesWithExactTypesAndEqualAnswers() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        _ = try await fixture.harness.backfillAndReconcile()
+        let first = try fixture.replicate(["--with-raw"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("whole copy: first replicate"))
+        #expect(!first.stderr.contains(fixture.server.password) && !first.stdout.contains(fixture.server.password))
+        try fixture.expectEqual()
+
+        // Exact types: BIGINT micros, DATE, NUMERIC quantities as sent, BYTEA raw.
+        let types = try fixture.server.psql("""
+            SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
+            WHERE table_schema = 'billwh' AND (table_name, column_name) IN (('purchases', 'cost_micros'), ('purchases', 'invoice_date'),
+                ('purchases', 'quantity_bought'), ('raw_documents', 'payload'), ('staging_lines', 'quantity'), ('purchases_readable', 'cost'))
+            ORDER BY 1
+            """).output
+        for expected in ["purchases.cost_micros bigint", "purchases.invoice_date date", "purchases.quantity_bought numeric",
+                         "raw_documents.payload bytea", "staging_lines.quantity numeric", "purchases_readable.cost numeric"] {
+            #expect(types.contains(expected), "\(types)")
+        }
+        // Raw payloads byte for byte: their SHA-256 is the one the warehouse recorded.
+        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents WHERE encode(sha256(payload), 'hex') <> content_sha256") == "0")
+        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try fixture.harness.scalar("SELECT count(*) FROM raw_documents")))
+        // The readable view's NUMERIC amounts sum to the micros exactly.
+        let micros = try fixture.harness.scalar("SELECT sum(cost_micros) FROM purchases")
+        let readable = try fixture.pgScalar("SELECT sum(cost) * 1000000 = \(micros) FROM purchases_readable")
+        #expect(readable == "t")
+        // Secrets and internal queues stay behind.
+        let tables = Set(try fixture.server.psql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'billwh'").output
+            .split(separator: "\n").map(String.init))
+        #expect(tables.contains("purchases") && tables.contains("crm_companies"), "\(tables)")
+        for hidden in ["reconcile_queue", "reconcile_queue_groups", "replica_changes", "replica_consumers", "runs", "schema_migrations"] {
+            #expect(!tables.contains(hidden), "\(tables)")
+        }
+
+        // Nothing changed: nothing but the small tables is written again.
+        let again = try fixture.replicate(["--with-raw"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("0 changes"), "\(again.stderr)")
+        #expect(!again.stderr.contains("purchases "), "\(again.stderr)")
+        try fixture.expectEqual()
+
+        // Without --with-raw the replica drops the raw documents.
+        #expect(try fixture.replicate().status == 0)
+        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == "0")
+    }
+
+    @Test func aReissueAndItsReconcileShowAsDeletionsInTheReplica() async throws {
+        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        defer { Task { await fixture.stop() } }
+        let harness = fixture.harness
+        _ = try await harness.backfillAndReconcile()
+        #expect(try fixture.replicate().status == 0)
+        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").first)
+        let oldLines = try harness.read { try Int64.fetchAll($0, sql: "SELECT line_id FROM staging_lines WHERE document_key = ?", arguments: [target.invoiceID]) }
+        let oldPurchases = try harness.read { try Int64.fetchAll($0, sql: "SELECT purchase_id FROM purchases WHERE invoice_id = ?", arguments: [target.invoiceID]) }
+        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+        // The nightly hook: BILLWH_REPLICA_URL set, `nightly` replicates after its run.
+        let env = harness.environment.merging(fixture.environment) { $1 }
+            .merging(["BILLWH_REPLICA_URL": fixture.server.url, "BILLWH_LOOKBACK_DAYS": "1200"]) { $1 }
+        let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+        #expect(nightly.status == 0, "\(nightly.stderr)")
+        #expect(nightly.stderr.contains("replica postgres://billwh_admin@127.0.0.1"), "\(nightly.stderr)")
+        #expect(!nightly.stderr.contains(fixture.server.password))
+        try fixture.expectEqual()
+        let ids = { (list: [Int64]) in list.map(String.init).joined(separator: ",") }
+        // The old version's lines and the rebuilt groups' purchases left both sides alike.
+        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")
+                == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")))
+        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")
+                == String(try harness.scalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")))
+        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines)))") == "0")
+        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")
+                == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")))
+        #expect(try fixture.pgScalar("SELECT versions FROM documents WHERE document_key = '\(target.invoiceID)'") == "2")
+
+        // A full reconcile deletes and rebuilds every row: still equal.
+        _ = try harness.runner.reconcile(full: true)
+        let full = try fixture.replicate()
+        #expect(full.status == 0, "\(full.stderr)")
+        try fixture.expectEqual()
+    }
+
+    @Test func aClosedMonthAndItsAdjustments() async throws {
+        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        defer { Task { await fixture.stop() } }
+        let harness = fixture.harness
+        _ = try await harness.backfillAndReconcile()
+        #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
+        #expect(try fixture.replicate().status == 0)
+        try fixture.expectEqual()
+        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-03-01", to: "2026-03-31").first)
+        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+        _ = try await harness.backfillAndReconcile()
+        let adjustments = try harness.scalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'")
+        #expect(adjustments > 0)
+        let after = try fixture.replicate()
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'") == String(adjustments))
+        try fixture.expectEqual()
+        // Reopening takes the adjustments away again.
+        #expect(try runBillwh(["reopen", "--db", harness.databasePath, "--month", "2026-03", "--reason", "re-issued"]).status == 0)
+        #expect(try fixture.replicate().status == 0)
+        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month IS NOT NULL") == "0")
+        try fixture.expectEqual()
+    }
+
+    @Test func killedAtRandomPointsOrCutByARestartThenConverges() async throws {
+        let fixture = try await Fixture.start(twotcloud: true, copper: false)
+        defer { Task { await fixture.stop() } }
+        let harness = fixture.harness
+        _ = try await harness.backfillAndReconcile()
+        // How long a whole copy takes here, to spread the kills over it.
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(try fixture.replicate(["--with-raw"]).status == 0)
+        let took = clock.now - started
+        var random = SplitMix64(seed: 2026)
+        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").dropFirst(3).first)
+        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+        _ = try await harness.backfillAndReconcile()
+        for round in 0..<6 {
+            // Even rounds start from a stale schema of another warehouse (a whole copy), odd
+            // ones from the incremental change.
+            if round % 2 == 0 {
+                #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
+            }
+            let process = try fixture.launchReplicate(["--with-raw"])
+            let delay = Double(random.next() % 1000) / 1000 * took.seconds
+            try await Task.sleep(for: .seconds(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let rerun = try fixture.replicate(["--with-raw"])
+            #expect(rerun.status == 0, "round \(round) after \(delay) s: \(rerun.stderr)")
+            try fixture.expectEqual()
+        }
+
+        // A server restart in the middle of a whole copy.
+        #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
+        let process = try fixture.launchReplicate(["--with-raw"])
+        try await Task.sleep(for: took / 3)
+        try fixture.server.restart()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        let rerun = try fixture.replicate(["--with-raw"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        try fixture.expectEqual()
+        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try harness.scalar("SELECT count(*) FROM raw_documents")))
+    }
+
+    @Test func aSecondReplicateExits75AndAnOlderReplicaIsUpgradedInPlace() async throws {
+        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        defer { Task { await fixture.stop() } }
+        _ = try await fixture.harness.backfillAndReconcile()
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: fixture.server.port, username: fixture.server.superuser, password: fixture.server.password,
+            database: "postgres", tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: fixture.harness.logs.logger)
+        // An older billwh's replica: schema version 1 only (no readable views).
+        try await ReplicaSchema.upgrade(connection, schema: try SchemaName("reseller_a"), upTo: 1, logger: fixture.harness.logs.logger)
+        #expect(try fixture.server.psql("SELECT count(*) FROM reseller_a.purchases_readable").status != 0)
+        try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
+        let busy = try fixture.replicate(schema: "reseller_a")
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(busy.stderr.contains("another billwh replicate"))
+        try await connection.query("SELECT pg_advisory_unlock_all()", logger: fixture.harness.logs.logger)
+        try await connection.close()
+        let upgraded = try fixture.replicate(schema: "reseller_a")
+        #expect(upgraded.status == 0, "\(upgraded.stderr)")
+        try fixture.expectEqual(schema: "reseller_a")
+        #expect(try fixture.pgScalar("SELECT max(version) FROM replica_ddl", schema: "reseller_a") == String(ReplicaSchema.latest))
+        // Bad usage is 64; a wrong password names what to check without printing it.
+        #expect(try fixture.replicate(schema: "Bad-Name").status == 64)
+        let wrong = try runBillwh(["replicate", "--db", fixture.harness.databasePath,
+                                   "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
+    }
+
+    @Test func theAnalystRoleReadsButCannotWrite() async throws {
+        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        defer { Task { await fixture.stop() } }
+        _ = try await fixture.harness.backfillAndReconcile()
+        #expect(try fixture.replicate().status == 0)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/replica-analyst-role.sql").path
+        let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"])
+        #expect(setup.status == 0, "\(setup.output)")
+        // Twice: the script is idempotent.
+        #expect(try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"]).status == 0)
+        let read = try fixture.server.psql("SELECT count(*) FROM billwh.purchases_readable", user: "analyst_a", password: "analyst-pw")
+        #expect(read.status == 0, "\(read.output)")
+        #expect(read.output.contains(String(try fixture.harness.scalar("SELECT count(*) FROM purchases"))))
+        for write in ["DELETE FROM billwh.purchases", "UPDATE billwh.purchases SET cost_micros = 0",
+                      "INSERT INTO billwh.closed_months VALUES ('2000-01', now(), NULL)", "CREATE TABLE billwh.mine (x int)",
+                      "TRUNCATE billwh.staging_lines", "CREATE TABLE public.mine (x int)"] {
+            let attempt = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw")
+            #expect(attempt.status != 0, "\(write) was allowed")
+            // Even a session that turns read-only transactions off has no privilege to write.
+            let readWrite = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw",
+                                                    options: "-c default_transaction_read_only=off")
+            #expect(readWrite.status != 0, "\(write) was allowed")
+            #expect(readWrite.output.contains("permission denied"), "\(write): \(readWrite.output)")
+        }
+        // Tables a later replicate creates are readable too (default privileges).
+        #expect(try fixture.server.psql("SELECT count(*) FROM billwh.replica_state", user: "analyst_a", password: "analyst-pw").status == 0)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
