@@ -124,7 +124,42 @@ enum ReplicaSchema {
             FROM staging_lines
             """,
         ],
+        // 3: what accounting books a row by (the warehouse's `purchases_export`): the document
+        // type and the incoming line's VAT, and the export view itself. Existing rows get them
+        // from a whole copy (`needsWholeCopy`).
+        [
+            "ALTER TABLE purchases ADD COLUMN document_type TEXT, ADD COLUMN vat_micros BIGINT",
+            """
+            CREATE VIEW purchases_export AS
+            SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description,
+                   charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost_micros,
+                   sell_micros, margin_micros, match_status,
+                   CASE WHEN adjusts_month IS NULL THEN 'purchase' ELSE 'adjustment' END AS row_kind,
+                   adjusts_month, document_type, outgoing_document AS sales_document_id, vat_micros, purchase_id
+            FROM purchases
+            """,
+            """
+            CREATE OR REPLACE VIEW purchases_readable AS
+            SELECT vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku,
+                   description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
+                   cost_micros * 0.000001 AS cost, sell_micros * 0.000001 AS sell, margin_micros * 0.000001 AS margin,
+                   match_status, match_rule, crm_company_name, adjusts_month,
+                   CASE WHEN adjusts_month IS NULL THEN 'purchase' ELSE 'adjustment' END AS row_kind,
+                   document_type, outgoing_document AS sales_document_id, vat_micros * 0.000001 AS vat
+            FROM purchases
+            """,
+        ],
     ]
+
+    /// A replica upgraded from below this version gained columns its rows do not fill yet: the
+    /// next replicate copies the warehouse whole.
+    static let wholeCopyBelow = 3
+
+    /// Why an upgrade from `version` needs a whole copy, or nil.
+    static func wholeCopyReason(upgradedFrom version: Int) -> String? {
+        guard version > 0, version < wholeCopyBelow else { return nil }
+        return "the replica's schema was upgraded from version \(version) to \(latest) and its tables gained columns"
+    }
 
     static var latest: Int { versions.count }
 

@@ -40,6 +40,7 @@ struct ReplicatedTable: Sendable {
         "quantity_bought", "quantity_billed", "cost_micros", "sell_micros", "margin_micros", "match_status",
         "match_rule", "match_candidates", "match_group", "outgoing_document", "incoming_line_id", "outgoing_line_id",
         "crm_company_id", "crm_company_name", "adjusts_month", "adjusts_purchase_ids",
+        "document_type", "vat_micros",
     ], tracking: .rebuilds)
 
     static let rawDocuments = ReplicatedTable(name: "raw_documents", columns: [

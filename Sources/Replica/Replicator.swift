@@ -115,7 +115,10 @@ public struct Replicator: Sendable {
         report.schemaVersionBefore = try await ReplicaSchema.upgrade(connection, schema: schema, logger: logger)
         let snapshot = try WarehouseSnapshot(path: databasePath)
         let state = try await ReplicaState.read(connection, schema: schema, logger: logger)
-        report.fullCopyReason = state.map { fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered) } ?? "first replicate"
+        report.fullCopyReason = state.map {
+            fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered)
+                ?? ReplicaSchema.wholeCopyReason(upgradedFrom: report.schemaVersionBefore)
+        } ?? "first replicate"
         report.mark = snapshot.lastChange
 
         try await connection.query("BEGIN", logger: logger)

@@ -17,7 +17,7 @@ struct ReplicaEndToEndTests {
     static let comparisons = [
         "SELECT vendor, match_status, count(*) AS n, sum(cost_micros) AS cost, sum(sell_micros) AS sell, sum(margin_micros) AS margin FROM purchases GROUP BY vendor, match_status ORDER BY vendor, match_status",
         "SELECT vendor, direction, count(*) AS n, sum(amount_micros) AS amount, sum(vat_micros) AS vat FROM staging_lines GROUP BY vendor, direction ORDER BY vendor, direction",
-        "SELECT purchase_id, vendor, invoice_id, invoice_date, customer_key, customer_number, customer_name, subscription_id, sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, match_status, match_rule, match_candidates, match_group, outgoing_document, incoming_line_id, outgoing_line_id, crm_company_id, crm_company_name, adjusts_month, adjusts_purchase_ids FROM purchases ORDER BY purchase_id",
+        "SELECT purchase_id, vendor, invoice_id, invoice_date, customer_key, customer_number, customer_name, subscription_id, sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, match_status, match_rule, match_candidates, match_group, outgoing_document, incoming_line_id, outgoing_line_id, crm_company_id, crm_company_name, adjusts_month, adjusts_purchase_ids, document_type, vat_micros FROM purchases ORDER BY purchase_id",
         "SELECT line_id, raw_id, vendor, endpoint, direction, document_key, document_date, document_type, currency, line_index, customer_key, customer_number, customer_name, subscription_id, row_hash, match_group, sku, description, quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end FROM staging_lines ORDER BY line_id",
         "SELECT vendor, endpoint, document_key, direction, document_date, current_raw_id, versions, stated_total_micros FROM documents ORDER BY vendor, endpoint, document_key",
         "SELECT ingest_id, run_id, vendor, endpoint, window_start, window_end, status, documents, lines, quarantined FROM ingest_runs ORDER BY ingest_id",
@@ -280,6 +280,18 @@ struct ReplicaEndToEndTests {
         #expect(upgraded.status == 0, "\(upgraded.stderr)")
         try fixture.expectEqual(schema: "reseller_a")
         #expect(try fixture.pgScalar("SELECT max(version) FROM replica_ddl", schema: "reseller_a") == String(ReplicaSchema.latest))
+        // An older replica holding rows: back to version 1 (no export columns, no views). The
+        // upgrade adds the columns and fills them by copying the warehouse whole.
+        let downgrade = try fixture.server.psql("""
+            SET search_path TO reseller_a; DROP VIEW purchases_export; DROP VIEW purchases_readable; DROP VIEW staging_lines_readable;
+            ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; DELETE FROM replica_ddl WHERE version > 1;
+            """)
+        #expect(downgrade.status == 0, "\(downgrade.output)")
+        let refilled = try fixture.replicate(schema: "reseller_a")
+        #expect(refilled.status == 0, "\(refilled.stderr)")
+        #expect(refilled.stderr.contains("upgraded from version 1"), "\(refilled.stderr)")
+        try fixture.expectEqual(schema: "reseller_a")
+        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases_export WHERE document_type IS NULL", schema: "reseller_a") == "0")
         // Bad usage is 64; a wrong password names what to check without printing it.
         #expect(try fixture.replicate(schema: "Bad-Name").status == 64)
         let wrong = try runBillwh(["replicate", "--db", fixture.harness.databasePath,

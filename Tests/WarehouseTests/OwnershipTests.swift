@@ -16,6 +16,7 @@ import Testing
         "reconcile_queue": ["Ingestion", "Reconciliation"], "reconcile_queue_groups": ["Ingestion", "Reconciliation"],
         "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
         "runs": ["Pipeline"], "crm_companies": ["Pipeline"], "crm_customer_numbers": ["Pipeline"], "crm_publications": ["Pipeline"],
+        "replica_warehouse": ["Warehouse"], "replica_consumers": ["Warehouse"], "replica_changes": ["Warehouse"],
     ]
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -25,7 +26,9 @@ import Testing
         let pattern = try Regex(#"(?i)\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+([a-z_]+)"#)
         var found: [(String, String, String)] = []
         let modules = try FileManager.default.contentsOfDirectory(atPath: sources.path)
-        for module in modules.sorted() {
+        // Replica's statements write the PostgreSQL copy; it reads the warehouse from a
+        // snapshot and logs through Warehouse's ReplicaChangeLog.
+        for module in modules.sorted() where module != "Replica" {
             guard let files = FileManager.default.enumerator(atPath: sources.appendingPathComponent(module).path) else { continue }
             for case let file as String in files where file.hasSuffix(".swift") && !file.hasSuffix("EmbeddedMigrations.swift") {
                 let text = try String(contentsOf: sources.appendingPathComponent(module).appendingPathComponent(file), encoding: .utf8)
