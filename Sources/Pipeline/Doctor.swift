@@ -43,22 +43,12 @@ public struct Doctor: Sendable {
         if let copaco = settings.copaco {
             // Copaco's fictional invoices: any key with any permission may read them.
             let connector = CopacoConnector(settings: copaco)
-            let endpoint = connector.exampleInvoices
-            findings.append(await probe(.copaco, endpoint.path, version: endpoint.version) { statistics in
-                _ = try await fetcher.fetch(connector.request(for: endpoint, window: day), label: "doctor copaco",
-                                            advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
-                                            statistics: &statistics)
-            })
+            findings.append(await probe(connector, connector.exampleInvoices, window: day, fetcher: fetcher))
         }
         if let twotcloud = settings.twotcloud {
             // One day of purchase invoices: the smallest answer the Billing API gives.
             let connector = TwoTCloudConnector(settings: twotcloud)
-            let endpoint = connector.invoices
-            findings.append(await probe(.twotcloud, endpoint.path, version: endpoint.version) { statistics in
-                _ = try await fetcher.fetch(connector.request(for: endpoint, window: day), label: "doctor twotcloud",
-                                            advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
-                                            statistics: &statistics)
-            })
+            findings.append(await probe(connector, connector.invoices, window: day, fetcher: fetcher))
         }
         if let copper = settings.copper {
             let client = CopperClient(settings: copper, fetcher: fetcher)
@@ -68,6 +58,15 @@ public struct Doctor: Sendable {
             })
         }
         return findings
+    }
+
+    /// One day of an invoice endpoint, through the connector's own request and advice.
+    func probe(_ connector: some Connector, _ endpoint: Endpoint, window: DateWindow, fetcher: HTTPFetcher) async -> Finding {
+        await probe(connector.vendor, endpoint.path, version: endpoint.version) { statistics in
+            _ = try await fetcher.fetch(connector.request(for: endpoint, window: window), label: "doctor \(connector.vendor)",
+                                        advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                        statistics: &statistics)
+        }
     }
 
     func probe(_ vendor: VendorID, _ call: String, version: String,
