@@ -23,7 +23,7 @@ public struct DemoRunner: Sendable {
     public struct Result: Sendable {
         public var databasePath: String
         public var csvPath: String
-        /// The last month as a workbook, for people.
+        /// The last complete month as a workbook, for people.
         public var xlsxPath: String
         public var outcome: RunOutcome
         public var summary: String
@@ -57,7 +57,8 @@ public struct DemoRunner: Sendable {
             let nightly = try await runner.nightly()
             let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
             _ = try exportPurchases(queue, options: ExportOptions(), to: .file(csvPath))
-            let month = nightly.window.end
+            // The last complete month: what accounting closes and reads.
+            let month = CalendarDate(year: nightly.window.end.year, month: nightly.window.end.month, day: 1)!.adding(days: -1)
             let xlsxPath = (directory as NSString).appendingPathComponent("purchases-\(String(month.description.prefix(7))).xlsx")
             _ = try exportPurchases(queue, options: ExportOptions(format: .xlsx, selection: .month(year: month.year, month: month.month)),
                                     to: .file(xlsxPath))
@@ -135,7 +136,7 @@ public struct DemoRunner: Sendable {
             Files
               database  \(databasePath)
               CSV       \(csvPath)
-              xlsx      \(xlsxPath) (the last month, for people)
+              xlsx      \(xlsxPath) (the last complete month, for people)
 
             Next
               billwh status --db \(databasePath)

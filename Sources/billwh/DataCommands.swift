@@ -159,8 +159,8 @@ struct SandboxCommand: AsyncParsableCommand {
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Try billwh without credentials: sandbox → nightly → summary.",
-        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV, and prints a summary.")
-    @Option(help: "Folder for the demo database and CSV.") var dir: String = "billwh-demo"
+        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV and the last complete month as xlsx, and prints a summary.")
+    @Option(help: "Folder for the demo database, CSV and xlsx.") var dir: String = "billwh-demo"
 
     func run() async throws {
         let logger = Logs.bootstrap()

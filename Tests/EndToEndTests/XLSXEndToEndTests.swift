@@ -200,6 +200,25 @@ import Warehouse
         #expect(FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// `billwh demo` writes the last complete month as a workbook and says where.
+    @Test func theDemoWritesTheLastMonthAsXLSX() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try runBillwh(["demo", "--dir", directory.path])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let month = String(CalendarDate(year: CalendarDate.today().year, month: CalendarDate.today().month, day: 1)!
+            .adding(days: -1).description.prefix(7))
+        let xlsx = directory.appendingPathComponent("purchases-\(month).xlsx")
+        #expect(demo.stdout.contains(xlsx.path), "\(demo.stdout)")
+        let rows = try python("""
+            import sys, openpyxl
+            ws = openpyxl.load_workbook(sys.argv[1]).active
+            print(ws.max_row, ws['A1'].value, ws['D2'].data_type)
+            """, arguments: [xlsx.path])
+        let fields = rows.split(separator: " ")
+        #expect(fields.count == 3 && (Int(fields[0]) ?? 0) > 10 && fields[1] == "vendor", "\(rows)")
+    }
+
     @Test func xlsxOptionsAreChecked() throws {
         for (arguments, message) in [
             (["--format", "xlsx"], "--out"),
