@@ -19,6 +19,7 @@ enum XLSXPackage {
         <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
         <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
         <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+        <Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>\
         </Types>
         """
 
@@ -46,6 +47,7 @@ enum XLSXPackage {
         <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
         <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
         <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+        <Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>\
         </Relationships>
         """
 
@@ -75,7 +77,8 @@ enum XLSXPackage {
     /// Writes the workbook into `archivePath` (the empty file open as `archiveFile`), taking the
     /// sheet's `sheetSize` bytes from `sheetFile` in chunks: memory stays the same whatever
     /// the sheet's size.
-    static func write(to archivePath: String, archiveFile: Int32, sheetName: String, sheetFile: Int32, sheetSize: Int64) throws {
+    static func write(to archivePath: String, archiveFile: Int32, sheetName: String, sharedStrings: [UInt8],
+                      sheetFile: Int32, sheetSize: Int64) throws {
         // An empty zip (only its end record) for ZIPFoundation to add entries to.
         var empty = [UInt8](repeating: 0, count: 22)
         empty[0] = 0x50; empty[1] = 0x4B; empty[2] = 0x05; empty[3] = 0x06
@@ -84,8 +87,8 @@ enum XLSXPackage {
         }
         let archive = try Archive(url: URL(fileURLWithPath: archivePath), accessMode: .update)
         let now = Date()
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
+        func add(_ path: String, _ text: String) throws { try add(path, Data(text.utf8)) }
+        func add(_ path: String, _ data: Data) throws {
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: now,
                                  compressionMethod: .deflate) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
@@ -96,6 +99,7 @@ enum XLSXPackage {
         try add("xl/workbook.xml", workbook(sheetName: sheetName))
         try add("xl/_rels/workbook.xml.rels", workbookRelationships)
         try add("xl/styles.xml", styles)
+        try add("xl/sharedStrings.xml", Data(sharedStrings))
         try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: sheetSize, modificationDate: now,
                              compressionMethod: .deflate, bufferSize: chunkSize) { position, size in
             var chunk = Data(count: size)
