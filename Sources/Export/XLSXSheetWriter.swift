@@ -11,13 +11,13 @@ import Warehouse
 ///
 /// Written by hand because there is no maintained streaming xlsx writer for Swift: the ones
 /// there are build the whole sheet in memory, which a million rows do not fit, or are
-/// unmaintained. The sheet needs only a small part of the format: inline strings, numbers,
+/// unmaintained. The sheet needs only a small part of the format: strings, numbers,
 /// dates as serial numbers with a date style, a frozen header row and column widths.
 ///
 /// Cells carry no `r` reference (they follow each other, as the format allows) and never a
 /// formula: text is always a string cell, whatever it starts with. Text is written inline,
 /// except in columns of a few repeated labels (vendor, status, …), whose first values go to the
-/// shared-string table: a `<v>3</v>` instead of the whole string saves a fifth of the sheet's
+/// shared-string table: a `<v>3</v>` instead of the whole string saves many of the sheet's
 /// bytes, and so of the time spent deflating it. The table holds at most `sharedPerColumn`
 /// values per column, so memory stays bounded.
 struct XLSXSheetWriter {
