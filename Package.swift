@@ -19,6 +19,8 @@ let package = Package(
         // Already in the graph through AsyncHTTPClient/Hummingbird: SHA-256 content hashes.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The zip container of .xlsx files.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Money, JSON with exact numbers, the SQLite file and its migrations.
@@ -42,6 +44,7 @@ let package = Package(
         .target(name: "Export", dependencies: [
             "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "VendorSandbox", dependencies: [
             "Warehouse",

@@ -1,7 +1,8 @@
 import Warehouse
 
 public enum ExportFormat: String, Sendable, CaseIterable {
-    case csv, jsonl
+    /// `xlsx`: a workbook with typed cells, for people; written to a file only.
+    case csv, jsonl, xlsx
 }
 
 /// Which purchases to export, on `invoice_date` (or `period_start`, `DateBasis`), both ends inclusive.
@@ -124,6 +125,12 @@ public struct ExportOptions: Sendable {
             if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: JSONL strings are never formulas") }
             if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
         }
+        if format == .xlsx {
+            if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: xlsx amounts are numbers, shown in the reader's locale") }
+            if bom { throw .invalidOption("--bom applies to CSV only") }
+            if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: xlsx text is never a formula") }
+            if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
+        }
         _ = try selection?.window()
     }
 }
@@ -152,6 +159,8 @@ public struct ExportSummary: Sendable, Hashable {
     public var totals: [CurrencyTotal] = []
     public var bytes: Int = 0
     public var destination: ExportDestination
+    /// xlsx: amounts and quantities written as text cells because no double holds them exactly.
+    public var textNumbers: Int = 0
 
     public init(destination: ExportDestination) { self.destination = destination }
 }
@@ -166,6 +175,8 @@ public enum ExportError: Error, CustomStringConvertible {
     /// A `*_micros` column holding something other than an integer: exporting it would not be exact.
     case notAnAmount(column: String, purchaseID: Int64, value: String)
     case totalOutOfRange(column: String)
+    /// More rows than a spreadsheet sheet holds; nothing was written.
+    case tooManyRowsForASheet(rows: Int)
 
     /// true for errors in the options (exit 64), false for failures (exit 1).
     public var isUsageError: Bool {
@@ -181,6 +192,9 @@ public enum ExportError: Error, CustomStringConvertible {
         case let .notAnAmount(column, purchaseID, value):
             "purchases.\(column) of purchase_id \(purchaseID) is not an integer amount of micro-units ('\(value.prefix(40))'): refusing to export an inexact amount"
         case .totalOutOfRange(let column): "the total of \(column) does not fit in 64 bits"
+        case .tooManyRowsForASheet(let rows):
+            "the selection holds \(rows) purchases, more than the 1,048,575 rows a spreadsheet sheet holds: nothing was written; "
+                + "select less with --month (or --from/--to), or export CSV (--format csv)"
         }
     }
 }

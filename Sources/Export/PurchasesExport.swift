@@ -77,6 +77,7 @@ public func exportPurchases(databasePath: String, options: ExportOptions = Expor
 public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptions(),
                             to destination: ExportDestination) throws(ExportError) -> ExportSummary {
     try options.validate()
+    if options.format == .xlsx { return try exportPurchasesXLSX(db, options: options, to: destination) }
     let window = try options.selection?.window()
 
     // Open the destination first: an unwritable path fails before any work.
@@ -109,6 +110,7 @@ public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptio
             switch options.format {
             case .csv: try writeCSV(statement, options: options, writer: &writer, summary: &summary)
             case .jsonl: try writeJSONL(statement, writer: &writer, summary: &summary)
+            case .xlsx: preconditionFailure("xlsx is written by exportPurchasesXLSX")
             }
         }
         try writer.flush()

@@ -23,6 +23,8 @@ public struct DemoRunner: Sendable {
     public struct Result: Sendable {
         public var databasePath: String
         public var csvPath: String
+        /// The last complete month as a workbook, for people.
+        public var xlsxPath: String
         public var outcome: RunOutcome
         public var summary: String
     }
@@ -55,11 +57,18 @@ public struct DemoRunner: Sendable {
             let nightly = try await runner.nightly()
             let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
             _ = try exportPurchases(queue, options: ExportOptions(), to: .file(csvPath))
-            let summary = try await queue.read { db in try Self.summarize(db, backfill: backfill, nightly: nightly, databasePath: databasePath, csvPath: csvPath) }
+            // The last complete month: what accounting closes and reads.
+            let month = CalendarDate(year: nightly.window.end.year, month: nightly.window.end.month, day: 1)!.adding(days: -1)
+            let xlsxPath = (directory as NSString).appendingPathComponent("purchases-\(String(month.description.prefix(7))).xlsx")
+            _ = try exportPurchases(queue, options: ExportOptions(format: .xlsx, selection: .month(year: month.year, month: month.month)),
+                                    to: .file(xlsxPath))
+            let summary = try await queue.read { db in
+                try Self.summarize(db, backfill: backfill, nightly: nightly, databasePath: databasePath, csvPath: csvPath, xlsxPath: xlsxPath)
+            }
             await sandbox.stop()
             let outcome: RunOutcome = [backfill.outcome, nightly.outcome].contains(.failed) ? .failed
                 : [backfill.outcome, nightly.outcome].contains(.partial) ? .partial : .ok
-            return Result(databasePath: databasePath, csvPath: csvPath, outcome: outcome, summary: summary)
+            return Result(databasePath: databasePath, csvPath: csvPath, xlsxPath: xlsxPath, outcome: outcome, summary: summary)
         } catch {
             await sandbox.stop()
             throw error
@@ -75,7 +84,8 @@ public struct DemoRunner: Sendable {
                 String(documents), String(lines), String(quarantined), String(retries)]
     }
 
-    static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String) throws -> String {
+    static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String,
+                          xlsxPath: String) throws -> String {
         var out = "\nbillwh demo — Copaco + 2tCloud + Copper CRM sandbox → \(databasePath)\n\n"
         out += "Runs\n"
         out += TextTable.render(
@@ -126,6 +136,7 @@ public struct DemoRunner: Sendable {
             Files
               database  \(databasePath)
               CSV       \(csvPath)
+              xlsx      \(xlsxPath) (the last complete month, for people)
 
             Next
               billwh status --db \(databasePath)

@@ -30,13 +30,21 @@ struct Query: AsyncParsableCommand {
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Exports for accounting.", subcommands: [ExportPurchases.self])
+        commandName: "export", abstract: "Exports for accounting.",
+        discussion: """
+            Which format for what: --format xlsx for people (identifiers stay text with their leading zeros, amounts \
+            are numbers, dates are dates, no cell is ever a formula); the Dutch CSV (--delimiter ';' --decimal-comma \
+            --bom) for Excel in a Dutch locale; the default CSV for machine imports (ERP): it is byte-exact, every text \
+            as stored, with no prefix added to text that starts with = + - or @. --spreadsheet-safe, and the Excel \
+            variant (--bom, --decimal-comma), prefix such text with ' so that a spreadsheet never runs it as a formula.
+            """,
+        subcommands: [ExportPurchases.self])
 }
 
 struct ExportPurchases: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purchases",
-        abstract: "Export purchases as CSV (or JSONL) for accounting.",
+        abstract: "Export purchases as CSV, xlsx or JSONL for accounting.",
         discussion: """
             Columns: vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description, \
             charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status, \
@@ -48,6 +56,10 @@ struct ExportPurchases: AsyncParsableCommand {
             for machine imports (ERP); --spreadsheet-safe, and the Excel variant (--bom, --decimal-comma), prefix a text \
             field that starts with = + - @ tab or CR with ' so that a spreadsheet never runs it as a formula. \
             --month and --from/--to select on invoice_date (inclusive), or on period_start with --by period. \
+            --format xlsx (with --out FILE) writes a workbook: identifiers (invoice, customer, subscription and \
+            document numbers, SKU) are text cells, amounts and quantities number cells (an amount no double holds \
+            exactly is a text cell, and the count of those is reported), dates date cells; the header row is frozen. \
+            A sheet holds 1,048,575 rows: a larger selection fails before anything is written. \
             The file is written to a temporary file and renamed, so a failed export never leaves half a file.
             """)
     @OptionGroup var database: DatabaseOptions
@@ -56,7 +68,7 @@ struct ExportPurchases: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
     @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
     var by: DateBasis = .invoiceDate
-    @Option(help: "csv or jsonl.") var format: String = "csv"
+    @Option(help: "csv, xlsx or jsonl.") var format: String = "csv"
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
@@ -65,7 +77,10 @@ struct ExportPurchases: AsyncParsableCommand {
 
     func options() throws -> ExportOptions {
         do {
-            guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+            guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv, xlsx or jsonl") }
+            if format == .xlsx, ExportDestination(outOption: out) == .standardOutput {
+                throw ValidationError("--format xlsx writes a file: give --out FILE.xlsx")
+            }
             let options = ExportOptions(
                 format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
                 spreadsheetSafe: spreadsheetSafe,
@@ -82,13 +97,17 @@ struct ExportPurchases: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let destination = ExportDestination(outOption: out)
-            let summary = try exportPurchases(databasePath: database.path, options: try options(), to: destination)
+            let exportOptions = try options()
+            let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
             if case .file(let path) = destination {
                 // One figure per currency: amounts of different currencies are never added.
                 let totals = summary.totals.map {
                     "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), margin \(Money(micros: $0.marginMicros))"
                 }
                 Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
+                if exportOptions.format == .xlsx {
+                    Console.note("\(summary.textNumbers) amounts or quantities written as text cells: no spreadsheet number holds them exactly")
+                }
             }
             return .success
         }
@@ -140,8 +159,8 @@ struct SandboxCommand: AsyncParsableCommand {
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Try billwh without credentials: sandbox → nightly → summary.",
-        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV, and prints a summary.")
-    @Option(help: "Folder for the demo database and CSV.") var dir: String = "billwh-demo"
+        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV and the last complete month as xlsx, and prints a summary.")
+    @Option(help: "Folder for the demo database, CSV and xlsx.") var dir: String = "billwh-demo"
 
     func run() async throws {
         let logger = Logs.bootstrap()
