@@ -35,8 +35,12 @@ struct BarChart {
     }
 
     var id: String
+    // Stored, not computed: the template reads properties by reflection, which sees only stored ones.
     var width = 960
     var height = 260
+    var viewBox = "0 0 960 260"
+    var plotLeft = BarChart.format(BarChart.left)
+    var plotRight = BarChart.format(960 - BarChart.right)
     var bars: [Bar] = []
     var labels: [Label] = []
     var legend: [Legend] = []
@@ -44,10 +48,6 @@ struct BarChart {
     var ariaLabel: String
 
     static let left = 110.0, right = 10.0, top = 12.0, bottom = 28.0
-
-    var viewBox: String { "0 0 \(width) \(height)" }
-    var plotLeft: String { Self.format(Self.left) }
-    var plotRight: String { Self.format(Double(width) - Self.right) }
 
     /// Side-by-side bars per month, one per series, around a zero line (margins can be negative).
     /// Pixel positions are computed in floating point: they are geometry, not money.

@@ -20,6 +20,7 @@ enum ReportTemplate {
         th { background: #f2f4f7; font-weight: 600; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         td.neg { color: #b3261e; }
+        td.skus { max-width: 220px; overflow-wrap: anywhere; font-size: 12px; }
         svg { display: block; margin: 6px 0; max-width: 100%; height: auto; }
         svg text { font-size: 11px; fill: #56606c; }
         .legend { font-size: 12px; margin: 2px 0 8px; }
@@ -93,7 +94,7 @@ enum ReportTemplate {
         {{#hasExceptions}}<table class="exceptions">
         <thead><tr><th>exception</th><th>vendor</th><th>customer</th><th>name</th><th>currency</th><th class="num">lines</th><th class="num">cost</th><th class="num">sell</th><th class="num">margin</th><th>SKUs</th></tr></thead>
         <tbody>
-        {{#exceptions}}<tr><td>{{exception}}</td><td>{{vendor}}</td><td>{{customerNumber}}</td><td>{{name}}</td><td>{{currency}}</td><td class="num" data-count="{{lines}}">{{linesText}}</td>{{#cost}}{{> amount}}{{/cost}}{{^cost}}<td></td>{{/cost}}{{#sell}}{{> amount}}{{/sell}}{{^sell}}<td></td>{{/sell}}{{#margin}}{{> amount}}{{/margin}}{{^margin}}<td></td>{{/margin}}<td>{{skus}}</td></tr>
+        {{#exceptions}}<tr><td>{{exception}}</td><td>{{vendor}}</td><td>{{customerNumber}}</td><td>{{name}}</td><td>{{currency}}</td><td class="num" data-count="{{lines}}">{{linesText}}</td>{{#cost}}{{> amount}}{{/cost}}{{^cost}}<td></td>{{/cost}}{{#sell}}{{> amount}}{{/sell}}{{^sell}}<td></td>{{/sell}}{{#margin}}{{> amount}}{{/margin}}{{^margin}}<td></td>{{/margin}}<td class="skus">{{skus}}</td></tr>
         {{/exceptions}}
         </tbody></table>{{/hasExceptions}}
         {{^hasExceptions}}<p class="empty">No exceptions in {{month}}.</p>{{/hasExceptions}}
