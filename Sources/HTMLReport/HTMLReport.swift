@@ -10,7 +10,8 @@ import Warehouse
 /// customer, and how fresh the data is. Inline CSS and SVG only: it loads nothing.
 public enum HTMLReport {
     public struct Options: Sendable {
-        /// The month the tables show; the latest month with purchases when nil.
+        /// The month the tables show; when nil, the last complete month (or the latest month
+        /// with purchases, if earlier).
         public var month: Month?
         /// How many months the charts cover, ending with `month`.
         public var months: Int

@@ -39,7 +39,7 @@ struct ReportData {
     var vendors: [String]
 
     static func read(_ db: Database, month requested: Month?, months count: Int, today: CalendarDate) throws -> ReportData {
-        let month = try requested ?? latestMonth(db) ?? Month(String(today.description.prefix(7)))!
+        let month = try requested ?? defaultMonth(db, today: today)
         var months = [month]
         while months.count < count { months.insert(months[0].previous, at: 0) }
 
@@ -98,9 +98,14 @@ struct ReportData {
 
     static func crmKey(_ vendor: String?, _ customerNumber: String?) -> String { "\(vendor ?? "")\u{1F}\(customerNumber ?? "")" }
 
-    /// The latest month with purchases: the report's default.
-    static func latestMonth(_ db: Database) throws -> Month? {
-        try String.fetchOne(db, sql: "SELECT substr(max(invoice_date), 1, 7) FROM purchases").flatMap(Month.init)
+    /// The last complete month, or the latest month with purchases if that is earlier: the
+    /// current month is not billed yet, and its unbilled cost is no leak so far.
+    static func defaultMonth(_ db: Database, today: CalendarDate) throws -> Month {
+        let previous = Month(String(today.description.prefix(7)))!.previous
+        guard let latest = try String.fetchOne(db, sql: "SELECT substr(max(invoice_date), 1, 7) FROM purchases").flatMap(Month.init) else {
+            return previous
+        }
+        return min(latest, previous)
     }
 
     /// The reports' exact decimal text back to micros (NULL stays nil).

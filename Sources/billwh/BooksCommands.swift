@@ -95,7 +95,7 @@ extension Report {
                 `report margin` and `report exceptions`. The page loads nothing from the network and needs no JavaScript.
                 """)
         @OptionGroup var database: DatabaseOptions
-        @Option(help: ArgumentHelp("The month the tables show (default: the latest month with purchases).", valueName: "YYYY-MM"))
+        @Option(help: ArgumentHelp("The month the tables show (default: last month, or the latest month with purchases if earlier).", valueName: "YYYY-MM"))
         var month: Month?
         @Option(help: "How many months the charts cover, ending with --month.") var months: Int = 12
         @Option(help: ArgumentHelp("Write the page here.", valueName: "file")) var out: String = "billwh-report.html"
