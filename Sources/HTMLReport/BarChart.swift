@@ -52,7 +52,7 @@ struct BarChart {
     /// Side-by-side bars per month, one per series, around a zero line (margins can be negative).
     /// Pixel positions are computed in floating point: they are geometry, not money.
     static func grouped(id: String, ariaLabel: String, months: [String], series: [Series],
-                        valueText: (Int64) -> String, titlePrefix: (String, String) -> String) -> BarChart {
+                        valueText: (Int64) -> String, exactText: (Int64) -> String, titlePrefix: (String, String) -> String) -> BarChart {
         var chart = BarChart(id: id, ariaLabel: ariaLabel)
         let all = series.flatMap(\.values)
         let highest = max(0, all.max() ?? 0), lowest = min(0, all.min() ?? 0)
@@ -69,7 +69,7 @@ struct BarChart {
                 let x = left + Double(m) * group + group * 0.1 + Double(s) * barWidth
                 let y0 = y(0), y1 = y(Double(value))
                 chart.bars.append(Bar(x: format(x), y: format(min(y0, y1)), width: format(barWidth * 0.92), height: format(abs(y1 - y0)),
-                                      cssClass: serie.cssClass, title: titlePrefix(serie.name, month) + valueText(value),
+                                      cssClass: serie.cssClass, title: titlePrefix(serie.name, month) + exactText(value),
                                       month: month, series: serie.key, value: String(value)))
             }
             chart.labels.append(Label(x: format(left + (Double(m) + 0.5) * group), y: format(Double(chart.height) - 8),

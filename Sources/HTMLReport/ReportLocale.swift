@@ -1,3 +1,5 @@
+import Warehouse
+
 /// How amounts are written for people: `en` 1,234.56, `nl` 1.234,56.
 public enum ReportLocale: String, Sendable, CaseIterable {
     case en, nl
@@ -21,6 +23,21 @@ public enum ReportLocale: String, Sendable, CaseIterable {
         }
         let sign = negative && cents > 0 ? "-" : ""
         return sign + grouped + String(decimalMark) + (fraction < 10 ? "0" : "") + String(fraction)
+    }
+
+    /// `micros` exactly, every significant decimal (at least 2), with thousands separators: the
+    /// charts' tooltips.
+    public func exactAmount(micros: Int64) -> String {
+        let text = Money(micros: micros).formatted(minimumDecimals: 2)
+        let negative = text.hasPrefix("-")
+        let parts = text.drop { $0 == "-" }.split(separator: ".", maxSplits: 1)
+        let units = parts[0]
+        var grouped = ""
+        for (index, digit) in units.enumerated() {
+            if index > 0 && (units.count - index) % 3 == 0 { grouped.append(groupingSeparator) }
+            grouped.append(digit)
+        }
+        return (negative ? "-" : "") + grouped + (parts.count > 1 ? String(decimalMark) + parts[1] : "")
     }
 
     /// A count with thousands separators.

@@ -160,7 +160,8 @@ struct ReportPage {
                 series: [BarChart.Series(name: "cost", key: "cost", cssClass: "cost", values: totals.map(\.cost)),
                          BarChart.Series(name: "sell", key: "sell", cssClass: "sell", values: totals.map(\.sell)),
                          BarChart.Series(name: "margin", key: "margin", cssClass: "margin", values: totals.map(\.margin))],
-                valueText: { locale.amount(micros: $0) + " " + currency }, titlePrefix: { "\($1) \($0): " })
+                valueText: { locale.amount(micros: $0) + " " + currency }, exactText: { locale.exactAmount(micros: $0) + " " + currency },
+                titlePrefix: { "\($1) \($0): " })
             let rows = zip(monthNames, totals).map { name, t in
                 MonthRow(month: name, lines: t.lines, linesText: locale.count(t.lines), cost: amount(t.cost, currency, "cost"),
                          sell: amount(t.sell, currency, "sell"), margin: amount(t.margin, currency, "margin"), unbilled: amount(t.unbilled, currency, "unbilled"))
@@ -172,7 +173,8 @@ struct ReportPage {
             let chart = BarChart.grouped(
                 id: "leakage-\(currency)", ariaLabel: "Unbilled cost per month in \(currency)", months: monthNames,
                 series: [BarChart.Series(name: "unbilled cost", key: "unbilled", cssClass: "unbilled", values: totals.map(\.unbilled))],
-                valueText: { locale.amount(micros: $0) + " " + currency }, titlePrefix: { "\($1) \($0): " })
+                valueText: { locale.amount(micros: $0) + " " + currency }, exactText: { locale.exactAmount(micros: $0) + " " + currency },
+                titlePrefix: { "\($1) \($0): " })
             return CurrencySection(currency: currency, chart: chart, rows: [])
         }
 

@@ -10,7 +10,7 @@ enum ReportTemplate {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Margin and leakage {{month}}</title>
         <style>
-        body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1000px; color: #1d232b; background: #fff; }
+        body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1140px; padding: 0 12px; color: #1d232b; background: #fff; }
         h1 { font-size: 24px; margin-bottom: 4px; }
         h2 { font-size: 19px; margin-top: 36px; border-bottom: 2px solid #d8dde4; padding-bottom: 4px; }
         h3 { font-size: 15px; margin: 18px 0 6px; }

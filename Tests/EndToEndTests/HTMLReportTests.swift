@@ -95,10 +95,15 @@ import Warehouse
             }
         }
         let currencies = try queue.read { try String.fetchAll($0, sql: "SELECT DISTINCT currency FROM purchases WHERE substr(invoice_date, 1, 7) >= ?", arguments: [months.min()!]) }
+        #expect(Set(dom.bars.map(\.chart).filter { $0.hasPrefix("margin-") }) == Set(currencies.map { "margin-\($0)" }))
         for currency in currencies {
             let bars = dom.bars.filter { $0.chart == "margin-\(currency)" }
             #expect(bars.count == 12 * 3)
-            for bar in bars { #expect(bar.value == monthly["\(bar.month) \(currency) \(bar.series)"] ?? "0") }
+            for bar in bars {
+                #expect(bar.value == monthly["\(bar.month) \(currency) \(bar.series)"] ?? "0")
+                // The tooltip: the exact figure, every decimal.
+                #expect(bar.title.hasSuffix(ReportLocale.en.exactAmount(micros: Int64(bar.value)!) + " " + currency))
+            }
             for bar in dom.bars where bar.chart == "leakage-\(currency)" {
                 #expect(bar.value == monthly["\(bar.month) \(currency) unbilled"] ?? "0")
             }
@@ -226,6 +231,8 @@ import Warehouse
         ])
         #expect(bars.allSatisfy { !$0.title.isEmpty })
         #expect(!dom.elementIDs.contains("no-data"))
+        // One vendor: the page names it alone.
+        #expect(page.dom.contains("vendors: copaco ·") && !page.dom.contains("twotcloud"))
     }
 
     @Test func aMonthWithNoData() throws {
@@ -255,6 +262,8 @@ import Warehouse
         #expect(ReportLocale.en.amount(micros: Int64.max) == "9,223,372,036,854.78")
         #expect(ReportLocale.en.amount(micros: Int64.min) == "-9,223,372,036,854.78")
         #expect(ReportLocale.nl.count(1_234_567) == "1.234.567")
+        #expect(ReportLocale.nl.exactAmount(micros: -1_234_567_890_001) == "-1.234.567,890001")
+        #expect(ReportLocale.en.exactAmount(micros: 1_000_000) == "1.00")
     }
 
     @Test func badArgumentsAreRefused() throws {
