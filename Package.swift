@@ -68,6 +68,8 @@ let package = Package(
             "Pipeline", "Warehouse", "Reconciliation",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "billwh", dependencies: [
             "Pipeline", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica",

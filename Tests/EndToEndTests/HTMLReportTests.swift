@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import HTMLReport
 import Reconciliation
@@ -271,5 +274,49 @@ import Warehouse
             let run = try runBillwh(["report", "html", "--db", "/nonexistent/w.sqlite"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.stderr)")
         }
+    }
+
+    /// `billwh serve`: the page over HTTP on 127.0.0.1, rendered per request, read-only.
+    @Test func servedReadOnlyOnLoopback() async throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try craftedWarehouse(dir)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let process = Process()
+        process.executableURL = try billwhBinary()
+        process.arguments = ["serve", "--db", db, "--port", "0"]
+        let out = dir.appendingPathComponent("serve.out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        var base: String?
+        let until = ContinuousClock.now + .seconds(30)
+        while base == nil && ContinuousClock.now < until && process.isRunning {
+            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression) { base = String(text[range]) }
+            else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let url = try #require(base.flatMap(URL.init(string:)), "billwh serve printed no address")
+
+        let (page, response) = try await URLSession.shared.data(from: URL(string: url.absoluteString + "?month=2026-10&months=3&locale=nl")!)
+        let http = try #require(response as? HTTPURLResponse)
+        #expect(http.statusCode == 200)
+        #expect(http.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/html") == true)
+        #expect(http.value(forHTTPHeaderField: "Content-Security-Policy")?.contains("default-src 'none'") == true)
+        let html = String(decoding: page, as: UTF8.self)
+        #expect(html.contains("Margin and leakage — 2026-10") && html.contains("1.237,06 EUR"))
+
+        let (_, bad) = try await URLSession.shared.data(from: URL(string: url.absoluteString + "?month=2026-13")!)
+        #expect((bad as? HTTPURLResponse)?.statusCode == 400)
+        var post = URLRequest(url: url)
+        post.httpMethod = "POST"
+        let (_, refused) = try await URLSession.shared.data(for: post)
+        #expect((refused as? HTTPURLResponse).map { $0.statusCode >= 400 } == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
 }
