@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The zip container of .xlsx files.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The HTML report's templates (escapes every value by default).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Money, JSON with exact numbers, the SQLite file and its migrations.
@@ -64,8 +66,16 @@ let package = Package(
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `billwh report html`: one self-contained page of charts and tables from the report queries.
+        .target(name: "HTMLReport", dependencies: [
+            "Pipeline", "Warehouse", "Reconciliation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "billwh", dependencies: [
-            "Pipeline", "Warehouse", "Export", "VendorSandbox", "Replica",
+            "Pipeline", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,7 +86,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica",
+            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
         ]),
     ]
 )

@@ -84,6 +84,13 @@ public enum Reports {
         }
     }
 
+    /// The rows of a report as `run` writes them, for a reader that lays them out itself (the
+    /// HTML report): one set of queries, so the two can never disagree.
+    public static func rows(_ report: (sql: String, arguments: StatementArguments), in db: Database) throws -> [Row] {
+        db.add(function: moneyFunction)
+        return try Row.fetchAll(db, sql: report.sql, arguments: report.arguments)
+    }
+
     /// `billwh_money(micros)`: exact decimal text with at least 2 decimals (NULL stays NULL).
     static let moneyFunction = DatabaseFunction("billwh_money", argumentCount: 1, pure: true) { values in
         guard let micros = Int64.fromDatabaseValue(values[0]) else { return nil }

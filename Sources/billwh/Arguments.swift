@@ -1,6 +1,8 @@
 import ArgumentParser
+import HTMLReport
 import Ingestion
 import Pipeline
+import Reconciliation
 import VendorSandbox
 import Warehouse
 
@@ -44,3 +46,9 @@ struct DateRangeOptions: ParsableArguments {
 extension SandboxDrift: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
+
+extension Month: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension ReportLocale: ExpressibleByArgument {}

@@ -20,7 +20,7 @@ struct Billwh: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
-            Status.self, Check.self, Report.self, Close.self, Reopen.self, Publish.self, SandboxCommand.self, Demo.self,
+            Status.self, Check.self, Report.self, Close.self, Reopen.self, Publish.self, SandboxCommand.self, Serve.self, Demo.self,
             VendorsCommand.self, DoctorCommand.self, RederiveCommand.self,
             Replicate.self,
         ])

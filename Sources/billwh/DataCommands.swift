@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTMLReport
 import Export
 import Foundation
 import Pipeline
@@ -156,17 +157,44 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 }
 
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTML report read-only on 127.0.0.1 until stopped (Ctrl-C).",
+        discussion: "GET / renders `report html` anew on each request from the warehouse opened read-only; ?month=YYYY-MM&months=N&locale=en|nl as its options.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8091
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let path = database.path
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no warehouse at \(path)") }
+            try await ReportServer.run(databasePath: path, port: port, logger: logger) { bound in
+                Console.out("serving the report of \(path) on http://127.0.0.1:\(bound)/ (read-only; Ctrl-C stops)\n")
+            }
+            return .success
+        }
+    }
+}
+
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Try billwh without credentials: sandbox → nightly → summary.",
-        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV and the last complete month as xlsx, and prints a summary.")
-    @Option(help: "Folder for the demo database, CSV and xlsx.") var dir: String = "billwh-demo"
+        discussion: "Starts the fake vendor APIs in-process, back-fills their history and runs the nightly job into a fresh warehouse in --dir, exports the purchases CSV and the last complete month as xlsx, writes the HTML report (report.html), and prints a summary.")
+    @Option(help: "Folder for the demo database, CSV, xlsx and report.") var dir: String = "billwh-demo"
 
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
             let result = try await DemoRunner(directory: dir, logger: logger).run()
             Console.out(result.summary)
+            let report = (dir as NSString).appendingPathComponent("report.html")
+            try HTMLReport.write(databasePath: result.databasePath, options: HTMLReport.Options(), to: report)
+            Console.out("Report (open in a browser): \(report)\n")
             return Summaries.exitCode(result.outcome)
         }
     }

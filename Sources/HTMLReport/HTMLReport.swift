@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import Mustache
+import Pipeline
+import Reconciliation
+import Warehouse
+
+/// `billwh report html`: one self-contained HTML page — margin, cost and sell per month and
+/// currency, revenue leakage, the match-status mix, the month's exceptions and margin by
+/// customer, and how fresh the data is. Inline CSS and SVG only: it loads nothing.
+public enum HTMLReport {
+    public struct Options: Sendable {
+        /// The month the tables show; when nil, the last complete month (or the latest month
+        /// with purchases, if earlier).
+        public var month: Month?
+        /// How many months the charts cover, ending with `month`.
+        public var months: Int
+        public var locale: ReportLocale
+        public var today: CalendarDate
+
+        public init(month: Month? = nil, months: Int = 12, locale: ReportLocale = .en, today: CalendarDate = .today()) {
+            self.month = month
+            self.months = months
+            self.locale = locale
+            self.today = today
+        }
+    }
+
+    /// The page for the warehouse at `databasePath` (opened read-only).
+    public static func render(databasePath: String, options: Options) throws -> String {
+        let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
+        let data = try queue.read { db in
+            try ReportData.read(db, month: options.month, months: max(1, options.months), today: options.today)
+        }
+        let page = ReportPage(data: data, locale: options.locale, database: (databasePath as NSString).lastPathComponent,
+                              generatedAt: Timestamp.now())
+        return try render(page)
+    }
+
+    /// Writes the page to `path` through a temporary file and a rename: never half a page.
+    public static func write(databasePath: String, options: Options, to path: String) throws {
+        let html = try render(databasePath: databasePath, options: options)
+        try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func render(_ page: ReportPage) throws -> String {
+        var library = MustacheLibrary()
+        try library.register(ReportTemplate.amount, named: "amount")
+        try library.register(ReportTemplate.chart, named: "chart")
+        try library.register(ReportTemplate.page, named: "page")
+        guard let html = library.render(page, withTemplate: "page") else { throw ReportError.template }
+        return html
+    }
+
+    enum ReportError: Error { case template }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import Logging
+import Reconciliation
+import Warehouse
+
+/// `billwh serve`: the HTML report over HTTP on 127.0.0.1, read-only — one GET route that opens
+/// the warehouse read-only and renders the page anew, so a browser tab always shows the latest
+/// run. `?month=YYYY-MM&months=N&locale=en|nl` choose what `report html`'s options choose.
+public enum ReportServer {
+    public enum QueryError: Error, CustomStringConvertible {
+        case invalid(String)
+        public var description: String { switch self { case .invalid(let message): message } }
+    }
+
+    /// The report's options from a request's query (a wrong value is the client's error).
+    public static func options(month: String?, months: String?, locale: String?) throws(QueryError) -> HTMLReport.Options {
+        var options = HTMLReport.Options()
+        if let month {
+            guard let parsed = Month(month) else { throw .invalid("month takes YYYY-MM, got \(month)") }
+            options.month = parsed
+        }
+        if let months {
+            guard let n = Int(months), (1...120).contains(n) else { throw .invalid("months takes 1 to 120, got \(months)") }
+            options.months = n
+        }
+        if let locale {
+            guard let parsed = ReportLocale(rawValue: locale) else { throw .invalid("locale takes en or nl, got \(locale)") }
+            options.locale = parsed
+        }
+        return options
+    }
+
+    /// Serves until the process is stopped; `onListening` gets the bound port (0 picks a free one).
+    public static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let router = Router()
+        router.get("/") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let options: HTMLReport.Options
+            do {
+                options = try Self.options(month: query["month"].map(String.init), months: query["months"].map(String.init),
+                                           locale: query["locale"].map(String.init))
+            } catch {
+                return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
+            }
+            let html = try HTMLReport.render(databasePath: databasePath, options: options)
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+            // The page needs nothing beyond itself; tell the browser so.
+            headers[HTTPFields.Element.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        }
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+        try await app.runService()
+    }
+}
