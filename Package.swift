@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // The HTML report's templates (escapes every value by default).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The Prometheus text format of the nightly metrics file (swift-metrics is already in the graph).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Money, JSON with exact numbers, the SQLite file and its migrations.
@@ -65,6 +67,7 @@ let package = Package(
             "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "VendorSandbox", "Replica",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // `billwh report html`: one self-contained page of charts and tables from the report queries.
         .target(name: "HTMLReport", dependencies: [

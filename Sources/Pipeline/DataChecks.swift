@@ -10,6 +10,8 @@ public struct DataCheck: Sendable {
     /// SELECT returning the offending rows.
     public var sql: String
     public var arguments: StatementArguments = []
+    /// A reminder (months left open) is reported as a warning; it does not make a run partial.
+    public var isReminder = false
 }
 
 public struct CheckResult: Sendable {
@@ -71,7 +73,7 @@ public enum DataChecks {
                         WHERE substr(invoice_date, 1, 7) < ? AND \(open)
                         GROUP BY month ORDER BY month
                         """,
-                      arguments: [cutoff.description]),
+                      arguments: [cutoff.description], isReminder: true),
         ]
     }
 
@@ -172,7 +174,7 @@ public enum DataChecks {
                           AND EXISTS (SELECT 1 FROM purchases WHERE invoice_date >= month || '-01'
                                       AND invoice_date < strftime('%Y-%m-%d', month || '-01', '+1 month'))
                         """,
-                      arguments: [cutoff.firstDay]),
+                      arguments: [cutoff.firstDay], isReminder: true),
         ]
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Logging
+import Reconciliation
 import Vendors
 import VendorSandbox
 import Warehouse
@@ -49,11 +50,13 @@ public struct DemoRunner: Sendable {
             settings.copper = CopperSettings(
                 baseURL: sandbox.copperBaseURL, accessToken: Secret(configuration.copperAccessToken),
                 userEmail: configuration.copperUserEmail, billedField: "Monthly Billed", marginField: "Monthly Margin")
+            settings.backup = BackupSettings(directory: (directory as NSString).appendingPathComponent("backups"))
             let runner = PipelineRunner(databasePath: databasePath, settings: settings, logger: logger, today: today)
             // A new user first back-fills history, then lets the nightly job keep it fresh.
             let firstDate = min(CalendarDate(parsing: configuration.copacoData.firstDate)!,
                                 CalendarDate(parsing: configuration.twotcloudData.firstDate) ?? today)
             let backfill = try await runner.ingest(vendors: nil, window: DateWindow(start: firstDate, end: today), command: "demo-backfill")
+            let closed = try closeOldMonths(runner)
             let nightly = try await runner.nightly()
             let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
             _ = try exportPurchases(queue, options: ExportOptions(), to: .file(csvPath))
@@ -63,7 +66,7 @@ public struct DemoRunner: Sendable {
             _ = try exportPurchases(queue, options: ExportOptions(format: .xlsx, selection: .month(year: month.year, month: month.month)),
                                     to: .file(xlsxPath))
             let summary = try await queue.read { db in
-                try Self.summarize(db, backfill: backfill, nightly: nightly, databasePath: databasePath, csvPath: csvPath, xlsxPath: xlsxPath)
+                try Self.summarize(db, backfill: backfill, nightly: nightly, closed: closed, databasePath: databasePath, csvPath: csvPath, xlsxPath: xlsxPath)
             }
             await sandbox.stop()
             let outcome: RunOutcome = [backfill.outcome, nightly.outcome].contains(.failed) ? .failed
@@ -75,6 +78,24 @@ public struct DemoRunner: Sendable {
         }
     }
 
+    /// Accounting closes a month once it has exported it; a back-filled history arrives with
+    /// months that old, so the demo closes those (the nightly checks remind about open ones).
+    func closeOldMonths(_ runner: PipelineRunner) throws -> [Month] {
+        _ = try runner.reconcile(full: false)
+        let cutoff = DataChecks.cutoffMonth(today: today, maxOpenMonths: DataChecks.defaultMaxOpenMonths)
+        let months = try WarehouseDatabase.openReadOnly(path: runner.databasePath).read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT substr(invoice_date, 1, 7) FROM purchases WHERE invoice_date < ? ORDER BY 1",
+                                arguments: [cutoff.firstDay])
+        }.compactMap(Month.init)
+        for month in months {
+            _ = try runner.close(month: month, note: "closed by billwh demo: back-filled history older than \(DataChecks.defaultMaxOpenMonths) months")
+        }
+        if let first = months.first, let last = months.last {
+            logger.info("demo: closed \(months.count) back-filled months \(first)..\(last), as accounting would after exporting them")
+        }
+        return months
+    }
+
     static func runRow(_ run: RunSummary) -> [String] {
         let documents: Int = run.reports.reduce(0) { $0 + $1.outcome.documents }
         let lines: Int = run.reports.reduce(0) { $0 + $1.outcome.lines }
@@ -84,7 +105,7 @@ public struct DemoRunner: Sendable {
                 String(documents), String(lines), String(quarantined), String(retries)]
     }
 
-    static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, databasePath: String, csvPath: String,
+    static func summarize(_ db: Database, backfill: RunSummary, nightly: RunSummary, closed: [Month], databasePath: String, csvPath: String,
                           xlsxPath: String) throws -> String {
         var out = "\nbillwh demo — Copaco + 2tCloud + Copper CRM sandbox → \(databasePath)\n\n"
         out += "Runs\n"
@@ -95,6 +116,11 @@ public struct DemoRunner: Sendable {
         let raw = try Int.fetchOne(db, sql: "SELECT count(*) FROM raw_documents") ?? 0
         let lines = try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines") ?? 0
         out += "\nWarehouse: \(documents) documents (\(raw) raw versions), \(lines) staging lines\n"
+        if let first = closed.first, let last = closed.last {
+            out += "Closed months: \(first)..\(last) (the back-filled history; `billwh reopen --month` reopens one with a reason)\n"
+        }
+        let failed = (nightly.checks ?? []).filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)
+        out += failed.isEmpty ? "Data checks: all passed\n" : "Data checks FAILED: \(failed.joined(separator: ", ")) (`billwh check`)\n"
 
         out += "\nPurchases by status\n"
         // Per currency throughout: amounts of different currencies are never added.
@@ -137,6 +163,7 @@ public struct DemoRunner: Sendable {
               database  \(databasePath)
               CSV       \(csvPath)
               xlsx      \(xlsxPath) (the last complete month, for people)
+              backups   \((databasePath as NSString).deletingLastPathComponent)/backups (verified copies the nightly took)
 
             Next
               billwh status --db \(databasePath)

@@ -65,7 +65,7 @@ public struct PipelineRunner: Sendable {
     public func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         let connectors = try connectors(for: vendors)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
@@ -80,7 +80,9 @@ public struct PipelineRunner: Sendable {
     public func nightly(window: DateWindow? = nil, command: String = "nightly") async throws -> RunSummary {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
+        // Writing into a damaged file spreads the damage: stop here and say how to restore.
+        try WarehouseDatabase.quickCheck(database, backupDirectory: settings.backup?.directory)
         let connectors = try connectors(for: nil)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
@@ -99,23 +101,29 @@ public struct PipelineRunner: Sendable {
         // queue keeps whatever the next run still has to redo.
         let reconcile = try await WarehouseWriteError.writing(database, "the reconcile") { db in try Reconciler.reconcile(db) }
         logger.info("\(command): reconcile took \(phaseTook())")
-        // The data checks are reported, not fatal: a failed check (an open month, a vendor's
-        // total that does not add up) is something to look at, not a reason to stop the job.
+        // A failed check (a vendor's total that does not add up) makes the run partial, not
+        // failed: what it fetched is committed and consistent. Open months are a reminder.
         let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting)
         let checks = try await database.read { [today] db in
             try DataChecks.run(db, checks: DataChecks.nightly(today: today, scope: scope))
         }
         logger.info("\(command): data checks took \(phaseTook())")
         for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }
-        let failed = checks.filter { !$0.passed }.map(\.check.name)
+        let failed = checks.filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)
+        let reminders = checks.filter { !$0.passed && $0.check.isReminder }
+        for reminder in reminders { logger.warning("\(command): reminder: \(reminder.check.rule) (\(reminder.failures) found; `billwh check` lists them)") }
+        var outcome = RunOutcome.combine(reports)
         if failed.isEmpty {
-            logger.info("\(command): \(checks.count) data checks passed")
+            logger.info("\(command): \(checks.count - reminders.count) data checks passed")
         } else {
-            logger.warning("\(command): data checks failed: \(failed.joined(separator: ", ")) — run `billwh check` for the offending rows")
+            logger.error("\(command): data checks failed: \(failed.joined(separator: ", ")) — what this run fetched is committed; run `billwh check` for the offending rows")
+            if outcome == .ok { outcome = .partial }
         }
-        let outcome = await replicateAfterNightly(RunOutcome.combine(reports), command: command)
-        let checkLine = failed.isEmpty ? "checks: all \(checks.count) passed" : "checks failed: \(failed.joined(separator: ", "))"
-        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports) + "\n" + checkLine)
+        outcome = await replicateAfterNightly(outcome, command: command)
+        let checkLine = failed.isEmpty ? "checks: all \(checks.count - reminders.count) passed" : "checks failed: \(failed.joined(separator: ", "))"
+        try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports) + "\n" + checkLine,
+                      failedChecks: failed)
+        outcome = try backupAfterNightly(outcome, command: command, database: database, runID: runID)
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: reconcile, outcome: outcome, checks: checks)
     }
 
@@ -123,7 +131,7 @@ public struct PipelineRunner: Sendable {
     public func reconcile(full: Bool) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "reconcile")
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         return try database.write { db in try Reconciler.reconcile(db, full: full) }
     }
 
@@ -131,7 +139,7 @@ public struct PipelineRunner: Sendable {
     public func close(month: Month, note: String?) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "close")
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         return try database.write { db in
             let report = try Reconciler.reconcile(db)
             try PeriodClose.close(db, month: month, note: note, user: Self.user)
@@ -143,7 +151,7 @@ public struct PipelineRunner: Sendable {
     public func reopen(month: Month, reason: String) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "reopen")
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         return try database.write { db in
             try PeriodClose.reopen(db, month: month, reason: reason, user: Self.user)
             return try Reconciler.reconcile(db)
@@ -157,7 +165,7 @@ public struct PipelineRunner: Sendable {
         }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "publish")
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         let runID = apply ? try startRun(database, command: "publish copper \(month)") : nil
         let publisher = CopperPublisher(database: database, client: CopperClient(settings: copper, fetcher: HTTPFetcher(policy: settings.retryPolicy, logger: logger)), logger: logger)
         let items = try await publisher.run(month: month, apply: apply, runID: runID)
@@ -233,10 +241,11 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    func finishRun(_ database: DatabaseQueue, runID: Int64, outcome: RunOutcome, summary: String) throws {
+    /// `failedChecks`: nil when the run ran no data checks.
+    func finishRun(_ database: DatabaseQueue, runID: Int64, outcome: RunOutcome, summary: String, failedChecks: [String]? = nil) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE run_id = ?",
-                           arguments: [Timestamp.now(), outcome.rawValue, summary, runID])
+            try db.execute(sql: "UPDATE runs SET finished_at = ?, outcome = ?, summary = ?, failed_checks = ? WHERE run_id = ?",
+                           arguments: [Timestamp.now(), outcome.rawValue, summary, failedChecks?.joined(separator: ","), runID])
         }
     }
 

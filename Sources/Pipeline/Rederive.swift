@@ -34,7 +34,7 @@ extension PipelineRunner {
         }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "rederive")
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath)
+        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         let runID = try startRun(database, command: "rederive")
         var report = RederiveReport()
         let vendorList = wanted.map { "'\($0.rawValue)'" }.joined(separator: ", ")

@@ -21,18 +21,28 @@ public final class RunLock: @unchecked Sendable {
         self.fd = fd
     }
 
-    public static func acquire(databasePath: String, command: String) throws -> RunLock {
+    /// Takes the lock, or throws `LockHeld` at once, or after `waiting` when that is given
+    /// (`waitingFor` is told the holder once, as the wait begins).
+    public static func acquire(databasePath: String, command: String, waiting: Duration = .zero,
+                               waitingFor: ((String) -> Void)? = nil) throws -> RunLock {
         let path = databasePath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LockHeld(path: path, holder: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        let deadline = ContinuousClock.now + waiting
+        var told = false
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 512)
             let count = pread(fd, &buffer, buffer.count, 0)
-            close(fd)
             let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown holder"
-            throw LockHeld(path: path, holder: holder)
+            guard ContinuousClock.now < deadline else {
+                close(fd)
+                throw LockHeld(path: path, holder: holder)
+            }
+            if !told { waitingFor?(holder) }
+            told = true
+            usleep(100_000)
         }
         let note = "pid \(getpid()), \(command), started \(ISO8601DateFormatter().string(from: Date()))\n"
         _ = ftruncate(fd, 0)

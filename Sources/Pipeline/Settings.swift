@@ -32,6 +32,12 @@ public struct Settings: Sendable {
     /// The PostgreSQL replica `nightly` updates after a run that committed (ReplicaSettings).
     public var replica: ReplicaSettings?
     public var replicaPassword: Secret?
+    /// The backup `nightly` takes after a run that committed (`BILLWH_BACKUP_DIR`).
+    public var backup: BackupSettings?
+    /// Who may read the files billwh creates (`BILLWH_FILE_GROUP`).
+    public var fileAccess = FileAccess.ownerDefault
+    /// The Prometheus textfile `nightly` writes (`BILLWH_METRICS_FILE`).
+    public var metricsFile: String?
 
     public init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
@@ -97,6 +103,9 @@ public struct Settings: Sendable {
         }
         settings.allowDevelopmentEndpoints = config.bool(forKey: ["billwh", "allow", "development", "endpoints"], default: false)
         (settings.replica, settings.replicaPassword) = try replica(config)
+        settings.backup = try backup(config)
+        settings.fileAccess = try fileAccess(config)
+        settings.metricsFile = config.string(forKey: ["billwh", "metrics", "file"]).flatMap { $0.isEmpty ? nil : $0 }
         if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
             guard let days = Int(text), (0...3660).contains(days) else {
                 throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")

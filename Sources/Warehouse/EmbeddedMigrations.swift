@@ -541,5 +541,12 @@ BEGIN
     INSERT INTO replica_changes (kind, purchase_id) VALUES ('purchase', NEW.purchase_id);
 END;
 """#),
+        Migration(fileName: "0013_run_checks.sql", sql: #"""
+-- 0013: what a nightly run's data checks found, so that `billwh status --fail-on checks` and
+-- the metrics read it without running the checks again.
+-- NULL: the run ran no checks (ingest, reconcile, …); '': all passed; else the failed checks'
+-- names, comma-separated.
+ALTER TABLE runs ADD COLUMN failed_checks TEXT;
+"""#),
     ]
 }

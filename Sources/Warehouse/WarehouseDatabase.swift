@@ -13,7 +13,7 @@ public enum WarehouseError: Error, CustomStringConvertible {
     }
 }
 
-/// Opening the warehouse file the same way everywhere: owner-only permissions, WAL, foreign keys.
+/// Opening the warehouse file the same way everywhere: 0640 with the readers' group, WAL, foreign keys.
 public enum WarehouseDatabase {
     /// `--db`, else `$BILLWH_DB`, else `./billwh.sqlite` (the README's Configuration).
     public static func resolvePath(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -23,8 +23,14 @@ public enum WarehouseDatabase {
     }
 
     /// Opens (creating if needed) and migrates: every command that writes goes through here.
-    public static func openForWriting(path: String) throws -> DatabaseQueue {
-        try createOwnerOnly(path: path)
+    /// `access` defaults to `BILLWH_FILE_GROUP`'s.
+    public static func openForWriting(path: String, access: FileAccess? = nil) throws -> DatabaseQueue {
+        let access = try access ?? FileAccess.from()
+        do {
+            try access.create(path)
+        } catch let error as FileAccessError {
+            throw WarehouseError.cannotCreate(path, "\(error)")
+        }
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -55,6 +61,13 @@ public enum WarehouseDatabase {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
+        // SQLite gives the WAL and shared-memory files the database's mode but the process's
+        // group; readers in the group need both.
+        if access.groupID != nil {
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try? access.apply(to: path + suffix)
+            }
+        }
         try migrateRacingOthers(queue)
         return queue
     }
@@ -84,17 +97,5 @@ public enum WarehouseDatabase {
         config.readonly = true
         config.busyMode = .timeout(10)
         return try DatabaseQueue(path: path, configuration: config)
-    }
-
-    /// SQLite would create the file with the umask's permissions; the warehouse holds
-    /// commercial data, so it is created readable by its owner only.
-    static func createOwnerOnly(path: String) throws {
-        if FileManager.default.fileExists(atPath: path) { return }
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-        if fd < 0 {
-            if errno == EEXIST { return }
-            throw WarehouseError.cannotCreate(path, String(cString: strerror(errno)))
-        }
-        close(fd)
     }
 }

@@ -52,3 +52,7 @@ extension Month: ExpressibleByArgument {
 }
 
 extension ReportLocale: ExpressibleByArgument {}
+
+extension FailOnConditions: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}

@@ -13,7 +13,8 @@ struct Billwh: AsyncParsableCommand {
             Pipeline: vendor API → raw documents (verbatim) → staging lines → reconciliation → purchases → query / export.
             Vendors take part when their credentials are set (BILLWH_COPACO_API_KEY, …; see the README).
             The warehouse is --db PATH, else $BILLWH_DB, else ./billwh.sqlite.
-            Exit codes: 0 all done, 1 failed, 2 partial (some vendor or endpoint failed, the rest committed),
+            Exit codes: 0 all done, 1 failed (also: the warehouse file is damaged), 2 partial (some vendor or
+            endpoint failed, a document was quarantined or a data check failed; the rest committed),
             64 bad usage, 75 another run holds the lock.
             Try it without credentials: `billwh demo`.
             """,
@@ -22,7 +23,7 @@ struct Billwh: AsyncParsableCommand {
             Migrate.self, Ingest.self, Reconcile.self, Nightly.self, Query.self, ExportCommand.self,
             Status.self, Check.self, Report.self, Close.self, Reopen.self, Publish.self, SandboxCommand.self, Serve.self, Demo.self,
             VendorsCommand.self, DoctorCommand.self, RederiveCommand.self,
-            Replicate.self,
+            Replicate.self, Backup.self, Restore.self,
         ])
 }
 
@@ -34,10 +35,14 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// Runs a command body, turning errors into a message on stderr and the documented exit code.
-func runReportingErrors(_ body: () async throws -> ExitCode) async throws {
+/// With `database`, an error that shows the file is damaged becomes the damaged-file message.
+func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async throws -> ExitCode) async throws {
     let code: ExitCode
     do {
         code = try await body()
+    } catch let error where database.flatMap({ damage(error, $0) }) != nil {
+        Console.error("\(database.flatMap { damage(error, $0) }!)")
+        throw ExitCode(1)
     } catch let error as LockHeld {
         Console.error("\(error)")
         throw ExitCode(75)
@@ -50,6 +55,11 @@ func runReportingErrors(_ body: () async throws -> ExitCode) async throws {
         throw ExitCode(1)
     }
     if code != .success { throw code }
+}
+
+func damage(_ error: any Error, _ database: DatabaseOptions) -> WarehouseDamaged? {
+    WarehouseDamaged.detect(error, path: database.path,
+                            backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
 }
 
 enum Console {

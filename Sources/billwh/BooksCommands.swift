@@ -13,18 +13,22 @@ struct Check: AsyncParsableCommand {
             Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
             cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
             each document's lines add up to the vendor's stated Totals; nothing waiting for reconcile; no month older \
-            than --max-open-months left open. `nightly` runs the same checks and reports them.
+            than --max-open-months left open. `nightly` runs the same checks and reports them. \
+            First, SQLite checks the file itself (quick_check; --full: integrity_check); a damaged file exits 1 with what to do.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Months that may stay open before `months_closed_in_time` fails.") var maxOpenMonths = DataChecks.defaultMaxOpenMonths
+    @Flag(help: "Check the file with PRAGMA integrity_check (every index against its table) instead of quick_check.") var full = false
 
     func validate() throws {
         guard (0...1200).contains(maxOpenMonths) else { throw ValidationError("--max-open-months takes 0 to 1200") }
     }
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            try WarehouseDatabase.quickCheck(queue, full: full, backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
+            Console.note("file: \(full ? "integrity_check" : "quick_check") ok")
             let results = try queue.read { db in try DataChecks.run(db, checks: DataChecks.all(today: .today(), maxOpenMonths: maxOpenMonths)) }
             Console.out(DataChecks.render(results))
             return results.allSatisfy(\.passed) ? .success : ExitCode(1)
@@ -57,7 +61,7 @@ struct Report: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            try await runReportingErrors {
+            try await runReportingErrors(options.database) {
                 _ = try Reports.run(Reports.exceptionsSQL(month: options.month), databasePath: options.database.path, format: options.queryFormat)
                 return .success
             }
@@ -74,7 +78,7 @@ struct Report: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await runReportingErrors {
+            try await runReportingErrors(options.database) {
                 let grouping = Reports.MarginGrouping(rawValue: by) ?? .customer
                 _ = try Reports.run(Reports.marginSQL(month: options.month, by: grouping), databasePath: options.database.path, format: options.queryFormat)
                 return .success
@@ -106,7 +110,7 @@ extension Report {
         }
 
         func run() async throws {
-            try await runReportingErrors {
+            try await runReportingErrors(database) {
                 try HTMLReport.write(databasePath: database.path,
                                      options: HTMLReport.Options(month: month, months: months, locale: locale), to: out)
                 Console.note("report written to \(out)")
@@ -130,7 +134,7 @@ struct Close: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
             _ = try runner.close(month: Month(month)!, note: note)
             Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
@@ -154,7 +158,7 @@ struct Reopen: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
             let report = try runner.reopen(month: Month(month)!, reason: reason)
             Console.note("reopened \(month); \(Summaries.reconcile(report))", terminator: "")
@@ -188,7 +192,7 @@ struct Publish: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Logs.bootstrap()
-            try await runReportingErrors {
+            try await runReportingErrors(database) {
                 let settings = try await Settings.load()
                 let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
                 let items = try await runner.publishCopper(month: month, apply: apply)

@@ -22,7 +22,7 @@ struct Query: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             _ = try Export.runQuery(sql, databasePath: database.path, format: QueryFormat(rawValue: format)!, allowWrite: write)
             return .success
         }
@@ -96,7 +96,7 @@ struct ExportPurchases: AsyncParsableCommand {
     func validate() throws { _ = try options() }
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let destination = ExportDestination(outOption: out)
             let exportOptions = try options()
             let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
@@ -170,7 +170,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let path = database.path
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no warehouse at \(path)") }
             try await ReportServer.run(databasePath: path, port: port, logger: logger) { bound in

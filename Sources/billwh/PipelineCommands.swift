@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let path = database.path
             let queue = try WarehouseDatabase.openForWriting(path: path)
             let versions = try queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") }
@@ -42,7 +42,7 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let settings = consolidated.apply(to: try await Settings.load())
             var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             runner.progress = Progress.reporter
@@ -70,7 +70,7 @@ struct Reconcile: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
             let report = try runner.reconcile(full: full)
             Console.note(Summaries.reconcile(report))
@@ -81,34 +81,75 @@ struct Reconcile: AsyncParsableCommand {
 
 struct Nightly: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Migrate, ingest every configured vendor over the lookback window, reconcile.",
-        discussion: "One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good, 2 partial, 1 failed.")
+        abstract: "Migrate, ingest every configured vendor over the lookback window, reconcile, check.",
+        discussion: """
+            One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good; 2 partial \
+            (a vendor or endpoint failed, a document was quarantined, or a data check failed — what was fetched is committed); \
+            1 failed (also: the warehouse file is damaged). Open months are a reminder, not a failure.
+            With BILLWH_BACKUP_DIR set, a verified backup follows every run that committed (BILLWH_BACKUP_KEEP copies kept). \
+            With BILLWH_METRICS_FILE set, a Prometheus textfile is written after the run, whatever its outcome.
+            """)
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var consolidated: ConsolidatedOption
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
-            let settings = consolidated.apply(to: try await Settings.load())
-            var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
-            runner.progress = Progress.reporter
-            defer { Progress.finish() }
-            let summary = try await runner.nightly()
-            Console.note(Summaries.ingest(summary))
-            return Summaries.exitCode(summary.outcome)
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        var summary: RunSummary?
+        var metricsFile = ProcessInfo.processInfo.environment["BILLWH_METRICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        var exitCode: Int32 = 0
+        defer {
+            if let metricsFile {
+                let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
+                                             lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path))
+                do { try NightlyMetrics.write(run, to: metricsFile) } catch { Console.error("\(error)") }
+            }
+        }
+        do {
+            try await runReportingErrors(database) {
+                let settings = consolidated.apply(to: try await Settings.load())
+                metricsFile = settings.metricsFile
+                var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+                runner.progress = Progress.reporter
+                defer { Progress.finish() }
+                summary = try await runner.nightly()
+                Console.note(Summaries.ingest(summary!))
+                return Summaries.exitCode(summary!.outcome)
+            }
+        } catch let error as ExitCode {
+            exitCode = error.rawValue
+            throw error
+        } catch {
+            exitCode = 1
+            throw error
         }
     }
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Per vendor and endpoint: last good run, window covered, rows, quarantined items, unmatched lines.")
+    static let configuration = CommandConfiguration(
+        abstract: "Per vendor and endpoint: last good run, window covered, rows, quarantined items, unmatched lines.",
+        discussion: """
+            Starts with SQLite's quick check of the file: a damaged file exits 1 with what to do. \
+            With --fail-on, exits 1 when one of the conditions holds, for monitoring: stale[=HOURS] (an endpoint read in the \
+            last week has not been read successfully for HOURS, default \(FailOnConditions.defaultStaleHours); or nothing was read \
+            at all), checks (the last nightly's data checks failed), quarantine (a quarantined document is not resolved).
+            """)
     @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when one of these holds: stale[=HOURS],checks,quarantine.",
+                                                             valueName: "conditions"))
+    var failOn: FailOnConditions?
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            try WarehouseDatabase.quickCheck(queue, backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
             Console.out(try queue.read { try StatusReport.render($0) })
-            return .success
+            guard let failOn else { return .success }
+            let holding = try queue.read { try failOn.evaluate($0) }
+            for condition in holding { Console.error("fail-on \(condition)") }
+            return holding.isEmpty ? .success : ExitCode(1)
         }
     }
 }

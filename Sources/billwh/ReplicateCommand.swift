@@ -24,7 +24,7 @@ struct Replicate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let settings = try await Settings.load()
             var replica: ReplicaSettings
             if let to {

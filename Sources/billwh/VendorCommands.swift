@@ -19,7 +19,7 @@ struct VendorsCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             let settings = try await Settings.load()
             var rows = VendorsReport.rows(settings: settings)
             if FileManager.default.fileExists(atPath: database.path) {
@@ -74,7 +74,7 @@ struct RederiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        try await runReportingErrors {
+        try await runReportingErrors(database) {
             var runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
             runner.progress = Progress.reporter
             defer { Progress.finish() }

@@ -167,9 +167,9 @@ import Warehouse
         #expect(try WarehouseDump.structuralProblems(db) == [])
     }
 
-    /// Owner-only even under `umask 000`: the database, its WAL and shared-memory files (looked
-    /// at while the run has them open) and the lock file.
-    @Test func theDatabaseAndItsCompanionFilesAreOwnerOnly() async throws {
+    /// 0640 even under `umask 000`: the database, its WAL and shared-memory files (looked at
+    /// while the run has them open); the lock file is the owner's only.
+    @Test func theDatabaseAndItsCompanionFilesAreReadableByTheGroupOnly() async throws {
         let harness = try await Harness.start()
         defer { Task { await harness.stop() } }
         let db = harness.databasePath
@@ -182,11 +182,12 @@ import Warehouse
             return stat(path, &info) == 0 ? info.st_mode & 0o777 : nil
         }
         for suffix in ["", "-wal", "-shm", ".lock"] {
-            #expect(mode(db + suffix) == 0o600, "\(suffix): \(String(mode(db + suffix) ?? 0, radix: 8))")
+            let expected: mode_t = suffix == ".lock" ? 0o600 : 0o640
+            #expect(mode(db + suffix) == expected, "\(suffix): \(String(mode(db + suffix) ?? 0, radix: 8))")
         }
         harness.sandbox.faults.delay = .zero
         #expect(await run.wait() == 0, "\(run.stderr)")
-        #expect(mode(db) == 0o600)
+        #expect(mode(db) == 0o640)
     }
 
     /// The disk fills up mid-run (a file size limit on the process: with SIGXFSZ ignored the

@@ -48,12 +48,12 @@ import Testing
         #expect(count == 0)
     }
 
-    @Test func createsTheFileOwnerOnly() throws {
+    @Test func createsTheFileReadableByItsGroupOnly() throws {
         let dir = try TempDir()
         let path = dir.path("w.sqlite")
-        _ = try WarehouseDatabase.openForWriting(path: path)
+        _ = try WarehouseDatabase.openForWriting(path: path, access: .ownerDefault)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.posixPermissions] as? Int) == 0o640)
     }
 }
 

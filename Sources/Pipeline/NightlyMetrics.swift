@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Ingestion
+import Prometheus
+import Warehouse
+
+/// The Prometheus textfile `nightly` writes when `BILLWH_METRICS_FILE` is set, for
+/// node_exporter's textfile collector: replaced whole after each run (write, then rename), so
+/// the collector never reads half a file.
+public enum NightlyMetrics {
+    /// What the file says about one run. `summary` is nil when the run stopped before it had one
+    /// (a damaged file, the lock, bad settings): the exit code and times still go out.
+    public struct Run: Sendable {
+        public var summary: RunSummary?
+        public var exitCode: Int32
+        public var startedAt: Date
+        public var duration: Duration
+        /// The finish time of the newest run that ended ok or partial, read from the warehouse.
+        public var lastSuccess: Date?
+
+        public init(summary: RunSummary?, exitCode: Int32, startedAt: Date, duration: Duration, lastSuccess: Date?) {
+            self.summary = summary
+            self.exitCode = exitCode
+            self.startedAt = startedAt
+            self.duration = duration
+            self.lastSuccess = lastSuccess
+        }
+    }
+
+    public static func render(_ run: Run) -> String {
+        let registry = PrometheusCollectorRegistry()
+        func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
+            registry.makeGauge(name: name, labels: labels, help: help).set(value)
+        }
+        gauge("billwh_nightly_last_run_timestamp_seconds", "When the last nightly run started (Unix time).",
+              run.startedAt.timeIntervalSince1970.rounded())
+        gauge("billwh_nightly_duration_seconds", "How long the last nightly run took.",
+              Double(run.duration.components.seconds) + Double(run.duration.components.attoseconds) / 1e18)
+        gauge("billwh_nightly_exit_code", "The last nightly run's exit code: 0 ok, 1 failed, 2 partial, 75 another run held the lock.",
+              Double(run.exitCode))
+        if let lastSuccess = run.lastSuccess {
+            gauge("billwh_nightly_last_success_timestamp_seconds", "When the newest nightly run that committed (ok or partial) finished (Unix time).",
+                  lastSuccess.timeIntervalSince1970.rounded())
+        }
+        guard let summary = run.summary else { return registry.emitToString() }
+        for report in summary.reports {
+            let labels = [("vendor", report.vendor.rawValue), ("endpoint", report.endpoint.name)]
+            gauge("billwh_nightly_documents", "Documents the last nightly run read, per vendor and endpoint.",
+                  Double(report.outcome.documents), labels: labels)
+            gauge("billwh_nightly_lines", "Lines the last nightly run read, per vendor and endpoint.",
+                  Double(report.outcome.lines), labels: labels)
+            gauge("billwh_nightly_quarantined", "Documents the last nightly run quarantined, per vendor and endpoint.",
+                  Double(report.outcome.quarantined), labels: labels)
+            gauge("billwh_nightly_endpoint_failed", "1 when the last nightly run could not read the endpoint (all or part of its window).",
+                  report.succeeded ? 0 : 1, labels: labels)
+        }
+        if let checks = summary.checks {
+            let failed = checks.filter { !$0.passed && !$0.check.isReminder }
+            gauge("billwh_nightly_failed_checks", "Data checks the last nightly run failed (reminders such as open months not counted).",
+                  Double(failed.count))
+            for result in checks {
+                gauge("billwh_nightly_check_failed", "1 when the data check failed in the last nightly run.",
+                      result.passed ? 0 : 1, labels: [("check", result.check.name)])
+            }
+        }
+        return registry.emitToString()
+    }
+
+    /// Writes the file next to its final name and renames it into place.
+    public static func write(_ run: Run, to path: String) throws {
+        let partial = path + ".partial"
+        try Data(render(run).utf8).write(to: URL(fileURLWithPath: partial))
+        // Metrics say nothing secret, and the collector runs as its own user.
+        chmod(partial, 0o644)
+        guard rename(partial, path) == 0 else {
+            throw SettingsError.invalid("BILLWH_METRICS_FILE=\(path): cannot write it: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The finish time of the newest committed nightly, for `last_success`.
+    public static func lastSuccess(databasePath: String) -> Date? {
+        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return nil }
+        defer { try? queue.close() }
+        let text = try? queue.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT max(finished_at) FROM runs WHERE command = 'nightly' AND outcome IN ('ok', 'partial')
+                """)
+        }
+        return (text ?? nil).flatMap { ISO8601DateFormatter().date(from: $0) }
+    }
+}

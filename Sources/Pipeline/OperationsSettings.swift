@@ -1,0 +1,34 @@
+import Configuration
+import Foundation
+import Warehouse
+
+/// Where `nightly` keeps a backup after each run that committed: `BILLWH_BACKUP_DIR`, with
+/// the newest `BILLWH_BACKUP_KEEP` copies kept (default 7).
+public struct BackupSettings: Sendable, Equatable {
+    public static let defaultKeep = 7
+    public var directory: String
+    public var keep: Int
+
+    public init(directory: String, keep: Int = defaultKeep) {
+        self.directory = directory
+        self.keep = keep
+    }
+}
+
+extension Settings {
+    static func backup(_ config: ConfigReader) throws -> BackupSettings? {
+        guard let directory = config.string(forKey: ["billwh", "backup", "dir"]), !directory.isEmpty else { return nil }
+        let keep = config.int(forKey: ["billwh", "backup", "keep"], default: BackupSettings.defaultKeep)
+        guard (1...10_000).contains(keep) else {
+            throw SettingsError.invalid("BILLWH_BACKUP_KEEP must be 1 to 10000 copies, got \(keep)")
+        }
+        return BackupSettings(directory: directory, keep: keep)
+    }
+
+    static func fileAccess(_ config: ConfigReader) throws -> FileAccess {
+        guard let group = config.string(forKey: ["billwh", "file", "group"]), !group.isEmpty else { return .ownerDefault }
+        do { return try FileAccess.from(environment: ["BILLWH_FILE_GROUP": group]) } catch {
+            throw SettingsError.invalid("\(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import Ingestion
+import Warehouse
+
+extension PipelineRunner {
+    /// `billwh backup`: waits for a run in progress to end (up to `waiting`), then copies the
+    /// file under the run lock, so that the copy is the state between two runs, never the
+    /// middle of one.
+    public func backup(to directory: String, keep: Int, waiting: Duration) throws -> WarehouseBackup.Copy {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "backup", waiting: waiting) { [logger] holder in
+            logger.info("backup: waiting for the run in progress to end (\(holder))")
+        }
+        defer { lock.release() }
+        return try takeBackup(to: directory, keep: keep)
+    }
+
+    func takeBackup(to directory: String, keep: Int) throws -> WarehouseBackup.Copy {
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
+        let database = try WarehouseDatabase.openReadOnly(path: databasePath)
+        try WarehouseDatabase.quickCheck(database, backupDirectory: directory)
+        try database.close()
+        return try WarehouseBackup.take(databasePath: databasePath, into: directory, keep: keep,
+                                        access: settings.fileAccess, progress: progress)
+    }
+
+    /// `billwh restore`: refused while a run holds the lock (exit 75); the current file is
+    /// kept aside.
+    public func restore(from backupPath: String) throws -> WarehouseRestore.Outcome {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "restore")
+        defer { lock.release() }
+        return try WarehouseRestore.restore(from: backupPath, to: databasePath, access: settings.fileAccess)
+    }
+
+    /// The nightly hook: after a run that committed (ok or partial: a vendor down for a week
+    /// must not stop the backups of what only this file holds), when `BILLWH_BACKUP_DIR` is
+    /// set. A backup that fails makes the run partial.
+    func backupAfterNightly(_ outcome: RunOutcome, command: String, database: DatabaseQueue, runID: Int64) throws -> RunOutcome {
+        guard let backup = settings.backup, outcome != .failed else { return outcome }
+        do {
+            let copy = try takeBackup(to: backup.directory, keep: backup.keep)
+            logger.info("\(command): backup \(copy.path) (\(copy.bytes / 1_048_576) MB, verified; the newest \(backup.keep) kept)")
+            return outcome
+        } catch {
+            logger.error("\(command): the backup into \(backup.directory) failed: \(error)")
+            try database.write { db in
+                try db.execute(sql: "UPDATE runs SET outcome = 'partial', summary = summary || ? WHERE run_id = ?",
+                               arguments: ["\nbackup failed: \(error)", runID])
+            }
+            return .partial
+        }
+    }
+}

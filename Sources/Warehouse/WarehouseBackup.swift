@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// A verified copy of the warehouse file, taken online with SQLite's backup API.
+///
+/// The copy is read inside one read transaction, so it is one committed state of the file
+/// whatever else writes meanwhile. It is written under a temporary name, checked with
+/// `PRAGMA integrity_check`, fsynced, and only then given its final name.
+public enum WarehouseBackup {
+    public struct Copy: Sendable {
+        public var path: String
+        public var bytes: Int64
+    }
+
+    /// Copies `databasePath` into `directory` as `<name>-<UTC time>.sqlite` and keeps the newest
+    /// `keep` copies of this warehouse there (older ones are deleted).
+    public static func take(databasePath: String, into directory: String, keep: Int, access: FileAccess,
+                            now: Date = Date(), progress: ((String) -> Void)? = nil) throws -> Copy {
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        let stem = Self.stem(of: databasePath)
+        let finalPath = (directory as NSString).appendingPathComponent("\(stem)-\(Self.timestamp(now)).sqlite")
+        let partial = (directory as NSString).appendingPathComponent(".\(stem).partial.sqlite")
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let source = try WarehouseDatabase.openReadOnly(path: databasePath)
+            try copy(from: source, to: partial, access: access, progress: progress)
+            try source.close()
+            try verify(partial)
+            try syncFile(partial)
+            guard rename(partial, finalPath) == 0 else { throw BackupError.io(finalPath, String(cString: strerror(errno))) }
+            syncDirectory(directory)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        try rotate(directory: directory, stem: stem, keep: keep)
+        recordNewest(finalPath, databasePath: databasePath)
+        let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? Int64) ?? 0
+        return Copy(path: finalPath, bytes: size ?? 0)
+    }
+
+    /// Copies a database into a new single file (rollback journal, so nothing lives beside it).
+    static func copy(from source: DatabaseQueue, to path: String, access: FileAccess, progress: ((String) -> Void)?) throws {
+        try access.create(path)
+        let destination = try DatabaseQueue(path: path)
+        // 16 MB per step: progress on large files, and one read transaction keeps the copy a
+        // single snapshot across the steps.
+        try source.backup(to: destination, pagesPerStep: 4096) { step in
+            guard let progress, step.totalPageCount > 0 else { return }
+            progress("backup: \(Int(step.completedPageCount * 100 / step.totalPageCount))% of \(step.totalPageCount) pages")
+        }
+        try destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+        try destination.close()
+    }
+
+    /// `PRAGMA integrity_check` says "ok", and the file is a billwh warehouse.
+    public static func verify(_ path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        let queue: DatabaseQueue
+        do { queue = try DatabaseQueue(path: path, configuration: config) } catch { throw BackupError.damaged(path, "\(error)") }
+        defer { try? queue.close() }
+        let problems: [String]
+        do {
+            problems = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(20)") }
+        } catch {
+            throw BackupError.damaged(path, "\(error)")
+        }
+        guard problems == ["ok"] else { throw BackupError.damaged(path, problems.joined(separator: "; ")) }
+        let isWarehouse = try queue.read { db in try db.tableExists("schema_migrations") && db.tableExists("runs") }
+        guard isWarehouse else { throw BackupError.notAWarehouse(path) }
+    }
+
+    /// This warehouse's copies in `directory`, newest first.
+    public static func copies(in directory: String, databasePath: String) -> [String] {
+        let stem = Self.stem(of: databasePath)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { isCopyName($0, stem: stem) }.sorted(by: >).map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// The newest copy known: in the configured folder, else the one the last backup recorded
+    /// beside the warehouse (`<db>.last-backup`), provided it still exists.
+    public static func newest(databasePath: String, directory: String?) -> String? {
+        if let directory, let first = copies(in: directory, databasePath: databasePath).first { return first }
+        guard let recorded = try? String(contentsOfFile: databasePath + ".last-backup", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines), !recorded.isEmpty,
+              FileManager.default.fileExists(atPath: recorded) else { return nil }
+        return recorded
+    }
+
+    static func rotate(directory: String, stem: String, keep: Int) throws {
+        let all = copies(in: directory, databasePath: stem)
+        for old in all.dropFirst(max(keep, 1)) {
+            try FileManager.default.removeItem(atPath: old)
+        }
+    }
+
+    static func recordNewest(_ copy: String, databasePath: String) {
+        let absolute = copy.hasPrefix("/") ? copy : FileManager.default.currentDirectoryPath + "/" + copy
+        try? Data((absolute + "\n").utf8).write(to: URL(fileURLWithPath: databasePath + ".last-backup"), options: .atomic)
+    }
+
+    static func stem(of databasePath: String) -> String {
+        let name = (databasePath as NSString).lastPathComponent
+        let stem = (name as NSString).deletingPathExtension
+        return stem.isEmpty ? name : stem
+    }
+
+    /// `<stem>-YYYYMMDDTHHMMSS.mmmZ.sqlite`: sorts by time, and two copies in one second differ.
+    static func isCopyName(_ name: String, stem: String) -> Bool {
+        guard name.hasPrefix(stem + "-"), name.hasSuffix("Z.sqlite") else { return false }
+        let time = name.dropFirst(stem.count + 1).dropLast(".sqlite".count)
+        return time.count == 20 && time.allSatisfy { $0.isNumber || $0 == "T" || $0 == "." || $0 == "Z" }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return formatter.string(from: date)
+    }
+
+    static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BackupError.io(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw BackupError.io(path, String(cString: strerror(errno))) }
+    }
+
+    /// A rename is durable once its folder is synced.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+public enum BackupError: Error, CustomStringConvertible {
+    case damaged(String, String)
+    case notAWarehouse(String)
+    case io(String, String)
+
+    public var description: String {
+        switch self {
+        case .damaged(let path, let problems):
+            "the copy \(path) failed its integrity check (\(problems)); it was not kept. Check the disk, then take the backup again"
+        case .notAWarehouse(let path):
+            "\(path) is an SQLite file but not a billwh warehouse (no schema_migrations or runs table)"
+        case .io(let path, let reason):
+            "cannot write \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// SQLite found the file itself broken (SQLITE_CORRUPT, SQLITE_NOTADB). Whatever command met
+/// it says so in the same words, with the way back: the newest backup and the restore command.
+public struct WarehouseDamaged: Error, CustomStringConvertible {
+    public var path: String
+    public var detail: String
+    public var newestBackup: String?
+
+    public init(path: String, detail: String, newestBackup: String?) {
+        self.path = path
+        self.detail = detail
+        self.newestBackup = newestBackup
+    }
+
+    /// The damage in `error`, if that is what it is.
+    public static func detect(_ error: any Error, path: String, backupDirectory: String?) -> WarehouseDamaged? {
+        guard let detail = damageDetail(error) else { return nil }
+        return WarehouseDamaged(path: path, detail: detail,
+                                newestBackup: WarehouseBackup.newest(databasePath: path, directory: backupDirectory))
+    }
+
+    static func damageDetail(_ error: any Error) -> String? {
+        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+            return error.message ?? "\(error.resultCode)"
+        }
+        if let error = error as? WarehouseDamaged { return error.detail }
+        // Modules that step statements through the C API wrap SQLite's message in their own
+        // errors; SQLite's text for these two codes is fixed.
+        let text = "\(error)"
+        for code in [SQLITE_CORRUPT, SQLITE_NOTADB] {
+            let phrase = String(cString: sqlite3_errstr(code))
+            if text.contains(phrase) { return phrase }
+        }
+        return nil
+    }
+
+    /// The first problems of a check's report; the rest is counted.
+    static func summarize(_ problems: [String]) -> String {
+        let lines = problems.flatMap { $0.split(separator: "\n").map(String.init) }.filter { !$0.hasPrefix("*** in database") }
+        let shown = lines.prefix(2).joined(separator: "; ")
+        return lines.count > 2 ? "\(shown); and \(lines.count - 2) more problems" : shown
+    }
+
+    public var description: String {
+        var text = "the warehouse file is damaged: \(path) (SQLite: \(detail)). Nothing more was written to it. Stop the jobs that use it"
+        if let newestBackup {
+            text += "; the newest backup is \(newestBackup). Restore it with `billwh restore --from \(newestBackup) --db \(path)` "
+                + "(the damaged file is kept aside), then run `billwh nightly` to fetch again what came after it"
+        } else {
+            text += "; no backup of it is known (BILLWH_BACKUP_DIR is not set and `billwh backup` never ran for it). "
+                + "If you have a copy, `billwh restore --from COPY --db \(path)`; else `sqlite3 \(path) .recover` may save part of it"
+        }
+        return text
+    }
+}
+
+extension WarehouseDatabase {
+    /// `PRAGMA quick_check`: the file's pages and b-trees are whole (no index-content check).
+    /// Throws `WarehouseDamaged` when they are not.
+    public static func quickCheck(_ queue: DatabaseQueue, full: Bool = false, backupDirectory: String?) throws {
+        let problems: [String]
+        do {
+            problems = try queue.read { db in try String.fetchAll(db, sql: full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)") }
+        } catch {
+            throw WarehouseDamaged.detect(error, path: queue.path, backupDirectory: backupDirectory) ?? error
+        }
+        guard problems == ["ok"] else {
+            throw WarehouseDamaged(path: queue.path, detail: "\(full ? "integrity_check" : "quick_check"): \(WarehouseDamaged.summarize(problems))",
+                                   newestBackup: WarehouseBackup.newest(databasePath: queue.path, directory: backupDirectory))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// Puts a backup in the warehouse's place: the copy is verified first, the current file is
+/// kept aside under a dated name, and the swap is one `rename`, so the warehouse path always
+/// names either the old file or the restored one. The caller holds the run lock.
+public enum WarehouseRestore {
+    public struct Outcome: Sendable {
+        /// Where the file that was in place now is (nil when there was none).
+        public var keptAside: String?
+    }
+
+    public static func restore(from backupPath: String, to databasePath: String, access: FileAccess,
+                               now: Date = Date()) throws -> Outcome {
+        guard FileManager.default.fileExists(atPath: backupPath) else { throw RestoreError.missing(backupPath) }
+        do { try WarehouseBackup.verify(backupPath) } catch let error as BackupError {
+            throw RestoreError.unusable(backupPath, error)
+        }
+        let incoming = databasePath + ".restoring"
+        try? FileManager.default.removeItem(atPath: incoming)
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let source = try DatabaseQueue(path: backupPath, configuration: config)
+            try WarehouseBackup.copy(from: source, to: incoming, access: access, progress: nil)
+            try source.close()
+            try WarehouseBackup.syncFile(incoming)
+        } catch {
+            try? FileManager.default.removeItem(atPath: incoming)
+            throw error
+        }
+        var keptAside: String?
+        if FileManager.default.fileExists(atPath: databasePath) {
+            let aside = "\(databasePath).before-restore-\(WarehouseBackup.timestamp(now))"
+            // A hard link keeps the old file under its new name while the path still names it.
+            if link(databasePath, aside) != 0 {
+                try FileManager.default.copyItem(atPath: databasePath, toPath: aside)
+            }
+            // The old file's journal belongs with it, not with the restored one.
+            for suffix in ["-wal", "-journal"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
+                _ = rename(databasePath + suffix, aside + suffix)
+            }
+            try? FileManager.default.removeItem(atPath: databasePath + "-shm")
+            keptAside = aside
+        }
+        guard rename(incoming, databasePath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: incoming)
+            throw BackupError.io(databasePath, reason)
+        }
+        WarehouseBackup.syncDirectory((databasePath as NSString).deletingLastPathComponent.isEmpty
+                                      ? "." : (databasePath as NSString).deletingLastPathComponent)
+        try giveNewIdentity(databasePath)
+        return Outcome(keptAside: keptAside)
+    }
+
+    /// A PostgreSQL replica made from the file as it was before must not take the restored,
+    /// older file for the same one and apply changes on top: a new identity makes it copy whole.
+    static func giveNewIdentity(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        try queue.write { db in
+            guard try db.tableExists("replica_warehouse") else { return }
+            try db.execute(sql: "UPDATE replica_warehouse SET warehouse_id = lower(hex(randomblob(16)))")
+        }
+    }
+}
+
+public enum RestoreError: Error, CustomStringConvertible {
+    case missing(String)
+    case unusable(String, BackupError)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): "no backup at \(path): `ls` the backup folder (BILLWH_BACKUP_DIR) for the copies billwh made"
+        case .unusable(let path, let error): "\(path) cannot be restored, nothing was changed: \(error)"
+        }
+    }
+}

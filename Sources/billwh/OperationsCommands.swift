@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Warehouse
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the warehouse into a folder, verified, while it stays in use.",
+        discussion: """
+            The copy is taken under the run lock: a nightly in progress is waited for (up to --wait minutes), so the copy \\
+            is the state before or after a run, never the middle of one; readers (query, export, serve) go on meanwhile. \\
+            It is written as <name>-<UTC time>.sqlite, checked with PRAGMA integrity_check, fsynced, and only then given \\
+            its name; the newest --keep copies of this warehouse in the folder are kept, older ones deleted. \\
+            `nightly` takes one itself after each run that committed when BILLWH_BACKUP_DIR is set.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("The folder for the copies (created if missing).", valueName: "dir")) var to: String
+    @Option(help: "How many copies of this warehouse to keep in the folder.") var keep: Int = BackupSettings.defaultKeep
+    @Option(help: "Minutes to wait for a run in progress before giving up with exit 75.") var wait: Int = 120
+
+    func validate() throws {
+        guard (1...10_000).contains(keep) else { throw ValidationError("--keep takes 1 to 10000 copies") }
+        guard (0...1440).contains(wait) else { throw ValidationError("--wait takes 0 to 1440 minutes") }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors(database) {
+            var runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
+            runner.progress = Progress.reporter
+            defer { Progress.finish() }
+            let copy = try runner.backup(to: to, keep: keep, waiting: .seconds(wait * 60))
+            Console.note("backup: \(copy.path) (\(copy.bytes) bytes, integrity_check ok)")
+            Console.out(copy.path + "\n")
+            return .success
+        }
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put a backup in the warehouse's place (refused while a run holds the lock).",
+        discussion: """
+            The backup is checked with PRAGMA integrity_check first; a bad copy changes nothing. The current file is kept \\
+            aside as <db>.before-restore-<UTC time> and the restored copy takes its name in one rename. Stop `billwh serve` \\
+            and Litestream first. Then run `billwh nightly`: it fetches again what the vendors sent after the backup. \\
+            A PostgreSQL replica is copied whole on its next run.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("The backup file to restore.", valueName: "file")) var from: String
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors {
+            let runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
+            let outcome = try runner.restore(from: from)
+            Console.note("restore: \(database.path) is now the copy \(from) (integrity_check ok)")
+            if let aside = outcome.keptAside { Console.note("restore: the file that was in place is kept as \(aside)") }
+            Console.note("next: `billwh nightly --db \(database.path)` fetches again what came after the backup")
+            return .success
+        }
+    }
+}
