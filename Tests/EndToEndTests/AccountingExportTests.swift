@@ -192,7 +192,7 @@ import Warehouse
 
         // The demo summary: status rows and total margin per currency.
         let summary = try harness.read { db in
-            try DemoRunner.summarize(db, backfill: nightly, nightly: nightly, databasePath: harness.databasePath, csvPath: "-", xlsxPath: "-")
+            try DemoRunner.summarize(db, backfill: nightly, nightly: nightly, closed: [], databasePath: harness.databasePath, csvPath: "-", xlsxPath: "-")
         }
         let margins = try harness.read { db in
             try Row.fetchAll(db, sql: "SELECT currency, sum(margin_micros) AS m FROM purchases GROUP BY currency ORDER BY currency")
