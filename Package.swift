@@ -71,7 +71,7 @@ let package = Package(
         ]),
         // `billwh report html`: one self-contained page of charts and tables from the report queries.
         .target(name: "HTMLReport", dependencies: [
-            "Pipeline", "Warehouse", "Reconciliation",
+            "Pipeline", "Warehouse", "Reconciliation", "Export",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Warehouse
 
 /// A file that appears at its path only once it is complete.
 ///
@@ -24,8 +25,9 @@ public final class AtomicFile {
     public let temporaryPath: String?
     private var finished = false
 
-    /// Opens the temporary file, or fails at once with an error naming `path`.
-    public init(path: String, permissions: mode_t = 0o666) throws(OutputError) {
+    /// Opens the temporary file, or fails at once with an error naming `path`. A new file gets
+    /// `fileAccess` (0640 and `BILLWH_FILE_GROUP`'s group by default), like the warehouse it comes from.
+    public init(path: String, fileAccess: FileAccess? = try? FileAccess.from()) throws(OutputError) {
         self.path = path
         func failure(_ reason: String) -> OutputError { OutputError(destination: path, reason: reason) }
         guard !path.isEmpty else { throw failure("empty path") }
@@ -57,10 +59,18 @@ public final class AtomicFile {
         var attempt = 0
         while true {
             let candidate = "\(directory)/\(Self.temporaryPrefix(name))\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileAccess.mode)
             if fd >= 0 {
                 // Replacing a file keeps its permissions.
-                if exists { _ = fchmod(fd, info.st_mode & 0o7777) }
+                if exists {
+                    _ = fchmod(fd, info.st_mode & 0o7777)
+                } else if let fileAccess {
+                    do { try fileAccess.apply(fd: fd, path: path) } catch {
+                        close(fd)
+                        unlink(candidate)
+                        throw failure("\(error)")
+                    }
+                }
                 fileDescriptor = fd
                 temporaryPath = candidate
                 return

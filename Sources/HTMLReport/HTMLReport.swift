@@ -1,3 +1,4 @@
+import Export
 import Foundation
 import GRDB
 import Mustache
@@ -40,7 +41,16 @@ public enum HTMLReport {
     /// Writes the page to `path` through a temporary file and a rename: never half a page.
     public static func write(databasePath: String, options: Options, to path: String) throws {
         let html = try render(databasePath: databasePath, options: options)
-        try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let file = try AtomicFile(path: path)
+        do {
+            var writer = ByteWriter(fileDescriptor: file.fileDescriptor, destinationName: path)
+            writer.append(html)
+            try writer.flush()
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
     }
 
     static func render(_ page: ReportPage) throws -> String {

@@ -48,7 +48,7 @@ public struct FileAccess: Sendable, Equatable {
         try apply(fd: fd, path: path)
     }
 
-    func apply(fd: Int32, path: String) throws {
+    public func apply(fd: Int32, path: String) throws {
         if let groupID, fchown(fd, uid_t.max, groupID) != 0 {
             throw FileAccessError.cannotSetGroup(path, groupName ?? String(groupID), String(cString: strerror(errno)))
         }
