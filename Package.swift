@@ -64,10 +64,17 @@ let package = Package(
         ]),
         // What the commands do: configuration, the nightly job, lock, status, demo.
         .target(name: "Pipeline", dependencies: [
-            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "VendorSandbox", "Replica",
+            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "Replica",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // `billwh demo`: the sandbox in-process and a nightly against it; the product library
+        // does not link the fake vendors.
+        .target(name: "Demo", dependencies: [
+            "Pipeline", "VendorSandbox", "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // `billwh report html`: one self-contained page of charts and tables from the report queries.
         .target(name: "HTMLReport", dependencies: [
@@ -78,18 +85,21 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "billwh", dependencies: [
-            "Pipeline", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica",
+            "Pipeline", "Demo", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse"]),
+        // Helpers the test targets share.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Warehouse", "Ingestion", "TestSupport"]),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse", "VendorSandbox"]),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
+            "Pipeline", "Demo", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
         ]),
     ]
 )

@@ -251,7 +251,7 @@ public enum DataChecks {
                                              rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
                                              sql: "SELECT vendor, customer_key FROM reconcile_queue")
 
-    static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
+    public static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
         var cutoff = Month("\(today.description.prefix(7))")!
         for _ in 0..<maxOpenMonths { cutoff = cutoff.previous }
         return cutoff

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Demo
 import HTMLReport
 import Export
 import Foundation

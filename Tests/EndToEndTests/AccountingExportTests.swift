@@ -1,3 +1,4 @@
+@testable import Demo
 import Export
 import Foundation
 import GRDB

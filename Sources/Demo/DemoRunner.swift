@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Logging
+import Pipeline
 import Reconciliation
 import Vendors
 import VendorSandbox

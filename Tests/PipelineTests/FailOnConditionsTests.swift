@@ -1,0 +1,13 @@
+import Testing
+@testable import Pipeline
+
+@Suite struct FailOnConditionsTests {
+    @Test func parsesEachConditionAndRejectsTheRest() {
+        #expect(FailOnConditions(parsing: "stale") == FailOnConditions(staleHours: 26))
+        #expect(FailOnConditions(parsing: "stale=4,checks") == FailOnConditions(staleHours: 4, checks: true))
+        #expect(FailOnConditions(parsing: "quarantine, checks") == FailOnConditions(checks: true, quarantine: true))
+        for bad in ["", "stale=0", "stale=x", "stale=9000", "checks,", "sometimes", "stale=-1"] {
+            #expect(FailOnConditions(parsing: bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+@testable import Warehouse
+
+/// The file-level pieces of backup and restore, without the CLI: names, rotation, what a
+/// copy must be to count, and how damage is recognised.
+@Suite struct BackupTests {
+    func warehouse(_ dir: TempDir, _ name: String = "w.sqlite") throws -> String {
+        let path = dir.path(name)
+        let queue = try WarehouseDatabase.openForWriting(path: path, access: .ownerDefault)
+        try queue.write { db in try db.execute(sql: "INSERT INTO runs (command, pid, started_at) VALUES ('test', 1, '2026-12-01T00:00:00Z')") }
+        try queue.close()
+        return path
+    }
+
+    @Test func copiesAreNamedByTimeVerifiedAndRotatedPerWarehouse() throws {
+        let dir = try TempDir()
+        let path = try warehouse(dir)
+        let other = try warehouse(dir, "other.sqlite")
+        let backups = dir.path("backups")
+        let start = Date(timeIntervalSince1970: 1_796_000_000)
+        var taken: [String] = []
+        for second in 0..<4 {
+            taken.append(try WarehouseBackup.take(databasePath: path, into: backups, keep: 2, access: .ownerDefault,
+                                                  now: start.addingTimeInterval(Double(second))).path)
+        }
+        _ = try WarehouseBackup.take(databasePath: other, into: backups, keep: 2, access: .ownerDefault, now: start)
+        #expect((taken[0] as NSString).lastPathComponent == "w-20261130T005320.000Z.sqlite")
+        #expect(WarehouseBackup.copies(in: backups, databasePath: path) == [taken[3], taken[2]])
+        #expect(WarehouseBackup.copies(in: backups, databasePath: other).count == 1)
+        #expect(WarehouseBackup.newest(databasePath: path, directory: nil) == taken[3])
+        // A copy is a single file: no journal beside it, and it opens without the original.
+        #expect(!FileManager.default.fileExists(atPath: taken[3] + "-wal"))
+        try WarehouseBackup.verify(taken[3])
+        let runs = try DatabaseQueue(path: taken[3]).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") }
+        #expect(runs == 1)
+    }
+
+    @Test func onlyAWholeWarehouseCountsAsACopy() throws {
+        let dir = try TempDir()
+        let plain = dir.path("plain.sqlite")
+        try DatabaseQueue(path: plain).write { db in try db.execute(sql: "CREATE TABLE t (x)") }
+        #expect(throws: BackupError.self) { try WarehouseBackup.verify(plain) }
+        let text = dir.path("text.sqlite")
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: text))
+        #expect(throws: BackupError.self) { try WarehouseBackup.verify(text) }
+        #expect(throws: RestoreError.self) {
+            _ = try WarehouseRestore.restore(from: text, to: dir.path("w.sqlite"), access: .ownerDefault)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path("w.sqlite")))
+    }
+
+    @Test func restoreKeepsTheOldFileAsideAndGivesANewReplicaIdentity() throws {
+        let dir = try TempDir()
+        let path = try warehouse(dir)
+        let identity = { try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "SELECT warehouse_id FROM replica_warehouse") } }
+        let before = try identity()
+        let copy = try WarehouseBackup.take(databasePath: path, into: dir.path("b"), keep: 1, access: .ownerDefault).path
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "DELETE FROM runs") }
+        let outcome = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault, now: Date(timeIntervalSince1970: 0))
+        #expect(outcome.keptAside == path + ".before-restore-19700101T000000.000Z")
+        #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 1)
+        #expect(try DatabaseQueue(path: outcome.keptAside!).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
+        #expect(try identity() != before)
+    }
+
+    @Test func damageIsRecognisedByCodeAndBySQLiteText() {
+        let corrupt = DatabaseError(resultCode: .SQLITE_CORRUPT, message: "database disk image is malformed")
+        #expect(WarehouseDamaged.detect(corrupt, path: "/w.sqlite", backupDirectory: nil) != nil)
+        #expect(WarehouseDamaged.detect(DatabaseError(resultCode: .SQLITE_NOTADB), path: "/w.sqlite", backupDirectory: nil) != nil)
+        struct Wrapped: Error, CustomStringConvertible { var description: String { "reading purchases failed: file is not a database" } }
+        #expect(WarehouseDamaged.detect(Wrapped(), path: "/w.sqlite", backupDirectory: nil) != nil)
+        #expect(WarehouseDamaged.detect(DatabaseError(resultCode: .SQLITE_BUSY), path: "/w.sqlite", backupDirectory: nil) == nil)
+        let message = WarehouseDamaged(path: "/w.sqlite", detail: "x", newestBackup: "/b/w-1.sqlite").description
+        #expect(message.contains("the warehouse file is damaged: /w.sqlite"))
+        #expect(message.contains("billwh restore --from /b/w-1.sqlite --db /w.sqlite"))
+    }
+}
