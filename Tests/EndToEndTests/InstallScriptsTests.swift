@@ -22,6 +22,7 @@ import Warehouse
             let text = try String(contentsOf: prefix.url.appendingPathComponent(file), encoding: .utf8)
             #expect(text.contains("backup") && text.contains("nightly"), "\(file)")
         }
+        #expect(FileManager.default.fileExists(atPath: prefix.url.appendingPathComponent("share/doc/billwh/operations.md").path))
         let help = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--help"])
         #expect(help.status == 0 && help.stdout.contains("PREFIX"))
     }
