@@ -34,13 +34,16 @@ extension PipelineRunner {
 
     /// The nightly hook: after a run that committed (ok or partial: a vendor down for a week
     /// must not stop the backups of what only this file holds), when `BILLWH_BACKUP_DIR` is
-    /// set. A backup that fails makes the run partial.
+    /// set. A backup that fails makes the run partial; a damaged file fails it.
     func backupAfterNightly(_ outcome: RunOutcome, command: String, database: DatabaseQueue, runID: Int64) throws -> RunOutcome {
         guard let backup = settings.backup, outcome != .failed else { return outcome }
         do {
             let copy = try takeBackup(to: backup.directory, keep: backup.keep)
             logger.info("\(command): backup \(copy.path) (\(copy.bytes / 1_048_576) MB, verified; the newest \(backup.keep) kept)")
             return outcome
+        } catch let damage as WarehouseDamaged {
+            // Found by the backup's check of the file: the same message as any command's.
+            throw damage
         } catch {
             logger.error("\(command): the backup into \(backup.directory) failed: \(error)")
             try database.write { db in

@@ -81,8 +81,6 @@ public struct PipelineRunner: Sendable {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        // Writing into a damaged file spreads the damage: stop here and say how to restore.
-        try WarehouseDatabase.quickCheck(database, backupDirectory: settings.backup?.directory)
         let connectors = try connectors(for: nil)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)

@@ -133,6 +133,24 @@ import Warehouse
         #expect(try await billwh(["check", "--db", db, "--full", "--max-open-months", "12"]).status == 0)
     }
 
+    /// Damage where a nightly does not read (a table only `publish` writes) is found by the
+    /// nightly's backup step, which checks the file, and by `status`.
+    @Test func theNightlysBackupStepFindsDamageTheRunDidNotMeet() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let db = harness.databasePath
+        var env = environment(harness, days: 10)
+        #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+        try corruptPage(of: "crm_publications", in: db)
+        #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+        let status = try await billwh(["status", "--db", db])
+        #expect(status.status == 1 && status.stderr.contains("the warehouse file is damaged"), "\(status.stderr)")
+        env["BILLWH_BACKUP_DIR"] = harness.directory.appendingPathComponent("backups").path
+        let run = try await billwh(["nightly", "--db", db], environment: env)
+        #expect(run.status == 1 && run.stderr.contains("the warehouse file is damaged: \(db)"), "\(run.stderr)")
+        #expect(WarehouseBackup.copies(in: env["BILLWH_BACKUP_DIR"]!, databasePath: db).isEmpty)
+    }
+
     /// A data check that fails makes the nightly exit 2, with what it fetched committed;
     /// `status --fail-on` and the metrics file say the same.
     @Test func aFailedCheckExits2AndStatusFailOnAndTheMetricsSaySo() async throws {
@@ -236,6 +254,21 @@ import Warehouse
         env["BILLWH_FILE_GROUP"] = "no-such-group-billwh"
         let unknown = try await billwh(["nightly", "--db", harness.directory.appendingPathComponent("other.sqlite").path], environment: env)
         #expect(unknown.status == 1 && unknown.stderr.contains("groupadd no-such-group-billwh"), "\(unknown.stderr)")
+    }
+
+    /// A fresh demo passes its own checks: it closes the back-filled months, as accounting
+    /// would, so neither its nightly nor `billwh check` finds anything, and it took a backup.
+    @Test func aFreshDemoPassesItsOwnChecks() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let demo = try runBillwh(["demo", "--dir", dir.path])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("Data checks: all passed"), "\(demo.stdout)")
+        #expect(!demo.stderr.contains("checks failed") && !demo.stderr.contains("reminder"), "\(demo.stderr)")
+        let db = dir.appendingPathComponent("billwh.sqlite").path
+        let check = try runBillwh(["check", "--db", db])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(WarehouseBackup.copies(in: dir.appendingPathComponent("backups").path, databasePath: db).count == 1)
     }
 
     // MARK: helpers
