@@ -19,8 +19,6 @@ let package = Package(
         // Already in the graph through AsyncHTTPClient/Hummingbird: SHA-256 content hashes.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        // The zip container of .xlsx files.
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // The HTML report's templates (escapes every value by default).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // The Prometheus text format of the nightly metrics file (swift-metrics is already in the graph).
@@ -45,10 +43,12 @@ let package = Package(
             "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // zlib (Debian's zlib1g-dev): the deflate of the xlsx zip container.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Export", dependencies: [
             "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "CZlib",
         ]),
         .target(name: "VendorSandbox", dependencies: [
             "Warehouse",

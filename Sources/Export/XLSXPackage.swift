@@ -6,7 +6,6 @@ import Musl
 import Darwin
 #endif
 import Foundation
-import ZIPFoundation
 
 /// The zip container of a one-sheet workbook: the fixed parts (content types, relationships,
 /// workbook, styles) and the sheet, streamed from a file into its deflated zip entry.
@@ -78,43 +77,15 @@ enum XLSXPackage {
     /// sheet's `sheetSize` bytes from `sheetFile` in chunks: memory stays the same whatever
     /// the sheet's size.
     static func write(to archivePath: String, archiveFile: Int32, sheetName: String, sharedStrings: [UInt8],
-                      sheetFile: Int32, sheetSize: Int64) throws {
-        // An empty zip (only its end record) for ZIPFoundation to add entries to.
-        var empty = [UInt8](repeating: 0, count: 22)
-        empty[0] = 0x50; empty[1] = 0x4B; empty[2] = 0x05; empty[3] = 0x06
-        guard pwrite(archiveFile, empty, empty.count, 0) == empty.count else {
-            throw OutputError(destination: archivePath, reason: String(cString: strerror(errno)))
-        }
-        let archive = try Archive(url: URL(fileURLWithPath: archivePath), accessMode: .update)
-        let now = Date()
-        func add(_ path: String, _ text: String) throws { try add(path, Data(text.utf8)) }
-        func add(_ path: String, _ data: Data) throws {
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: now,
-                                 compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
-        try add("[Content_Types].xml", contentTypes)
-        try add("_rels/.rels", packageRelationships)
-        try add("xl/workbook.xml", workbook(sheetName: sheetName))
-        try add("xl/_rels/workbook.xml.rels", workbookRelationships)
-        try add("xl/styles.xml", styles)
-        try add("xl/sharedStrings.xml", Data(sharedStrings))
-        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: sheetSize, modificationDate: now,
-                             compressionMethod: .deflate, bufferSize: chunkSize) { position, size in
-            var chunk = Data(count: size)
-            var done = 0
-            try chunk.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) in
-                while done < size {
-                    let n = pread(sheetFile, raw.baseAddress! + done, size - done, off_t(position) + off_t(done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw OutputError(destination: archivePath, reason: n < 0 ? String(cString: strerror(errno)) : "the sheet's scratch file ended early") }
-                    done += n
-                }
-            }
-            return chunk
-        }
+                      sheetFile: Int32, sheetSize: Int64) throws(OutputError) {
+        var zip = ZipArchiveWriter(fileDescriptor: archiveFile, destination: archivePath)
+        try zip.add("[Content_Types].xml", Array(contentTypes.utf8))
+        try zip.add("_rels/.rels", Array(packageRelationships.utf8))
+        try zip.add("xl/workbook.xml", Array(workbook(sheetName: sheetName).utf8))
+        try zip.add("xl/_rels/workbook.xml.rels", Array(workbookRelationships.utf8))
+        try zip.add("xl/styles.xml", Array(styles.utf8))
+        try zip.add("xl/sharedStrings.xml", sharedStrings)
+        try zip.add("xl/worksheets/sheet1.xml", from: sheetFile, size: sheetSize)
+        try zip.finish()
     }
-
-    static let chunkSize = 256 * 1024
 }
