@@ -25,6 +25,14 @@ import Warehouse
         #expect(FileManager.default.fileExists(atPath: prefix.url.appendingPathComponent("share/doc/billwh/operations.md").path))
         let help = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--help"])
         #expect(help.status == 0 && help.stdout.contains("PREFIX"))
+        let unknown = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--prefix", prefix.path])
+        #expect(unknown.status == 64, "\(unknown.stderr)")
+        // A relative PREFIX is relative to the caller's folder, not to the repository.
+        let relative = try run("/bin/bash", ["-c", "cd \"$0\" && bash \"$1\" relative-prefix", prefix.path,
+                                             Self.repository.appendingPathComponent("scripts/install").path],
+                               environment: ["BILLWH_INSTALL_BINARY": try billwhBinary().path])
+        #expect(relative.status == 0, "\(relative.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: prefix.url.appendingPathComponent("relative-prefix/bin/billwh").path))
     }
 
     /// `systemd-analyze verify` accepts the units as shipped, with only the binary's path
@@ -44,6 +52,11 @@ import Warehouse
             #expect(service.contains(line), "\(line)")
         }
         #expect(!service.contains("SuccessExitStatus"), "exit 2 must reach OnFailure")
+        // A LoadCredential= whose file is missing stops the unit (243/CREDENTIALS): the vendors
+        // a reseller may not use are commented out until the administrator enables them.
+        #expect(!service.contains("\nLoadCredential=twotcloud") && !service.contains("\nLoadCredential=copper"))
+        let timer = try String(contentsOf: Self.repository.appendingPathComponent("scripts/systemd/billwh-nightly.timer"), encoding: .utf8)
+        #expect(timer.contains("OnCalendar=*-*-* 03:15:00 UTC") && timer.contains("Persistent=true"))
         let analyze = try #require(executable("systemd-analyze"), "systemd-analyze is missing: run scripts/setup")
         let verify = try run(analyze, ["verify", "--man=no"] + units.map { folder.url.appendingPathComponent($0).path })
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
@@ -77,6 +90,45 @@ import Warehouse
             env["BILLWH_LOOKBACK_DAYS"] = "120"
             #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
         }
+        // The administrator's check of the same file: a copy replicated once, after a change and
+        // continuously, each restore's `sqlite3 .dump` equal to the copy's.
+        let check = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/check-litestream").path, db])
+        #expect(check.status == 0 && check.stdout.contains("round 3: restored"), "\(check.stdout)\(check.stderr)")
+    }
+
+    /// The cron example's job line run by /bin/sh as cron runs it, with a stand-in billwh that
+    /// exits with a given code: the run's output goes to the log, and only a non-zero exit
+    /// prints a line (which cron mails to MAILTO) that names billwh's own exit code.
+    @Test func theCronJobPrintsOnlyWhenTheRunFailsAndNamesItsExitCode() throws {
+        let folder = try TemporaryFolder()
+        let cron = try String(contentsOf: Self.repository.appendingPathComponent("scripts/billwh-nightly.cron"), encoding: .utf8)
+        #expect(cron.contains("\nMAILTO="))
+        let job = try #require(cron.split(separator: "\n").first { $0.hasPrefix("15 3 * * *") }, "no 03:15 job line")
+        // minute hour day month weekday user command
+        let fields = job.split(separator: " ", maxSplits: 6)
+        try #require(fields.count == 7 && fields[5] == "billwh", "\(job)")
+        let fake = folder.url.appendingPathComponent("billwh")
+        // Run by /bin/sh, not executed itself: a file just written may still be open in a
+        // process another test is spawning ("text file busy").
+        try "echo \"run output $*\"\nexit \"$FAKE_EXIT\"\n".write(to: fake, atomically: true, encoding: .utf8)
+        let log = folder.url.appendingPathComponent("nightly.log")
+        let command = fields[6].trimmingCharacters(in: .whitespaces)
+            .replacingOccurrences(of: "/usr/local/bin/billwh", with: "/bin/sh \(fake.path)")
+            .replacingOccurrences(of: "/var/log/billwh/nightly.log", with: log.path)
+        #expect(command.contains(fake.path) && command.contains(log.path), "\(command)")
+        #expect(!command.contains("%"), "cron turns % into a newline")
+        for code in [0, 1, 2, 75] {
+            let result = try run("/bin/sh", ["-c", command], environment: ["FAKE_EXIT": "\(code)"])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(code): \(result.stderr)")
+            if code == 0 {
+                #expect(result.stdout.isEmpty, "\(result.stdout)")
+            } else {
+                #expect(result.stdout.contains("exited \(code) "), "\(code): \(result.stdout)")
+            }
+        }
+        let logged = try String(contentsOf: log, encoding: .utf8)
+        #expect(logged.components(separatedBy: "run output nightly").count - 1 == 4, "\(logged)")
+        withExtendedLifetime(folder) {}
     }
 
     // MARK: helpers
@@ -114,6 +166,7 @@ import Warehouse
         env["HOME"] = ProcessInfo.processInfo.environment["HOME"]
         process.environment = env
         let folder = try TemporaryFolder()
+        defer { withExtendedLifetime(folder) {} }
         let out = folder.url.appendingPathComponent("out"), err = folder.url.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
