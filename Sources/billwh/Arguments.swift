@@ -1,4 +1,5 @@
 import ArgumentParser
+import Export
 import HTMLReport
 import Ingestion
 import Pipeline
@@ -56,3 +57,18 @@ extension ReportLocale: ExpressibleByArgument {}
 extension FailOnConditions: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
+
+/// `report exceptions|margin --format`: the query formats a report offers.
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, csv, json
+
+    var queryFormat: QueryFormat {
+        switch self {
+        case .table: .table
+        case .csv: .csv
+        case .json: .json
+        }
+    }
+}
+
+extension Reports.MarginGrouping: ExpressibleByArgument {}

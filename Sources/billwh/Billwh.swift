@@ -92,13 +92,6 @@ enum Logs {
     }
 }
 
-func parseDate(_ text: String, option: String) throws -> CalendarDate {
-    guard text.count == 10, let date = CalendarDate(parsing: text) else {
-        throw ValidationError("\(option) takes a date as YYYY-MM-DD, got \(text)")
-    }
-    return date
-}
-
 /// A one-line progress display on stderr, only when it is a terminal (logs stay clean in cron).
 enum Progress {
     static var reporter: (@Sendable (String) -> Void)? {

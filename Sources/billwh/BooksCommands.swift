@@ -43,15 +43,10 @@ struct Report: AsyncParsableCommand {
 
     struct Options: ParsableArguments {
         @OptionGroup var database: DatabaseOptions
-        @Option(help: ArgumentHelp("Only purchases with invoice_date in this month (YYYY-MM).", valueName: "YYYY-MM")) var month: String?
-        @Option(help: "table, csv or json.") var format: String = "table"
+        @Option(help: ArgumentHelp("Only purchases with invoice_date in this month (YYYY-MM).", valueName: "YYYY-MM")) var month: Month?
+        @Option(help: "table, csv or json.") var format: ReportFormat = .table
 
-        func validate() throws {
-            if let month, Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
-            guard ["table", "csv", "json"].contains(format) else { throw ValidationError("--format takes table, csv or json") }
-        }
-
-        var queryFormat: QueryFormat { QueryFormat(rawValue: format) ?? .table }
+        var queryFormat: QueryFormat { format.queryFormat }
     }
 
     struct Exceptions: AsyncParsableCommand {
@@ -62,7 +57,7 @@ struct Report: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors(options.database) {
-                _ = try Reports.run(Reports.exceptionsSQL(month: options.month), databasePath: options.database.path, format: options.queryFormat)
+                _ = try Reports.run(Reports.exceptionsSQL(month: options.month?.description), databasePath: options.database.path, format: options.queryFormat)
                 return .success
             }
         }
@@ -71,16 +66,11 @@ struct Report: AsyncParsableCommand {
     struct Margin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cost, sell, margin and margin % per customer or per SKU.")
         @OptionGroup var options: Options
-        @Option(help: "customer or sku.") var by: String = "customer"
-
-        func validate() throws {
-            guard Reports.MarginGrouping(rawValue: by) != nil else { throw ValidationError("--by takes customer or sku") }
-        }
+        @Option(help: "customer or sku.") var by: Reports.MarginGrouping = .customer
 
         func run() async throws {
             try await runReportingErrors(options.database) {
-                let grouping = Reports.MarginGrouping(rawValue: by) ?? .customer
-                _ = try Reports.run(Reports.marginSQL(month: options.month, by: grouping), databasePath: options.database.path, format: options.queryFormat)
+                _ = try Reports.run(Reports.marginSQL(month: options.month?.description, by: by), databasePath: options.database.path, format: options.queryFormat)
                 return .success
             }
         }

@@ -27,13 +27,9 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud, copper (the CRM companies).") var vendors: [String] = []
     @OptionGroup var consolidated: ConsolidatedOption
-    @Option(help: ArgumentHelp("First invoice date to fetch, YYYY-MM-DD (inclusive).", valueName: "date")) var since: String?
-    @Option(help: ArgumentHelp("Last invoice date to fetch, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: String?
+    @OptionGroup var dates: DateRangeOptions
 
     func validate() throws {
-        if let since { _ = try parseDate(since, option: "--since") }
-        if let until { _ = try parseDate(until, option: "--until") }
-        if until != nil && since == nil { throw ValidationError("--until needs --since") }
         let known = Settings.knownVendors.map(\.rawValue)
         for vendor in vendors where !known.contains(vendor) {
             throw ValidationError("unknown vendor \(vendor): known vendors are \(known.joined(separator: ", "))")
@@ -47,13 +43,10 @@ struct Ingest: AsyncParsableCommand {
             var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             runner.progress = Progress.reporter
             defer { Progress.finish() }
-            var window: DateWindow?
-            if let since {
-                let start = try parseDate(since, option: "--since")
-                let end = try until.map { try parseDate($0, option: "--until") } ?? runner.today
-                guard let w = DateWindow(start: start, end: end) else { throw ValidationError("--since must not be after --until") }
-                window = w
+            if let since = dates.since, dates.until == nil, since > runner.today {
+                throw ValidationError("--since must not be after --until (default today, \(runner.today))")
             }
+            let window = dates.window(today: runner.today)
             let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
             Console.note(Summaries.ingest(summary))
             return Summaries.exitCode(summary.outcome)
