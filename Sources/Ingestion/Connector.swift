@@ -11,18 +11,18 @@ public protocol Connector: Sendable {
     /// Splits a whole response body into documents; throws when the body as a whole is unusable
     /// (not JSON, no document array), which quarantines the body.
     func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument]
-    /// The same documents as `decode`, one at a time, for writing while reading: only one
-    /// document is decoded in memory at a time. A body that turns out unusable part way through
+    /// The same documents as `decode`, one at a time, read off the body as it arrives: only
+    /// one document is in memory at a time. A body that turns out unusable part way through
     /// throws from `next()`; the caller then undoes what it wrote and quarantines the body.
-    func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream
+    func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream
     /// What to tell the user on 401/403: which credential or setting to check.
     func authenticationAdvice(status: Int, endpoint: Endpoint) -> String
 }
 
 extension Connector {
-    /// Decodes the whole body first: for formats without a streaming reader.
+    /// The documents of a body already in memory, read as if it were arriving.
     public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
-        .eager { () throws(DocumentRejection) in try decode(body, endpoint: endpoint) }
+        documentStream(reading: WholeBody(body), endpoint: endpoint)
     }
 }
 

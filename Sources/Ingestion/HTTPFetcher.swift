@@ -31,6 +31,14 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// The connection failed or the answer came too late (before or during its body): the
+/// attempt is retried, and whatever was done with part of the body is undone first.
+public struct TransportFailure: Error, CustomStringConvertible {
+    public var underlying: any Error
+    public init(underlying: any Error) { self.underlying = underlying }
+    public var description: String { "\(underlying)" }
+}
+
 public struct FetchStatistics: Sendable {
     public var requests = 0
     public var retries = 0
@@ -72,6 +80,19 @@ public struct HTTPFetcher: Sendable {
     /// Returns the whole body of a 2xx answer, retrying transient failures.
     public func fetch(_ request: VendorRequest, label: String, advice: (Int) -> String,
                       statistics: inout FetchStatistics) async throws -> [UInt8] {
+        let (maxBodyBytes, timeout) = (maxBodyBytes, policy.requestTimeout)
+        return try await fetch(request, label: label, advice: advice, statistics: &statistics) { body, _ in
+            try await Self.collect(body, upTo: maxBodyBytes, within: timeout)
+        }
+    }
+
+    /// Hands the body of a 2xx answer to `read` as it arrives, with the statistics of the
+    /// attempts so far, retrying transient failures:
+    /// those before the answer, and a body that `read` found cut off or late (it throws
+    /// `TransportFailure`; whatever it did with the part it had must be undone by then).
+    public func fetch<T: Sendable>(_ request: VendorRequest, label: String, advice: (Int) -> String,
+                                   statistics: inout FetchStatistics,
+                                   reading read: (HTTPClientResponse.Body, FetchStatistics) async throws -> T) async throws -> T {
         let started = ContinuousClock.now
         var random = SystemRandomNumberGenerator()
         var attempt = 0
@@ -81,31 +102,41 @@ public struct HTTPFetcher: Sendable {
             let problem: String
             var retryAfter: Int?
             do {
-                let (status, headers, bytes) = try await exchange(request)
-                let retryAfterHeader = headers.first(name: "Retry-After")
+                let response: HTTPClientResponse
+                do {
+                    response = try await answer(request)
+                } catch let error as HTTPClientError where Self.urlErrors.contains(error) {
+                    throw FetchError.badURL(Self.redact(request.url, secrets: request.secretHeaders))
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    // Resets, refused connections, timeouts before the answer.
+                    throw TransportFailure(underlying: error)
+                }
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) {
+                    return try await read(response.body, statistics)
+                }
+                let bytes = try await Self.collect(response.body, upTo: maxBodyBytes, within: policy.requestTimeout)
                 switch status {
-                case 200..<300:
-                    return bytes
                 case 300..<400:
-                    let location = String((headers.first(name: "Location") ?? "").prefix(300))
+                    let location = String((response.headers.first(name: "Location") ?? "").prefix(300))
                     throw FetchError.redirected(status: status, location: Self.redact(location, secrets: request.secretHeaders))
                 case 401, 403:
                     throw FetchError.notAuthorized(status: status, advice: advice(status))
                 case _ where Self.transientStatuses.contains(status):
-                    retryAfter = RetryPolicy.parseRetryAfter(retryAfterHeader)
+                    retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
                     problem = "HTTP \(status)" + (retryAfter.map { " (Retry-After: \($0)s)" } ?? "")
                 default:
                     throw FetchError.rejected(status: status, message: Self.redact(Self.messageOf(bytes), secrets: request.secretHeaders))
                 }
             } catch let error as FetchError {
                 throw error
-            } catch let error as HTTPClientError where Self.urlErrors.contains(error) {
-                throw FetchError.badURL(Self.redact(request.url, secrets: request.secretHeaders))
             } catch is CancellationError {
                 throw CancellationError()
-            } catch {
-                // Resets, refused connections, timeouts and bodies cut off before their end.
-                problem = Self.redact(Self.describe(error, url: request.url), secrets: request.secretHeaders)
+            } catch let error as TransportFailure {
+                try Task.checkCancellation()
+                problem = Self.redact(Self.describe(error.underlying, url: request.url), secrets: request.secretHeaders)
             }
             let wait = policy.delay(retry: attempt, retryAfterSeconds: retryAfter, random: &random)
             let elapsed = ContinuousClock.now - started
@@ -121,48 +152,49 @@ public struct HTTPFetcher: Sendable {
     /// The request timed out: its whole response had not arrived within `RetryPolicy.requestTimeout`.
     struct ResponseTimedOut: Error {}
 
-    /// One attempt: status, `Retry-After` and the whole body — all within `policy.requestTimeout`.
-    ///
-    /// AsyncHTTPClient's deadline only runs until the response head has arrived; a body that
-    /// then trickles or stalls (each gap shorter than the client's 90 s read timeout) would hold
-    /// the run, and its lock, for as long as the server likes. So the body is collected under
-    /// the same deadline, and an attempt past it is abandoned (its connection closed) and retried.
-    func exchange(_ request: VendorRequest) async throws -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
-        let timeout = policy.requestTimeout
-        let client = client, maxBodyBytes = maxBodyBytes
-        return try await withThrowingTaskGroup(of: (Int, HTTPHeaders, [UInt8])?.self) { group in
-            group.addTask {
-                var http = HTTPClientRequest(url: request.url)
-                http.method = HTTPMethod(rawValue: request.method)
-                for (name, value) in request.headers { http.headers.add(name: name, value: value) }
-                for (name, secret) in request.secretHeaders { http.headers.add(name: name, value: secret.reveal()) }
-                if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-                let response = try await client.execute(http, timeout: TimeAmount.nanoseconds(timeout.nanoseconds), logger: nil)
-                return (Int(response.status.code), response.headers, try await Self.collect(response, upTo: maxBodyBytes))
+    /// One attempt's answer: status and headers within `policy.requestTimeout` (AsyncHTTPClient's
+    /// deadline runs until the head has arrived); the body's own deadline is its reader's.
+    func answer(_ request: VendorRequest) async throws -> HTTPClientResponse {
+        var http = HTTPClientRequest(url: request.url)
+        http.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { http.headers.add(name: name, value: value) }
+        for (name, secret) in request.secretHeaders { http.headers.add(name: name, value: secret.reveal()) }
+        if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
+        return try await client.execute(http, timeout: TimeAmount.nanoseconds(policy.requestTimeout.nanoseconds), logger: nil)
+    }
+
+    /// The whole body within `timeout`. A body that trickles or stalls (each gap shorter than
+    /// the client's 90 s read timeout) would otherwise hold the run, and its lock, for as long
+    /// as the server likes: an attempt past it is abandoned (its connection closed) and retried.
+    /// Failures come as `TransportFailure`, to be retried.
+    static func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int, within timeout: Duration) async throws -> [UInt8] {
+        do {
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask { try await collect(body, upTo: maxBytes) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                // The first to finish decides: the body, or the deadline (nil).
+                guard let first = try await group.next(), let bytes = first else {
+                    try Task.checkCancellation()
+                    throw ResponseTimedOut()
+                }
+                return bytes
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            // The first to finish decides: the response, or the deadline (nil).
-            guard let first = try await group.next(), let answer = first else {
-                try Task.checkCancellation()
-                throw ResponseTimedOut()
-            }
-            return answer
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw TransportFailure(underlying: error)
         }
     }
 
     /// The body straight into one array, sized from `Content-Length` when the server sends it:
-    /// `collect(upTo:)` grows a buffer by doubling and then needs a copy, three times the body
-    /// at the peak (responses run to hundreds of MB).
-    static func collect(_ response: HTTPClientResponse, upTo maxBytes: Int) async throws -> [UInt8] {
+    /// `collect(upTo:)` grows a buffer by doubling and then needs a copy.
+    static func collect(_ body: HTTPClientResponse.Body, upTo maxBytes: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
-        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), length > 0 {
-            bytes.reserveCapacity(min(length, maxBytes))
-        }
-        for try await chunk in response.body {
+        for try await chunk in body {
             guard bytes.count + chunk.readableBytes <= maxBytes else { throw NIOTooManyBytesError(maxBytes: maxBytes) }
             chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
         }

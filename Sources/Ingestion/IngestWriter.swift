@@ -59,7 +59,7 @@ public enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
         try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, recentTierHolds: recentTierHolds)
     }
@@ -74,7 +74,7 @@ public enum IngestWriter {
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
     /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
     public static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
-                              bodyRejection: (body: [UInt8], rejection: DocumentRejection)? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
                               bulkLoad: Bool = false) throws -> RecordedWindow {
         let now = Timestamp.now()
@@ -95,8 +95,7 @@ public enum IngestWriter {
             try MatchGroupIndex.dropSettledLinesIndex(db)
         }
         if let bodyRejection {
-            try context.quarantine(raw: bodyRejection.body, hash: sha256Hex(bodyRejection.body), key: nil,
-                                   reason: "whole response: \(bodyRejection.rejection.reason)")
+            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -158,6 +157,31 @@ public enum IngestWriter {
                         ingest_id = excluded.ingest_id
                     """,
                 arguments: [vendor.rawValue, endpoint.name, key, reason, hash, Data(raw), now, now, ingestID])
+        }
+
+        /// A whole response, from its copy on disk: written into the row's blob piece by piece,
+        /// so that a body of any size is quarantined without being held in memory.
+        func quarantine(spooled body: BodySpool, reason: String) throws {
+            var hasher = ContentHasher()
+            try body.forEachPiece { piece, _ in hasher.update(piece) }
+            let hash = hasher.finalize()
+            let seen = try Int64.fetchOne(db, sql: "SELECT quarantine_id FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?",
+                                          arguments: [vendor.rawValue, endpoint.name, hash])
+            if let seen {
+                try db.execute(sql: "UPDATE quarantine SET last_seen_at = ?, reason = ?, resolved_at = NULL, ingest_id = ? WHERE quarantine_id = ?",
+                               arguments: [now, reason, ingestID, seen])
+                return
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload,
+                        first_seen_at, last_seen_at, ingest_id)
+                    VALUES (?, ?, NULL, ?, ?, zeroblob(?), ?, ?, ?)
+                    """,
+                arguments: [vendor.rawValue, endpoint.name, reason, hash, body.size, now, now, ingestID])
+            try BlobWriter.write(db, table: "quarantine", column: "payload", row: db.lastInsertedRowID) { write in
+                try body.forEachPiece { piece, offset in try write(piece, offset) }
+            }
         }
 
         /// What was quarantined without a readable key — a whole response that could not be

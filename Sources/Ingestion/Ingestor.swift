@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import GRDB
 import Logging
 import Warehouse
@@ -45,6 +46,9 @@ public struct Ingestor: Sendable {
     public var progress: (@Sendable (String) -> Void)?
     /// Lines go to the recent tier of the match-group index while it holds no more than this.
     public var recentTierHolds = MatchGroupIndex.settleAbove
+    /// The largest single document read from a response (BILLWH_MAX_DOCUMENT_MB): memory
+    /// follows it, not the response.
+    public var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
 
     public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
         self.database = database
@@ -106,30 +110,20 @@ public struct Ingestor: Sendable {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
-        // The next window is fetched while this one is written: the vendor's time to answer
-        // and the transfer overlap with decoding and SQLite (two bodies in memory at most).
-        var pending: Task<FetchedWindow, Error>? = chunks.first.map { first in
-            Task { try await fetchWindow(connector, endpoint: endpoint, window: first, label: label) }
-        }
-        defer { pending?.cancel() }
         for (number, chunk) in chunks.enumerated() {
             try Task.checkCancellation()
-            guard let current = pending else { break }
-            let fetched = try await withTaskCancellationHandler {
-                try await current.value
-            } onCancel: {
-                current.cancel()
-            }
-            pending = nil
-            let startedAt = fetched.startedAt
-            let statistics = fetched.statistics
-            let body: [UInt8]
-            let decoding: DecodeAhead
-            switch fetched.body {
-            case .success(let fetchedBody):
-                body = fetchedBody.bytes
-                decoding = fetchedBody.decoding
-            case .failure(let error):
+            let startedAt = Timestamp.now()
+            var statistics = FetchStatistics()
+            let read: ReadWindow
+            do {
+                read = try await fetcher.fetch(connector.request(for: endpoint, window: chunk), label: "\(label) \(chunk)",
+                                               advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                               statistics: &statistics) { body, statistics in
+                    let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
+                                            startedAt: startedAt, statistics: statistics, status: "ok")
+                    return try await write(body, of: connector, endpoint: endpoint, entry: entry, load: load)
+                }
+            } catch let error as FetchError {
                 report.statistics.requests += statistics.requests
                 report.statistics.retries += statistics.retries
                 report.failure = "\(label) \(chunk): \(error)"
@@ -140,42 +134,28 @@ public struct Ingestor: Sendable {
                 // Later chunks would fail the same way (credentials) or prolong an outage.
                 return report
             }
-            if number + 1 < chunks.count {
-                let next = chunks[number + 1]
-                pending = Task { try await fetchWindow(connector, endpoint: endpoint, window: next, label: label) }
-            }
             report.statistics.requests += statistics.requests
             report.statistics.retries += statistics.retries
             report.windows += 1
 
-            // Documents are decoded while they are written, on a thread of their own that
-            // started when the body came (DecodeAhead), a few batches of lines ahead, so memory
-            // stays near the size of the response. A body found unusable part way (cut off,
-            // not JSON) rolls the window back and is recorded, whole, in quarantine instead.
-            let okEntry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
-                                      startedAt: startedAt, statistics: statistics, status: "ok")
             let written: RecordedWindow
-            let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
-            do {
-                (written, load.linesNow) = try await commit("\(label) \(chunk)") { db in
-                    (try IngestWriter.record(db, entry: okEntry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
-                                             recentTierFull: recentTierFull, bulkLoad: bulkLoad),
-                     try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
-                }
+            switch read.result {
+            case .written(let recorded, let linesNow):
+                written = recorded
+                load.linesNow = linesNow
                 if written.recentTier == 0 { load.recentTierFull = true }
-            } catch let rejection as DocumentRejection {
+            case .rejected(let rejection, let spool):
+                // Nothing of the body was kept: it is recorded, whole, in quarantine instead.
                 let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"
                 report.failure = message
                 logger.error("\(message)")
-                var failed = okEntry
-                failed.status = "failed"
-                failed.error = message
-                let entry = failed
+                let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk, startedAt: startedAt,
+                                        statistics: statistics, status: "failed", error: message)
                 written = try await commit("\(label) \(chunk)") { db in
-                    try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (body, rejection))
+                    try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
                 }
             }
-            checkpoint?.wrote(body.count)
+            checkpoint?.wrote(read.bytes)
             report.outcome.documents += written.outcome.documents
             report.outcome.documentsChanged += written.outcome.documentsChanged
             report.outcome.lines += written.outcome.lines
@@ -194,26 +174,53 @@ public struct Ingestor: Sendable {
         return report
     }
 
-    /// One window's answer: its body, or why it could not be had.
-    struct FetchedWindow: Sendable {
-        var startedAt: String
-        var statistics: FetchStatistics
-        /// The body, with its documents already being decoded.
-        var body: Result<(bytes: [UInt8], decoding: DecodeAhead), FetchError>
+    /// What one window's body came to.
+    struct ReadWindow: Sendable {
+        enum Result: Sendable {
+            /// Written and committed, with `max(line_id)` after it.
+            case written(RecordedWindow, linesNow: Int)
+            /// Unusable part way (not JSON, cut JSON): rolled back; its copy is to be quarantined.
+            case rejected(DocumentRejection, BodySpool)
+        }
+        var result: Result
+        var bytes: Int
     }
 
-    func fetchWindow(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, label: String) async throws -> FetchedWindow {
-        let startedAt = Timestamp.now()
-        var statistics = FetchStatistics()
-        let request = connector.request(for: endpoint, window: window)
+    /// Writes a window's documents in one transaction as they come off the wire: the body is
+    /// read into a bounded pipe by one task, decoded on a thread of its own (DecodeAhead, a few
+    /// batches of lines ahead) and written by the database's writer, so memory follows the
+    /// largest document, not the response. A body cut off or late throws `TransportFailure`
+    /// after the transaction was rolled back, and the fetcher retries it.
+    func write(_ body: HTTPClientResponse.Body, of connector: some Connector, endpoint: Endpoint, entry: LedgerEntry,
+               load: BulkLoadGauge) async throws -> ReadWindow {
+        let pipe = BodyPipe(spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
+        let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
+        let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
+        let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
         do {
-            let body = try await fetcher.fetch(request, label: "\(label) \(window)",
-                                               advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
-                                               statistics: &statistics)
-            let decoding = DecodeAhead { connector.documentStream(body, endpoint: endpoint) }
-            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .success((body, decoding)))
-        } catch let error as FetchError {
-            return FetchedWindow(startedAt: startedAt, statistics: statistics, body: .failure(error))
+            let (written, linesNow) = try await commit("\(entry.vendor)/\(endpoint.name) \(entry.window)") { db in
+                (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
+                                         recentTierFull: recentTierFull, bulkLoad: bulkLoad),
+                 try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
+            }
+            await filling.value
+            return ReadWindow(result: .written(written, linesNow: linesNow), bytes: pipe.received)
+        } catch let rejection as DocumentRejection {
+            if let failure = pipe.failure {
+                pipe.close()
+                await filling.value
+                throw TransportFailure(underlying: failure)
+            }
+            // The rest of the body goes to its copy only, to be quarantined whole.
+            pipe.drain()
+            await filling.value
+            if let failure = pipe.failure { throw TransportFailure(underlying: failure) }
+            return ReadWindow(result: .rejected(rejection, pipe.spool!), bytes: pipe.received)
+        } catch {
+            pipe.close()
+            filling.cancel()
+            await filling.value
+            throw error
         }
     }
 

@@ -23,8 +23,8 @@ enum InvoiceSkeleton {
     /// `Customers` array left unparsed until its lines are read: what `JSONParser.parseEnvelope`
     /// reads, without ever holding a whole document's tree (a monthly invoice can hold every
     /// customer's lines).
-    static func streamResponse(_ body: [UInt8], rules: Rules) -> DocumentStream {
-        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices", deferring: "Customers")
+    static func streamResponse(_ body: any BodyReader, rules: Rules) -> DocumentStream {
+        var cursor = JSONEnvelopeCursor(reading: body, arrayKey: "Invoices", deferring: "Customers")
         return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in
             let element: JSONEnvelopeCursor.Element?
             do { element = try cursor.next() } catch { throw DocumentRejection("\(error)") }
@@ -32,8 +32,8 @@ enum InvoiceSkeleton {
                 if !cursor.foundArray { throw DocumentRejection("the response has no \"Invoices\" array") }
                 return nil
             }
-            let customers: CustomerEntries? = element.deferred.map { .ranges(body, $0) }
-            return document(body[element.range], value: element.value, customers: customers, rules: rules)
+            let customers: CustomerEntries? = element.deferred.map { .ranges(element.raw, $0) }
+            return document(element.raw[...], value: element.value, customers: customers, rules: rules)
         }
     }
 

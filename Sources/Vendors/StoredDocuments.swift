@@ -28,7 +28,7 @@ public enum StoredDocuments {
             return .eager(census: rules.census) { () throws(DocumentRejection) in throw DocumentRejection("\(error)") }
         }
         if case .object(let object) = value, case .array? = object["Invoices"] {
-            return InvoiceSkeleton.streamResponse(raw, rules: rules)
+            return InvoiceSkeleton.streamResponse(WholeBody(raw), rules: rules)
         }
         var done = false
         return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in

@@ -100,7 +100,18 @@ public enum Migrations {
 
 public func sha256Hex(_ bytes: some DataProtocol) -> String {
     // Hashed where the bytes are: a raw document can be tens of MB.
-    let digest = SHA256.hash(data: bytes)
+    hex(SHA256.hash(data: bytes))
+}
+
+/// `sha256Hex` of bytes that come in pieces (a response body read back from disk).
+public struct ContentHasher {
+    private var hasher = SHA256()
+    public init() {}
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+    public func finalize() -> String { hex(hasher.finalize()) }
+}
+
+private func hex(_ digest: SHA256.Digest) -> String {
     let hex: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(64)

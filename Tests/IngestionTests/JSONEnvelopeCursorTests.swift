@@ -12,11 +12,22 @@ import Testing
         } catch { return (nil, error) }
     }
 
+    /// The body as it would arrive off the wire: in pieces of every size from one byte.
+    static let pieceSizes = [1, 2, 3, 7, 64, 1 << 20]
+
     static func streamed(_ body: [UInt8]) -> Outcome {
-        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices")
+        let outcomes = pieceSizes.map { streamed(body, pieceSize: $0) }
+        return outcomes.dropFirst().allSatisfy { same($0, outcomes[0]) } ? outcomes[0] : (nil, JSONParseError(offset: -1, reason: "the piece size changed the outcome"))
+    }
+
+    static func streamed(_ body: [UInt8], pieceSize: Int) -> Outcome {
+        var cursor = JSONEnvelopeCursor(reading: WholeBody(body, pieceSize: pieceSize), arrayKey: "Invoices")
         var elements: [(Range<Int>, JSONValue)] = []
         do {
-            while let element = try cursor.next() { elements.append((element.range, element.value)) }
+            while let element = try cursor.next() {
+                guard element.raw == Array(body[element.range]) else { return (nil, JSONParseError(offset: -2, reason: "raw is not the range's bytes")) }
+                elements.append((element.range, element.value))
+            }
             #expect(try cursor.next() == nil, "the cursor stays at its end")
             return (cursor.foundArray ? elements : nil, nil)
         } catch { return (nil, error) }
@@ -71,8 +82,12 @@ import Testing
     /// With `Customers` deferred: the same errors, and the object plus the re-parsed deferred
     /// elements are the whole element.
     static func deferredAgrees(_ body: [UInt8]) -> Bool {
+        pieceSizes.allSatisfy { deferredAgrees(body, pieceSize: $0) }
+    }
+
+    static func deferredAgrees(_ body: [UInt8], pieceSize: Int) -> Bool {
         let whole = Self.whole(body)
-        var cursor = JSONEnvelopeCursor(body, arrayKey: "Invoices", deferring: "customers")
+        var cursor = JSONEnvelopeCursor(reading: WholeBody(body, pieceSize: pieceSize), arrayKey: "Invoices", deferring: "customers")
         var elements: [JSONEnvelopeCursor.Element] = []
         do {
             while let element = try cursor.next() { elements.append(element) }
@@ -95,7 +110,7 @@ import Testing
                 var rest = object.members
                 rest.remove(at: first)
                 guard JSONObject(rest) == shallow else { return false }
-                for (item, range) in zip(items, ranges) where (try? JSONParser.parse(body, range: range)) != item { return false }
+                for (item, range) in zip(items, ranges) where (try? JSONParser.parse(element.raw, range: range)) != item { return false }
             } else {
                 guard shallow == object else { return false }
                 if let first, case .array = object.members[first].value { return false }

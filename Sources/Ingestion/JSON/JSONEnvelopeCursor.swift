@@ -1,8 +1,13 @@
-/// Reads `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` one element at a time, so that only one
-/// element's tree is in memory however large the response. It validates exactly
-/// what `JSONParser.parseEnvelope` validates, in the same order; a syntax error surfaces when the
-/// cursor reaches it, so a caller writing elements as they come must undo them on an error.
-public struct JSONEnvelopeCursor: Sendable {
+/// Reads `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` one element at a time off a body that is
+/// still arriving, so that only one element is in memory however large the response: the bytes
+/// are read into a rolling buffer, an element's extent is found by a structural scan
+/// (`JSONValueScanner`), the element is parsed, copied out and dropped from the buffer.
+/// It validates exactly what `JSONParser.parseEnvelope` validates, in the same order, and
+/// fails with the same error at the same offset however the body is cut into pieces: the parser
+/// only ever runs over bytes that hold the whole value and a few beyond it (or the body's end).
+/// A syntax error surfaces when the cursor reaches it, so a caller writing elements as they
+/// come must undo them on an error.
+public struct JSONEnvelopeCursor {
     enum State: Sendable {
         case start
         /// Inside the array; the next byte starts an element or closes the array.
@@ -10,101 +15,98 @@ public struct JSONEnvelopeCursor: Sendable {
         case done
     }
 
-    /// One element: its exact bytes' range, its value, and — when the cursor defers a member
-    /// of object elements — that member's element ranges (see `ShallowObject`).
+    /// One element: its byte range in the body, its exact bytes, its value, and — when the
+    /// cursor defers a member of object elements — that member's element ranges in `raw`
+    /// (see `ShallowObject`).
     public struct Element: Sendable {
         public var range: Range<Int>
+        public var raw: [UInt8]
         public var value: JSONValue
         public var deferred: [Range<Int>]?
     }
 
-    public let body: [UInt8]
+    /// A generous bound on one element (a document) or one other envelope member: memory
+    /// follows the largest one, so a body that never closes its brackets stops here.
+    public static let defaultMaxElementBytes = 512 << 20
+    /// How far past a value's end the parser may look (a literal's letters, `\u` digits).
+    static let lookahead = 8
+
+    let reader: any BodyReader
     let arrayKey: String
     let deferKey: String?
+    public let maxElementBytes: Int
+    /// Bytes read and not yet dropped; `buffer[0]` is byte `base` of the body.
+    var buffer: [UInt8] = []
+    var base = 0
     var index = 0
+    /// The reader has said the body ended.
+    var ended = false
     var state = State.start
     /// Whether the array was found (known once the cursor passed it or the envelope ended).
     public private(set) var foundArray = false
+    /// Why the body could not be read to its end, when that ended the cursor (not the JSON).
+    public private(set) var readFailure: (any Error)?
 
     /// `deferring`: the member of object elements whose array is validated but left unparsed.
-    public init(_ body: [UInt8], arrayKey: String, deferring deferKey: String? = nil) {
-        self.body = body
+    public init(reading reader: any BodyReader, arrayKey: String, deferring deferKey: String? = nil) {
+        self.reader = reader
         self.arrayKey = arrayKey
         self.deferKey = deferKey
+        self.maxElementBytes = reader.maxDocumentBytes
     }
 
-    /// The next element with its exact byte range; nil after the last one, once the rest of the
-    /// envelope has been read and found valid. Check `foundArray` when it returns nil.
+    /// Over a body already in memory.
+    public init(_ body: [UInt8], arrayKey: String, deferring deferKey: String? = nil) {
+        self.init(reading: WholeBody(body), arrayKey: arrayKey, deferring: deferKey)
+    }
+
+    /// The next element; nil after the last one, once the rest of the envelope has been read
+    /// and found valid. Check `foundArray` when it returns nil.
     public mutating func next() throws(JSONParseError) -> Element? {
-        let (index, state, found, element) = try body.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
-            var parser = JSONParser(buffer)
-            parser.index = self.index
-            var state = self.state
-            var found = self.foundArray
-            let element = try Self.step(&parser, state: &state, found: &found, arrayKey: arrayKey, deferKey: deferKey)
-            return (parser.index, state, found, element)
-        }
-        self.index = index
-        self.state = state
-        self.foundArray = found
-        return element
-    }
-
-    static func step(_ parser: inout JSONParser, state: inout State, found: inout Bool, arrayKey: String, deferKey: String?) throws(JSONParseError) -> Element? {
+        dropConsumed()
         while true {
             switch state {
             case .done:
                 return nil
             case .start:
-                parser.skipWhitespace()
-                guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("the response is not a JSON object") }
-                parser.index += 1
-                parser.skipWhitespace()
-                if parser.peek() == UInt8(ascii: "}") {
-                    parser.index += 1
-                    try finish(&parser)
+                try skipWhitespace()
+                guard try peek() == UInt8(ascii: "{") else { throw error("the response is not a JSON object") }
+                index += 1
+                try skipWhitespace()
+                if try peek() == UInt8(ascii: "}") {
+                    index += 1
+                    try finish()
                     state = .done
                     return nil
                 }
-                if try members(&parser, found: &found, arrayKey: arrayKey) {
+                if try members() {
                     state = .inArray(first: true)
                 } else {
                     state = .done
                     return nil
                 }
             case .inArray(let first):
-                parser.skipWhitespace()
-                if first, parser.peek() == UInt8(ascii: "]") {
-                    parser.index += 1
-                } else if !first, parser.peek() == UInt8(ascii: "]") {
-                    parser.index += 1
-                } else {
-                    if !first { try parser.expect(UInt8(ascii: ",")); parser.skipWhitespace() }
-                    let start = parser.index
-                    let element: Element
-                    if let deferKey, parser.peek() == UInt8(ascii: "{") {
-                        let shallow = try parser.parseShallowObject(deferring: deferKey)
-                        element = Element(range: start..<parser.index, value: .object(shallow.object), deferred: shallow.deferred)
-                    } else {
-                        let value = try parser.parseValue()
-                        element = Element(range: start..<parser.index, value: value, deferred: nil)
-                    }
-                    parser.skipWhitespace()
+                try skipWhitespace()
+                if try peek() != UInt8(ascii: "]") {
+                    if !first { try expect(UInt8(ascii: ",")); try skipWhitespace() }
+                    let element = try element()
+                    try skipWhitespace()
                     // A separator or the end must follow; checked now so the error offset is the parser's.
-                    guard let next = parser.peek(), next == UInt8(ascii: ",") || next == UInt8(ascii: "]") else {
-                        throw parser.error(parser.peek() == nil ? "the text ends too early" : "expected ']'")
+                    guard let next = try peek(), next == UInt8(ascii: ",") || next == UInt8(ascii: "]") else {
+                        throw error(try peek() == nil ? "the text ends too early" : "expected ']'")
                     }
                     state = .inArray(first: false)
                     return element
                 }
+                index += 1
                 // The array is closed: the rest of the envelope's members, then its end.
-                parser.skipWhitespace()
-                if parser.peek() == UInt8(ascii: ",") {
-                    parser.index += 1
-                    if try members(&parser, found: &found, arrayKey: arrayKey) { state = .inArray(first: true); continue }
+                try skipWhitespace()
+                if try peek() == UInt8(ascii: ",") {
+                    index += 1
+                    if try members() { state = .inArray(first: true); continue }
                 } else {
-                    try parser.expect(UInt8(ascii: "}"))
-                    try finish(&parser)
+                    try expect(UInt8(ascii: "}"))
+                    try finish()
                 }
                 state = .done
                 return nil
@@ -112,31 +114,201 @@ public struct JSONEnvelopeCursor: Sendable {
         }
     }
 
+    /// The element starting at `index`, parsed and copied out of the buffer.
+    mutating func element() throws(JSONParseError) -> Element {
+        let start = index
+        try completeValue()
+        let deferKey = deferKey
+        let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, [Range<Int>]?) in
+            if let deferKey, parser.peek() == UInt8(ascii: "{") {
+                let shallow = try parser.parseShallowObject(deferring: deferKey)
+                return (.object(shallow.object), shallow.deferred)
+            }
+            return (try parser.parseValue(), nil)
+        }
+        let raw = Array(buffer[start..<index])
+        return Element(range: base + start..<base + index, raw: raw, value: value,
+                       deferred: deferred?.map { $0.lowerBound - start..<$0.upperBound - start })
+    }
+
     /// Reads members up to the wanted array (returns true, positioned after its `[`) or to the
     /// end of the envelope (returns false, the whole text read).
-    static func members(_ parser: inout JSONParser, found: inout Bool, arrayKey: String) throws(JSONParseError) -> Bool {
+    mutating func members() throws(JSONParseError) -> Bool {
         while true {
-            parser.skipWhitespace()
-            let key = try parser.parseString()
-            parser.skipWhitespace()
-            try parser.expect(UInt8(ascii: ":"))
-            parser.skipWhitespace()
-            if !found, asciiCaseInsensitiveEquals(key, arrayKey), parser.peek() == UInt8(ascii: "[") {
-                found = true
-                parser.index += 1
+            dropConsumed()
+            try skipWhitespace()
+            try completeValue()
+            let key = try parse { (parser) throws(JSONParseError) in try parser.parseString() }
+            try skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            try skipWhitespace()
+            if !foundArray, asciiCaseInsensitiveEquals(key, arrayKey), try peek() == UInt8(ascii: "[") {
+                foundArray = true
+                index += 1
                 return true
             }
-            _ = try parser.parseValue()
-            parser.skipWhitespace()
-            if parser.peek() == UInt8(ascii: ",") { parser.index += 1; continue }
-            try parser.expect(UInt8(ascii: "}"))
-            try finish(&parser)
+            try completeValue()
+            _ = try parse { (parser) throws(JSONParseError) in try parser.parseValue() }
+            try skipWhitespace()
+            if try peek() == UInt8(ascii: ",") { index += 1; continue }
+            try expect(UInt8(ascii: "}"))
+            try finish()
             return false
         }
     }
 
-    static func finish(_ parser: inout JSONParser) throws(JSONParseError) {
-        parser.skipWhitespace()
-        guard parser.index == parser.bytes.count else { throw parser.error("unexpected data after the value") }
+    mutating func finish() throws(JSONParseError) {
+        try skipWhitespace()
+        guard try peek() == nil else { throw error("unexpected data after the value") }
+    }
+
+    // MARK: The rolling buffer
+
+    func error(_ reason: String) -> JSONParseError { JSONParseError(offset: base + index, reason: reason) }
+
+    /// Reads the body's next piece into the buffer; false at its end.
+    mutating func fill() throws(JSONParseError) -> Bool {
+        if ended { return false }
+        do {
+            if try reader.read(appendingTo: &buffer) { return true }
+        } catch {
+            readFailure = error
+            ended = true
+            throw JSONParseError(offset: base + buffer.count, reason: "the response could not be read to its end: \(error)")
+        }
+        ended = true
+        return false
+    }
+
+    /// Drops what was read; `index` becomes 0. Only between values: nothing else points into the buffer.
+    mutating func dropConsumed() {
+        guard index > 0 else { return }
+        buffer.removeSubrange(0..<index)
+        base += index
+        index = 0
+    }
+
+    mutating func peek() throws(JSONParseError) -> UInt8? {
+        while index >= buffer.count { guard try fill() else { return nil } }
+        return buffer[index]
+    }
+
+    mutating func skipWhitespace() throws(JSONParseError) {
+        while let byte = try peek() {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard let next = try peek() else { throw error("the text ends too early") }
+        guard next == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        index += 1
+    }
+
+    /// Reads until the value starting at `index` is in the buffer whole, with `lookahead` bytes
+    /// after it, or the body has ended.
+    mutating func completeValue() throws(JSONParseError) {
+        var scanner = JSONValueScanner(at: index)
+        while true {
+            let end = buffer.withUnsafeBufferPointer { scanner.scan($0) }
+            if let end {
+                while buffer.count < end + Self.lookahead { guard try fill() else { break } }
+                return
+            }
+            guard scanner.position - index <= maxElementBytes else {
+                throw error("a single value of more than \(maxElementBytes >> 20) MiB: raise BILLWH_MAX_DOCUMENT_MB if the vendor's documents are that large")
+            }
+            guard try fill() else { return }
+        }
+    }
+
+    /// Runs the parser over the buffer from `index`; `index` moves to where it stopped.
+    mutating func parse<T>(_ body: (inout JSONParser) throws(JSONParseError) -> T) throws(JSONParseError) -> T {
+        let start = index, base = base
+        let (result, end) = try buffer.withUnsafeBufferPointer { (bytes) throws(JSONParseError) -> (T, Int) in
+            var parser = JSONParser(bytes)
+            parser.index = start
+            do throws(JSONParseError) {
+                let result = try body(&parser)
+                return (result, parser.index)
+            } catch {
+                throw JSONParseError(offset: base + error.offset, reason: error.reason)
+            }
+        }
+        index = end
+        return result
+    }
+}
+
+/// Finds where a JSON value ends by its brackets and quotes alone, resumable as more bytes
+/// arrive. It does not validate: the parser then reads the value, and stops no later than this
+/// end (or a few bytes past it) on any input, valid or not.
+struct JSONValueScanner {
+    /// The next byte to look at.
+    private(set) var position: Int
+    private var started = false
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    /// A number or literal: it ends at the first byte that cannot continue one.
+    private var scalar = false
+
+    init(at position: Int) { self.position = position }
+
+    /// Scans on from `position`; the value's end (exclusive) once it is complete.
+    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = position
+        defer { position = i }
+        let count = bytes.count
+        if !started {
+            guard i < count else { return nil }
+            started = true
+            switch bytes[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth = 1
+            case UInt8(ascii: "\""): inString = true
+            default: scalar = true
+            }
+            i += 1
+            if !inString && !scalar { /* container */ }
+        }
+        if scalar {
+            while i < count {
+                switch bytes[i] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                     UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                    i += 1
+                default:
+                    return i
+                }
+            }
+            return nil
+        }
+        while i < count {
+            let byte = bytes[i]
+            i += 1
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    if depth == 0 { return i }
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return i }
+            default: break
+            }
+        }
+        return nil
     }
 }

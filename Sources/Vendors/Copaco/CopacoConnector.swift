@@ -62,7 +62,7 @@ public struct CopacoConnector: Connector {
         try documentStream(body, endpoint: endpoint).collect()
     }
 
-    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
+    public func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
         InvoiceSkeleton.streamResponse(body, rules: InvoiceSkeleton.Rules(customerKey: .customerNumber))
     }
 

@@ -70,12 +70,25 @@ public struct TwoTCloudConnector: Connector {
 
     /// JSON is read one document at a time; XML (a fallback for servers that ignore `Accept`)
     /// is read whole first.
-    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
+    public func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
         let rules = Self.rules(for: endpoint.direction)
-        if XMLReader.looksLikeXML(body) {
-            return .eager(census: rules.census) { () throws(DocumentRejection) in try Self.splitXML(body, rules: rules) }
+        // The format shows in the first byte after whitespace (and a byte-order mark).
+        let leading: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF]
+        var start: [UInt8] = []
+        do {
+            while start.allSatisfy(leading.contains), try body.read(appendingTo: &start) {}
+        } catch {
+            let reason = "\(error)"
+            return .eager(census: rules.census) { () throws(DocumentRejection) in throw DocumentRejection(reason) }
         }
-        return InvoiceSkeleton.streamResponse(body, rules: rules)
+        if XMLReader.looksLikeXML(start) {
+            return .eager(census: rules.census) { () throws(DocumentRejection) in
+                let whole: [UInt8]
+                do { whole = try body.readAll(after: start) } catch { throw DocumentRejection("\(error)") }
+                return try Self.splitXML(whole, rules: rules)
+            }
+        }
+        return InvoiceSkeleton.streamResponse(ResumedBody(start, then: body), rules: rules)
     }
 
     /// Decodes one stored document (its raw bytes, JSON or XML) again, e.g. for the cross-check.
