@@ -1,0 +1,205 @@
+"""The single-window shape of scripts/bench/ingest: one 31-day window whose response holds
+every document, as a reseller's vendor may send it — documents of ~12,000 price lines
+(120 customers x 5 subscriptions x 20 lines), every line hashed — and the references
+measured against billwh on it.
+
+    python window_shape.py generate DIR LINES [--specs-lines N]
+        DIR/invoices.json and DIR/customer-specifications.json, LINES price lines each
+        (customer specifications: N lines when given), amounts exact decimals
+    python window_shape.py serve DIR PORT_FILE
+        a Copaco-shaped API on 127.0.0.1 (port written to PORT_FILE) serving those files at
+        /api/v1/invoices and /api/v1/customer-specifications, key sandbox-copaco-key
+    python window_shape.py stdlib BASE_URL DB
+        the plain-Python reference: urllib + json.loads(parse_float=Decimal) + executemany of
+        the flattened lines, amounts as integer micros, one transaction
+    python window_shape.py csv DIR OUT_CSV
+        the same flattened lines as CSV, for sqlite3 .import into a table without indexes
+    python window_shape.py count DB       lines the stdlib reference stored
+"""
+import decimal
+import http.server
+import json
+import os
+import sqlite3
+import sys
+import urllib.request
+
+WINDOW = ("2026-10-01", "2026-10-31")
+CUSTOMERS_PER_DOCUMENT = 120
+SUBSCRIPTIONS_PER_CUSTOMER = 5
+LINES_PER_SUBSCRIPTION = 20
+LINES_PER_DOCUMENT = CUSTOMERS_PER_DOCUMENT * SUBSCRIPTIONS_PER_CUSTOMER * LINES_PER_SUBSCRIPTION
+ENDPOINTS = ("invoices", "customer-specifications")
+API_KEY = "sandbox-copaco-key"
+COLUMNS = ("endpoint", "invoice_id", "invoice_date", "currency", "customer_number", "company_name",
+           "subscription_id", "subscription_name", "line_id", "row_hash", "sku", "description",
+           "quantity", "unit_price_micros", "amount_micros", "vat_micros", "start_date", "end_date")
+
+
+def money(micros):
+    sign = "-" if micros < 0 else ""
+    whole, fraction = divmod(abs(micros), 1_000_000)
+    text = f"{fraction:06d}".rstrip("0")
+    return f"{sign}{whole}.{text}" if text else f"{sign}{whole}"
+
+
+def generate_endpoint(path, endpoint, lines, salt):
+    documents = max(1, -(-lines // LINES_PER_DOCUMENT))
+    written = 0
+    with open(path, "w") as out:
+        out.write('{"Invoices":[')
+        for d in range(documents):
+            in_document = min(LINES_PER_DOCUMENT, lines - written)
+            if d:
+                out.write(",")
+            parts = []
+            total = vat_total = 0
+            line_no = 0
+            customers = []
+            for c in range(CUSTOMERS_PER_DOCUMENT):
+                if line_no >= in_document:
+                    break
+                number = f"{(d * CUSTOMERS_PER_DOCUMENT + c) % 2000:06d}"
+                subscriptions = []
+                for s in range(SUBSCRIPTIONS_PER_CUSTOMER):
+                    if line_no >= in_document:
+                        break
+                    subscription_id = 100000 + (d * CUSTOMERS_PER_DOCUMENT + c) * SUBSCRIPTIONS_PER_CUSTOMER + s
+                    price_lines = []
+                    for p in range(LINES_PER_SUBSCRIPTION):
+                        if line_no >= in_document:
+                            break
+                        n = written + line_no
+                        quantity = 1 + (n * 7 + salt) % 40
+                        unit = 1_500_000 + (n * 7919 + salt) % 90_000_000
+                        amount = quantity * unit
+                        vat = amount * 21 // 100
+                        total += amount
+                        vat_total += vat
+                        row_hash = f"{(n * 2654435761 + salt * 97) & 0xffffffffffffffff:016x}{n:024x}"
+                        price_lines.append(
+                            f'{{"LineId":{n + 1},"UID":"u-{salt}-{n:010d}","InvoiceRowHash":"{row_hash}",'
+                            f'"SKU":"SKU-{(n * 13) % 500:04d}-M","Description":"Cloud licence {(n * 13) % 500} monthly",'
+                            f'"Quantity":{quantity},"QuantityType":"Licenses","UnitPrice":{money(unit)},'
+                            f'"ExtendedPrice":{money(amount)},"VAT":{money(vat)},'
+                            f'"StartDate":"{WINDOW[0]}T00:00:00","EndDate":"{WINDOW[1]}T00:00:00",'
+                            f'"BillingFrequency":"Monthly","ChargeType":"Recurring"}}')
+                        line_no += 1
+                    subscriptions.append(
+                        f'{{"SubscriptionID":{subscription_id},"SubscriptionName":"Plan {subscription_id}",'
+                        f'"StartDate":"2025-01-01T00:00:00","PlanID":{subscription_id % 977},"PlanName":"Monthly plan",'
+                        f'"PlanCategoryName":"Licences","BillingModel":1,"SubscriptionPONumber":null,'
+                        f'"PriceLines":[{",".join(price_lines)}]}}')
+                customers.append(
+                    f'{{"AccountID":{700000 + int(number)},"CustomerNumber":"{number}","CompanyName":"Customer {number} B.V.",'
+                    f'"CostCenter":null,"Subscriptions":[{",".join(subscriptions)}]}}')
+            invoice_id = f"{'INV' if endpoint == 'invoices' else 'SPEC'}-{salt}-{d + 1:05d}"
+            out.write(
+                f'{{"Header":{{"InvoiceID":"{invoice_id}","Date":"{WINDOW[1]}T00:00:00","Currency":"EUR","Type":"Invoice",'
+                f'"Description":"Invoice {invoice_id}","Language":"English","TermsOfPaymentDays":30}},'
+                f'"Sender":{{"AccountID":1,"CompanyName":"Copaco Cloud"}},"Receiver":{{"AccountID":2,"CompanyName":"Reseller"}},'
+                f'"Customers":[{",".join(customers)}],'
+                f'"Totals":{{"TotalExclVAT":{money(total)},"TotalVAT":{money(vat_total)},'
+                f'"TotalInclVAT":{money(total + vat_total)},"LineCount":{line_no}}}}}')
+            written += line_no
+        out.write("]}")
+
+
+def generate(directory, lines, specs_lines=None):
+    os.makedirs(directory, exist_ok=True)
+    generate_endpoint(os.path.join(directory, "invoices.json"), "invoices", lines, 1)
+    generate_endpoint(os.path.join(directory, "customer-specifications.json"), "customer-specifications",
+                      lines if specs_lines is None else specs_lines, 2)
+
+
+def serve(directory, port_file):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            name = self.path.split("?", 1)[0].rsplit("/", 1)[-1]
+            if self.headers.get("X-Api-Key") != API_KEY:
+                self.send_error(401)
+                return
+            path = os.path.join(directory, f"{name}.json")
+            if name not in ENDPOINTS or not os.path.exists(path):
+                self.send_error(404)
+                return
+            with open(path, "rb") as body:
+                size = os.fstat(body.fileno()).st_size
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                self.wfile.flush()
+                self.connection.sendfile(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(port_file + ".tmp", port_file)
+    server.serve_forever()
+
+
+def micros(value):
+    return int(decimal.Decimal(value) * 1_000_000)
+
+
+def flatten(endpoint, document):
+    header = document["Header"]
+    for customer in document["Customers"]:
+        for subscription in customer["Subscriptions"]:
+            for line in subscription["PriceLines"]:
+                yield (endpoint, header["InvoiceID"], header["Date"][:10], header["Currency"], customer["CustomerNumber"],
+                       customer["CompanyName"], str(subscription["SubscriptionID"]), subscription["SubscriptionName"],
+                       str(line["LineId"]), line.get("InvoiceRowHash"), line["SKU"], line["Description"], str(line["Quantity"]),
+                       micros(line["UnitPrice"]), micros(line["ExtendedPrice"]), micros(line["VAT"]),
+                       line["StartDate"][:10], line["EndDate"][:10])
+
+
+def stdlib(base_url, db):
+    connection = sqlite3.connect(db)
+    connection.execute(f"CREATE TABLE IF NOT EXISTS lines ({', '.join(COLUMNS)})")
+    with connection:
+        for endpoint in ENDPOINTS:
+            request = urllib.request.Request(
+                f"{base_url.rstrip('/')}/api/v1/{endpoint}?startDate={WINDOW[0].replace('-', '')}&endDate={WINDOW[1].replace('-', '')}",
+                headers={"X-Api-Key": API_KEY, "Accept": "application/json"})
+            with urllib.request.urlopen(request) as response:
+                body = json.loads(response.read(), parse_float=decimal.Decimal)
+            for document in body["Invoices"]:
+                connection.executemany(f"INSERT INTO lines VALUES ({', '.join('?' * len(COLUMNS))})", flatten(endpoint, document))
+    connection.close()
+
+
+def to_csv(directory, out_path):
+    import csv
+    with open(out_path, "w", newline="") as out:
+        writer = csv.writer(out)
+        for endpoint in ENDPOINTS:
+            with open(os.path.join(directory, f"{endpoint}.json"), "rb") as f:
+                body = json.loads(f.read(), parse_float=decimal.Decimal)
+            for document in body["Invoices"]:
+                writer.writerows(flatten(endpoint, document))
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "generate":
+        specs = int(args[args.index("--specs-lines") + 1]) if "--specs-lines" in args else None
+        generate(args[0], int(args[1]), specs)
+    elif command == "serve":
+        serve(args[0], args[1])
+    elif command == "stdlib":
+        stdlib(args[0], args[1])
+    elif command == "csv":
+        to_csv(args[0], args[1])
+    elif command == "count":
+        print(sqlite3.connect(args[0]).execute("SELECT count(*) FROM lines").fetchone()[0])
+    elif command == "columns":
+        print(", ".join(COLUMNS))
+    else:
+        sys.exit(f"unknown command {command}")
