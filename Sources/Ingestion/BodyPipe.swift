@@ -29,6 +29,9 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
     /// The body's bytes that came so far.
     public var received: Int { condition.withLock { receivedBytes } }
     private var receivedBytes = 0
+    /// The most that ever waited in the pipe (tests check the bound).
+    var peakBuffered: Int { condition.withLock { peak } }
+    private var peak = 0
 
     public init(capacity: Int = 4 << 20, spool: BodySpool?, maxDocumentBytes: Int = JSONEnvelopeCursor.defaultMaxElementBytes) {
         self.capacity = capacity
@@ -82,6 +85,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
                 guard buffered < capacity else { return false }
                 pieces.append(piece)
                 buffered += piece.readableBytes
+                peak = max(peak, buffered)
                 condition.broadcast()
                 return true
             }

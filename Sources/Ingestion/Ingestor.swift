@@ -49,6 +49,8 @@ public struct Ingestor: Sendable {
     /// The largest single document read from a response (BILLWH_MAX_DOCUMENT_MB): memory
     /// follows it, not the response.
     public var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
+    /// How much of a body may wait between the connection and the decoding thread.
+    public var bodyBufferBytes = 4 << 20
 
     public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
         self.database = database
@@ -193,7 +195,7 @@ public struct Ingestor: Sendable {
     /// after the transaction was rolled back, and the fetcher retries it.
     func write(_ body: HTTPClientResponse.Body, of connector: some Connector, endpoint: Endpoint, entry: LedgerEntry,
                load: BulkLoadGauge) async throws -> ReadWindow {
-        let pipe = BodyPipe(spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
+        let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
         let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
         let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)

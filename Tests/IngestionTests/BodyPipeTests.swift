@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+import Testing
+@testable import Ingestion
+
+/// The pipe between a response's connection and the decoding thread: bounded, in order, a
+/// stall fails it but a slow reader does not, and a drained body still reaches its copy.
+@Suite struct BodyPipeTests {
+    static func pieces(_ count: Int, size: Int) -> [[UInt8]] {
+        (0..<count).map { n in (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) } }
+    }
+
+    /// A body that yields `pieces`, pausing `pause` after the first.
+    static func body(_ pieces: [[UInt8]], pause: Duration = .zero) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                for (n, piece) in pieces.enumerated() {
+                    continuation.yield(ByteBuffer(bytes: piece))
+                    if n == 0 && pause > .zero { try? await Task.sleep(for: pause) }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Reads the pipe to its end on a thread of its own, as the decoding thread does.
+    static func readAll(_ pipe: BodyPipe, delay: Duration = .zero, stopAfter: Int = .max) async -> Result<[UInt8], any Error> {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var bytes: [UInt8] = []
+                do {
+                    var reads = 0
+                    while reads < stopAfter, try pipe.read(appendingTo: &bytes) {
+                        reads += 1
+                        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18) }
+                    }
+                    continuation.resume(returning: .success(bytes))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            thread.start()
+        }
+    }
+
+    @Test func aSlowReaderKeepsThePipeWithinItsCapacityAndGetsEveryByteInOrder() async throws {
+        let pieces = Self.pieces(200, size: 16 * 1024)
+        let pipe = BodyPipe(capacity: 64 * 1024, spool: try BodySpool())
+        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .seconds(30))
+        let read = await Self.readAll(pipe, delay: .microseconds(200))
+        await filled
+        #expect(try read.get() == pieces.flatMap { $0 })
+        #expect(pipe.peakBuffered <= 64 * 1024 + 16 * 1024 && pipe.peakBuffered > 0)
+        #expect(pipe.received == 200 * 16 * 1024 && pipe.spool?.size == pipe.received)
+        #expect(pipe.failure == nil)
+    }
+
+    @Test func aStalledBodyFailsWithinItsTimeout() async throws {
+        let pipe = BodyPipe(capacity: 64 * 1024, spool: nil)
+        let started = ContinuousClock.now
+        async let filled: Void = pipe.fill(from: Self.body(Self.pieces(3, size: 100), pause: .seconds(20)), timeout: .milliseconds(300))
+        let read = await Self.readAll(pipe)
+        await filled
+        #expect(ContinuousClock.now - started < .seconds(10))
+        guard case .failure(let error) = read, let failure = error as? TransportFailure else {
+            Issue.record("expected a transport failure, got \(read)")
+            return
+        }
+        #expect(failure.underlying is HTTPFetcher.ResponseTimedOut)
+    }
+
+    @Test func theTimeThePipeWasFullDoesNotCount() async throws {
+        // The reader takes about a second over a body the connection delivers at once; the
+        // timeout is a quarter of that.
+        let pieces = Self.pieces(40, size: 8 * 1024)
+        let pipe = BodyPipe(capacity: 8 * 1024, spool: nil)
+        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .milliseconds(250))
+        let read = await Self.readAll(pipe, delay: .milliseconds(25))
+        await filled
+        #expect(try read.get() == pieces.flatMap { $0 })
+    }
+
+    @Test func aDrainedBodyStillReachesItsCopyWhole() async throws {
+        let pieces = Self.pieces(100, size: 4 * 1024)
+        let pipe = BodyPipe(capacity: 8 * 1024, spool: try BodySpool())
+        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .seconds(30))
+        let read = await Self.readAll(pipe, stopAfter: 3)
+        #expect(try read.get().count == 3 * 4 * 1024)
+        pipe.drain()
+        await filled
+        #expect(pipe.failure == nil)
+        var copy: [UInt8] = []
+        try #require(pipe.spool).forEachPiece(pieceSize: 5000) { piece, offset in
+            #expect(offset == copy.count)
+            copy.append(contentsOf: piece)
+        }
+        #expect(copy == pieces.flatMap { $0 })
+    }
+}
