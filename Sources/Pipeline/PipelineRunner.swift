@@ -189,6 +189,7 @@ public struct PipelineRunner: Sendable {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
         var ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
         ingestor.progress = progress
+        ingestor.maxDocumentBytes = settings.maxDocumentBytes
         var reports: [EndpointReport] = []
         for connector in connectors {
             let (usable, refused) = checkLifecycle(connector)

@@ -22,6 +22,9 @@ public struct Settings: Sendable {
     public var twotcloud: TwoTCloudConnector.Settings?
     public var copper: CopperSettings?
     public var lookbackDays: Int = 31
+    /// The largest single document billwh reads from a response (`BILLWH_MAX_DOCUMENT_MB`):
+    /// memory follows it, never the response.
+    public var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
     /// Retry budget for vendor calls; tests shorten it.
     public var retryPolicy = RetryPolicy()
     /// The endpoints' lifecycle: the published one with `BILLWH_ENDPOINT_LIFECYCLE` on top.
@@ -111,6 +114,12 @@ public struct Settings: Sendable {
                 throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")
             }
             settings.lookbackDays = days
+        }
+        if let text = config.string(forKey: ["billwh", "max", "document", "mb"]) {
+            guard let megabytes = Int(text), (1...4096).contains(megabytes) else {
+                throw SettingsError.invalid("BILLWH_MAX_DOCUMENT_MB must be a whole number of MiB from 1 to 4096, got \(text.prefix(20))")
+            }
+            settings.maxDocumentBytes = megabytes << 20
         }
         return settings
     }

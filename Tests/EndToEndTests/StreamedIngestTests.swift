@@ -14,12 +14,14 @@ import Warehouse
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: today)!
 
     /// Ingests the window into a fresh warehouse at `path`; returns the Copaco reports.
-    static func ingest(_ harness: Harness, into path: String, bufferBytes: Int) async throws -> [EndpointReport] {
+    static func ingest(_ harness: Harness, into path: String, bufferBytes: Int,
+                       maxDocumentBytes: Int = JSONEnvelopeCursor.defaultMaxElementBytes) async throws -> [EndpointReport] {
         let database = try WarehouseDatabase.openForWriting(path: path)
         try await database.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
         var ingestor = Ingestor(database: database, fetcher: HTTPFetcher(policy: harness.settings.retryPolicy, logger: harness.logs.logger),
                                 logger: harness.logs.logger)
         ingestor.bodyBufferBytes = bufferBytes
+        ingestor.maxDocumentBytes = maxDocumentBytes
         return try await ingestor.ingest(CopacoConnector(settings: harness.settings.copaco!), window: window, runID: 1)
     }
 
@@ -83,5 +85,14 @@ import Warehouse
         #expect(payload.starts(with: Data(#"{"Invoices":"#.utf8)) || payload.first == UInt8(ascii: "{"))
         #expect(sha256Hex(payload) == hash)
         #expect(documents == 0, "nothing of the rejected window was kept")
+    }
+
+    @Test func aDocumentOverTheLimitFailsItsWindowNamingTheSetting() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let path = harness.directory.appendingPathComponent("w.sqlite").path
+        let reports = try await Self.ingest(harness, into: path, bufferBytes: 1024, maxDocumentBytes: 2048)
+        #expect(reports.allSatisfy { $0.failure?.contains("raise BILLWH_MAX_DOCUMENT_MB") == true })
+        #expect(try await WarehouseDatabase.openReadOnly(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM staging_lines") } == 0)
     }
 }

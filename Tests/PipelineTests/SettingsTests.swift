@@ -21,3 +21,18 @@ import Testing
         }
     }
 }
+
+@Suite struct IngestSettingsTests {
+    @Test func theLargestDocumentComesFromTheEnvironment() async throws {
+        #expect(try await Settings.load(environment: ["BILLWH_MAX_DOCUMENT_MB": "64"]).maxDocumentBytes == 64 << 20)
+        #expect(try await Settings.load(environment: [:]).maxDocumentBytes == 512 << 20)
+        for bad in ["0", "x", "5000", "-1"] {
+            do {
+                _ = try await Settings.load(environment: ["BILLWH_MAX_DOCUMENT_MB": bad])
+                Issue.record("BILLWH_MAX_DOCUMENT_MB=\(bad) was accepted")
+            } catch {
+                #expect("\(error)".contains("BILLWH_MAX_DOCUMENT_MB must be a whole number of MiB"))
+            }
+        }
+    }
+}

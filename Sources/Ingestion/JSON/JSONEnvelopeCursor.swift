@@ -214,15 +214,19 @@ public struct JSONEnvelopeCursor {
         var scanner = JSONValueScanner(at: index)
         while true {
             let end = buffer.withUnsafeBufferPointer { scanner.scan($0) }
+            guard (end ?? scanner.position) - index <= maxElementBytes else {
+                throw error("a single document or value of more than \(Self.size(maxElementBytes)): raise BILLWH_MAX_DOCUMENT_MB if the vendor's documents are that large")
+            }
             if let end {
                 while buffer.count < end + Self.lookahead { guard try fill() else { break } }
                 return
             }
-            guard scanner.position - index <= maxElementBytes else {
-                throw error("a single value of more than \(maxElementBytes >> 20) MiB: raise BILLWH_MAX_DOCUMENT_MB if the vendor's documents are that large")
-            }
             guard try fill() else { return }
         }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
     /// Runs the parser over the buffer from `index`; `index` moves to where it stopped.
