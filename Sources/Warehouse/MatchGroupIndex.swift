@@ -102,10 +102,17 @@ public enum MatchGroupIndex {
         let present = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?)",
                                         arguments: [settledLinesIndex]) == true
         if present { return false }
-        // The sort may use a second thread (by then the ingest's other threads are done).
+        // The sort may use a second thread (by then the ingest's other threads are done). Each
+        // sorter thread holds up to the page cache's size in memory: the cache is made smaller
+        // for the sort, so that the ingest's peak memory does not grow with the lines it sorts.
         let threads = try Int.fetchOne(db, sql: "PRAGMA threads") ?? 0
+        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
         try db.execute(sql: "PRAGMA threads = 2")
-        defer { try? db.execute(sql: "PRAGMA threads = \(threads)") }
+        try db.execute(sql: "PRAGMA cache_size = -6144")
+        defer {
+            try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
+            try? db.execute(sql: "PRAGMA threads = \(threads)")
+        }
         try db.execute(sql: settledLinesIndexSQL)
         return true
     }
