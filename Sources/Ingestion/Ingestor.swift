@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import GRDB
+import Synchronization
 import Logging
 import Warehouse
 
@@ -112,52 +113,52 @@ public struct Ingestor: Sendable {
         var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
         let label = "\(connector.vendor)/\(endpoint.name)"
         let chunks = window.chunks(maxDays: chunkDays)
+        guard !chunks.isEmpty else { return report }
+        // The next window is requested once this one's answer has come, and read while this
+        // one is written: the vendor's time to answer and the transfer overlap with decoding and
+        // SQLite. It waits, its body held back by its pipe's bound, until this one has
+        // committed; its own transaction comes after.
+        let start = { (chunk: DateWindow, load: BulkLoadGauge, previous: Task<WindowResult, any Error>?) in
+            let answered = AnswerSignal()
+            let task = Task {
+                try await readWindow(connector, endpoint: endpoint, window: chunk, label: label, runID: runID, load: load,
+                                     after: previous, answered: answered)
+            }
+            return (task, answered)
+        }
+        var (current, answered) = start(chunks[0], load, nil)
         for (number, chunk) in chunks.enumerated() {
-            try Task.checkCancellation()
-            let startedAt = Timestamp.now()
-            var statistics = FetchStatistics()
-            let read: ReadWindow
+            let answer = await withTaskCancellationHandler { await answered.wait() } onCancel: { [current] in current.cancel() }
+            let upcoming = answer && number + 1 < chunks.count ? start(chunks[number + 1], load, current) : nil
+            let next = upcoming?.0
+            let result: WindowResult
             do {
-                read = try await fetcher.fetch(connector.request(for: endpoint, window: chunk), label: "\(label) \(chunk)",
-                                               advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
-                                               statistics: &statistics) { body, statistics in
-                    let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
-                                            startedAt: startedAt, statistics: statistics, status: "ok")
-                    return try await write(body, of: connector, endpoint: endpoint, entry: entry, load: load)
+                result = try await withTaskCancellationHandler {
+                    try await current.value
+                } onCancel: { [current] in
+                    current.cancel()
+                    next?.cancel()
                 }
-            } catch let error as FetchError {
-                report.statistics.requests += statistics.requests
-                report.statistics.retries += statistics.retries
-                report.failure = "\(label) \(chunk): \(error)"
-                logger.error("\(label) \(chunk): \(error)")
-                let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk,
-                                        startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
-                try await commit("\(label) \(chunk)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+            } catch {
+                next?.cancel()
+                _ = try? await next?.value
+                throw error
+            }
+            report.statistics.requests += result.statistics.requests
+            report.statistics.retries += result.statistics.retries
+            if let failure = result.failure { report.failure = failure }
+            guard let written = result.written else {
                 // Later chunks would fail the same way (credentials) or prolong an outage.
+                next?.cancel()
+                _ = try? await next?.value
                 return report
             }
-            report.statistics.requests += statistics.requests
-            report.statistics.retries += statistics.retries
             report.windows += 1
-
-            let written: RecordedWindow
-            switch read.result {
-            case .written(let recorded, let linesNow):
-                written = recorded
+            if let linesNow = result.linesNow {
                 load.linesNow = linesNow
                 if written.recentTier == 0 { load.recentTierFull = true }
-            case .rejected(let rejection, let spool):
-                // Nothing of the body was kept: it is recorded, whole, in quarantine instead.
-                let message = "\(label) \(chunk): the response could not be read and was quarantined: \(rejection.reason)"
-                report.failure = message
-                logger.error("\(message)")
-                let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: chunk, startedAt: startedAt,
-                                        statistics: statistics, status: "failed", error: message)
-                written = try await commit("\(label) \(chunk)") { db in
-                    try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
-                }
             }
-            checkpoint?.wrote(read.bytes)
+            checkpoint?.wrote(result.bytes)
             report.outcome.documents += written.outcome.documents
             report.outcome.documentsChanged += written.outcome.documentsChanged
             report.outcome.lines += written.outcome.lines
@@ -172,8 +173,96 @@ public struct Ingestor: Sendable {
             if chunks.count > 1 {
                 logger.debug("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
             }
+            guard let upcoming else { break }
+            (current, answered) = upcoming
         }
         return report
+    }
+
+    /// Whether a window's request was answered (2xx), once that is known.
+    final class AnswerSignal: Sendable {
+        private let state = Mutex<(answer: Bool?, waiting: [CheckedContinuation<Bool, Never>])>((nil, []))
+
+        /// The first call counts.
+        func send(_ answer: Bool) {
+            let waiting = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+                guard state.answer == nil else { return [] }
+                state.answer = answer
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume(returning: answer) }
+        }
+
+        func wait() async -> Bool {
+            await withCheckedContinuation { continuation in
+                let answer = state.withLock { state -> Bool? in
+                    if state.answer == nil { state.waiting.append(continuation) }
+                    return state.answer
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        }
+    }
+
+    /// What became of one window.
+    struct WindowResult: Sendable {
+        var statistics: FetchStatistics
+        /// What was committed: its documents, or the whole body in quarantine; nil when the
+        /// request failed (and the windows after it are not read).
+        var written: RecordedWindow?
+        var failure: String?
+        /// `max(line_id)` after a window whose documents were written.
+        var linesNow: Int?
+        var bytes = 0
+    }
+
+    /// Requests one window and writes it, once `previous` (the window before) has finished; a
+    /// failed request or an unreadable body is recorded in the ledger instead.
+    func readWindow(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, label: String, runID: Int64,
+                    load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?,
+                    answered: AnswerSignal) async throws -> WindowResult {
+        defer { answered.send(false) }
+        let startedAt = Timestamp.now()
+        var statistics = FetchStatistics()
+        let read: ReadWindow
+        do {
+            read = try await fetcher.fetch(connector.request(for: endpoint, window: window), label: "\(label) \(window)",
+                                           advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
+                                           statistics: &statistics) { body, statistics in
+                answered.send(true)
+                let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window,
+                                        startedAt: startedAt, statistics: statistics, status: "ok")
+                return try await write(body, of: connector, endpoint: endpoint, entry: entry, load: load, after: previous)
+            }
+        } catch let error as FetchError {
+            try await Self.wait(for: previous)
+            logger.error("\(label) \(window): \(error)")
+            let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window,
+                                    startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
+            try await commit("\(label) \(window)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+            return WindowResult(statistics: statistics, written: nil, failure: "\(label) \(window): \(error)")
+        }
+        switch read.result {
+        case .written(let recorded, let linesNow):
+            return WindowResult(statistics: statistics, written: recorded, linesNow: linesNow, bytes: read.bytes)
+        case .rejected(let rejection, let spool):
+            // Nothing of the body was kept: it is recorded, whole, in quarantine instead.
+            let message = "\(label) \(window): the response could not be read and was quarantined: \(rejection.reason)"
+            logger.error("\(message)")
+            let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window, startedAt: startedAt,
+                                    statistics: statistics, status: "failed", error: message)
+            let written = try await commit("\(label) \(window)") { db in
+                try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
+            }
+            return WindowResult(statistics: statistics, written: written, failure: message, bytes: read.bytes)
+        }
+    }
+
+    /// Waits for the window before to finish; when its request failed, this window is not written.
+    static func wait(for previous: Task<WindowResult, any Error>?) async throws {
+        guard let previous else { return }
+        guard try await previous.value.written != nil else { throw CancellationError() }
     }
 
     /// What one window's body came to.
@@ -194,12 +283,13 @@ public struct Ingestor: Sendable {
     /// largest document, not the response. A body cut off or late throws `TransportFailure`
     /// after the transaction was rolled back, and the fetcher retries it.
     func write(_ body: HTTPClientResponse.Body, of connector: some Connector, endpoint: Endpoint, entry: LedgerEntry,
-               load: BulkLoadGauge) async throws -> ReadWindow {
+               load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> ReadWindow {
         let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
         let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
         let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
         do {
+            try await Self.wait(for: previous)
             let (written, linesNow) = try await commit("\(entry.vendor)/\(endpoint.name) \(entry.window)") { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
                                          recentTierFull: recentTierFull, bulkLoad: bulkLoad),
