@@ -286,10 +286,11 @@ public struct Ingestor: Sendable {
                load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> ReadWindow {
         let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
-        let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
         let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
         do {
+            // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
             try await Self.wait(for: previous)
+            let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
             let (written, linesNow) = try await commit("\(entry.vendor)/\(endpoint.name) \(entry.window)") { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
                                          recentTierFull: recentTierFull, bulkLoad: bulkLoad),

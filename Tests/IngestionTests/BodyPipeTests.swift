@@ -71,12 +71,12 @@ import Testing
     }
 
     @Test func theTimeThePipeWasFullDoesNotCount() async throws {
-        // The reader takes about a second over a body the connection delivers at once; the
-        // timeout is a quarter of that.
-        let pieces = Self.pieces(40, size: 8 * 1024)
+        // The reader takes about three seconds over a body the connection delivers at once; the
+        // timeout is a third of that.
+        let pieces = Self.pieces(30, size: 8 * 1024)
         let pipe = BodyPipe(capacity: 8 * 1024, spool: nil)
-        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .milliseconds(250))
-        let read = await Self.readAll(pipe, delay: .milliseconds(25))
+        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .seconds(1))
+        let read = await Self.readAll(pipe, delay: .milliseconds(100))
         await filled
         #expect(try read.get() == pieces.flatMap { $0 })
     }

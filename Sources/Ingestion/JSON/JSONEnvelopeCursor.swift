@@ -114,8 +114,11 @@ public struct JSONEnvelopeCursor {
         }
     }
 
-    /// The element starting at `index`, parsed and copied out of the buffer.
+    /// The element starting at `index`, parsed and taken out of the buffer: the buffer's storage
+    /// becomes the element's bytes (no copy of a document that can be tens of MB) and what
+    /// follows the element moves to a new buffer.
     mutating func element() throws(JSONParseError) -> Element {
+        dropConsumed()
         let start = index
         try completeValue()
         let deferKey = deferKey
@@ -126,9 +129,13 @@ public struct JSONEnvelopeCursor {
             }
             return (try parser.parseValue(), nil)
         }
-        let raw = Array(buffer[start..<index])
-        return Element(range: base + start..<base + index, raw: raw, value: value,
-                       deferred: deferred?.map { $0.lowerBound - start..<$0.upperBound - start })
+        var raw = buffer
+        buffer = Array(raw[index...])
+        raw.removeSubrange(index...)
+        let range = base..<base + index
+        base += index
+        index = 0
+        return Element(range: range, raw: raw, value: value, deferred: deferred)
     }
 
     /// Reads members up to the wanted array (returns true, positioned after its `[`) or to the
