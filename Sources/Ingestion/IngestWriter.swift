@@ -161,10 +161,18 @@ public enum IngestWriter {
 
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
-        func quarantine(spooled body: BodySpool, reason: String) throws {
+        func quarantine(spooled body: BodySpool, reason whole: String) throws {
             var hasher = ContentHasher()
             try body.forEachPiece { piece, _ in hasher.update(piece) }
             let hash = hasher.finalize()
+            // A blob cannot exceed SQLite's length limit (1 GB unless built otherwise): a larger
+            // body keeps its start, and the reason says how much of it.
+            // The limit is on the whole row, so the other columns need their share of it.
+            let limit = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, -1))
+            let kept = min(body.size, limit - min(limit / 10, 1 << 20))
+            let reason = kept < body.size
+                ? "\(whole) (the first \(kept) of its \(body.size) bytes are kept: more than SQLite's largest value; content_sha256 is of all of them)"
+                : whole
             let seen = try Int64.fetchOne(db, sql: "SELECT quarantine_id FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?",
                                           arguments: [vendor.rawValue, endpoint.name, hash])
             if let seen {
@@ -178,9 +186,12 @@ public enum IngestWriter {
                         first_seen_at, last_seen_at, ingest_id)
                     VALUES (?, ?, NULL, ?, ?, zeroblob(?), ?, ?, ?)
                     """,
-                arguments: [vendor.rawValue, endpoint.name, reason, hash, body.size, now, now, ingestID])
+                arguments: [vendor.rawValue, endpoint.name, reason, hash, kept, now, now, ingestID])
             try BlobWriter.write(db, table: "quarantine", column: "payload", row: db.lastInsertedRowID) { write in
-                try body.forEachPiece { piece, offset in try write(piece, offset) }
+                try body.forEachPiece { piece, offset in
+                    guard offset < kept else { return }
+                    try write(UnsafeRawBufferPointer(rebasing: piece[..<min(piece.count, kept - offset)]), offset)
+                }
             }
         }
 

@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import NIOCore
+import Testing
+import Warehouse
+@testable import Ingestion
+
+/// An unreadable body is quarantined from its scratch copy, piece by piece: byte for byte when
+/// it fits in one SQLite value, else its start, with the reason saying how much was kept.
+@Suite struct WholeBodyQuarantineTests {
+    static let endpoint = Endpoint(name: "invoices", path: "/api/v1/invoices", version: "v1", direction: .incoming)
+    static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: CalendarDate(year: 2026, month: 3, day: 31)!)!
+
+    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil) throws -> (payload: Data, hash: String, reason: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-quarantine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        if let lengthLimit {
+            try queue.writeWithoutTransaction { db in _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, lengthLimit) }
+        }
+        let spool = try BodySpool()
+        for start in stride(from: 0, to: body.count, by: 3000) {
+            try spool.write(ByteBuffer(bytes: body[start..<min(body.count, start + 3000)]))
+        }
+        try queue.write { db in
+            let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: Self.endpoint, window: Self.window, startedAt: "now",
+                                    statistics: FetchStatistics(), status: "failed", error: "unreadable")
+            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")))
+        }
+        let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256, reason FROM quarantine") })
+        return (row["payload"], row["content_sha256"], row["reason"])
+    }
+
+    static let body: [UInt8] = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 251) }
+
+    @Test func theWholeBodyByteForByte() throws {
+        let stored = try Self.quarantine(Self.body)
+        #expect(stored.payload == Data(Self.body))
+        #expect(stored.hash == sha256Hex(Self.body))
+        #expect(stored.reason == "whole response: not JSON")
+    }
+
+    @Test func aBodyOverSQLitesLargestValueKeepsItsStartAndSaysSo() throws {
+        let stored = try Self.quarantine(Self.body, lengthLimit: 10_000)
+        // The limit is on the row: a tenth of it is left to the other columns.
+        #expect(stored.payload == Data(Self.body.prefix(9_000)))
+        #expect(stored.hash == sha256Hex(Self.body), "the hash is of the whole body")
+        #expect(stored.reason.contains("the first 9000 of its 50000 bytes are kept"))
+    }
+}
