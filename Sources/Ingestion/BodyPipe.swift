@@ -11,8 +11,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
     struct ReaderGone: Error {}
 
     private let condition = NSCondition()
-    private var pieces: [ByteBuffer] = []
-    private var head = 0
+    private var pieces = CircularBuffer<ByteBuffer>()
     private var buffered = 0
     private let capacity: Int
     private var ending: Result<Void, any Error>?
@@ -127,19 +126,13 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
 
     public func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
         condition.lock()
-        while head == pieces.count && ending == nil && !closed { condition.wait() }
-        guard head < pieces.count else {
+        while pieces.isEmpty && ending == nil && !closed { condition.wait() }
+        guard let piece = pieces.popFirst() else {
             let ending = ending
             condition.unlock()
             if case .failure(let error) = ending { throw TransportFailure(underlying: error) }
             if closed { throw TransportFailure(underlying: ReaderGone()) }
             return false
-        }
-        let piece = pieces[head]
-        head += 1
-        if head >= 64 {
-            pieces.removeFirst(head)
-            head = 0
         }
         buffered -= piece.readableBytes
         let waiter = takeWaiter()
@@ -162,7 +155,6 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
         let waiter: CheckedContinuation<Void, Never>? = condition.withLock {
             closed = true
             pieces.removeAll()
-            head = 0
             buffered = 0
             condition.broadcast()
             return takeWaiter()

@@ -64,11 +64,6 @@ public struct BodyReadError: Error, CustomStringConvertible {
 }
 
 extension BodyReader {
-    /// Reads until at least `count` bytes are in `buffer` or the body has ended.
-    public func read(into buffer: inout [UInt8], atLeast count: Int) throws {
-        while buffer.count < count, try read(appendingTo: &buffer) {}
-    }
-
     /// The whole body, for the formats read whole (2tCloud's XML fallback): at most
     /// `maxDocumentBytes`, since the whole body is then one document in memory.
     public func readAll(after start: [UInt8] = []) throws -> [UInt8] {

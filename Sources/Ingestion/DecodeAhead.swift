@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Warehouse
 
 /// A response's documents, decoded on a thread of their own from the moment the body is
@@ -101,8 +102,7 @@ final class AheadBuffer: @unchecked Sendable {
     struct Closed: Error {}
 
     private let condition = NSCondition()
-    private var items: [AheadItem] = []
-    private var head = 0
+    private var items = CircularBuffer<AheadItem>()
     private var closed = false
     private let capacity: Int
 
@@ -112,7 +112,7 @@ final class AheadBuffer: @unchecked Sendable {
     func put(_ item: AheadItem) throws {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.count - head >= capacity { condition.wait() }
+        while !closed && items.count >= capacity { condition.wait() }
         if closed { throw Closed() }
         items.append(item)
         condition.broadcast()
@@ -122,13 +122,8 @@ final class AheadBuffer: @unchecked Sendable {
     func take() -> AheadItem {
         condition.lock()
         defer { condition.unlock() }
-        while items.count == head { condition.wait() }
-        let item = items[head]
-        head += 1
-        if head >= 64 {
-            items.removeFirst(head)
-            head = 0
-        }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
         condition.broadcast()
         return item
     }
@@ -137,7 +132,6 @@ final class AheadBuffer: @unchecked Sendable {
         condition.lock()
         closed = true
         items.removeAll()
-        head = 0
         condition.broadcast()
         condition.unlock()
     }

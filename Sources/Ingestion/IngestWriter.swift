@@ -146,17 +146,23 @@ public enum IngestWriter {
         let recentTier: Int
 
         func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
-            // The same bad bytes seen again update the sighting, not a new row: re-runs stay idempotent.
+            try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))
+        }
+
+        /// The same bad bytes seen again update the sighting, not a new row: re-runs stay
+        /// idempotent. `payload` is the SQL of the payload's value, bound to `value`.
+        private func upsertQuarantine(key: String?, reason: String, hash: String, payload: String,
+                                      _ value: some DatabaseValueConvertible) throws {
             try db.execute(
                 sql: """
                     INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload,
                         first_seen_at, last_seen_at, ingest_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, \(payload), ?, ?, ?)
                     ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET
                         last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL,
                         ingest_id = excluded.ingest_id
                     """,
-                arguments: [vendor.rawValue, endpoint.name, key, reason, hash, Data(raw), now, now, ingestID])
+                arguments: [vendor.rawValue, endpoint.name, key, reason, hash, value, now, now, ingestID])
         }
 
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
@@ -173,20 +179,11 @@ public enum IngestWriter {
             let reason = kept < body.size
                 ? "\(whole) (the first \(kept) of its \(body.size) bytes are kept: more than SQLite's largest value; content_sha256 is of all of them)"
                 : whole
-            let seen = try Int64.fetchOne(db, sql: "SELECT quarantine_id FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?",
-                                          arguments: [vendor.rawValue, endpoint.name, hash])
-            if let seen {
-                try db.execute(sql: "UPDATE quarantine SET last_seen_at = ?, reason = ?, resolved_at = NULL, ingest_id = ? WHERE quarantine_id = ?",
-                               arguments: [now, reason, ingestID, seen])
-                return
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload,
-                        first_seen_at, last_seen_at, ingest_id)
-                    VALUES (?, ?, NULL, ?, ?, zeroblob(?), ?, ?, ?)
-                    """,
-                arguments: [vendor.rawValue, endpoint.name, reason, hash, kept, now, now, ingestID])
+            let seen = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?)",
+                                         arguments: [vendor.rawValue, endpoint.name, hash]) == true
+            // A new row is filled piece by piece from the copy; a sighting already holds the bytes.
+            try upsertQuarantine(key: nil, reason: reason, hash: hash, payload: "zeroblob(?)", kept)
+            guard !seen else { return }
             try BlobWriter.write(db, table: "quarantine", column: "payload", row: db.lastInsertedRowID) { write in
                 try body.forEachPiece { piece, offset in
                     guard offset < kept else { return }

@@ -131,6 +131,11 @@ public struct Ingestor: Sendable {
             let answer = await withTaskCancellationHandler { await answered.wait() } onCancel: { [current] in current.cancel() }
             let upcoming = answer && number + 1 < chunks.count ? start(chunks[number + 1], load, current) : nil
             let next = upcoming?.0
+            // The window after is not to be read: its task ends (it writes nothing) before this returns.
+            let dropNext = { [next] in
+                next?.cancel()
+                _ = try? await next?.value
+            }
             let result: WindowResult
             do {
                 result = try await withTaskCancellationHandler {
@@ -140,8 +145,7 @@ public struct Ingestor: Sendable {
                     next?.cancel()
                 }
             } catch {
-                next?.cancel()
-                _ = try? await next?.value
+                await dropNext()
                 throw error
             }
             report.statistics.requests += result.statistics.requests
@@ -149,8 +153,7 @@ public struct Ingestor: Sendable {
             if let failure = result.failure { report.failure = failure }
             guard let written = result.written else {
                 // Later chunks would fail the same way (credentials) or prolong an outage.
-                next?.cancel()
-                _ = try? await next?.value
+                await dropNext()
                 return report
             }
             report.windows += 1
@@ -179,25 +182,25 @@ public struct Ingestor: Sendable {
         return report
     }
 
-    /// Whether a window's request was answered (2xx), once that is known.
+    /// Whether a window's request was answered (2xx), once that is known. One waiter: the loop.
     final class AnswerSignal: Sendable {
-        private let state = Mutex<(answer: Bool?, waiting: [CheckedContinuation<Bool, Never>])>((nil, []))
+        private let state = Mutex<(answer: Bool?, waiting: CheckedContinuation<Bool, Never>?)>((nil, nil))
 
         /// The first call counts.
         func send(_ answer: Bool) {
-            let waiting = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-                guard state.answer == nil else { return [] }
+            let waiting = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                guard state.answer == nil else { return nil }
                 state.answer = answer
-                defer { state.waiting = [] }
+                defer { state.waiting = nil }
                 return state.waiting
             }
-            for continuation in waiting { continuation.resume(returning: answer) }
+            waiting?.resume(returning: answer)
         }
 
         func wait() async -> Bool {
             await withCheckedContinuation { continuation in
                 let answer = state.withLock { state -> Bool? in
-                    if state.answer == nil { state.waiting.append(continuation) }
+                    if state.answer == nil { state.waiting = continuation }
                     return state.answer
                 }
                 if let answer { continuation.resume(returning: answer) }
@@ -225,15 +228,14 @@ public struct Ingestor: Sendable {
         defer { answered.send(false) }
         let startedAt = Timestamp.now()
         var statistics = FetchStatistics()
-        let read: ReadWindow
         do {
-            read = try await fetcher.fetch(connector.request(for: endpoint, window: window), label: "\(label) \(window)",
+            return try await fetcher.fetch(connector.request(for: endpoint, window: window), label: "\(label) \(window)",
                                            advice: { connector.authenticationAdvice(status: $0, endpoint: endpoint) },
                                            statistics: &statistics) { body, statistics in
                 answered.send(true)
                 let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window,
                                         startedAt: startedAt, statistics: statistics, status: "ok")
-                return try await write(body, of: connector, endpoint: endpoint, entry: entry, load: load, after: previous)
+                return try await write(body, of: connector, entry: entry, label: "\(label) \(window)", load: load, after: previous)
             }
         } catch let error as FetchError {
             try await Self.wait(for: previous)
@@ -243,20 +245,6 @@ public struct Ingestor: Sendable {
             try await commit("\(label) \(window)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
             return WindowResult(statistics: statistics, written: nil, failure: "\(label) \(window): \(error)")
         }
-        switch read.result {
-        case .written(let recorded, let linesNow):
-            return WindowResult(statistics: statistics, written: recorded, linesNow: linesNow, bytes: read.bytes)
-        case .rejected(let rejection, let spool):
-            // Nothing of the body was kept: it is recorded, whole, in quarantine instead.
-            let message = "\(label) \(window): the response could not be read and was quarantined: \(rejection.reason)"
-            logger.error("\(message)")
-            let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window, startedAt: startedAt,
-                                    statistics: statistics, status: "failed", error: message)
-            let written = try await commit("\(label) \(window)") { db in
-                try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
-            }
-            return WindowResult(statistics: statistics, written: written, failure: message, bytes: read.bytes)
-        }
     }
 
     /// Waits for the window before to finish; when its request failed, this window is not written.
@@ -265,40 +253,30 @@ public struct Ingestor: Sendable {
         guard try await previous.value.written != nil else { throw CancellationError() }
     }
 
-    /// What one window's body came to.
-    struct ReadWindow: Sendable {
-        enum Result: Sendable {
-            /// Written and committed, with `max(line_id)` after it.
-            case written(RecordedWindow, linesNow: Int)
-            /// Unusable part way (not JSON, cut JSON): rolled back; its copy is to be quarantined.
-            case rejected(DocumentRejection, BodySpool)
-        }
-        var result: Result
-        var bytes: Int
-    }
-
     /// Writes a window's documents in one transaction as they come off the wire: the body is
     /// read into a bounded pipe by one task, decoded on a thread of its own (DecodeAhead, a few
     /// batches of lines ahead) and written by the database's writer, so memory follows the
     /// largest document, not the response. A body cut off or late throws `TransportFailure`
-    /// after the transaction was rolled back, and the fetcher retries it.
-    func write(_ body: HTTPClientResponse.Body, of connector: some Connector, endpoint: Endpoint, entry: LedgerEntry,
-               load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> ReadWindow {
+    /// after the transaction was rolled back, and the fetcher retries it. An unusable body is
+    /// rolled back too and recorded, whole, in quarantine instead.
+    func write(_ body: HTTPClientResponse.Body, of connector: some Connector, entry: LedgerEntry, label: String,
+               load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> WindowResult {
         let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
         let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
+        let rejection: DocumentRejection
         do {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
             try await Self.wait(for: previous)
-            let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: endpoint) }
-            let (written, linesNow) = try await commit("\(entry.vendor)/\(endpoint.name) \(entry.window)") { db in
+            let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
+            let (written, linesNow) = try await commit(label) { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
                                          recentTierFull: recentTierFull, bulkLoad: bulkLoad),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }
             await filling.value
-            return ReadWindow(result: .written(written, linesNow: linesNow), bytes: pipe.received)
-        } catch let rejection as DocumentRejection {
+            return WindowResult(statistics: entry.statistics, written: written, linesNow: linesNow, bytes: pipe.received)
+        } catch let unusable as DocumentRejection {
             if let failure = pipe.failure {
                 pipe.close()
                 await filling.value
@@ -308,13 +286,23 @@ public struct Ingestor: Sendable {
             pipe.drain()
             await filling.value
             if let failure = pipe.failure { throw TransportFailure(underlying: failure) }
-            return ReadWindow(result: .rejected(rejection, pipe.spool!), bytes: pipe.received)
+            rejection = unusable
         } catch {
             pipe.close()
             filling.cancel()
             await filling.value
             throw error
         }
+        let message = "\(label): the response could not be read and was quarantined: \(rejection.reason)"
+        logger.error("\(message)")
+        var failed = entry
+        failed.status = "failed"
+        failed.error = message
+        let (entry, spool) = (failed, pipe.spool!)
+        let written = try await commit(label) { db in
+            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
+        }
+        return WindowResult(statistics: entry.statistics, written: written, failure: message, bytes: pipe.received)
     }
 
     /// One window's transaction. A storage failure (disk full, a file size limit, a read-only

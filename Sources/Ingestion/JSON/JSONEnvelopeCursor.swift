@@ -44,8 +44,6 @@ public struct JSONEnvelopeCursor {
     var state = State.start
     /// Whether the array was found (known once the cursor passed it or the envelope ended).
     public private(set) var foundArray = false
-    /// Why the body could not be read to its end, when that ended the cursor (not the JSON).
-    public private(set) var readFailure: (any Error)?
 
     /// `deferring`: the member of object elements whose array is validated but left unparsed.
     public init(reading reader: any BodyReader, arrayKey: String, deferring deferKey: String? = nil) {
@@ -179,7 +177,6 @@ public struct JSONEnvelopeCursor {
         do {
             if try reader.read(appendingTo: &buffer) { return true }
         } catch {
-            readFailure = error
             ended = true
             throw JSONParseError(offset: base + buffer.count, reason: "the response could not be read to its end: \(error)")
         }
