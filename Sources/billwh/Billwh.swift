@@ -32,6 +32,14 @@ struct DatabaseOptions: ParsableArguments {
     var db: String?
 
     var path: String { WarehouseDatabase.resolvePath(db) }
+
+    /// The pipeline on this warehouse, its progress shown on a terminal until `body` returns.
+    func withRunner<T>(settings: Settings, logger: Logger, _ body: (PipelineRunner) async throws -> T) async throws -> T {
+        var runner = PipelineRunner(databasePath: path, settings: settings, logger: logger)
+        runner.progress = Progress.reporter
+        defer { Progress.finish() }
+        return try await body(runner)
+    }
 }
 
 /// Runs a command body, turning errors into a message on stderr and the documented exit code.

@@ -26,10 +26,9 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            var runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
-            runner.progress = Progress.reporter
-            defer { Progress.finish() }
-            let copy = try runner.backup(to: to, keep: keep, waiting: .seconds(wait * 60))
+            let copy = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
+                try runner.backup(to: to, keep: keep, waiting: .seconds(wait * 60))
+            }
             Console.note("backup: \(copy.path) (\(copy.bytes) bytes, integrity_check ok)")
             Console.out(copy.path + "\n")
             return .success

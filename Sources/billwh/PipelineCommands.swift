@@ -40,16 +40,15 @@ struct Ingest: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let settings = consolidated.apply(to: try await Settings.load())
-            var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
-            runner.progress = Progress.reporter
-            defer { Progress.finish() }
-            if let since = dates.since, dates.until == nil, since > runner.today {
-                throw ValidationError("--since must not be after --until (default today, \(runner.today))")
+            return try await database.withRunner(settings: settings, logger: logger) { runner in
+                if let since = dates.since, dates.until == nil, since > runner.today {
+                    throw ValidationError("--since must not be after --until (default today, \(runner.today))")
+                }
+                let window = dates.window(today: runner.today)
+                let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
+                Console.note(Summaries.ingest(summary))
+                return Summaries.exitCode(summary.outcome)
             }
-            let window = dates.window(today: runner.today)
-            let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
-            Console.note(Summaries.ingest(summary))
-            return Summaries.exitCode(summary.outcome)
         }
     }
 }
@@ -103,12 +102,10 @@ struct Nightly: AsyncParsableCommand {
             try await runReportingErrors(database) {
                 let settings = consolidated.apply(to: try await Settings.load())
                 metricsFile = settings.metricsFile
-                var runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
-                runner.progress = Progress.reporter
-                defer { Progress.finish() }
-                summary = try await runner.nightly()
-                Console.note(Summaries.ingest(summary!))
-                return Summaries.exitCode(summary!.outcome)
+                let night = try await database.withRunner(settings: settings, logger: logger) { try await $0.nightly() }
+                summary = night
+                Console.note(Summaries.ingest(night))
+                return Summaries.exitCode(night.outcome)
             }
         } catch let error as ExitCode {
             exitCode = error.rawValue

@@ -75,10 +75,9 @@ struct RederiveCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            var runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
-            runner.progress = Progress.reporter
-            defer { Progress.finish() }
-            let report = try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today))
+            let report = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
+                try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today))
+            }
             var text = "rederive: \(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine"
             if report.superseded > 0 { text += ", \(report.superseded) superseded by a later version" }
             text += ", \(report.lines) lines written, \(report.rejected.count) still rejected\n"
