@@ -276,7 +276,7 @@ public enum IngestWriter {
                     let text = LineText()
                     try lines.forEach { line in
                         try insertLine(line, index: count, statement: insert, text: text)
-                        touched.add(line)
+                        touched.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart)
                         count += 1
                     }
                 } else {
@@ -291,9 +291,9 @@ public enum IngestWriter {
             }
             if endpoint.direction.isStaged {
                 // The old lines' customers and groups are queued and the old lines go; then
-                // the new lines' (ReconcileQueueing).
+                // the new lines'.
                 try replaceOtherVersions(key: header.key, keeping: rawID)
-                try enqueue(touched, documentDate: header.date)
+                try ReconcileQueue(db).enqueue(touched, vendor: vendor.rawValue, month: String(header.date.description.prefix(7)))
             }
             try resolveQuarantine(key: header.key)
             try db.cachedStatement(sql: """
@@ -330,7 +330,7 @@ public enum IngestWriter {
                     match_group, recent)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
-                    \(matchGroupSQL(rowHash: "?18", periodStart: "?27")), ?29)
+                    \(ReconcileQueue.matchGroupSQL(rowHash: "?18", periodStart: "?27")), ?29)
                 """)
             statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: 29)))
             return statement
@@ -395,8 +395,18 @@ public enum IngestWriter {
     }
 }
 
-/// The match group of a staging line (migrations/0005_match_groups.sql), as SQL over the given
-/// column names or parameters: the migration and the writer must agree to the byte.
-public func matchGroupSQL(rowHash: String = "row_hash", periodStart: String = "period_start") -> String {
-    "CASE WHEN \(rowHash) IS NOT NULL THEN 'h' || substr(\(rowHash), 1, 12) ELSE 'p' || coalesce(\(periodStart), '') END"
+extension IngestWriter.Context {
+    /// The lines of the document's other versions: those of its raw rows other than `rawID`.
+    /// (A line's raw row is always one of its own document, so this is every other line of it,
+    /// found without reading the new version's lines.)
+    static let otherVersionsLines = """
+        s.raw_id IN (SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id <> ?)
+        """
+
+    /// Queues the customers and groups of the document's other versions' lines, then deletes them.
+    func replaceOtherVersions(key: String, keeping rawID: Int64) throws {
+        let arguments: StatementArguments = [vendor.rawValue, endpoint.name, key, rawID]
+        try ReconcileQueue(db).enqueueStagedLines(where: Self.otherVersionsLines, arguments: arguments)
+        try db.cachedStatement(sql: "DELETE FROM staging_lines AS s WHERE \(Self.otherVersionsLines)").execute(arguments: arguments)
+    }
 }

@@ -126,15 +126,7 @@ extension IngestWriter.Context {
     /// Queues the groups of the document's stored lines, replaces them with `lines` and queues
     /// theirs: what a new version of the document does, for the same raw bytes.
     func replaceLines(rawID: Int64, header: DocumentHeader, lines: [StagingLine]) throws {
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
-            SELECT DISTINCT s.vendor, s.customer_key,
-                   CASE WHEN substr(s.document_date, 1, 7) IN (SELECT month FROM closed_months) OR NOT \(Self.hasPurchases("s"))
-                        THEN '\(MatchGroupIndex.wholeCustomer)' ELSE s.match_group END
-            FROM staging_lines s WHERE s.raw_id = ? AND s.match_group IS NOT NULL
-            """).execute(arguments: [rawID])
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key) SELECT DISTINCT vendor, customer_key FROM staging_lines WHERE raw_id = ?")
-            .execute(arguments: [rawID])
+        try ReconcileQueue(db).enqueueStagedLines(where: "s.raw_id = ?", arguments: [rawID])
         try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
         var touched = TouchedGroups()
         let insert = try lineInsert()
@@ -142,9 +134,9 @@ extension IngestWriter.Context {
         let text = LineText()
         for (index, line) in lines.enumerated() {
             try insertLine(line, index: index, statement: insert, text: text)
-            touched.add(line)
+            touched.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart)
         }
-        try enqueue(touched, documentDate: header.date)
+        try ReconcileQueue(db).enqueue(touched, vendor: vendor.rawValue, month: String(header.date.description.prefix(7)))
         try db.cachedStatement(sql: """
             UPDATE documents SET document_date = ?, stated_total_micros = ?, changed_at = ?
             WHERE vendor = ? AND endpoint = ? AND document_key = ?

@@ -71,7 +71,7 @@ public struct CopperPublisher: Sendable {
                 let entries = fields.map { field -> String in
                     let amount = field.value(item.billed, item.margin).formatted()
                     let numeric = ["float", "currency", "number", "percentage"].contains((field.definition.dataType ?? "").lowercased())
-                    return "{\"custom_field_definition_id\":\(field.definition.id),\"value\":\(numeric ? amount : JSONText.string(amount))}"
+                    return "{\"custom_field_definition_id\":\(field.definition.id),\"value\":\(numeric ? amount : JSONString.quoted(amount))}"
                 }
                 item.writes.append(Write(kind: "custom_fields", method: "PUT", path: "/companies/\(item.companyID)",
                                          body: "{\"custom_fields\":[\(entries.joined(separator: ","))]}", unchanged: false))
@@ -79,7 +79,7 @@ public struct CopperPublisher: Sendable {
             if settings.publishNote {
                 let details = "billwh \(month): billed \(item.billed.formatted()) \(item.currency), margin \(item.margin.formatted()) \(item.currency) (\(item.lines) purchase lines)"
                 item.writes.append(Write(kind: "activity", method: "POST", path: "/activities",
-                                         body: "{\"parent\":{\"type\":\"company\",\"id\":\(item.companyID)},\"type\":{\"category\":\"user\",\"id\":\(settings.noteActivityTypeID)},\"details\":\(JSONText.string(details))}",
+                                         body: "{\"parent\":{\"type\":\"company\",\"id\":\(item.companyID)},\"type\":{\"category\":\"user\",\"id\":\(settings.noteActivityTypeID)},\"details\":\(JSONString.quoted(details))}",
                                          unchanged: false))
             }
             let companyID = item.companyID

@@ -121,7 +121,7 @@ public struct CopperSync: Sendable {
             if current == rawID { continue }
             changed += 1
             let numbersText = company.value(of: field)
-            let tags = "[" + company.tags.map(JSONText.string).joined(separator: ",") + "]"
+            let tags = "[" + company.tags.map(JSONString.quoted).joined(separator: ",") + "]"
             try db.execute(sql: """
                 INSERT INTO crm_companies (company_id, name, assignee_id, email_domain, tags, customer_numbers, date_modified, raw_id, synced_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

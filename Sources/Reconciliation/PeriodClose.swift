@@ -72,8 +72,7 @@ public enum PeriodClose {
         try db.execute(sql: "DELETE FROM closed_months WHERE month = ?", arguments: [month.description])
         try db.execute(sql: "INSERT INTO period_events (month, action, at, reason, user) VALUES (?, 'reopen', ?, ?, ?)",
                        arguments: [month.description, Timestamp.now(), trimmed, user])
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)
+        try ReconcileQueue(db).enqueueCustomers("""
             SELECT DISTINCT vendor, customer_key FROM purchases WHERE substr(invoice_date, 1, 7) = ?1 OR adjusts_month = ?1
             """, arguments: [month.description])
     }

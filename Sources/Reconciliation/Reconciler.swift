@@ -103,10 +103,7 @@ public enum Reconciler {
             }
         }
         report.settled = try MatchGroupIndex.settle(db, above: settleAbove)
-        try db.execute(sql: full ? "DELETE FROM reconcile_queue; DELETE FROM reconcile_queue_groups" : """
-            DELETE FROM reconcile_queue WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
-            DELETE FROM reconcile_queue_groups WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope);
-            """)
+        if full { try ReconcileQueue(db).removeAll() } else { try ReconcileQueue(db).remove(customersIn: "temp.scope") }
         try db.execute(sql: "DROP TABLE temp.scope; DROP TABLE temp.scope_whole; DROP TABLE temp.scope_groups")
         return report
     }

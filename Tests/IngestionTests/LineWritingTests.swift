@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import VendorSandbox
-import Warehouse
+@testable import Warehouse
 @testable import Ingestion
 
 /// The line writer binds a line's texts in place from one buffer (LineText), binds what a
@@ -115,22 +115,22 @@ import Warehouse
         // Every group the writer names itself is the one SQL stored.
         let groups = try queue.read { db in try String.fetchAll(db, sql: "SELECT match_group FROM staging_lines ORDER BY line_id") }
         let lines = documents.flatMap(\.lines)
-        let named = zip(lines, groups).filter { line, _ in TouchedGroups.matchGroup(of: line) != nil }
-        #expect(named.allSatisfy { line, group in TouchedGroups.matchGroup(of: line) == group })
+        let named = zip(lines, groups).filter { line, _ in ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) != nil }
+        #expect(named.allSatisfy { line, group in ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) == group })
         #expect(named.count > lines.count / 2, "most hashes are plain hex")
     }
 
     @Test func unnameableGroupsAreOnlyTheNonASCIIOnes() {
         var line = StagingLine(amount: Money(micros: 1))
         line.rowHash = "é0123456789abcdef"
-        #expect(TouchedGroups.matchGroup(of: line) == nil)
+        #expect(ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) == nil)
         line.rowHash = "0123456789abé"
-        #expect(TouchedGroups.matchGroup(of: line) == "h0123456789ab", "past the 12th character it does not matter")
+        #expect(ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) == "h0123456789ab", "past the 12th character it does not matter")
         line.rowHash = nil
         line.periodStart = CalendarDate(year: 2026, month: 3, day: 1)
-        #expect(TouchedGroups.matchGroup(of: line) == "p2026-03-01")
+        #expect(ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) == "p2026-03-01")
         line.periodStart = nil
-        #expect(TouchedGroups.matchGroup(of: line) == "p")
+        #expect(ReconcileQueue.matchGroup(rowHash: line.rowHash, periodStart: line.periodStart) == "p")
     }
 
     @Test func aJSONListReadsBackInSQLiteAsWritten() throws {

@@ -232,6 +232,6 @@ import Warehouse
     @Test func writerAndMigrationAgreeOnGroupNames() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0005_") }!
         let normalized = migration.sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(normalized.contains("SET match_group = \(matchGroupSQL())"))
+        #expect(normalized.contains("SET match_group = \(ReconcileQueue.matchGroupSQL())"))
     }
 }

@@ -12,8 +12,7 @@ import Testing
         "schema_migrations": ["Warehouse"],
         "raw_documents": ["Ingestion"], "documents": ["Ingestion"], "staging_lines": ["Ingestion"],
         "quarantine": ["Ingestion"], "ingest_runs": ["Ingestion"], "vendor_fields": ["Ingestion"],
-        // Ingestion queues what a document changed; reconcile takes it off the queue.
-        "reconcile_queue": ["Ingestion", "Reconciliation"], "reconcile_queue_groups": ["Ingestion", "Reconciliation"],
+        "reconcile_queue": ["Warehouse"], "reconcile_queue_groups": ["Warehouse"],
         "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
         "runs": ["Pipeline"], "crm_companies": ["Pipeline"], "crm_customer_numbers": ["Pipeline"], "crm_publications": ["Pipeline"],
         "replica_warehouse": ["Warehouse"], "replica_consumers": ["Warehouse"], "replica_changes": ["Warehouse"],

@@ -1,4 +1,5 @@
-/// JSON string literals from UTF-8 bytes: `"`, `\` and control characters escaped
+/// JSON string literals from UTF-8 bytes, the one escaper of the package (exports, request
+/// bodies, the reconcile queue's parameter, the sandbox): `"`, `\` and control characters escaped
 /// (`\n`, `\r`, `\t`, `\b`, `\f`, else `\u00XX`); everything else copied as is.
 ///
 /// Bytes that are not valid UTF-8 (SQLite does not check TEXT) are replaced by U+FFFD so the
@@ -21,6 +22,17 @@ public enum JSONString {
     public static func append(_ text: String, to buffer: inout [UInt8]) {
         var text = text
         text.withUTF8 { appendEscaped($0, to: &buffer) }
+    }
+
+    /// `text` as a JSON string literal.
+    public static func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        append(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func append(_ text: String, to string: inout String) {
+        string += quoted(text)
     }
 
     @inline(__always)
