@@ -51,12 +51,12 @@ struct CopacoAPI {
         var notes: [String] = []
         if mutate { notes.append("mutated") }
         for document in documents where corrupted[document.invoiceID] != nil { notes.append("corrupt:\(document.invoiceID)") }
-        var options = CopacoRenderer.Options(seed: data.seed)
+        var options = InvoiceRenderer.Options(seed: data.seed)
         options.mutateFields = mutate
         options.corrupt = corrupted
         options.drift = faults.drift(for: endpoint.path())
         if !options.drift.isEmpty { notes.append("drift") }
-        let chunks = CopacoRenderer.responseChunks(documents, options: options)
+        let chunks = InvoiceRenderer.responseChunks(documents, dialect: .copaco, options: options)
         return (SandboxReply(status: 200, headers: [("Content-Type", "application/json")], chunks: chunks), credential, notes)
     }
 

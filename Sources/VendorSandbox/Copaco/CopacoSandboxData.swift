@@ -94,7 +94,7 @@ public struct CopacoSandboxData: Sendable {
     /// The exact response body the sandbox serves for that window (no faults armed):
     /// `{"Invoices":[...]}`. Dates `YYYY-MM-DD`, inclusive.
     public func responseBody(_ endpoint: CopacoEndpoint, from: String, to: String) -> [UInt8] {
-        CopacoRenderer.responseChunks(documents(endpoint, from: from, to: to), options: .init(seed: seed)).flatMap { $0 }
+        InvoiceRenderer.responseChunks(documents(endpoint, from: from, to: to), dialect: .copaco, options: .init(seed: seed)).flatMap { $0 }
     }
 
     // MARK: Re-issue

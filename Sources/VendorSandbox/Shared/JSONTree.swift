@@ -253,10 +253,16 @@ struct FieldMutator {
         }
     }
 
-    mutating func mutate(_ node: JSONNode) -> JSONNode {
+    /// Other letter cases, other member order, extra members. `idsAsId`: every `…ID` becomes
+    /// `…Id` (2tCloud's own inconsistency) instead of a varied name.
+    mutating func mutate(_ node: JSONNode, idsAsId: Bool = false) -> JSONNode {
         switch node {
         case .object(let members):
-            var out: [(String, JSONNode)] = members.map { (varyName($0.0), mutate($0.1)) }
+            var out: [(String, JSONNode)] = []
+            for (name, value) in members {
+                let renamed = idsAsId && name.hasSuffix("ID") ? String(name.dropLast(2)) + "Id" : varyName(name)
+                out.append((renamed, mutate(value, idsAsId: idsAsId)))
+            }
             let extraCount = Int(rng.below(3))
             var used = Set<Int>()
             for _ in 0..<extraCount {
@@ -266,7 +272,7 @@ struct FieldMutator {
             rng.shuffle(&out)
             return .object(out)
         case .array(let items):
-            return .array(items.map { mutate($0) })
+            return .array(items.map { mutate($0, idsAsId: idsAsId) })
         default:
             return node
         }

@@ -19,7 +19,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// An independent stream for `seed` and a list of labels, so that one part of the data
     /// (a month, a customer) does not shift when another part changes size.
-    public static func derive(_ seed: UInt64, _ labels: UInt64...) -> SplitMix64 {
+    public static func derive(_ seed: UInt64, _ labels: UInt64...) -> SplitMix64 { derive(seed, labels) }
+
+    public static func derive(_ seed: UInt64, _ labels: [UInt64]) -> SplitMix64 {
         var mixer = SplitMix64(seed: seed)
         var value = mixer.next()
         for label in labels {

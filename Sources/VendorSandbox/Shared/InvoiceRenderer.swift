@@ -1,8 +1,24 @@
-/// Renders Copaco documents as the API sends them (field order of copaco.md, dates
-/// `YYYY-MM-DDT00:00:00`, amounts as exact JSON numbers), straight into bytes.
-enum CopacoRenderer {
+/// Renders invoice documents as the distributors' JSON APIs send them (field order of the
+/// vendor contracts, dates `YYYY-MM-DDT00:00:00`, amounts as exact JSON numbers), straight
+/// into bytes. The two vendors differ only where `Dialect` says; 2tCloud's XML is
+/// `TwoTCloudRenderer`'s.
+enum InvoiceRenderer {
+    enum Dialect {
+        case copaco
+        case twotcloud
+
+        /// Labels between the seed and a stream's own, keeping 2tCloud's streams apart from Copaco's.
+        var domain: [UInt64] {
+            switch self {
+            case .copaco: []
+            case .twotcloud: [TwoTCloudGenerator.domain]
+            }
+        }
+    }
+
     struct Options {
         var seed: UInt64
+        /// Other letter cases (2tCloud: always `…Id` for `…ID`), other member order, extra members.
         var mutateFields = false
         var corrupt: [String: SandboxCorruption] = [:]
         var drift: [SandboxDrift] = []
@@ -11,10 +27,10 @@ enum CopacoRenderer {
     }
 
     /// `{"Invoices":[...]}` in chunks of about `chunkSize` bytes.
-    static func responseChunks(_ documents: [CopacoSandboxDocument], options: Options) -> [[UInt8]] {
+    static func responseChunks(_ documents: [SandboxInvoice], dialect: Dialect, options: Options) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
         var writer = JSONWriter(capacity: min(options.chunkSize, 64 + documents.count * 4096))
-        var envelopeMutator = FieldMutator(rng: SplitMix64.derive(options.seed, 0xE57E))
+        var envelopeMutator = FieldMutator(rng: SplitMix64.derive(options.seed, dialect.domain + [0xE57E]))
         writer.beginObject()
         var trailingExtra: (String, JSONNode)?
         if options.mutateFields {
@@ -24,10 +40,8 @@ enum CopacoRenderer {
             before.1.write(to: &writer)
             let after = extras[Int(envelopeMutator.rng.below(UInt64(extras.count)))]
             if after.0 != before.0 { trailingExtra = after }
-            writer.key(envelopeMutator.varyName("Invoices"))
-        } else {
-            writer.key("Invoices")
         }
+        writer.key(options.mutateFields && dialect == .copaco ? envelopeMutator.varyName("Invoices") : "Invoices")
         writer.beginArray()
         for document in documents {
             let corruption = options.corrupt[document.invoiceID]
@@ -36,8 +50,9 @@ enum CopacoRenderer {
                 write(document, corruption: corruption, to: &single)
                 if var tree = try? JSONParser.parse(single.bytes) {
                     if options.mutateFields {
-                        var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A))
-                        tree = mutator.mutate(tree)
+                        let labels = dialect.domain + [SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x3D7A]
+                        var mutator = FieldMutator(rng: SplitMix64.derive(options.seed, labels))
+                        tree = mutator.mutate(tree, idsAsId: dialect == .twotcloud)
                     }
                     SandboxDrift.apply(options.drift, to: tree).write(to: &writer)
                 } else {
@@ -58,7 +73,7 @@ enum CopacoRenderer {
         return chunks
     }
 
-    static func write(_ document: CopacoSandboxDocument, corruption: SandboxCorruption?, to w: inout JSONWriter) {
+    static func write(_ document: SandboxInvoice, corruption: SandboxCorruption?, to w: inout JSONWriter) {
         w.beginObject()
         if corruption != .missingHeader {
             w.key("Header")
@@ -85,7 +100,7 @@ enum CopacoRenderer {
             w.key("AccountID"); w.int(customer.accountID)
             w.key("CustomerNumber"); w.string(customer.customerNumber)
             w.key("CompanyName"); w.string(customer.companyName)
-            w.key("CostCenter"); w.optionalString(customer.costCenter)
+            w.key(document.endpoint == .consolidatedInvoices ? "CustomerCostCenter" : "CostCenter"); w.optionalString(customer.costCenter)
             w.key("Subscriptions")
             w.beginArray()
             for subscription in customer.subscriptions {
@@ -138,9 +153,9 @@ enum CopacoRenderer {
         w.endObject()
     }
 
-    static func write(_ party: CopacoSandboxParty, to w: inout JSONWriter) {
+    static func write(_ party: SandboxParty, to w: inout JSONWriter) {
         w.beginObject()
-        w.key("AccountID"); w.int(party.accountID)
+        w.key("AccountID"); if let id = party.accountID { w.int(id) } else { w.null() }
         w.key("CustomerNumber"); w.string(party.customerNumber)
         w.key("CompanyName"); w.string(party.companyName)
         w.key("Address"); w.string(party.address)
@@ -153,7 +168,7 @@ enum CopacoRenderer {
         w.endObject()
     }
 
-    static func write(_ line: CopacoSandboxPriceLine, corruptAmount: Bool, to w: inout JSONWriter) {
+    static func write(_ line: SandboxPriceLine, corruptAmount: Bool, to w: inout JSONWriter) {
         w.beginObject()
         w.key("LineId"); w.int(line.lineID)
         w.key("UID"); w.string(line.uid)
@@ -186,6 +201,10 @@ enum CopacoRenderer {
             for attribute in line.vendorDetails { w.key(attribute.name); w.string(attribute.value) }
             w.endObject()
         }
+        if let value = line.purchasePriceMicros { w.key("PurchasePrice"); w.money(value) }
+        if let value = line.purchaseDiscount { w.key("PurchaseDiscount"); w.numberText(value) }
+        if let value = line.salesPriceMicros { w.key("SalesPrice"); w.money(value) }
+        if let value = line.salesDiscount { w.key("SalesDiscount"); w.numberText(value) }
         w.endObject()
     }
 }
