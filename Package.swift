@@ -51,7 +51,7 @@ let package = Package(
             "CZlib",
         ]),
         .target(name: "VendorSandbox", dependencies: [
-            "Warehouse",
+            "Warehouse", "Ingestion",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -101,7 +101,7 @@ struct TwoTCloudDataTests {
     @Test("most purchase lines have a counterpart on that customer's invoice with the same key, at another amount")
     func counterparts() {
         struct Key: Hashable { let account: Int; let subscription: Int; let sku: String; let start: String; let end: String }
-        func lines(_ documents: [TwoTCloudSandboxDocument]) -> [(Key, TwoTCloudSandboxPriceLine)] {
+        func lines(_ documents: [SandboxInvoice]) -> [(Key, SandboxPriceLine)] {
             documents.flatMap { document in
                 document.customers.flatMap { customer in
                     customer.subscriptions.flatMap { subscription in

@@ -422,17 +422,11 @@ func isSlice(_ part: [UInt8], of whole: [UInt8]) -> Bool {
     part.isEmpty || Data(whole).range(of: Data(part)) != nil
 }
 
-/// SplitMix64: the same draws on every machine, so a failing case is reproducible by its seed.
+/// Over SplitMix64: the same draws on every machine, so a failing case is reproducible by its seed.
 struct FuzzRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var rng: SplitMix64
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { rng.next() }
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
     mutating func element<T>(_ items: [T]) -> T { items[below(items.count)] }
     var coin: Bool { mutating get { next() & 1 == 0 } }

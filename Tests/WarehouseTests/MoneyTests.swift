@@ -30,7 +30,7 @@ import Testing
 
     /// Property: format then parse gives the same value, over many seeded random amounts.
     @Test func roundTripAndSumsAreExact() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var sum: Int64 = 0
         var textSum = Money.zero
         for _ in 0..<20_000 {
@@ -57,17 +57,5 @@ import Testing
         #expect(try ExactDecimal(parsing: "1E3").description == "1000")
         #expect(try ExactDecimal(parsing: "12.345678912").description == "12.345678912")
         #expect(try ExactDecimal(parsing: "5.0") == ExactDecimal(parsing: "5"))
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

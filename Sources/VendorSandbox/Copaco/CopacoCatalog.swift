@@ -2,12 +2,12 @@
 /// customer names. Names and descriptions deliberately carry commas, quotes, a newline, a
 /// tab, a backslash, `€` and `ë`, so that clients prove their JSON and CSV handling.
 enum CopacoCatalog {
-    static let copaco = CopacoSandboxParty(
+    static let copaco = SandboxParty(
         accountID: 1000, customerNumber: "COPACO-NL", companyName: "Copaco Nederland B.V.",
         address: "Hoevenweg 1", zip: "5652 AW", city: "Eindhoven", country: "Nederland",
         countryCode: "NL", vatNumber: "NL004533466B01", email: "cloudbilling@copaco.com")
 
-    static let reseller = CopacoSandboxParty(
+    static let reseller = SandboxParty(
         accountID: 104_233, customerNumber: "0104233", companyName: "Voorbeeld ICT Diensten B.V.",
         address: "Stationsplein 12", zip: "3511 ED", city: "Utrecht", country: "Nederland",
         countryCode: "NL", vatNumber: "NL861234567B01", email: "inkoop@voorbeeld-ict.nl")
@@ -55,36 +55,24 @@ enum CopacoCatalog {
     /// One-time purchases (perpetual software).
     static let oneTime = License(sku: "DG7GMGF0D7FV:0002", name: "Office LTSC Standard 2021, eenmalige aankoop", unitMicros: 412_300_000, planID: 40_130)
 
-    struct Meter: Sendable {
-        let sku: String
-        let name: String
-        let unitMicros: Int64
-        let quantityType: String
-        /// Range of the monthly quantity, micro-units.
-        let minMicros: Int64
-        let maxMicros: Int64
-        /// Decimals the metered quantity carries (0…6).
-        let decimals: Int
-    }
-
     /// Azure plan meters (usage, billed in arrears).
-    static let azureMeters: [Meter] = [
-        Meter(sku: "DZH318Z0BQ5S:003C", name: "Virtual Machines Dv3 Series - D2 v3 - EU West", unitMicros: 109_500, quantityType: "Hours", minMicros: 300_000_000, maxMicros: 1_488_000_000, decimals: 6),
-        Meter(sku: "DZH318Z0BNVX:0013", name: "Storage - Standard SSD Managed Disks - E10 LRS Disk", unitMicros: 8_230_000, quantityType: "Disk/Month", minMicros: 1_000_000, maxMicros: 6_000_000, decimals: 3),
-        Meter(sku: "DZH318Z0BP04:0091", name: "Bandwidth - Data Transfer Out\t(Zone 1)", unitMicros: 79_120, quantityType: "GB", minMicros: 2_000_000, maxMicros: 950_000_000, decimals: 6),
-        Meter(sku: "DZH318Z0BQ3Q:0002", name: "Azure SQL Database, Single \"General Purpose\" - vCore", unitMicros: 128_634, quantityType: "vCore Hours", minMicros: 100_000_000, maxMicros: 1_488_000_000, decimals: 3),
-        Meter(sku: "DZH318Z0BXWC:0007", name: "Azure Backup - Protected Instances", unitMicros: 9_040_000, quantityType: "Instances", minMicros: 1_000_000, maxMicros: 12_000_000, decimals: 0),
-        Meter(sku: "DZH318Z0BNZH:0051", name: "Azure Monitor - Log Analytics, data ingestion", unitMicros: 2_542_300, quantityType: "GB", minMicros: 500_000, maxMicros: 80_000_000, decimals: 6),
+    static let azureMeters: [SandboxMeter] = [
+        SandboxMeter(sku: "DZH318Z0BQ5S:003C", name: "Virtual Machines Dv3 Series - D2 v3 - EU West", unitMicros: 109_500, quantityType: "Hours", minMicros: 300_000_000, maxMicros: 1_488_000_000, decimals: 6),
+        SandboxMeter(sku: "DZH318Z0BNVX:0013", name: "Storage - Standard SSD Managed Disks - E10 LRS Disk", unitMicros: 8_230_000, quantityType: "Disk/Month", minMicros: 1_000_000, maxMicros: 6_000_000, decimals: 3),
+        SandboxMeter(sku: "DZH318Z0BP04:0091", name: "Bandwidth - Data Transfer Out\t(Zone 1)", unitMicros: 79_120, quantityType: "GB", minMicros: 2_000_000, maxMicros: 950_000_000, decimals: 6),
+        SandboxMeter(sku: "DZH318Z0BQ3Q:0002", name: "Azure SQL Database, Single \"General Purpose\" - vCore", unitMicros: 128_634, quantityType: "vCore Hours", minMicros: 100_000_000, maxMicros: 1_488_000_000, decimals: 3),
+        SandboxMeter(sku: "DZH318Z0BXWC:0007", name: "Azure Backup - Protected Instances", unitMicros: 9_040_000, quantityType: "Instances", minMicros: 1_000_000, maxMicros: 12_000_000, decimals: 0),
+        SandboxMeter(sku: "DZH318Z0BNZH:0051", name: "Azure Monitor - Log Analytics, data ingestion", unitMicros: 2_542_300, quantityType: "GB", minMicros: 500_000, maxMicros: 80_000_000, decimals: 6),
     ]
 
     /// VMware by Broadcom (VCSP) usage.
-    static let vmwareMeters: [Meter] = [
-        Meter(sku: "VMW-VCF-CORE", name: "VMware Cloud Foundation, per core", unitMicros: 29_750_000, quantityType: "Cores", minMicros: 16_000_000, maxMicros: 256_000_000, decimals: 0),
-        Meter(sku: "VMW-VSAN-TIB", name: "vSAN add-on capaciteit per TiB, verbruik", unitMicros: 21_450_000, quantityType: "TiB", minMicros: 2_000_000, maxMicros: 64_000_000, decimals: 3),
-        Meter(sku: "VMW-VCD-VM", name: "VMware Cloud Director, \"managed\" VM", unitMicros: 4_125_000, quantityType: "VM", minMicros: 3_000_000, maxMicros: 120_000_000, decimals: 0),
+    static let vmwareMeters: [SandboxMeter] = [
+        SandboxMeter(sku: "VMW-VCF-CORE", name: "VMware Cloud Foundation, per core", unitMicros: 29_750_000, quantityType: "Cores", minMicros: 16_000_000, maxMicros: 256_000_000, decimals: 0),
+        SandboxMeter(sku: "VMW-VSAN-TIB", name: "vSAN add-on capaciteit per TiB, verbruik", unitMicros: 21_450_000, quantityType: "TiB", minMicros: 2_000_000, maxMicros: 64_000_000, decimals: 3),
+        SandboxMeter(sku: "VMW-VCD-VM", name: "VMware Cloud Director, \"managed\" VM", unitMicros: 4_125_000, quantityType: "VM", minMicros: 3_000_000, maxMicros: 120_000_000, decimals: 0),
     ]
 
-    static let vmwareOnboarding = Meter(sku: "VMW-ONBOARD", name: "Onboarding VMware Cloud Director, eenmalig", unitMicros: 350_000_000, quantityType: "Stuk", minMicros: 1_000_000, maxMicros: 1_000_000, decimals: 0)
+    static let vmwareOnboarding = SandboxMeter(sku: "VMW-ONBOARD", name: "Onboarding VMware Cloud Director, eenmalig", unitMicros: 350_000_000, quantityType: "Stuk", minMicros: 1_000_000, maxMicros: 1_000_000, decimals: 0)
 
     static let monthNames = ["januari", "februari", "maart", "april", "mei", "juni", "juli",
                              "augustus", "september", "oktober", "november", "december"]

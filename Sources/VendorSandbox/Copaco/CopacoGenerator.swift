@@ -28,8 +28,8 @@ struct CopacoGenerator {
 
     enum Kind {
         case license(CopacoCatalog.License, baseSeats: Int, discount: String)
-        case azure([CopacoCatalog.Meter])
-        case vmware([CopacoCatalog.Meter])
+        case azure([SandboxMeter])
+        case vmware([SandboxMeter])
     }
 
     struct Subscription {
@@ -37,9 +37,9 @@ struct CopacoGenerator {
         let vendor: Vendor
         let kind: Kind
         let start: CalendarDay
-        let header: CopacoSandboxSubscription // priceLines empty
+        let header: SandboxSubscription // priceLines empty
         /// VendorDetails per meter (usage) or one entry (licence); shared, not copied per line.
-        let vendorDetails: [[CopacoSandboxAttribute]]
+        let vendorDetails: [[SandboxAttribute]]
     }
 
     struct Customer {
@@ -59,9 +59,9 @@ struct CopacoGenerator {
     let scale: Int
     let hashStart = CalendarDay(iso: CopacoSandboxData.invoiceRowHashStartDate)!
     var customers: [Customer] = []
-    var invoices: [CopacoSandboxDocument] = []
-    var specifications: [CopacoSandboxDocument] = []
-    var examples: [CopacoSandboxDocument] = []
+    var invoices: [SandboxInvoice] = []
+    var specifications: [SandboxInvoice] = []
+    var examples: [SandboxInvoice] = []
 
     init(seed: UInt64, first: CalendarDay, today: CalendarDay, customerCount: Int, scale: Int) {
         self.seed = seed
@@ -82,7 +82,7 @@ struct CopacoGenerator {
                 }
             }
         }
-        let order: (CopacoSandboxDocument, CopacoSandboxDocument) -> Bool = {
+        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
             $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
         }
         invoices.sort(by: order)
@@ -111,9 +111,9 @@ struct CopacoGenerator {
         let discount = rng.chance(250) ? "2.5" : "0"
         let tenant = rng.guid()
         let msDetails = [
-            CopacoSandboxSubscriptionDetail(attribute: "TenantId", value: tenant, description: "Microsoft tenant", noshow: false),
-            CopacoSandboxSubscriptionDetail(attribute: "Domain", value: "\(slug).onmicrosoft.com", description: "Primair domein", noshow: false),
-            CopacoSandboxSubscriptionDetail(attribute: "AutoRenew", value: "true", description: "Automatisch verlengen", noshow: true),
+            SandboxSubscriptionDetail(attribute: "TenantId", value: tenant, description: "Microsoft tenant", noshow: false),
+            SandboxSubscriptionDetail(attribute: "Domain", value: "\(slug).onmicrosoft.com", description: "Primair domein", noshow: false),
+            SandboxSubscriptionDetail(attribute: "AutoRenew", value: "true", description: "Automatisch verlengen", noshow: true),
         ]
         let size = rng.int(2...60)
         var subscriptions: [Subscription] = []
@@ -141,7 +141,7 @@ struct CopacoGenerator {
             let id = nextID()
             let start = startDay(&rng)
             let seats = max(1, size * rng.int(30...100) / 100)
-            let header = CopacoSandboxSubscription(
+            let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "\(product.name) – \(name.split(separator: "\n").first.map(String.init) ?? name)",
                 startDate: start.iso, planID: product.planID, planName: "\(product.name) (NCE, maandelijks)",
                 planCategoryName: "Microsoft NCE", billingModel: 1,
@@ -149,10 +149,10 @@ struct CopacoGenerator {
                 details: msDetails, priceLines: [])
             let skuParts = product.sku.split(separator: ":")
             let vendorDetails = [
-                CopacoSandboxAttribute(name: "Vendor", value: "Microsoft"),
-                CopacoSandboxAttribute(name: "ProductId", value: String(skuParts[0])),
-                CopacoSandboxAttribute(name: "SkuId", value: String(skuParts.count > 1 ? skuParts[1] : "")),
-                CopacoSandboxAttribute(name: "MpnId", value: "6123487"),
+                SandboxAttribute(name: "Vendor", value: "Microsoft"),
+                SandboxAttribute(name: "ProductId", value: String(skuParts[0])),
+                SandboxAttribute(name: "SkuId", value: String(skuParts.count > 1 ? skuParts[1] : "")),
+                SandboxAttribute(name: "MpnId", value: "6123487"),
             ]
             subscriptions.append(Subscription(id: id, vendor: .microsoft, kind: .license(product, baseSeats: seats, discount: discount),
                                               start: start, header: header, vendorDetails: [vendorDetails]))
@@ -162,13 +162,13 @@ struct CopacoGenerator {
             let id = nextID()
             let start = startDay(&rng)
             let meters = makeMeters(CopacoCatalog.azureMeters, count: rng.int(2...4) * scale, rng: &rng)
-            let header = CopacoSandboxSubscription(
+            let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "Azure plan", startDate: start.iso, planID: 40_200,
                 planName: "Azure plan (verbruik)", planCategoryName: "Microsoft Azure", billingModel: 2, poNumber: nil,
                 details: [msDetails[0]], priceLines: [])
             let details = meters.map { _ in
-                [CopacoSandboxAttribute(name: "Vendor", value: "Microsoft"), CopacoSandboxAttribute(name: "MeterId", value: rng.guid()),
-                 CopacoSandboxAttribute(name: "ResourceGroup", value: rng.pick(["rg-prod-weu", "rg-test", "rg-backup-neu"]))]
+                [SandboxAttribute(name: "Vendor", value: "Microsoft"), SandboxAttribute(name: "MeterId", value: rng.guid()),
+                 SandboxAttribute(name: "ResourceGroup", value: rng.pick(["rg-prod-weu", "rg-test", "rg-backup-neu"]))]
             }
             subscriptions.append(Subscription(id: id, vendor: .microsoft, kind: .azure(meters), start: start, header: header, vendorDetails: details))
         }
@@ -178,14 +178,14 @@ struct CopacoGenerator {
             let start = startDay(&rng)
             let meters = makeMeters(CopacoCatalog.vmwareMeters, count: rng.int(2...3) * scale, rng: &rng)
             let site = "VCD-AMS-0\(rng.int(1...4))"
-            let header = CopacoSandboxSubscription(
+            let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "VMware Cloud Foundation (VCSP), \(site)", startDate: start.iso,
                 planID: 50_100, planName: "VCF per core, verbruik", planCategoryName: "VMware by Broadcom", billingModel: 2,
-                poNumber: nil, details: rng.chance(500) ? [CopacoSandboxSubscriptionDetail(attribute: "SiteId", value: site, description: "Cloud Director site", noshow: false)] : [],
+                poNumber: nil, details: rng.chance(500) ? [SandboxSubscriptionDetail(attribute: "SiteId", value: site, description: "Cloud Director site", noshow: false)] : [],
                 priceLines: [])
             let details = meters.map { _ in
-                [CopacoSandboxAttribute(name: "Vendor", value: "VMware by Broadcom"), CopacoSandboxAttribute(name: "SiteId", value: site),
-                 CopacoSandboxAttribute(name: "Contract", value: "VCSP")]
+                [SandboxAttribute(name: "Vendor", value: "VMware by Broadcom"), SandboxAttribute(name: "SiteId", value: site),
+                 SandboxAttribute(name: "Contract", value: "VCSP")]
             }
             subscriptions.append(Subscription(id: id, vendor: .vmware, kind: .vmware(meters), start: start, header: header, vendorDetails: details))
         }
@@ -195,7 +195,7 @@ struct CopacoGenerator {
 
     /// `count` meters: the catalogue's first, then numbered variants (for the scale knob),
     /// each with its own SKU so that customer + subscription + SKU + period stays a unique key.
-    func makeMeters(_ catalog: [CopacoCatalog.Meter], count: Int, rng: inout SplitMix64) -> [CopacoCatalog.Meter] {
+    func makeMeters(_ catalog: [SandboxMeter], count: Int, rng: inout SplitMix64) -> [SandboxMeter] {
         var base = catalog
         rng.shuffle(&base)
         return (0..<count).map { index in
@@ -206,7 +206,7 @@ struct CopacoGenerator {
             var suffix = ""
             var rest = variant
             for _ in 0..<4 { suffix = String(hexDigits[rest % 16]) + suffix; rest /= 16 }
-            return CopacoCatalog.Meter(sku: "\(meter.sku)-\(suffix)", name: "\(meter.name) #\(variant + 1)", unitMicros: meter.unitMicros,
+            return SandboxMeter(sku: "\(meter.sku)-\(suffix)", name: "\(meter.name) #\(variant + 1)", unitMicros: meter.unitMicros,
                                        quantityType: meter.quantityType, minMicros: meter.minMicros, maxMicros: meter.maxMicros, decimals: meter.decimals)
         }
     }
@@ -228,11 +228,11 @@ struct CopacoGenerator {
         mutating func line(sku: String, description: String, quantityMicros: Int64, quantityType: String, unitMicros: Int64,
                            discount: String, extended: Int64, vatPercent: Int64, start: String, end: String,
                            duration: String, durationType: String, billingFrequency: String?, ratePeriodID: Int?,
-                           chargeType: String?, consumer: (String, String)?, vendorDetails: [CopacoSandboxAttribute]) -> CopacoSandboxPriceLine {
+                           chargeType: String?, consumer: (String, String)?, vendorDetails: [SandboxAttribute]) -> SandboxPriceLine {
             counter += 1
             let uid = rng.guid()
             let hash = withHash ? rng.hex(40) : nil
-            return CopacoSandboxPriceLine(
+            return SandboxPriceLine(
                 lineID: documentSequence * 10_000_000 + counter, uid: uid, invoiceRowHash: hash, sku: sku, description: description,
                 quantity: Money(micros: quantityMicros).formatted(minimumDecimals: 0), quantityType: quantityType,
                 unitPriceMicros: unitMicros, discountPercent: discount, extendedPriceMicros: extended,
@@ -260,8 +260,8 @@ struct CopacoGenerator {
         return "\(prefix)-\(y)-\(pad(m, 2))-\(vendor.code)-\(pad(sequence, 6))"
     }
 
-    func header(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, vendor: Vendor) -> CopacoSandboxDocument {
-        CopacoSandboxDocument(
+    func header(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, vendor: Vendor) -> SandboxInvoice {
+        SandboxInvoice(
             invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
             type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
             language: "Nederlands", languageCode: "nl-NL", termsOfPaymentDays: terms,
@@ -294,7 +294,7 @@ struct CopacoGenerator {
         var protectedLines = Set<Int>()
 
         for customer in customers {
-            var docCustomer = CopacoSandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
+            var docCustomer = SandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
                                                     companyName: customer.name, costCenter: customer.costCenter, subscriptions: [])
             for subscription in customer.subscriptions where subscription.vendor == vendor && subscription.start <= periodEnd {
                 var docSubscription = subscription.header
@@ -442,7 +442,7 @@ struct CopacoGenerator {
             let day = 2 * rng.int(1...14)
             let from = periodStart.adding(days: day - 1)
             let days = Int64(periodEnd.dayNumber - from.dayNumber + 1)
-            let line: CopacoSandboxPriceLine
+            let line: SandboxPriceLine
             switch subscription.kind {
             case .license(let product, let base, let discount):
                 let count = Int64(min(3, rng.int(1...max(1, seats(subscription, base: base, month: month)))))
@@ -468,7 +468,7 @@ struct CopacoGenerator {
             if let last = document.customers.indices.last, document.customers[last].customerNumber == customer.number {
                 document.customers[last].subscriptions.append(docSubscription)
             } else {
-                document.customers.append(CopacoSandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
+                document.customers.append(SandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
                                                                 companyName: customer.name, costCenter: customer.costCenter,
                                                                 subscriptions: [docSubscription]))
             }
@@ -482,9 +482,9 @@ struct CopacoGenerator {
 
     /// The customer specification of a purchase document: the same customers, subscriptions
     /// and lines (same `InvoiceRowHash`), at cost × the customer's markup, VAT 0.
-    func makeSpecification(for invoice: CopacoSandboxDocument, date: CalendarDay, slot: Int, month: Int,
+    func makeSpecification(for invoice: SandboxInvoice, date: CalendarDay, slot: Int, month: Int,
                            unbilled: Set<Int>, mismatched: [Int: Int64], addUnbacked: Bool,
-                           periodStart: CalendarDay, periodEnd: CalendarDay) -> CopacoSandboxDocument {
+                           periodStart: CalendarDay, periodEnd: CalendarDay) -> SandboxInvoice {
         let vendor: Vendor = invoice.vendor == Vendor.vmware.name ? .vmware : .microsoft
         let seq = sequence(month: month, slot: slot)
         var rng = SplitMix64.derive(seed, vendor.label, UInt64(month), UInt64(slot), 0x5BEC)
@@ -494,7 +494,7 @@ struct CopacoGenerator {
         document.specifiesInvoiceID = invoice.invoiceID
         let markups = Dictionary(uniqueKeysWithValues: customers.map { ($0.number, $0.markupPermille) })
         var counter = 0
-        func specLine(from line: CopacoSandboxPriceLine, markup: Int64, quantityMicros: Int64? = nil) -> CopacoSandboxPriceLine {
+        func specLine(from line: SandboxPriceLine, markup: Int64, quantityMicros: Int64? = nil) -> SandboxPriceLine {
             counter += 1
             var out = line
             out.lineID = seq * 10_000_000 + counter
@@ -551,11 +551,11 @@ struct CopacoGenerator {
 
     // MARK: Examples
 
-    func makeExamples() -> [CopacoSandboxDocument] {
-        let fictional = CopacoSandboxCustomer(accountID: 999_001, customerNumber: "000001", companyName: "Voorbeeldklant \"Demo\" B.V.",
+    func makeExamples() -> [SandboxInvoice] {
+        let fictional = SandboxCustomer(accountID: 999_001, customerNumber: "000001", companyName: "Voorbeeldklant \"Demo\" B.V.",
                                               costCenter: nil, subscriptions: [])
         let product = CopacoCatalog.licenses[2]
-        var result: [CopacoSandboxDocument] = []
+        var result: [SandboxInvoice] = []
         for (offset, credit) in [(12, false), (5, true)] {
             let date = today.adding(days: -offset)
             let seq = 900_000 + offset
@@ -572,7 +572,7 @@ struct CopacoGenerator {
             var document = header(id: credit ? "EX-CRD-000002" : "EX-INV-000001", date: date, credit: credit,
                                   description: "Voorbeeldfactuur (fictief, niet voor de boekhouding)", terms: 30, vendor: .microsoft)
             var customer = fictional
-            customer.subscriptions = [CopacoSandboxSubscription(
+            customer.subscriptions = [SandboxSubscription(
                 subscriptionID: 9_990_001, subscriptionName: "Voorbeeldabonnement", startDate: periodStart.adding(months: -6).iso,
                 planID: product.planID, planName: "\(product.name) (NCE, maandelijks)", planCategoryName: "Microsoft NCE",
                 billingModel: 1, poNumber: nil, details: [], priceLines: [line])]
@@ -584,7 +584,7 @@ struct CopacoGenerator {
 
     // MARK: Re-issue
 
-    static func reissue(_ document: inout CopacoSandboxDocument, seed: UInt64) {
+    static func reissue(_ document: inout SandboxInvoice, seed: UInt64) {
         guard !document.customers.isEmpty, !document.customers[0].subscriptions.isEmpty else { return }
         document.revision += 1
         var rng = SplitMix64.derive(seed, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x2E15)
@@ -605,7 +605,7 @@ struct CopacoGenerator {
         let round = (document.revision - 1) / addOns.count
         let vatPercent = Int64(template?.taxPercentage ?? "21") ?? 21
         let extended = sign * addOn.unitMicros
-        let added = CopacoSandboxPriceLine(
+        let added = SandboxPriceLine(
             lineID: maxLineID + 1, uid: rng.guid(), invoiceRowHash: document.date >= CopacoSandboxData.invoiceRowHashStartDate ? rng.hex(40) : nil,
             sku: round == 0 ? addOn.sku : "\(addOn.sku)-R\(round)", description: "\(addOn.name) (nagekomen)",
             quantity: sign < 0 ? "-1" : "1", quantityType: "Licenties", unitPriceMicros: addOn.unitMicros, discountPercent: "0",

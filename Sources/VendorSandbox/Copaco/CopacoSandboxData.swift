@@ -18,11 +18,11 @@ public struct CopacoSandboxData: Sendable {
     public let linesPerSubscriptionScale: Int
 
     /// Served by `/api/v1/invoices`: purchase invoices and credit notes (the reseller's cost).
-    public var invoices: [CopacoSandboxDocument]
+    public var invoices: [SandboxInvoice]
     /// Served by `/api/v1/customer-specifications`: what each customer pays (selling prices).
-    public var specifications: [CopacoSandboxDocument]
+    public var specifications: [SandboxInvoice]
     /// Served by `/api/v1/example-invoices`: fictional documents.
-    public var examples: [CopacoSandboxDocument]
+    public var examples: [SandboxInvoice]
     /// What a correct reconciliation must flag, derived from the documents (invoice vs. its
     /// specification, joined on `InvoiceRowHash`, else on customer + subscription + SKU + period).
     /// Kept up to date by `reissue`.
@@ -47,7 +47,7 @@ public struct CopacoSandboxData: Sendable {
         return data
     }
 
-    public func documents(_ endpoint: CopacoEndpoint) -> [CopacoSandboxDocument] {
+    public func documents(_ endpoint: CopacoEndpoint) -> [SandboxInvoice] {
         switch endpoint {
         case .invoices: invoices
         case .customerSpecifications: specifications
@@ -57,7 +57,7 @@ public struct CopacoSandboxData: Sendable {
 
     /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
     /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    public func documents(_ endpoint: CopacoEndpoint, from: String, to: String) -> [CopacoSandboxDocument] {
+    public func documents(_ endpoint: CopacoEndpoint, from: String, to: String) -> [SandboxInvoice] {
         documents(endpoint).filter { $0.date >= from && $0.date <= to }
     }
 
@@ -84,7 +84,7 @@ public struct CopacoSandboxData: Sendable {
     }
 
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    public func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: CopacoSandboxDocument)? {
+    public func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: SandboxInvoice)? {
         for endpoint in CopacoEndpoint.allCases {
             if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return (endpoint, found) }
         }
@@ -132,7 +132,7 @@ public struct CopacoSandboxData: Sendable {
     }
 
     func computeAllAnomalies() -> [CopacoSandboxAnomaly] {
-        var specsByInvoice: [String: CopacoSandboxDocument] = [:]
+        var specsByInvoice: [String: SandboxInvoice] = [:]
         for spec in specifications { if let source = spec.specifiesInvoiceID { specsByInvoice[source] = spec } }
         var result: [CopacoSandboxAnomaly] = []
         for invoice in invoices {
@@ -149,11 +149,11 @@ enum CopacoReferenceReconciler {
     struct Flat {
         let customerNumber: String
         let subscriptionID: Int
-        let line: CopacoSandboxPriceLine
+        let line: SandboxPriceLine
         var key: String { "\(customerNumber)\u{1}\(subscriptionID)\u{1}\(line.sku)\u{1}\(line.startDate)\u{1}\(line.endDate)" }
     }
 
-    static func flatten(_ document: CopacoSandboxDocument?) -> [Flat] {
+    static func flatten(_ document: SandboxInvoice?) -> [Flat] {
         guard let document else { return [] }
         var out: [Flat] = []
         for customer in document.customers {
@@ -166,7 +166,7 @@ enum CopacoReferenceReconciler {
         return out
     }
 
-    static func anomalies(invoice: CopacoSandboxDocument, specification: CopacoSandboxDocument?) -> [CopacoSandboxAnomaly] {
+    static func anomalies(invoice: SandboxInvoice, specification: SandboxInvoice?) -> [CopacoSandboxAnomaly] {
         let bought = flatten(invoice)
         let billed = flatten(specification)
         var result: [CopacoSandboxAnomaly] = []

@@ -37,7 +37,7 @@ extension CopacoSandboxData {
         invoice.customers = [customer]
         invoice.revision = 0
 
-        func billed(_ line: CopacoSandboxPriceLine) -> CopacoSandboxPriceLine {
+        func billed(_ line: SandboxPriceLine) -> SandboxPriceLine {
             var out = line
             out.uid = rng.guid()
             out.unitPriceMicros = ExactArithmetic.mulDiv(line.unitPriceMicros, 1200, 1000)
@@ -70,7 +70,7 @@ extension CopacoSandboxData {
 
         invoices.append(invoice)
         specifications.append(contentsOf: [specification, mismatched])
-        let order: (CopacoSandboxDocument, CopacoSandboxDocument) -> Bool = {
+        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
             $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
         }
         invoices.sort(by: order)

@@ -1,3 +1,5 @@
+import Ingestion
+import Warehouse
 import Synchronization
 
 /// The Copper CRM Developer API v1 as copper.md describes it, under `/developer_api/v1`:
@@ -198,7 +200,7 @@ final class CopperAPI: Sendable {
     static let sortFields = ["date_modified", "date_created", "name"]
 
     static func parseSearch(_ body: [UInt8]) -> Result<Search, Rejection> {
-        let members: [(String, JSONNode)]
+        let members: [(String, JSONValue)]
         switch object(body, allowEmpty: true) {
         case .success(let value): members = value
         case .failure(let rejection): return .failure(rejection)
@@ -311,7 +313,7 @@ final class CopperAPI: Sendable {
     static let readOnlyAttributes = ["interaction_count", "date_created", "date_modified"]
 
     func update(id: Int, path: String, body: [UInt8], received: ContinuousClock.Instant) -> SandboxReply {
-        let members: [(String, JSONNode)]
+        let members: [(String, JSONValue)]
         switch CopperAPI.object(body, allowEmpty: false) {
         case .success(let value): members = value
         case .failure(let rejection): return rejection.reply
@@ -334,7 +336,7 @@ final class CopperAPI: Sendable {
     }
 
     /// Applies a `PUT` body to the company; a rejection leaves the caller's copy to be dropped.
-    static func apply(_ members: [(String, JSONNode)], to company: inout CopperSandboxCompany, definitions: [CopperSandboxFieldDefinition],
+    static func apply(_ members: [(String, JSONValue)], to company: inout CopperSandboxCompany, definitions: [CopperSandboxFieldDefinition],
                       setFields: inout [Int: CopperSandboxFieldValue]) -> Rejection? {
         var seen = Set<String>()
         for (name, value) in members {
@@ -350,7 +352,7 @@ final class CopperAPI: Sendable {
                 case .null: company.address = nil
                 case .object(let parts):
                     var address = CopperSandboxAddress()
-                    for (key, part) in parts {
+                    for (key, part) in parts.members {
                         let text: String?
                         switch part {
                         case .string(let s): text = s
@@ -393,7 +395,7 @@ final class CopperAPI: Sendable {
                         guard case .object(let parts) = entry else { return Rejection(422, "\(name) entries must be objects {\"\(valueKey)\", \"category\"}.") }
                         var item = CopperSandboxLabeled("", category: "work")
                         var hasValue = false
-                        for (key, part) in parts {
+                        for (key, part) in parts.members {
                             guard case .string(let s) = part else { return Rejection(422, "\(name).\(key) must be a string.") }
                             if key == valueKey { item.value = s; hasValue = true } else if key == "category" { item.category = s } else {
                                 return Rejection(422, "Unknown attribute '\(name).\(key)'. Allowed: \(valueKey), category.")
@@ -422,8 +424,8 @@ final class CopperAPI: Sendable {
                 for entry in entries {
                     guard case .object(let parts) = entry else { return Rejection(422, "custom_fields entries must be objects.") }
                     var definitionID: Int?
-                    var fieldValue: JSONNode?
-                    for (key, part) in parts {
+                    var fieldValue: JSONValue?
+                    for (key, part) in parts.members {
                         switch key {
                         case "custom_field_definition_id":
                             guard let n = integer(part) else { return Rejection(422, "custom_field_definition_id must be an integer.") }
@@ -457,7 +459,7 @@ final class CopperAPI: Sendable {
 
     /// String/Text: a string; Float: a number (kept as its text); Dropdown: an option id;
     /// Date: unix seconds; `null` clears any of them.
-    static func checkValue(_ value: JSONNode, for definition: CopperSandboxFieldDefinition) -> Result<CopperSandboxFieldValue, Rejection> {
+    static func checkValue(_ value: JSONValue, for definition: CopperSandboxFieldDefinition) -> Result<CopperSandboxFieldValue, Rejection> {
         if value == .null { return .success(.null) }
         let label = "Custom field \(definition.id) ('\(definition.name)', \(definition.dataType.rawValue))"
         switch definition.dataType {
@@ -481,7 +483,7 @@ final class CopperAPI: Sendable {
     static let activityAttributes = ["parent", "type", "details", "activity_date"]
 
     func createActivity(path: String, body: [UInt8], received: ContinuousClock.Instant) -> SandboxReply {
-        let members: [(String, JSONNode)]
+        let members: [(String, JSONValue)]
         switch CopperAPI.object(body, allowEmpty: false) {
         case .success(let value): members = value
         case .failure(let rejection): return rejection.reply
@@ -499,7 +501,7 @@ final class CopperAPI: Sendable {
             switch name {
             case "parent":
                 guard case .object(let parts) = value else { return .message(422, "parent must be an object {\"type\": \"company\", \"id\": N}.") }
-                for (key, part) in parts {
+                for (key, part) in parts.members {
                     switch key {
                     case "type":
                         guard case .string(let type) = part else { return .message(422, "parent.type must be a string.") }
@@ -510,11 +512,11 @@ final class CopperAPI: Sendable {
                     default: return .message(422, "Unknown attribute 'parent.\(key)'. Allowed: type, id.")
                     }
                 }
-                guard parts.contains(where: { $0.0 == "type" }) else { return .message(422, "parent.type is required (company).") }
+                guard parts.members.contains(where: { $0.key == "type" }) else { return .message(422, "parent.type is required (company).") }
             case "type":
                 guard case .object(let parts) = value else { return .message(422, "type must be an object {\"category\": \"user\", \"id\": N}.") }
                 var category: String?
-                for (key, part) in parts {
+                for (key, part) in parts.members {
                     switch key {
                     case "category":
                         guard case .string(let c) = part else { return .message(422, "type.category must be a string.") }
@@ -569,18 +571,18 @@ final class CopperAPI: Sendable {
 
     /// The body's members: `400` if it is not JSON, `422` if it is not an object. An empty
     /// body is `{}` when `allowEmpty`.
-    static func object(_ body: [UInt8], allowEmpty: Bool) -> Result<[(String, JSONNode)], Rejection> {
+    static func object(_ body: [UInt8], allowEmpty: Bool) -> Result<[(String, JSONValue)], Rejection> {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return allowEmpty ? .success([]) : .failure(Rejection(422, "The request body must be a JSON object."))
         }
-        let node: JSONNode
+        let node: JSONValue
         do { node = try JSONParser.parse(body) } catch { return .failure(Rejection(400, "The request body is not valid JSON: \(error)")) }
-        guard case .object(let members) = node else { return .failure(Rejection(422, "The request body must be a JSON object.")) }
-        return .success(members)
+        guard case .object(let object) = node else { return .failure(Rejection(422, "The request body must be a JSON object.")) }
+        return .success(object.members.map { ($0.key, $0.value) })
     }
 
     /// A JSON number written as an integer (`-`? digits: no fraction, no exponent) that fits an Int.
-    static func integer(_ node: JSONNode) -> Int? {
+    static func integer(_ node: JSONValue) -> Int? {
         guard case .number(let text) = node else { return nil }
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
@@ -604,9 +606,10 @@ final class CopperAPI: Sendable {
     /// `FieldMutator`'s extra members were chosen not to collide with Copaco's fields; one
     /// (`Tags`) is a Copper field: an extra whose name equals (ignoring case) another member's
     /// is dropped, so every name stays unique ignoring case.
-    static func dropCollidingExtras(_ node: JSONNode) -> JSONNode {
+    static func dropCollidingExtras(_ node: JSONValue) -> JSONValue {
         switch node {
-        case .object(let members):
+        case .object(let object):
+            let members = object.members.map { ($0.key, $0.value) }
             var counts: [String: Int] = [:]
             for (name, _) in members { counts[name.lowercased(), default: 0] += 1 }
             let kept = members.filter { member in

@@ -1,3 +1,4 @@
+import Warehouse
 /// Generated, deterministic companies for the fake Copper CRM Developer API v1.
 ///
 /// Same seed + same company count + same vendor customer numbers + same `today` => the same

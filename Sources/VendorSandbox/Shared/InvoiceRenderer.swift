@@ -1,3 +1,7 @@
+import Ingestion
+import Warehouse
+
+import Warehouse
 /// Renders invoice documents as the distributors' JSON APIs send them (field order of the
 /// vendor contracts, dates `YYYY-MM-DDT00:00:00`, amounts as exact JSON numbers), straight
 /// into bytes. The two vendors differ only where `Dialect` says; 2tCloud's XML is
@@ -32,7 +36,7 @@ enum InvoiceRenderer {
         var writer = JSONWriter(capacity: min(options.chunkSize, 64 + documents.count * 4096))
         var envelopeMutator = FieldMutator(rng: SplitMix64.derive(options.seed, dialect.domain + [0xE57E]))
         writer.beginObject()
-        var trailingExtra: (String, JSONNode)?
+        var trailingExtra: (String, JSONValue)?
         if options.mutateFields {
             let extras = FieldMutator.extras
             let before = extras[Int(envelopeMutator.rng.below(UInt64(extras.count)))]

@@ -1,3 +1,4 @@
+import Ingestion
 import Warehouse
 
 /// Writes JSON straight into bytes: no `String` concatenation, no Foundation, keys in the
@@ -42,14 +43,14 @@ struct JSONWriter {
     mutating func key(_ name: String) {
         if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasMember[hasMember.count - 1] = true
-        JSONWriter.appendEscaped(name, to: &bytes)
+        JSONString.append(name, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
     mutating func string(_ value: String) {
         valuePrefix()
-        JSONWriter.appendEscaped(value, to: &bytes)
+        JSONString.append(value, to: &bytes)
     }
 
     mutating func optionalString(_ value: String?) {
@@ -116,36 +117,31 @@ struct JSONWriter {
         while rest > 0 { digits.append(UInt8(ascii: "0") + UInt8(rest % 10)); rest /= 10 }
         bytes.append(contentsOf: digits.reversed())
     }
+}
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+extension JSONValue {
+    /// An object from its members in order.
+    static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+        .object(JSONObject(members.map { (key: $0.0, value: $0.1) }))
+    }
 
-    /// A JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t`, … or
-    /// `\u00XX`; every other character (UTF-8, `€`, `ë`) kept as it is.
-    static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        let fast: Bool? = value.utf8.withContiguousStorageIfAvailable { buffer in
-            for byte in buffer where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
-            bytes.append(contentsOf: buffer)
-            return true
-        }
-        if fast != true {
-            for byte in value.utf8 {
-                switch byte {
-                case 0x22: bytes.append(0x5C); bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-                case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
-                case 0..<0x20:
-                    bytes.append(contentsOf: Array("\\u00".utf8))
-                    bytes.append(hexDigits[Int(byte >> 4)])
-                    bytes.append(hexDigits[Int(byte & 0xF)])
-                default: bytes.append(byte)
-                }
+    func write(to writer: inout JSONWriter) {
+        switch self {
+        case .object(let object):
+            writer.beginObject()
+            for (name, value) in object.members {
+                writer.key(name)
+                value.write(to: &writer)
             }
+            writer.endObject()
+        case .array(let items):
+            writer.beginArray()
+            for item in items { item.write(to: &writer) }
+            writer.endArray()
+        case .string(let text): writer.string(text)
+        case .number(let text): writer.numberText(text)
+        case .bool(let value): writer.bool(value)
+        case .null: writer.null()
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

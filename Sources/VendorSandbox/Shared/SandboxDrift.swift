@@ -1,3 +1,4 @@
+import Ingestion
 import Warehouse
 
 /// A change a vendor makes to its documents' structure, as Beta and Development endpoints may
@@ -35,15 +36,15 @@ public enum SandboxDrift: Sendable, Hashable {
         }
     }
 
-    static func apply(_ drifts: [SandboxDrift], to node: JSONNode) -> JSONNode {
+    static func apply(_ drifts: [SandboxDrift], to node: JSONValue) -> JSONValue {
         drifts.reduce(node) { node, drift in drift.apply(to: node, depth: 0) }
     }
 
-    func apply(to node: JSONNode, depth: Int) -> JSONNode {
+    func apply(to node: JSONValue, depth: Int) -> JSONValue {
         switch node {
-        case .object(let members):
-            var out: [(String, JSONNode)] = []
-            for (name, value) in members {
+        case .object(let object):
+            var out: [(String, JSONValue)] = []
+            for (name, value) in object.members {
                 let inner = apply(to: value, depth: depth + 1)
                 switch self {
                 case .renameKey(let from, let to) where name.lowercased() == from.lowercased():
@@ -67,9 +68,9 @@ public enum SandboxDrift: Sendable, Hashable {
         }
     }
 
-    static func raisedNetTotal(_ totals: JSONNode) -> JSONNode {
-        guard case .object(let members) = totals else { return totals }
-        return .object(members.map { name, value in
+    static func raisedNetTotal(_ totals: JSONValue) -> JSONValue {
+        guard case .object(let object) = totals else { return totals }
+        return .object(object.members.map { name, value in
             guard name.lowercased() == "totalexclvat", case .number(let text) = value,
                   let amount = try? Money(parsing: text) else { return (name, value) }
             return (name, .number(Money(micros: amount.micros + Money.microsPerUnit).description))

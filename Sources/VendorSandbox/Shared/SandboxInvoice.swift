@@ -171,17 +171,3 @@ public struct SandboxPriceLine: Sendable, Hashable {
 
     public var quantityMicros: Int64 { (try? Money(parsing: quantity).micros) ?? 0 }
 }
-
-// The vendors' names for the shared model, as the generators and tests use them.
-public typealias CopacoSandboxDocument = SandboxInvoice
-public typealias CopacoSandboxParty = SandboxParty
-public typealias CopacoSandboxCustomer = SandboxCustomer
-public typealias CopacoSandboxSubscription = SandboxSubscription
-public typealias CopacoSandboxSubscriptionDetail = SandboxSubscriptionDetail
-public typealias CopacoSandboxAttribute = SandboxAttribute
-public typealias CopacoSandboxPriceLine = SandboxPriceLine
-public typealias TwoTCloudSandboxDocument = SandboxInvoice
-public typealias TwoTCloudSandboxParty = SandboxParty
-public typealias TwoTCloudSandboxCustomer = SandboxCustomer
-public typealias TwoTCloudSandboxSubscription = SandboxSubscription
-public typealias TwoTCloudSandboxPriceLine = SandboxPriceLine

@@ -2,14 +2,14 @@
 /// `'` and non-ASCII (`Müller`, `Öztürk`, `Été`), so that clients prove their XML escaping.
 /// The Microsoft licences are Copaco's catalogue (the same distributor platform).
 enum TwoTCloudCatalog {
-    static let twotcloud = TwoTCloudSandboxParty(
+    static let twotcloud = SandboxParty(
         accountID: nil, customerNumber: "2TCLOUD", companyName: "2tCloud B.V. (Copaco Cloud)",
         address: "Hoevenweg 1", zip: "5652 AW", city: "Eindhoven", country: "Nederland",
         countryCode: "NL", vatNumber: "NL004533466B01", email: "billing@2tcloud.com")
 
     /// The reseller; its AccountID is the Basic-auth user name by default ("100042").
-    static func reseller(accountID: Int) -> TwoTCloudSandboxParty {
-        TwoTCloudSandboxParty(
+    static func reseller(accountID: Int) -> SandboxParty {
+        SandboxParty(
             accountID: accountID, customerNumber: "0100042", companyName: "Noord & Zuid Cloud Services B.V.",
             address: "Kanaalweg 17-B", zip: "3526 KL", city: "Utrecht", country: "Nederland",
             countryCode: "NL", vatNumber: "NL859012345B01", email: "finance@noordzuid-cloud.nl")
@@ -40,23 +40,12 @@ enum TwoTCloudCatalog {
 
     static let costCenters = ["KP-200", "Afdeling R&D", "ICT <algemeen>", "0450"]
 
-    struct Meter: Sendable {
-        let sku: String
-        let name: String
-        let unitMicros: Int64
-        let quantityType: String
-        let minMicros: Int64
-        let maxMicros: Int64
-        /// Decimals the quantity carries (0…6).
-        let decimals: Int
-    }
-
     /// Acronis Cyber Protect Cloud, usage billed in arrears.
-    static let acronisMeters: [Meter] = [
-        Meter(sku: "ACR-CPC-WS", name: "Acronis Cyber Protect Cloud – Workstation", unitMicros: 2_950_000, quantityType: "Workloads", minMicros: 2_000_000, maxMicros: 40_000_000, decimals: 0),
-        Meter(sku: "ACR-CPC-SRV", name: "Acronis Cyber Protect Cloud – Server", unitMicros: 17_400_000, quantityType: "Workloads", minMicros: 1_000_000, maxMicros: 6_000_000, decimals: 0),
-        Meter(sku: "ACR-CPC-STOR", name: "Acronis Cloud Storage & Backup (GB, tier < 5 TB)", unitMicros: 21_875, quantityType: "GB", minMicros: 50_000_000, maxMicros: 4_000_000_000, decimals: 3),
-        Meter(sku: "ACR-CPC-M365", name: "Acronis Backup for Microsoft 365 \"per seat\"", unitMicros: 1_182_500, quantityType: "Seats", minMicros: 5_000_000, maxMicros: 80_000_000, decimals: 0),
+    static let acronisMeters: [SandboxMeter] = [
+        SandboxMeter(sku: "ACR-CPC-WS", name: "Acronis Cyber Protect Cloud – Workstation", unitMicros: 2_950_000, quantityType: "Workloads", minMicros: 2_000_000, maxMicros: 40_000_000, decimals: 0),
+        SandboxMeter(sku: "ACR-CPC-SRV", name: "Acronis Cyber Protect Cloud – Server", unitMicros: 17_400_000, quantityType: "Workloads", minMicros: 1_000_000, maxMicros: 6_000_000, decimals: 0),
+        SandboxMeter(sku: "ACR-CPC-STOR", name: "Acronis Cloud Storage & Backup (GB, tier < 5 TB)", unitMicros: 21_875, quantityType: "GB", minMicros: 50_000_000, maxMicros: 4_000_000_000, decimals: 3),
+        SandboxMeter(sku: "ACR-CPC-M365", name: "Acronis Backup for Microsoft 365 \"per seat\"", unitMicros: 1_182_500, quantityType: "Seats", minMicros: 5_000_000, maxMicros: 80_000_000, decimals: 0),
     ]
 
     static let monthNames = ["januari", "februari", "maart", "april", "mei", "juni", "juli",

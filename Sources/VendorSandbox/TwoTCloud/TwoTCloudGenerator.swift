@@ -44,7 +44,7 @@ struct TwoTCloudGenerator {
 
     enum Kind {
         case license(CopacoCatalog.License, baseSeats: Int, discount: String)
-        case usage([TwoTCloudCatalog.Meter])
+        case usage([SandboxMeter])
     }
 
     struct Subscription {
@@ -52,7 +52,7 @@ struct TwoTCloudGenerator {
         let vendor: Vendor
         let kind: Kind
         let start: CalendarDay
-        let header: TwoTCloudSandboxSubscription // priceLines empty
+        let header: SandboxSubscription // priceLines empty
     }
 
     struct Customer {
@@ -62,19 +62,19 @@ struct TwoTCloudGenerator {
         let name: String
         let costCenter: String?
         let markupPermille: Int64
-        let party: TwoTCloudSandboxParty
+        let party: SandboxParty
         var subscriptions: [Subscription]
 
-        var entry: TwoTCloudSandboxCustomer {
-            TwoTCloudSandboxCustomer(accountID: accountID, customerNumber: number, companyName: name, costCenter: costCenter, subscriptions: [])
+        var entry: SandboxCustomer {
+            SandboxCustomer(accountID: accountID, customerNumber: number, companyName: name, costCenter: costCenter, subscriptions: [])
         }
     }
 
     /// A line placed in a document: whose it is (customer index), under which subscription.
     struct Item {
         var customer: Int
-        var subscription: TwoTCloudSandboxSubscription
-        var line: TwoTCloudSandboxPriceLine
+        var subscription: SandboxSubscription
+        var line: SandboxPriceLine
     }
 
     /// What the customer invoice does with a purchase line.
@@ -90,9 +90,9 @@ struct TwoTCloudGenerator {
     let customerCount: Int
     let reseller = TwoTCloudCatalog.reseller(accountID: TwoTCloudGenerator.resellerAccountID)
     var customers: [Customer] = []
-    var invoices: [TwoTCloudSandboxDocument] = []
-    var customerInvoices: [TwoTCloudSandboxDocument] = []
-    var consolidated: [TwoTCloudSandboxDocument] = []
+    var invoices: [SandboxInvoice] = []
+    var customerInvoices: [SandboxInvoice] = []
+    var consolidated: [SandboxInvoice] = []
     var defects: [TwoTCloudConsolidatedDefect] = []
 
     init(seed: UInt64, first: CalendarDay, today: CalendarDay, customerCount: Int) {
@@ -117,7 +117,7 @@ struct TwoTCloudGenerator {
                 for month in firstMonth...lastMonth { billMonth(month) }
             }
         }
-        let order: (TwoTCloudSandboxDocument, TwoTCloudSandboxDocument) -> Bool = {
+        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
             $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
         }
         invoices.sort(by: order)
@@ -142,7 +142,7 @@ struct TwoTCloudGenerator {
         let costCenter: String? = rng.chance(400) ? rng.pick(TwoTCloudCatalog.costCenters) : nil
         let markup = Int64(1100 + 5 * rng.int(0...40)) // 10% … 30%
         let discount = rng.chance(250) ? "2.5" : "0"
-        let party = TwoTCloudSandboxParty(
+        let party = SandboxParty(
             accountID: accountID, customerNumber: seedData.number, companyName: seedData.name, address: seedData.street,
             zip: seedData.zip, city: seedData.city, country: "Nederland", countryCode: "NL",
             vatNumber: "NL\(pad(rng.int(100_000_000...999_999_999), 9))B01", email: seedData.email)
@@ -171,7 +171,7 @@ struct TwoTCloudGenerator {
             let id = nextID()
             let start = startDay(&rng)
             let seats = max(2, size * rng.int(30...100) / 100)
-            let header = TwoTCloudSandboxSubscription(
+            let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "\(product.name) – \(shortName)", startDate: start.iso, planID: product.planID,
                 planName: "\(product.name) (NCE, maandelijks)", planCategoryName: "Microsoft NCE", billingModel: 1,
                 poNumber: rng.chance(250) ? "PO-\(start.components.year)-\(rng.int(100...999))" : nil, priceLines: [])
@@ -184,7 +184,7 @@ struct TwoTCloudGenerator {
             var meters = TwoTCloudCatalog.acronisMeters
             rng.shuffle(&meters)
             let chosen = Array(meters.prefix(rng.int(2...3)))
-            let header = TwoTCloudSandboxSubscription(
+            let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "Acronis Cyber Protect Cloud – \(shortName)", startDate: start.iso, planID: 61_000,
                 planName: "Acronis Cyber Protect Cloud (per workload, verbruik)", planCategoryName: "Acronis", billingModel: 2,
                 poNumber: nil, priceLines: [])
@@ -208,9 +208,9 @@ struct TwoTCloudGenerator {
 
         mutating func line(sku: String, description: String, quantityMicros: Int64, quantityType: String, unitMicros: Int64,
                            discount: String, extended: Int64, start: String, end: String, billingFrequency: String?,
-                           chargeType: String?) -> TwoTCloudSandboxPriceLine {
+                           chargeType: String?) -> SandboxPriceLine {
             counter += 1
-            return TwoTCloudSandboxPriceLine(
+            return SandboxPriceLine(
                 lineID: base + counter, uid: rng.guid(), sku: sku, description: description,
                 quantity: Money(micros: quantityMicros).formatted(minimumDecimals: 0), quantityType: quantityType,
                 unitPriceMicros: unitMicros, discountPercent: discount, extendedPriceMicros: extended,
@@ -221,7 +221,7 @@ struct TwoTCloudGenerator {
 
         /// The customer-invoice counterpart of a purchase line: same key, selling price (the
         /// purchase amount × markup, rounded to cents; pro-rating and discount carried over).
-        mutating func sales(from line: TwoTCloudSandboxPriceLine, markup: Int64, quantityMicros: Int64? = nil) -> TwoTCloudSandboxPriceLine {
+        mutating func sales(from line: SandboxPriceLine, markup: Int64, quantityMicros: Int64? = nil) -> SandboxPriceLine {
             counter += 1
             var out = line
             out.lineID = base + counter
@@ -261,10 +261,10 @@ struct TwoTCloudGenerator {
         return "\(pad(y, 4))\(pad(m, 2))"
     }
 
-    func document(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, sender: TwoTCloudSandboxParty,
-                  receiver: TwoTCloudSandboxParty, endpoint: TwoTCloudEndpoint, vendor: String, month: Int) -> TwoTCloudSandboxDocument {
+    func document(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, sender: SandboxParty,
+                  receiver: SandboxParty, endpoint: TwoTCloudEndpoint, vendor: String, month: Int) -> SandboxInvoice {
         let period = CalendarDay.firstOfMonth(index: month)
-        return TwoTCloudSandboxDocument(
+        return SandboxInvoice(
             invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
             type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
             language: "Nederlands", languageCode: "nl-NL", termsOfPaymentDays: terms, taxZoneID: "NL-21", taxPercentage: "21",
@@ -273,10 +273,10 @@ struct TwoTCloudGenerator {
     }
 
     /// Customers in index order; under each, subscriptions in order of first appearance.
-    func assemble(_ items: [Item]) -> [TwoTCloudSandboxCustomer] {
+    func assemble(_ items: [Item]) -> [SandboxCustomer] {
         var byCustomer: [Int: [Item]] = [:]
         for item in items { byCustomer[item.customer, default: []].append(item) }
-        var result: [TwoTCloudSandboxCustomer] = []
+        var result: [SandboxCustomer] = []
         for index in byCustomer.keys.sorted() {
             var entry = customers[index].entry
             for item in byCustomer[index]! {
@@ -454,11 +454,11 @@ struct TwoTCloudGenerator {
         // 3. Customer invoices: one per customer, both vendors, selling prices.
         var salesFactory = LineFactory(base: TwoTCloudGenerator.lineBase(month: month, slot: 5), rng: stream(0x5A1E, UInt64(month)))
         var salesByCustomer: [Int: [Item]] = [:]
-        var pairs: [Int: TwoTCloudSandboxPriceLine] = [:] // purchase LineId -> its customer line
+        var pairs: [Int: SandboxPriceLine] = [:] // purchase LineId -> its customer line
         for vendor in Vendor.allCases {
             for item in purchase[vendor] ?? [] {
                 let markup = customers[item.customer].markupPermille
-                let sales: TwoTCloudSandboxPriceLine
+                let sales: SandboxPriceLine
                 switch salesPlans[item.line.lineID] ?? .mirror {
                 case .drop: continue
                 case .mirror: sales = salesFactory.sales(from: item.line, markup: markup)
@@ -519,14 +519,14 @@ struct TwoTCloudGenerator {
             picked.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.id < $1.1.id }
             var factory = LineFactory(base: TwoTCloudGenerator.lineBase(month: month, slot: vendor.rawValue + 2), rng: stream(vendor.label, UInt64(month), 0xC5))
             var items: [Item] = []
-            var creditPairs: [Int: TwoTCloudSandboxPriceLine] = [:]
+            var creditPairs: [Int: SandboxPriceLine] = [:]
             for (index, subscription) in picked {
                 // Corrections start on an even day: never the key of a monthly line.
                 let day = 2 * rng.int(1...14)
                 let from = periodStart.adding(days: day - 1)
                 let days = Int64(periodEnd.dayNumber - from.dayNumber + 1)
                 let stamp = "\(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)"
-                let line: TwoTCloudSandboxPriceLine
+                let line: SandboxPriceLine
                 switch subscription.kind {
                 case .license(let product, let base, let discount):
                     let count = Int64(min(3, rng.int(1...seats(subscription, base: base, month: month))))
@@ -575,7 +575,7 @@ struct TwoTCloudGenerator {
 
     /// The consolidated document of a purchase document: every purchase line with its customer
     /// line's price, then the built-in defects.
-    mutating func consolidate(invoice: TwoTCloudSandboxDocument, items: [Item], pairs: [Int: TwoTCloudSandboxPriceLine], vendor: Vendor, month: Int) {
+    mutating func consolidate(invoice: SandboxInvoice, items: [Item], pairs: [Int: SandboxPriceLine], vendor: Vendor, month: Int) {
         var merged: [Item] = items.map { item in
             var out = item
             let sales = pairs[item.line.lineID]

@@ -10,7 +10,7 @@ enum TwoTCloudRenderer {
     /// `mutateFields` and `drift` change the JSON only.
     typealias Options = InvoiceRenderer.Options
 
-    static func responseChunks(_ documents: [TwoTCloudSandboxDocument], format: TwoTCloudFormat, options: Options) -> [[UInt8]] {
+    static func responseChunks(_ documents: [SandboxInvoice], format: TwoTCloudFormat, options: Options) -> [[UInt8]] {
         switch format {
         case .json: InvoiceRenderer.responseChunks(documents, dialect: .twotcloud, options: options)
         case .xml: xmlChunks(documents, options: options)
@@ -19,7 +19,7 @@ enum TwoTCloudRenderer {
 
     // MARK: XML
 
-    static func xmlChunks(_ documents: [TwoTCloudSandboxDocument], options: Options) -> [[UInt8]] {
+    static func xmlChunks(_ documents: [SandboxInvoice], options: Options) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
         var x = XMLWriter(capacity: min(options.chunkSize, 256 + documents.count * 8192))
         x.raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>")
@@ -38,7 +38,7 @@ enum TwoTCloudRenderer {
         return chunks
     }
 
-    static func writeXML(_ document: TwoTCloudSandboxDocument, corruption: SandboxCorruption?, to x: inout XMLWriter) {
+    static func writeXML(_ document: SandboxInvoice, corruption: SandboxCorruption?, to x: inout XMLWriter) {
         let consolidated = document.endpoint == .consolidatedInvoices
         x.open("Invoice")
         if corruption != .missingHeader {
@@ -105,7 +105,7 @@ enum TwoTCloudRenderer {
         x.close("Invoice")
     }
 
-    static func writeXML(_ party: TwoTCloudSandboxParty, element: StaticString, addressName: StaticString, to x: inout XMLWriter) {
+    static func writeXML(_ party: SandboxParty, element: StaticString, addressName: StaticString, to x: inout XMLWriter) {
         x.open(element)
         if let id = party.accountID { x.int("AccountID", id) } else { x.empty("AccountID") }
         x.text("CustomerNumber", party.customerNumber)
@@ -120,7 +120,7 @@ enum TwoTCloudRenderer {
         x.close(element)
     }
 
-    static func writeXML(_ line: TwoTCloudSandboxPriceLine, corruptAmount: Bool, to x: inout XMLWriter) {
+    static func writeXML(_ line: SandboxPriceLine, corruptAmount: Bool, to x: inout XMLWriter) {
         x.open("PriceLine")
         x.int("LineId", line.lineID)
         x.text("UID", line.uid)

@@ -15,12 +15,12 @@ public struct TwoTCloudSandboxData: Sendable {
 
     /// `/{version}/invoices`: purchase invoices and credit notes (the reseller's cost), one per
     /// cloud vendor per month.
-    public var invoices: [TwoTCloudSandboxDocument]
+    public var invoices: [SandboxInvoice]
     /// `/{version}/customerinvoices`: one invoice (and now and then a credit note) per customer
     /// per month, at the reseller's selling prices.
-    public var customerInvoices: [TwoTCloudSandboxDocument]
+    public var customerInvoices: [SandboxInvoice]
     /// `/{version}/consolidatedinvoices`: one per purchase document, defects included.
-    public var consolidatedInvoices: [TwoTCloudSandboxDocument]
+    public var consolidatedInvoices: [SandboxInvoice]
     /// What a correct reconciliation of invoices vs. customer invoices must report, derived from
     /// the documents (kept up to date by `reissue`). Usage months whose customer invoices are
     /// not out yet (dated after `today`) are left out: their purchase lines are pending.
@@ -50,7 +50,7 @@ public struct TwoTCloudSandboxData: Sendable {
 
     // MARK: Accessors
 
-    public func documents(_ endpoint: TwoTCloudEndpoint) -> [TwoTCloudSandboxDocument] {
+    public func documents(_ endpoint: TwoTCloudEndpoint) -> [SandboxInvoice] {
         switch endpoint {
         case .invoices: invoices
         case .customerInvoices: customerInvoices
@@ -60,7 +60,7 @@ public struct TwoTCloudSandboxData: Sendable {
 
     /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
     /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    public func documents(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> [TwoTCloudSandboxDocument] {
+    public func documents(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> [SandboxInvoice] {
         documents(endpoint).filter { $0.date >= from && $0.date <= to }
     }
 
@@ -80,7 +80,7 @@ public struct TwoTCloudSandboxData: Sendable {
     }
 
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    public func document(invoiceID: String) -> TwoTCloudSandboxDocument? {
+    public func document(invoiceID: String) -> SandboxInvoice? {
         for endpoint in TwoTCloudEndpoint.allCases {
             if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return found }
         }
@@ -142,7 +142,7 @@ public struct TwoTCloudSandboxData: Sendable {
         return true
     }
 
-    static func reissue(_ document: inout TwoTCloudSandboxDocument, seed: UInt64, roundToCents: Bool) {
+    static func reissue(_ document: inout SandboxInvoice, seed: UInt64, roundToCents: Bool) {
         guard !document.customers.isEmpty, !document.customers[0].subscriptions.isEmpty else { return }
         document.revision += 1
         var rng = SplitMix64.derive(seed, TwoTCloudGenerator.domain, SplitMix64.label(document.invoiceID), UInt64(document.revision), 0x2E15)
@@ -167,7 +167,7 @@ public struct TwoTCloudSandboxData: Sendable {
         let round = (document.revision - 1) / addOns.count
         let extended = amount(sign * 1_000_000, addOn.unitMicros, "0")
         let consolidated = template?.purchasePriceMicros != nil
-        let added = TwoTCloudSandboxPriceLine(
+        let added = SandboxPriceLine(
             lineID: maxLineID + 1, uid: rng.guid(), sku: round == 0 ? addOn.sku : "\(addOn.sku)-R\(round)",
             description: "\(addOn.name) (nagekomen)", quantity: sign < 0 ? "-1" : "1", quantityType: "Licenties",
             unitPriceMicros: addOn.unitMicros, discountPercent: "0", extendedPriceMicros: extended,
@@ -200,11 +200,11 @@ enum TwoTCloudReferenceReconciler {
         let accountID: Int
         let customerNumber: String
         let subscriptionID: Int
-        let line: TwoTCloudSandboxPriceLine
+        let line: SandboxPriceLine
         var key: String { "\(accountID)\u{1}\(subscriptionID)\u{1}\(line.sku)\u{1}\(line.startDate)\u{1}\(line.endDate)" }
     }
 
-    static func flatten(_ documents: [TwoTCloudSandboxDocument], periods: Set<String>) -> [Flat] {
+    static func flatten(_ documents: [SandboxInvoice], periods: Set<String>) -> [Flat] {
         var out: [Flat] = []
         for document in documents where periods.contains(document.period) {
             for customer in document.customers {
@@ -219,7 +219,7 @@ enum TwoTCloudReferenceReconciler {
         return out
     }
 
-    static func anomalies(invoices: [TwoTCloudSandboxDocument], customerInvoices: [TwoTCloudSandboxDocument]) -> [TwoTCloudSandboxAnomaly] {
+    static func anomalies(invoices: [SandboxInvoice], customerInvoices: [SandboxInvoice]) -> [TwoTCloudSandboxAnomaly] {
         // A usage month counts once its customer invoices are out.
         let billed = Set(customerInvoices.filter { !$0.isCredit }.map(\.period))
         var order: [String] = []

@@ -1,6 +1,7 @@
-/// A small, seedable, platform-independent pseudo-random generator (SplitMix64).
+/// A small, seedable, platform-independent pseudo-random generator (SplitMix64): the package's
+/// one seeded generator, for the sandbox's data and the tests' generated cases.
 ///
-/// The sandbox never uses `SystemRandomNumberGenerator` nor the standard library's
+/// Neither uses `SystemRandomNumberGenerator` nor the standard library's
 /// `random(in:using:)` algorithms (their exact draws are not a documented contract): every
 /// draw below is written out here, so a seed gives the same data on every machine and
 /// every Swift version.
