@@ -1,3 +1,4 @@
+import Warehouse
 /// The Copaco Cloud Billing API v1 as copaco.md describes it: GET only, `X-Api-Key` (header
 /// name configurable), `startDate`/`endDate` as `YYYYMMDD` (inclusive, on `Header.Date`;
 /// default the last 3 months up to `today`), `{"Invoices":[...]}`, no paging.
@@ -5,7 +6,7 @@ struct CopacoAPI {
     let apiKey: String
     let limitedAPIKey: String
     let apiKeyHeader: String
-    let today: CalendarDay
+    let today: CalendarDate
 
     static func handles(path: String) -> Bool { path.hasPrefix("/api/") }
 
@@ -40,7 +41,7 @@ struct CopacoAPI {
         default:
             break
         }
-        let window: (from: CalendarDay, to: CalendarDay)
+        let window: (from: CalendarDate, to: CalendarDate)
         switch CopacoAPI.window(query: query, today: today) {
         case .success(let value): window = value
         case .failure(let problem): return (.message(400, problem.message), credential, [])
@@ -62,13 +63,13 @@ struct CopacoAPI {
 
     struct Problem: Error { let message: String }
 
-    static func window(query: String?, today: CalendarDay) -> Result<(from: CalendarDay, to: CalendarDay), Problem> {
-        var start: CalendarDay?
-        var end: CalendarDay?
+    static func window(query: String?, today: CalendarDate) -> Result<(from: CalendarDate, to: CalendarDate), Problem> {
+        var start: CalendarDate?
+        var end: CalendarDate?
         for (name, value) in QueryString.parse(query) {
             switch name {
             case "startDate", "endDate":
-                guard let day = CalendarDay(compact: value) else {
+                guard let day = CalendarDate(compact: value) else {
                     return .failure(Problem(message: "Invalid \(name) '\(value.prefix(40))': expected a date as YYYYMMDD."))
                 }
                 if name == "startDate" { start = day } else { end = day }

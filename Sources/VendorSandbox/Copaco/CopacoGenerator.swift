@@ -36,7 +36,7 @@ struct CopacoGenerator {
         let id: Int
         let vendor: Vendor
         let kind: Kind
-        let start: CalendarDay
+        let start: CalendarDate
         let header: SandboxSubscription // priceLines empty
         /// VendorDetails per meter (usage) or one entry (licence); shared, not copied per line.
         let vendorDetails: [[SandboxAttribute]]
@@ -53,17 +53,17 @@ struct CopacoGenerator {
     }
 
     let seed: UInt64
-    let first: CalendarDay
-    let today: CalendarDay
+    let first: CalendarDate
+    let today: CalendarDate
     let customerCount: Int
     let scale: Int
-    let hashStart = CalendarDay(iso: CopacoSandboxData.invoiceRowHashStartDate)!
+    let hashStart = CalendarDate(iso: CopacoSandboxData.invoiceRowHashStartDate)!
     var customers: [Customer] = []
     var invoices: [SandboxInvoice] = []
     var specifications: [SandboxInvoice] = []
     var examples: [SandboxInvoice] = []
 
-    init(seed: UInt64, first: CalendarDay, today: CalendarDay, customerCount: Int, scale: Int) {
+    init(seed: UInt64, first: CalendarDate, today: CalendarDate, customerCount: Int, scale: Int) {
         self.seed = seed
         self.first = first
         self.today = today
@@ -122,7 +122,7 @@ struct CopacoGenerator {
             defer { subIndex += 1 }
             return 3_000_000 + Int(seed % 997) * 100_000 % 900_000 + index * 16 + subIndex
         }
-        func startDay(_ rng: inout SplitMix64) -> CalendarDay {
+        func startDay(_ rng: inout SplitMix64) -> CalendarDate {
             // Most subscriptions predate the data; about one in five starts in the 900 days after
             // `first`, on an odd day of the month (its first line is pro-rated).
             // (Drawn against `first` only, never `today`: history must not move with today.)
@@ -130,7 +130,7 @@ struct CopacoGenerator {
                 let day = first.adding(days: rng.int(0...900))
                 let (y, m, d) = day.components
                 let odd = d % 2 == 1 ? d : max(1, d - 1)
-                return CalendarDay(year: y, month: m, day: min(odd, 27))
+                return CalendarDate(year: y, month: m, day: min(odd, 27))!
             }
             return first.adding(days: -rng.int(60...900))
         }
@@ -255,12 +255,12 @@ struct CopacoGenerator {
 
     func sequence(month: Int, slot: Int) -> Int { 100_000 + (month - 2000 * 12) * 10 + slot }
 
-    func documentID(prefix: String, date: CalendarDay, vendor: Vendor, sequence: Int) -> String {
+    func documentID(prefix: String, date: CalendarDate, vendor: Vendor, sequence: Int) -> String {
         let (y, m, _) = date.components
         return "\(prefix)-\(y)-\(pad(m, 2))-\(vendor.code)-\(pad(sequence, 6))"
     }
 
-    func header(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, vendor: Vendor) -> SandboxInvoice {
+    func header(id: String, date: CalendarDate, credit: Bool, description: String, terms: Int, vendor: Vendor) -> SandboxInvoice {
         SandboxInvoice(
             invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
             type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
@@ -270,17 +270,17 @@ struct CopacoGenerator {
     }
 
     func monthName(_ month: Int) -> String {
-        let day = CalendarDay.firstOfMonth(index: month)
+        let day = CalendarDate.firstOfMonth(index: month)
         return "\(CopacoCatalog.monthNames[day.components.month - 1]) \(day.components.year)"
     }
 
     mutating func billingRun(vendor: Vendor, month: Int) {
         var dateRng = SplitMix64.derive(seed, vendor.label, UInt64(month), 0xDA7E)
-        let runMonth = CalendarDay.firstOfMonth(index: month + 1)
+        let runMonth = CalendarDate.firstOfMonth(index: month + 1)
         let date = runMonth.adding(days: vendor == .microsoft ? dateRng.int(20...24) : dateRng.int(3...7))
         guard date >= first, date <= today else { return }
         let withHash = date >= hashStart
-        let periodStart = CalendarDay.firstOfMonth(index: month)
+        let periodStart = CalendarDate.firstOfMonth(index: month)
         let periodEnd = periodStart.lastOfMonth
         let daysInMonth = Int64(periodEnd.components.day)
         let seq = sequence(month: month, slot: vendor.rawValue)
@@ -300,7 +300,7 @@ struct CopacoGenerator {
                 var docSubscription = subscription.header
                 let startsThisMonth = subscription.start > periodStart
                 let lineStart = startsThisMonth ? subscription.start : periodStart
-                let activeDays = Int64(periodEnd.dayNumber - lineStart.dayNumber + 1)
+                let activeDays = Int64(periodEnd.daysSinceEpoch - lineStart.daysSinceEpoch + 1)
                 let consumer = (customer.name, customer.number)
                 switch subscription.kind {
                 case .license(let product, let base, let discount):
@@ -334,7 +334,7 @@ struct CopacoGenerator {
                         let day = 2 * rng.int(1...13) + 1
                         let from = periodStart.adding(days: day - 1)
                         let added = Int64(rng.int(1...5))
-                        let days = Int64(periodEnd.dayNumber - from.dayNumber + 1)
+                        let days = Int64(periodEnd.daysSinceEpoch - from.daysSinceEpoch + 1)
                         let proRated = ExactArithmetic.mulDiv(ExactArithmetic.times(added * 1_000_000, product.unitMicros), days, daysInMonth)
                         docSubscription.priceLines.append(factory.line(
                             sku: product.sku, description: "\(product.name), uitbreiding per \(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)",
@@ -413,11 +413,11 @@ struct CopacoGenerator {
         }
     }
 
-    mutating func creditRun(vendor: Vendor, month: Int, invoiceDate: CalendarDay, rng: inout SplitMix64) {
+    mutating func creditRun(vendor: Vendor, month: Int, invoiceDate: CalendarDate, rng: inout SplitMix64) {
         let date = invoiceDate.adding(days: rng.int(3...9))
         guard date <= today else { return }
         let withHash = date >= hashStart
-        let periodStart = CalendarDay.firstOfMonth(index: month)
+        let periodStart = CalendarDate.firstOfMonth(index: month)
         let periodEnd = periodStart.lastOfMonth
         let daysInMonth = Int64(periodEnd.components.day)
         let seq = sequence(month: month, slot: vendor.rawValue + 2)
@@ -441,7 +441,7 @@ struct CopacoGenerator {
             // Corrections start on an even day: never the key of a pro-rated purchase line.
             let day = 2 * rng.int(1...14)
             let from = periodStart.adding(days: day - 1)
-            let days = Int64(periodEnd.dayNumber - from.dayNumber + 1)
+            let days = Int64(periodEnd.daysSinceEpoch - from.daysSinceEpoch + 1)
             let line: SandboxPriceLine
             switch subscription.kind {
             case .license(let product, let base, let discount):
@@ -482,9 +482,9 @@ struct CopacoGenerator {
 
     /// The customer specification of a purchase document: the same customers, subscriptions
     /// and lines (same `InvoiceRowHash`), at cost × the customer's markup, VAT 0.
-    func makeSpecification(for invoice: SandboxInvoice, date: CalendarDay, slot: Int, month: Int,
+    func makeSpecification(for invoice: SandboxInvoice, date: CalendarDate, slot: Int, month: Int,
                            unbilled: Set<Int>, mismatched: [Int: Int64], addUnbacked: Bool,
-                           periodStart: CalendarDay, periodEnd: CalendarDay) -> SandboxInvoice {
+                           periodStart: CalendarDate, periodEnd: CalendarDate) -> SandboxInvoice {
         let vendor: Vendor = invoice.vendor == Vendor.vmware.name ? .vmware : .microsoft
         let seq = sequence(month: month, slot: slot)
         var rng = SplitMix64.derive(seed, vendor.label, UInt64(month), UInt64(slot), 0x5BEC)

@@ -34,8 +34,8 @@ public struct CopacoSandboxData: Sendable {
     /// (seed 1, 2023-10…2025-06, scale 40: 18 168 lines, 12 MB of JSON), so ~1M lines over 20
     /// months is a scale of about 2 200 (or more customers).
     public static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8, linesPerSubscriptionScale: Int = 1) -> CopacoSandboxData {
-        guard let first = CalendarDay(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
-        guard let last = CalendarDay(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
+        guard let first = CalendarDate(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
+        guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = CopacoGenerator(seed: seed, first: first, today: last,
                                         customerCount: max(0, customers), scale: max(1, linesPerSubscriptionScale))
         generator.run()

@@ -33,7 +33,7 @@ public struct CopperSandboxData: Sendable, Equatable {
     /// the vendors print it (see `vendorCustomers(copaco:twotcloud:)`); companies that claim a
     /// number are named after that customer (as a CRM user would type it).
     public static func generate(seed: UInt64, companies: Int, vendorCustomers: [String: String], today: String) -> CopperSandboxData {
-        guard let last = CalendarDay(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
+        guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = CopperGenerator(seed: seed, count: max(0, companies), vendorCustomers: vendorCustomers, today: last)
         return CopperSandboxData(seed: seed, today: today, companies: generator.run(),
                                  fieldDefinitions: CopperCatalog.fieldDefinitions, vendorCustomerNumbers: vendorCustomers.keys.sorted())
@@ -120,7 +120,7 @@ struct CopperGenerator {
     let seed: UInt64
     let count: Int
     let vendorCustomers: [String: String]
-    let today: CalendarDay
+    let today: CalendarDate
 
     /// A company before its claims and names are settled.
     struct Draft {
@@ -137,14 +137,14 @@ struct CopperGenerator {
         var otherNumber: String?
     }
 
-    init(seed: UInt64, count: Int, vendorCustomers: [String: String], today: CalendarDay) {
+    init(seed: UInt64, count: Int, vendorCustomers: [String: String], today: CalendarDate) {
         self.seed = seed
         self.count = count
         self.vendorCustomers = vendorCustomers
         self.today = today
     }
 
-    static let firstCreatedDay = CalendarDay(year: 2016, month: 1, day: 4)
+    static let firstCreatedDay = CalendarDate(year: 2016, month: 1, day: 4)!
 
     mutating func run() -> [CopperSandboxCompany] {
         var drafts = (0..<count).map(draft)
@@ -155,10 +155,10 @@ struct CopperGenerator {
     func draft(_ index: Int) -> Draft {
         var rng = SplitMix64.derive(seed, CopperSandboxData.domain, 0xC0, UInt64(index))
         let id = 41_000_000 + index * 37 + rng.int(0...36)
-        let lastCreated = max(CopperGenerator.firstCreatedDay.dayNumber, today.dayNumber - 30)
-        let createdDay = rng.int(CopperGenerator.firstCreatedDay.dayNumber...lastCreated)
+        let lastCreated = max(CopperGenerator.firstCreatedDay.daysSinceEpoch, today.daysSinceEpoch - 30)
+        let createdDay = rng.int(CopperGenerator.firstCreatedDay.daysSinceEpoch...lastCreated)
         let created = createdDay * 86_400 + rng.int(7 * 3_600...18 * 3_600)
-        let endOfToday = today.dayNumber * 86_400 + 86_399
+        let endOfToday = today.daysSinceEpoch * 86_400 + 86_399
         var modified: Int
         if rng.chance(300) {
             modified = min(endOfToday, created + rng.int(0...86_400)) // barely touched since it was created
@@ -167,7 +167,7 @@ struct CopperGenerator {
         }
         // Bulk edits (an import, a mass update): many companies share one date_modified, so
         // pages end inside a run of equal timestamps and only the id tie-break keeps them apart.
-        let bulk = [today.adding(days: -400).dayNumber * 86_400 + 2 * 3_600, today.adding(days: -90).dayNumber * 86_400 + 3 * 3_600 + 900]
+        let bulk = [today.adding(days: -400).daysSinceEpoch * 86_400 + 2 * 3_600, today.adding(days: -90).daysSinceEpoch * 86_400 + 3 * 3_600 + 900]
         if index % 11 == 5 {
             let stamp = bulk[index % 2]
             if stamp >= created && stamp <= endOfToday { modified = stamp }
@@ -204,7 +204,7 @@ struct CopperGenerator {
             let value: CopperSandboxFieldValue
             switch definition.id {
             case 620_004: value = rng.chance(400) ? .number(String(rng.pick(definition.options).id)) : .null
-            case 620_005: value = rng.chance(300) ? .number(String(today.adding(days: rng.int(-200...500)).dayNumber * 86_400)) : .null
+            case 620_005: value = rng.chance(300) ? .number(String(today.adding(days: rng.int(-200...500)).daysSinceEpoch * 86_400)) : .null
             case 620_006: value = rng.chance(600) ? .string(rng.pick(CopperCatalog.regions)) : .null
             case 620_007: value = rng.chance(100) ? .string("OLD-\(rng.int(1000...9999))") : .null
             default: value = .null // Customer Number (set by the claims), Monthly Billed, Monthly Margin

@@ -1,3 +1,4 @@
+import Warehouse
 /// Copper CRM: what tests and `billwh demo` read and switch at runtime.
 extension VendorSandbox {
     /// `http://127.0.0.1:PORT/developer_api/v1`: what `BILLWH_COPPER_BASE_URL` should be.
@@ -76,7 +77,7 @@ extension VendorSandbox {
         } else {
             let first = data.companies.map(\.dateModified).min() ?? 0
             lines.append("Copper CRM Developer API v1 sandbox — generated data, seed \(data.seed), \(data.companies.count) companies, "
-                + "modified \(CalendarDay(dayNumber: first / 86_400).iso) … \(CalendarDay(dayNumber: data.latestModified / 86_400).iso)")
+                + "modified \(CalendarDate(daysSinceEpoch: first / 86_400).iso) … \(CalendarDate(daysSinceEpoch: data.latestModified / 86_400).iso)")
         }
         lines.append("  base URL   \(base)\(CopperAPI.basePath)")
         let numberField = data.fieldDefinitions.first { $0.id == CopperCatalog.customerNumberFieldID }

@@ -182,7 +182,7 @@ public final class VendorSandbox: Sendable {
         let data = copacoData
         let base = port == nil ? "\(baseURL) (not started)" : baseURL
         let today = configuration.today
-        let window = CalendarDay(iso: today).map { (from: $0.adding(months: -3).compact, to: $0.compact) }
+        let window = CalendarDate(iso: today).map { (from: $0.adding(months: -3).compact, to: $0.compact) }
         var lines: [String] = []
         lines.append("Copaco Cloud Billing API v1 sandbox — generated data, seed \(data.seed), documents \(data.firstDate) … \(data.today)")
         lines.append("  base URL   \(base)")
@@ -299,7 +299,7 @@ final class SandboxCore: Sendable {
     init(configuration: SandboxConfiguration, faults: SandboxFaults) {
         self.configuration = configuration
         self.faults = faults
-        guard let today = CalendarDay(iso: configuration.today) else {
+        guard let today = CalendarDate(iso: configuration.today) else {
             preconditionFailure("SandboxConfiguration.today must be YYYY-MM-DD: \(configuration.today)")
         }
         self.copaco = CopacoAPI(apiKey: configuration.copacoAPIKey, limitedAPIKey: configuration.copacoLimitedAPIKey,

@@ -1,3 +1,4 @@
+import Warehouse
 /// The 2tCloud Billing API as twotcloud.md describes it: `GET /{version}/invoices`,
 /// `/customerinvoices`, `/consolidatedinvoices`; HTTP Basic (`accountID:apiKey`), each key bound
 /// to one caller IP; `startDate`/`endDate` as `YYYYMMDD` (inclusive, on `Header.Date`; without
@@ -8,7 +9,7 @@ struct TwoTCloudAPI {
     let apiKey: String
     /// Versions answered (`v1`…`v4` by default); any other `/vN/...` is a 404.
     let versions: [String]
-    let today: CalendarDay
+    let today: CalendarDate
 
     /// `base64(accountID:apiKey)`: what follows `Basic ` in a correct `Authorization` header.
     var basicToken: String { Base64.encode(Array("\(accountID):\(apiKey)".utf8)) }
@@ -49,7 +50,7 @@ struct TwoTCloudAPI {
         guard credential == .full, ipAllowed else {
             return (.message(403, TwoTCloudAPI.forbiddenMessage), credential, notes)
         }
-        let window: (from: CalendarDay, to: CalendarDay)
+        let window: (from: CalendarDate, to: CalendarDate)
         switch CopacoAPI.window(query: query, today: today) {
         case .success(let value): window = value
         case .failure(let problem): return (.message(400, problem.message), credential, notes)

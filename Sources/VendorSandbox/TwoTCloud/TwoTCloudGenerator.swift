@@ -51,7 +51,7 @@ struct TwoTCloudGenerator {
         let id: Int
         let vendor: Vendor
         let kind: Kind
-        let start: CalendarDay
+        let start: CalendarDate
         let header: SandboxSubscription // priceLines empty
     }
 
@@ -85,8 +85,8 @@ struct TwoTCloudGenerator {
     }
 
     let seed: UInt64
-    let first: CalendarDay
-    let today: CalendarDay
+    let first: CalendarDate
+    let today: CalendarDate
     let customerCount: Int
     let reseller = TwoTCloudCatalog.reseller(accountID: TwoTCloudGenerator.resellerAccountID)
     var customers: [Customer] = []
@@ -95,7 +95,7 @@ struct TwoTCloudGenerator {
     var consolidated: [SandboxInvoice] = []
     var defects: [TwoTCloudConsolidatedDefect] = []
 
-    init(seed: UInt64, first: CalendarDay, today: CalendarDay, customerCount: Int) {
+    init(seed: UInt64, first: CalendarDate, today: CalendarDate, customerCount: Int) {
         self.seed = seed
         self.first = first
         self.today = today
@@ -153,14 +153,14 @@ struct TwoTCloudGenerator {
             defer { subIndex += 1 }
             return 7_000_000 + Int(seed % 89) * 10_000 + index * 16 + subIndex
         }
-        func startDay(_ rng: inout SplitMix64) -> CalendarDay {
+        func startDay(_ rng: inout SplitMix64) -> CalendarDate {
             // Most subscriptions predate the data; about one in seven starts later, on an odd day
             // (credits start on even days, so a credit never shares a pro-rated line's key).
             // Drawn against `first` only: history must not move with `today`.
             if rng.chance(140) {
                 let day = first.adding(days: rng.int(0...600))
                 let (y, m, d) = day.components
-                return CalendarDay(year: y, month: m, day: min(d % 2 == 1 ? d : max(1, d - 1), 27))
+                return CalendarDate(year: y, month: m, day: min(d % 2 == 1 ? d : max(1, d - 1), 27))!
             }
             return first.adding(days: -rng.int(60...900))
         }
@@ -252,18 +252,18 @@ struct TwoTCloudGenerator {
     static func lineBase(month: Int, slot: Int) -> Int { 10_000_000 + (month - 2000 * 12) * 10_000 + slot * 1000 }
 
     func monthName(_ month: Int) -> String {
-        let day = CalendarDay.firstOfMonth(index: month)
+        let day = CalendarDate.firstOfMonth(index: month)
         return "\(TwoTCloudCatalog.monthNames[day.components.month - 1]) \(day.components.year)"
     }
 
-    static func yearMonth(_ day: CalendarDay) -> String {
+    static func yearMonth(_ day: CalendarDate) -> String {
         let (y, m, _) = day.components
         return "\(pad(y, 4))\(pad(m, 2))"
     }
 
-    func document(id: String, date: CalendarDay, credit: Bool, description: String, terms: Int, sender: SandboxParty,
+    func document(id: String, date: CalendarDate, credit: Bool, description: String, terms: Int, sender: SandboxParty,
                   receiver: SandboxParty, endpoint: TwoTCloudEndpoint, vendor: String, month: Int) -> SandboxInvoice {
-        let period = CalendarDay.firstOfMonth(index: month)
+        let period = CalendarDate.firstOfMonth(index: month)
         return SandboxInvoice(
             invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
             type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
@@ -296,12 +296,12 @@ struct TwoTCloudGenerator {
     // MARK: A usage month
 
     mutating func billMonth(_ month: Int) {
-        let periodStart = CalendarDay.firstOfMonth(index: month)
+        let periodStart = CalendarDate.firstOfMonth(index: month)
         let periodEnd = periodStart.lastOfMonth
         let daysInMonth = Int64(periodEnd.components.day)
-        let next = CalendarDay.firstOfMonth(index: month + 1)
+        let next = CalendarDate.firstOfMonth(index: month + 1)
         var dates = stream(0xDA7E, UInt64(month))
-        let purchaseDates: [Vendor: CalendarDay] = [.microsoft: next.adding(days: dates.int(1...4)), .acronis: next.adding(days: dates.int(5...8))]
+        let purchaseDates: [Vendor: CalendarDate] = [.microsoft: next.adding(days: dates.int(1...4)), .acronis: next.adding(days: dates.int(5...8))]
         let customerDate = next.adding(days: dates.int(9...11))
         let creditDate = next.adding(days: dates.int(13...17))
         guard purchaseDates[.microsoft]! >= first else { return }
@@ -316,7 +316,7 @@ struct TwoTCloudGenerator {
                 for subscription in customer.subscriptions where subscription.vendor == vendor && subscription.start <= periodEnd {
                     let startsThisMonth = subscription.start > periodStart
                     let lineStart = startsThisMonth ? subscription.start : periodStart
-                    let activeDays = Int64(periodEnd.dayNumber - lineStart.dayNumber + 1)
+                    let activeDays = Int64(periodEnd.daysSinceEpoch - lineStart.daysSinceEpoch + 1)
                     switch subscription.kind {
                     case .license(let product, let base, let discount):
                         let count = Int64(seats(subscription, base: base, month: month))
@@ -361,7 +361,7 @@ struct TwoTCloudGenerator {
         func addTwin(_ index: Int, quantity: Int64, note: String) -> Item {
             let base = msItems[index]
             let day = 2 * plan.int(4...12) + 1
-            let days = Int64(periodEnd.dayNumber - periodStart.adding(days: day - 1).dayNumber + 1)
+            let days = Int64(periodEnd.daysSinceEpoch - periodStart.adding(days: day - 1).daysSinceEpoch + 1)
             let proRated = ExactArithmetic.mulDiv(ExactArithmetic.times(quantity, base.line.unitPriceMicros), days, daysInMonth)
             var twin = base
             twin.line = msFactory.line(
@@ -524,7 +524,7 @@ struct TwoTCloudGenerator {
                 // Corrections start on an even day: never the key of a monthly line.
                 let day = 2 * rng.int(1...14)
                 let from = periodStart.adding(days: day - 1)
-                let days = Int64(periodEnd.dayNumber - from.dayNumber + 1)
+                let days = Int64(periodEnd.daysSinceEpoch - from.daysSinceEpoch + 1)
                 let stamp = "\(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)"
                 let line: SandboxPriceLine
                 switch subscription.kind {

@@ -36,8 +36,8 @@ public struct TwoTCloudSandboxData: Sendable {
     /// Generates the data. Dates are `YYYY-MM-DD`; `customers` end customers of the reseller
     /// (8 give ~30 purchase lines a month).
     public static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8) -> TwoTCloudSandboxData {
-        guard let first = CalendarDay(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
-        guard let last = CalendarDay(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
+        guard let first = CalendarDate(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
+        guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = TwoTCloudGenerator(seed: seed, first: first, today: last, customerCount: max(0, customers))
         generator.run()
         var data = TwoTCloudSandboxData(
