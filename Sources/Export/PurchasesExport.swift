@@ -94,9 +94,9 @@ public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptio
     }
 
     do {
-        let statement: SQLiteStatement
+        let statement: SteppedStatement
         do {
-            statement = try SQLiteStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), on: db.rawConnection())
+            statement = try SteppedStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db)
             if let window {
                 try statement.bind(window.start.description, at: 1)
                 try statement.bind(window.end.adding(days: 1).description, at: 2)
@@ -133,7 +133,7 @@ public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptio
 
 /// The amount in column `column`, nil for NULL; anything but an INTEGER is refused.
 @inline(__always)
-private func amount(_ statement: SQLiteStatement, _ column: Int32) throws(ExportError) -> Int64? {
+private func amount(_ statement: SteppedStatement, _ column: Int32) throws(ExportError) -> Int64? {
     switch sqlite3_column_type(statement.handle, column) {
     case SQLITE_INTEGER: return sqlite3_column_int64(statement.handle, column)
     case SQLITE_NULL: return nil
@@ -144,7 +144,7 @@ private func amount(_ statement: SQLiteStatement, _ column: Int32) throws(Export
     }
 }
 
-private func writeCSV(_ statement: SQLiteStatement, options: ExportOptions,
+private func writeCSV(_ statement: SteppedStatement, options: ExportOptions,
                       writer: inout ByteWriter, summary: inout ExportSummary) throws {
     let delimiter = options.delimiter
     let decimalMark = options.decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
@@ -233,7 +233,7 @@ private func appendText(_ field: UnsafeBufferPointer<UInt8>, safe: Bool, delimit
     }
 }
 
-private func writeJSONL(_ statement: SQLiteStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {
+private func writeJSONL(_ statement: SteppedStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {
     // `{"vendor":`, `,"invoice_id":`, …: each key with its punctuation, escaped once.
     let keys: [[UInt8]] = PurchasesExport.columns.enumerated().map { index, name in
         var bytes: [UInt8] = [index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")]

@@ -42,9 +42,9 @@ enum PurchasesXLSX {
     /// fails before anything is written.
     static func count(_ db: Database, window: DateWindow?, by basis: DateBasis) throws(ExportError) -> Int {
         do {
-            let statement = try SQLiteStatement.prepare(
+            let statement = try SteppedStatement.prepare(
                 "SELECT count(*) FROM purchases_export" + (window != nil ? " WHERE \(basis.column) >= ?1 AND \(basis.column) < ?2" : ""),
-                on: db.rawConnection())
+                in: db)
             if let window {
                 try statement.bind(window.start.description, at: 1)
                 try statement.bind(window.end.adding(days: 1).description, at: 2)
@@ -87,9 +87,9 @@ func exportPurchasesXLSX(_ db: Database, options: ExportOptions, to destination:
     defer { close(scratch) }
 
     do {
-        let statement: SQLiteStatement
+        let statement: SteppedStatement
         do {
-            statement = try SQLiteStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), on: db.rawConnection())
+            statement = try SteppedStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db)
             if let window {
                 try statement.bind(window.start.description, at: 1)
                 try statement.bind(window.end.adding(days: 1).description, at: 2)
@@ -128,7 +128,7 @@ func exportPurchasesXLSX(_ db: Database, options: ExportOptions, to destination:
     }
 }
 
-private func writeSheet(_ statement: SQLiteStatement, sheet: inout XLSXSheetWriter, summary: inout ExportSummary) throws {
+private func writeSheet(_ statement: SteppedStatement, sheet: inout XLSXSheetWriter, summary: inout ExportSummary) throws {
     var totals = CurrencyTotals()
     let kinds = PurchasesXLSX.kinds
     sheet.begin(columns: PurchasesXLSX.columns)

@@ -14,7 +14,7 @@ struct DelimitedResultWriter {
         self.tabSeparated = tabSeparated
     }
 
-    func write(_ statement: SQLiteStatement, to writer: inout ByteWriter) throws -> Int {
+    func write(_ statement: SteppedStatement, to writer: inout ByteWriter) throws -> Int {
         let delimiter = tabSeparated ? UInt8(ascii: "\t") : UInt8(ascii: ",")
         for (index, name) in columns.enumerated() {
             if index > 0 { writer.append(delimiter) }
@@ -104,7 +104,7 @@ struct JSONResultWriter {
         }
     }
 
-    func write(_ statement: SQLiteStatement, to writer: inout ByteWriter) throws -> Int {
+    func write(_ statement: SteppedStatement, to writer: inout ByteWriter) throws -> Int {
         let null = Array("null".utf8)
         let count = Int32(keys.count)
         var rows = 0

@@ -87,10 +87,10 @@ public func runQuery(_ sql: String, in db: Database, format: QueryFormat = .tabl
         try withMemoryMappedReads(connection) { try sqlBytes.withUnsafeBufferPointer { all in
             var offset = 0
             /// The next statement, nil at the end.
-            func next() throws -> SQLiteStatement? {
+            func next() throws -> SteppedStatement? {
                 while offset < length {
                     let rest = UnsafeBufferPointer(rebasing: all[offset..<length])
-                    let (statement, tail) = try SQLiteStatement.prepare(rest, on: connection)
+                    let (statement, tail) = try SteppedStatement.prepare(rest, on: connection)
                     offset += max(tail, 1)
                     if let statement { return statement }
                 }
@@ -101,7 +101,7 @@ public func runQuery(_ sql: String, in db: Database, format: QueryFormat = .tabl
                     try run(statement, format: format, writer: &writer, summary: &summary)
                 }
             } else {
-                var statements: [SQLiteStatement] = []
+                var statements: [SteppedStatement] = []
                 while let statement = try next() {
                     guard statement.isReadOnly else { throw QueryError.writeRefused(statement: statement.sql) }
                     statements.append(statement)
@@ -151,7 +151,7 @@ private func rollBackLeftOver(_ connection: OpaquePointer, wasInTransaction: Boo
     return true
 }
 
-private func run(_ statement: SQLiteStatement, format: QueryFormat, writer: inout ByteWriter, summary: inout QuerySummary) throws {
+private func run(_ statement: SteppedStatement, format: QueryFormat, writer: inout ByteWriter, summary: inout QuerySummary) throws {
     summary.statements += 1
     let count = statement.columnCount
     guard count > 0 else {

@@ -23,7 +23,7 @@ struct TableResultWriter {
         var isNull: Bool
     }
 
-    func write(_ statement: SQLiteStatement, to writer: inout ByteWriter) throws -> Int {
+    func write(_ statement: SteppedStatement, to writer: inout ByteWriter) throws -> Int {
         let count = Int32(columns.count)
         var sample: [[Cell]] = []
         var rows = 0
@@ -82,7 +82,7 @@ struct TableResultWriter {
         return rows
     }
 
-    private func cell(_ statement: SQLiteStatement, _ column: Int32) -> Cell {
+    private func cell(_ statement: SteppedStatement, _ column: Int32) -> Cell {
         switch statement.columnType(column) {
         case SQLITE_NULL:
             return Cell(bytes: [], isNumber: false, isNull: true)

@@ -9,7 +9,7 @@ import NIOCore
 /// Values go out as SQLite holds them: integers as their digits, texts byte for byte (dates
 /// and exact decimals are text in the warehouse and parse into DATE and NUMERIC unchanged).
 enum CopyRowEncoder {
-    static func append(_ statement: SQLiteStatement, columns: Int32, to buffer: inout ByteBuffer) {
+    static func append(_ statement: SteppedStatement, columns: Int32, to buffer: inout ByteBuffer) {
         for column in 0..<columns {
             if column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
             switch statement.columnType(column) {

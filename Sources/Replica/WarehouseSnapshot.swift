@@ -29,7 +29,7 @@ final class WarehouseSnapshot {
         do {
             // SQLite reads pages through a map: no kernel-to-user copy of each page.
             try Self.execute(handle, "PRAGMA mmap_size = 1099511627776; PRAGMA cache_size = -20480; BEGIN")
-            let identity = try SQLiteStatement.prepare("SELECT warehouse_id, pruned_through FROM replica_warehouse", on: handle)
+            let identity = try SteppedStatement.prepare("SELECT warehouse_id, pruned_through FROM replica_warehouse", on: handle)
             guard try identity.step(), let id = identity.text(0) else {
                 throw SQLiteFailure(code: SQLITE_CORRUPT, message: "replica_warehouse has no row")
             }
@@ -50,7 +50,7 @@ final class WarehouseSnapshot {
 
     func execute(_ sql: String) throws { try Self.execute(connection, sql) }
 
-    func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement.prepare(sql, on: connection) }
+    func prepare(_ sql: String) throws -> SteppedStatement { try SteppedStatement.prepare(sql, on: connection) }
 
     func scalar(_ sql: String) throws -> Int64 { try Self.scalar(connection, sql) }
 
@@ -60,12 +60,12 @@ final class WarehouseSnapshot {
     }
 
     static func scalar(_ connection: OpaquePointer, _ sql: String) throws -> Int64 {
-        let statement = try SQLiteStatement.prepare(sql, on: connection)
+        let statement = try SteppedStatement.prepare(sql, on: connection)
         guard try statement.step() else { return 0 }
         return integer(statement, 0)
     }
 
-    static func integer(_ statement: SQLiteStatement, _ column: Int32) -> Int64 {
+    static func integer(_ statement: SteppedStatement, _ column: Int32) -> Int64 {
         statement.text(column).flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
     }
 }

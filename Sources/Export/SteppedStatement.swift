@@ -1,19 +1,24 @@
 import GRDB
 import GRDBSQLite
 
-/// A statement prepared on the raw C API of a GRDB connection, finalized on deinit.
+/// A prepared statement whose rows are stepped through SQLite's C API: the exports read values
+/// without GRDB's row decoding, which costs more than the whole CSV formatting.
 ///
-/// The exports step through SQLite themselves: GRDB's row decoding costs more than the whole
-/// CSV formatting.
-public final class SQLiteStatement {
+/// A single statement on a GRDB connection is prepared by GRDB (`prepare(_:in:)`) and stepped
+/// through its `sqliteStatement`. Two callers prepare on the C API instead: `billwh query`,
+/// which splits a script into statements itself (GRDB's statement cursor stops at an empty
+/// statement such as `;;`), and the replica's snapshot, whose connection is not GRDB's.
+public final class SteppedStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
+    /// The GRDB statement that owns `handle`, or nil when this class finalizes it.
+    private let owner: Statement?
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Prepares the first statement of `sql`; `tail` is the byte offset where the rest starts.
     /// Returns nil when `sql` holds no statement (only whitespace or comments).
-    static func prepare(_ sql: UnsafeBufferPointer<UInt8>, on connection: OpaquePointer) throws(SQLiteFailure) -> (statement: SQLiteStatement?, tail: Int) {
+    static func prepare(_ sql: UnsafeBufferPointer<UInt8>, on connection: OpaquePointer) throws(SQLiteFailure) -> (statement: SteppedStatement?, tail: Int) {
         guard !sql.isEmpty else { return (nil, 0) }
         var handle: OpaquePointer?
         var tail: UnsafePointer<CChar>?
@@ -24,12 +29,12 @@ public final class SQLiteStatement {
             throw SQLiteFailure(code: rc, message: String(cString: sqlite3_errmsg(connection)))
         }
         let consumed = tail.map { $0 - base } ?? sql.count
-        return (handle.map { SQLiteStatement(handle: $0, connection: connection) }, consumed)
+        return (handle.map { SteppedStatement(handle: $0, connection: connection, owner: nil) }, consumed)
     }
 
-    public static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SQLiteStatement {
+    public static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SteppedStatement {
         let bytes = Array(sql.utf8)
-        let prepared: (statement: SQLiteStatement?, tail: Int)
+        let prepared: (statement: SteppedStatement?, tail: Int)
         do {
             prepared = try bytes.withUnsafeBufferPointer { try prepare($0, on: connection) }
         } catch let error as SQLiteFailure {
@@ -43,15 +48,29 @@ public final class SQLiteStatement {
         return statement
     }
 
-    private init(handle: OpaquePointer, connection: OpaquePointer) {
-        self.handle = handle
-        self.connection = connection
+    /// Prepares one statement through GRDB.
+    public static func prepare(_ sql: String, in db: Database) throws(SQLiteFailure) -> SteppedStatement {
+        let connection = try db.rawConnection()
+        do {
+            let statement = try db.makeStatement(sql: sql)
+            return SteppedStatement(handle: statement.sqliteStatement, connection: connection, owner: statement)
+        } catch let error as DatabaseError {
+            throw SQLiteFailure(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)")
+        } catch {
+            throw SQLiteFailure(code: SQLITE_ERROR, message: "\(error)")
+        }
     }
 
-    deinit { sqlite3_finalize(handle) }
+    private init(handle: OpaquePointer, connection: OpaquePointer, owner: Statement?) {
+        self.handle = handle
+        self.connection = connection
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { sqlite3_finalize(handle) } }
 
     public func bind(_ text: String, at index: Int32) throws(SQLiteFailure) {
-        let rc = sqlite3_bind_text(handle, index, text, -1, SQLiteStatement.transient)
+        let rc = sqlite3_bind_text(handle, index, text, -1, SteppedStatement.transient)
         guard rc == SQLITE_OK else { throw failure(rc) }
     }
 
@@ -107,7 +126,7 @@ extension Database {
     }
 }
 
-extension SQLiteStatement {
+extension SteppedStatement {
     @inline(__always)
     public func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
 
