@@ -38,7 +38,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // One folder per vendor: endpoints, auth, decoding raw into staging lines.
-        .target(name: "Vendors", dependencies: ["Warehouse", "Ingestion"]),
+        // Copper's sync links purchases to CRM companies through Reconciliation's CRMLinks.
+        .target(name: "Vendors", dependencies: ["Warehouse", "Ingestion", "Reconciliation"]),
         .target(name: "Reconciliation", dependencies: [
             "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -85,7 +86,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "billwh", dependencies: [
-            "Pipeline", "Demo", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica",
+            "Pipeline", "Demo", "HTMLReport", "Warehouse", "Export", "VendorSandbox", "Replica", "Vendors", "Reconciliation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -99,7 +100,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
         .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Demo", "Warehouse", "VendorSandbox", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
+            "Pipeline", "Demo", "Warehouse", "VendorSandbox", "Vendors", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
         ]),
     ]
 )

@@ -4,6 +4,7 @@ import Export
 import Foundation
 import Pipeline
 import Reconciliation
+import Vendors
 import Warehouse
 
 struct Check: AsyncParsableCommand {

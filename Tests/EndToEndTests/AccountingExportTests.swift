@@ -5,6 +5,7 @@ import GRDB
 @testable import Pipeline
 import Testing
 import VendorSandbox
+@testable import Vendors
 import Warehouse
 
 /// The accounting export against the sandbox: what each row is (adjustment, credit note, sales

@@ -4,6 +4,7 @@ import Ingestion
 import Pipeline
 import Testing
 import VendorSandbox
+import Vendors
 import Warehouse
 
 /// 2tCloud through the same layers as Copaco, against the sandbox over loopback, in both of

@@ -14,7 +14,7 @@ import Testing
         "quarantine": ["Ingestion"], "ingest_runs": ["Ingestion"], "vendor_fields": ["Ingestion"],
         "reconcile_queue": ["Warehouse"], "reconcile_queue_groups": ["Warehouse"],
         "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
-        "runs": ["Pipeline"], "crm_companies": ["Pipeline"], "crm_customer_numbers": ["Pipeline"], "crm_publications": ["Pipeline"],
+        "runs": ["Pipeline"], "crm_companies": ["Vendors"], "crm_customer_numbers": ["Vendors"], "crm_publications": ["Vendors"],
         "replica_warehouse": ["Warehouse"], "replica_consumers": ["Warehouse"], "replica_changes": ["Warehouse"],
     ]
 

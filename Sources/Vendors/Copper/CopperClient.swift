@@ -205,3 +205,15 @@ extension JSONObject {
         return nil
     }
 }
+
+/// Copper's answers do not fit the settings (a custom field that is not there), or its data
+/// cannot be paged; the message says what to set.
+public enum CopperError: Error, CustomStringConvertible {
+    case settings(String)
+
+    public var description: String {
+        switch self {
+        case .settings(let message): message
+        }
+    }
+}

@@ -1,6 +1,5 @@
 import GRDB
 import Ingestion
-import Vendors
 import Warehouse
 
 /// 2tCloud's `consolidatedinvoices` against the reconciled purchases.

@@ -3,7 +3,6 @@ import GRDB
 import Ingestion
 import Logging
 import Reconciliation
-import Vendors
 import Warehouse
 
 /// Reads Copper's companies into `crm_companies` (raw kept verbatim) and links purchases.
@@ -60,7 +59,7 @@ public struct CopperSync: Sendable {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
         guard let field = definitions.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
-            throw SettingsError.invalid("Copper has no company custom field named \"\(wanted)\" (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+            throw CopperError.settings("Copper has no company custom field named \"\(wanted)\" (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
         }
         let lastSeen = full ? nil : try await database.read { db in try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies") }
         var cursor: Int64? = lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
@@ -87,7 +86,7 @@ public struct CopperSync: Sendable {
             }
             // This search reached its cap: go on from the last modification date seen.
             guard let next = lastModified, next != cursor else {
-                throw SettingsError.invalid("copper/companies: more than \(client.settings.maxRecordsPerSearch) companies share one modification time; cannot page past them")
+                throw CopperError.settings("copper/companies: more than \(client.settings.maxRecordsPerSearch) companies share one modification time; cannot page past them")
             }
             cursor = next
         }

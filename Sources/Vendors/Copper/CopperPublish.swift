@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import Ingestion
 import Logging
-import Vendors
 import Warehouse
 
 /// `billwh publish copper --month`: each linked company's billed total and margin for the month,
@@ -49,7 +48,7 @@ public struct CopperPublisher: Sendable {
     public func run(month: String, apply: Bool, runID: Int64?) async throws -> [Item] {
         let settings = client.settings
         guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
-            throw SettingsError.invalid("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
+            throw CopperError.settings("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
         }
         var statistics = FetchStatistics()
         var fields: [(definition: CopperCustomFieldDefinition, value: (Money, Money) -> Money)] = []
@@ -59,7 +58,7 @@ public struct CopperPublisher: Sendable {
                                   (settings.marginField, { (_: Money, margin: Money) in margin })] {
                 guard let name else { continue }
                 guard let definition = definitions.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                    throw SettingsError.invalid("Copper has no custom field named \"\(name)\"; its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+                    throw CopperError.settings("Copper has no custom field named \"\(name)\"; its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
                 }
                 fields.append((definition, value))
             }

@@ -1,5 +1,4 @@
 import GRDB
-import Reconciliation
 import Warehouse
 
 /// `billwh check`: data tests in SQL, in the manner of dbt's — each query returns the rows
