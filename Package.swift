@@ -7,7 +7,6 @@ let package = Package(
     products: [
         .executable(name: "billwh", targets: ["billwh"]),
         .library(name: "Warehouse", targets: ["Warehouse"]),
-        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

@@ -11,27 +11,27 @@ import Warehouse
 
 /// `billwh demo`: the sandbox in-process, a backfill and a nightly run into a fresh file, then
 /// what a new user looks at first.
-public struct DemoRunner: Sendable {
-    public var directory: String
-    public var logger: Logger
-    public var today: CalendarDate
+package struct DemoRunner: Sendable {
+    package var directory: String
+    package var logger: Logger
+    package var today: CalendarDate
 
-    public init(directory: String, logger: Logger, today: CalendarDate = .today()) {
+    package init(directory: String, logger: Logger, today: CalendarDate = .today()) {
         self.directory = directory
         self.logger = logger
         self.today = today
     }
 
-    public struct Result: Sendable {
-        public var databasePath: String
-        public var csvPath: String
+    package struct Result: Sendable {
+        package var databasePath: String
+        package var csvPath: String
         /// The last complete month as a workbook, for people.
-        public var xlsxPath: String
-        public var outcome: RunOutcome
-        public var summary: String
+        package var xlsxPath: String
+        package var outcome: RunOutcome
+        package var summary: String
     }
 
-    public func run() async throws -> Result {
+    package func run() async throws -> Result {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let databasePath = (directory as NSString).appendingPathComponent("billwh.sqlite")
         let csvPath = (directory as NSString).appendingPathComponent("purchases.csv")

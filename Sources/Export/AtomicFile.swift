@@ -18,16 +18,16 @@ import Warehouse
 ///
 /// A destination that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
 /// written directly: there is nothing to replace atomically.
-public final class AtomicFile {
-    public let path: String
-    public let fileDescriptor: Int32
+package final class AtomicFile {
+    package let path: String
+    package let fileDescriptor: Int32
     /// nil when writing straight into a special file.
-    public let temporaryPath: String?
+    package let temporaryPath: String?
     private var finished = false
 
     /// Opens the temporary file, or fails at once with an error naming `path`. A new file gets
     /// `fileAccess` (0640 and `BILLWH_FILE_GROUP`'s group by default), like the warehouse it comes from.
-    public init(path: String, fileAccess: FileAccess? = try? FileAccess.from()) throws(OutputError) {
+    package init(path: String, fileAccess: FileAccess? = try? FileAccess.from()) throws(OutputError) {
         self.path = path
         func failure(_ reason: String) -> OutputError { OutputError(destination: path, reason: reason) }
         guard !path.isEmpty else { throw failure("empty path") }
@@ -114,7 +114,7 @@ public final class AtomicFile {
     }
 
     /// Makes the file durable and moves it into place.
-    public func commit(sync: Bool = true) throws(OutputError) {
+    package func commit(sync: Bool = true) throws(OutputError) {
         precondition(!finished, "AtomicFile committed or abandoned twice")
         finished = true
         guard let temporaryPath else {
@@ -140,7 +140,7 @@ public final class AtomicFile {
     }
 
     /// Deletes the temporary file; the destination is left as it was.
-    public func abandon() {
+    package func abandon() {
         guard !finished else { return }
         finished = true
         close(fileDescriptor)

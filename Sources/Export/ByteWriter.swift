@@ -7,16 +7,16 @@ import Darwin
 #endif
 
 /// A failed `write(2)` while streaming output.
-public struct OutputError: Error, CustomStringConvertible {
-    public let destination: String
-    public let reason: String
+package struct OutputError: Error, CustomStringConvertible {
+    package let destination: String
+    package let reason: String
 
-    public init(destination: String, reason: String) {
+    package init(destination: String, reason: String) {
         self.destination = destination
         self.reason = reason
     }
 
-    public var description: String { "cannot write to \(destination): \(reason)" }
+    package var description: String { "cannot write to \(destination): \(reason)" }
 }
 
 /// Bytes appended to an in-memory buffer and handed to a file descriptor in blocks of at
@@ -24,17 +24,17 @@ public struct OutputError: Error, CustomStringConvertible {
 ///
 /// The hot loops append straight to `buffer` (also through `Money.append(…to:)`) and call
 /// `flushIfFull()` once per row; `flush()` at the end writes the rest.
-public struct ByteWriter {
-    public static let blockSize = 64 * 1024
+package struct ByteWriter {
+    package static let blockSize = 64 * 1024
 
-    public let fileDescriptor: Int32
+    package let fileDescriptor: Int32
     /// Shown in errors ("cannot write to /path: No space left on device").
-    public let destinationName: String
+    package let destinationName: String
     /// Pending bytes. Append freely; the writer owns when they leave.
-    public var buffer: [UInt8]
-    public private(set) var bytesWritten: Int = 0
+    package var buffer: [UInt8]
+    package private(set) var bytesWritten: Int = 0
 
-    public init(fileDescriptor: Int32, destinationName: String) {
+    package init(fileDescriptor: Int32, destinationName: String) {
         self.fileDescriptor = fileDescriptor
         self.destinationName = destinationName
         buffer = []
@@ -42,23 +42,23 @@ public struct ByteWriter {
     }
 
     @inline(__always)
-    public mutating func append(_ byte: UInt8) { buffer.append(byte) }
+    package mutating func append(_ byte: UInt8) { buffer.append(byte) }
 
     @inline(__always)
-    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
+    package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
 
     @inline(__always)
-    public mutating func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
+    package mutating func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
 
-    public mutating func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+    package mutating func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
 
     @inline(__always)
-    public mutating func flushIfFull() throws(OutputError) {
+    package mutating func flushIfFull() throws(OutputError) {
         if buffer.count >= ByteWriter.blockSize { try flush() }
     }
 
     /// Writes every pending byte, retrying short writes and `EINTR`.
-    public mutating func flush() throws(OutputError) {
+    package mutating func flush() throws(OutputError) {
         if buffer.isEmpty { return }
         let failure: Int32 = buffer.withUnsafeBytes { raw -> Int32 in
             var offset = 0

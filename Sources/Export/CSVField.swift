@@ -4,11 +4,11 @@
 /// A field is quoted when it contains the delimiter, `"`, CR or LF (RFC 4180), and also when
 /// it starts or ends with a space or a tab: spreadsheet importers trim unquoted padding, and
 /// accounting data must arrive as sent.
-public enum CSVField {
-    public static let quote = UInt8(ascii: "\"")
+package enum CSVField {
+    package static let quote = UInt8(ascii: "\"")
 
     @inline(__always)
-    public static func needsQuoting(_ field: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Bool {
+    package static func needsQuoting(_ field: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Bool {
         let count = field.count
         if count == 0 { return false }
         let first = field[0], last = field[count - 1]
@@ -24,7 +24,7 @@ public enum CSVField {
 
     /// Appends one field (without the delimiter that separates it from the next).
     @inline(__always)
-    public static func append(_ field: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to buffer: inout [UInt8]) {
+    package static func append(_ field: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to buffer: inout [UInt8]) {
         if needsQuoting(field, delimiter: delimiter) {
             appendQuoted(field, to: &buffer)
         } else {
@@ -32,12 +32,12 @@ public enum CSVField {
         }
     }
 
-    public static func append(_ field: String, delimiter: UInt8, to buffer: inout [UInt8]) {
+    package static func append(_ field: String, delimiter: UInt8, to buffer: inout [UInt8]) {
         var field = field
         field.withUTF8 { append($0, delimiter: delimiter, to: &buffer) }
     }
 
-    public static func appendQuoted(_ field: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+    package static func appendQuoted(_ field: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
         buffer.append(quote)
         var start = 0
         for index in 0..<field.count where field[index] == quote {

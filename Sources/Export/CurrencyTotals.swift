@@ -1,12 +1,12 @@
 /// The cost, sell and margin of exported rows, per currency: amounts of different currencies
 /// are never added together.
-public struct CurrencyTotal: Sendable, Hashable {
-    public var currency: String
-    public var costMicros: Int64 = 0
-    public var sellMicros: Int64 = 0
-    public var marginMicros: Int64 = 0
+package struct CurrencyTotal: Sendable, Hashable {
+    package var currency: String
+    package var costMicros: Int64 = 0
+    package var sellMicros: Int64 = 0
+    package var marginMicros: Int64 = 0
 
-    public init(currency: String, costMicros: Int64 = 0, sellMicros: Int64 = 0, marginMicros: Int64 = 0) {
+    package init(currency: String, costMicros: Int64 = 0, sellMicros: Int64 = 0, marginMicros: Int64 = 0) {
         self.currency = currency
         self.costMicros = costMicros
         self.sellMicros = sellMicros

@@ -1,5 +1,5 @@
 /// Which date `--month` / `--from`/`--to` select on (`--by`).
-public enum DateBasis: String, Sendable, CaseIterable {
+package enum DateBasis: String, Sendable, CaseIterable {
     /// `invoice_date`: the incoming invoice's date (for `unbacked` rows the outgoing document's).
     case invoiceDate = "invoice-date"
     /// `period_start`: the first day of the billing period the line is for.

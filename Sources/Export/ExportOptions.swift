@@ -1,19 +1,19 @@
 import Warehouse
 
-public enum ExportFormat: String, Sendable, CaseIterable {
+package enum ExportFormat: String, Sendable, CaseIterable {
     /// `xlsx`: a workbook with typed cells, for people; written to a file only.
     case csv, jsonl, xlsx
 }
 
 /// Which purchases to export, on `invoice_date` (or `period_start`, `DateBasis`), both ends inclusive.
-public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
+package enum DateSelection: Sendable, Hashable, CustomStringConvertible {
     /// `--month 2026-10`: 2026-10-01 ... 2026-10-31.
     case month(year: Int, month: Int)
     /// `--from 2026-10-01 --to 2026-12-31`.
     case range(from: CalendarDate, to: CalendarDate)
 
     /// The inclusive window, or an error for a month that does not exist or `from` after `to`.
-    public func window() throws(ExportError) -> DateWindow {
+    package func window() throws(ExportError) -> DateWindow {
         switch self {
         case let .month(year, month):
             guard let first = CalendarDate(year: year, month: month, day: 1),
@@ -31,7 +31,7 @@ public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
 
     /// From the command-line options: `--month YYYY-MM`, or `--from DATE --to DATE` (both),
     /// or nothing (every purchase). Errors are usage errors (exit 64).
-    public static func parse(month: String?, from: String?, to: String?) throws(ExportError) -> DateSelection? {
+    package static func parse(month: String?, from: String?, to: String?) throws(ExportError) -> DateSelection? {
         if let month {
             guard from == nil, to == nil else { throw .invalidOption("give either --month or --from/--to, not both") }
             let bytes = Array(month.utf8)
@@ -58,7 +58,7 @@ public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .month(year, month):
             String(year) + "-" + (month < 10 ? "0" : "") + String(month)
@@ -69,27 +69,27 @@ public enum DateSelection: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// `billwh export purchases` options (the column contract in docs/schema.md and the README).
-public struct ExportOptions: Sendable {
-    public var format: ExportFormat
+package struct ExportOptions: Sendable {
+    package var format: ExportFormat
     /// `,` (default), `;` or tab.
-    public var delimiter: UInt8
+    package var delimiter: UInt8
     /// `12,50` instead of `12.50`, for amounts and quantities (CSV only).
-    public var decimalComma: Bool
+    package var decimalComma: Bool
     /// Prefix EF BB BF so that Excel reads UTF-8 (CSV only).
-    public var bom: Bool
+    package var bom: Bool
     /// `--spreadsheet-safe`: prefix text fields a spreadsheet would take for a formula with `'`.
-    public var spreadsheetSafeFlag: Bool
+    package var spreadsheetSafeFlag: Bool
     /// Whether text fields are made formula-safe: asked for, or the Excel variant (a BOM or a
     /// decimal comma is for a spreadsheet). The default CSV stays byte for byte what is stored.
-    public var spreadsheetSafe: Bool { spreadsheetSafeFlag || bom || decimalComma }
+    package var spreadsheetSafe: Bool { spreadsheetSafeFlag || bom || decimalComma }
     /// nil: every purchase.
-    public var selection: DateSelection?
+    package var selection: DateSelection?
     /// The date `selection` compares: the invoice date (default) or the period start.
-    public var by: DateBasis
+    package var by: DateBasis
     /// `fsync` the file before renaming it into place (files only).
-    public var syncToDisk: Bool
+    package var syncToDisk: Bool
 
-    public init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
+    package init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
                 bom: Bool = false, spreadsheetSafe: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate,
                 syncToDisk: Bool = true) {
         self.format = format
@@ -102,10 +102,10 @@ public struct ExportOptions: Sendable {
         self.syncToDisk = syncToDisk
     }
 
-    public static let allowedDelimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
+    package static let allowedDelimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
 
     /// `--delimiter`: `,` `;` `tab` (or a literal tab).
-    public static func parseDelimiter(_ text: String) throws(ExportError) -> UInt8 {
+    package static func parseDelimiter(_ text: String) throws(ExportError) -> UInt8 {
         switch text {
         case ",": return UInt8(ascii: ",")
         case ";": return UInt8(ascii: ";")
@@ -115,7 +115,7 @@ public struct ExportOptions: Sendable {
     }
 
     /// Usage errors: a delimiter other than , ; tab, or CSV-only options with JSONL.
-    public func validate() throws(ExportError) {
+    package func validate() throws(ExportError) {
         guard ExportOptions.allowedDelimiters.contains(delimiter) else {
             throw .invalidOption("--delimiter takes , ; or tab")
         }
@@ -135,16 +135,16 @@ public struct ExportOptions: Sendable {
     }
 }
 
-public enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
+package enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
     case file(String)
     case standardOutput
 
     /// `--out FILE`; no option or `-` is standard output.
-    public init(outOption: String?) {
+    package init(outOption: String?) {
         if let outOption, outOption != "-" { self = .file(outOption) } else { self = .standardOutput }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .file(let path): path
         case .standardOutput: "standard output"
@@ -152,20 +152,20 @@ public enum ExportDestination: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct ExportSummary: Sendable, Hashable {
-    public var rows: Int = 0
+package struct ExportSummary: Sendable, Hashable {
+    package var rows: Int = 0
     /// Sums of the exported rows' `cost_micros`, `sell_micros`, `margin_micros` (NULL counts 0),
     /// per currency, by currency code.
-    public var totals: [CurrencyTotal] = []
-    public var bytes: Int = 0
-    public var destination: ExportDestination
+    package var totals: [CurrencyTotal] = []
+    package var bytes: Int = 0
+    package var destination: ExportDestination
     /// xlsx: amounts and quantities written as text cells because no double holds them exactly.
-    public var textNumbers: Int = 0
+    package var textNumbers: Int = 0
 
-    public init(destination: ExportDestination) { self.destination = destination }
+    package init(destination: ExportDestination) { self.destination = destination }
 }
 
-public enum ExportError: Error, CustomStringConvertible {
+package enum ExportError: Error, CustomStringConvertible {
     /// Bad options: the CLI exits 64.
     case invalidOption(String)
     /// The destination cannot be created or written; nothing was left behind.
@@ -179,12 +179,12 @@ public enum ExportError: Error, CustomStringConvertible {
     case tooManyRowsForASheet(rows: Int)
 
     /// true for errors in the options (exit 64), false for failures (exit 1).
-    public var isUsageError: Bool {
+    package var isUsageError: Bool {
         if case .invalidOption = self { return true }
         return false
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidOption(let message): message
         case let .cannotWrite(path, reason): "cannot write the export to \(path): \(reason)"

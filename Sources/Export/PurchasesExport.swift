@@ -10,10 +10,10 @@ import GRDBSQLite
 import Warehouse
 
 /// The accounting export of `purchases` (the column contract in docs/schema.md and the README).
-public enum PurchasesExport {
+package enum PurchasesExport {
     /// The export's columns, in their fixed order: the 18 of the first release, then what
     /// each row is (`row_kind` … `vat`).
-    public static let columns = [
+    package static let columns = [
         "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
         "sku", "description", "charge_type", "period_start", "period_end", "currency",
         "quantity_bought", "quantity_billed", "cost", "sell", "margin", "match_status",
@@ -21,7 +21,7 @@ public enum PurchasesExport {
     ]
 
     /// The `purchases_export` view's columns they come from (amounts in micro-units).
-    public static let sourceColumns = [
+    package static let sourceColumns = [
         "vendor", "invoice_id", "invoice_date", "customer_number", "customer_name", "subscription_id",
         "sku", "description", "charge_type", "period_start", "period_end", "currency",
         "quantity_bought", "quantity_billed", "cost_micros", "sell_micros", "margin_micros", "match_status",
@@ -29,12 +29,12 @@ public enum PurchasesExport {
     ]
 
     /// purchase_id last: the tie-breaker that makes equal keys come out in a stable order.
-    public static let orderBy = "invoice_date, vendor, invoice_id, customer_number, sku, period_start, purchase_id"
+    package static let orderBy = "invoice_date, vendor, invoice_id, customer_number, sku, period_start, purchase_id"
 
     /// The query the export runs; with a selection, `?1` is the first day and `?2` the day after
     /// the last (a half-open range, so a stray time suffix on a date still falls inside), on
     /// the date `by` names.
-    public static func sql(selecting: Bool, by basis: DateBasis = .invoiceDate) -> String {
+    package static func sql(selecting: Bool, by basis: DateBasis = .invoiceDate) -> String {
         "SELECT " + sourceColumns.joined(separator: ", ") + ", purchase_id FROM purchases_export"
             + (selecting ? " WHERE \(basis.column) >= ?1 AND \(basis.column) < ?2" : "")
             + " ORDER BY " + orderBy
@@ -52,7 +52,7 @@ public enum PurchasesExport {
 }
 
 /// Exports inside a read transaction of `reader` (one consistent snapshot).
-public func exportPurchases(_ reader: some DatabaseReader, options: ExportOptions = ExportOptions(),
+package func exportPurchases(_ reader: some DatabaseReader, options: ExportOptions = ExportOptions(),
                             to destination: ExportDestination) throws(ExportError) -> ExportSummary {
     try options.validate()
     do {
@@ -65,7 +65,7 @@ public func exportPurchases(_ reader: some DatabaseReader, options: ExportOption
 }
 
 /// Opens the warehouse at `databasePath` read-only and exports: what `billwh export purchases` does.
-public func exportPurchases(databasePath: String, options: ExportOptions = ExportOptions(),
+package func exportPurchases(databasePath: String, options: ExportOptions = ExportOptions(),
                             to destination: ExportDestination) throws -> ExportSummary {
     try options.validate()
     let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
@@ -74,7 +74,7 @@ public func exportPurchases(databasePath: String, options: ExportOptions = Expor
 
 /// Writes the purchases export to `destination`: a file appears only when complete (written
 /// to a temporary file in its folder and renamed), standard output is streamed.
-public func exportPurchases(_ db: Database, options: ExportOptions = ExportOptions(),
+package func exportPurchases(_ db: Database, options: ExportOptions = ExportOptions(),
                             to destination: ExportDestination) throws(ExportError) -> ExportSummary {
     try options.validate()
     if options.format == .xlsx { return try exportPurchasesXLSX(db, options: options, to: destination) }

@@ -11,7 +11,7 @@ import GRDBSQLite
 import Warehouse
 
 /// `billwh query --format`.
-public enum QueryFormat: String, Sendable, CaseIterable {
+package enum QueryFormat: String, Sendable, CaseIterable {
     /// Aligned columns for people (see `TableResultWriter` for the streaming rules).
     case table
     /// RFC 4180, header row, CRLF.
@@ -24,18 +24,18 @@ public enum QueryFormat: String, Sendable, CaseIterable {
     case jsonl
 }
 
-public struct QuerySummary: Sendable, Hashable {
+package struct QuerySummary: Sendable, Hashable {
     /// Rows written, over every statement that returned rows.
-    public var rows = 0
+    package var rows = 0
     /// Statements executed.
-    public var statements = 0
+    package var statements = 0
     /// Rows inserted, updated or deleted (only with `allowWrite`).
-    public var changes = 0
+    package var changes = 0
 
-    public init() {}
+    package init() {}
 }
 
-public enum QueryError: Error, CustomStringConvertible {
+package enum QueryError: Error, CustomStringConvertible {
     /// A statement that would change the database, without `allowWrite` (exit 1).
     case writeRefused(statement: String)
     /// SQLite refused or failed the SQL; its own message.
@@ -45,7 +45,7 @@ public enum QueryError: Error, CustomStringConvertible {
     case transactionLeftOpen
     case output(OutputError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .writeRefused(let statement):
             "refusing to run a statement that changes the database (\(statement.prefix(80).trimmingCharacters(in: .whitespacesAndNewlines))): `billwh query` is read-only; pass --write to allow changes"
@@ -69,7 +69,7 @@ public enum QueryError: Error, CustomStringConvertible {
 /// Each statement that returns columns writes its own result: a header (csv, tsv, table) or
 /// its own array (json) — so several row-returning statements in `json` give several arrays,
 /// one after the other; use one statement, or jsonl, for a single parseable document.
-public func runQuery(_ sql: String, in db: Database, format: QueryFormat = .table, allowWrite: Bool = false,
+package func runQuery(_ sql: String, in db: Database, format: QueryFormat = .table, allowWrite: Bool = false,
                      output: FileHandle = .standardOutput) throws(QueryError) -> QuerySummary {
     let fd = output.fileDescriptor
     if fd == STDOUT_FILENO { fflush(nil) }
@@ -130,7 +130,7 @@ public func runQuery(_ sql: String, in db: Database, format: QueryFormat = .tabl
 
 /// Opens the warehouse at `databasePath` (read-only, or migrated for writing with
 /// `allowWrite`) and runs `sql`: what `billwh query` does.
-public func runQuery(_ sql: String, databasePath: String, format: QueryFormat = .table, allowWrite: Bool = false,
+package func runQuery(_ sql: String, databasePath: String, format: QueryFormat = .table, allowWrite: Bool = false,
                      output: FileHandle = .standardOutput) throws -> QuerySummary {
     if allowWrite {
         let queue = try WarehouseDatabase.openForWriting(path: databasePath)

@@ -8,7 +8,7 @@ import GRDBSQLite
 /// through its `sqliteStatement`. Two callers prepare on the C API instead: `billwh query`,
 /// which splits a script into statements itself (GRDB's statement cursor stops at an empty
 /// statement such as `;;`), and the replica's snapshot, whose connection is not GRDB's.
-public final class SteppedStatement {
+package final class SteppedStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
     /// The GRDB statement that owns `handle`, or nil when this class finalizes it.
@@ -32,7 +32,7 @@ public final class SteppedStatement {
         return (handle.map { SteppedStatement(handle: $0, connection: connection, owner: nil) }, consumed)
     }
 
-    public static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SteppedStatement {
+    package static func prepare(_ sql: String, on connection: OpaquePointer) throws(SQLiteFailure) -> SteppedStatement {
         let bytes = Array(sql.utf8)
         let prepared: (statement: SteppedStatement?, tail: Int)
         do {
@@ -49,7 +49,7 @@ public final class SteppedStatement {
     }
 
     /// Prepares one statement through GRDB.
-    public static func prepare(_ sql: String, in db: Database) throws(SQLiteFailure) -> SteppedStatement {
+    package static func prepare(_ sql: String, in db: Database) throws(SQLiteFailure) -> SteppedStatement {
         let connection = try db.rawConnection()
         do {
             let statement = try db.makeStatement(sql: sql)
@@ -69,14 +69,14 @@ public final class SteppedStatement {
 
     deinit { if owner == nil { sqlite3_finalize(handle) } }
 
-    public func bind(_ text: String, at index: Int32) throws(SQLiteFailure) {
+    package func bind(_ text: String, at index: Int32) throws(SQLiteFailure) {
         let rc = sqlite3_bind_text(handle, index, text, -1, SteppedStatement.transient)
         guard rc == SQLITE_OK else { throw failure(rc) }
     }
 
     /// true for a row, false when done.
     @inline(__always)
-    public func step() throws(SQLiteFailure) -> Bool {
+    package func step() throws(SQLiteFailure) -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -85,7 +85,7 @@ public final class SteppedStatement {
 
     var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
-    public var columnCount: Int32 { sqlite3_column_count(handle) }
+    package var columnCount: Int32 { sqlite3_column_count(handle) }
 
     func columnName(_ index: Int32) -> String {
         sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "column\(index + 1)"
@@ -96,7 +96,7 @@ public final class SteppedStatement {
 
     /// TEXT (or any value converted to text) as bytes; nil for NULL.
     @inline(__always)
-    public func text(_ index: Int32) -> UnsafeBufferPointer<UInt8>? {
+    package func text(_ index: Int32) -> UnsafeBufferPointer<UInt8>? {
         guard let pointer = sqlite3_column_text(handle, index) else { return nil }
         return UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index)))
     }
@@ -107,11 +107,11 @@ public final class SteppedStatement {
 }
 
 /// An SQLite error code with SQLite's own message.
-public struct SQLiteFailure: Error, CustomStringConvertible {
-    public let code: Int32
-    public let message: String
-    public var description: String { message }
-    public init(code: Int32, message: String) {
+package struct SQLiteFailure: Error, CustomStringConvertible {
+    package let code: Int32
+    package let message: String
+    package var description: String { message }
+    package init(code: Int32, message: String) {
         self.code = code
         self.message = message
     }
@@ -128,13 +128,13 @@ extension Database {
 
 extension SteppedStatement {
     @inline(__always)
-    public func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
+    package func columnType(_ index: Int32) -> Int32 { sqlite3_column_type(handle, index) }
 
     @inline(__always)
     func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
 
     /// The bytes of a BLOB (empty for a zero-length BLOB).
-    public func blob(_ index: Int32) -> UnsafeRawBufferPointer {
+    package func blob(_ index: Int32) -> UnsafeRawBufferPointer {
         let pointer = sqlite3_column_blob(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         guard let pointer, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }

@@ -1,11 +1,11 @@
 /// Text forms of SQLite values that have no single obvious spelling: REAL and BLOB.
-public enum ValueText {
+package enum ValueText {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     private static let base64Digits: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// The shortest text that reads back as the same Double (`0.1`, `2.5`, `1e-07`, `5.0`);
     /// infinities as `Inf` / `-Inf` (SQLite stores no NaN: it becomes NULL).
-    public static func appendReal(_ value: Double, to buffer: inout [UInt8]) {
+    package static func appendReal(_ value: Double, to buffer: inout [UInt8]) {
         if value.isInfinite {
             buffer.append(contentsOf: value < 0 ? Array("-Inf".utf8) : Array("Inf".utf8))
         } else {
@@ -15,7 +15,7 @@ public enum ValueText {
 
     /// As a JSON number; the infinities as `1e999` / `-1e999` (valid JSON syntax that parsers
     /// read as infinity, as SQLite's own JSON functions do).
-    public static func appendJSONReal(_ value: Double, to buffer: inout [UInt8]) {
+    package static func appendJSONReal(_ value: Double, to buffer: inout [UInt8]) {
         if value.isInfinite {
             buffer.append(contentsOf: value < 0 ? Array("-1e999".utf8) : Array("1e999".utf8))
         } else {
@@ -24,7 +24,7 @@ public enum ValueText {
     }
 
     /// Lowercase hexadecimal, two digits a byte: the BLOB form of the text formats.
-    public static func appendHex(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
+    package static func appendHex(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
         for byte in bytes {
             buffer.append(hexDigits[Int(byte >> 4)])
             buffer.append(hexDigits[Int(byte & 0x0F)])
@@ -32,7 +32,7 @@ public enum ValueText {
     }
 
     /// Standard base64 with padding (RFC 4648): the BLOB form of the JSON formats.
-    public static func appendBase64(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
+    package static func appendBase64(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
         var index = 0
         let count = bytes.count
         while index + 3 <= count {

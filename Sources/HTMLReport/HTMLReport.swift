@@ -9,17 +9,17 @@ import Warehouse
 /// `billwh report html`: one self-contained HTML page — margin, cost and sell per month and
 /// currency, revenue leakage, the match-status mix, the month's exceptions and margin by
 /// customer, and how fresh the data is. Inline CSS and SVG only: it loads nothing.
-public enum HTMLReport {
-    public struct Options: Sendable {
+package enum HTMLReport {
+    package struct Options: Sendable {
         /// The month the tables show; when nil, the last complete month (or the latest month
         /// with purchases, if earlier).
-        public var month: Month?
+        package var month: Month?
         /// How many months the charts cover, ending with `month`.
-        public var months: Int
-        public var locale: ReportLocale
-        public var today: CalendarDate
+        package var months: Int
+        package var locale: ReportLocale
+        package var today: CalendarDate
 
-        public init(month: Month? = nil, months: Int = 12, locale: ReportLocale = .en, today: CalendarDate = .today()) {
+        package init(month: Month? = nil, months: Int = 12, locale: ReportLocale = .en, today: CalendarDate = .today()) {
             self.month = month
             self.months = months
             self.locale = locale
@@ -28,7 +28,7 @@ public enum HTMLReport {
     }
 
     /// The page for the warehouse at `databasePath` (opened read-only).
-    public static func render(databasePath: String, options: Options) throws -> String {
+    package static func render(databasePath: String, options: Options) throws -> String {
         let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
         let data = try queue.read { db in
             try ReportData.read(db, month: options.month, months: max(1, options.months), today: options.today)
@@ -39,7 +39,7 @@ public enum HTMLReport {
     }
 
     /// Writes the page to `path` through a temporary file and a rename: never half a page.
-    public static func write(databasePath: String, options: Options, to path: String) throws {
+    package static func write(databasePath: String, options: Options, to path: String) throws {
         let html = try render(databasePath: databasePath, options: options)
         let file = try AtomicFile(path: path)
         do {

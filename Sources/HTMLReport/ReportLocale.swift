@@ -1,7 +1,7 @@
 import Warehouse
 
 /// How amounts are written for people: `en` 1,234.56, `nl` 1.234,56.
-public enum ReportLocale: String, Sendable, CaseIterable {
+package enum ReportLocale: String, Sendable, CaseIterable {
     case en, nl
 
     var groupingSeparator: Character { self == .nl ? "." : "," }
@@ -9,7 +9,7 @@ public enum ReportLocale: String, Sendable, CaseIterable {
 
     /// `micros` rounded half away from zero to 2 decimals, with thousands separators. Integer
     /// arithmetic only: the exact value stays in the page's data attributes.
-    public func amount(micros: Int64) -> String {
+    package func amount(micros: Int64) -> String {
         let negative = micros < 0
         // Magnitude as UInt64 so that Int64.min has one.
         let magnitude = negative ? UInt64(bitPattern: 0 &- micros) : UInt64(micros)
@@ -27,7 +27,7 @@ public enum ReportLocale: String, Sendable, CaseIterable {
 
     /// `micros` exactly, every significant decimal (at least 2), with thousands separators: the
     /// charts' tooltips.
-    public func exactAmount(micros: Int64) -> String {
+    package func exactAmount(micros: Int64) -> String {
         let text = Money(micros: micros).formatted(minimumDecimals: 2)
         let negative = text.hasPrefix("-")
         let parts = text.drop { $0 == "-" }.split(separator: ".", maxSplits: 1)
@@ -41,7 +41,7 @@ public enum ReportLocale: String, Sendable, CaseIterable {
     }
 
     /// A count with thousands separators.
-    public func count(_ value: Int) -> String {
+    package func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
         for (index, digit) in digits.enumerated() {

@@ -7,14 +7,14 @@ import Warehouse
 /// `billwh serve`: the HTML report over HTTP on 127.0.0.1, read-only — one GET route that opens
 /// the warehouse read-only and renders the page anew, so a browser tab always shows the latest
 /// run. `?month=YYYY-MM&months=N&locale=en|nl` choose what `report html`'s options choose.
-public enum ReportServer {
-    public enum QueryError: Error, CustomStringConvertible {
+package enum ReportServer {
+    package enum QueryError: Error, CustomStringConvertible {
         case invalid(String)
-        public var description: String { switch self { case .invalid(let message): message } }
+        package var description: String { switch self { case .invalid(let message): message } }
     }
 
     /// The report's options from a request's query (a wrong value is the client's error).
-    public static func options(month: String?, months: String?, locale: String?) throws(QueryError) -> HTMLReport.Options {
+    package static func options(month: String?, months: String?, locale: String?) throws(QueryError) -> HTMLReport.Options {
         var options = HTMLReport.Options()
         if let month {
             guard let parsed = Month(month) else { throw .invalid("month takes YYYY-MM, got \(month)") }
@@ -32,7 +32,7 @@ public enum ReportServer {
     }
 
     /// Serves until the process is stopped; `onListening` gets the bound port (0 picks a free one).
-    public static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    package static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         router.get("/") { request, _ -> Response in
             let query = request.uri.queryParameters

@@ -7,7 +7,7 @@ import NIOCore
 /// memory stays the same however large the response. Every piece is also copied to `spool` (a
 /// file) when there is one, so that a body found unusable part way can still be quarantined
 /// whole without having been held in memory.
-public final class BodyPipe: BodyReader, @unchecked Sendable {
+package final class BodyPipe: BodyReader, @unchecked Sendable {
     struct ReaderGone: Error {}
 
     private let condition = NSCondition()
@@ -23,16 +23,16 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
     /// Since when the producer has waited for room, and how long it waited before.
     private var waitingSince: ContinuousClock.Instant?
     private var waited: Duration = .zero
-    public let spool: BodySpool?
-    public let maxDocumentBytes: Int
+    package let spool: BodySpool?
+    package let maxDocumentBytes: Int
     /// The body's bytes that came so far.
-    public var received: Int { condition.withLock { receivedBytes } }
+    package var received: Int { condition.withLock { receivedBytes } }
     private var receivedBytes = 0
     /// The most that ever waited in the pipe (tests check the bound).
     var peakBuffered: Int { condition.withLock { peak } }
     private var peak = 0
 
-    public init(capacity: Int = 4 << 20, spool: BodySpool?, maxDocumentBytes: Int = JSONEnvelopeCursor.defaultMaxElementBytes) {
+    package init(capacity: Int = 4 << 20, spool: BodySpool?, maxDocumentBytes: Int = JSONEnvelopeCursor.defaultMaxElementBytes) {
         self.capacity = capacity
         self.spool = spool
         self.maxDocumentBytes = maxDocumentBytes
@@ -42,7 +42,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
 
     /// Reads `body` into the pipe to its end or first failure. The response must be whole
     /// within `timeout`, not counting the time the pipe was full (the writer's time).
-    public func fill(from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, timeout: Duration) async {
+    package func fill(from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -124,7 +124,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
 
     // MARK: The reader's side
 
-    public func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
+    package func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
         condition.lock()
         while pieces.isEmpty && ending == nil && !closed { condition.wait() }
         guard let piece = pieces.popFirst() else {
@@ -143,7 +143,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
     }
 
     /// How the body ended, once it has: nil while it is still arriving.
-    public var failure: (any Error)? {
+    package var failure: (any Error)? {
         condition.withLock {
             if case .failure(let error) = ending { return error }
             return nil
@@ -151,7 +151,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
     }
 
     /// The reader is gone: the connection's side stops at its next piece.
-    public func close() {
+    package func close() {
         let waiter: CheckedContinuation<Void, Never>? = condition.withLock {
             closed = true
             pieces.removeAll()
@@ -164,7 +164,7 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
 
     /// The reader is gone, but the rest of the body is still read into the spool (to quarantine
     /// it whole); `fill` returns once it has all come.
-    public func drain() {
+    package func drain() {
         condition.withLock { draining = true }
         close()
     }
@@ -172,11 +172,11 @@ public final class BodyPipe: BodyReader, @unchecked Sendable {
 
 /// A response body's copy on disk, in a file that no longer has a name (nothing is left behind
 /// by a killed run), read back only to quarantine a body that could not be read.
-public final class BodySpool: @unchecked Sendable {
+package final class BodySpool: @unchecked Sendable {
     private let descriptor: Int32
-    public private(set) var size = 0
+    package private(set) var size = 0
 
-    public init(directory: String = NSTemporaryDirectory()) throws {
+    package init(directory: String = NSTemporaryDirectory()) throws {
         var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("billwh-body-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw BodyReadError(description: "cannot create a scratch file in \(directory): \(String(cString: strerror(errno)))") }
@@ -202,7 +202,7 @@ public final class BodySpool: @unchecked Sendable {
     }
 
     /// The copy from its start, in pieces of at most `pieceSize` bytes.
-    public func forEachPiece(pieceSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+    package func forEachPiece(pieceSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         var piece = [UInt8](repeating: 0, count: pieceSize)
         var offset = 0
         while offset < size {

@@ -1,6 +1,6 @@
 /// A response body read piece by piece by a thread that may block until the next piece is
 /// there: the streamed HTTP body (`BodyPipe`) or a body already in memory (`WholeBody`).
-public protocol BodyReader: AnyObject {
+package protocol BodyReader: AnyObject {
     /// Appends the body's next bytes to `buffer`; false once the body has ended. Throws when
     /// the body could not be had whole (the connection failed, the request timed out).
     func read(appendingTo buffer: inout [UInt8]) throws -> Bool
@@ -10,22 +10,22 @@ public protocol BodyReader: AnyObject {
 }
 
 extension BodyReader {
-    public var maxDocumentBytes: Int { JSONEnvelopeCursor.defaultMaxElementBytes }
+    package var maxDocumentBytes: Int { JSONEnvelopeCursor.defaultMaxElementBytes }
 }
 
 /// A body already in memory, handed out in pieces of `pieceSize` bytes (tests feed the
 /// streaming readers one byte at a time this way).
-public final class WholeBody: BodyReader {
+package final class WholeBody: BodyReader {
     let bytes: [UInt8]
     let pieceSize: Int
     var position = 0
 
-    public init(_ bytes: [UInt8], pieceSize: Int = 1 << 20) {
+    package init(_ bytes: [UInt8], pieceSize: Int = 1 << 20) {
         self.bytes = bytes
         self.pieceSize = max(1, pieceSize)
     }
 
-    public func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
+    package func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
         guard position < bytes.count else { return false }
         let end = min(bytes.count, position + pieceSize)
         buffer.append(contentsOf: bytes[position..<end])
@@ -35,18 +35,18 @@ public final class WholeBody: BodyReader {
 }
 
 /// A body whose first bytes were read already (to tell its format), then the rest of it.
-public final class ResumedBody: BodyReader {
+package final class ResumedBody: BodyReader {
     var start: [UInt8]?
     let rest: any BodyReader
 
-    public init(_ start: [UInt8], then rest: any BodyReader) {
+    package init(_ start: [UInt8], then rest: any BodyReader) {
         self.start = start
         self.rest = rest
     }
 
-    public var maxDocumentBytes: Int { rest.maxDocumentBytes }
+    package var maxDocumentBytes: Int { rest.maxDocumentBytes }
 
-    public func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
+    package func read(appendingTo buffer: inout [UInt8]) throws -> Bool {
         if let start {
             self.start = nil
             if !start.isEmpty {
@@ -59,14 +59,14 @@ public final class ResumedBody: BodyReader {
 }
 
 /// Why a body could not be read whole: its reader failed, or it is larger than its reader allows.
-public struct BodyReadError: Error, CustomStringConvertible {
-    public var description: String
+package struct BodyReadError: Error, CustomStringConvertible {
+    package var description: String
 }
 
 extension BodyReader {
     /// The whole body, for the formats read whole (2tCloud's XML fallback): at most
     /// `maxDocumentBytes`, since the whole body is then one document in memory.
-    public func readAll(after start: [UInt8] = []) throws -> [UInt8] {
+    package func readAll(after start: [UInt8] = []) throws -> [UInt8] {
         var bytes = start
         while try read(appendingTo: &bytes) {
             guard bytes.count <= maxDocumentBytes else {

@@ -2,7 +2,7 @@ import Warehouse
 
 /// What ingestion asks of a vendor: which endpoints, how to call them, how to read the answer.
 /// Everything else (retries, windows, raw + staging writes, the ledger) is shared.
-public protocol Connector: Sendable {
+package protocol Connector: Sendable {
     var vendor: VendorID { get }
     /// The endpoints the nightly run reads, in order.
     var endpoints: [Endpoint] { get }
@@ -21,24 +21,24 @@ public protocol Connector: Sendable {
 
 extension Connector {
     /// The documents of a body already in memory, read as if it were arriving.
-    public func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
+    package func documentStream(_ body: [UInt8], endpoint: Endpoint) -> DocumentStream {
         documentStream(reading: WholeBody(body), endpoint: endpoint)
     }
 }
 
 /// A response's documents, produced on demand. Not thread-safe: one reader, in one transaction.
-public final class DocumentStream {
+package final class DocumentStream {
     let produce: () throws(DocumentRejection) -> StreamedDocument?
     /// The field paths of the documents read so far (complete once `next()` has returned nil).
-    public let census: FieldCensus
+    package let census: FieldCensus
 
-    public init(census: FieldCensus = FieldCensus(), _ produce: @escaping () throws(DocumentRejection) -> StreamedDocument?) {
+    package init(census: FieldCensus = FieldCensus(), _ produce: @escaping () throws(DocumentRejection) -> StreamedDocument?) {
         self.census = census
         self.produce = produce
     }
 
     /// A stream over documents decoded all at once, on the first `next()`.
-    public static func eager(census: FieldCensus = FieldCensus(),
+    package static func eager(census: FieldCensus = FieldCensus(),
                              _ load: @escaping () throws(DocumentRejection) -> [FetchedDocument]) -> DocumentStream {
         var documents: [FetchedDocument]?
         var position = 0
@@ -51,25 +51,25 @@ public final class DocumentStream {
     }
 
     /// The next document, nil at the end; throws when the body as a whole is unusable.
-    public func next() throws(DocumentRejection) -> StreamedDocument? { try produce() }
+    package func next() throws(DocumentRejection) -> StreamedDocument? { try produce() }
 
     /// Every document decoded whole (tests and callers that want them all at once).
-    public func collect() throws(DocumentRejection) -> [FetchedDocument] {
+    package func collect() throws(DocumentRejection) -> [FetchedDocument] {
         var all: [FetchedDocument] = []
         while let document = try next() { all.append(document.collected()) }
         return all
     }
 }
-public struct VendorRequest: Sendable {
-    public var method: String
-    public var url: String
+package struct VendorRequest: Sendable {
+    package var method: String
+    package var url: String
     /// Non-secret headers.
-    public var headers: [(String, String)]
+    package var headers: [(String, String)]
     /// Headers whose values are credentials: sent, never logged or stored.
-    public var secretHeaders: [(String, Secret)]
-    public var body: [UInt8]?
+    package var secretHeaders: [(String, Secret)]
+    package var body: [UInt8]?
 
-    public init(method: String = "GET", url: String, headers: [(String, String)] = [], secretHeaders: [(String, Secret)] = [], body: [UInt8]? = nil) {
+    package init(method: String = "GET", url: String, headers: [(String, String)] = [], secretHeaders: [(String, Secret)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -9,13 +9,13 @@ import Warehouse
 /// rejection, the body's rejection. At most `capacity` batches of `batchLines` lines wait
 /// decoded, so memory stays bounded however large a document is. Releasing this (and the
 /// stream) before the end stops the decoding.
-public final class DecodeAhead: @unchecked Sendable {
+package final class DecodeAhead: @unchecked Sendable {
     private let buffer: AheadBuffer
     private var taken = false
     /// The decoded stream's field census, complete once the reader has seen the end.
     private let census = FieldCensus()
 
-    public init(batchLines: Int = 512, capacity: Int = 4, _ make: @escaping @Sendable () -> DocumentStream) {
+    package init(batchLines: Int = 512, capacity: Int = 4, _ make: @escaping @Sendable () -> DocumentStream) {
         let buffer = AheadBuffer(capacity: capacity)
         self.buffer = buffer
         let census = census
@@ -27,7 +27,7 @@ public final class DecodeAhead: @unchecked Sendable {
     deinit { buffer.close() }
 
     /// The documents; read once, by one reader.
-    public func stream() -> DocumentStream {
+    package func stream() -> DocumentStream {
         precondition(!taken, "DecodeAhead.stream() read twice")
         taken = true
         let reader = AheadReader(buffer, owner: self)

@@ -6,7 +6,7 @@ import Synchronization
 /// adds, renames or drops shows up as a change instead of passing unnoticed. Paths compare
 /// ignoring ASCII case, like the decoders' field names. Filled on the decoding thread, read by
 /// the writer once the stream has ended.
-public final class FieldCensus: Sendable {
+package final class FieldCensus: Sendable {
     struct Tally: Sendable {
         var documents = 0
         /// Lower-cased path → (spelling as last seen, documents carrying it).
@@ -15,18 +15,18 @@ public final class FieldCensus: Sendable {
 
     private let tally = Mutex(Tally())
 
-    public init() {}
+    package init() {}
 
     /// Documents counted so far.
-    public var documents: Int { tally.withLock { $0.documents } }
+    package var documents: Int { tally.withLock { $0.documents } }
 
     /// Each path with its spelling and how many documents carried it.
-    public var paths: [(key: String, path: String, documents: Int)] {
+    package var paths: [(key: String, path: String, documents: Int)] {
         tally.withLock { $0.paths.map { (key: $0.key, path: $0.value.path, documents: $0.value.documents) } }
     }
 
     /// Counts one document's fields.
-    public func add(_ document: DocumentFields) {
+    package func add(_ document: DocumentFields) {
         tally.withLock { tally in
             tally.documents += 1
             for (key, path) in document.seen {
@@ -37,7 +37,7 @@ public final class FieldCensus: Sendable {
     }
 
     /// Adds another census's counts (the decoding thread's, once its stream has ended).
-    public func absorb(_ other: FieldCensus) {
+    package func absorb(_ other: FieldCensus) {
         guard other !== self else { return }
         let theirs = other.tally.withLock { $0 }
         tally.withLock { tally in
@@ -51,23 +51,23 @@ public final class FieldCensus: Sendable {
 }
 
 /// The field paths of one document, gathered while it is decoded.
-public struct DocumentFields: Sendable {
+package struct DocumentFields: Sendable {
     /// Lower-cased path → spelling.
     var seen: [String: String] = [:]
     /// The member names last walked at each element prefix: consecutive elements of the same
     /// shape (a document's price lines, mostly) are not walked member by member again.
     var lastShape: [String: [String]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Notes a path that is not a member of a walked object (a deferred array).
-    public mutating func note(_ path: String) {
+    package mutating func note(_ path: String) {
         let key = path.lowercased()
         if seen[key] == nil { seen[key] = path }
     }
 
     /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.
-    public mutating func walk(_ object: JSONObject, at prefix: String) {
+    package mutating func walk(_ object: JSONObject, at prefix: String) {
         let names = object.members.map(\.key)
         let sameShape = lastShape[prefix] == names
         if !sameShape { lastShape[prefix] = names }
@@ -88,7 +88,7 @@ public struct DocumentFields: Sendable {
     }
 
     /// Notes the members of every object in `items` (elements' path: `prefix`, ending in `[]`).
-    public mutating func walk(_ items: [JSONValue], at prefix: String) {
+    package mutating func walk(_ items: [JSONValue], at prefix: String) {
         for item in items {
             switch item {
             case .object(let object): walk(object, at: prefix)
@@ -99,7 +99,7 @@ public struct DocumentFields: Sendable {
     }
 
     /// Every path of a whole document (one that was rejected before its fields were walked).
-    public static func of(_ document: JSONValue, at prefix: String) -> DocumentFields {
+    package static func of(_ document: JSONValue, at prefix: String) -> DocumentFields {
         var fields = DocumentFields()
         if case .object(let object) = document { fields.walk(object, at: prefix) }
         return fields

@@ -2,18 +2,18 @@ import GRDB
 import Warehouse
 
 /// A field path that appeared, disappeared or came back on a vendor endpoint.
-public struct FieldChange: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+package struct FieldChange: Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
         case new, gone, returned
     }
 
-    public var vendor: VendorID
-    public var endpoint: String
-    public var apiVersion: String
-    public var path: String
-    public var kind: Kind
+    package var vendor: VendorID
+    package var endpoint: String
+    package var apiVersion: String
+    package var path: String
+    package var kind: Kind
 
-    public init(vendor: VendorID, endpoint: String, apiVersion: String, path: String, kind: Kind) {
+    package init(vendor: VendorID, endpoint: String, apiVersion: String, path: String, kind: Kind) {
         self.vendor = vendor
         self.endpoint = endpoint
         self.apiVersion = apiVersion
@@ -21,7 +21,7 @@ public struct FieldChange: Sendable, Equatable, CustomStringConvertible {
         self.kind = kind
     }
 
-    public var description: String {
+    package var description: String {
         let what = switch kind {
         case .new: "new field"
         case .gone: "field no longer sent (every earlier document had it)"
@@ -32,13 +32,13 @@ public struct FieldChange: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// `vendor_fields`: the field paths each endpoint has sent (migrations/0007_vendor_fields.sql).
-public enum FieldLedger {
+package enum FieldLedger {
     /// The path that counts every document.
     static let documentKey = "invoices[]"
 
     /// Adds a window's census, in the window's transaction; returns what changed, to be logged
     /// once (a change is recorded when it happens, so a later read does not report it again).
-    public static func record(_ db: Database, census: FieldCensus, vendor: VendorID, endpoint: Endpoint,
+    package static func record(_ db: Database, census: FieldCensus, vendor: VendorID, endpoint: Endpoint,
                               ingestID: Int64, now: String) throws -> [FieldChange] {
         let documents = census.documents
         guard documents > 0 else { return [] }
@@ -101,7 +101,7 @@ public enum FieldLedger {
     }
 
     /// The changes recorded since `since` (a timestamp), newest first.
-    public static func changes(_ db: Database, since: String) throws -> [(change: FieldChange, at: String)] {
+    package static func changes(_ db: Database, since: String) throws -> [(change: FieldChange, at: String)] {
         try Row.fetchAll(db, sql: """
             SELECT vendor, endpoint, api_version, path, change, changed_at FROM vendor_fields
             WHERE change IS NOT NULL AND changed_at >= ?

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Why an endpoint could not be read. Messages never contain a credential.
-public enum FetchError: Error, CustomStringConvertible, Sendable {
+package enum FetchError: Error, CustomStringConvertible, Sendable {
     /// 401/403: retrying cannot help; the advice says what to check.
     case notAuthorized(status: Int, advice: String)
     /// 400 and other request errors: the request itself is wrong.
@@ -18,7 +18,7 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
     /// cannot help.
     case badURL(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notAuthorized(status, advice): "HTTP \(status): \(advice)"
         case let .rejected(status, message): "HTTP \(status): the vendor refused the request: \(message)"
@@ -33,27 +33,27 @@ public enum FetchError: Error, CustomStringConvertible, Sendable {
 
 /// The connection failed or the answer came too late (before or during its body): the
 /// attempt is retried, and whatever was done with part of the body is undone first.
-public struct TransportFailure: Error, CustomStringConvertible {
-    public var underlying: any Error
-    public init(underlying: any Error) { self.underlying = underlying }
-    public var description: String { "\(underlying)" }
+package struct TransportFailure: Error, CustomStringConvertible {
+    package var underlying: any Error
+    package init(underlying: any Error) { self.underlying = underlying }
+    package var description: String { "\(underlying)" }
 }
 
-public struct FetchStatistics: Sendable {
-    public var requests = 0
-    public var retries = 0
-    public init() {}
+package struct FetchStatistics: Sendable {
+    package var requests = 0
+    package var retries = 0
+    package init() {}
 }
 
 /// Performs vendor requests with retries. One per run; owns no credentials.
-public struct HTTPFetcher: Sendable {
-    public let client: HTTPClient
-    public let policy: RetryPolicy
-    public let logger: Logger
+package struct HTTPFetcher: Sendable {
+    package let client: HTTPClient
+    package let policy: RetryPolicy
+    package let logger: Logger
     /// Largest body accepted; a bigger one is a misconfiguration, not a billing document.
-    public var maxBodyBytes = 1 << 30
+    package var maxBodyBytes = 1 << 30
 
-    public init(client: HTTPClient = HTTPFetcher.vendorClient, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
+    package init(client: HTTPClient = HTTPFetcher.vendorClient, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.client = client
         self.policy = policy
         self.logger = logger
@@ -65,7 +65,7 @@ public struct HTTPFetcher: Sendable {
     /// - a refused connection fails the attempt at once (instead of the connection pool
     ///   retrying it until the request deadline and reporting a timeout), so the retry policy
     ///   backs off and the error says what happened.
-    public static let vendorClient: HTTPClient = {
+    package static let vendorClient: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -78,7 +78,7 @@ public struct HTTPFetcher: Sendable {
     static let urlErrors: [HTTPClientError] = [.invalidURL, .emptyHost, .emptyScheme]
 
     /// Returns the whole body of a 2xx answer, retrying transient failures.
-    public func fetch(_ request: VendorRequest, label: String, advice: (Int) -> String,
+    package func fetch(_ request: VendorRequest, label: String, advice: (Int) -> String,
                       statistics: inout FetchStatistics) async throws -> [UInt8] {
         let (maxBodyBytes, timeout) = (maxBodyBytes, policy.requestTimeout)
         return try await fetch(request, label: label, advice: advice, statistics: &statistics) { body, _ in
@@ -90,7 +90,7 @@ public struct HTTPFetcher: Sendable {
     /// attempts so far, retrying transient failures:
     /// those before the answer, and a body that `read` found cut off or late (it throws
     /// `TransportFailure`; whatever it did with the part it had must be undone by then).
-    public func fetch<T: Sendable>(_ request: VendorRequest, label: String, advice: (Int) -> String,
+    package func fetch<T: Sendable>(_ request: VendorRequest, label: String, advice: (Int) -> String,
                                    statistics: inout FetchStatistics,
                                    reading read: (HTTPClientResponse.Body, FetchStatistics) async throws -> T) async throws -> T {
         let started = ContinuousClock.now

@@ -4,43 +4,43 @@ import GRDBSQLite
 import Warehouse
 
 /// What one window of one endpoint brought, for the ledger.
-public struct WindowOutcome: Sendable, Equatable {
-    public var documents = 0
-    public var documentsChanged = 0
-    public var lines = 0
-    public var quarantined = 0
-    public init() {}
+package struct WindowOutcome: Sendable, Equatable {
+    package var documents = 0
+    package var documentsChanged = 0
+    package var lines = 0
+    package var quarantined = 0
+    package init() {}
 }
 
 /// A document of a window that was quarantined, for the log.
-public struct QuarantinedDocument: Sendable {
-    public var key: String?
-    public var reason: String
+package struct QuarantinedDocument: Sendable {
+    package var key: String?
+    package var reason: String
 }
 
 /// What recording a window did.
-public struct RecordedWindow: Sendable {
-    public var ingestID: Int64
-    public var outcome: WindowOutcome
-    public var rejected: [QuarantinedDocument]
+package struct RecordedWindow: Sendable {
+    package var ingestID: Int64
+    package var outcome: WindowOutcome
+    package var rejected: [QuarantinedDocument]
     /// The match-group index tier its lines went to (MatchGroupIndex.tier).
-    public var recentTier: Int
+    package var recentTier: Int
     /// Fields the vendor started or stopped sending, seen in this window (FieldLedger).
-    public var fieldChanges: [FieldChange] = []
+    package var fieldChanges: [FieldChange] = []
 }
 
 /// The ledger row of one endpoint × window.
-public struct LedgerEntry: Sendable {
-    public var runID: Int64
-    public var vendor: VendorID
-    public var endpoint: Endpoint
-    public var window: DateWindow
-    public var startedAt: String
-    public var statistics: FetchStatistics
-    public var status: String
-    public var error: String?
+package struct LedgerEntry: Sendable {
+    package var runID: Int64
+    package var vendor: VendorID
+    package var endpoint: Endpoint
+    package var window: DateWindow
+    package var startedAt: String
+    package var statistics: FetchStatistics
+    package var status: String
+    package var error: String?
 
-    public init(runID: Int64, vendor: VendorID, endpoint: Endpoint, window: DateWindow, startedAt: String,
+    package init(runID: Int64, vendor: VendorID, endpoint: Endpoint, window: DateWindow, startedAt: String,
                 statistics: FetchStatistics, status: String, error: String? = nil) {
         self.runID = runID
         self.vendor = vendor
@@ -55,10 +55,10 @@ public struct LedgerEntry: Sendable {
 
 /// Writes raw documents, staging lines, quarantine and the ledger row of one window, all in the
 /// caller's transaction: a crash leaves either all of the window or none of it.
-public enum IngestWriter {
+package enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
-    public static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
+    package static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
                               bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
         try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, recentTierHolds: recentTierHolds)
@@ -73,7 +73,7 @@ public enum IngestWriter {
     /// count it (nothing settles during an ingest; either tier is correct for any row).
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
     /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
-    public static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
+    package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
                               bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
                               bulkLoad: Bool = false) throws -> RecordedWindow {

@@ -5,29 +5,29 @@ import Logging
 import Warehouse
 
 /// How one endpoint fared over the whole requested window.
-public struct EndpointReport: Sendable {
-    public var vendor: VendorID
-    public var endpoint: Endpoint
-    public var windows = 0
-    public var outcome = WindowOutcome()
-    public var statistics = FetchStatistics()
+package struct EndpointReport: Sendable {
+    package var vendor: VendorID
+    package var endpoint: Endpoint
+    package var windows = 0
+    package var outcome = WindowOutcome()
+    package var statistics = FetchStatistics()
     /// Set when the endpoint could not be read (all or part of the window is missing).
-    public var failure: String?
+    package var failure: String?
 
-    public var succeeded: Bool { failure == nil }
+    package var succeeded: Bool { failure == nil }
 
-    public init(vendor: VendorID, endpoint: Endpoint) {
+    package init(vendor: VendorID, endpoint: Endpoint) {
         self.vendor = vendor
         self.endpoint = endpoint
     }
 }
 
 /// Overall result of a command, mapped to the exit codes the README documents.
-public enum RunOutcome: String, Sendable {
+package enum RunOutcome: String, Sendable {
     case ok, partial, failed
 
     /// ok only if everything is ok; failed only if nothing at all succeeded.
-    public static func combine(_ reports: [EndpointReport]) -> RunOutcome {
+    package static func combine(_ reports: [EndpointReport]) -> RunOutcome {
         if reports.isEmpty { return .ok }
         let failed = reports.filter { !$0.succeeded }.count
         if failed == reports.count { return .failed }
@@ -37,30 +37,30 @@ public enum RunOutcome: String, Sendable {
 }
 
 /// Reads a connector's endpoints over a window, in chunks, into raw + staging.
-public struct Ingestor: Sendable {
-    public let database: DatabaseQueue
-    public let fetcher: HTTPFetcher
-    public let logger: Logger
+package struct Ingestor: Sendable {
+    package let database: DatabaseQueue
+    package let fetcher: HTTPFetcher
+    package let logger: Logger
     /// Backfills are fetched in windows of at most this many days (the vendors re-read 31).
-    public var chunkDays = 31
+    package var chunkDays = 31
     /// Called after each window with a one-line status, for a progress display on a terminal.
-    public var progress: (@Sendable (String) -> Void)?
+    package var progress: (@Sendable (String) -> Void)?
     /// Lines go to the recent tier of the match-group index while it holds no more than this.
-    public var recentTierHolds = MatchGroupIndex.settleAbove
+    package var recentTierHolds = MatchGroupIndex.settleAbove
     /// The largest single document read from a response (BILLWH_MAX_DOCUMENT_MB): memory
     /// follows it, not the response.
-    public var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
+    package var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
     /// How much of a body may wait between the connection and the decoding thread.
-    public var bodyBufferBytes = 4 << 20
+    package var bodyBufferBytes = 4 << 20
 
-    public init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
+    package init(database: DatabaseQueue, fetcher: HTTPFetcher, logger: Logger) {
         self.database = database
         self.fetcher = fetcher
         self.logger = logger
     }
 
     /// `endpoints`: the connector's endpoints to read (all of them when nil).
-    public func ingest(_ connector: some Connector, endpoints: [Endpoint]? = nil, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
+    package func ingest(_ connector: some Connector, endpoints: [Endpoint]? = nil, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
         let checkpoint = BackgroundCheckpoint(path: database.path)
         defer { checkpoint?.stop() }
         var load = try await database.read { db in
@@ -314,17 +314,17 @@ public struct Ingestor: Sendable {
 
 /// The warehouse file could not be written. What earlier transactions committed is intact;
 /// the failed window was rolled back as a whole.
-public struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
-    public var path: String
+package struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
+    package var path: String
     /// The unit of work that was not committed, e.g. `copaco/invoices 2026-06-01..2026-07-01`.
-    public var unit: String
-    public var code: ResultCode
-    public var message: String
+    package var unit: String
+    package var code: ResultCode
+    package var message: String
 
     static let storageCodes: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN]
 
     /// `database.write(body)`, a storage failure becoming this error for `unit`.
-    public static func writing<T: Sendable>(_ database: DatabaseQueue, _ unit: String,
+    package static func writing<T: Sendable>(_ database: DatabaseQueue, _ unit: String,
                                             _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await database.write(body)
@@ -334,7 +334,7 @@ public struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         let check = switch code {
         case .SQLITE_FULL: "the disk holding it is full"
         case .SQLITE_READONLY: "the file or its folder is read-only"

@@ -8,7 +8,7 @@ import Warehouse
 /// resumed after a kill) writes nothing it already wrote.
 extension IngestWriter {
     /// What rederiving one document did.
-    public enum Restaged: Sendable, Equatable {
+    package enum Restaged: Sendable, Equatable {
         /// Its lines decode as stored.
         case unchanged
         /// Its lines were written again (this many).
@@ -23,7 +23,7 @@ extension IngestWriter {
 
     /// Rederives the current version `rawID` of a document from `document`, its stored bytes
     /// decoded again. `ingestID`: the ingest that fetched those bytes.
-    public static func restage(_ db: Database, vendor: VendorID, endpoint: Endpoint, rawID: Int64, ingestID: Int64,
+    package static func restage(_ db: Database, vendor: VendorID, endpoint: Endpoint, rawID: Int64, ingestID: Int64,
                                document: StreamedDocument) throws -> Restaged {
         let context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
         let header: DocumentHeader, source: LineSource
@@ -49,7 +49,7 @@ extension IngestWriter {
 
     /// Rederives a document that was quarantined (`seenAt`: when those bytes were last fetched).
     /// If it decodes now, it becomes current unless a version fetched later is current already.
-    public static func release(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, seenAt: String,
+    package static func release(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, seenAt: String,
                                document: StreamedDocument) throws -> Restaged {
         let context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
         guard case .success(let (header, source)) = document.result else {
@@ -74,7 +74,7 @@ extension IngestWriter {
     }
 
     /// Resolves a quarantine sighting whose documents have all been read since.
-    public static func resolveQuarantine(_ db: Database, id: Int64) throws {
+    package static func resolveQuarantine(_ db: Database, id: Int64) throws {
         try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE quarantine_id = ? AND resolved_at IS NULL",
                        arguments: [Timestamp.now(), id])
     }

@@ -1,15 +1,15 @@
 import Foundation
 
 /// Exponential backoff with full jitter, bounded in total time (docs/vendors.md, "Rules for every vendor").
-public struct RetryPolicy: Sendable {
-    public var baseDelay: Duration
-    public var maxDelay: Duration
+package struct RetryPolicy: Sendable {
+    package var baseDelay: Duration
+    package var maxDelay: Duration
     /// Give up once the next wait would end past this much time since the first attempt.
-    public var maxTotal: Duration
+    package var maxTotal: Duration
     /// Per attempt: the whole response must have arrived by then.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
 
-    public init(baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
+    package init(baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
                 maxTotal: Duration = .seconds(300), requestTimeout: Duration = .seconds(120)) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -19,7 +19,7 @@ public struct RetryPolicy: Sendable {
 
     /// The wait before retry number `retry` (1-based): a server's `Retry-After` when it gave a
     /// positive one (0 is no hint, per the contract), else a random share of the backoff.
-    public func delay(retry: Int, retryAfterSeconds: Int?, random: inout some RandomNumberGenerator) -> Duration {
+    package func delay(retry: Int, retryAfterSeconds: Int?, random: inout some RandomNumberGenerator) -> Duration {
         if let seconds = retryAfterSeconds, seconds > 0 { return .seconds(seconds) }
         let exponent = min(retry - 1, 30)
         let ceiling = min(baseDelay * (1 << exponent), maxDelay)
@@ -28,7 +28,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// `Retry-After` in seconds; an HTTP date or garbage gives no hint.
-    public static func parseRetryAfter(_ value: String?) -> Int? {
+    package static func parseRetryAfter(_ value: String?) -> Int? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), let seconds = Int(value), seconds >= 0 else { return nil }
         return min(seconds, 3600)
     }

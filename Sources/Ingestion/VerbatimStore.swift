@@ -6,7 +6,7 @@ import Warehouse
 /// lines (Copper's companies): the same tables, written here only, so that one module owns them.
 extension IngestWriter {
     /// Keeps a document's exact bytes as a raw version (once per content) and returns its id.
-    public static func storeRaw(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String, date: CalendarDate?,
+    package static func storeRaw(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String, date: CalendarDate?,
                                 raw: [UInt8], ingestID: Int64, now: String) throws -> Int64 {
         let hash = sha256Hex(raw)
         try db.cachedStatement(sql: """
@@ -20,14 +20,14 @@ extension IngestWriter {
     }
 
     /// Quarantines bytes that could not be read (a sighting of the same bytes is updated).
-    public static func quarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, reason: String,
+    package static func quarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, reason: String,
                                   raw: [UInt8], ingestID: Int64, now: String) throws {
         let context = Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: now, recentTier: 0)
         try context.quarantine(raw: raw, hash: sha256Hex(raw), key: key, reason: reason)
     }
 
     /// Completes a window's ledger row opened by `record` with what the caller stored itself.
-    public static func finish(_ db: Database, ingestID: Int64, outcome: WindowOutcome) throws {
+    package static func finish(_ db: Database, ingestID: Int64, outcome: WindowOutcome) throws {
         try db.execute(sql: "UPDATE ingest_runs SET documents = ?, documents_changed = ?, quarantined = ?, status = ? WHERE ingest_id = ?",
                        arguments: [outcome.documents, outcome.documentsChanged, outcome.quarantined,
                                    outcome.quarantined > 0 ? "partial" : "ok", ingestID])

@@ -7,36 +7,36 @@ import Warehouse
 /// `billwh doctor`: one cheap authenticated call per configured vendor, before the first night:
 /// whether it is reachable, whether it takes the credentials, which API version answers, and
 /// on a refusal what to check. Secrets are never printed: the advice names settings, not values.
-public struct Doctor: Sendable {
-    public struct Finding: Sendable {
-        public var vendor: VendorID
-        public var call: String
-        public var version: String
-        public var reachable: Bool
-        public var authenticated: Bool
+package struct Doctor: Sendable {
+    package struct Finding: Sendable {
+        package var vendor: VendorID
+        package var call: String
+        package var version: String
+        package var reachable: Bool
+        package var authenticated: Bool
         /// The call was answered with data.
-        public var answered = false
+        package var answered = false
         /// What answered, or what to check.
-        public var detail: String
+        package var detail: String
 
-        public var ok: Bool { answered }
+        package var ok: Bool { answered }
     }
 
-    public let settings: Settings
-    public let logger: Logger
-    public var today: CalendarDate
+    package let settings: Settings
+    package let logger: Logger
+    package var today: CalendarDate
 
-    public init(settings: Settings, logger: Logger, today: CalendarDate = .today()) {
+    package init(settings: Settings, logger: Logger, today: CalendarDate = .today()) {
         self.settings = settings
         self.logger = logger
         self.today = today
     }
 
     /// A short retry budget: a vendor that does not answer within it is reported, not waited for.
-    public static let policy = RetryPolicy(baseDelay: .milliseconds(300), maxDelay: .seconds(2), maxTotal: .seconds(10),
+    package static let policy = RetryPolicy(baseDelay: .milliseconds(300), maxDelay: .seconds(2), maxTotal: .seconds(10),
                                            requestTimeout: .seconds(15))
 
-    public func run() async -> [Finding] {
+    package func run() async -> [Finding] {
         let fetcher = HTTPFetcher(policy: Self.policy, logger: logger)
         let day = DateWindow(start: today, end: today)!
         var findings: [Finding] = []
@@ -97,7 +97,7 @@ public struct Doctor: Sendable {
         return finding
     }
 
-    public static func render(_ findings: [Finding]) -> String {
+    package static func render(_ findings: [Finding]) -> String {
         var out = TextTable.render(
             header: ["vendor", "call", "API version", "reachable", "authenticated"],
             rows: findings.map { [$0.vendor.rawValue, $0.call, $0.version, $0.reachable ? "yes" : "no", $0.authenticated ? "yes" : "no"] })

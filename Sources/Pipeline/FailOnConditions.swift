@@ -4,23 +4,23 @@ import Warehouse
 
 /// `billwh status --fail-on stale[=HOURS],checks,quarantine`: the conditions a monitor
 /// pages on. Each one that holds is explained in a line, and status exits 1.
-public struct FailOnConditions: Sendable, Equatable {
-    public static let defaultStaleHours = 26
+package struct FailOnConditions: Sendable, Equatable {
+    package static let defaultStaleHours = 26
     /// Endpoints not attempted for this long are taken as no longer read, not as stale.
     static let readRecently: TimeInterval = 7 * 86_400
 
-    public var staleHours: Int?
-    public var checks = false
-    public var quarantine = false
+    package var staleHours: Int?
+    package var checks = false
+    package var quarantine = false
 
-    public init(staleHours: Int? = nil, checks: Bool = false, quarantine: Bool = false) {
+    package init(staleHours: Int? = nil, checks: Bool = false, quarantine: Bool = false) {
         self.staleHours = staleHours
         self.checks = checks
         self.quarantine = quarantine
     }
 
     /// `stale[=HOURS],checks,quarantine`, in any order; nil for anything else.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         self.init()
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         for item in items {
@@ -36,7 +36,7 @@ public struct FailOnConditions: Sendable, Equatable {
     }
 
     /// The conditions that hold now, one sentence each (empty: none holds).
-    public func evaluate(_ db: Database, now: Date = Date()) throws -> [String] {
+    package func evaluate(_ db: Database, now: Date = Date()) throws -> [String] {
         var holding: [String] = []
         if let staleHours { holding += try stale(db, hours: staleHours, now: now) }
         if checks, let failed = try String.fetchOne(db, sql: """

@@ -7,18 +7,18 @@ import Warehouse
 /// The Prometheus textfile `nightly` writes when `BILLWH_METRICS_FILE` is set, for
 /// node_exporter's textfile collector: replaced whole after each run (write, then rename), so
 /// the collector never reads half a file.
-public enum NightlyMetrics {
+package enum NightlyMetrics {
     /// What the file says about one run. `summary` is nil when the run stopped before it had one
     /// (a damaged file, the lock, bad settings): the exit code and times still go out.
-    public struct Run: Sendable {
-        public var summary: RunSummary?
-        public var exitCode: Int32
-        public var startedAt: Date
-        public var duration: Duration
+    package struct Run: Sendable {
+        package var summary: RunSummary?
+        package var exitCode: Int32
+        package var startedAt: Date
+        package var duration: Duration
         /// The finish time of the newest run that ended ok or partial, read from the warehouse.
-        public var lastSuccess: Date?
+        package var lastSuccess: Date?
 
-        public init(summary: RunSummary?, exitCode: Int32, startedAt: Date, duration: Duration, lastSuccess: Date?) {
+        package init(summary: RunSummary?, exitCode: Int32, startedAt: Date, duration: Duration, lastSuccess: Date?) {
             self.summary = summary
             self.exitCode = exitCode
             self.startedAt = startedAt
@@ -27,7 +27,7 @@ public enum NightlyMetrics {
         }
     }
 
-    public static func render(_ run: Run) -> String {
+    package static func render(_ run: Run) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
             registry.makeGauge(name: name, labels: labels, help: help).set(value)
@@ -67,7 +67,7 @@ public enum NightlyMetrics {
     }
 
     /// Writes the file next to its final name and renames it into place.
-    public static func write(_ run: Run, to path: String) throws {
+    package static func write(_ run: Run, to path: String) throws {
         let partial = path + ".partial"
         try Data(render(run).utf8).write(to: URL(fileURLWithPath: partial))
         // Metrics say nothing secret, and the collector runs as its own user.
@@ -78,7 +78,7 @@ public enum NightlyMetrics {
     }
 
     /// The finish time of the newest committed nightly, for `last_success`.
-    public static func lastSuccess(databasePath: String) -> Date? {
+    package static func lastSuccess(databasePath: String) -> Date? {
         guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return nil }
         defer { try? queue.close() }
         let text = try? queue.read { db in

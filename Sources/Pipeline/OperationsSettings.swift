@@ -4,12 +4,12 @@ import Warehouse
 
 /// Where `nightly` keeps a backup after each run that committed: `BILLWH_BACKUP_DIR`, with
 /// the newest `BILLWH_BACKUP_KEEP` copies kept (default 7).
-public struct BackupSettings: Sendable, Equatable {
-    public static let defaultKeep = 7
-    public var directory: String
-    public var keep: Int
+package struct BackupSettings: Sendable, Equatable {
+    package static let defaultKeep = 7
+    package var directory: String
+    package var keep: Int
 
-    public init(directory: String, keep: Int = defaultKeep) {
+    package init(directory: String, keep: Int = defaultKeep) {
         self.directory = directory
         self.keep = keep
     }

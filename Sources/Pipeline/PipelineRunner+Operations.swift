@@ -7,7 +7,7 @@ extension PipelineRunner {
     /// `billwh backup`: waits for a run in progress to end (up to `waiting`), then copies the
     /// file under the run lock, so that the copy is the state between two runs, never the
     /// middle of one.
-    public func backup(to directory: String, keep: Int, waiting: Duration) throws -> WarehouseBackup.Copy {
+    package func backup(to directory: String, keep: Int, waiting: Duration) throws -> WarehouseBackup.Copy {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "backup", waiting: waiting) { [logger] holder in
             logger.info("backup: waiting for the run in progress to end (\(holder))")
         }
@@ -26,7 +26,7 @@ extension PipelineRunner {
 
     /// `billwh restore`: refused while a run holds the lock (exit 75); the current file is
     /// kept aside.
-    public func restore(from backupPath: String) throws -> WarehouseRestore.Outcome {
+    package func restore(from backupPath: String) throws -> WarehouseRestore.Outcome {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "restore")
         defer { lock.release() }
         return try WarehouseRestore.restore(from: backupPath, to: databasePath, access: settings.fileAccess)

@@ -4,7 +4,7 @@ import Replica
 extension PipelineRunner {
     /// `billwh replicate`. It reads one snapshot of the warehouse and needs no run lock: it
     /// may run beside `nightly`; two replicates of one schema exclude each other (exit 75).
-    public func replicate(_ replica: ReplicaSettings) async throws -> ReplicateReport {
+    package func replicate(_ replica: ReplicaSettings) async throws -> ReplicateReport {
         try await Replicator(databasePath: databasePath, target: replica.target, schema: replica.schema,
                              withRaw: replica.withRaw, logger: logger).run()
     }
@@ -26,8 +26,8 @@ extension PipelineRunner {
 }
 
 /// One line about a replicate, for logs and the CLI.
-public enum ReplicateSummary {
-    public static func line(_ report: ReplicateReport) -> String {
+package enum ReplicateSummary {
+    package static func line(_ report: ReplicateReport) -> String {
         let rows = report.rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let kind = report.fullCopyReason.map { "whole copy: \($0)" } ?? "\(report.changes) changes"
         return "\(kind); rows written: \(rows.isEmpty ? "none" : rows); \(report.elapsed.secondsText)"

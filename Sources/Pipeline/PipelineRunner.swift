@@ -8,27 +8,27 @@ import Vendors
 import Warehouse
 
 /// The result of `ingest` or `nightly`, for the exit code and the closing summary.
-public struct RunSummary: Sendable {
-    public var runID: Int64
-    public var command: String
-    public var window: DateWindow
-    public var reports: [EndpointReport]
-    public var reconcile: ReconcileReport?
-    public var outcome: RunOutcome
+package struct RunSummary: Sendable {
+    package var runID: Int64
+    package var command: String
+    package var window: DateWindow
+    package var reports: [EndpointReport]
+    package var reconcile: ReconcileReport?
+    package var outcome: RunOutcome
     /// The data checks `nightly` runs after reconciling (nil for `ingest`).
-    public var checks: [CheckResult]?
+    package var checks: [CheckResult]?
 }
 
 /// What `ingest`, `reconcile` and `nightly` do, behind the run lock.
-public struct PipelineRunner: Sendable {
-    public let databasePath: String
-    public let settings: Settings
-    public let logger: Logger
-    public var today: CalendarDate
+package struct PipelineRunner: Sendable {
+    package let databasePath: String
+    package let settings: Settings
+    package let logger: Logger
+    package var today: CalendarDate
     /// Progress lines for long work (the CLI sets it when stderr is a terminal).
-    public var progress: (@Sendable (String) -> Void)?
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init(databasePath: String, settings: Settings, logger: Logger, today: CalendarDate = .today()) {
+    package init(databasePath: String, settings: Settings, logger: Logger, today: CalendarDate = .today()) {
         self.databasePath = databasePath
         self.settings = settings
         self.logger = logger
@@ -36,9 +36,9 @@ public struct PipelineRunner: Sendable {
     }
 
     /// The default window: `[today − lookback, today]`.
-    public var lookbackWindow: DateWindow { .lookback(days: settings.lookbackDays, today: today) }
+    package var lookbackWindow: DateWindow { .lookback(days: settings.lookbackDays, today: today) }
 
-    public func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
+    package func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
         let wanted = vendors ?? settings.configuredVendors
         if wanted.isEmpty {
             throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud, BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL for Copper; `billwh demo` tries everything against the local sandbox")
@@ -62,7 +62,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh ingest`: fetch vendor documents into raw + staging.
-    public func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
+    package func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -77,7 +77,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh nightly`: migrate, ingest every configured vendor, reconcile, under one lock.
-    public func nightly(window: DateWindow? = nil, command: String = "nightly") async throws -> RunSummary {
+    package func nightly(window: DateWindow? = nil, command: String = "nightly") async throws -> RunSummary {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -126,7 +126,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh reconcile`: rebuild the purchases of changed customers (or all with `full`).
-    public func reconcile(full: Bool) throws -> ReconcileReport {
+    package func reconcile(full: Bool) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "reconcile")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -134,7 +134,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh close --month`: reconciles what is pending, then freezes the month.
-    public func close(month: Month, note: String?) throws -> ReconcileReport {
+    package func close(month: Month, note: String?) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "close")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -146,7 +146,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh reopen --month --reason`: unfreezes the month (latest closed first) and rebuilds it.
-    public func reopen(month: Month, reason: String) throws -> ReconcileReport {
+    package func reopen(month: Month, reason: String) throws -> ReconcileReport {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "reopen")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -157,7 +157,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// `billwh publish copper --month [--apply]`.
-    public func publishCopper(month: String, apply: Bool) async throws -> [CopperPublisher.Item] {
+    package func publishCopper(month: String, apply: Bool) async throws -> [CopperPublisher.Item] {
         guard let copper = settings.copper else {
             throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
         }

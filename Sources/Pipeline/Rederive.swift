@@ -6,18 +6,18 @@ import Vendors
 import Warehouse
 
 /// What `billwh rederive` did.
-public struct RederiveReport: Sendable {
-    public var documents = 0
-    public var unchanged = 0
-    public var restaged = 0
-    public var released = 0
-    public var superseded = 0
-    public var lines = 0
+package struct RederiveReport: Sendable {
+    package var documents = 0
+    package var unchanged = 0
+    package var restaged = 0
+    package var released = 0
+    package var superseded = 0
+    package var lines = 0
     /// Documents the current decoder rejects (kept in quarantine with the reason).
-    public var rejected: [(document: String, reason: String)] = []
-    public var reconcile: ReconcileReport?
+    package var rejected: [(document: String, reason: String)] = []
+    package var reconcile: ReconcileReport?
 
-    public var outcome: RunOutcome { rejected.isEmpty ? .ok : .partial }
+    package var outcome: RunOutcome { rejected.isEmpty ? .ok : .partial }
 }
 
 extension PipelineRunner {
@@ -26,7 +26,7 @@ extension PipelineRunner {
 
     /// `billwh rederive`: rebuilds staging from the stored raw documents with the current
     /// decoder, releases quarantined documents that decode now, then reconciles. No vendor call.
-    public func rederive(vendors: [VendorID]?, window: DateWindow?) async throws -> RederiveReport {
+    package func rederive(vendors: [VendorID]?, window: DateWindow?) async throws -> RederiveReport {
         let invoiceVendors: [VendorID] = [.copaco, .twotcloud]
         let wanted = vendors ?? invoiceVendors
         if let other = wanted.first(where: { !invoiceVendors.contains($0) }) {

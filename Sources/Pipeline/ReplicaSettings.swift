@@ -5,12 +5,12 @@ import Replica
 /// Where `nightly` replicates to: `BILLWH_REPLICA_URL` (or `_FILE`), the password from
 /// `BILLWH_REPLICA_PASSWORD_FILE` (or `BILLWH_REPLICA_PASSWORD`, or the URL),
 /// `BILLWH_REPLICA_SCHEMA` (default `billwh`), `BILLWH_REPLICA_WITH_RAW`.
-public struct ReplicaSettings: Sendable {
-    public var target: ReplicaTarget
-    public var schema: SchemaName
-    public var withRaw: Bool
+package struct ReplicaSettings: Sendable {
+    package var target: ReplicaTarget
+    package var schema: SchemaName
+    package var withRaw: Bool
 
-    public init(target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false) {
+    package init(target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false) {
         self.target = target
         self.schema = schema
         self.withRaw = withRaw

@@ -5,8 +5,8 @@ import Warehouse
 
 /// `billwh report …`: the monthly questions — did we bill everything we bought, at a margin?
 /// Each report is one SQL query, written out by the same streaming writers as `billwh query`.
-public enum Reports {
-    public enum MarginGrouping: String, Sendable, CaseIterable {
+package enum Reports {
+    package enum MarginGrouping: String, Sendable, CaseIterable {
         case customer, sku
     }
 
@@ -14,7 +14,7 @@ public enum Reports {
     /// mismatches, negative margins, margin outliers per SKU, ambiguous, and lines whose partner
     /// is in another currency (also counted as unbilled / unbacked). Amounts of different
     /// currencies are never added.
-    public static func exceptionsSQL(month: String?) -> (sql: String, arguments: StatementArguments) {
+    package static func exceptionsSQL(month: String?) -> (sql: String, arguments: StatementArguments) {
         let sql = """
             WITH p AS (
                 SELECT * FROM purchases WHERE (?1 IS NULL OR substr(invoice_date, 1, 7) = ?1)),
@@ -52,7 +52,7 @@ public enum Reports {
         return (sql, [month])
     }
 
-    public static func marginSQL(month: String?, by grouping: MarginGrouping) -> (sql: String, arguments: StatementArguments) {
+    package static func marginSQL(month: String?, by grouping: MarginGrouping) -> (sql: String, arguments: StatementArguments) {
         let (key, columns) = switch grouping {
         case .customer: ("vendor, customer_key, currency", "vendor, customer_number, max(customer_name) AS customer_name, currency")
         case .sku: ("vendor, sku, currency", "vendor, sku, max(description) AS description, currency")
@@ -73,7 +73,7 @@ public enum Reports {
     }
 
     /// Runs a report on the warehouse (read-only) to `output`.
-    public static func run(_ report: (sql: String, arguments: StatementArguments), databasePath: String, format: QueryFormat,
+    package static func run(_ report: (sql: String, arguments: StatementArguments), databasePath: String, format: QueryFormat,
                            output: FileHandle = .standardOutput) throws -> QuerySummary {
         let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
         return try queue.read { db in
@@ -86,7 +86,7 @@ public enum Reports {
 
     /// The rows of a report as `run` writes them, for a reader that lays them out itself (the
     /// HTML report): one set of queries, so the two can never disagree.
-    public static func rows(_ report: (sql: String, arguments: StatementArguments), in db: Database) throws -> [Row] {
+    package static func rows(_ report: (sql: String, arguments: StatementArguments), in db: Database) throws -> [Row] {
         db.add(function: moneyFunction)
         return try Row.fetchAll(db, sql: report.sql, arguments: report.arguments)
     }

@@ -1,9 +1,9 @@
 import Foundation
 
-public struct LockHeld: Error, CustomStringConvertible {
-    public let path: String
-    public let holder: String
-    public var description: String {
+package struct LockHeld: Error, CustomStringConvertible {
+    package let path: String
+    package let holder: String
+    package var description: String {
         "another billwh run holds the lock \(path) (\(holder)); it exits on its own — try again later"
     }
 }
@@ -12,8 +12,8 @@ public struct LockHeld: Error, CustomStringConvertible {
 ///
 /// The kernel drops a flock when its process dies, so the lock of a killed run (even
 /// `kill -9`) is free for the next one, while a live holder is always respected.
-public final class RunLock: @unchecked Sendable {
-    public let path: String
+package final class RunLock: @unchecked Sendable {
+    package let path: String
     private var fd: Int32
 
     private init(path: String, fd: Int32) {
@@ -23,7 +23,7 @@ public final class RunLock: @unchecked Sendable {
 
     /// Takes the lock, or throws `LockHeld` at once, or after `waiting` when that is given
     /// (`waitingFor` is told the holder once, as the wait begins).
-    public static func acquire(databasePath: String, command: String, waiting: Duration = .zero,
+    package static func acquire(databasePath: String, command: String, waiting: Duration = .zero,
                                waitingFor: ((String) -> Void)? = nil) throws -> RunLock {
         let path = databasePath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -50,7 +50,7 @@ public final class RunLock: @unchecked Sendable {
         return RunLock(path: path, fd: fd)
     }
 
-    public func release() {
+    package func release() {
         guard fd >= 0 else { return }
         _ = ftruncate(fd, 0)
         flock(fd, LOCK_UN)

@@ -4,11 +4,11 @@ import Ingestion
 import Vendors
 import Warehouse
 
-public enum SettingsError: Error, CustomStringConvertible {
+package enum SettingsError: Error, CustomStringConvertible {
     case invalid(String)
     case secretFile(variable: String, path: String, problem: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let message): message
         case let .secretFile(variable, path, problem): "\(variable)=\(path): \(problem)"
@@ -17,48 +17,48 @@ public enum SettingsError: Error, CustomStringConvertible {
 }
 
 /// Everything the commands read from the environment (the README's Configuration).
-public struct Settings: Sendable {
-    public var copaco: CopacoConnector.Settings?
-    public var twotcloud: TwoTCloudConnector.Settings?
-    public var copper: CopperSettings?
-    public var lookbackDays: Int = 31
+package struct Settings: Sendable {
+    package var copaco: CopacoConnector.Settings?
+    package var twotcloud: TwoTCloudConnector.Settings?
+    package var copper: CopperSettings?
+    package var lookbackDays: Int = 31
     /// The largest single document billwh reads from a response (`BILLWH_MAX_DOCUMENT_MB`):
     /// memory follows it, never the response.
-    public var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
+    package var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
     /// Retry budget for vendor calls; tests shorten it.
-    public var retryPolicy = RetryPolicy()
+    package var retryPolicy = RetryPolicy()
     /// The endpoints' lifecycle: the published one with `BILLWH_ENDPOINT_LIFECYCLE` on top.
-    public var lifecycle = LifecycleRegistry.published
+    package var lifecycle = LifecycleRegistry.published
     /// Whether `nightly` and `ingest` may call an endpoint in Development
     /// (`BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS`): its fields may change any day.
-    public var allowDevelopmentEndpoints = false
+    package var allowDevelopmentEndpoints = false
     /// The PostgreSQL replica `nightly` updates after a run that committed (ReplicaSettings).
-    public var replica: ReplicaSettings?
-    public var replicaPassword: Secret?
+    package var replica: ReplicaSettings?
+    package var replicaPassword: Secret?
     /// The backup `nightly` takes after a run that committed (`BILLWH_BACKUP_DIR`).
-    public var backup: BackupSettings?
+    package var backup: BackupSettings?
     /// Who may read the files billwh creates (`BILLWH_FILE_GROUP`).
-    public var fileAccess = FileAccess.ownerDefault
+    package var fileAccess = FileAccess.ownerDefault
     /// The Prometheus textfile `nightly` writes (`BILLWH_METRICS_FILE`).
-    public var metricsFile: String?
+    package var metricsFile: String?
 
-    public init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
+    package init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
         self.twotcloud = twotcloud
         self.lookbackDays = lookbackDays
     }
 
     /// The vendors that take part in `nightly`: those whose credentials are set.
-    public var configuredVendors: [VendorID] {
+    package var configuredVendors: [VendorID] {
         (copaco == nil ? [] : [.copaco]) + (twotcloud == nil ? [] : [.twotcloud]) + (copper == nil ? [] : [.copper])
     }
 
     /// Vendors `--vendor` accepts (Copper: the CRM's companies).
-    public static let knownVendors: [VendorID] = [.copaco, .twotcloud, .copper]
+    package static let knownVendors: [VendorID] = [.copaco, .twotcloud, .copper]
 
     /// Reads the environment, then an optional `.env`-style file (`BILLWH_CONFIG_FILE`) with
     /// the same keys; the environment wins.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
+    package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
         if let file = environment["BILLWH_CONFIG_FILE"], !file.isEmpty {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
@@ -161,7 +161,7 @@ public struct Settings: Sendable {
         return try readSecretFile(path: path, variable: variable + "_FILE")
     }
 
-    public static func readSecretFile(path: String, variable: String) throws -> Secret {
+    package static func readSecretFile(path: String, variable: String) throws -> Secret {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw SettingsError.secretFile(variable: variable, path: path, problem: "cannot read it: \(String(cString: strerror(errno)))")

@@ -3,28 +3,28 @@ import Vendors
 import Warehouse
 
 /// `billwh status`: freshness and gaps per vendor and endpoint.
-public enum StatusReport {
-    public struct EndpointStatus: Sendable {
-        public var vendor: String
-        public var endpoint: String
-        public var lastGoodRun: String?
-        public var lastAttempt: String?
-        public var lastOutcome: String?
-        public var coveredFrom: String?
-        public var coveredTo: String?
-        public var documents: Int
-        public var lines: Int
-        public var quarantined: Int
-        public var lastError: String?
+package enum StatusReport {
+    package struct EndpointStatus: Sendable {
+        package var vendor: String
+        package var endpoint: String
+        package var lastGoodRun: String?
+        package var lastAttempt: String?
+        package var lastOutcome: String?
+        package var coveredFrom: String?
+        package var coveredTo: String?
+        package var documents: Int
+        package var lines: Int
+        package var quarantined: Int
+        package var lastError: String?
     }
 
-    public struct VendorMatching: Sendable {
-        public var vendor: String
+    package struct VendorMatching: Sendable {
+        package var vendor: String
         /// Per status and currency (amounts of different currencies are never added).
-        public var byStatus: [(status: String, currency: String, rows: Int, cost: Int64, sell: Int64)]
+        package var byStatus: [(status: String, currency: String, rows: Int, cost: Int64, sell: Int64)]
     }
 
-    public static func endpoints(_ db: Database) throws -> [EndpointStatus] {
+    package static func endpoints(_ db: Database) throws -> [EndpointStatus] {
         try Row.fetchAll(db, sql: """
             WITH ep AS (SELECT DISTINCT vendor, endpoint FROM ingest_runs)
             SELECT ep.vendor, ep.endpoint,
@@ -48,7 +48,7 @@ public enum StatusReport {
     }
 
     /// Coverage gaps: days inside the covered span that no successful window read.
-    public static func gaps(_ db: Database, vendor: String, endpoint: String) throws -> [DateWindow] {
+    package static func gaps(_ db: Database, vendor: String, endpoint: String) throws -> [DateWindow] {
         let windows = try Row.fetchAll(db, sql: """
             SELECT window_start, window_end FROM ingest_runs
             WHERE vendor = ? AND endpoint = ? AND status IN ('ok','partial') ORDER BY window_start
@@ -67,7 +67,7 @@ public enum StatusReport {
         return gaps
     }
 
-    public static func matching(_ db: Database) throws -> [VendorMatching] {
+    package static func matching(_ db: Database) throws -> [VendorMatching] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT vendor, match_status, currency, count(*) AS n, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell
             FROM purchases GROUP BY vendor, match_status, currency ORDER BY vendor, match_status, currency
@@ -84,18 +84,18 @@ public enum StatusReport {
         return result
     }
 
-    public struct UnmappedCustomer: Sendable, Equatable {
-        public var customerNumber: String
-        public var name: String
-        public var vendors: String
-        public var purchases: Int
-        public var currency: String
-        public var sell: Int64
+    package struct UnmappedCustomer: Sendable, Equatable {
+        package var customerNumber: String
+        package var name: String
+        package var vendors: String
+        package var purchases: Int
+        package var currency: String
+        package var sell: Int64
     }
 
     /// Customer numbers on purchases that no Copper company claims (their revenue is invisible
     /// in the CRM), largest revenue first; one entry per currency the customer is billed in.
-    public static func unmappedCustomers(_ db: Database) throws -> [UnmappedCustomer] {
+    package static func unmappedCustomers(_ db: Database) throws -> [UnmappedCustomer] {
         try Row.fetchAll(db, sql: """
             SELECT customer_number, currency, max(customer_name) AS name, group_concat(DISTINCT vendor) AS vendors, count(*) AS n,
                    coalesce(sum(sell_micros), 0) AS sell
@@ -107,7 +107,7 @@ public enum StatusReport {
     }
 
     /// Customer numbers claimed by more than one company: linked to neither until fixed.
-    public static func duplicateClaims(_ db: Database) throws -> [(customerNumber: String, companies: String)] {
+    package static func duplicateClaims(_ db: Database) throws -> [(customerNumber: String, companies: String)] {
         try Row.fetchAll(db, sql: """
             SELECT n.customer_number, group_concat(c.company_id || ' ' || coalesce(c.name, ''), '; ') AS companies
             FROM crm_customer_numbers n JOIN crm_companies c USING (company_id)
@@ -142,7 +142,7 @@ public enum StatusReport {
     }
 
     /// The text `billwh status` prints.
-    public static func render(_ db: Database) throws -> String {
+    package static func render(_ db: Database) throws -> String {
         var out = ""
         let endpoints = try endpoints(db)
         if endpoints.isEmpty {

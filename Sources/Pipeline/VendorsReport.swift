@@ -6,22 +6,22 @@ import Warehouse
 
 /// `billwh vendors`: every endpoint billwh calls, its API version, where it stands in the
 /// vendor's lifecycle and when it last answered.
-public enum VendorsReport {
-    public struct Row: Sendable {
-        public var vendor: VendorID
-        public var endpoint: String
-        public var path: String
-        public var version: String
-        public var configured: Bool
+package enum VendorsReport {
+    package struct Row: Sendable {
+        package var vendor: VendorID
+        package var endpoint: String
+        package var path: String
+        package var version: String
+        package var configured: Bool
         /// What billwh uses it for.
-        public var use: String
-        public var lifecycle: EndpointLifecycle?
-        public var lastSuccess: String?
+        package var use: String
+        package var lifecycle: EndpointLifecycle?
+        package var lastSuccess: String?
     }
 
     /// The endpoints, with the versions the settings choose (the defaults for a vendor that is
     /// not configured).
-    public static func rows(settings: Settings) -> [Row] {
+    package static func rows(settings: Settings) -> [Row] {
         let copaco = CopacoConnector(settings: settings.copaco ?? CopacoConnector.Settings(apiKey: Secret("")))
         let twotcloud = TwoTCloudConnector(settings: settings.twotcloud ?? TwoTCloudConnector.Settings(accountID: "", apiKey: Secret("")))
         var rows: [Row] = []
@@ -44,7 +44,7 @@ public enum VendorsReport {
     }
 
     /// Adds when each endpoint last answered, from the run ledger.
-    public static func withLastSuccess(_ rows: [Row], _ db: Database) throws -> [Row] {
+    package static func withLastSuccess(_ rows: [Row], _ db: Database) throws -> [Row] {
         try rows.map { row in
             var row = row
             row.lastSuccess = try String.fetchOne(db, sql: """
@@ -55,7 +55,7 @@ public enum VendorsReport {
         }
     }
 
-    public static func render(_ rows: [Row], today: CalendarDate) -> String {
+    package static func render(_ rows: [Row], today: CalendarDate) -> String {
         var out = TextTable.render(
             header: ["vendor", "endpoint", "version", "status", "deprecated", "end of life", "last success", "used", "source"],
             rows: rows.map { row in

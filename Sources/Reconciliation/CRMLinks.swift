@@ -3,9 +3,9 @@ import GRDB
 /// Fills `purchases.crm_company_id` / `crm_company_name` from the Copper companies that claim
 /// the purchase's customer number. A number claimed by two companies links to neither (it is
 /// reported by `status`); closed months keep the links they had when they were closed.
-public enum CRMLinks {
+package enum CRMLinks {
     /// Every open row (after a Copper sync).
-    public static func linkAll(_ db: Database) throws {
+    package static func linkAll(_ db: Database) throws {
         try makeLinkTable(db)
         let open = "substr(purchases.invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)"
         try db.execute(sql: """
@@ -24,7 +24,7 @@ public enum CRMLinks {
 
     /// The rows a reconcile just wrote (`purchase_id > mark`; they start unlinked). Driven by
     /// those rows, so the cost is the change's, not the linked customers' history.
-    public static func link(_ db: Database, rebuiltAfter mark: Int64) throws {
+    package static func link(_ db: Database, rebuiltAfter mark: Int64) throws {
         try makeLinkTable(db)
         try db.execute(sql: """
             UPDATE purchases SET

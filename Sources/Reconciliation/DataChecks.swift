@@ -3,32 +3,32 @@ import Warehouse
 
 /// `billwh check`: data tests in SQL, in the manner of dbt's — each query returns the rows
 /// that break a rule, and an empty result is a pass.
-public struct DataCheck: Sendable {
-    public var name: String
-    public var rule: String
+package struct DataCheck: Sendable {
+    package var name: String
+    package var rule: String
     /// SELECT returning the offending rows.
-    public var sql: String
-    public var arguments: StatementArguments = []
+    package var sql: String
+    package var arguments: StatementArguments = []
     /// A reminder (months left open) is reported as a warning; it does not make a run partial.
-    public var isReminder = false
+    package var isReminder = false
 }
 
-public struct CheckResult: Sendable {
-    public var check: DataCheck
-    public var failures: Int
+package struct CheckResult: Sendable {
+    package var check: DataCheck
+    package var failures: Int
     /// The first offending rows (column names, then values as text).
-    public var columns: [String]
-    public var sample: [[String]]
+    package var columns: [String]
+    package var sample: [[String]]
     /// How long the check's queries took (progress output of `nightly`).
-    public var elapsed: Duration = .zero
-    public var passed: Bool { failures == 0 }
+    package var elapsed: Duration = .zero
+    package var passed: Bool { failures == 0 }
 }
 
-public enum DataChecks {
+package enum DataChecks {
     /// Months that may stay open: a month older than this many months must be closed.
-    public static let defaultMaxOpenMonths = 3
+    package static let defaultMaxOpenMonths = 3
 
-    public static func all(today: CalendarDate, maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
+    package static func all(today: CalendarDate, maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
         let cutoff = cutoffMonth(today: today, maxOpenMonths: maxOpenMonths)
         let open = "substr(invoice_date, 1, 7) NOT IN (SELECT month FROM closed_months)"
         return [
@@ -78,12 +78,12 @@ public enum DataChecks {
 
     /// What one nightly run changed: the staging lines it inserted (`line_id > linesAfter`)
     /// and the purchase rows its reconcile wrote (`purchase_id > purchasesAfter`).
-    public struct RunScope: Sendable {
-        public var linesAfter: Int64
-        public var purchasesAfter: Int64
+    package struct RunScope: Sendable {
+        package var linesAfter: Int64
+        package var purchasesAfter: Int64
         /// The reconcile rebuilt customers whole while a month is closed (ReconcileReport.adjusting).
-        public var adjusting: Bool
-        public init(linesAfter: Int64, purchasesAfter: Int64, adjusting: Bool = false) {
+        package var adjusting: Bool
+        package init(linesAfter: Int64, purchasesAfter: Int64, adjusting: Bool = false) {
             self.linesAfter = linesAfter
             self.purchasesAfter = purchasesAfter
             self.adjusting = adjusting
@@ -96,7 +96,7 @@ public enum DataChecks {
     /// adjustment rows net frozen rows across match groups, which the scoped totals cannot see.
     /// (Groups rebuilt on their own have nothing in closed months.) `billwh check` always runs
     /// the whole set.
-    public static func nightly(today: CalendarDate, scope: RunScope,
+    package static func nightly(today: CalendarDate, scope: RunScope,
                                maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
         if scope.adjusting {
             return all(today: today, maxOpenMonths: maxOpenMonths)
@@ -250,13 +250,13 @@ public enum DataChecks {
                                              rule: "no staging change waits for reconciliation (run `billwh reconcile`)",
                                              sql: "SELECT vendor, customer_key FROM reconcile_queue")
 
-    public static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
+    package static func cutoffMonth(today: CalendarDate, maxOpenMonths: Int) -> Month {
         var cutoff = Month("\(today.description.prefix(7))")!
         for _ in 0..<maxOpenMonths { cutoff = cutoff.previous }
         return cutoff
     }
 
-    public static func run(_ db: Database, checks: [DataCheck], sampleSize: Int = 10) throws -> [CheckResult] {
+    package static func run(_ db: Database, checks: [DataCheck], sampleSize: Int = 10) throws -> [CheckResult] {
         try checks.map { check in
             let started = ContinuousClock.now
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(check.sql))", arguments: check.arguments) ?? 0
@@ -271,7 +271,7 @@ public enum DataChecks {
         }
     }
 
-    public static func render(_ results: [CheckResult]) -> String {
+    package static func render(_ results: [CheckResult]) -> String {
         var out = ""
         for result in results {
             if result.passed {

@@ -2,11 +2,11 @@ import GRDB
 import Warehouse
 
 /// A calendar month, `YYYY-MM`: the unit the books are closed in.
-public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
+package struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 7, parts.count == 2, parts[0].count == 4, parts[1].count == 2,
               let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1900 else { return nil }
@@ -19,23 +19,23 @@ public struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.month = month
     }
 
-    public var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
-    public var previous: Month { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
-    public var firstDay: String { "\(description)-01" }
-    public var description: String {
+    package var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
+    package var previous: Month { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
+    package var firstDay: String { "\(description)-01" }
+    package var description: String {
         let m = month < 10 ? "0\(month)" : "\(month)"
         return "\(year)-\(m)"
     }
-    public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
+    package static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
 
-public enum PeriodCloseError: Error, CustomStringConvertible, Equatable {
+package enum PeriodCloseError: Error, CustomStringConvertible, Equatable {
     case alreadyClosed(Month)
     case notClosed(Month)
     case laterMonthClosed(Month, later: Month)
     case reasonRequired
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .alreadyClosed(let m): "\(m) is already closed"
         case .notClosed(let m): "\(m) is not closed"
@@ -47,12 +47,12 @@ public enum PeriodCloseError: Error, CustomStringConvertible, Equatable {
 
 /// Closing and reopening months (`billwh close` / `billwh reopen`). Both are recorded in
 /// `period_events`; the caller holds the run lock and reconciles pending work first.
-public enum PeriodClose {
-    public static func closedMonths(_ db: Database) throws -> [Month] {
+package enum PeriodClose {
+    package static func closedMonths(_ db: Database) throws -> [Month] {
         try String.fetchAll(db, sql: "SELECT month FROM closed_months ORDER BY month").compactMap(Month.init)
     }
 
-    public static func close(_ db: Database, month: Month, note: String?, user: String?) throws {
+    package static func close(_ db: Database, month: Month, note: String?, user: String?) throws {
         let closed = try closedMonths(db)
         if closed.contains(month) { throw PeriodCloseError.alreadyClosed(month) }
         let now = Timestamp.now()
@@ -63,7 +63,7 @@ public enum PeriodClose {
 
     /// Reopens the month and queues every customer with rows in it (or adjustments for it), so
     /// the next reconcile rebuilds them from staging.
-    public static func reopen(_ db: Database, month: Month, reason: String, user: String?) throws {
+    package static func reopen(_ db: Database, month: Month, reason: String, user: String?) throws {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw PeriodCloseError.reasonRequired }
         let closed = try closedMonths(db)

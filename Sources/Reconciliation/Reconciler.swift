@@ -1,19 +1,19 @@
 import GRDB
 import Warehouse
 
-public struct ReconcileReport: Sendable, Equatable {
-    public var customers = 0
-    public var purchases = 0
-    public var byStatus: [String: Int] = [:]
-    public var full = false
+package struct ReconcileReport: Sendable, Equatable {
+    package var customers = 0
+    package var purchases = 0
+    package var byStatus: [String: Int] = [:]
+    package var full = false
     /// The highest purchase id that this reconcile did not write: its rows are those above.
-    public var rebuiltAfter: Int64 = 0
+    package var rebuiltAfter: Int64 = 0
     /// Rows moved into the settled tier of the match-group indexes (usually none).
-    public var settled = MatchGroupIndex.Settled()
+    package var settled = MatchGroupIndex.Settled()
     /// Customers were rebuilt whole while a month is closed: adjustment rows may have changed.
-    public var adjusting = false
+    package var adjusting = false
     /// Of `customers`, those rebuilt from all their lines (the others: their queued groups).
-    public var wholeCustomers = 0
+    package var wholeCustomers = 0
 }
 
 /// Builds `purchases` from the current staging lines (the rules are in docs/reconciliation.md).
@@ -21,7 +21,7 @@ public struct ReconcileReport: Sendable, Equatable {
 /// Work is partitioned by (vendor, customer key: what the vendor's matching rule calls the customer): ingestion queues the customers whose lines
 /// changed, and only their rows are rebuilt. A full rebuild runs the same SQL over every
 /// customer, so both paths give the same rows.
-public enum Reconciler {
+package enum Reconciler {
     /// Rebuilds what changed (or everything with `full`), in one transaction.
     ///
     /// The scope is kept in three temp tables: `scope` (every customer touched, for reports),
@@ -34,7 +34,7 @@ public enum Reconciler {
     /// was queued without groups (`reopen`, or before migration 0005).
     /// Then settles the recent tier of the match-group indexes when it holds more than
     /// `settleAbove` rows (MatchGroupIndex).
-    public static func reconcile(_ db: Database, full: Bool = false,
+    package static func reconcile(_ db: Database, full: Bool = false,
                                  settleAbove: Int = MatchGroupIndex.settleAbove) throws -> ReconcileReport {
         var report = ReconcileReport()
         report.full = full

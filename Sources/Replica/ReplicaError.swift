@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// What can stop a replicate, each with what to do about it.
-public enum ReplicaError: Error, CustomStringConvertible {
+package enum ReplicaError: Error, CustomStringConvertible {
     case usage(String)
     /// Another replicate holds this schema's lock (exit 75).
     case busy(schema: String)
@@ -9,7 +9,7 @@ public enum ReplicaError: Error, CustomStringConvertible {
     case postgres(doing: String, reason: String)
     case newerReplica(schema: String, version: Int, known: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .usage(let message): message
         case .busy(let schema):

@@ -6,17 +6,17 @@ import Ingestion
 ///
 /// The password prints as `<redacted>`; `BILLWH_REPLICA_PASSWORD_FILE` keeps it out of the URL
 /// (and of `ps`) altogether.
-public struct ReplicaTarget: Sendable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable { case disable, prefer, require }
+package struct ReplicaTarget: Sendable, CustomStringConvertible {
+    package enum TLSMode: String, Sendable { case disable, prefer, require }
 
-    public var host: String
-    public var port: Int
-    public var database: String
-    public var user: String
-    public var password: Secret?
-    public var tls: TLSMode
+    package var host: String
+    package var port: Int
+    package var database: String
+    package var user: String
+    package var password: Secret?
+    package var tls: TLSMode
 
-    public init(host: String, port: Int = 5432, database: String, user: String, password: Secret?, tls: TLSMode = .prefer) {
+    package init(host: String, port: Int = 5432, database: String, user: String, password: Secret?, tls: TLSMode = .prefer) {
         self.host = host
         self.port = port
         self.database = database
@@ -26,7 +26,7 @@ public struct ReplicaTarget: Sendable, CustomStringConvertible {
     }
 
     /// Parses `url`; `password`, when given, wins over one in the URL.
-    public init(url text: String, password: Secret? = nil) throws(ReplicaError) {
+    package init(url text: String, password: Secret? = nil) throws(ReplicaError) {
         let advice = "expected postgres://USER@HOST[:PORT]/DATABASE (password via BILLWH_REPLICA_PASSWORD_FILE)"
         guard let url = URLComponents(string: text), let scheme = url.scheme, ["postgres", "postgresql"].contains(scheme) else {
             throw .usage("the replica URL is not a postgres:// URL: \(advice)")
@@ -51,8 +51,8 @@ public struct ReplicaTarget: Sendable, CustomStringConvertible {
 
     /// Names the replica without its credentials: logs, errors, and the warehouse's record of
     /// its replicas.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    package var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 
     /// The warehouse's name for one replica: server, database and schema.
-    public func identity(schema: SchemaName) -> String { "\(host):\(port)/\(database)/\(schema)" }
+    package func identity(schema: SchemaName) -> String { "\(host):\(port)/\(database)/\(schema)" }
 }

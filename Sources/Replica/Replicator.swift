@@ -6,19 +6,19 @@ import PostgresNIO
 import Warehouse
 
 /// What one replicate did.
-public struct ReplicateReport: Sendable {
+package struct ReplicateReport: Sendable {
     /// Why the whole warehouse was copied (first replicate, another warehouse, …), or nil when
     /// only the changes were.
-    public var fullCopyReason: String?
+    package var fullCopyReason: String?
     /// Log rows read (changed documents, rebuilt customers and groups, relinked purchases).
-    public var changes: Int64 = 0
+    package var changes: Int64 = 0
     /// Rows written per table (whole copies of the small tables included).
-    public var rows: [String: Int] = [:]
+    package var rows: [String: Int] = [:]
     /// The replica schema version found before this run (0: a new schema).
-    public var schemaVersionBefore = 0
+    package var schemaVersionBefore = 0
     /// The warehouse's change log position the replica now reflects.
-    public var mark: Int64 = 0
-    public var elapsed: Duration = .zero
+    package var mark: Int64 = 0
+    package var elapsed: Duration = .zero
 }
 
 /// `billwh replicate`: makes one PostgreSQL schema equal to the warehouse.
@@ -30,14 +30,14 @@ public struct ReplicateReport: Sendable {
 /// append-only (new ids only); the small tables are copied whole. All of it and the new mark
 /// commit in one PostgreSQL transaction, so a run killed at any point (or a server restart)
 /// leaves the replica at its previous state, and the next run starts from there.
-public struct Replicator: Sendable {
-    public var databasePath: String
-    public var target: ReplicaTarget
-    public var schema: SchemaName
-    public var withRaw: Bool
-    public var logger: Logger
+package struct Replicator: Sendable {
+    package var databasePath: String
+    package var target: ReplicaTarget
+    package var schema: SchemaName
+    package var withRaw: Bool
+    package var logger: Logger
 
-    public init(databasePath: String, target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false, logger: Logger) {
+    package init(databasePath: String, target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false, logger: Logger) {
         self.databasePath = databasePath
         self.target = target
         self.schema = schema
@@ -51,7 +51,7 @@ public struct Replicator: Sendable {
     /// COPY data goes out in chunks of this many bytes.
     static let chunk = 256 * 1024
 
-    public func run() async throws -> ReplicateReport {
+    package func run() async throws -> ReplicateReport {
         let clock = ContinuousClock()
         let start = clock.now
         let database = try WarehouseDatabase.openForWriting(path: databasePath)

@@ -1,10 +1,10 @@
 /// A PostgreSQL schema name billwh will quote into SQL: lower-case letters, digits and `_`,
 /// starting with a letter, at most 63 bytes (PostgreSQL's identifier limit). One schema per
 /// warehouse (per reseller), so that many warehouses can share a server or a Citus cluster.
-public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
-    public let name: String
+package struct SchemaName: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
 
-    public init(_ name: String) throws(ReplicaError) {
+    package init(_ name: String) throws(ReplicaError) {
         let bytes = Array(name.utf8)
         let valid = !bytes.isEmpty && bytes.count <= 63
             && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0])
@@ -15,9 +15,9 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
         self.name = name
     }
 
-    public static let `default` = try! SchemaName("billwh")
+    package static let `default` = try! SchemaName("billwh")
 
-    public var description: String { name }
+    package var description: String { name }
     /// Quoted for SQL (the name is validated, so quoting cannot be escaped).
-    public var quoted: String { "\"\(name)\"" }
+    package var quoted: String { "\"\(name)\"" }
 }

@@ -5,7 +5,7 @@ import Warehouse
 /// Where an endpoint stands in its vendor's API lifecycle. Copaco's policy: Stable endpoints
 /// only gain fields; Beta and Development ones may rename, remove or replace fields at any
 /// time; a Stable version is deprecated and shut down six months later (End-of-life).
-public enum LifecycleStatus: String, Sendable, CaseIterable {
+package enum LifecycleStatus: String, Sendable, CaseIterable {
     case stable = "Stable"
     case beta = "Beta"
     case development = "Development"
@@ -13,7 +13,7 @@ public enum LifecycleStatus: String, Sendable, CaseIterable {
     case endOfLife = "End-of-life"
 
     /// Parses a status as written in the override setting, ignoring case, spaces and dashes.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let folded = text.lowercased().filter { $0.isLetter }
         guard let match = Self.allCases.first(where: { $0.rawValue.lowercased().filter { $0.isLetter } == folded }) else { return nil }
         self = match
@@ -21,18 +21,18 @@ public enum LifecycleStatus: String, Sendable, CaseIterable {
 }
 
 /// One endpoint's lifecycle entry.
-public struct EndpointLifecycle: Sendable, Equatable {
-    public var vendor: VendorID
-    public var endpoint: String
+package struct EndpointLifecycle: Sendable, Equatable {
+    package var vendor: VendorID
+    package var endpoint: String
     /// The API version it applies to; nil: every version.
-    public var version: String?
-    public var status: LifecycleStatus
-    public var deprecatedOn: CalendarDate?
-    public var endOfLife: CalendarDate?
+    package var version: String?
+    package var status: LifecycleStatus
+    package var deprecatedOn: CalendarDate?
+    package var endOfLife: CalendarDate?
     /// Where the entry comes from (the vendor's published table, or the user's setting).
-    public var source: String
+    package var source: String
 
-    public init(vendor: VendorID, endpoint: String, version: String?, status: LifecycleStatus,
+    package init(vendor: VendorID, endpoint: String, version: String?, status: LifecycleStatus,
                 deprecatedOn: CalendarDate? = nil, endOfLife: CalendarDate? = nil, source: String) {
         self.vendor = vendor
         self.endpoint = endpoint
@@ -44,7 +44,7 @@ public struct EndpointLifecycle: Sendable, Equatable {
     }
 
     /// What `nightly` should say before it calls the endpoint on `today`, if anything.
-    public func warning(today: CalendarDate) -> String? {
+    package func warning(today: CalendarDate) -> String? {
         let name = "\(vendor)/\(endpoint) \(version ?? "")".trimmingCharacters(in: .whitespaces)
         if let endOfLife, endOfLife <= today {
             return "\(name) reached its end of life on \(endOfLife): the vendor may switch it off at any time; move to its successor version (BILLWH_\(vendor.rawValue.uppercased())_API_VERSION)"
@@ -59,20 +59,20 @@ public struct EndpointLifecycle: Sendable, Equatable {
     }
 
     /// How long before an end of life `nightly` starts warning.
-    public static let warningDays = 60
+    package static let warningDays = 60
 }
 
 /// The lifecycle of every endpoint billwh calls, as the vendors publish it, with the user's
 /// overrides (`BILLWH_ENDPOINT_LIFECYCLE`) on top: the day a vendor announces a deprecation, a
 /// user records it without waiting for a new billwh.
-public struct LifecycleRegistry: Sendable {
-    public var entries: [EndpointLifecycle]
+package struct LifecycleRegistry: Sendable {
+    package var entries: [EndpointLifecycle]
 
-    public init(entries: [EndpointLifecycle]) { self.entries = entries }
+    package init(entries: [EndpointLifecycle]) { self.entries = entries }
 
     /// What billwh ships: Copaco's published table for the endpoints it calls; 2tCloud and
     /// Copper publish none, so their endpoints count as Stable.
-    public static let published = LifecycleRegistry(entries: [
+    package static let published = LifecycleRegistry(entries: [
         EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.invoicesName, version: "v1", status: .stable,
                           source: "Copaco's published lifecycle table"),
         EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.customerSpecificationsName, version: "v1", status: .stable,
@@ -94,7 +94,7 @@ public struct LifecycleRegistry: Sendable {
     /// The entry for an endpoint at a version: the last one for that version or for every
     /// version (overrides come after the shipped entries, so they win). An endpoint at a
     /// version nobody has described is unknown (nil).
-    public func lookup(_ vendor: VendorID, _ endpoint: String, version: String) -> EndpointLifecycle? {
+    package func lookup(_ vendor: VendorID, _ endpoint: String, version: String) -> EndpointLifecycle? {
         guard let entry = entries.last(where: {
             $0.vendor == vendor && $0.endpoint.lowercased() == endpoint.lowercased()
                 && ($0.version == nil || $0.version?.lowercased() == version.lowercased())
@@ -107,7 +107,7 @@ public struct LifecycleRegistry: Sendable {
     /// The registry with the entries of an override setting added (later entries win):
     /// `vendor/endpoint[@version]=Status[,deprecated=YYYY-MM-DD][,eol=YYYY-MM-DD]`, separated by
     /// `;` or new lines, e.g. `copaco/invoices@v1=Deprecated,eol=2027-06-30`.
-    public func overridden(by text: String) throws(LifecycleSettingError) -> LifecycleRegistry {
+    package func overridden(by text: String) throws(LifecycleSettingError) -> LifecycleRegistry {
         var registry = self
         for item in text.split(whereSeparator: { $0 == ";" || $0 == "\n" }) {
             let entry = item.trimmingCharacters(in: .whitespaces)
@@ -149,7 +149,7 @@ public struct LifecycleRegistry: Sendable {
     }
 }
 
-public struct LifecycleSettingError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct LifecycleSettingError: Error, CustomStringConvertible, Sendable {
+    package var description: String
     init(_ description: String) { self.description = "BILLWH_ENDPOINT_LIFECYCLE: \(description)" }
 }

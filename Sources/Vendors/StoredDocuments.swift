@@ -4,10 +4,10 @@ import Warehouse
 /// Decoding bytes the warehouse stored, with today's decoder, for `billwh rederive`: a
 /// document as kept in `raw_documents` or `quarantine`, or a whole response quarantined
 /// because it could not be split (it is split again).
-public enum StoredDocuments {
+package enum StoredDocuments {
     /// The documents in `raw` for an invoice endpoint of `vendor`; nil for a vendor whose
     /// documents are not invoices (Copper's companies are read again by the next sync).
-    public static func stream(_ raw: [UInt8], vendor: VendorID, endpoint: Endpoint) -> DocumentStream? {
+    package static func stream(_ raw: [UInt8], vendor: VendorID, endpoint: Endpoint) -> DocumentStream? {
         let rules: InvoiceSkeleton.Rules
         switch vendor {
         case .copaco: rules = InvoiceSkeleton.Rules(customerKey: .customerNumber)

@@ -7,7 +7,7 @@
 /// only ever runs over bytes that hold the whole value and a few beyond it (or the body's end).
 /// A syntax error surfaces when the cursor reaches it, so a caller writing elements as they
 /// come must undo them on an error.
-public struct JSONEnvelopeCursor {
+package struct JSONEnvelopeCursor {
     enum State: Sendable {
         case start
         /// Inside the array; the next byte starts an element or closes the array.
@@ -18,23 +18,23 @@ public struct JSONEnvelopeCursor {
     /// One element: its byte range in the body, its exact bytes, its value, and — when the
     /// cursor defers a member of object elements — that member's element ranges in `raw`
     /// (see `ShallowObject`).
-    public struct Element: Sendable {
-        public var range: Range<Int>
-        public var raw: [UInt8]
-        public var value: JSONValue
-        public var deferred: [Range<Int>]?
+    package struct Element: Sendable {
+        package var range: Range<Int>
+        package var raw: [UInt8]
+        package var value: JSONValue
+        package var deferred: [Range<Int>]?
     }
 
     /// A generous bound on one element (a document) or one other envelope member: memory
     /// follows the largest one, so a body that never closes its brackets stops here.
-    public static let defaultMaxElementBytes = 512 << 20
+    package static let defaultMaxElementBytes = 512 << 20
     /// How far past a value's end the parser may look (a literal's letters, `\u` digits).
     static let lookahead = 8
 
     let reader: any BodyReader
     let arrayKey: String
     let deferKey: String?
-    public let maxElementBytes: Int
+    package let maxElementBytes: Int
     /// Bytes read and not yet dropped; `buffer[0]` is byte `base` of the body.
     var buffer: [UInt8] = []
     var base = 0
@@ -43,10 +43,10 @@ public struct JSONEnvelopeCursor {
     var ended = false
     var state = State.start
     /// Whether the array was found (known once the cursor passed it or the envelope ended).
-    public private(set) var foundArray = false
+    package private(set) var foundArray = false
 
     /// `deferring`: the member of object elements whose array is validated but left unparsed.
-    public init(reading reader: any BodyReader, arrayKey: String, deferring deferKey: String? = nil) {
+    package init(reading reader: any BodyReader, arrayKey: String, deferring deferKey: String? = nil) {
         self.reader = reader
         self.arrayKey = arrayKey
         self.deferKey = deferKey
@@ -54,13 +54,13 @@ public struct JSONEnvelopeCursor {
     }
 
     /// Over a body already in memory.
-    public init(_ body: [UInt8], arrayKey: String, deferring deferKey: String? = nil) {
+    package init(_ body: [UInt8], arrayKey: String, deferring deferKey: String? = nil) {
         self.init(reading: WholeBody(body), arrayKey: arrayKey, deferring: deferKey)
     }
 
     /// The next element; nil after the last one, once the rest of the envelope has been read
     /// and found valid. Check `foundArray` when it returns nil.
-    public mutating func next() throws(JSONParseError) -> Element? {
+    package mutating func next() throws(JSONParseError) -> Element? {
         dropConsumed()
         while true {
             switch state {

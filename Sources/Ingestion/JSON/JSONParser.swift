@@ -1,13 +1,13 @@
 /// A strict RFC 8259 parser over bytes that keeps number text and the byte span of values.
-public struct JSONParseError: Error, CustomStringConvertible, Sendable {
-    public let offset: Int
-    public let reason: String
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+package struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    package let offset: Int
+    package let reason: String
+    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
-public struct JSONParser {
+package struct JSONParser {
     /// Nesting deeper than this is refused rather than risking the stack on hostile input.
-    public static let maxDepth = 256
+    package static let maxDepth = 256
 
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
@@ -16,7 +16,7 @@ public struct JSONParser {
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// Parses one whole JSON text.
-    public static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = JSONParser(buffer)
             parser.skipWhitespace()
@@ -30,7 +30,7 @@ public struct JSONParser {
     /// Parses `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` and returns each element of that
     /// array with its exact byte range, so each element can be stored verbatim. The key is
     /// matched ignoring ASCII case. Returns nil elements when the key is absent.
-    public static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? {
+    package static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? in
             var parser = JSONParser(buffer)
             parser.skipWhitespace()
@@ -66,7 +66,7 @@ public struct JSONParser {
 
     /// Parses a bare top-level array `[ e0, e1, ... ]` (Copper's search answers) into its
     /// elements with their exact byte ranges.
-    public static func parseArray(_ data: [UInt8]) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
+    package static func parseArray(_ data: [UInt8]) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] in
             var parser = JSONParser(buffer)
             parser.skipWhitespace()

@@ -2,13 +2,13 @@
 /// object is known to be well-formed JSON) and kept as byte ranges, to be parsed one at a time.
 /// A Copaco invoice is one document per month holding every customer's lines (tens of MB); its
 /// tree would be ten times that, a customer's tree is small.
-public struct ShallowObject: Sendable {
+package struct ShallowObject: Sendable {
     /// Every member in order, except the deferred one.
-    public var object: JSONObject
+    package var object: JSONObject
     /// The elements of the first member named like the deferred key (ASCII case ignored), when
     /// that member is an array; nil when there is no such member or it is not an array (then it
     /// stays in `object`, so readers report its type as usual).
-    public var deferred: [Range<Int>]?
+    package var deferred: [Range<Int>]?
 }
 
 extension JSONParser {
@@ -67,7 +67,7 @@ extension JSONParser {
     }
 
     /// One value that `parseElementRanges` validated, parsed from its range of `body`.
-    public static func parse(_ body: [UInt8], range: Range<Int>) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ body: [UInt8], range: Range<Int>) throws(JSONParseError) -> JSONValue {
         try body.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = JSONParser(UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
             parser.index = range.lowerBound

@@ -4,7 +4,7 @@
 /// amounts must be parsed from their text (docs/vendors.md), so this tree keeps it.
 /// Not `indirect`: objects and arrays already live in array storage, and boxing every string
 /// and number as well cost an allocation per value (a price line has about 16).
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
     case array([JSONValue])
     case string(String)
@@ -12,12 +12,12 @@ public enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    public var object: JSONObject? { if case .object(let o) = self { o } else { nil } }
-    public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    public var isNull: Bool { if case .null = self { true } else { false } }
+    package var object: JSONObject? { if case .object(let o) = self { o } else { nil } }
+    package var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    package var isNull: Bool { if case .null = self { true } else { false } }
 
     /// Short type name for error messages.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .object: "object"
         case .array: "array"
@@ -31,18 +31,18 @@ public enum JSONValue: Sendable, Equatable {
 
 /// Object members in the order sent. Lookup ignores ASCII case, because the vendors spell the
 /// same field `SubscriptionID` and `SubscriptionId` (docs/vendors.md).
-public struct JSONObject: Sendable, Equatable {
-    public var members: [(key: String, value: JSONValue)]
+package struct JSONObject: Sendable, Equatable {
+    package var members: [(key: String, value: JSONValue)]
 
-    public init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
+    package init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
 
-    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+    package static func == (a: JSONObject, b: JSONObject) -> Bool {
         a.members.count == b.members.count
             && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
     /// The first member whose name equals `name` ignoring ASCII case.
-    public subscript(name: String) -> JSONValue? {
+    package subscript(name: String) -> JSONValue? {
         // Only names of the same length can match (a stored count for native strings).
         let length = name.utf8.count
         for member in members where member.key.utf8.count == length && asciiCaseInsensitiveEquals(member.key, name) {

@@ -15,12 +15,12 @@
 // `maxDepth`. The reader does not recurse, so hostile nesting cannot exhaust the stack.
 
 /// One attribute as written in the start tag, its value with references decoded.
-public struct XMLAttribute: Sendable, Equatable {
+package struct XMLAttribute: Sendable, Equatable {
     /// The qualified name as written, e.g. `xsi:nil`.
-    public var name: String
-    public var value: String
+    package var name: String
+    package var value: String
 
-    public init(name: String, value: String) {
+    package init(name: String, value: String) {
         self.name = name
         self.value = value
     }
@@ -30,25 +30,25 @@ public struct XMLAttribute: Sendable, Equatable {
 ///
 /// Note: on Apple platforms Foundation also has a class named `XMLElement`; code that imports
 /// both Foundation and this module may need to write `Ingestion.XMLElement`.
-public struct XMLElement: Sendable, Equatable {
+package struct XMLElement: Sendable, Equatable {
     /// The qualified name as written, e.g. `Invoice` or `ns:Invoice`.
-    public var name: String
+    package var name: String
     /// The attributes in document order.
-    public var attributes: [XMLAttribute]
+    package var attributes: [XMLAttribute]
     /// The child elements in document order.
-    public var children: [XMLElement]
+    package var children: [XMLElement]
     /// The character data directly inside this element (not inside its children), concatenated
     /// in document order, references decoded, CDATA included. Between child elements this is
     /// usually indentation whitespace.
-    public var text: String
+    package var text: String
     /// The bytes of the whole element in the input: from its `<` to the `>` of its end tag or
     /// of its `/>`.
-    public var range: Range<Int>
+    package var range: Range<Int>
     /// True for a self-closing element and for an element with neither child elements nor
     /// character data (comments and processing instructions do not count).
-    public var isEmpty: Bool
+    package var isEmpty: Bool
 
-    public init(name: String, attributes: [XMLAttribute] = [], children: [XMLElement] = [], text: String = "",
+    package init(name: String, attributes: [XMLAttribute] = [], children: [XMLElement] = [], text: String = "",
                 range: Range<Int>, isEmpty: Bool) {
         self.name = name
         self.attributes = attributes
@@ -59,36 +59,36 @@ public struct XMLElement: Sendable, Equatable {
     }
 
     /// The name without its namespace prefix: `Invoice` for `ns:Invoice`.
-    public var localName: String {
+    package var localName: String {
         guard let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) else { return name }
         return String(name[name.utf8.index(after: colon)...])
     }
 
     /// The value of the first attribute with this exact qualified name.
-    public func attribute(_ name: String) -> String? {
+    package func attribute(_ name: String) -> String? {
         attributes.first { $0.name == name }?.value
     }
 }
 
-public struct XMLParseError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct XMLParseError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Offset in bytes from the start of the input (a byte order mark included).
-    public let offset: Int
-    public let reason: String
+    package let offset: Int
+    package let reason: String
 
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
 
-    public var description: String { "invalid XML at byte \(offset): \(reason)" }
+    package var description: String { "invalid XML at byte \(offset): \(reason)" }
 }
 
-public enum XMLReader {
+package enum XMLReader {
     /// Element nesting deeper than this is refused.
-    public static let maxDepth = 256
+    package static let maxDepth = 256
 
     /// Parses one whole XML document and returns its root element.
-    public static func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
+    package static func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
         try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement in
             var reader = Reader(buffer)
             return try reader.parseDocument()
@@ -97,7 +97,7 @@ public enum XMLReader {
 
     /// A cheap check before parsing: after an optional UTF-8 byte order mark and whitespace,
     /// the first byte is `<`.
-    public static func looksLikeXML(_ bytes: [UInt8]) -> Bool {
+    package static func looksLikeXML(_ bytes: [UInt8]) -> Bool {
         var i = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
         while i < bytes.count {

@@ -22,7 +22,7 @@
 // only `Total` elements) would become an array.
 extension XMLReader {
     /// The JSON shape of `element` (see the rules above).
-    public static func jsonValue(_ element: XMLElement, listNames: Set<String>) -> JSONValue {
+    package static func jsonValue(_ element: XMLElement, listNames: Set<String>) -> JSONValue {
         converter(listNames).value(element)
     }
 
@@ -30,7 +30,7 @@ extension XMLReader {
     /// direct child named `element` with its exact byte range (from its `<` to the end of its
     /// end tag, so it can be stored verbatim) and its JSON shape. Names are matched ignoring ASCII
     /// case and a namespace prefix. Returns nil when the root element is not named `root`.
-    public static func parseEnvelope(_ bytes: [UInt8], root: String, element: String,
+    package static func parseEnvelope(_ bytes: [UInt8], root: String, element: String,
                                      listNames: Set<String>) throws(XMLParseError) -> [(range: Range<Int>, value: JSONValue)]? {
         let document = try parse(bytes)
         guard asciiCaseInsensitiveEquals(document.localName, root) else { return nil }

@@ -1,13 +1,13 @@
 import Warehouse
 
 /// The three endpoints of Copaco Cloud's Billing API v1 (docs/vendors.md).
-public enum CopacoEndpoint: String, Sendable, CaseIterable {
+package enum CopacoEndpoint: String, Sendable, CaseIterable {
     case invoices
     case customerSpecifications
     case exampleInvoices
 
     /// `/api/v1/invoices`, `/api/v1/customer-specifications`, `/api/v1/example-invoices`
-    public func path() -> String {
+    package func path() -> String {
         switch self {
         case .invoices: "/api/v1/invoices"
         case .customerSpecifications: "/api/v1/customer-specifications"
@@ -15,7 +15,7 @@ public enum CopacoEndpoint: String, Sendable, CaseIterable {
         }
     }
 
-    public init?(path: String) {
+    package init?(path: String) {
         guard let match = CopacoEndpoint.allCases.first(where: { $0.path() == path }) else { return nil }
         self = match
     }
@@ -23,8 +23,8 @@ public enum CopacoEndpoint: String, Sendable, CaseIterable {
 
 /// A built-in reconciliation exception of the generated data: what a correct reconciliation
 /// must report. `invoiceLineIDs` / `specificationLineIDs` are `LineId`s in those documents.
-public struct CopacoSandboxAnomaly: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct CopacoSandboxAnomaly: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         /// Bought but missing from the customer specification (revenue leakage).
         case unbilled
         /// On a customer specification with no purchase line behind it.
@@ -35,17 +35,17 @@ public struct CopacoSandboxAnomaly: Sendable, Hashable {
         case ambiguous
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `Header.Date` of the purchase document (of the specification for `unbacked`).
-    public var date: String
-    public var invoiceID: String?
-    public var specificationID: String?
-    public var customerNumber: String
-    public var subscriptionID: Int
-    public var sku: String
-    public var startDate: String
-    public var endDate: String
-    public var invoiceRowHash: String?
-    public var invoiceLineIDs: [Int]
-    public var specificationLineIDs: [Int]
+    package var date: String
+    package var invoiceID: String?
+    package var specificationID: String?
+    package var customerNumber: String
+    package var subscriptionID: Int
+    package var sku: String
+    package var startDate: String
+    package var endDate: String
+    package var invoiceRowHash: String?
+    package var invoiceLineIDs: [Int]
+    package var specificationLineIDs: [Int]
 }

@@ -6,34 +6,34 @@ import Warehouse
 /// Each month's documents come from their own PRNG stream (seed, vendor, month), so moving
 /// `today` forward adds documents without changing the ones already generated — as a real
 /// vendor's history behaves.
-public struct CopacoSandboxData: Sendable {
+package struct CopacoSandboxData: Sendable {
     /// Lines of documents dated on or after this day carry an `InvoiceRowHash`; older ones none.
-    public static let invoiceRowHashStartDate = "2024-03-07"
+    package static let invoiceRowHashStartDate = "2024-03-07"
 
-    public let seed: UInt64
+    package let seed: UInt64
     /// Documents are dated in `[firstDate, today]`.
-    public let firstDate: String
-    public let today: String
-    public let customerCount: Int
-    public let linesPerSubscriptionScale: Int
+    package let firstDate: String
+    package let today: String
+    package let customerCount: Int
+    package let linesPerSubscriptionScale: Int
 
     /// Served by `/api/v1/invoices`: purchase invoices and credit notes (the reseller's cost).
-    public var invoices: [SandboxInvoice]
+    package var invoices: [SandboxInvoice]
     /// Served by `/api/v1/customer-specifications`: what each customer pays (selling prices).
-    public var specifications: [SandboxInvoice]
+    package var specifications: [SandboxInvoice]
     /// Served by `/api/v1/example-invoices`: fictional documents.
-    public var examples: [SandboxInvoice]
+    package var examples: [SandboxInvoice]
     /// What a correct reconciliation must flag, derived from the documents (invoice vs. its
     /// specification, joined on `InvoiceRowHash`, else on customer + subscription + SKU + period).
     /// Kept up to date by `reissue`.
-    public var anomalies: [CopacoSandboxAnomaly]
+    package var anomalies: [CopacoSandboxAnomaly]
 
     /// Generates the data. Dates are `YYYY-MM-DD`; `customers` end customers of the reseller;
     /// `linesPerSubscriptionScale` multiplies the metered lines per usage subscription, for
     /// benchmarks: with 8 customers, about 23 invoice price lines per month per unit of scale
     /// (seed 1, 2023-10…2025-06, scale 40: 18 168 lines, 12 MB of JSON), so ~1M lines over 20
     /// months is a scale of about 2 200 (or more customers).
-    public static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8, linesPerSubscriptionScale: Int = 1) -> CopacoSandboxData {
+    package static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8, linesPerSubscriptionScale: Int = 1) -> CopacoSandboxData {
         guard let first = CalendarDate(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
         guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = CopacoGenerator(seed: seed, first: first, today: last,
@@ -47,7 +47,7 @@ public struct CopacoSandboxData: Sendable {
         return data
     }
 
-    public func documents(_ endpoint: CopacoEndpoint) -> [SandboxInvoice] {
+    package func documents(_ endpoint: CopacoEndpoint) -> [SandboxInvoice] {
         switch endpoint {
         case .invoices: invoices
         case .customerSpecifications: specifications
@@ -57,13 +57,13 @@ public struct CopacoSandboxData: Sendable {
 
     /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
     /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    public func documents(_ endpoint: CopacoEndpoint, from: String, to: String) -> [SandboxInvoice] {
+    package func documents(_ endpoint: CopacoEndpoint, from: String, to: String) -> [SandboxInvoice] {
         documents(endpoint).filter { $0.date >= from && $0.date <= to }
     }
 
     /// Sum of `ExtendedPrice` (micro-units) over all price lines of the documents of that
     /// endpoint whose `Header.Date` is in `[from, to]` inclusive (`YYYY-MM-DD`).
-    public func totalMicros(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int64 {
+    package func totalMicros(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int64 {
         var total: Int64 = 0
         for document in documents(endpoint) where document.date >= from && document.date <= to {
             total += document.extendedPriceTotalMicros
@@ -71,7 +71,7 @@ public struct CopacoSandboxData: Sendable {
         return total
     }
 
-    public func lineCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
+    package func lineCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
         var count = 0
         for document in documents(endpoint) where document.date >= from && document.date <= to {
             count += document.lineCount
@@ -79,12 +79,12 @@ public struct CopacoSandboxData: Sendable {
         return count
     }
 
-    public func documentCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
+    package func documentCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
         documents(endpoint).reduce(0) { $0 + ($1.date >= from && $1.date <= to ? 1 : 0) }
     }
 
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    public func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: SandboxInvoice)? {
+    package func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: SandboxInvoice)? {
         for endpoint in CopacoEndpoint.allCases {
             if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return (endpoint, found) }
         }
@@ -93,7 +93,7 @@ public struct CopacoSandboxData: Sendable {
 
     /// The exact response body the sandbox serves for that window (no faults armed):
     /// `{"Invoices":[...]}`. Dates `YYYY-MM-DD`, inclusive.
-    public func responseBody(_ endpoint: CopacoEndpoint, from: String, to: String) -> [UInt8] {
+    package func responseBody(_ endpoint: CopacoEndpoint, from: String, to: String) -> [UInt8] {
         InvoiceRenderer.responseChunks(documents(endpoint, from: from, to: to), dialect: .copaco, options: .init(seed: seed)).flatMap { $0 }
     }
 
@@ -104,7 +104,7 @@ public struct CopacoSandboxData: Sendable {
     /// recomputed, and one line is added to the same subscription. Returns false when no
     /// document has that `InvoiceID`.
     @discardableResult
-    public mutating func reissue(invoiceID: String) -> Bool {
+    package mutating func reissue(invoiceID: String) -> Bool {
         if let index = invoices.firstIndex(where: { $0.invoiceID == invoiceID }) {
             CopacoGenerator.reissue(&invoices[index], seed: seed)
         } else if let index = specifications.firstIndex(where: { $0.invoiceID == invoiceID }) {

@@ -2,16 +2,16 @@ import Warehouse
 
 extension CopacoSandboxData {
     /// What `billInSecondCurrency` added.
-    public struct SecondCurrency: Sendable, Hashable {
+    package struct SecondCurrency: Sendable, Hashable {
         /// The purchase document in the second currency.
-        public var invoiceID: String
+        package var invoiceID: String
         /// Its customer specification in the second currency (every line but the last).
-        public var specificationID: String
+        package var specificationID: String
         /// A specification in the first currency billing that last line (same `InvoiceRowHash`,
         /// or the same key without one): a pair whose currencies differ.
-        public var mismatchedSpecificationID: String
-        public var customerNumber: String
-        public var currency: String
+        package var mismatchedSpecificationID: String
+        package var customerNumber: String
+        package var currency: String
     }
 
     /// Bills one customer in a second currency as well: that customer's part of its latest
@@ -20,7 +20,7 @@ extension CopacoSandboxData {
     /// except its last line, which is billed in the invoice's own currency instead. Returns nil
     /// when the customer has no such invoice. Anomalies are recomputed (the reference
     /// reconciler ignores currencies: the mismatch is not among them).
-    public mutating func billInSecondCurrency(customerNumber: String, currency: String = "USD") -> SecondCurrency? {
+    package mutating func billInSecondCurrency(customerNumber: String, currency: String = "USD") -> SecondCurrency? {
         guard let source = invoices.last(where: { invoice in
             !invoice.isCredit && invoice.vendor == "Microsoft"
                 && (invoice.customers.first { $0.customerNumber == customerNumber }?.subscriptions.flatMap(\.priceLines).count ?? 0) >= 2

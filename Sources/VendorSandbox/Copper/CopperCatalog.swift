@@ -1,18 +1,18 @@
 /// Fixed reference data for the generated Copper companies: custom field definitions, users
 /// (assignees), contact types, activity types, name parts. Names carry `&`, quotes, `'`, `/`, a
 /// backslash, `<>`, a tab, `€`, `ë`, `ø` and CJK, so that clients prove their JSON handling.
-public enum CopperCatalog {
+package enum CopperCatalog {
     /// "Customer Number" (String): one or more vendor customer numbers, comma-separated.
-    public static let customerNumberFieldID = 620_001
+    package static let customerNumberFieldID = 620_001
     /// "Monthly Billed" (Float): for `billwh publish copper`.
-    public static let monthlyBilledFieldID = 620_002
+    package static let monthlyBilledFieldID = 620_002
     /// "Monthly Margin" (Float): for `billwh publish copper`.
-    public static let monthlyMarginFieldID = 620_003
+    package static let monthlyMarginFieldID = 620_003
 
-    public static let customerNumberFieldName = "Customer Number"
+    package static let customerNumberFieldName = "Customer Number"
 
     /// Served by `GET /custom_field_definitions`, in this order.
-    public static let fieldDefinitions: [CopperSandboxFieldDefinition] = [
+    package static let fieldDefinitions: [CopperSandboxFieldDefinition] = [
         .init(id: customerNumberFieldID, name: customerNumberFieldName, dataType: .string, availableOn: ["company"], isFilterable: true, options: []),
         .init(id: monthlyBilledFieldID, name: "Monthly Billed", dataType: .float, availableOn: ["company"], isFilterable: true, options: []),
         .init(id: monthlyMarginFieldID, name: "Monthly Margin", dataType: .float, availableOn: ["company"], isFilterable: true, options: []),
@@ -27,10 +27,10 @@ public enum CopperCatalog {
     ]
 
     /// The user who owns the sandbox's API key (`user_id` of created activities).
-    public static let adminUserID = 880_100
+    package static let adminUserID = 880_100
 
     /// Copper users (`assignee_id`): the reseller's account managers.
-    public static let users: [(id: Int, name: String, email: String)] = [
+    package static let users: [(id: Int, name: String, email: String)] = [
         (880_101, "Anouk de Vries", "anouk@reseller.example"),
         (880_102, "Bram Jansen", "bram@reseller.example"),
         (880_103, "Chantal Öztürk", "chantal@reseller.example"),

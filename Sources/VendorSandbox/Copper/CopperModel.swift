@@ -1,12 +1,12 @@
 /// A company custom field's value as Copper serves it: `str | num | null` (copper.md). Numbers
 /// keep their exact JSON text (`1234.56`), so tests compare what a client wrote, digit for digit.
-public enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertible {
+package enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertible {
     case string(String)
     /// The number's JSON text exactly as written (`12`, `1234.56`, `-0.5`).
     case number(String)
     case null
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .string(let text): "\"\(text)\""
         case .number(let text): text
@@ -15,7 +15,7 @@ public enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertible
     }
 
     /// The text of a string or number value; nil for `null`.
-    public var text: String? {
+    package var text: String? {
         switch self {
         case .string(let text), .number(let text): text
         case .null: nil
@@ -24,8 +24,8 @@ public enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertible
 }
 
 /// `GET /custom_field_definitions` entry.
-public struct CopperSandboxFieldDefinition: Sendable, Hashable {
-    public enum DataType: String, Sendable, Hashable, CaseIterable {
+package struct CopperSandboxFieldDefinition: Sendable, Hashable {
+    package enum DataType: String, Sendable, Hashable, CaseIterable {
         /// A one-line text; value a JSON string.
         case string = "String"
         /// A multi-line text; value a JSON string.
@@ -38,33 +38,33 @@ public struct CopperSandboxFieldDefinition: Sendable, Hashable {
         case date = "Date"
     }
 
-    public struct Option: Sendable, Hashable {
-        public var id: Int
-        public var name: String
-        public var rank: Int
+    package struct Option: Sendable, Hashable {
+        package var id: Int
+        package var name: String
+        package var rank: Int
     }
 
-    public var id: Int
-    public var name: String
-    public var dataType: DataType
+    package var id: Int
+    package var name: String
+    package var dataType: DataType
     /// Record types the field is on (`company`, `person`, `opportunity`): only definitions
     /// available on `company` appear in a company's `custom_fields` and may be written there.
-    public var availableOn: [String]
-    public var isFilterable: Bool
+    package var availableOn: [String]
+    package var isFilterable: Bool
     /// Dropdown options; empty for other types.
-    public var options: [Option]
+    package var options: [Option]
 
-    public var isOnCompanies: Bool { availableOn.contains("company") }
+    package var isOnCompanies: Bool { availableOn.contains("company") }
 }
 
-public struct CopperSandboxAddress: Sendable, Hashable {
-    public var street: String?
-    public var city: String?
-    public var state: String?
-    public var postalCode: String?
-    public var country: String?
+package struct CopperSandboxAddress: Sendable, Hashable {
+    package var street: String?
+    package var city: String?
+    package var state: String?
+    package var postalCode: String?
+    package var country: String?
 
-    public init(street: String? = nil, city: String? = nil, state: String? = nil, postalCode: String? = nil, country: String? = nil) {
+    package init(street: String? = nil, city: String? = nil, state: String? = nil, postalCode: String? = nil, country: String? = nil) {
         self.street = street
         self.city = city
         self.state = state
@@ -74,46 +74,46 @@ public struct CopperSandboxAddress: Sendable, Hashable {
 }
 
 /// A phone number (`{"number", "category"}`), a website or a social profile (`{"url", "category"}`).
-public struct CopperSandboxLabeled: Sendable, Hashable {
+package struct CopperSandboxLabeled: Sendable, Hashable {
     /// `number` of a phone number, `url` of a website or social profile.
-    public var value: String
-    public var category: String
+    package var value: String
+    package var category: String
 
-    public init(_ value: String, category: String) {
+    package init(_ value: String, category: String) {
         self.value = value
         self.category = category
     }
 }
 
 /// One company, as `POST /companies/search`, `GET /companies/{id}` and `PUT /companies/{id}` serve it.
-public struct CopperSandboxCompany: Sendable, Hashable {
-    public var id: Int
-    public var name: String
-    public var address: CopperSandboxAddress?
-    public var assigneeID: Int?
-    public var contactTypeID: Int?
-    public var details: String?
-    public var emailDomain: String?
-    public var phoneNumbers: [CopperSandboxLabeled]
-    public var socials: [CopperSandboxLabeled]
-    public var tags: [String]
-    public var websites: [CopperSandboxLabeled]
+package struct CopperSandboxCompany: Sendable, Hashable {
+    package var id: Int
+    package var name: String
+    package var address: CopperSandboxAddress?
+    package var assigneeID: Int?
+    package var contactTypeID: Int?
+    package var details: String?
+    package var emailDomain: String?
+    package var phoneNumbers: [CopperSandboxLabeled]
+    package var socials: [CopperSandboxLabeled]
+    package var tags: [String]
+    package var websites: [CopperSandboxLabeled]
     /// Not in copper.md (a field a client must keep without failing on it).
-    public var primaryContactID: Int?
+    package var primaryContactID: Int?
     /// Every definition available on companies, in definition order (unset: `.null`).
-    public var customFields: [(definitionID: Int, value: CopperSandboxFieldValue)]
-    public var interactionCount: Int
+    package var customFields: [(definitionID: Int, value: CopperSandboxFieldValue)]
+    package var interactionCount: Int
     /// Unix seconds.
-    public var dateCreated: Int
+    package var dateCreated: Int
     /// Unix seconds; bumped by every accepted `PUT` and by `VendorSandbox.touchCopperCompanies`.
-    public var dateModified: Int
+    package var dateModified: Int
 
     /// The value of that custom field definition (nil: the company does not carry it).
-    public func customField(_ definitionID: Int) -> CopperSandboxFieldValue? {
+    package func customField(_ definitionID: Int) -> CopperSandboxFieldValue? {
         customFields.first { $0.definitionID == definitionID }?.value
     }
 
-    public mutating func setCustomField(_ definitionID: Int, _ value: CopperSandboxFieldValue) {
+    package mutating func setCustomField(_ definitionID: Int, _ value: CopperSandboxFieldValue) {
         if let index = customFields.firstIndex(where: { $0.definitionID == definitionID }) {
             customFields[index].value = value
         } else {
@@ -123,18 +123,18 @@ public struct CopperSandboxCompany: Sendable, Hashable {
 
     /// The vendor customer numbers this company claims: the "Customer Number" field split on
     /// commas, each trimmed, empty parts dropped (in the order written).
-    public var customerNumbers: [String] {
+    package var customerNumbers: [String] {
         guard let text = customField(CopperCatalog.customerNumberFieldID)?.text else { return [] }
         return CopperSandboxCompany.splitCustomerNumbers(text)
     }
 
-    public static func splitCustomerNumbers(_ text: String) -> [String] {
+    package static func splitCustomerNumbers(_ text: String) -> [String] {
         text.split(separator: ",", omittingEmptySubsequences: false)
             .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
             .filter { !$0.isEmpty }
     }
 
-    public static func == (lhs: CopperSandboxCompany, rhs: CopperSandboxCompany) -> Bool {
+    package static func == (lhs: CopperSandboxCompany, rhs: CopperSandboxCompany) -> Bool {
         lhs.id == rhs.id && lhs.name == rhs.name && lhs.address == rhs.address && lhs.assigneeID == rhs.assigneeID
             && lhs.contactTypeID == rhs.contactTypeID && lhs.details == rhs.details && lhs.emailDomain == rhs.emailDomain
             && lhs.phoneNumbers == rhs.phoneNumbers && lhs.socials == rhs.socials && lhs.tags == rhs.tags
@@ -144,7 +144,7 @@ public struct CopperSandboxCompany: Sendable, Hashable {
             && lhs.interactionCount == rhs.interactionCount && lhs.dateCreated == rhs.dateCreated && lhs.dateModified == rhs.dateModified
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(id)
         hasher.combine(dateModified)
         hasher.combine(name)
@@ -152,44 +152,44 @@ public struct CopperSandboxCompany: Sendable, Hashable {
 }
 
 /// An activity created by `POST /activities` (a note on a company).
-public struct CopperSandboxActivity: Sendable, Hashable {
-    public var id: Int
+package struct CopperSandboxActivity: Sendable, Hashable {
+    package var id: Int
     /// `parent.type` (always `company` in the sandbox) and `parent.id`.
-    public var parentType: String
-    public var companyID: Int
+    package var parentType: String
+    package var companyID: Int
     /// `type.category` (`user`) and `type.id` (0: Note).
-    public var typeCategory: String
-    public var typeID: Int
-    public var details: String
+    package var typeCategory: String
+    package var typeID: Int
+    package var details: String
     /// Unix seconds (`activity_date` as sent, else the sandbox's clock).
-    public var activityDate: Int
-    public var dateCreated: Int
+    package var activityDate: Int
+    package var dateCreated: Int
 }
 
 /// One accepted write (`PUT /companies/{id}` or `POST /activities`), in arrival order.
 /// Rejected writes (401/404/422/429) are not recorded here (the request log has them).
-public struct CopperWrite: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
+package struct CopperWrite: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
         case updateCompany = "update-company"
         case createActivity = "create-activity"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `PUT` or `POST`.
-    public var method: String
+    package var method: String
     /// `/developer_api/v1/companies/123`, `/developer_api/v1/activities`.
-    public var path: String
+    package var path: String
     /// The company written to (the path's id for `PUT`, `parent.id` for `POST /activities`).
-    public var companyID: Int
+    package var companyID: Int
     /// The request body exactly as received.
-    public var body: String
+    package var body: String
     /// Top-level attribute names of the body, in the order sent.
-    public var attributes: [String]
+    package var attributes: [String]
     /// `PUT`: the custom field values the body set, by definition id (empty otherwise).
-    public var customFields: [Int: CopperSandboxFieldValue]
+    package var customFields: [Int: CopperSandboxFieldValue]
     /// `POST /activities`: the activity created.
-    public var activity: CopperSandboxActivity?
+    package var activity: CopperSandboxActivity?
     /// `PUT`: the company's `date_modified` after the write.
-    public var dateModified: Int?
-    public var receivedAt: ContinuousClock.Instant
+    package var dateModified: Int?
+    package var receivedAt: ContinuousClock.Instant
 }

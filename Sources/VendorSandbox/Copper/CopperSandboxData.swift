@@ -11,28 +11,28 @@ import Warehouse
 /// some by none (`unclaimedCustomerNumbers`), one by two companies (`duplicateCustomerNumbers`),
 /// and some companies claim none. Other companies may claim numbers of another distributor
 /// (`TD-…`), which no invoice carries.
-public struct CopperSandboxData: Sendable, Equatable {
+package struct CopperSandboxData: Sendable, Equatable {
     static let domain: UInt64 = 0xC0BBE5
 
-    public let seed: UInt64
+    package let seed: UInt64
     /// `YYYY-MM-DD`: no generated `date_modified` is after this day.
-    public let today: String
+    package let today: String
     /// Ascending `id`.
-    public var companies: [CopperSandboxCompany]
+    package var companies: [CopperSandboxCompany]
     /// What `GET /custom_field_definitions` serves (`CopperCatalog.fieldDefinitions`).
-    public let fieldDefinitions: [CopperSandboxFieldDefinition]
+    package let fieldDefinitions: [CopperSandboxFieldDefinition]
     /// The vendor customer numbers the generator handed out (sorted): the Copaco and 2tCloud
     /// customers of the sandbox's data.
-    public let vendorCustomerNumbers: [String]
+    package let vendorCustomerNumbers: [String]
 
     /// No companies.
-    public static let empty = CopperSandboxData(seed: 0, today: "1970-01-01", companies: [],
+    package static let empty = CopperSandboxData(seed: 0, today: "1970-01-01", companies: [],
                                                 fieldDefinitions: CopperCatalog.fieldDefinitions, vendorCustomerNumbers: [])
 
     /// Generates `companies` companies. `vendorCustomers`: customer number -> company name as
     /// the vendors print it (see `vendorCustomers(copaco:twotcloud:)`); companies that claim a
     /// number are named after that customer (as a CRM user would type it).
-    public static func generate(seed: UInt64, companies: Int, vendorCustomers: [String: String], today: String) -> CopperSandboxData {
+    package static func generate(seed: UInt64, companies: Int, vendorCustomers: [String: String], today: String) -> CopperSandboxData {
         guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = CopperGenerator(seed: seed, count: max(0, companies), vendorCustomers: vendorCustomers, today: last)
         return CopperSandboxData(seed: seed, today: today, companies: generator.run(),
@@ -42,7 +42,7 @@ public struct CopperSandboxData: Sendable, Equatable {
     /// The end customers on the Copaco and 2tCloud documents (invoices, customer
     /// specifications, customer and consolidated invoices; not Copaco's fictional examples):
     /// customer number -> the first company name seen for it.
-    public static func vendorCustomers(copaco: CopacoSandboxData, twotcloud: TwoTCloudSandboxData) -> [String: String] {
+    package static func vendorCustomers(copaco: CopacoSandboxData, twotcloud: TwoTCloudSandboxData) -> [String: String] {
         var out: [String: String] = [:]
         for document in copaco.invoices + copaco.specifications {
             for customer in document.customers where out[customer.customerNumber] == nil { out[customer.customerNumber] = customer.companyName }
@@ -57,7 +57,7 @@ public struct CopperSandboxData: Sendable, Equatable {
 
     // MARK: Accessors
 
-    public func company(id: Int) -> CopperSandboxCompany? {
+    package func company(id: Int) -> CopperSandboxCompany? {
         index(of: id).map { companies[$0] }
     }
 
@@ -70,13 +70,13 @@ public struct CopperSandboxData: Sendable, Equatable {
         return low < companies.count && companies[low].id == id ? low : nil
     }
 
-    public func fieldDefinition(id: Int) -> CopperSandboxFieldDefinition? {
+    package func fieldDefinition(id: Int) -> CopperSandboxFieldDefinition? {
         fieldDefinitions.first { $0.id == id }
     }
 
     /// Every customer number any company claims -> the ids of the companies claiming it
     /// (ascending). Reflects writes (`PUT`) and runtime changes.
-    public var customerNumberClaims: [String: [Int]] {
+    package var customerNumberClaims: [String: [Int]] {
         var out: [String: [Int]] = [:]
         for company in companies {
             for number in Set(company.customerNumbers) { out[number, default: []].append(company.id) }
@@ -85,26 +85,26 @@ public struct CopperSandboxData: Sendable, Equatable {
     }
 
     /// Vendor customer numbers no company claims (sorted): "unmapped" customers.
-    public var unclaimedCustomerNumbers: [String] {
+    package var unclaimedCustomerNumbers: [String] {
         let claims = customerNumberClaims
         return vendorCustomerNumbers.filter { claims[$0] == nil }
     }
 
     /// Customer numbers claimed by two or more companies (sorted).
-    public var duplicateCustomerNumbers: [String] {
+    package var duplicateCustomerNumbers: [String] {
         customerNumberClaims.filter { $0.value.count > 1 }.keys.sorted()
     }
 
     /// Ids of the companies whose "Customer Number" field is empty.
-    public var companiesWithoutCustomerNumber: [Int] {
+    package var companiesWithoutCustomerNumber: [Int] {
         companies.filter { $0.customerNumbers.isEmpty }.map(\.id)
     }
 
     /// The latest `date_modified` (0 without companies).
-    public var latestModified: Int { companies.reduce(0) { max($0, $1.dateModified) } }
+    package var latestModified: Int { companies.reduce(0) { max($0, $1.dateModified) } }
 
     /// One line for `describe()`.
-    public var claimsSummary: String {
+    package var claimsSummary: String {
         let claims = customerNumberClaims
         let once = vendorCustomerNumbers.filter { claims[$0]?.count == 1 }.count
         let unclaimed = unclaimedCustomerNumbers

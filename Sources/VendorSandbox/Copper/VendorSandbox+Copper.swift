@@ -2,32 +2,32 @@ import Warehouse
 /// Copper CRM: what tests and `billwh demo` read and switch at runtime.
 extension VendorSandbox {
     /// `http://127.0.0.1:PORT/developer_api/v1`: what `BILLWH_COPPER_BASE_URL` should be.
-    public var copperBaseURL: String { baseURL + CopperAPI.basePath }
+    package var copperBaseURL: String { baseURL + CopperAPI.basePath }
 
     /// The Copper companies currently served (writes and runtime changes included), with the
     /// truth about their customer-number claims (`customerNumberClaims`, `unclaimedCustomerNumbers`,
     /// `duplicateCustomerNumbers`).
-    public var copperData: CopperSandboxData { core.copper.state.withLock { $0.data } }
+    package var copperData: CopperSandboxData { core.copper.state.withLock { $0.data } }
 
     /// The company as it is now; nil if no company has that id.
-    public func copperCompany(id: Int) -> CopperSandboxCompany? {
+    package func copperCompany(id: Int) -> CopperSandboxCompany? {
         core.copper.state.withLock { $0.data.company(id: id) }
     }
 
     /// Every accepted `PUT /companies/{id}` and `POST /activities`, oldest first.
-    public var copperWrites: [CopperWrite] { core.copper.state.withLock { $0.writes } }
+    package var copperWrites: [CopperWrite] { core.copper.state.withLock { $0.writes } }
 
-    public func clearCopperWrites() { core.copper.state.withLock { $0.writes.removeAll() } }
+    package func clearCopperWrites() { core.copper.state.withLock { $0.writes.removeAll() } }
 
     /// Activities created by `POST /activities`, oldest first.
-    public var copperActivities: [CopperSandboxActivity] { core.copper.state.withLock { $0.activities } }
+    package var copperActivities: [CopperSandboxActivity] { core.copper.state.withLock { $0.activities } }
 
     /// How many requests the rolling rate limit answered with `429` (not counting
     /// `faults.rateLimitNext`).
-    public var copperRateLimited: Int { core.copper.state.withLock { $0.rateLimited } }
+    package var copperRateLimited: Int { core.copper.state.withLock { $0.rateLimited } }
 
     /// Forgets the requests counted in the rolling window (and the `429` count).
-    public func resetCopperRateLimit() {
+    package func resetCopperRateLimit() {
         core.copper.state.withLock {
             $0.accepted.removeAll()
             $0.rateLimited = 0
@@ -39,7 +39,7 @@ extension VendorSandbox {
     /// given), one more `interaction_count` and a line added to `details`. Returns the new
     /// `date_modified` per company id (unknown ids are skipped).
     @discardableResult
-    public func touchCopperCompanies(ids: [Int]) -> [Int: Int] {
+    package func touchCopperCompanies(ids: [Int]) -> [Int: Int] {
         var stamps: [Int: Int] = [:]
         for id in ids {
             let updated = updateCopperCompany(id: id) { company in
@@ -55,7 +55,7 @@ extension VendorSandbox {
     /// new `date_modified`, later than every other. Not recorded in `copperWrites`. Returns
     /// the company as served now; nil if no company has that id.
     @discardableResult
-    public func updateCopperCompany(id: Int, _ change: (inout CopperSandboxCompany) -> Void) -> CopperSandboxCompany? {
+    package func updateCopperCompany(id: Int, _ change: (inout CopperSandboxCompany) -> Void) -> CopperSandboxCompany? {
         core.copper.state.withLock { state -> CopperSandboxCompany? in
             guard let index = state.data.index(of: id) else { return nil }
             var company = state.data.companies[index]

@@ -4,7 +4,7 @@ import Warehouse
 /// A change a vendor makes to its documents' structure, as Beta and Development endpoints may
 /// at any time: what billwh must notice instead of reading a document as empty. Applied to
 /// every JSON data document of the paths it is set for (`SandboxFaults.setDrift`).
-public enum SandboxDrift: Sendable, Hashable {
+package enum SandboxDrift: Sendable, Hashable {
     /// Every member named `from` (in any letter case), at any depth, is named `to`.
     case renameKey(from: String, to: String)
     /// Every member named so (in any letter case), at any depth, is left out.
@@ -18,7 +18,7 @@ public enum SandboxDrift: Sendable, Hashable {
 
     /// The command-line form: `rename:PriceLines=PriceLineItems`, `drop:SKU`, `upper-case-keys`,
     /// `extra-fields`, `totals-off`.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         switch text {
         case "upper-case-keys": self = .upperCaseKeys
         case "extra-fields": self = .extraFields

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// How a document is made undecodable by `SandboxFaults.corruptDocument`.
-public enum SandboxCorruption: String, Sendable, Hashable {
+package enum SandboxCorruption: String, Sendable, Hashable {
     /// The first price line's `ExtendedPrice` becomes the string `"12,5x"`.
     case badAmount
     /// The document has no `Header`.
@@ -21,9 +21,9 @@ public enum SandboxCorruption: String, Sendable, Hashable {
 ///    `stallBodyNext`), and only a
 ///    200 data response is rewritten by `mutateFields` (JSON only) and `corruptDocument`.
 /// Every fault applies to Copaco and 2tCloud paths alike (path filters: `/api/v1/...`, `/v2/...`).
-public final class SandboxFaults: Sendable {
+package final class SandboxFaults: Sendable {
     /// How a truncated body ends on the wire.
-    public enum TruncationMode: String, Sendable, Hashable {
+    package enum TruncationMode: String, Sendable, Hashable {
         /// `Content-Length` announces the whole body; half of it is sent, then the connection closes.
         case contentLength
         /// `Transfer-Encoding: chunked`; half of the body is sent as chunks, then the connection
@@ -62,12 +62,12 @@ public final class SandboxFaults: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// The next `count` requests (whose path starts with `path`, if given) answer `status`
     /// (500, 502, 503, 504 — any 4xx/5xx is accepted) with a small JSON body `{"message":...}`:
     /// `message` when given (e.g. a vendor that echoes what it was sent), else the reason phrase.
-    public func failNext(_ count: Int, status: Int = 503, path: String? = nil, message: String? = nil) {
+    package func failNext(_ count: Int, status: Int = 503, path: String? = nil, message: String? = nil) {
         precondition((400...599).contains(status), "failNext takes a 4xx/5xx status")
         guard count > 0 else { return }
         state.withLock { $0.statusFaults.append(Armed(kind: .status(status, message: message), remaining: count, pathPrefix: path)) }
@@ -75,28 +75,28 @@ public final class SandboxFaults: Sendable {
 
     /// The next `count` requests answer `429 Too Many Requests`, with `Retry-After: <retryAfter>`
     /// when it is non-nil (e.g. `"1"`, `"0"`, or an HTTP date).
-    public func rateLimitNext(_ count: Int, retryAfter: String?, path: String? = nil) {
+    package func rateLimitNext(_ count: Int, retryAfter: String?, path: String? = nil) {
         guard count > 0 else { return }
         state.withLock { $0.statusFaults.append(Armed(kind: .rateLimit(retryAfter: retryAfter), remaining: count, pathPrefix: path)) }
     }
 
     /// The next `count` requests answer a redirect (`status` 301, 302, 307 or 308) to
     /// `location`, e.g. another host: a client must not carry its credentials there.
-    public func redirectNext(_ count: Int, to location: String, status: Int = 302, path: String? = nil) {
+    package func redirectNext(_ count: Int, to location: String, status: Int = 302, path: String? = nil) {
         precondition((300...399).contains(status), "redirectNext takes a 3xx status")
         guard count > 0 else { return }
         state.withLock { $0.statusFaults.append(Armed(kind: .redirect(status, location: location), remaining: count, pathPrefix: path)) }
     }
 
     /// Every request waits this long before it is answered (`.zero`: off).
-    public var delay: Duration {
+    package var delay: Duration {
         get { state.withLock { $0.delay } }
         set { state.withLock { $0.delay = newValue } }
     }
 
     /// The next `count` requests (whose path starts with `path`, if given) are held back by
     /// `duration` before anything is answered (after `delay`): a slow vendor, once.
-    public func delayNext(_ count: Int, by duration: Duration, path: String? = nil) {
+    package func delayNext(_ count: Int, by duration: Duration, path: String? = nil) {
         guard count > 0, duration > .zero else { return }
         state.withLock { $0.delayFaults.append(Armed(kind: duration, remaining: count, pathPrefix: path)) }
     }
@@ -104,13 +104,13 @@ public final class SandboxFaults: Sendable {
     /// The next `count` 200 data responses send their status, headers (with the full
     /// `Content-Length`) and the first half of the body at once, then stall for `duration`
     /// before the rest: a body that arrives slower than the client's request timeout.
-    public func stallBodyNext(_ count: Int, for duration: Duration, path: String? = nil) {
+    package func stallBodyNext(_ count: Int, for duration: Duration, path: String? = nil) {
         guard count > 0 else { return }
         state.withLock { $0.bodyFaults.append(Armed(kind: .stall(duration), remaining: count, pathPrefix: path)) }
     }
 
     /// The next `count` 200 data responses are cut off half-way and the connection is closed.
-    public func truncateNext(_ count: Int, mode: TruncationMode = .contentLength, path: String? = nil) {
+    package func truncateNext(_ count: Int, mode: TruncationMode = .contentLength, path: String? = nil) {
         guard count > 0 else { return }
         state.withLock { $0.bodyFaults.append(Armed(kind: .truncate(mode), remaining: count, pathPrefix: path)) }
     }
@@ -118,7 +118,7 @@ public final class SandboxFaults: Sendable {
     /// The next `count` 200 data responses carry a complete body (correct `Content-Length`,
     /// `Content-Type: application/json`) that is not valid JSON: the first half of the real
     /// body followed by an HTML fragment.
-    public func invalidJSONNext(_ count: Int, path: String? = nil) {
+    package func invalidJSONNext(_ count: Int, path: String? = nil) {
         guard count > 0 else { return }
         state.withLock { $0.bodyFaults.append(Armed(kind: .invalidJSON, remaining: count, pathPrefix: path)) }
     }
@@ -126,32 +126,32 @@ public final class SandboxFaults: Sendable {
     /// While on, data responses carry extra unknown members (also objects and arrays), members
     /// in another order and names in other letter cases, everywhere; values and amounts are
     /// unchanged. Deterministic per document.
-    public var mutateFields: Bool {
+    package var mutateFields: Bool {
         get { state.withLock { $0.mutateFields } }
         set { state.withLock { $0.mutateFields = newValue } }
     }
 
     /// While on, 2tCloud answers XML whatever the `Accept` header says (as a server that
     /// ignores it would); the request log notes `ignore-accept` when JSON was asked for.
-    public var ignoreAccept: Bool {
+    package var ignoreAccept: Bool {
         get { state.withLock { $0.ignoreAccept } }
         set { state.withLock { $0.ignoreAccept = newValue } }
     }
 
     /// That document (any endpoint) becomes undecodable in every response until cleared; the
     /// rest of the response stays valid JSON.
-    public func corruptDocument(invoiceID: String, how: SandboxCorruption = .badAmount) {
+    package func corruptDocument(invoiceID: String, how: SandboxCorruption = .badAmount) {
         state.withLock { $0.corrupted[invoiceID] = how }
     }
 
-    public func clearCorruption(invoiceID: String) {
+    package func clearCorruption(invoiceID: String) {
         _ = state.withLock { $0.corrupted.removeValue(forKey: invoiceID) }
     }
 
     /// Until cleared, JSON data documents of the paths starting with `path` (all when nil)
     /// change their structure as `drift` says, as a vendor's Beta endpoint may. Replaces any
     /// drift set before for the same `path`.
-    public func setDrift(_ drift: [SandboxDrift], path: String? = nil) {
+    package func setDrift(_ drift: [SandboxDrift], path: String? = nil) {
         state.withLock { state in
             state.drift.removeAll { $0.pathPrefix == path }
             if !drift.isEmpty { state.drift.append((drift, path)) }
@@ -159,12 +159,12 @@ public final class SandboxFaults: Sendable {
     }
 
     /// Disarms everything: counts, delay, mutation, corruption, `ignoreAccept`.
-    public func reset() {
+    package func reset() {
         state.withLock { $0 = State() }
     }
 
     /// How many armed counts are left (status, body and `delayNext` faults).
-    public var pendingCount: Int {
+    package var pendingCount: Int {
         state.withLock { s in
             s.statusFaults.reduce(0) { $0 + $1.remaining } + s.bodyFaults.reduce(0) { $0 + $1.remaining }
                 + s.delayFaults.reduce(0) { $0 + $1.remaining }

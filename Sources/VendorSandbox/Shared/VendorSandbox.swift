@@ -35,10 +35,10 @@ struct SandboxReply: Sendable {
 /// A local fake of the vendor APIs (Copaco Cloud Billing API v1 under `/api/v1/...`, the
 /// 2tCloud Billing API under `/v1`…`/v4`, Copper CRM under `/developer_api/v1`), on 127.0.0.1, from generated data, with switchable
 /// faults. See `describe()` for how to point `billwh` at it.
-public final class VendorSandbox: Sendable {
-    public let configuration: SandboxConfiguration
+package final class VendorSandbox: Sendable {
+    package let configuration: SandboxConfiguration
     /// Runtime-switchable faults; see `SandboxFaults` for the order they apply in.
-    public let faults: SandboxFaults
+    package let faults: SandboxFaults
     let core: SandboxCore
 
     private struct Lifecycle: Sendable {
@@ -54,10 +54,10 @@ public final class VendorSandbox: Sendable {
     }
 
     /// How long `stop()` lets in-flight requests finish before it cancels them.
-    public static let shutdownGracePeriod: Duration = .seconds(5)
+    package static let shutdownGracePeriod: Duration = .seconds(5)
     private let lifecycle = Mutex(Lifecycle())
 
-    public init(configuration: SandboxConfiguration) {
+    package init(configuration: SandboxConfiguration) {
         self.configuration = configuration
         self.faults = SandboxFaults()
         self.core = SandboxCore(configuration: configuration, faults: faults)
@@ -69,7 +69,7 @@ public final class VendorSandbox: Sendable {
 
     /// Binds 127.0.0.1 on `configuration.port` (0: a free port), starts serving in the
     /// background and returns the bound port. Calling it again while running returns the port.
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         if let port = lifecycle.withLock({ $0.port }) { return port }
         let (events, continuation) = AsyncThrowingStream<Listening, any Error>.makeStream()
         let logger = configuration.logger ?? Logger(label: "billwh.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -118,7 +118,7 @@ public final class VendorSandbox: Sendable {
     /// (Why not just cancel the server task: a connection accepted while the server's accept
     /// loop is being torn down is a dropped NIO child channel, and NIO traps on that. So
     /// accepting stops first, and the loop gets a moment to hand over what it accepted.)
-    public func stop() async {
+    package func stop() async {
         let (task, pause) = lifecycle.withLock { state -> (Task<Void, Never>?, (@Sendable () async -> Void)?) in
             defer { state.task = nil; state.pauseAccepting = nil; state.port = nil }
             return (state.task, state.pauseAccepting)
@@ -136,49 +136,49 @@ public final class VendorSandbox: Sendable {
     }
 
     /// The bound port while running.
-    public var port: Int? { lifecycle.withLock { $0.port } }
+    package var port: Int? { lifecycle.withLock { $0.port } }
 
     /// `http://127.0.0.1:PORT` (the configured port until `start()` returned).
-    public var baseURL: String { "http://127.0.0.1:\(port ?? configuration.port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port ?? configuration.port)" }
 
     /// Every request answered, oldest first (the last 100 000). Never holds an API key value.
-    public var requestLog: [SandboxRequest] { core.state.withLock { $0.log } }
+    package var requestLog: [SandboxRequest] { core.state.withLock { $0.log } }
 
-    public func clearRequestLog() { core.state.withLock { $0.log.removeAll() } }
+    package func clearRequestLog() { core.state.withLock { $0.log.removeAll() } }
 
     /// The data currently served (re-issues included).
-    public var copacoData: CopacoSandboxData { core.state.withLock { $0.copacoData } }
+    package var copacoData: CopacoSandboxData { core.state.withLock { $0.copacoData } }
 
     /// Re-issues a document: same `InvoiceID`, changed content (one line's quantity and
     /// `ExtendedPrice` changed, one line added). Returns false if no document has that ID.
     @discardableResult
-    public func reissue(invoiceID: String) -> Bool {
+    package func reissue(invoiceID: String) -> Bool {
         core.state.withLock { $0.copacoData.reissue(invoiceID: invoiceID) }
     }
 
     /// The 2tCloud data currently served (re-issues included).
-    public var twotcloudData: TwoTCloudSandboxData { core.state.withLock { $0.twotcloudData } }
+    package var twotcloudData: TwoTCloudSandboxData { core.state.withLock { $0.twotcloudData } }
 
     /// Re-issues a 2tCloud document (any endpoint): same `InvoiceID` and date, changed content
     /// (first line's quantity and `ExtendedPrice` changed, one line added). False if no document has that ID.
     @discardableResult
-    public func reissueTwoTCloud(invoiceID: String) -> Bool {
+    package func reissueTwoTCloud(invoiceID: String) -> Bool {
         core.state.withLock { $0.twotcloudData.reissue(invoiceID: invoiceID) }
     }
 
     /// Binds the 2tCloud key to one caller IP: a request from any other address answers `403`
     /// (the same answer as for wrong credentials). nil (the default): any caller is allowed.
     /// The caller's address is the TCP peer of the connection (`127.0.0.1` for local clients).
-    public func setTwoTCloudAllowedIP(_ ip: String?) {
+    package func setTwoTCloudAllowedIP(_ ip: String?) {
         core.state.withLock { $0.twotcloudAllowedIP = ip }
     }
 
     /// The caller IP the 2tCloud key is bound to; nil: any.
-    public var twotcloudAllowedIP: String? { core.state.withLock { $0.twotcloudAllowedIP } }
+    package var twotcloudAllowedIP: String? { core.state.withLock { $0.twotcloudAllowedIP } }
 
     /// What `billwh sandbox` prints: where it listens, the endpoints, the keys and the
     /// environment variables to point `billwh` at it. (The keys are fake; printing them is fine.)
-    public func describe() -> String {
+    package func describe() -> String {
         let data = copacoData
         let base = port == nil ? "\(baseURL) (not started)" : baseURL
         let today = configuration.today
@@ -253,10 +253,10 @@ public final class VendorSandbox: Sendable {
     }
 }
 
-public enum SandboxError: Error, CustomStringConvertible {
+package enum SandboxError: Error, CustomStringConvertible {
     case couldNotStart(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .couldNotStart(let reason): "the sandbox could not start on 127.0.0.1: \(reason)"
         }

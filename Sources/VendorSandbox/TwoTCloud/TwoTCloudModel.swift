@@ -1,7 +1,7 @@
 import Warehouse
 
 /// The three endpoints of the 2tCloud Billing API (docs/vendors.md).
-public enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
+package enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
     /// Purchase invoices: the reseller's cost, one document per cloud vendor per month.
     case invoices
     /// Sales invoices: one document per customer per month, at the reseller's selling prices.
@@ -10,7 +10,7 @@ public enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
     case consolidatedInvoices
 
     /// The last path segment: `invoices`, `customerinvoices`, `consolidatedinvoices`.
-    public var pathComponent: String {
+    package var pathComponent: String {
         switch self {
         case .invoices: "invoices"
         case .customerInvoices: "customerinvoices"
@@ -19,10 +19,10 @@ public enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
     }
 
     /// `/v2/invoices`, `/v2/customerinvoices`, `/v2/consolidatedinvoices` (for `version` "v2").
-    public func path(version: String = "v2") -> String { "/\(version)/\(pathComponent)" }
+    package func path(version: String = "v2") -> String { "/\(version)/\(pathComponent)" }
 
     /// The endpoint named by that last path segment (letter case ignored).
-    public init?(pathComponent: some StringProtocol) {
+    package init?(pathComponent: some StringProtocol) {
         let lower = pathComponent.lowercased()
         guard let match = TwoTCloudEndpoint.allCases.first(where: { $0.pathComponent == lower }) else { return nil }
         self = match
@@ -30,7 +30,7 @@ public enum TwoTCloudEndpoint: String, Sendable, CaseIterable {
 }
 
 /// How a 2tCloud response is rendered: `Accept: application/json` gives JSON, anything else XML.
-public enum TwoTCloudFormat: String, Sendable, CaseIterable {
+package enum TwoTCloudFormat: String, Sendable, CaseIterable {
     case json
     case xml
 }
@@ -38,8 +38,8 @@ public enum TwoTCloudFormat: String, Sendable, CaseIterable {
 /// A built-in reconciliation case of the generated data, per match key (customer `AccountID`
 /// + `SubscriptionID` + `SKU` + `StartDate` + `EndDate`), purchase invoices vs. customer
 /// invoices. Listed only for usage months whose customer invoices are out (`<= today`).
-public struct TwoTCloudSandboxAnomaly: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct TwoTCloudSandboxAnomaly: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         /// Purchase line(s) with no customer-invoice line on the key (revenue leakage).
         case unbilled
         /// Customer-invoice line(s) with no purchase line on the key.
@@ -58,31 +58,31 @@ public struct TwoTCloudSandboxAnomaly: Sendable, Hashable {
         case seatIncreaseSummed = "seat_increase_summed"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The usage month, `YYYY-MM`.
-    public var period: String
+    package var period: String
     /// Purchase invoices with a line on the key (empty for `unbacked`).
-    public var invoiceIDs: [String]
+    package var invoiceIDs: [String]
     /// Customer invoices with a line on the key (empty for `unbilled`).
-    public var customerInvoiceIDs: [String]
-    public var accountID: Int
-    public var customerNumber: String
-    public var subscriptionID: Int
-    public var sku: String
-    public var startDate: String
-    public var endDate: String
+    package var customerInvoiceIDs: [String]
+    package var accountID: Int
+    package var customerNumber: String
+    package var subscriptionID: Int
+    package var sku: String
+    package var startDate: String
+    package var endDate: String
     /// Quantities of the purchase lines on the key, in document order (exact text).
-    public var purchaseQuantities: [String]
+    package var purchaseQuantities: [String]
     /// Quantities of the customer-invoice lines on the key, in document order.
-    public var customerQuantities: [String]
-    public var purchaseLineIDs: [Int]
-    public var customerLineIDs: [Int]
+    package var customerQuantities: [String]
+    package var purchaseLineIDs: [Int]
+    package var customerLineIDs: [Int]
 }
 
 /// A built-in defect of a consolidated invoice (the vendor warns it "might not return all
 /// lines, return lines more than once, or mismatch to wrong customer lines").
-public struct TwoTCloudConsolidatedDefect: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct TwoTCloudConsolidatedDefect: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         /// A purchase line that is missing from the consolidated invoice.
         case dropped
         /// A line served twice (same `LineId`).
@@ -91,14 +91,14 @@ public struct TwoTCloudConsolidatedDefect: Sendable, Hashable {
         case misassigned
     }
 
-    public var kind: Kind
-    public var consolidatedInvoiceID: String
+    package var kind: Kind
+    package var consolidatedInvoiceID: String
     /// The purchase invoice the line comes from.
-    public var invoiceID: String
+    package var invoiceID: String
     /// `LineId` of the purchase line (the consolidated line carries the same `LineId`).
-    public var lineID: Int
+    package var lineID: Int
     /// The customer the line belongs to.
-    public var accountID: Int
+    package var accountID: Int
     /// `misassigned` only: the customer it is served under.
-    public var servedUnderAccountID: Int?
+    package var servedUnderAccountID: Int?
 }

@@ -6,36 +6,36 @@ import Warehouse
 /// responses. Each usage month comes from its own PRNG streams (seed, 2tCloud domain, month),
 /// so moving `today` forward adds documents without changing the ones already generated.
 /// See `TwoTCloudGenerator` for the billing calendar and the built-in cases.
-public struct TwoTCloudSandboxData: Sendable {
-    public let seed: UInt64
+package struct TwoTCloudSandboxData: Sendable {
+    package let seed: UInt64
     /// Documents are dated in `[firstDate, today]` (`YYYY-MM-DD`).
-    public let firstDate: String
-    public let today: String
-    public let customerCount: Int
+    package let firstDate: String
+    package let today: String
+    package let customerCount: Int
 
     /// `/{version}/invoices`: purchase invoices and credit notes (the reseller's cost), one per
     /// cloud vendor per month.
-    public var invoices: [SandboxInvoice]
+    package var invoices: [SandboxInvoice]
     /// `/{version}/customerinvoices`: one invoice (and now and then a credit note) per customer
     /// per month, at the reseller's selling prices.
-    public var customerInvoices: [SandboxInvoice]
+    package var customerInvoices: [SandboxInvoice]
     /// `/{version}/consolidatedinvoices`: one per purchase document, defects included.
-    public var consolidatedInvoices: [SandboxInvoice]
+    package var consolidatedInvoices: [SandboxInvoice]
     /// What a correct reconciliation of invoices vs. customer invoices must report, derived from
     /// the documents (kept up to date by `reissue`). Usage months whose customer invoices are
     /// not out yet (dated after `today`) are left out: their purchase lines are pending.
-    public var anomalies: [TwoTCloudSandboxAnomaly]
+    package var anomalies: [TwoTCloudSandboxAnomaly]
     /// The defects built into the consolidated invoices.
-    public let consolidatedDefectList: [TwoTCloudConsolidatedDefect]
+    package let consolidatedDefectList: [TwoTCloudConsolidatedDefect]
 
     /// No documents at all (what a configuration without 2tCloud data serves).
-    public static let empty = TwoTCloudSandboxData(
+    package static let empty = TwoTCloudSandboxData(
         seed: 0, firstDate: "1970-01-01", today: "1970-01-01", customerCount: 0, invoices: [], customerInvoices: [],
         consolidatedInvoices: [], anomalies: [], consolidatedDefectList: [])
 
     /// Generates the data. Dates are `YYYY-MM-DD`; `customers` end customers of the reseller
     /// (8 give ~30 purchase lines a month).
-    public static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8) -> TwoTCloudSandboxData {
+    package static func generate(seed: UInt64, from firstDate: String, to today: String, customers: Int = 8) -> TwoTCloudSandboxData {
         guard let first = CalendarDate(iso: firstDate) else { preconditionFailure("firstDate must be YYYY-MM-DD: \(firstDate)") }
         guard let last = CalendarDate(iso: today) else { preconditionFailure("today must be YYYY-MM-DD: \(today)") }
         var generator = TwoTCloudGenerator(seed: seed, first: first, today: last, customerCount: max(0, customers))
@@ -50,7 +50,7 @@ public struct TwoTCloudSandboxData: Sendable {
 
     // MARK: Accessors
 
-    public func documents(_ endpoint: TwoTCloudEndpoint) -> [SandboxInvoice] {
+    package func documents(_ endpoint: TwoTCloudEndpoint) -> [SandboxInvoice] {
         switch endpoint {
         case .invoices: invoices
         case .customerInvoices: customerInvoices
@@ -60,27 +60,27 @@ public struct TwoTCloudSandboxData: Sendable {
 
     /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
     /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    public func documents(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> [SandboxInvoice] {
+    package func documents(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> [SandboxInvoice] {
         documents(endpoint).filter { $0.date >= from && $0.date <= to }
     }
 
     /// Sum of `ExtendedPrice` (micro-units) over the price lines served by that endpoint for
     /// documents with `Header.Date` in `[from, to]` inclusive. (On consolidated invoices that is
     /// the purchase amount, duplicates included, dropped lines not.)
-    public func totalMicros(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int64 {
+    package func totalMicros(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int64 {
         documents(endpoint, from: from, to: to).reduce(0) { $0 + $1.extendedPriceTotalMicros }
     }
 
-    public func lineCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
+    package func lineCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
         documents(endpoint, from: from, to: to).reduce(0) { $0 + $1.lineCount }
     }
 
-    public func documentCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
+    package func documentCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
         documents(endpoint).reduce(0) { $0 + ($1.date >= from && $1.date <= to ? 1 : 0) }
     }
 
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    public func document(invoiceID: String) -> SandboxInvoice? {
+    package func document(invoiceID: String) -> SandboxInvoice? {
         for endpoint in TwoTCloudEndpoint.allCases {
             if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return found }
         }
@@ -88,12 +88,12 @@ public struct TwoTCloudSandboxData: Sendable {
     }
 
     /// The exact response body the sandbox serves for that window (no faults armed).
-    public func responseBody(_ endpoint: TwoTCloudEndpoint, from: String, to: String, format: TwoTCloudFormat = .json) -> [UInt8] {
+    package func responseBody(_ endpoint: TwoTCloudEndpoint, from: String, to: String, format: TwoTCloudFormat = .json) -> [UInt8] {
         TwoTCloudRenderer.responseChunks(documents(endpoint, from: from, to: to), format: format, options: .init(seed: seed)).flatMap { $0 }
     }
 
     /// Consolidated-invoice defects by kind.
-    public var consolidatedDefects: (dropped: Int, duplicated: Int, misassigned: Int) {
+    package var consolidatedDefects: (dropped: Int, duplicated: Int, misassigned: Int) {
         var counts = (dropped: 0, duplicated: 0, misassigned: 0)
         for defect in consolidatedDefectList {
             switch defect.kind {
@@ -106,14 +106,14 @@ public struct TwoTCloudSandboxData: Sendable {
     }
 
     /// Anomalies per kind (every kind listed, zeros included).
-    public var anomalyCounts: [(kind: TwoTCloudSandboxAnomaly.Kind, count: Int)] {
+    package var anomalyCounts: [(kind: TwoTCloudSandboxAnomaly.Kind, count: Int)] {
         let grouped = Dictionary(grouping: anomalies, by: \.kind)
         return TwoTCloudSandboxAnomaly.Kind.allCases.map { ($0, grouped[$0]?.count ?? 0) }
     }
 
     /// One line of what a reconciliation of this data must find, e.g. `3 unbilled, 2 unbacked, …;
     /// consolidated: 5 dropped, 3 duplicated, 2 misassigned`.
-    public var expectations: String {
+    package var expectations: String {
         let kinds = anomalyCounts.map { "\($0.count) \($0.kind.rawValue)" }.joined(separator: ", ")
         let defects = consolidatedDefects
         return "\(kinds); consolidated: \(defects.dropped) dropped, \(defects.duplicated) duplicated, \(defects.misassigned) misassigned"
@@ -127,7 +127,7 @@ public struct TwoTCloudSandboxData: Sendable {
     /// recomputed; consolidated invoices are not rebuilt. Returns false when no document has
     /// that `InvoiceID`.
     @discardableResult
-    public mutating func reissue(invoiceID: String) -> Bool {
+    package mutating func reissue(invoiceID: String) -> Bool {
         if let index = invoices.firstIndex(where: { $0.invoiceID == invoiceID }) {
             TwoTCloudSandboxData.reissue(&invoices[index], seed: seed, roundToCents: false)
         } else if let index = customerInvoices.firstIndex(where: { $0.invoiceID == invoiceID }) {

@@ -2,17 +2,17 @@ import Ingestion
 import Warehouse
 
 /// Copaco Cloud Billing API v1 (docs/vendors.md).
-public struct CopacoConnector: Connector {
-    public struct Settings: Sendable {
-        public var baseURL: String
-        public var apiKey: Secret
+package struct CopacoConnector: Connector {
+    package struct Settings: Sendable {
+        package var baseURL: String
+        package var apiKey: Secret
         /// Not published by the vendor; the contract fixes `X-Api-Key` and makes it a setting.
-        public var apiKeyHeader: String
+        package var apiKeyHeader: String
         /// The path version of every endpoint (`/api/v1/...`): a setting, so that the day Copaco
         /// publishes v2 a user can move without a new billwh.
-        public var apiVersion: String
+        package var apiVersion: String
 
-        public init(baseURL: String = "https://api.copaco.cloud", apiKey: Secret, apiKeyHeader: String = "X-Api-Key",
+        package init(baseURL: String = "https://api.copaco.cloud", apiKey: Secret, apiKeyHeader: String = "X-Api-Key",
                     apiVersion: String = CopacoConnector.defaultVersion) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -21,36 +21,36 @@ public struct CopacoConnector: Connector {
         }
 
         /// `v1`, `v2`, …: anything else would build a wrong URL for every endpoint.
-        public static func isValidVersion(_ version: String) -> Bool {
+        package static func isValidVersion(_ version: String) -> Bool {
             TwoTCloudConnector.Settings.isValidVersion(version)
         }
     }
 
-    public static let defaultVersion = "v1"
-    public static let invoicesName = "invoices"
-    public static let customerSpecificationsName = "customer-specifications"
-    public static let exampleInvoicesName = "example-invoices"
+    package static let defaultVersion = "v1"
+    package static let invoicesName = "invoices"
+    package static let customerSpecificationsName = "customer-specifications"
+    package static let exampleInvoicesName = "example-invoices"
     /// The endpoints at the default version.
-    public static let invoices = Endpoint(name: invoicesName, path: "/api/\(defaultVersion)/\(invoicesName)",
+    package static let invoices = Endpoint(name: invoicesName, path: "/api/\(defaultVersion)/\(invoicesName)",
                                           version: defaultVersion, direction: .incoming)
-    public static let customerSpecifications = Endpoint(name: customerSpecificationsName, path: "/api/\(defaultVersion)/\(customerSpecificationsName)",
+    package static let customerSpecifications = Endpoint(name: customerSpecificationsName, path: "/api/\(defaultVersion)/\(customerSpecificationsName)",
                                                         version: defaultVersion, direction: .outgoing)
 
-    public let settings: Settings
-    public init(settings: Settings) { self.settings = settings }
+    package let settings: Settings
+    package init(settings: Settings) { self.settings = settings }
 
-    public var vendor: VendorID { .copaco }
-    public var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
-    public var customerSpecifications: Endpoint { endpoint(Self.customerSpecificationsName, .outgoing) }
+    package var vendor: VendorID { .copaco }
+    package var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
+    package var customerSpecifications: Endpoint { endpoint(Self.customerSpecificationsName, .outgoing) }
     /// Fictional test invoices: `billwh doctor` tries a key on them; never ingested.
-    public var exampleInvoices: Endpoint { endpoint(Self.exampleInvoicesName, .crossCheck) }
-    public var endpoints: [Endpoint] { [invoices, customerSpecifications] }
+    package var exampleInvoices: Endpoint { endpoint(Self.exampleInvoicesName, .crossCheck) }
+    package var endpoints: [Endpoint] { [invoices, customerSpecifications] }
 
     func endpoint(_ name: String, _ direction: Direction) -> Endpoint {
         Endpoint(name: name, path: "/api/\(settings.apiVersion)/\(name)", version: settings.apiVersion, direction: direction)
     }
 
-    public func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
+    package func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         return VendorRequest(
             url: "\(base)\(endpoint.path)?startDate=\(window.start.compact)&endDate=\(window.end.compact)",
@@ -58,15 +58,15 @@ public struct CopacoConnector: Connector {
             secretHeaders: [(settings.apiKeyHeader, settings.apiKey)])
     }
 
-    public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
+    package func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
         try documentStream(body, endpoint: endpoint).collect()
     }
 
-    public func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
+    package func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
         InvoiceSkeleton.streamResponse(body, rules: InvoiceSkeleton.Rules(customerKey: .customerNumber))
     }
 
-    public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
+    package func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
         if status == 403 {
             return "Copaco accepted the API key but it lacks the permission for \(endpoint.path): in the Copaco partner portal, give the key access to the \(endpoint.name) endpoint (keys have per-endpoint permissions and an expiry date)"
         }

@@ -3,32 +3,32 @@ import Ingestion
 import Warehouse
 
 /// Copper CRM Developer API v1 (docs/vendors.md): companies in, monthly figures out.
-public struct CopperSettings: Sendable {
-    public var baseURL: String
-    public var accessToken: Secret
-    public var userEmail: String
+package struct CopperSettings: Sendable {
+    package var baseURL: String
+    package var accessToken: Secret
+    package var userEmail: String
     /// The company custom field (by definition name) that holds vendor customer numbers.
-    public var customerNumberField: String
+    package var customerNumberField: String
     /// Custom fields (by definition name) `publish copper` writes the month's billed total and
     /// margin to; nil: not written.
-    public var billedField: String?
-    public var marginField: String?
+    package var billedField: String?
+    package var marginField: String?
     /// Whether `publish copper` also posts an activity note per company.
-    public var publishNote: Bool
+    package var publishNote: Bool
     /// Copper's activity type for the note (`{"category": "user", "id": N}`; 0 is "Note").
-    public var noteActivityTypeID: Int
+    package var noteActivityTypeID: Int
     /// Client-side pacing: Copper allows 180 requests per rolling minute per key; staying
     /// below it by design leaves room for a retry.
-    public var requestsPerWindow: Int
-    public var window: Duration
-    public var pageSize: Int
+    package var requestsPerWindow: Int
+    package var window: Duration
+    package var pageSize: Int
     /// One search reaches at most this many records; bigger syncs continue in a new search
     /// from the last modified date seen.
-    public var maxRecordsPerSearch: Int
+    package var maxRecordsPerSearch: Int
     /// An incremental sync starts this long before the last modification seen.
-    public var overlapSeconds: Int64
+    package var overlapSeconds: Int64
 
-    public init(baseURL: String = "https://api.copper.com/developer_api/v1", accessToken: Secret, userEmail: String,
+    package init(baseURL: String = "https://api.copper.com/developer_api/v1", accessToken: Secret, userEmail: String,
                 customerNumberField: String = "Customer Number", billedField: String? = nil, marginField: String? = nil,
                 publishNote: Bool = false, noteActivityTypeID: Int = 0, requestsPerWindow: Int = 160,
                 window: Duration = .seconds(60), pageSize: Int = 200, maxRecordsPerSearch: Int = 100_000, overlapSeconds: Int64 = 300) {
@@ -49,17 +49,17 @@ public struct CopperSettings: Sendable {
 }
 
 /// Keeps requests under a rolling-window limit: `acquire()` waits until one more request fits.
-public actor RequestPacer {
+package actor RequestPacer {
     let limit: Int
     let window: Duration
     private var sent: [ContinuousClock.Instant] = []
 
-    public init(limit: Int, window: Duration) {
+    package init(limit: Int, window: Duration) {
         self.limit = max(1, limit)
         self.window = window
     }
 
-    public func acquire() async throws {
+    package func acquire() async throws {
         let clock = ContinuousClock()
         while true {
             let now = clock.now
@@ -73,45 +73,45 @@ public actor RequestPacer {
     }
 
     /// Requests made without `acquire()` (a fetch's retries) still count.
-    public func record(_ count: Int) {
+    package func record(_ count: Int) {
         guard count > 0 else { return }
         let now = ContinuousClock.now
         sent.append(contentsOf: Array(repeating: now, count: count))
     }
 }
 
-public struct CopperCustomFieldDefinition: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var dataType: String?
+package struct CopperCustomFieldDefinition: Sendable, Equatable {
+    package var id: Int64
+    package var name: String
+    package var dataType: String?
 }
 
-public struct CopperCompany: Sendable {
-    public var id: Int64
-    public var name: String?
-    public var assigneeID: Int64?
-    public var emailDomain: String?
-    public var tags: [String]
-    public var dateModified: Int64
-    public var customFields: [(definitionID: Int64, value: String?)]
+package struct CopperCompany: Sendable {
+    package var id: Int64
+    package var name: String?
+    package var assigneeID: Int64?
+    package var emailDomain: String?
+    package var tags: [String]
+    package var dateModified: Int64
+    package var customFields: [(definitionID: Int64, value: String?)]
 
-    public func value(of definition: Int64) -> String? {
+    package func value(of definition: Int64) -> String? {
         customFields.first { $0.definitionID == definition }?.value
     }
 }
 
-public struct CopperClient: Sendable {
-    public let settings: CopperSettings
-    public let fetcher: HTTPFetcher
-    public let pacer: RequestPacer
+package struct CopperClient: Sendable {
+    package let settings: CopperSettings
+    package let fetcher: HTTPFetcher
+    package let pacer: RequestPacer
 
-    public init(settings: CopperSettings, fetcher: HTTPFetcher) {
+    package init(settings: CopperSettings, fetcher: HTTPFetcher) {
         self.settings = settings
         self.fetcher = fetcher
         self.pacer = RequestPacer(limit: settings.requestsPerWindow, window: settings.window)
     }
 
-    public static let advice = "Copper did not accept the request: check BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is an active API key and BILLWH_COPPER_USER_EMAIL is the email of the user who owns it (an admin, or team permissions hide records)"
+    package static let advice = "Copper did not accept the request: check BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is an active API key and BILLWH_COPPER_USER_EMAIL is the email of the user who owns it (an admin, or team permissions hide records)"
 
     func request(_ method: String, _ path: String, body: [UInt8]? = nil) -> VendorRequest {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
@@ -124,7 +124,7 @@ public struct CopperClient: Sendable {
     }
 
     /// One paced call; returns the body of a 2xx answer.
-    public func send(_ method: String, _ path: String, body: [UInt8]? = nil, statistics: inout FetchStatistics) async throws -> [UInt8] {
+    package func send(_ method: String, _ path: String, body: [UInt8]? = nil, statistics: inout FetchStatistics) async throws -> [UInt8] {
         try await pacer.acquire()
         var local = FetchStatistics()
         defer {
@@ -142,7 +142,7 @@ public struct CopperClient: Sendable {
         }
     }
 
-    public func customFieldDefinitions(statistics: inout FetchStatistics) async throws -> [CopperCustomFieldDefinition] {
+    package func customFieldDefinitions(statistics: inout FetchStatistics) async throws -> [CopperCustomFieldDefinition] {
         let body = try await send("GET", "/custom_field_definitions", statistics: &statistics)
         guard case .array(let items) = try JSONParser.parse(body) else {
             throw DocumentRejection("custom_field_definitions: expected an array")
@@ -155,7 +155,7 @@ public struct CopperClient: Sendable {
 
     /// One page of `POST /companies/search`, sorted by `date_modified` ascending from
     /// `minimumModified` (inclusive): each company's exact bytes and its fields.
-    public func searchPage(minimumModified: Int64?, page: Int, statistics: inout FetchStatistics) async throws -> [(raw: [UInt8], company: CopperCompany?)] {
+    package func searchPage(minimumModified: Int64?, page: Int, statistics: inout FetchStatistics) async throws -> [(raw: [UInt8], company: CopperCompany?)] {
         var body = "{\"page_size\":\(settings.pageSize),\"page_number\":\(page),\"sort_by\":\"date_modified\",\"sort_direction\":\"asc\""
         if let minimumModified { body += ",\"minimum_modified_date\":\(minimumModified)" }
         body += "}"
@@ -208,10 +208,10 @@ extension JSONObject {
 
 /// Copper's answers do not fit the settings (a custom field that is not there), or its data
 /// cannot be paged; the message says what to set.
-public enum CopperError: Error, CustomStringConvertible {
+package enum CopperError: Error, CustomStringConvertible {
     case settings(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .settings(let message): message
         }

@@ -11,41 +11,41 @@ import Warehouse
 /// (unbilled cost lowers it: that is the real margin). A write whose payload equals the last
 /// successful one for that month, company and kind is skipped, so applying twice changes
 /// nothing; every write is recorded in `crm_publications`.
-public struct CopperPublisher: Sendable {
-    public struct Write: Sendable {
-        public var kind: String
-        public var method: String
-        public var path: String
-        public var body: String
+package struct CopperPublisher: Sendable {
+    package struct Write: Sendable {
+        package var kind: String
+        package var method: String
+        package var path: String
+        package var body: String
         /// Same payload as the last successful write: nothing to do.
-        public var unchanged: Bool
-        public var status: Int?
-        public var error: String?
+        package var unchanged: Bool
+        package var status: Int?
+        package var error: String?
     }
 
-    public struct Item: Sendable {
-        public var companyID: Int64
-        public var name: String
-        public var currency: String
-        public var lines: Int
-        public var billed: Money
-        public var margin: Money
-        public var writes: [Write]
+    package struct Item: Sendable {
+        package var companyID: Int64
+        package var name: String
+        package var currency: String
+        package var lines: Int
+        package var billed: Money
+        package var margin: Money
+        package var writes: [Write]
         /// Why nothing is written for this company (e.g. several currencies).
-        public var skipped: String?
+        package var skipped: String?
     }
 
-    public let database: DatabaseQueue
-    public let client: CopperClient
-    public let logger: Logger
+    package let database: DatabaseQueue
+    package let client: CopperClient
+    package let logger: Logger
 
-    public init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
+    package init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
         self.database = database
         self.client = client
         self.logger = logger
     }
 
-    public func run(month: String, apply: Bool, runID: Int64?) async throws -> [Item] {
+    package func run(month: String, apply: Bool, runID: Int64?) async throws -> [Item] {
         let settings = client.settings
         guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
             throw CopperError.settings("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
@@ -142,7 +142,7 @@ public struct CopperPublisher: Sendable {
         }
     }
 
-    public static func render(_ items: [Item], apply: Bool) -> String {
+    package static func render(_ items: [Item], apply: Bool) -> String {
         if items.isEmpty { return "no purchases linked to a Copper company in that month (run a nightly with Copper configured)\n" }
         let rows = items.map { item -> [String] in
             let writes = item.skipped ?? item.writes.map { w in

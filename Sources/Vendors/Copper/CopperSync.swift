@@ -11,29 +11,29 @@ import Warehouse
 /// `date_modified` ascending and paged until a short page, and when a search would pass its
 /// record cap the next one starts from the last modification date seen (companies seen twice
 /// are simply upserted again).
-public struct CopperSync: Sendable {
-    public static let endpoint = Endpoint(name: "companies", path: "/companies/search", version: "v1", direction: .crossCheck)
+package struct CopperSync: Sendable {
+    package static let endpoint = Endpoint(name: "companies", path: "/companies/search", version: "v1", direction: .crossCheck)
 
-    public let database: DatabaseQueue
-    public let client: CopperClient
-    public let logger: Logger
-    public var progress: (@Sendable (String) -> Void)?
+    package let database: DatabaseQueue
+    package let client: CopperClient
+    package let logger: Logger
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
+    package init(database: DatabaseQueue, client: CopperClient, logger: Logger) {
         self.database = database
         self.client = client
         self.logger = logger
     }
 
-    public struct Report: Sendable {
-        public var companies = 0
-        public var changed = 0
-        public var pages = 0
-        public var searches = 0
-        public var statistics = FetchStatistics()
+    package struct Report: Sendable {
+        package var companies = 0
+        package var changed = 0
+        package var pages = 0
+        package var searches = 0
+        package var statistics = FetchStatistics()
     }
 
-    public func run(runID: Int64, full: Bool = false) async throws -> EndpointReport {
+    package func run(runID: Int64, full: Bool = false) async throws -> EndpointReport {
         var report = EndpointReport(vendor: .copper, endpoint: Self.endpoint)
         var statistics = FetchStatistics()
         let startedAt = Timestamp.now()

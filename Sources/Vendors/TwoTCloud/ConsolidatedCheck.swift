@@ -7,23 +7,23 @@ import Warehouse
 /// The vendor warns that endpoint may drop lines, repeat them or put them under the wrong
 /// customer, so it never feeds `purchases`; it is kept in raw and compared here, line keys only
 /// (customer AccountID, subscription, SKU, period), over the windows it was read for.
-public struct ConsolidatedComparison: Sendable, Equatable {
-    public var documents = 0
-    public var lines = 0
+package struct ConsolidatedComparison: Sendable, Equatable {
+    package var documents = 0
+    package var lines = 0
     /// Lines of the consolidated documents beyond what purchases hold for their key
     /// (duplicated, or assigned to a customer that did not buy it).
-    public var onlyInConsolidated = 0
+    package var onlyInConsolidated = 0
     /// Purchased lines the consolidated documents lack (dropped, or assigned elsewhere).
-    public var missingFromConsolidated = 0
+    package var missingFromConsolidated = 0
     /// Consolidated documents that could not be read again.
-    public var unreadable = 0
+    package var unreadable = 0
 
-    public var disagreeing: Int { onlyInConsolidated + missingFromConsolidated }
+    package var disagreeing: Int { onlyInConsolidated + missingFromConsolidated }
 }
 
-public enum ConsolidatedCheck {
+package enum ConsolidatedCheck {
     /// nil when no consolidated document was ever ingested.
-    public static func compare(_ db: Database) throws -> ConsolidatedComparison? {
+    package static func compare(_ db: Database) throws -> ConsolidatedComparison? {
         let vendor = VendorID.twotcloud.rawValue
         let endpoint = TwoTCloudConnector.consolidatedName
         var result = ConsolidatedComparison()

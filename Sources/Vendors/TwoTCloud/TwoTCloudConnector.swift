@@ -7,17 +7,17 @@ import Warehouse
 /// The invoice skeleton is Copaco's, so decoding is shared; what differs is the auth (Basic,
 /// bound to one caller IP), the version in the path, the XML a server sends when it ignores
 /// `Accept`, the customer key (AccountID) and the cross-check endpoint.
-public struct TwoTCloudConnector: Connector {
-    public struct Settings: Sendable {
-        public var baseURL: String
-        public var accountID: String
-        public var apiKey: Secret
+package struct TwoTCloudConnector: Connector {
+    package struct Settings: Sendable {
+        package var baseURL: String
+        package var accountID: String
+        package var apiKey: Secret
         /// One version for every endpoint: the vendor does not support mixing them.
-        public var version: String
+        package var version: String
         /// Also read `consolidatedinvoices` (raw only, for the cross-check in `status`).
-        public var includeConsolidated: Bool
+        package var includeConsolidated: Bool
 
-        public init(baseURL: String = "https://api.cloudnet.services", accountID: String, apiKey: Secret,
+        package init(baseURL: String = "https://api.cloudnet.services", accountID: String, apiKey: Secret,
                     version: String = "v2", includeConsolidated: Bool = false) {
             self.baseURL = baseURL
             self.accountID = accountID
@@ -27,27 +27,27 @@ public struct TwoTCloudConnector: Connector {
         }
 
         /// `v1`, `v2`, …: anything else would build a wrong URL for every endpoint.
-        public static func isValidVersion(_ version: String) -> Bool {
+        package static func isValidVersion(_ version: String) -> Bool {
             let digits = version.utf8.dropFirst()
             return version.utf8.first == UInt8(ascii: "v") && !digits.isEmpty && digits.count <= 3
                 && digits.allSatisfy { $0 >= 48 && $0 <= 57 }
         }
     }
 
-    public static let invoicesName = "invoices"
-    public static let customerInvoicesName = "customerinvoices"
-    public static let consolidatedName = "consolidatedinvoices"
+    package static let invoicesName = "invoices"
+    package static let customerInvoicesName = "customerinvoices"
+    package static let consolidatedName = "consolidatedinvoices"
 
-    public let settings: Settings
-    public init(settings: Settings) { self.settings = settings }
+    package let settings: Settings
+    package init(settings: Settings) { self.settings = settings }
 
-    public var vendor: VendorID { .twotcloud }
+    package var vendor: VendorID { .twotcloud }
 
-    public var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
-    public var customerInvoices: Endpoint { endpoint(Self.customerInvoicesName, .outgoing) }
-    public var consolidatedInvoices: Endpoint { endpoint(Self.consolidatedName, .crossCheck) }
+    package var invoices: Endpoint { endpoint(Self.invoicesName, .incoming) }
+    package var customerInvoices: Endpoint { endpoint(Self.customerInvoicesName, .outgoing) }
+    package var consolidatedInvoices: Endpoint { endpoint(Self.consolidatedName, .crossCheck) }
 
-    public var endpoints: [Endpoint] {
+    package var endpoints: [Endpoint] {
         settings.includeConsolidated ? [invoices, customerInvoices, consolidatedInvoices] : [invoices, customerInvoices]
     }
 
@@ -55,7 +55,7 @@ public struct TwoTCloudConnector: Connector {
         Endpoint(name: name, path: "/\(settings.version)/\(name)", version: settings.version, direction: direction)
     }
 
-    public func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
+    package func request(for endpoint: Endpoint, window: DateWindow) -> VendorRequest {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         let credentials = Data("\(settings.accountID):\(settings.apiKey.reveal())".utf8).base64EncodedString()
         return VendorRequest(
@@ -64,13 +64,13 @@ public struct TwoTCloudConnector: Connector {
             secretHeaders: [("Authorization", Secret("Basic " + credentials))])
     }
 
-    public func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
+    package func decode(_ body: [UInt8], endpoint: Endpoint) throws(DocumentRejection) -> [FetchedDocument] {
         try documentStream(body, endpoint: endpoint).collect()
     }
 
     /// JSON is read one document at a time; XML (a fallback for servers that ignore `Accept`)
     /// is read whole first.
-    public func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
+    package func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
         let rules = Self.rules(for: endpoint.direction)
         // The format shows in the first byte after whitespace (and a byte-order mark).
         let leading: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF]
@@ -92,7 +92,7 @@ public struct TwoTCloudConnector: Connector {
     }
 
     /// Decodes one stored document (its raw bytes, JSON or XML) again, e.g. for the cross-check.
-    public static func decodeStored(_ raw: [UInt8], direction: Direction) throws(DocumentRejection) -> DecodedDocument {
+    package static func decodeStored(_ raw: [UInt8], direction: Direction) throws(DocumentRejection) -> DecodedDocument {
         let rules = Self.rules(for: direction)
         let decode = { (invoice: JSONObject) throws(DocumentRejection) -> DecodedDocument in
             try InvoiceSkeleton.decodeInvoice(invoice, customerKey: rules.customerKey, amount: rules.amount)
@@ -136,7 +136,7 @@ public struct TwoTCloudConnector: Connector {
         return InvoiceSkeleton.documents(body, elements: elements, rules: rules)
     }
 
-    public func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
+    package func authenticationAdvice(status: Int, endpoint: Endpoint) -> String {
         // 2tCloud answers 403 for both causes and does not say which one it was.
         "2tCloud refused the request to \(endpoint.path) (HTTP \(status)). Check both: (1) the Basic credentials — BILLWH_TWOTCLOUD_ACCOUNT_ID must be the reseller's Account ID and BILLWH_TWOTCLOUD_API_KEY (or _FILE) an active key of the Billing API; (2) the IP address this machine calls from must be the one attached to that key in the 2tCloud portal (each key is bound to one caller IP address)"
     }
