@@ -97,7 +97,10 @@ let package = Package(
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
-        .testTarget(name: "VendorSandboxTests", dependencies: ["VendorSandbox", "Warehouse"]),
+        .testTarget(name: "VendorSandboxTests", dependencies: [
+            "VendorSandbox", "Warehouse",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "Pipeline", "Demo", "Warehouse", "VendorSandbox", "Vendors", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
         ]),

@@ -1,5 +1,7 @@
+import Hummingbird
 import Warehouse
-/// The Copaco Cloud Billing API v1 as copaco.md describes it: GET only, `X-Api-Key` (header
+
+/// The Copaco Cloud Billing API v1 as docs/vendors.md describes it: GET only, `X-Api-Key` (header
 /// name configurable), `startDate`/`endDate` as `YYYYMMDD` (inclusive, on `Header.Date`;
 /// default the last 3 months up to `today`), `{"Invoices":[...]}`, no paging.
 struct CopacoAPI {
@@ -8,57 +10,66 @@ struct CopacoAPI {
     let apiKeyHeader: String
     let today: CalendarDate
 
-    static func handles(path: String) -> Bool { path.hasPrefix("/api/") }
+    /// The routes under `/api/v1`: the method (405), then the key (401/403), then the query (400).
+    func addRoutes(to router: SandboxRouter, core: SandboxCore) {
+        for endpoint in CopacoEndpoint.allCases {
+            let routes = router.group(RouterPath(endpoint.path()))
+            routes.refuseMethods(on: "", allowed: [.get])
+            routes.add(middleware: KeyMiddleware(api: self, endpoint: endpoint))
+            routes.get { request, context in
+                let data = core.state.withLock { $0.copacoData }
+                return core.deliver(respond(endpoint: endpoint, query: request.uri.query, data: data, faults: core.faults, exchange: context.exchange),
+                                    path: request.uri.path, context: context)
+            }
+        }
+    }
 
-    /// Checks made in this order: path (404), method (405), key (401/403), query (400).
-    func respond(method: String, path: String, query: String?, header: (String) -> String?,
-                 data: CopacoSandboxData, faults: SandboxFaults) -> (SandboxReply, SandboxCredential, [String]) {
-        var normalized = path
-        if normalized.count > 1, normalized.hasSuffix("/") { normalized.removeLast() }
-        guard let endpoint = CopacoEndpoint(path: normalized) else {
-            return (.message(404, "No resource at \(path). Endpoints: \(CopacoEndpoint.allCases.map { $0.path() }.joined(separator: ", "))."), .notChecked, [])
+    /// The key in `apiKeyHeader`: the full key reads every endpoint, the limited one only the examples.
+    struct KeyMiddleware: RouterMiddleware {
+        let api: CopacoAPI
+        let endpoint: CopacoEndpoint
+
+        func handle(_ request: Request, context: SandboxRequestContext, next: (Request, SandboxRequestContext) async throws -> Response) async throws -> Response {
+            let credential: SandboxCredential
+            switch request.header(api.apiKeyHeader) {
+            case nil, "": credential = .missing
+            case api.apiKey: credential = .full
+            case api.limitedAPIKey: credential = .limited
+            default: credential = .unknown
+            }
+            context.exchange.credential = credential
+            switch credential {
+            case .missing:
+                return SandboxReply.message(401, "Missing API key: send it in the \(api.apiKeyHeader) header.").response()
+            case .unknown:
+                return SandboxReply.message(401, "The API key is not valid or has expired.").response()
+            case .limited where endpoint != .exampleInvoices:
+                return SandboxReply.message(403, "This API key has no permission for \(endpoint.path()).").response()
+            default:
+                return try await next(request, context)
+            }
         }
-        guard method == "GET" else {
-            var reply = SandboxReply.message(405, "Method \(method) is not allowed; use GET.")
-            reply.headers.append(("Allow", "GET"))
-            return (reply, .notChecked, [])
-        }
-        let presented = header(apiKeyHeader)
-        let credential: SandboxCredential
-        switch presented {
-        case nil, "": credential = .missing
-        case apiKey: credential = .full
-        case limitedAPIKey: credential = .limited
-        default: credential = .unknown
-        }
-        switch credential {
-        case .missing:
-            return (.message(401, "Missing API key: send it in the \(apiKeyHeader) header."), credential, [])
-        case .unknown:
-            return (.message(401, "The API key is not valid or has expired."), credential, [])
-        case .limited where endpoint != .exampleInvoices:
-            return (.message(403, "This API key has no permission for \(endpoint.path())."), credential, [])
-        default:
-            break
-        }
+    }
+
+    /// The documents of the window the query asks for (400 when it cannot be read).
+    func respond(endpoint: CopacoEndpoint, query: String?, data: CopacoSandboxData, faults: SandboxFaults, exchange: SandboxExchange) -> SandboxReply {
         let window: (from: CalendarDate, to: CalendarDate)
         switch CopacoAPI.window(query: query, today: today) {
         case .success(let value): window = value
-        case .failure(let problem): return (.message(400, problem.message), credential, [])
+        case .failure(let problem): return .message(400, problem.message)
         }
         let documents = data.documents(endpoint, from: window.from.iso, to: window.to.iso)
         let corrupted = faults.corruptedDocuments
         let mutate = faults.mutateFields
-        var notes: [String] = []
-        if mutate { notes.append("mutated") }
-        for document in documents where corrupted[document.invoiceID] != nil { notes.append("corrupt:\(document.invoiceID)") }
+        if mutate { exchange.note("mutated") }
+        for document in documents where corrupted[document.invoiceID] != nil { exchange.note("corrupt:\(document.invoiceID)") }
         var options = InvoiceRenderer.Options(seed: data.seed)
         options.mutateFields = mutate
         options.corrupt = corrupted
         options.drift = faults.drift(for: endpoint.path())
-        if !options.drift.isEmpty { notes.append("drift") }
+        if !options.drift.isEmpty { exchange.note("drift") }
         let chunks = InvoiceRenderer.responseChunks(documents, dialect: .copaco, options: options)
-        return (SandboxReply(status: 200, headers: [("Content-Type", "application/json")], chunks: chunks), credential, notes)
+        return SandboxReply(status: 200, headers: [("Content-Type", "application/json")], chunks: chunks)
     }
 
     struct Problem: Error { let message: String }

@@ -4,7 +4,7 @@ import Warehouse
 ///
 /// Billing calendar (a choice, documented here because the vendor does not publish one):
 /// - usage/licences of month M are invoiced in month M+1: the Microsoft invoice on day 21–25,
-///   the VMware invoice on day 4–8 (separate `InvoiceID`s, as copaco.md requires). With two
+///   the VMware invoice on day 4–8 (separate `InvoiceID`s, as Copaco's contract requires). With two
 ///   runs per month the gap between consecutive invoice dates is at most ~24 days, so the
 ///   nightly window `[today-31d, today]` always holds at least one invoice, for any `today`
 ///   after the first month of data;

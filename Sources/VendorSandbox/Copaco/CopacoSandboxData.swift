@@ -142,7 +142,7 @@ package struct CopacoSandboxData: Sendable {
     }
 }
 
-/// The reconciliation rules of copaco.md, applied to one purchase document and its customer
+/// Copaco's reconciliation rules (docs/vendors.md), applied to one purchase document and its customer
 /// specification, to state what the generated data contains. Deliberately simple and
 /// independent of the Reconciliation module: it is the oracle the end-to-end tests compare with.
 enum CopacoReferenceReconciler {

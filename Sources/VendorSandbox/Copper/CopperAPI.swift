@@ -1,8 +1,9 @@
+import Hummingbird
 import Ingestion
 import Warehouse
 import Synchronization
 
-/// The Copper CRM Developer API v1 as copper.md describes it, under `/developer_api/v1`:
+/// The Copper CRM Developer API v1 as docs/vendors.md describes it, under `/developer_api/v1`:
 ///
 /// - `GET /custom_field_definitions`, `GET /activity_types`
 /// - `POST /companies/search`: paged, sorted, sliced by `minimum/maximum_modified_date`; a bare
@@ -65,76 +66,98 @@ final class CopperAPI: Sendable {
 
     static func handles(path: String) -> Bool { path == "/developer_api" || path.hasPrefix("/developer_api/") }
 
-    enum Route: Equatable {
-        case fieldDefinitions
-        case activityTypes
-        case search
-        case company(Int)
-        case activities
+    static func notFound(_ path: String) -> String {
+        "No resource at \(path). Endpoints under \(basePath): GET /custom_field_definitions, GET /activity_types, POST /companies/search, GET|PUT /companies/{id}, POST /activities."
+    }
 
-        var allowed: String {
-            switch self {
-            case .fieldDefinitions, .activityTypes: "GET"
-            case .search, .activities: "POST"
-            case .company: "GET, PUT"
+    /// The routes under `/developer_api/v1`: the method (405), the three `X-PW-*` headers (401)
+    /// and the rate limit (429), then the body (413, 400, 422) and the company (404).
+    func addRoutes(to router: SandboxRouter, core: SandboxCore) {
+        let routes = router.group(RouterPath(CopperAPI.basePath))
+        routes.refuseMethods(on: "custom_field_definitions", allowed: [.get])
+        routes.refuseMethods(on: "activity_types", allowed: [.get])
+        routes.refuseMethods(on: "companies/search", allowed: [.post])
+        routes.refuseMethods(on: "activities", allowed: [.post])
+        routes.add(middleware: AuthMiddleware(api: self))
+        @Sendable func answer(_ request: Request, _ context: SandboxRequestContext, _ reply: SandboxReply) -> Response {
+            core.deliver(reply, path: request.uri.path, context: context)
+        }
+        routes.get("custom_field_definitions") { request, context in
+            answer(request, context, CopperAPI.json(CopperRenderer.definitions(self.state.withLock { $0.data.fieldDefinitions })))
+        }
+        routes.get("activity_types") { request, context in
+            answer(request, context, CopperAPI.json(CopperRenderer.activityTypes()))
+        }
+        routes.post("companies/search") { request, context in
+            var request = request
+            guard let body = await request.collectBody() else { return CopperAPI.tooLarge(context) }
+            var notes: [String] = []
+            let reply = self.search(body: body, faults: core.faults, notes: &notes)
+            notes.forEach(context.exchange.note)
+            return answer(request, context, reply)
+        }
+        // `{id}` is digits or not found, before the method or the headers are looked at.
+        let company = router.group(RouterPath(CopperAPI.basePath + "/companies/:id"))
+        company.add(middleware: CompanyIDMiddleware())
+        company.refuseMethods(on: "", allowed: [.get, .put])
+        company.add(middleware: AuthMiddleware(api: self))
+        company.get { request, context in
+            let id = CopperAPI.companyID(context) ?? 0
+            guard let company = self.state.withLock({ $0.data.company(id: id) }) else {
+                return answer(request, context, .message(404, "Resource not found: no company with id \(id)."))
             }
+            var notes: [String] = []
+            let reply = CopperAPI.json(self.mutated(CopperRenderer.company(company), faults: core.faults, seed: UInt64(id), notes: &notes))
+            notes.forEach(context.exchange.note)
+            return answer(request, context, reply)
+        }
+        company.put { request, context in
+            let id = CopperAPI.companyID(context) ?? 0
+            var request = request
+            guard let body = await request.collectBody() else { return CopperAPI.tooLarge(context) }
+            return answer(request, context, self.update(id: id, path: request.uri.path, body: body, received: context.exchange.received))
+        }
+        routes.post("activities") { request, context in
+            var request = request
+            guard let body = await request.collectBody() else { return CopperAPI.tooLarge(context) }
+            return answer(request, context, self.createActivity(path: request.uri.path, body: body, received: context.exchange.received))
         }
     }
 
-    static func route(_ path: String) -> Route? {
-        guard path.hasPrefix(basePath + "/") else { return nil }
-        let parts = path.dropFirst(basePath.count).split(separator: "/", omittingEmptySubsequences: true)
-        switch parts.count {
-        case 1 where parts[0] == "custom_field_definitions": return .fieldDefinitions
-        case 1 where parts[0] == "activity_types": return .activityTypes
-        case 1 where parts[0] == "activities": return .activities
-        case 2 where parts[0] == "companies" && parts[1] == "search": return .search
-        case 2 where parts[0] == "companies":
-            guard parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = Int(parts[1]) else { return nil }
-            return .company(id)
-        default: return nil
+    /// The `{id}` of `/companies/{id}`: digits only.
+    static func companyID(_ context: SandboxRequestContext) -> Int? {
+        guard let text = context.parameters.get("id"), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(text)
+    }
+
+    struct CompanyIDMiddleware: RouterMiddleware {
+        func handle(_ request: Request, context: SandboxRequestContext, next: (Request, SandboxRequestContext) async throws -> Response) async throws -> Response {
+            guard CopperAPI.companyID(context) != nil else { throw HTTPError(.notFound) }
+            return try await next(request, context)
         }
     }
 
-    func respond(method: String, path: String, body: [UInt8], header: (String) -> String?, received: ContinuousClock.Instant,
-                 faults: SandboxFaults) -> (SandboxReply, SandboxCredential, [String]) {
-        guard let route = CopperAPI.route(path) else {
-            return (.message(404, "No resource at \(path). Endpoints under \(CopperAPI.basePath): GET /custom_field_definitions, GET /activity_types, POST /companies/search, GET|PUT /companies/{id}, POST /activities."), .notChecked, [])
-        }
-        guard route.allowed.split(separator: ",").contains(where: { $0.trimmingCharacters == method }) else {
-            var reply = SandboxReply.message(405, "Method \(method) is not allowed; use \(route.allowed).")
-            reply.headers.append(("Allow", route.allowed))
-            return (reply, .notChecked, [])
-        }
-        let (credential, problem) = check(header: header)
-        if let problem { return (.message(401, problem), credential, []) }
-        if let wait = admit(token: accessToken, at: received) {
-            var reply = SandboxReply.message(429, "Rate limit exceeded: at most \(rateLimit) requests per \(CopperAPI.seconds(rateWindow)) s per API key.")
-            if sendsRetryAfter { reply.headers.append(("Retry-After", String(max(1, CopperAPI.ceilSeconds(wait))))) }
-            return (reply, credential, ["copper-rate-limit"])
-        }
-        var notes: [String] = []
-        let reply: SandboxReply
-        switch (route, method) {
-        case (.fieldDefinitions, _):
-            let definitions = state.withLock { $0.data.fieldDefinitions }
-            reply = CopperAPI.json(CopperRenderer.definitions(definitions))
-        case (.activityTypes, _):
-            reply = CopperAPI.json(CopperRenderer.activityTypes())
-        case (.search, _):
-            reply = search(body: body, faults: faults, notes: &notes)
-        case (.company(let id), "GET"):
-            if let company = state.withLock({ $0.data.company(id: id) }) {
-                reply = CopperAPI.json(mutated(CopperRenderer.company(company), faults: faults, seed: UInt64(id), notes: &notes))
-            } else {
-                reply = .message(404, "Resource not found: no company with id \(id).")
+    static func tooLarge(_ context: SandboxRequestContext) -> Response {
+        context.exchange.note("body-too-large")
+        return SandboxReply.message(413, "The request body is larger than \(SandboxCore.bodyLimit) bytes.").response()
+    }
+
+    /// The access token, application and user email, then the rolling rate limit per token.
+    struct AuthMiddleware: RouterMiddleware {
+        let api: CopperAPI
+
+        func handle(_ request: Request, context: SandboxRequestContext, next: (Request, SandboxRequestContext) async throws -> Response) async throws -> Response {
+            let (credential, problem) = api.check(header: { request.header($0) })
+            context.exchange.credential = credential
+            if let problem { return SandboxReply.message(401, problem).response() }
+            if let wait = api.admit(token: api.accessToken, at: context.exchange.received) {
+                var reply = SandboxReply.message(429, "Rate limit exceeded: at most \(api.rateLimit) requests per \(CopperAPI.seconds(api.rateWindow)) s per API key.")
+                if api.sendsRetryAfter { reply.headers.append(("Retry-After", String(max(1, CopperAPI.ceilSeconds(wait))))) }
+                context.exchange.note("copper-rate-limit")
+                return reply.response()
             }
-        case (.company(let id), _):
-            reply = update(id: id, path: path, body: body, received: received)
-        case (.activities, _):
-            reply = createActivity(path: path, body: body, received: received)
+            return try await next(request, context)
         }
-        return (reply, credential, notes)
     }
 
     // MARK: Authentication and rate limit
@@ -254,7 +277,7 @@ final class CopperAPI: Sendable {
         if search.sortBy == nil { notes.append("unsorted") }
         let (offset, overflow) = (search.pageNumber - 1).multipliedReportingOverflow(by: search.pageSize)
         if overflow || offset + search.pageSize > searchCap { notes.append("search-cap") }
-        var reply = CopperAPI.json(mutated(CopperRenderer.companies(page), faults: faults, seed: UInt64(search.pageNumber), notes: &notes))
+        var reply = CopperAPI.json(self.mutated(CopperRenderer.companies(page), faults: faults, seed: UInt64(search.pageNumber), notes: &notes))
         reply.headers.append(("X-PW-TOTAL", String(CopperAPI.totalUpperBound(total))))
         return reply
     }

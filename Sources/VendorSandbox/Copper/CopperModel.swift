@@ -1,4 +1,4 @@
-/// A company custom field's value as Copper serves it: `str | num | null` (copper.md). Numbers
+/// A company custom field's value as Copper serves it: `str | num | null` (docs/vendors.md). Numbers
 /// keep their exact JSON text (`1234.56`), so tests compare what a client wrote, digit for digit.
 package enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertible {
     case string(String)
@@ -98,7 +98,7 @@ package struct CopperSandboxCompany: Sendable, Hashable {
     package var socials: [CopperSandboxLabeled]
     package var tags: [String]
     package var websites: [CopperSandboxLabeled]
-    /// Not in copper.md (a field a client must keep without failing on it).
+    /// Not in Copper's contract (a field a client must keep without failing on it).
     package var primaryContactID: Int?
     /// Every definition available on companies, in definition order (unset: `.null`).
     package var customFields: [(definitionID: Int, value: CopperSandboxFieldValue)]

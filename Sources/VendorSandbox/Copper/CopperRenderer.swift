@@ -1,4 +1,4 @@
-/// Copper's JSON: companies in copper.md's member order (plus `primary_contact_id`, a field the
+/// Copper's JSON: companies in the member order of Copper's contract (plus `primary_contact_id`, a field the
 /// contract does not list), custom field definitions, activities, activity types.
 enum CopperRenderer {
     static func companies(_ companies: some Collection<CopperSandboxCompany>) -> [UInt8] {

@@ -74,7 +74,7 @@ package final class VendorSandbox: Sendable {
         let (events, continuation) = AsyncThrowingStream<Listening, any Error>.makeStream()
         let logger = configuration.logger ?? Logger(label: "billwh.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
         let app = Application(
-            responder: SandboxHTTPResponder(core: core),
+            router: core.makeRouter(),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 // Stops `accept()` on the listening socket (NIO's autoRead), used by stop().
@@ -311,88 +311,11 @@ final class SandboxCore: Sendable {
                                  twotcloudAllowedIP: configuration.twotcloudAllowedIP))
     }
 
-    /// `peer`: the caller's IP address (the TCP peer), for 2tCloud's IP binding.
-    /// `body`: the request body (Copper's POST/PUT); `bodyTooLarge`: it exceeded
-    /// `SandboxCore.bodyLimit` and was not read (answered `413`).
-    func handle(method: String, path: String, query: String?, peer: String? = nil, body: [UInt8] = [], bodyTooLarge: Bool = false,
-                header: (String) -> String?) async -> SandboxReply {
-        let clock = ContinuousClock()
-        let received = clock.now
-        var notes: [String] = []
-        let delay = faults.delay
-        if delay > .zero {
-            try? await Task.sleep(for: delay)
-            notes.append("delay")
-        }
-        if let once = faults.takeDelayFault(path: path) {
-            try? await Task.sleep(for: once)
-            notes.append("delay-once")
-        }
-        var credential = SandboxCredential.notChecked
-        var reply: SandboxReply
-        if let fault = faults.takeStatusFault(path: path) {
-            switch fault {
-            case let .status(status, message):
-                let phrase = HTTPResponse.Status(code: status).reasonPhrase
-                reply = .message(status, message ?? "\(phrase.isEmpty ? "Error" : phrase) (sandbox fault)")
-                notes.append("status-\(status)")
-            case .rateLimit(let retryAfter):
-                reply = .message(429, "Rate limit exceeded. Try again later.")
-                if let retryAfter { reply.headers.append(("Retry-After", retryAfter)) }
-                notes.append("rate-limit")
-            case let .redirect(status, location):
-                reply = .message(status, "Moved.")
-                reply.headers.append(("Location", location))
-                notes.append("redirect")
-            }
-        } else if bodyTooLarge {
-            reply = .message(413, "The request body is larger than \(SandboxCore.bodyLimit) bytes.")
-            notes.append("body-too-large")
-        } else if CopperAPI.handles(path: path) {
-            let (answer, presented, rendered) = copper.respond(method: method, path: path, body: body, header: header, received: received,
-                                                               faults: faults)
-            reply = answer
-            credential = presented
-            notes.append(contentsOf: rendered)
-        } else if CopacoAPI.handles(path: path) {
-            let data = state.withLock { $0.copacoData }
-            let (answer, presented, rendered) = copaco.respond(method: method, path: path, query: query, header: header, data: data, faults: faults)
-            reply = answer
-            credential = presented
-            notes.append(contentsOf: rendered)
-        } else if TwoTCloudAPI.handles(path: path) {
-            let (data, allowedIP) = state.withLock { ($0.twotcloudData, $0.twotcloudAllowedIP) }
-            let (answer, presented, rendered) = twotcloud.respond(method: method, path: path, query: query, header: header, peer: peer,
-                                                                  allowedIP: allowedIP, data: data, faults: faults)
-            reply = answer
-            credential = presented
-            notes.append(contentsOf: rendered)
-        } else {
-            reply = .message(404, "No resource at \(path).")
-        }
-        if reply.status == 200, let bodyFault = faults.takeBodyFault(path: path) {
-            switch bodyFault {
-            case .truncate(let mode):
-                reply.truncation = mode
-                notes.append("truncated-\(mode.rawValue)")
-            case .invalidJSON:
-                let whole = reply.chunks.flatMap { $0 }
-                reply.chunks = [Array(whole.prefix(whole.count / 2)) + Array("\n<html><body><h1>502 Proxy Error</h1></body></html>\n".utf8)]
-                notes.append("invalid-json")
-            case .stall(let duration):
-                reply.stall = duration
-                notes.append("stalled-body")
-            }
-        }
-        let entry = SandboxRequest(
-            method: method, path: redact(path), query: query.map(redactQuery), status: reply.status,
-            fault: notes.isEmpty ? nil : notes.joined(separator: ","), credential: credential,
-            receivedAt: received, duration: clock.now - received)
+    func log(_ entry: SandboxRequest) {
         state.withLock { state in
             if state.log.count >= SandboxCore.logLimit { state.log.removeFirst(state.log.count - SandboxCore.logLimit + 1) }
             state.log.append(entry)
         }
-        return reply
     }
 
     private var secrets: [String] {
@@ -400,14 +323,14 @@ final class SandboxCore: Sendable {
          configuration.copperAccessToken].filter { !$0.isEmpty }
     }
 
-    private func redact(_ text: String) -> String {
+    func redact(_ text: String) -> String {
         var out = text
         for secret in secrets where out.contains(secret) { out = out.replacing(secret, with: "REDACTED") }
         return out
     }
 
     /// Values of parameters that look like credentials, and the configured keys anywhere.
-    private func redactQuery(_ query: String) -> String {
+    func redactQuery(_ query: String) -> String {
         let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = pieces[0].lowercased()
@@ -417,87 +340,5 @@ final class SandboxCore: Sendable {
             return String(pair)
         }
         return redact(parts.joined(separator: "&"))
-    }
-}
-
-struct SandboxTruncated: Error {}
-
-/// Hummingbird glue: every request goes to `SandboxCore`; the reply is written with a
-/// `Content-Length`, or cut short when a truncation fault is armed.
-/// (`HTTPFields.Element` is HTTPTypes' `HTTPField`, reached through Hummingbird's re-export.)
-struct SandboxHTTPResponder: HTTPResponder {
-    typealias Context = SandboxRequestContext
-    let core: SandboxCore
-
-    func respond(to request: Request, context: SandboxRequestContext) async throws -> Response {
-        core.requestStarted()
-        defer { core.requestFinished() }
-        let headers = request.headers
-        var body: [UInt8] = []
-        var bodyTooLarge = false
-        do {
-            let buffer = try await request.body.collect(upTo: SandboxCore.bodyLimit)
-            body = Array(buffer.readableBytesView)
-        } catch {
-            bodyTooLarge = true
-        }
-        let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                                      peer: context.peerAddress, body: body, bodyTooLarge: bodyTooLarge) { name in
-            guard let field = HTTPFields.Element.Name(name) else { return nil }
-            return headers[field]
-        }
-        var fields = HTTPFields()
-        for (name, value) in reply.headers {
-            if let field = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: field, value: value)) }
-        }
-        let status = HTTPResponse.Status(code: reply.status)
-        let total = reply.bodyCount
-        if let mode = reply.truncation {
-            var partial = ByteBuffer()
-            var left = max(0, total / 2)
-            for chunk in reply.chunks where left > 0 {
-                let take = min(left, chunk.count)
-                partial.writeBytes(chunk[0..<take])
-                left -= take
-            }
-            let sent = partial
-            let body = ResponseBody(contentLength: mode == .contentLength ? total : nil) { writer in
-                try await writer.write(sent)
-                // Let the bytes reach the socket before the connection is dropped.
-                try? await Task.sleep(for: .milliseconds(50))
-                throw SandboxTruncated()
-            }
-            return Response(status: status, headers: fields, body: body)
-        }
-        if let stall = reply.stall {
-            let whole = reply.chunks.flatMap { $0 }
-            let half = whole.count / 2
-            let first = ByteBuffer(bytes: whole[..<half]), rest = ByteBuffer(bytes: whole[half...])
-            let body = ResponseBody(contentLength: total) { writer in
-                try await writer.write(first)
-                try await Task.sleep(for: stall)
-                try await writer.write(rest)
-                try await writer.finish(nil)
-            }
-            return Response(status: status, headers: fields, body: body)
-        }
-        if reply.chunks.count == 1 {
-            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.chunks[0])))
-        }
-        return Response(status: status, headers: fields, body: ResponseBody(contentsOf: reply.chunks.map { ByteBuffer(bytes: $0) }))
-    }
-}
-
-/// Hummingbird's basic context plus the caller's address: `ApplicationRequestContextSource`
-/// hands each request context the connection's NIO `Channel`, whose `remoteAddress` is the TCP
-/// peer (what 2tCloud binds a key to). Read once per request, kept as text (`127.0.0.1`).
-struct SandboxRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    /// The peer's IP address, nil when the channel has none (e.g. a Unix socket).
-    let peerAddress: String?
-
-    init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }

@@ -1,5 +1,7 @@
+import Hummingbird
 import Warehouse
-/// The 2tCloud Billing API as twotcloud.md describes it: `GET /{version}/invoices`,
+
+/// The 2tCloud Billing API as docs/vendors.md describes it: `GET /{version}/invoices`,
 /// `/customerinvoices`, `/consolidatedinvoices`; HTTP Basic (`accountID:apiKey`), each key bound
 /// to one caller IP; `startDate`/`endDate` as `YYYYMMDD` (inclusive, on `Header.Date`; without
 /// them the last 3 months up to `today`, as Copaco — the contract does not say); JSON with
@@ -25,40 +27,85 @@ struct TwoTCloudAPI {
         return index > 2 && (index == bytes.count || bytes[index] == UInt8(ascii: "/"))
     }
 
-    /// Checks made in this order: version + endpoint (404), method (405), credentials and
-    /// caller IP (403, one message for both), query (400).
-    func respond(method: String, path: String, query: String?, header: (String) -> String?, peer: String?, allowedIP: String?,
-                 data: TwoTCloudSandboxData, faults: SandboxFaults) -> (SandboxReply, SandboxCredential, [String]) {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        let version = parts.isEmpty ? "" : String(parts.removeFirst()).lowercased()
+    /// The endpoint of `/{version}/{endpoint}` (letter case ignored); nil for a version that is
+    /// not served or no such endpoint.
+    func resolve(version: String, endpoint: String) -> TwoTCloudEndpoint? {
+        versions.contains(version.lowercased()) ? TwoTCloudEndpoint(pathComponent: endpoint) : nil
+    }
+
+    /// The `404` message for a 2tCloud-looking path no route takes; nil for other paths.
+    func notFound(_ path: String) -> String? {
+        guard TwoTCloudAPI.handles(path: path) else { return nil }
+        let version = path.split(separator: "/").first.map { $0.lowercased() } ?? ""
         guard versions.contains(version) else {
-            return (.message(404, "No resource at \(path): API version '\(version)' is not served (\(versions.joined(separator: ", ")))."), .notChecked, [])
+            return "No resource at \(path): API version '\(version)' is not served (\(versions.joined(separator: ", ")))."
         }
-        guard parts.count == 1, let endpoint = TwoTCloudEndpoint(pathComponent: parts[0]) else {
-            let known = TwoTCloudEndpoint.allCases.map { $0.path(version: version) }.joined(separator: ", ")
-            return (.message(404, "No resource at \(path). Endpoints: \(known)."), .notChecked, [])
+        let known = TwoTCloudEndpoint.allCases.map { $0.path(version: version) }.joined(separator: ", ")
+        return "No resource at \(path). Endpoints: \(known)."
+    }
+
+    /// `/{version}/{endpoint}`: the version and endpoint (404), the method (405), the
+    /// credentials and caller IP (403, one message for both), then the query (400).
+    func addRoutes(to router: SandboxRouter, core: SandboxCore) {
+        let routes = router.group(":version/:endpoint")
+        routes.add(middleware: EndpointMiddleware(api: self))
+        routes.refuseMethods(on: "", allowed: [.get])
+        routes.add(middleware: BasicAuthMiddleware(api: self, core: core))
+        routes.get { request, context in
+            let parameters = context.parameters
+            guard let endpoint = resolve(version: parameters.get("version") ?? "", endpoint: parameters.get("endpoint") ?? "") else {
+                throw HTTPError(.notFound)
+            }
+            let data = core.state.withLock { $0.twotcloudData }
+            let reply = respond(endpoint: endpoint, path: request.uri.path, query: request.uri.query, accept: request.header("Accept"),
+                                data: data, faults: core.faults, exchange: context.exchange)
+            return core.deliver(reply, path: request.uri.path, context: context)
         }
-        guard method == "GET" else {
-            var reply = SandboxReply.message(405, "Method \(method) is not allowed; use GET.")
-            reply.headers.append(("Allow", "GET"))
-            return (reply, .notChecked, [])
+    }
+
+    /// A version that is not served or an unknown endpoint is not found (`NotFoundMiddleware`
+    /// words it), before the method or the credentials are looked at.
+    struct EndpointMiddleware: RouterMiddleware {
+        let api: TwoTCloudAPI
+
+        func handle(_ request: Request, context: SandboxRequestContext, next: (Request, SandboxRequestContext) async throws -> Response) async throws -> Response {
+            let parameters = context.parameters
+            guard api.resolve(version: parameters.get("version") ?? "", endpoint: parameters.get("endpoint") ?? "") != nil else {
+                throw HTTPError(.notFound)
+            }
+            return try await next(request, context)
         }
-        let credential = check(authorization: header("Authorization"))
-        var notes: [String] = []
-        let ipAllowed = allowedIP.map { allowed in peer.map(TwoTCloudAPI.normalize) == TwoTCloudAPI.normalize(allowed) } ?? true
-        if !ipAllowed { notes.append("ip-not-allowed") }
-        guard credential == .full, ipAllowed else {
-            return (.message(403, TwoTCloudAPI.forbiddenMessage), credential, notes)
+    }
+
+    /// HTTP Basic with the account ID and key, from the bound IP when one is set.
+    struct BasicAuthMiddleware: RouterMiddleware {
+        let api: TwoTCloudAPI
+        let core: SandboxCore
+
+        func handle(_ request: Request, context: SandboxRequestContext, next: (Request, SandboxRequestContext) async throws -> Response) async throws -> Response {
+            let credential = api.check(authorization: request.header("Authorization"))
+            context.exchange.credential = credential
+            let allowedIP = core.state.withLock { $0.twotcloudAllowedIP }
+            let peer = context.peerAddress
+            let ipAllowed = allowedIP.map { allowed in peer.map(TwoTCloudAPI.normalize) == TwoTCloudAPI.normalize(allowed) } ?? true
+            if !ipAllowed { context.exchange.note("ip-not-allowed") }
+            guard credential == .full, ipAllowed else { return SandboxReply.message(403, TwoTCloudAPI.forbiddenMessage).response() }
+            return try await next(request, context)
         }
+    }
+
+    /// The documents of the window the query asks for, as JSON when `Accept` asks for it.
+    func respond(endpoint: TwoTCloudEndpoint, path: String, query: String?, accept: String?, data: TwoTCloudSandboxData,
+                 faults: SandboxFaults, exchange: SandboxExchange) -> SandboxReply {
         let window: (from: CalendarDate, to: CalendarDate)
         switch CopacoAPI.window(query: query, today: today) {
         case .success(let value): window = value
-        case .failure(let problem): return (.message(400, problem.message), credential, notes)
+        case .failure(let problem): return .message(400, problem.message)
         }
-        let wantsJSON = TwoTCloudAPI.acceptsJSON(header("Accept"))
+        let wantsJSON = TwoTCloudAPI.acceptsJSON(accept)
         var format: TwoTCloudFormat = wantsJSON ? .json : .xml
         if faults.ignoreAccept {
-            if wantsJSON { notes.append("ignore-accept") }
+            if wantsJSON { exchange.note("ignore-accept") }
             format = .xml
         }
         let documents = data.documents(endpoint, from: window.from.iso, to: window.to.iso)
@@ -67,16 +114,16 @@ struct TwoTCloudAPI {
         options.corrupt = corrupted
         if format == .json && faults.mutateFields {
             options.mutateFields = true
-            notes.append("mutated")
+            exchange.note("mutated")
         }
         if format == .json {
             options.drift = faults.drift(for: path)
-            if !options.drift.isEmpty { notes.append("drift") }
+            if !options.drift.isEmpty { exchange.note("drift") }
         }
-        for document in documents where corrupted[document.invoiceID] != nil { notes.append("corrupt:\(document.invoiceID)") }
+        for document in documents where corrupted[document.invoiceID] != nil { exchange.note("corrupt:\(document.invoiceID)") }
         let chunks = TwoTCloudRenderer.responseChunks(documents, format: format, options: options)
         let contentType = format == .json ? "application/json" : "application/xml; charset=utf-8"
-        return (SandboxReply(status: 200, headers: [("Content-Type", contentType)], chunks: chunks), credential, notes)
+        return SandboxReply(status: 200, headers: [("Content-Type", contentType)], chunks: chunks)
     }
 
     /// `.missing` without a header, `.full` for the right Basic credentials, `.unknown` otherwise

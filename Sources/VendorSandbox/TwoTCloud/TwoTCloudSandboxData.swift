@@ -181,7 +181,7 @@ package struct TwoTCloudSandboxData: Sendable {
     }
 }
 
-/// The matching rules of twotcloud.md, applied to all purchase vs. customer-invoice lines, to
+/// 2tCloud's matching rules (docs/vendors.md), applied to all purchase vs. customer-invoice lines, to
 /// state what the generated data contains. Deliberately simple and independent of the
 /// Reconciliation module: it is the oracle tests compare with.
 ///
