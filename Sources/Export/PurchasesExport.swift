@@ -94,16 +94,7 @@ package func exportPurchases(_ db: Database, options: ExportOptions = ExportOpti
     }
 
     do {
-        let statement: SteppedStatement
-        do {
-            statement = try SteppedStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db)
-            if let window {
-                try statement.bind(window.start.description, at: 1)
-                try statement.bind(window.end.adding(days: 1).description, at: 2)
-            }
-        } catch {
-            throw ExportError.database(error.message)
-        }
+        let statement = try PurchasesExport.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db, window: window)
         var writer = ByteWriter(fileDescriptor: fd, destinationName: destination.description)
         var summary = ExportSummary(destination: destination)
         try withMemoryMappedReads(statement.connection) {
@@ -271,4 +262,21 @@ private func writeJSONL(_ statement: SteppedStatement, writer: inout ByteWriter,
     }
     summary.rows = rows
     summary.totals = try totals.result()
+}
+
+extension PurchasesExport {
+    /// `sql` prepared with the window's bounds bound to ?1 and ?2 (the day after its end: the
+    /// bound is exclusive).
+    static func prepare(_ sql: String, in db: Database, window: DateWindow?) throws(ExportError) -> SteppedStatement {
+        do {
+            let statement = try SteppedStatement.prepare(sql, in: db)
+            if let window {
+                try statement.bind(window.start.description, at: 1)
+                try statement.bind(window.end.adding(days: 1).description, at: 2)
+            }
+            return statement
+        } catch {
+            throw .database(error.message)
+        }
+    }
 }

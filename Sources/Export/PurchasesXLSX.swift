@@ -41,14 +41,10 @@ enum PurchasesXLSX {
     /// The rows `sql` would select: counted first, so that a selection a sheet cannot hold
     /// fails before anything is written.
     static func count(_ db: Database, window: DateWindow?, by basis: DateBasis) throws(ExportError) -> Int {
+        let statement = try PurchasesExport.prepare(
+            "SELECT count(*) FROM purchases_export" + (window != nil ? " WHERE \(basis.column) >= ?1 AND \(basis.column) < ?2" : ""),
+            in: db, window: window)
         do {
-            let statement = try SteppedStatement.prepare(
-                "SELECT count(*) FROM purchases_export" + (window != nil ? " WHERE \(basis.column) >= ?1 AND \(basis.column) < ?2" : ""),
-                in: db)
-            if let window {
-                try statement.bind(window.start.description, at: 1)
-                try statement.bind(window.end.adding(days: 1).description, at: 2)
-            }
             guard try statement.step() else { return 0 }
             return Int(sqlite3_column_int64(statement.handle, 0))
         } catch {
@@ -87,16 +83,7 @@ func exportPurchasesXLSX(_ db: Database, options: ExportOptions, to destination:
     defer { close(scratch) }
 
     do {
-        let statement: SteppedStatement
-        do {
-            statement = try SteppedStatement.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db)
-            if let window {
-                try statement.bind(window.start.description, at: 1)
-                try statement.bind(window.end.adding(days: 1).description, at: 2)
-            }
-        } catch {
-            throw ExportError.database(error.message)
-        }
+        let statement = try PurchasesExport.prepare(PurchasesExport.sql(selecting: window != nil, by: options.by), in: db, window: window)
         var sheet = XLSXSheetWriter(writer: ByteWriter(fileDescriptor: scratch, destinationName: path),
                                     columns: PurchasesExport.columns.count)
         var summary = ExportSummary(destination: destination)

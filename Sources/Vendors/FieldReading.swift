@@ -21,15 +21,19 @@ extension JSONObject {
         return value
     }
 
-    /// An amount from its exact text. Numbers sent as strings are accepted when they parse.
-    func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? {
-        let text: String
+    /// The exact text of a number, sent as a number or as a string; nil when absent or null.
+    func numberText(_ name: String, in path: String) throws(DocumentRejection) -> String? {
         switch self[name] {
         case nil, .null?: return nil
-        case .number(let n)?: text = n
-        case .string(let s)?: text = s
+        case .number(let n)?: return n
+        case .string(let s)?: return s
         case let other?: throw DocumentRejection("\(path).\(name): expected a number, got \(other.kind)")
         }
+    }
+
+    /// An amount from its exact text. Numbers sent as strings are accepted when they parse.
+    func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? {
+        guard let text = try numberText(name, in: path) else { return nil }
         do { return try Money(parsing: text) } catch {
             throw DocumentRejection("\(path).\(name): \(error)")
         }
@@ -42,13 +46,7 @@ extension JSONObject {
 
     /// A decimal kept as sent plus its canonical form (quantities may exceed 6 decimals).
     func decimal(_ name: String, in path: String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
-        let text: String
-        switch self[name] {
-        case nil, .null?: return nil
-        case .number(let n)?: text = n
-        case .string(let s)?: text = s
-        case let other?: throw DocumentRejection("\(path).\(name): expected a number, got \(other.kind)")
-        }
+        guard let text = try numberText(name, in: path) else { return nil }
         do { return (text, try ExactDecimal(parsing: text).description) } catch {
             throw DocumentRejection("\(path).\(name): \(error)")
         }

@@ -54,6 +54,10 @@ extension Month: ExpressibleByArgument {
 
 extension ReportLocale: ExpressibleByArgument {}
 
+extension QueryFormat: ExpressibleByArgument {}
+
+extension ExportFormat: ExpressibleByArgument {}
+
 extension FailOnConditions: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }

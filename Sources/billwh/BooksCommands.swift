@@ -116,18 +116,14 @@ struct Close: AsyncParsableCommand {
         abstract: "Close a month once it is exported to accounting: its purchases never change again.",
         discussion: "Pending changes are reconciled first. A later re-issued or late document that touches a closed month becomes adjustment rows dated in the first open month (match_rule 'adjustment', adjusts_month, adjusts_purchase_ids), so exported numbers stay as they were.")
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp("The month to close.", valueName: "YYYY-MM")) var month: String
+    @Option(help: ArgumentHelp("The month to close.", valueName: "YYYY-MM")) var month: Month
     @Option(help: "A note kept with the close (e.g. the export's file name).") var note: String?
-
-    func validate() throws {
-        if Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
-    }
 
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
-            _ = try runner.close(month: Month(month)!, note: note)
+            _ = try runner.close(month: month, note: note)
             Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
             return .success
         }
@@ -139,11 +135,10 @@ struct Reopen: AsyncParsableCommand {
         abstract: "Reopen a closed month (latest closed first), with a reason that is recorded.",
         discussion: "The month's purchases are rebuilt from staging, and adjustments made for it are folded back in.")
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp("The month to reopen.", valueName: "YYYY-MM")) var month: String
+    @Option(help: ArgumentHelp("The month to reopen.", valueName: "YYYY-MM")) var month: Month
     @Option(help: "Why the month is reopened (required; recorded in period_events).") var reason: String
 
     func validate() throws {
-        if Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
         if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
     }
 
@@ -151,7 +146,7 @@ struct Reopen: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
-            let report = try runner.reopen(month: Month(month)!, reason: reason)
+            let report = try runner.reopen(month: month, reason: reason)
             Console.note("reopened \(month); \(Summaries.reconcile(report))", terminator: "")
             return .success
         }
@@ -174,19 +169,15 @@ struct Publish: AsyncParsableCommand {
                 last successful one is skipped, so applying twice changes nothing; every write is recorded in crm_publications.
                 """)
         @OptionGroup var database: DatabaseOptions
-        @Option(help: ArgumentHelp("The month to publish.", valueName: "YYYY-MM")) var month: String
+        @Option(help: ArgumentHelp("The month to publish.", valueName: "YYYY-MM")) var month: Month
         @Flag(help: "Write to Copper (default: show what would be written).") var apply = false
-
-        func validate() throws {
-            if Month(month) == nil { throw ValidationError("--month takes YYYY-MM, got \(month)") }
-        }
 
         func run() async throws {
             let logger = Logs.bootstrap()
             try await runReportingErrors(database) {
                 let settings = try await Settings.load()
                 let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
-                let items = try await runner.publishCopper(month: month, apply: apply)
+                let items = try await runner.publishCopper(month: month.description, apply: apply)
                 Console.out(CopperPublisher.render(items, apply: apply))
                 return items.flatMap(\.writes).contains { $0.error != nil } ? ExitCode(2) : .success
             }

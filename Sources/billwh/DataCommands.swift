@@ -13,18 +13,12 @@ struct Query: AsyncParsableCommand {
         discussion: "Rows are streamed to stdout. Money columns are INTEGER micro-units (*_micros); the purchases_readable view shows decimals. Schema: docs/schema.md.")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The SQL to run.") var sql: String
-    @Option(help: "table, csv, tsv, json or jsonl.") var format: String = "table"
+    @Option(help: "table, csv, tsv, json or jsonl.") var format: QueryFormat = .table
     @Flag(help: "Allow statements that change the warehouse.") var write = false
-
-    func validate() throws {
-        guard QueryFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(QueryFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
 
     func run() async throws {
         try await runReportingErrors(database) {
-            _ = try Export.runQuery(sql, databasePath: database.path, format: QueryFormat(rawValue: format)!, allowWrite: write)
+            _ = try Export.runQuery(sql, databasePath: database.path, format: format, allowWrite: write)
             return .success
         }
     }
@@ -70,7 +64,7 @@ struct ExportPurchases: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
     @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
     var by: DateBasis = .invoiceDate
-    @Option(help: "csv, xlsx or jsonl.") var format: String = "csv"
+    @Option(help: "csv, xlsx or jsonl.") var format: ExportFormat = .csv
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
@@ -79,7 +73,6 @@ struct ExportPurchases: AsyncParsableCommand {
 
     func options() throws -> ExportOptions {
         do {
-            guard let format = ExportFormat(rawValue: format) else { throw ValidationError("--format must be csv, xlsx or jsonl") }
             if format == .xlsx, ExportDestination(outOption: out) == .standardOutput {
                 throw ValidationError("--format xlsx writes a file: give --out FILE.xlsx")
             }

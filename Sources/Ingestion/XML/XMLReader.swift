@@ -436,12 +436,7 @@ private struct Reader {
                     try parseReference(into: &frame.textBuffer)
                     segmentStart = index
                 case 0x0D:
-                    frame.appendRaw(segmentStart..<index, from: bytes)
-                    frame.hasText = true
-                    frame.switchToBuffer(bytes)
-                    frame.textBuffer.append(0x0A)
-                    index += 1
-                    if peek() == 0x0A { index += 1 }
+                    normaliseLineEnd(from: segmentStart, into: &frame)
                     segmentStart = index
                 case UInt8(ascii: "]"):
                     if peek(1) == UInt8(ascii: "]"), peek(2) == UInt8(ascii: ">") {
@@ -460,6 +455,18 @@ private struct Reader {
         frame.appendRaw(segmentStart..<index, from: bytes)
     }
 
+    /// A CR or CRLF at `index` becomes one LF in the text (XML's line-end normalisation); the
+    /// text before it, from `segmentStart`, is kept first.
+    @inline(__always)
+    mutating func normaliseLineEnd(from segmentStart: Int, into frame: inout Frame) {
+        frame.appendRaw(segmentStart..<index, from: bytes)
+        frame.hasText = true
+        frame.switchToBuffer(bytes)
+        frame.textBuffer.append(0x0A)
+        index += 1
+        if peek() == 0x0A { index += 1 }
+    }
+
     /// `<![CDATA[ ... ]]>`: the content is text as is (line ends normalised).
     mutating func parseCDATA(into frame: inout Frame) throws(XMLParseError) {
         let start = index
@@ -473,12 +480,7 @@ private struct Reader {
                 return
             }
             if b == 0x0D {
-                frame.appendRaw(segmentStart..<index, from: bytes)
-                frame.hasText = true
-                frame.switchToBuffer(bytes)
-                frame.textBuffer.append(0x0A)
-                index += 1
-                if peek() == 0x0A { index += 1 }
+                normaliseLineEnd(from: segmentStart, into: &frame)
                 segmentStart = index
             } else if b >= 0x80 {
                 _ = try decodeScalar()

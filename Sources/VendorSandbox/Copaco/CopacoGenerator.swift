@@ -122,24 +122,12 @@ struct CopacoGenerator {
             defer { subIndex += 1 }
             return 3_000_000 + Int(seed % 997) * 100_000 % 900_000 + index * 16 + subIndex
         }
-        func startDay(_ rng: inout SplitMix64) -> CalendarDate {
-            // Most subscriptions predate the data; about one in five starts in the 900 days after
-            // `first`, on an odd day of the month (its first line is pro-rated).
-            // (Drawn against `first` only, never `today`: history must not move with today.)
-            if rng.chance(200) {
-                let day = first.adding(days: rng.int(0...900))
-                let (y, m, d) = day.components
-                let odd = d % 2 == 1 ? d : max(1, d - 1)
-                return CalendarDate(year: y, month: m, day: min(odd, 27))!
-            }
-            return first.adding(days: -rng.int(60...900))
-        }
         // Microsoft licences: 1-3 distinct products.
         var products = CopacoCatalog.licenses
         rng.shuffle(&products)
         for product in products.prefix(rng.int(1...3)) {
             let id = nextID()
-            let start = startDay(&rng)
+            let start = rng.startDay(after: first, perMille: 200, spread: 900)
             let seats = max(1, size * rng.int(30...100) / 100)
             let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "\(product.name) – \(name.split(separator: "\n").first.map(String.init) ?? name)",
@@ -160,7 +148,7 @@ struct CopacoGenerator {
         // Azure plan: about 40% of the customers.
         if rng.chance(400) {
             let id = nextID()
-            let start = startDay(&rng)
+            let start = rng.startDay(after: first, perMille: 200, spread: 900)
             let meters = makeMeters(CopacoCatalog.azureMeters, count: rng.int(2...4) * scale, rng: &rng)
             let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "Azure plan", startDate: start.iso, planID: 40_200,
@@ -175,7 +163,7 @@ struct CopacoGenerator {
         // VMware by Broadcom: customers 2 and 5 always (so every data set has VMware), others 30%.
         if index == 2 || index == 5 || rng.chance(300) {
             let id = nextID()
-            let start = startDay(&rng)
+            let start = rng.startDay(after: first, perMille: 200, spread: 900)
             let meters = makeMeters(CopacoCatalog.vmwareMeters, count: rng.int(2...3) * scale, rng: &rng)
             let site = "VCD-AMS-0\(rng.int(1...4))"
             let header = SandboxSubscription(
@@ -244,15 +232,6 @@ struct CopacoGenerator {
         }
     }
 
-    static func discountMicros(_ percent: String) -> Int64 { (try? Money(parsing: percent).micros) ?? 0 }
-
-    /// gross × (100 − discount%) / 100, rounded to micro-units.
-    static func applyDiscount(_ gross: Int64, _ percent: String) -> Int64 {
-        let discount = discountMicros(percent)
-        if discount == 0 { return gross }
-        return ExactArithmetic.mulDiv(gross, 100_000_000 - discount, 100_000_000)
-    }
-
     func sequence(month: Int, slot: Int) -> Int { 100_000 + (month - 2000 * 12) * 10 + slot }
 
     func documentID(prefix: String, date: CalendarDate, vendor: Vendor, sequence: Int) -> String {
@@ -309,7 +288,7 @@ struct CopacoGenerator {
                     if startsThisMonth { gross = ExactArithmetic.mulDiv(gross, activeDays, daysInMonth) }
                     let main = factory.line(
                         sku: product.sku, description: product.name, quantityMicros: Int64(count) * 1_000_000, quantityType: "Licenties",
-                        unitMicros: product.unitMicros, discount: discount, extended: CopacoGenerator.applyDiscount(gross, discount),
+                        unitMicros: product.unitMicros, discount: discount, extended: ExactArithmetic.applyDiscount(gross, discount),
                         vatPercent: 21, start: lineStart.iso, end: periodEnd.iso, duration: "1", durationType: "Maand",
                         billingFrequency: "Maandelijks", ratePeriodID: 1, chargeType: "Cycle Fee", consumer: consumer,
                         vendorDetails: subscription.vendorDetails[0])
@@ -321,7 +300,7 @@ struct CopacoGenerator {
                         let extraGross = ExactArithmetic.times(extra * 1_000_000, product.unitMicros)
                         let twin = factory.line(
                             sku: product.sku, description: product.name, quantityMicros: extra * 1_000_000, quantityType: "Licenties",
-                            unitMicros: product.unitMicros, discount: discount, extended: CopacoGenerator.applyDiscount(extraGross, discount),
+                            unitMicros: product.unitMicros, discount: discount, extended: ExactArithmetic.applyDiscount(extraGross, discount),
                             vatPercent: 21, start: lineStart.iso, end: periodEnd.iso, duration: "1", durationType: "Maand",
                             billingFrequency: "Maandelijks", ratePeriodID: 1, chargeType: "Cycle Fee", consumer: consumer,
                             vendorDetails: subscription.vendorDetails[0])
@@ -339,7 +318,7 @@ struct CopacoGenerator {
                         docSubscription.priceLines.append(factory.line(
                             sku: product.sku, description: "\(product.name), uitbreiding per \(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)",
                             quantityMicros: added * 1_000_000, quantityType: "Licenties", unitMicros: product.unitMicros, discount: discount,
-                            extended: CopacoGenerator.applyDiscount(proRated, discount), vatPercent: 21, start: from.iso, end: periodEnd.iso,
+                            extended: ExactArithmetic.applyDiscount(proRated, discount), vatPercent: 21, start: from.iso, end: periodEnd.iso,
                             duration: "1", durationType: "Maand", billingFrequency: "Maandelijks", ratePeriodID: 1,
                             chargeType: "Purchase Fee", consumer: consumer, vendorDetails: subscription.vendorDetails[0]))
                     }
@@ -450,7 +429,7 @@ struct CopacoGenerator {
                 line = factory.line(
                     sku: product.sku, description: "Correctie: \(product.name), \(count) licentie(s) opgezegd per \(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)",
                     quantityMicros: -count * 1_000_000, quantityType: "Licenties", unitMicros: product.unitMicros, discount: discount,
-                    extended: -CopacoGenerator.applyDiscount(amount, discount), vatPercent: 21, start: from.iso, end: periodEnd.iso,
+                    extended: -ExactArithmetic.applyDiscount(amount, discount), vatPercent: 21, start: from.iso, end: periodEnd.iso,
                     duration: "1", durationType: "Maand", billingFrequency: "Maandelijks", ratePeriodID: 1, chargeType: "Correction",
                     consumer: (customer.name, customer.number), vendorDetails: subscription.vendorDetails[0])
             case .vmware(let meters), .azure(let meters):
@@ -502,7 +481,7 @@ struct CopacoGenerator {
             out.unitPriceMicros = ExactArithmetic.mulDiv(line.unitPriceMicros, markup, 1000)
             if let quantityMicros {
                 out.quantity = Money(micros: quantityMicros).formatted(minimumDecimals: 0)
-                out.extendedPriceMicros = ExactArithmetic.roundToCents(CopacoGenerator.applyDiscount(
+                out.extendedPriceMicros = ExactArithmetic.roundToCents(ExactArithmetic.applyDiscount(
                     ExactArithmetic.times(quantityMicros, out.unitPriceMicros), line.discountPercent))
             } else {
                 out.extendedPriceMicros = ExactArithmetic.roundToCents(ExactArithmetic.mulDiv(line.extendedPriceMicros, markup, 1000))
@@ -595,7 +574,7 @@ struct CopacoGenerator {
             let quantity = line.quantityMicros + sign * 1_000_000
             let vatPercent = Int64(line.taxPercentage) ?? 0
             line.quantity = Money(micros: quantity).formatted(minimumDecimals: 0)
-            line.extendedPriceMicros = applyDiscount(ExactArithmetic.times(quantity, line.unitPriceMicros), line.discountPercent)
+            line.extendedPriceMicros = ExactArithmetic.applyDiscount(ExactArithmetic.times(quantity, line.unitPriceMicros), line.discountPercent)
             line.vatMicros = ExactArithmetic.mulDiv(line.extendedPriceMicros, vatPercent, 1_000_000) * 10_000
             subscription.priceLines[0] = line
         }

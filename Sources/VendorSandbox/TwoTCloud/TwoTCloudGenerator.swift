@@ -153,23 +153,12 @@ struct TwoTCloudGenerator {
             defer { subIndex += 1 }
             return 7_000_000 + Int(seed % 89) * 10_000 + index * 16 + subIndex
         }
-        func startDay(_ rng: inout SplitMix64) -> CalendarDate {
-            // Most subscriptions predate the data; about one in seven starts later, on an odd day
-            // (credits start on even days, so a credit never shares a pro-rated line's key).
-            // Drawn against `first` only: history must not move with `today`.
-            if rng.chance(140) {
-                let day = first.adding(days: rng.int(0...600))
-                let (y, m, d) = day.components
-                return CalendarDate(year: y, month: m, day: min(d % 2 == 1 ? d : max(1, d - 1), 27))!
-            }
-            return first.adding(days: -rng.int(60...900))
-        }
         let shortName = seedData.name
         var products = CopacoCatalog.licenses
         rng.shuffle(&products)
         for product in products.prefix(rng.int(1...3)) {
             let id = nextID()
-            let start = startDay(&rng)
+            let start = rng.startDay(after: first, perMille: 140, spread: 600)
             let seats = max(2, size * rng.int(30...100) / 100)
             let header = SandboxSubscription(
                 subscriptionID: id, subscriptionName: "\(product.name) – \(shortName)", startDate: start.iso, planID: product.planID,
@@ -180,7 +169,7 @@ struct TwoTCloudGenerator {
         }
         if index == 1 || index == 4 || rng.chance(450) {
             let id = nextID()
-            let start = startDay(&rng)
+            let start = rng.startDay(after: first, perMille: 140, spread: 600)
             var meters = TwoTCloudCatalog.acronisMeters
             rng.shuffle(&meters)
             let chosen = Array(meters.prefix(rng.int(2...3)))
@@ -240,13 +229,6 @@ struct TwoTCloudGenerator {
     }
 
     static func vat(_ extended: Int64) -> Int64 { ExactArithmetic.mulDiv(extended, 21, 1_000_000) * 10_000 }
-
-    /// gross × (100 − discount%) / 100, rounded to micro-units.
-    static func applyDiscount(_ gross: Int64, _ percent: String) -> Int64 {
-        let discount = (try? Money(parsing: percent).micros) ?? 0
-        if discount == 0 { return gross }
-        return ExactArithmetic.mulDiv(gross, 100_000_000 - discount, 100_000_000)
-    }
 
     /// Line IDs: unique per (usage month, slot); a slot is one kind of document of the month.
     static func lineBase(month: Int, slot: Int) -> Int { 10_000_000 + (month - 2000 * 12) * 10_000 + slot * 1000 }
@@ -324,7 +306,7 @@ struct TwoTCloudGenerator {
                         if startsThisMonth { gross = ExactArithmetic.mulDiv(gross, activeDays, daysInMonth) }
                         items.append(Item(customer: customerIndex, subscription: subscription.header, line: factory.line(
                             sku: product.sku, description: product.name, quantityMicros: count * 1_000_000, quantityType: "Licenties",
-                            unitMicros: product.unitMicros, discount: discount, extended: TwoTCloudGenerator.applyDiscount(gross, discount),
+                            unitMicros: product.unitMicros, discount: discount, extended: ExactArithmetic.applyDiscount(gross, discount),
                             start: lineStart.iso, end: periodEnd.iso, billingFrequency: "Maandelijks", chargeType: "Cycle Fee")))
                     case .usage(let meters):
                         for meter in meters {
@@ -367,7 +349,7 @@ struct TwoTCloudGenerator {
             twin.line = msFactory.line(
                 sku: base.line.sku, description: "\(base.line.description), \(note) per \(pad(day, 2))-\(pad(periodStart.components.month, 2))-\(periodStart.components.year)",
                 quantityMicros: quantity, quantityType: base.line.quantityType, unitMicros: base.line.unitPriceMicros,
-                discount: base.line.discountPercent, extended: TwoTCloudGenerator.applyDiscount(proRated, base.line.discountPercent),
+                discount: base.line.discountPercent, extended: ExactArithmetic.applyDiscount(proRated, base.line.discountPercent),
                 start: base.line.startDate, end: base.line.endDate, billingFrequency: base.line.billingFrequency, chargeType: "Cycle Fee")
             used.insert(twin.line.lineID)
             return twin
@@ -534,7 +516,7 @@ struct TwoTCloudGenerator {
                     line = factory.line(
                         sku: product.sku, description: "Correctie: \(product.name), \(count) licentie(s) opgezegd per \(stamp)",
                         quantityMicros: -count * 1_000_000, quantityType: "Licenties", unitMicros: product.unitMicros, discount: discount,
-                        extended: -TwoTCloudGenerator.applyDiscount(amount, discount), start: from.iso, end: periodEnd.iso,
+                        extended: -ExactArithmetic.applyDiscount(amount, discount), start: from.iso, end: periodEnd.iso,
                         billingFrequency: "Maandelijks", chargeType: "Correction")
                 case .usage(let meters):
                     let meter = meters[0]

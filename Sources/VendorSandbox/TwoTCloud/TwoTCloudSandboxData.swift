@@ -150,7 +150,7 @@ package struct TwoTCloudSandboxData: Sendable {
         var subscription = document.customers[0].subscriptions[0]
         let maxLineID = document.allPriceLines.map(\.lineID).max() ?? 0
         func amount(_ quantity: Int64, _ unit: Int64, _ discount: String) -> Int64 {
-            let value = TwoTCloudGenerator.applyDiscount(ExactArithmetic.times(quantity, unit), discount)
+            let value = ExactArithmetic.applyDiscount(ExactArithmetic.times(quantity, unit), discount)
             return roundToCents ? ExactArithmetic.roundToCents(value) : value
         }
         if var line = subscription.priceLines.first {
