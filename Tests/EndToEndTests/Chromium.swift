@@ -46,21 +46,10 @@ enum Chromium {
 
     /// Runs chromium, giving up after `deadline` (coreutils' timeout stops it and its children).
     static func run(_ arguments: [String], folder: URL, deadline: Int = 90) throws -> (stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["--kill-after=10", String(deadline), "/usr/bin/chromium"] + arguments
-        let out = folder.appendingPathComponent("chromium-\(UUID().uuidString).out")
-        let err = folder.appendingPathComponent("chromium-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw Failed(description: "chromium exited \(process.terminationStatus): \(stderr.suffix(2000))")
+        let result = try runCapturing(URL(fileURLWithPath: "/usr/bin/timeout"), ["--kill-after=10", String(deadline), "/usr/bin/chromium"] + arguments)
+        let (stdout, stderr) = (result.stdout, result.stderr)
+        guard result.status == 0 else {
+            throw Failed(description: "chromium exited \(result.status): \(stderr.suffix(2000))")
         }
         return (stdout, stderr)
     }

@@ -158,12 +158,17 @@ struct ProcessResult {
 
 /// Runs the real CLI with only the given environment (plus PATH), capturing its output.
 func runBillwh(_ arguments: [String], environment: [String: String] = [:], stdoutFile: URL? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = try billwhBinary()
-    process.arguments = arguments
     var env = environment
     env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-    process.environment = env
+    return try runCapturing(try billwhBinary(), arguments, environment: env, stdoutFile: stdoutFile)
+}
+
+/// Runs a program to its end with its output in files (a pipe left unread can block it).
+func runCapturing(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdoutFile: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-out-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -29,40 +29,7 @@ extension RawHTTP {
     static func exchange(port: Int, _ method: String, _ target: String, headers: [(String, String)] = copperJSON, body: String? = nil,
                      timeout: Double = 10) async throws -> RawResponse {
         let bytes = body.map { Array($0.utf8) }
-        return try await onThread { try requestWithBody(port: port, method: method, target: target, headers: headers, body: bytes, timeout: timeout) }
-    }
-
-    static func requestWithBody(port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8]?, timeout: Double) throws -> RawResponse {
-        let fd = try connect(port: port, timeout: timeout)
-        defer { close(fd) }
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if let body { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        let out = Array(head.utf8) + (body ?? [])
-        var sent = 0
-        while sent < out.count {
-            #if canImport(Glibc)
-            let n = out[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            #else
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-            let n = out[sent...].withUnsafeBytes { Darwin.send(fd, $0.baseAddress, $0.count, 0) }
-            #endif
-            guard n > 0 else { break } // the server may answer (413) and close before reading it all
-            sent += n
-        }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received.append(contentsOf: buffer[0..<n]); continue }
-            if n == 0 { break }
-            if errno == EAGAIN || errno == EWOULDBLOCK { throw RawHTTPError.timedOut }
-            if errno == ECONNRESET { break }
-            throw RawHTTPError.socket("recv() failed: errno \(errno)")
-        }
-        return try parse(received)
+        return try await onThread { try request(port: port, target: target, headers: headers, method: method, body: bytes, timeout: timeout) }
     }
 }
 

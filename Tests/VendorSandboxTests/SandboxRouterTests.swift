@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -68,7 +69,7 @@ import Testing
     @Test func twoTCloudPathsIgnoreLetterCase() async throws {
         _ = try await withRouter { client in
             var headers = HTTPFields()
-            headers[.authorization] = "Basic " + Base64.encode(Array("\(Self.configuration.twotcloudAccountID):\(Self.configuration.twotcloudAPIKey)".utf8))
+            headers[.authorization] = "Basic " + Data("\(Self.configuration.twotcloudAccountID):\(Self.configuration.twotcloudAPIKey)".utf8).base64EncodedString()
             headers[.accept] = "application/json"
             try await client.execute(uri: "/V2/CustomerInvoices?startDate=20260101&endDate=20260331", method: .get, headers: headers) { response in
                 #expect(response.status == .ok)

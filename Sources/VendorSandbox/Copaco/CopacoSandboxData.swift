@@ -6,7 +6,7 @@ import Warehouse
 /// Each month's documents come from their own PRNG stream (seed, vendor, month), so moving
 /// `today` forward adds documents without changing the ones already generated — as a real
 /// vendor's history behaves.
-package struct CopacoSandboxData: Sendable {
+package struct CopacoSandboxData: SandboxInvoiceData, Sendable {
     /// Lines of documents dated on or after this day carry an `InvoiceRowHash`; older ones none.
     package static let invoiceRowHashStartDate = "2024-03-07"
 
@@ -55,41 +55,8 @@ package struct CopacoSandboxData: Sendable {
         }
     }
 
-    /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
-    /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    package func documents(_ endpoint: CopacoEndpoint, from: String, to: String) -> [SandboxInvoice] {
-        documents(endpoint).filter { $0.date >= from && $0.date <= to }
-    }
-
-    /// Sum of `ExtendedPrice` (micro-units) over all price lines of the documents of that
-    /// endpoint whose `Header.Date` is in `[from, to]` inclusive (`YYYY-MM-DD`).
-    package func totalMicros(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int64 {
-        var total: Int64 = 0
-        for document in documents(endpoint) where document.date >= from && document.date <= to {
-            total += document.extendedPriceTotalMicros
-        }
-        return total
-    }
-
-    package func lineCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
-        var count = 0
-        for document in documents(endpoint) where document.date >= from && document.date <= to {
-            count += document.lineCount
-        }
-        return count
-    }
-
-    package func documentCount(_ endpoint: CopacoEndpoint, from: String, to: String) -> Int {
-        documents(endpoint).reduce(0) { $0 + ($1.date >= from && $1.date <= to ? 1 : 0) }
-    }
-
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    package func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: SandboxInvoice)? {
-        for endpoint in CopacoEndpoint.allCases {
-            if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return (endpoint, found) }
-        }
-        return nil
-    }
+    package func document(invoiceID: String) -> (endpoint: CopacoEndpoint, document: SandboxInvoice)? { locate(invoiceID: invoiceID) }
 
     /// The exact response body the sandbox serves for that window (no faults armed):
     /// `{"Invoices":[...]}`. Dates `YYYY-MM-DD`, inclusive.

@@ -169,10 +169,10 @@ final class CopperAPI: Sendable {
             return (.missing, "Unauthorized: send the API key in the X-PW-AccessToken header, with X-PW-Application: developer_api and X-PW-UserEmail.")
         }
         guard token == accessToken else { return (.unknown, "Unauthorized: the API key in X-PW-AccessToken is not valid.") }
-        guard header("X-PW-Application")?.trimmingCharacters == "developer_api" else {
+        guard header("X-PW-Application")?.trimmingSpaces == "developer_api" else {
             return (.unknown, "Unauthorized: X-PW-Application must be developer_api.")
         }
-        guard let email = header("X-PW-UserEmail"), email.trimmingCharacters.lowercased() == userEmail.lowercased() else {
+        guard let email = header("X-PW-UserEmail"), email.trimmingSpaces.lowercased() == userEmail.lowercased() else {
             return (.unknown, "Unauthorized: X-PW-UserEmail must be the email of the user who owns the API key.")
         }
         return (.full, nil)
@@ -645,17 +645,4 @@ final class CopperAPI: Sendable {
             return node
         }
     }
-}
-
-extension Substring {
-    fileprivate var trimmingCharacters: String {
-        var text = self
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return String(text)
-    }
-}
-
-extension String {
-    fileprivate var trimmingCharacters: String { Substring(self).trimmingCharacters }
 }

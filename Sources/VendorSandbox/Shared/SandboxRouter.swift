@@ -234,3 +234,13 @@ extension Request {
         return Array(buffer.readableBytesView)
     }
 }
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (header values, list items).
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return String(text)
+    }
+}

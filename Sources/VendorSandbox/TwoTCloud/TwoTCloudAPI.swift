@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Warehouse
 
@@ -14,7 +15,7 @@ struct TwoTCloudAPI {
     let today: CalendarDate
 
     /// `base64(accountID:apiKey)`: what follows `Basic ` in a correct `Authorization` header.
-    var basicToken: String { Base64.encode(Array("\(accountID):\(apiKey)".utf8)) }
+    var basicToken: String { Data("\(accountID):\(apiKey)".utf8).base64EncodedString() }
 
     static let forbiddenMessage = "Forbidden: the request was not authorised. Check that the Authorization header is HTTP Basic with the reseller's Account ID and an active Billing API key, and that the request comes from the IP address bound to that key."
 
@@ -132,7 +133,7 @@ struct TwoTCloudAPI {
         guard let authorization, !authorization.isEmpty else { return .missing }
         let pieces = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard pieces.count == 2, pieces[0].lowercased() == "basic",
-              let decoded = Base64.decode(pieces[1].trimmingSpaces),
+              let decoded = Data(base64Encoded: pieces[1].trimmingSpaces),
               let text = String(validating: decoded, as: UTF8.self),
               let colon = text.firstIndex(of: ":") else { return .unknown }
         let user = text[..<colon]
@@ -153,75 +154,5 @@ struct TwoTCloudAPI {
     static func normalize(_ address: String) -> String {
         let lower = address.lowercased()
         return lower.hasPrefix("::ffff:") && lower.contains(".") ? String(lower.dropFirst(7)) : lower
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: String {
-        var text = self
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return String(text)
-    }
-}
-
-/// RFC 4648 base64 (standard alphabet, `=` padding), without Foundation.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let b0 = UInt32(bytes[index])
-            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
-            let triple = b0 << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(triple >> 18 & 63)])
-            out.append(alphabet[Int(triple >> 12 & 63)])
-            out.append(index + 1 < bytes.count ? alphabet[Int(triple >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(index + 2 < bytes.count ? alphabet[Int(triple & 63)] : UInt8(ascii: "="))
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// nil unless the text is canonical padded base64.
-    static func decode(_ text: String) -> [UInt8]? {
-        let input = Array(text.utf8)
-        guard !input.isEmpty, input.count % 4 == 0 else { return nil }
-        func value(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case 65...90: UInt32(byte - 65)
-            case 97...122: UInt32(byte - 71)
-            case 48...57: UInt32(byte + 4)
-            case UInt8(ascii: "+"): 62
-            case UInt8(ascii: "/"): 63
-            default: nil
-            }
-        }
-        var out: [UInt8] = []
-        var index = 0
-        while index < input.count {
-            let last = index + 4 == input.count
-            let padding = last ? (input[index + 3] == UInt8(ascii: "=") ? (input[index + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
-            var triple: UInt32 = 0
-            for offset in 0..<4 {
-                let byte = input[index + offset]
-                if offset >= 4 - padding {
-                    guard byte == UInt8(ascii: "=") else { return nil }
-                    triple <<= 6
-                } else {
-                    guard let v = value(byte) else { return nil }
-                    triple = triple << 6 | v
-                }
-            }
-            out.append(UInt8(triple >> 16 & 0xFF))
-            if padding < 2 { out.append(UInt8(triple >> 8 & 0xFF)) }
-            if padding < 1 { out.append(UInt8(triple & 0xFF)) }
-            index += 4
-        }
-        return out
     }
 }

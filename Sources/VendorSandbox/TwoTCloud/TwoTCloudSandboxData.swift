@@ -6,7 +6,7 @@ import Warehouse
 /// responses. Each usage month comes from its own PRNG streams (seed, 2tCloud domain, month),
 /// so moving `today` forward adds documents without changing the ones already generated.
 /// See `TwoTCloudGenerator` for the billing calendar and the built-in cases.
-package struct TwoTCloudSandboxData: Sendable {
+package struct TwoTCloudSandboxData: SandboxInvoiceData, Sendable {
     package let seed: UInt64
     /// Documents are dated in `[firstDate, today]` (`YYYY-MM-DD`).
     package let firstDate: String
@@ -58,34 +58,8 @@ package struct TwoTCloudSandboxData: Sendable {
         }
     }
 
-    /// The documents of that endpoint with `Header.Date` in `[from, to]` (inclusive,
-    /// `YYYY-MM-DD`), in the order they are served (date, then `InvoiceID`).
-    package func documents(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> [SandboxInvoice] {
-        documents(endpoint).filter { $0.date >= from && $0.date <= to }
-    }
-
-    /// Sum of `ExtendedPrice` (micro-units) over the price lines served by that endpoint for
-    /// documents with `Header.Date` in `[from, to]` inclusive. (On consolidated invoices that is
-    /// the purchase amount, duplicates included, dropped lines not.)
-    package func totalMicros(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int64 {
-        documents(endpoint, from: from, to: to).reduce(0) { $0 + $1.extendedPriceTotalMicros }
-    }
-
-    package func lineCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
-        documents(endpoint, from: from, to: to).reduce(0) { $0 + $1.lineCount }
-    }
-
-    package func documentCount(_ endpoint: TwoTCloudEndpoint, from: String, to: String) -> Int {
-        documents(endpoint).reduce(0) { $0 + ($1.date >= from && $1.date <= to ? 1 : 0) }
-    }
-
     /// The document with that `InvoiceID`, on whichever endpoint serves it.
-    package func document(invoiceID: String) -> SandboxInvoice? {
-        for endpoint in TwoTCloudEndpoint.allCases {
-            if let found = documents(endpoint).first(where: { $0.invoiceID == invoiceID }) { return found }
-        }
-        return nil
-    }
+    package func document(invoiceID: String) -> SandboxInvoice? { locate(invoiceID: invoiceID)?.document }
 
     /// The exact response body the sandbox serves for that window (no faults armed).
     package func responseBody(_ endpoint: TwoTCloudEndpoint, from: String, to: String, format: TwoTCloudFormat = .json) -> [UInt8] {

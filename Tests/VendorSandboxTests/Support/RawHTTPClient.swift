@@ -91,17 +91,31 @@ enum RawHTTP {
         return fd
     }
 
-    static func request(port: Int, target: String, headers: [(String, String)], method: String, timeout: Double) throws -> RawResponse {
+    /// One request, with a body (`Content-Length` framing) when given. A server may answer
+    /// (413) and close before it has read the whole body: sending then stops, and the answer is
+    /// read.
+    static func request(port: Int, target: String, headers: [(String, String)], method: String, body: [UInt8]? = nil,
+                        timeout: Double) throws -> RawResponse {
         let fd = try connect(port: port, timeout: timeout)
         defer { close(fd) }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        let out = Array(head.utf8)
+        let out = Array(head.utf8) + (body ?? [])
         var sent = 0
         while sent < out.count {
-            let n = out[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw RawHTTPError.socket("send() failed") }
+            #if canImport(Glibc)
+            let n = out[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            #else
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+            let n = out[sent...].withUnsafeBytes { Darwin.send(fd, $0.baseAddress, $0.count, 0) }
+            #endif
+            guard n > 0 else {
+                if sent == 0 { throw RawHTTPError.socket("send() failed") }
+                break
+            }
             sent += n
         }
         var received: [UInt8] = []
