@@ -38,27 +38,35 @@ package struct PipelineRunner: Sendable {
     /// The default window: `[today − lookback, today]`.
     package var lookbackWindow: DateWindow { .lookback(days: settings.lookbackDays, today: today) }
 
-    package func connectors(for vendors: [VendorID]?) throws -> [any Connector] {
+    /// What a run reads from the wanted vendors (all configured ones when nil): the invoice
+    /// connectors in order, then Copper, so that its links cover what was just fetched.
+    package func sources(for vendors: [VendorID]?) throws -> [VendorSource] {
         let wanted = vendors ?? settings.configuredVendors
         if wanted.isEmpty {
             throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud, BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL for Copper; `billwh demo` tries everything against the local sandbox")
         }
-        return try wanted.filter { $0 != .copper }.map { vendor -> any Connector in
+        let sources = try wanted.map { vendor -> VendorSource in
             switch vendor {
             case .copaco:
                 guard let copaco = settings.copaco else {
                     throw SettingsError.invalid("copaco is not configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE)")
                 }
-                return CopacoConnector(settings: copaco)
+                return .invoices(CopacoConnector(settings: copaco))
             case .twotcloud:
                 guard let twotcloud = settings.twotcloud else {
                     throw SettingsError.invalid("twotcloud is not configured: set BILLWH_TWOTCLOUD_ACCOUNT_ID and BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE)")
                 }
-                return TwoTCloudConnector(settings: twotcloud)
+                return .invoices(TwoTCloudConnector(settings: twotcloud))
+            case .copper:
+                guard let copper = settings.copper else {
+                    throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
+                }
+                return .crm(copper)
             default:
                 throw SettingsError.invalid("unknown vendor \(vendor.rawValue): known vendors are \(Settings.knownVendors.map(\.rawValue).joined(separator: ", "))")
             }
         }
+        return sources.filter(\.isInvoices) + sources.filter { !$0.isInvoices }
     }
 
     /// `billwh ingest`: fetch vendor documents into raw + staging.
@@ -66,11 +74,10 @@ package struct PipelineRunner: Sendable {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        let connectors = try connectors(for: vendors)
+        let sources = try sources(for: vendors)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
-        let copper = try copperWanted(vendors)
-        let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: copper)
+        let reports = try await fetch(sources, window: window, database: database, runID: runID)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome, checks: nil)
@@ -81,7 +88,7 @@ package struct PipelineRunner: Sendable {
         let lock = try RunLock.acquire(databasePath: databasePath, command: command)
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        let connectors = try connectors(for: nil)
+        let sources = try sources(for: nil)
         let window = window ?? lookbackWindow
         let runID = try startRun(database, command: command)
         let linesBefore = try await database.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(line_id), 0) FROM staging_lines") ?? 0 }
@@ -93,7 +100,7 @@ package struct PipelineRunner: Sendable {
             defer { phaseStart = now }
             return (now - phaseStart).secondsText
         }
-        let reports = try await fetch(connectors, window: window, database: database, runID: runID, copper: settings.copper)
+        let reports = try await fetch(sources, window: window, database: database, runID: runID)
         logger.info("\(command): ingest took \(phaseTook())")
         // Reconcile even after a partial ingest: what was committed is consistent, and the
         // queue keeps whatever the next run still has to redo.
@@ -176,38 +183,30 @@ package struct PipelineRunner: Sendable {
 
     static var user: String? { ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] }
 
-    func copperWanted(_ vendors: [VendorID]?) throws -> CopperSettings? {
-        guard (vendors ?? settings.configuredVendors).contains(.copper) else { return nil }
-        guard let copper = settings.copper else {
-            throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
-        }
-        return copper
-    }
-
-    func fetch(_ connectors: [any Connector], window: DateWindow, database: DatabaseQueue, runID: Int64,
-               copper: CopperSettings? = nil) async throws -> [EndpointReport] {
+    func fetch(_ sources: [VendorSource], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
         var ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
         ingestor.progress = progress
         ingestor.maxDocumentBytes = settings.maxDocumentBytes
         var reports: [EndpointReport] = []
-        for connector in connectors {
-            let (usable, refused) = checkLifecycle(connector)
-            var vendorReports = refused
-            if !usable.isEmpty {
-                vendorReports += try await ingestor.ingest(connector, endpoints: usable, window: window, runID: runID)
+        for source in sources {
+            switch source {
+            case .invoices(let connector):
+                let (usable, refused) = checkLifecycle(connector)
+                var vendorReports = refused
+                if !usable.isEmpty {
+                    vendorReports += try await ingestor.ingest(connector, endpoints: usable, window: window, runID: runID)
+                }
+                for report in vendorReports {
+                    let line = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) documents (\(report.outcome.documentsChanged) new or changed), \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined, \(report.statistics.requests) requests, \(report.statistics.retries) retries"
+                    if report.succeeded { logger.info("\(line)") } else { logger.error("\(line) — FAILED") }
+                }
+                reports += vendorReports
+            case .crm(let copper):
+                var sync = CopperSync(database: database, client: CopperClient(settings: copper, fetcher: fetcher), logger: logger)
+                sync.progress = progress
+                reports.append(try await sync.run(runID: runID))
             }
-            for report in vendorReports {
-                let line = "\(report.vendor)/\(report.endpoint.name): \(report.outcome.documents) documents (\(report.outcome.documentsChanged) new or changed), \(report.outcome.lines) lines, \(report.outcome.quarantined) quarantined, \(report.statistics.requests) requests, \(report.statistics.retries) retries"
-                if report.succeeded { logger.info("\(line)") } else { logger.error("\(line) — FAILED") }
-            }
-            reports += vendorReports
-        }
-        if let copper {
-            // After the invoices, so that the links cover what was just fetched.
-            var sync = CopperSync(database: database, client: CopperClient(settings: copper, fetcher: fetcher), logger: logger)
-            sync.progress = progress
-            reports.append(try await sync.run(runID: runID))
         }
         return reports
     }
@@ -254,4 +253,13 @@ package struct PipelineRunner: Sendable {
             return report.failure.map { "\(base); failed: \($0)" } ?? base
         }.joined(separator: "\n")
     }
+}
+
+/// What a run reads from one vendor: invoice endpoints by window through the `Ingestor`, or
+/// Copper's companies through its own incremental search (`CopperSync`).
+package enum VendorSource: Sendable {
+    case invoices(any Connector)
+    case crm(CopperSettings)
+
+    var isInvoices: Bool { if case .invoices = self { true } else { false } }
 }
