@@ -1,11 +1,11 @@
 import Ingestion
 import Warehouse
 
-import Warehouse
-/// Renders invoice documents as the distributors' JSON APIs send them (field order of the
-/// vendor contracts, dates `YYYY-MM-DDT00:00:00`, amounts as exact JSON numbers), straight
-/// into bytes. The two vendors differ only where `Dialect` says; 2tCloud's XML is
-/// `TwoTCloudRenderer`'s.
+/// Renders invoice documents as the distributors' APIs send them (field order of the vendor
+/// contracts, dates `YYYY-MM-DDT00:00:00`, amounts as exact numbers), straight into bytes.
+/// The document is walked once (`write(_:corruption:to:)`) into an `InvoiceSink`: JSON for
+/// both vendors, differing only where `Dialect` says, or 2tCloud's XML (`TwoTCloudRenderer`
+/// wraps it in its envelope).
 enum InvoiceRenderer {
     enum Dialect {
         case copaco
@@ -77,138 +77,137 @@ enum InvoiceRenderer {
         return chunks
     }
 
-    static func write(_ document: SandboxInvoice, corruption: SandboxCorruption?, to w: inout JSONWriter) {
-        w.beginObject()
+    /// One document, in whichever format `sink` writes.
+    static func write(_ document: SandboxInvoice, corruption: SandboxCorruption?, to w: inout some InvoiceSink) {
+        w.openItem("Invoice")
         if corruption != .missingHeader {
-            w.key("Header")
-            w.beginObject()
-            w.key("InvoiceID"); w.string(document.invoiceID)
-            w.key("Date"); w.dateTime(document.date)
-            w.key("ExpirationDate"); w.dateTime(document.expirationDate)
-            w.key("Currency"); w.string(document.currency)
-            w.key("Type"); w.string(document.type)
-            w.key("TypeIdentifier"); w.int(document.typeIdentifier)
-            w.key("Description"); w.string(document.description)
-            w.key("Language"); w.string(document.language)
-            w.key("LanguageCode"); w.string(document.languageCode)
-            w.key("TermsOfPaymentDays"); w.int(document.termsOfPaymentDays)
-            w.endObject()
+            w.open("Header")
+            w.text("InvoiceID", document.invoiceID)
+            w.dateTime("Date", document.date)
+            w.dateTime("ExpirationDate", document.expirationDate)
+            w.text("Currency", document.currency)
+            w.text("Type", document.type)
+            w.int("TypeIdentifier", document.typeIdentifier)
+            w.text("Description", document.description)
+            w.text("Language", document.language)
+            w.text("LanguageCode", document.languageCode)
+            w.int("TermsOfPaymentDays", document.termsOfPaymentDays)
+            if w.isXML {
+                // 2tCloud's XML repeats these in the header.
+                w.text("TaxZoneID", document.taxZoneID)
+                w.text("TaxPercentage", document.taxPercentage)
+            }
+            w.close("Header")
         }
-        w.key("Sender"); write(document.sender, to: &w)
-        w.key("Receiver"); write(document.receiver, to: &w)
-        w.key("Customers")
-        w.beginArray()
+        write(document.sender, as: "Sender", addressName: "Address", to: &w)
+        // 2tCloud's XML names the Receiver's address `Street`.
+        write(document.receiver, as: "Receiver", addressName: w.isXML ? "Street" : "Address", to: &w)
+        w.openList("Customers", selfClosingWhenEmpty: document.customers.isEmpty)
         var corruptAmountPending = corruption == .badAmount
         for customer in document.customers {
-            w.beginObject()
-            w.key("AccountID"); w.int(customer.accountID)
-            w.key("CustomerNumber"); w.string(customer.customerNumber)
-            w.key("CompanyName"); w.string(customer.companyName)
-            w.key(document.endpoint == .consolidatedInvoices ? "CustomerCostCenter" : "CostCenter"); w.optionalString(customer.costCenter)
-            w.key("Subscriptions")
-            w.beginArray()
+            w.openItem("Customer")
+            w.int("AccountID", customer.accountID)
+            w.text("CustomerNumber", customer.customerNumber)
+            w.text("CompanyName", customer.companyName)
+            w.text(document.endpoint == .consolidatedInvoices ? "CustomerCostCenter" : "CostCenter", customer.costCenter)
+            w.openList("Subscriptions")
             for subscription in customer.subscriptions {
-                w.beginObject()
-                w.key("SubscriptionID"); w.int(subscription.subscriptionID)
-                w.key("SubscriptionName"); w.string(subscription.subscriptionName)
-                w.key("StartDate"); w.dateTime(subscription.startDate)
-                w.key("PlanID"); w.int(subscription.planID)
-                w.key("PlanName"); w.string(subscription.planName)
-                w.key("PlanCategoryName"); w.string(subscription.planCategoryName)
-                w.key("BillingModel"); w.int(subscription.billingModel)
-                w.key("SubscriptionPONumber"); w.optionalString(subscription.poNumber)
+                w.openItem("Subscription")
+                w.int("SubscriptionID", subscription.subscriptionID)
+                w.text("SubscriptionName", subscription.subscriptionName)
+                w.dateTime("StartDate", subscription.startDate)
+                w.int("PlanID", subscription.planID)
+                w.text("PlanName", subscription.planName)
+                w.text("PlanCategoryName", subscription.planCategoryName)
+                w.int("BillingModel", subscription.billingModel)
+                w.text("SubscriptionPONumber", subscription.poNumber)
                 if !subscription.details.isEmpty {
-                    w.key("SubscriptionDetails")
-                    w.beginArray()
+                    w.openList("SubscriptionDetails")
                     for detail in subscription.details {
-                        w.beginObject()
-                        w.key("Attribute"); w.string(detail.attribute)
-                        w.key("AttributeValue"); w.string(detail.value)
-                        w.key("AttributeDescription"); w.string(detail.description)
-                        w.key("noshow"); w.bool(detail.noshow)
-                        w.endObject()
+                        w.openItem("SubscriptionDetail")
+                        w.text("Attribute", detail.attribute)
+                        w.text("AttributeValue", detail.value)
+                        w.text("AttributeDescription", detail.description)
+                        w.bool("noshow", detail.noshow)
+                        w.closeItem("SubscriptionDetail")
                     }
-                    w.endArray()
+                    w.closeList("SubscriptionDetails")
                 }
-                w.key("PriceLines")
-                w.beginArray()
+                w.openList("PriceLines")
                 for line in subscription.priceLines {
                     write(line, corruptAmount: corruptAmountPending, to: &w)
                     corruptAmountPending = false
                 }
-                w.endArray()
-                w.endObject()
+                w.closeList("PriceLines")
+                w.closeItem("Subscription")
             }
-            w.endArray()
-            w.endObject()
+            w.closeList("Subscriptions")
+            w.closeItem("Customer")
         }
-        w.endArray()
+        w.closeList("Customers", selfClosingWhenEmpty: document.customers.isEmpty)
         if document.hasTotals {
             let net = document.extendedPriceTotalMicros
             let vat = document.vatTotalMicros
-            w.key("Totals")
-            w.beginObject()
-            w.key("TotalExclVAT"); w.money(net)
-            w.key("TotalVAT"); w.money(vat)
-            w.key("TotalInclVAT"); w.money(net + vat)
-            w.key("LineCount"); w.int(document.lineCount)
-            w.endObject()
+            w.open("Totals")
+            w.money("TotalExclVAT", net)
+            w.money("TotalVAT", vat)
+            w.money("TotalInclVAT", net + vat)
+            w.int("LineCount", document.lineCount)
+            w.close("Totals")
         }
-        w.endObject()
+        w.closeItem("Invoice")
     }
 
-    static func write(_ party: SandboxParty, to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("AccountID"); if let id = party.accountID { w.int(id) } else { w.null() }
-        w.key("CustomerNumber"); w.string(party.customerNumber)
-        w.key("CompanyName"); w.string(party.companyName)
-        w.key("Address"); w.string(party.address)
-        w.key("Zip"); w.string(party.zip)
-        w.key("City"); w.string(party.city)
-        w.key("Country"); w.string(party.country)
-        w.key("CountryCode"); w.string(party.countryCode)
-        w.key("VATNumber"); w.string(party.vatNumber)
-        w.key("Email"); w.string(party.email)
-        w.endObject()
+    static func write(_ party: SandboxParty, as name: StaticString, addressName: StaticString, to w: inout some InvoiceSink) {
+        w.open(name)
+        w.int("AccountID", party.accountID)
+        w.text("CustomerNumber", party.customerNumber)
+        w.text("CompanyName", party.companyName)
+        w.text(addressName, party.address)
+        w.text("Zip", party.zip)
+        w.text("City", party.city)
+        w.text("Country", party.country)
+        w.text("CountryCode", party.countryCode)
+        w.text("VATNumber", party.vatNumber)
+        w.text("Email", party.email)
+        w.close(name)
     }
 
-    static func write(_ line: SandboxPriceLine, corruptAmount: Bool, to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("LineId"); w.int(line.lineID)
-        w.key("UID"); w.string(line.uid)
-        if let hash = line.invoiceRowHash { w.key("InvoiceRowHash"); w.string(hash) }
-        w.key("SKU"); w.string(line.sku)
-        w.key("Description"); w.string(line.description)
-        w.key("Quantity"); w.numberText(line.quantity)
-        w.key("QuantityType"); w.string(line.quantityType)
-        w.key("UnitPrice"); w.money(line.unitPriceMicros)
-        w.key("Discount"); w.numberText(line.discountPercent)
-        w.key("ExtendedPrice")
-        if corruptAmount { w.string("12,5x") } else { w.money(line.extendedPriceMicros) }
-        w.key("VAT"); w.money(line.vatMicros)
-        w.key("TaxPercentage"); w.numberText(line.taxPercentage)
-        w.key("TaxZoneID"); w.string(line.taxZoneID)
-        w.key("StartDate"); w.dateTime(line.startDate)
-        w.key("EndDate"); w.dateTime(line.endDate)
-        w.key("Duration")
-        if !line.duration.isEmpty, line.duration.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { w.numberText(line.duration) } else { w.string(line.duration) }
-        w.key("DurationType"); w.string(line.durationType)
-        w.key("BillingFrequency"); w.optionalString(line.billingFrequency)
-        if let ratePeriodID = line.ratePeriodID { w.key("RatePeriodID"); w.int(ratePeriodID) }
-        if let chargeType = line.chargeType { w.key("ChargeType"); w.string(chargeType) }
-        if let name = line.consumerCompanyName { w.key("ConsumerCompanyName"); w.string(name) }
-        if let number = line.consumerCompanyNumber { w.key("ConsumerCompanyNumber"); w.string(number) }
-        w.key("SubPONumber"); w.optionalString(line.subPONumber)
+    static func write(_ line: SandboxPriceLine, corruptAmount: Bool, to w: inout some InvoiceSink) {
+        w.openItem("PriceLine")
+        w.int("LineId", line.lineID)
+        w.text("UID", line.uid)
+        if let hash = line.invoiceRowHash { w.text("InvoiceRowHash", hash) }
+        w.text("SKU", line.sku)
+        w.text("Description", line.description)
+        w.number("Quantity", line.quantity)
+        w.text("QuantityType", line.quantityType)
+        w.money("UnitPrice", line.unitPriceMicros)
+        w.number("Discount", line.discountPercent)
+        if corruptAmount { w.text("ExtendedPrice", "12,5x") } else { w.money("ExtendedPrice", line.extendedPriceMicros) }
+        w.money("VAT", line.vatMicros)
+        w.number("TaxPercentage", line.taxPercentage)
+        w.text("TaxZoneID", line.taxZoneID)
+        w.dateTime("StartDate", line.startDate)
+        w.dateTime("EndDate", line.endDate)
+        // A number when it is all digits, as the vendors send it; text otherwise.
+        if !line.duration.isEmpty, line.duration.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { w.number("Duration", line.duration) } else { w.text("Duration", line.duration) }
+        w.text("DurationType", line.durationType)
+        w.text("BillingFrequency", line.billingFrequency)
+        if let ratePeriodID = line.ratePeriodID { w.int("RatePeriodID", ratePeriodID) }
+        if let chargeType = line.chargeType { w.text("ChargeType", chargeType) }
+        if let name = line.consumerCompanyName { w.text("ConsumerCompanyName", name) }
+        if let number = line.consumerCompanyNumber { w.text("ConsumerCompanyNumber", number) }
+        w.text("SubPONumber", line.subPONumber)
         if !line.vendorDetails.isEmpty {
-            w.key("VendorDetails")
-            w.beginObject()
-            for attribute in line.vendorDetails { w.key(attribute.name); w.string(attribute.value) }
-            w.endObject()
+            w.open("VendorDetails")
+            for attribute in line.vendorDetails { w.text(named: attribute.name, attribute.value) }
+            w.close("VendorDetails")
         }
-        if let value = line.purchasePriceMicros { w.key("PurchasePrice"); w.money(value) }
-        if let value = line.purchaseDiscount { w.key("PurchaseDiscount"); w.numberText(value) }
-        if let value = line.salesPriceMicros { w.key("SalesPrice"); w.money(value) }
-        if let value = line.salesDiscount { w.key("SalesDiscount"); w.numberText(value) }
-        w.endObject()
+        if let value = line.purchasePriceMicros { w.money("PurchasePrice", value) }
+        if let value = line.purchaseDiscount { w.number("PurchaseDiscount", value) }
+        if let value = line.salesPriceMicros { w.money("SalesPrice", value) }
+        if let value = line.salesDiscount { w.number("SalesDiscount", value) }
+        w.closeItem("PriceLine")
     }
 }
