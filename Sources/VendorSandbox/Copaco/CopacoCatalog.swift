@@ -74,6 +74,4 @@ enum CopacoCatalog {
 
     static let vmwareOnboarding = SandboxMeter(sku: "VMW-ONBOARD", name: "Onboarding VMware Cloud Director, eenmalig", unitMicros: 350_000_000, quantityType: "Stuk", minMicros: 1_000_000, maxMicros: 1_000_000, decimals: 0)
 
-    static let monthNames = ["januari", "februari", "maart", "april", "mei", "juni", "juli",
-                             "augustus", "september", "oktober", "november", "december"]
 }

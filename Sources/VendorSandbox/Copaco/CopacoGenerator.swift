@@ -240,18 +240,10 @@ struct CopacoGenerator {
     }
 
     func header(id: String, date: CalendarDate, credit: Bool, description: String, terms: Int, vendor: Vendor) -> SandboxInvoice {
-        SandboxInvoice(
-            invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
-            type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
-            language: "Nederlands", languageCode: "nl-NL", termsOfPaymentDays: terms,
-            sender: CopacoCatalog.copaco, receiver: CopacoCatalog.reseller, customers: [], vendor: vendor.name,
-            specifiesInvoiceID: nil)
+        SandboxInvoice(id: id, date: date, credit: credit, description: description, terms: terms,
+                       sender: CopacoCatalog.copaco, receiver: CopacoCatalog.reseller, vendor: vendor.name)
     }
 
-    func monthName(_ month: Int) -> String {
-        let day = CalendarDate.firstOfMonth(index: month)
-        return "\(CopacoCatalog.monthNames[day.components.month - 1]) \(day.components.year)"
-    }
 
     mutating func billingRun(vendor: Vendor, month: Int) {
         var dateRng = SplitMix64.derive(seed, vendor.label, UInt64(month), 0xDA7E)
@@ -266,7 +258,7 @@ struct CopacoGenerator {
         var rng = SplitMix64.derive(seed, vendor.label, UInt64(month))
         var factory = LineFactory(documentSequence: seq, withHash: withHash, rng: SplitMix64.derive(seed, vendor.label, UInt64(month), 0x1D))
         var document = header(id: documentID(prefix: "CI", date: date, vendor: vendor, sequence: seq), date: date, credit: false,
-                              description: "\(vendor == .microsoft ? "Microsoft CSP" : "VMware by Broadcom (VCSP)") facturatie \(monthName(month))",
+                              description: "\(vendor == .microsoft ? "Microsoft CSP" : "VMware by Broadcom (VCSP)") facturatie \(CalendarDate.dutchName(ofMonth: month))",
                               terms: 30, vendor: vendor)
         // Pre-2024-03-07 Microsoft invoices of every third month: one key shared by two lines.
         var wantAmbiguous = vendor == .microsoft && !withHash && month % 3 == 0
@@ -402,7 +394,7 @@ struct CopacoGenerator {
         let seq = sequence(month: month, slot: vendor.rawValue + 2)
         var factory = LineFactory(documentSequence: seq, withHash: withHash, rng: SplitMix64.derive(seed, vendor.label, UInt64(month), 0xC4))
         var document = header(id: documentID(prefix: "CC", date: date, vendor: vendor, sequence: seq), date: date, credit: true,
-                              description: "Creditnota \(vendor == .microsoft ? "Microsoft CSP" : "VMware by Broadcom (VCSP)") \(monthName(month))",
+                              description: "Creditnota \(vendor == .microsoft ? "Microsoft CSP" : "VMware by Broadcom (VCSP)") \(CalendarDate.dutchName(ofMonth: month))",
                               terms: 30, vendor: vendor)
         // Eligible: subscriptions of this vendor running the whole month.
         var eligible: [(Customer, Subscription)] = []

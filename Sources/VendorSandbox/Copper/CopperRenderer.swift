@@ -117,31 +117,23 @@ enum CopperRenderer {
 
     static func activityTypes() -> [UInt8] {
         var w = JSONWriter(capacity: 512)
+        func list(_ category: StaticString, _ types: [(id: Int, name: String, countsAsInteraction: Bool)]) {
+            w.key(category)
+            w.beginArray()
+            for type in types {
+                w.beginObject()
+                w.key("id"); w.int(type.id)
+                w.key("category"); w.string(category.description)
+                w.key("name"); w.string(type.name)
+                w.key("is_disabled"); w.bool(false)
+                w.key("count_as_interaction"); w.bool(type.countsAsInteraction)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.beginObject()
-        w.key("user")
-        w.beginArray()
-        for type in CopperCatalog.userActivityTypes {
-            w.beginObject()
-            w.key("id"); w.int(type.id)
-            w.key("category"); w.string("user")
-            w.key("name"); w.string(type.name)
-            w.key("is_disabled"); w.bool(false)
-            w.key("count_as_interaction"); w.bool(type.countsAsInteraction)
-            w.endObject()
-        }
-        w.endArray()
-        w.key("system")
-        w.beginArray()
-        for type in CopperCatalog.systemActivityTypes {
-            w.beginObject()
-            w.key("id"); w.int(type.id)
-            w.key("category"); w.string("system")
-            w.key("name"); w.string(type.name)
-            w.key("is_disabled"); w.bool(false)
-            w.key("count_as_interaction"); w.bool(false)
-            w.endObject()
-        }
-        w.endArray()
+        list("user", CopperCatalog.userActivityTypes)
+        list("system", CopperCatalog.systemActivityTypes.map { ($0.id, $0.name, false) })
         w.endObject()
         return w.bytes
     }

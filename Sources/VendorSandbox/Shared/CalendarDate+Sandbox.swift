@@ -47,6 +47,15 @@ extension CalendarDate {
     static func firstOfMonth(index: Int) -> CalendarDate {
         CalendarDate(year: index / 12, month: index % 12 + 1, day: 1)!
     }
+
+    /// `maart 2026`: how the vendors' Dutch descriptions name a month (by `monthIndex`).
+    static func dutchName(ofMonth index: Int) -> String {
+        let day = firstOfMonth(index: index)
+        return "\(dutchMonthNames[day.month - 1]) \(day.year)"
+    }
+
+    static let dutchMonthNames = ["januari", "februari", "maart", "april", "mei", "juni", "juli",
+                                  "augustus", "september", "oktober", "november", "december"]
 }
 
 func pad(_ value: Int, _ width: Int) -> String {

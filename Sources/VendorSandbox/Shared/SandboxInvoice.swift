@@ -67,6 +67,18 @@ package struct SandboxInvoice: Sendable, Hashable {
     }
 }
 
+extension SandboxInvoice {
+    /// A new document without customers: EUR, Dutch, an invoice (380) or a credit note (381),
+    /// due `terms` days after `date`.
+    init(id: String, date: CalendarDate, credit: Bool, description: String, terms: Int, sender: SandboxParty, receiver: SandboxParty,
+         vendor: String) {
+        self.init(invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
+                  type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
+                  language: "Nederlands", languageCode: "nl-NL", termsOfPaymentDays: terms, sender: sender, receiver: receiver,
+                  customers: [], vendor: vendor)
+    }
+}
+
 /// `Sender` / `Receiver` of a document. In 2tCloud's XML the Receiver's `Address` is named `Street`.
 package struct SandboxParty: Sendable, Hashable {
     /// nil renders as `null` (JSON) or `<AccountID />` (XML): 2tCloud itself has no account ID.

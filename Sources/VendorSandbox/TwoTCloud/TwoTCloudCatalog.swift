@@ -48,6 +48,4 @@ enum TwoTCloudCatalog {
         SandboxMeter(sku: "ACR-CPC-M365", name: "Acronis Backup for Microsoft 365 \"per seat\"", unitMicros: 1_182_500, quantityType: "Seats", minMicros: 5_000_000, maxMicros: 80_000_000, decimals: 0),
     ]
 
-    static let monthNames = ["januari", "februari", "maart", "april", "mei", "juni", "juli",
-                             "augustus", "september", "oktober", "november", "december"]
 }

@@ -233,10 +233,6 @@ struct TwoTCloudGenerator {
     /// Line IDs: unique per (usage month, slot); a slot is one kind of document of the month.
     static func lineBase(month: Int, slot: Int) -> Int { 10_000_000 + (month - 2000 * 12) * 10_000 + slot * 1000 }
 
-    func monthName(_ month: Int) -> String {
-        let day = CalendarDate.firstOfMonth(index: month)
-        return "\(TwoTCloudCatalog.monthNames[day.components.month - 1]) \(day.components.year)"
-    }
 
     static func yearMonth(_ day: CalendarDate) -> String {
         let (y, m, _) = day.components
@@ -246,12 +242,13 @@ struct TwoTCloudGenerator {
     func document(id: String, date: CalendarDate, credit: Bool, description: String, terms: Int, sender: SandboxParty,
                   receiver: SandboxParty, endpoint: TwoTCloudEndpoint, vendor: String, month: Int) -> SandboxInvoice {
         let period = CalendarDate.firstOfMonth(index: month)
-        return SandboxInvoice(
-            invoiceID: id, date: date.iso, expirationDate: date.adding(days: terms).iso, currency: "EUR",
-            type: credit ? "Credit" : "Invoice", typeIdentifier: credit ? 381 : 380, description: description,
-            language: "Nederlands", languageCode: "nl-NL", termsOfPaymentDays: terms, taxZoneID: "NL-21", taxPercentage: "21",
-            sender: sender, receiver: receiver, customers: [], endpoint: endpoint, vendor: vendor,
-            period: "\(pad(period.components.year, 4))-\(pad(period.components.month, 2))")
+        var document = SandboxInvoice(id: id, date: date, credit: credit, description: description, terms: terms, sender: sender,
+                                      receiver: receiver, vendor: vendor)
+        document.taxZoneID = "NL-21"
+        document.taxPercentage = "21"
+        document.endpoint = endpoint
+        document.period = "\(pad(period.components.year, 4))-\(pad(period.components.month, 2))"
+        return document
     }
 
     /// Customers in index order; under each, subscriptions in order of first appearance.
@@ -462,7 +459,7 @@ struct TwoTCloudGenerator {
             let date = purchaseDates[vendor]!
             guard date <= today, let items = purchase[vendor], !items.isEmpty else { continue }
             var invoice = document(id: "INV-\(TwoTCloudGenerator.yearMonth(date))-\(vendor.code)", date: date, credit: false,
-                                   description: "\(vendor.product) – facturatie \(monthName(month))", terms: 30,
+                                   description: "\(vendor.product) – facturatie \(CalendarDate.dutchName(ofMonth: month))", terms: 30,
                                    sender: TwoTCloudCatalog.twotcloud, receiver: reseller, endpoint: .invoices, vendor: vendor.name, month: month)
             invoice.customers = assemble(items)
             invoices.append(invoice)
@@ -474,7 +471,7 @@ struct TwoTCloudGenerator {
                 let customer = customers[index]
                 let vendors = Set(items.map { $0.subscription.planCategoryName == "Acronis" ? "Acronis" : "Microsoft" })
                 var invoice = document(id: "SI-\(TwoTCloudGenerator.yearMonth(customerDate))-\(customer.number)", date: customerDate, credit: false,
-                                       description: "Cloud diensten \(monthName(month)) – \(customer.name)", terms: 14,
+                                       description: "Cloud diensten \(CalendarDate.dutchName(ofMonth: month)) – \(customer.name)", terms: 14,
                                        sender: reseller, receiver: customer.party, endpoint: .customerInvoices,
                                        vendor: vendors.count > 1 ? "Mixed" : vendors.first!, month: month)
                 invoice.customers = assemble(items)
@@ -535,7 +532,7 @@ struct TwoTCloudGenerator {
                 customerCredits[index, default: []].append(billed)
             }
             var credit = document(id: "CRN-\(TwoTCloudGenerator.yearMonth(creditDate))-\(vendor.code)", date: creditDate, credit: true,
-                                  description: "Creditnota \(vendor.product) – \(monthName(month))", terms: 30,
+                                  description: "Creditnota \(vendor.product) – \(CalendarDate.dutchName(ofMonth: month))", terms: 30,
                                   sender: TwoTCloudCatalog.twotcloud, receiver: reseller, endpoint: .invoices, vendor: vendor.name, month: month)
             credit.customers = assemble(items)
             invoices.append(credit)
@@ -545,7 +542,7 @@ struct TwoTCloudGenerator {
             let customer = customers[index]
             let vendors = Set(customerCredits[index]!.map { $0.subscription.planCategoryName == "Acronis" ? "Acronis" : "Microsoft" })
             var credit = document(id: "SC-\(TwoTCloudGenerator.yearMonth(creditDate))-\(customer.number)", date: creditDate, credit: true,
-                                  description: "Creditnota cloud diensten \(monthName(month)) – \(customer.name)", terms: 14,
+                                  description: "Creditnota cloud diensten \(CalendarDate.dutchName(ofMonth: month)) – \(customer.name)", terms: 14,
                                   sender: reseller, receiver: customer.party, endpoint: .customerInvoices,
                                   vendor: vendors.count > 1 ? "Mixed" : vendors.first!, month: month)
             credit.customers = assemble(customerCredits[index]!)
