@@ -90,13 +90,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Helpers the test targets share.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Warehouse", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport"),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Warehouse", "Ingestion", "TestSupport"]),
-        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse", "VendorSandbox"]),
-        .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion"]),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox"]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse"]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse", "VendorSandbox", "TestSupport"]),
+        .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion", "TestSupport"]),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox", "TestSupport"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse", "TestSupport"]),
         .testTarget(name: "VendorSandboxTests", dependencies: [
             "VendorSandbox", "Warehouse",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

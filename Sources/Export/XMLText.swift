@@ -1,3 +1,5 @@
+import Warehouse
+
 /// Text as XML 1.0 character data, for the cells of an xlsx sheet.
 ///
 /// `&`, `<`, `>` become entities and CR becomes `&#13;` (an XML reader would turn a raw CR into
@@ -33,7 +35,7 @@ enum XMLText {
                 index += 1
             case ..<0x20: appendEscape(UInt32(byte), to: &buffer); index += 1
             default:
-                let length = sequenceLength(text, at: index)
+                let length = UTF8Sequence.length(text, at: index, end: text.count)
                 if length == 0 {
                     buffer.append(contentsOf: replacement)
                     index += 1
@@ -65,29 +67,6 @@ enum XMLText {
         buffer.append(contentsOf: [UInt8(ascii: "_"), UInt8(ascii: "x")])
         for shift in stride(from: 12, through: 0, by: -4) { buffer.append(hex[Int((scalar >> UInt32(shift)) & 0xF)]) }
         buffer.append(UInt8(ascii: "_"))
-    }
-
-    /// The length of the well-formed UTF-8 sequence starting at `index` (a byte >= 0x80), 0 if
-    /// it is not one.
-    static func sequenceLength(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
-        let lead = text[index]
-        let length: Int
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F  // no surrogates
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: return 0
-        }
-        guard index + length <= text.count else { return 0 }
-        let second = text[index + 1]
-        guard second >= low && second <= high else { return 0 }
-        for offset in 2..<length where text[index + offset] < 0x80 || text[index + offset] > 0xBF { return 0 }
-        return length
     }
 
     static let amp = Array("&amp;".utf8)

@@ -4,6 +4,7 @@ import HTMLReport
 import Ingestion
 import Pipeline
 import Reconciliation
+import Replica
 import VendorSandbox
 import Warehouse
 
@@ -76,3 +77,12 @@ enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension Reports.MarginGrouping: ExpressibleByArgument {}
+
+extension DateBasis: ExpressibleByArgument {}
+
+extension SchemaName: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let name = try? SchemaName(argument) else { return nil }
+        self = name
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Testing
+import TestSupport
 import Warehouse
 
 /// `vendor_fields`: the first read of an endpoint is its baseline; afterwards a field seen for
@@ -33,10 +34,9 @@ import Warehouse
     }
 
     @Test func changesAreRecordedOnceAndListed() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-fields-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
         try queue.write { db in
             let lines = "Invoices[].Customers[].Subscriptions[].PriceLines[].SKU"
             let optional = "Invoices[].Customers[].CostCenter"

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 import VendorSandbox
 @testable import Warehouse
 @testable import Ingestion
@@ -76,11 +77,9 @@ import VendorSandbox
     }
 
     @Test func linesComeBackExactlyAsWritten() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-lines-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
         var rng = SplitMix64(seed: 5)
         // Several documents per window and several windows: what a document's lines share is
         // bound once per document, and must not leak into the next one.

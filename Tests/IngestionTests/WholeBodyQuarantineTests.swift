@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 import NIOCore
 import Testing
+import TestSupport
 import Warehouse
 @testable import Ingestion
 
@@ -13,11 +14,9 @@ import Warehouse
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: CalendarDate(year: 2026, month: 3, day: 31)!)!
 
     static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil) throws -> (payload: Data, hash: String, reason: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-quarantine-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
         if let lengthLimit {
             try queue.writeWithoutTransaction { db in _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, lengthLimit) }
         }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Testing
+import TestSupport
 import VendorSandbox
 import Warehouse
 @testable import Reconciliation
@@ -11,8 +12,6 @@ import Warehouse
 /// settled match-group index, which is built again afterwards. Either way the purchases must
 /// be those of a full rebuild, and the index the one the migration made.
 @Suite struct BulkLoadTests {
-    typealias Warehouse = GroupScopeTests.TempWarehouse
-
     static func write(_ queue: DatabaseQueue, _ endpoint: Endpoint, key: String, customers: [String], lines: Int,
                       rng: inout SplitMix64, holds: Int = MatchGroupIndex.settleAbove, bulkLoad: Bool = false) throws {
         let decoded = DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 10, day: 1)!, type: nil, currency: "EUR",
@@ -40,7 +39,7 @@ import Warehouse
     }
 
     @Test func customersWithoutPurchasesAreQueuedWholeTheOthersByGroup() throws {
-        let warehouse = try Warehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         var rng = SplitMix64(seed: 11)
@@ -68,7 +67,7 @@ import Warehouse
     /// A key with a NUL in it cannot go through the JSON list (SQLite's JSON ends the text
     /// there): it is queued on its own, whole at first and by group once it has purchases.
     @Test func aCustomerKeyWithANULIsQueuedToo() throws {
-        let warehouse = try Warehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         var rng = SplitMix64(seed: 13)
@@ -93,12 +92,12 @@ import Warehouse
     }
 
     @Test func aBulkLoadWritesSettledLinesWithoutTheIndexAndItIsBuiltAsMigrated() throws {
-        let migrated = try Warehouse()
+        let migrated = try TempWarehouse(withRun: true)
         defer { migrated.remove() }
         let asMigrated = try migrated.queue.read { try Self.settledIndexSQL($0) }
         #expect(asMigrated != nil)
 
-        let warehouse = try Warehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         var rng = SplitMix64(seed: 12)
@@ -145,7 +144,7 @@ import Warehouse
     /// Once a run has found the recent tier full it says so, and later windows go to the
     /// settled tier without counting the recent one again.
     @Test func aWindowReportsItsTierAndAFullRecentTierIsTakenAsSaid() throws {
-        let warehouse = try Warehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         func record(_ key: String, full: Bool) throws -> Int {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Testing
+import TestSupport
 import VendorSandbox
 import Warehouse
 @testable import Reconciliation
@@ -37,18 +38,6 @@ import Warehouse
     }
 
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 8, day: 1)!, end: CalendarDate(year: 2026, month: 11, day: 30)!)!
-
-    /// A migrated warehouse in a temp folder, with the run the ledger rows name.
-    struct TempWarehouse {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-groups-\(UUID().uuidString)")
-        let queue: DatabaseQueue
-        init() throws {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
-            try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
-        }
-        func remove() { try? FileManager.default.removeItem(at: folder) }
-    }
 
     static func snapshot(_ db: Database) throws -> [[String]] {
         try Row.fetchAll(db, sql: """
@@ -104,7 +93,7 @@ import Warehouse
     @Test(arguments: [1, 2, 3, 4])
     func incrementalEqualsFullAfterRandomReissues(seed: UInt64) throws {
         var rng = Generator(seed: seed)
-        let warehouse = try TempWarehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         var version = 0
@@ -153,7 +142,7 @@ import Warehouse
     @Test(arguments: [1, 2, 3, 4])
     func incrementalEqualsFullWithClosedMonths(seed: UInt64) throws {
         var rng = Generator(seed: seed)
-        let warehouse = try TempWarehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         var version = 0
@@ -183,7 +172,7 @@ import Warehouse
     /// New lines and purchases go to the recent tier while it has room, then straight to the big
     /// index, and a settle moves what the recent tier holds; the rows stay the same throughout.
     @Test func newRowsFillTheRecentTierThenGoToTheBigIndex() throws {
-        let warehouse = try TempWarehouse()
+        let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
         let window = Self.window

@@ -40,13 +40,7 @@ import Warehouse
         // The vendor re-issues October's invoice: h1 costs more, and a line arrives late.
         try queue.write { db in
             try db.execute(sql: "UPDATE staging_lines SET amount_micros = 11000000 WHERE row_hash = 'h1' AND direction = 'incoming'")
-            try db.execute(sql: """
-                INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
-                    customer_number, customer_name, subscription_id, sku, quantity, quantity_norm, amount_micros, period_start, period_end, customer_key)
-                VALUES (1, 'copaco', 'invoices', 'incoming', 'INV-1', '2026-10-23', 'EUR', 99, '000417', 'Name', 'S1', 'SKU-LATE', '1', '1', 3000000,
-                        '2026-10-01', '2026-10-31', '000417')
-                """)
-            try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', '000417')")
+            try fixture.stage(db, .init(sku: "SKU-LATE", amount: 3_000_000), index: 99)
         }
         _ = try queue.write { try Reconciler.reconcile($0) }
         #expect(try frozen(queue, "2026-10") == closed)
@@ -80,13 +74,7 @@ import Warehouse
         _ = try queue.write { try Reconciler.reconcile($0) }
         try queue.write { try PeriodClose.close($0, month: october, note: nil, user: nil) }
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
-                    customer_number, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end, customer_key)
-                VALUES (1, 'copaco', 'invoices', 'incoming', 'INV-9', '2026-11-23', 'EUR', 5, '000417', 'S1', 'SKU-A', 'h7', '1', '1', 15000000,
-                        '2026-10-01', '2026-10-31', '000417')
-                """)
-            try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', '000417')")
+            try fixture.stage(db, .init(document: "INV-9", date: "2026-11-23", hash: "h7", amount: 15_000_000), index: 5)
         }
         _ = try queue.write { try Reconciler.reconcile($0) }
         let all = try rows(queue, "SELECT * FROM purchases ORDER BY purchase_id")

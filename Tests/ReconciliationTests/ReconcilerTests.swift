@@ -1,11 +1,17 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
+import TestSupport
 import Warehouse
 @testable import Reconciliation
 
 /// Crafted staging lines for each first rule, checked row by row.
-@Suite struct ReconcilerTests {
+@Suite final class ReconcilerTests {
+    /// The warehouses this suite made, removed with it.
+    let made = Mutex<[TempWarehouse]>([])
+    deinit { for warehouse in made.withLock({ $0 }) { warehouse.remove() } }
+
     struct Line {
         var direction = "incoming"
         var document = "INV-1"
@@ -26,31 +32,40 @@ import Warehouse
     }
 
     func warehouse(_ lines: [Line]) throws -> DatabaseQueue {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-rec-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
+        let warehouse = try TempWarehouse(withRun: true)
+        made.withLock { $0.append(warehouse) }
+        let queue = warehouse.queue
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')")
             try db.execute(sql: """
                 INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
                 VALUES (1, 1, 'copaco', 'x', 'v1', '2026-01-01', '2026-12-31', 'now', 'now', 'ok')
                 """)
             try db.execute(sql: "INSERT INTO raw_documents (raw_id, vendor, endpoint, endpoint_version, document_key, content_sha256, payload, fetched_at, ingest_id) VALUES (1, 'copaco', 'x', 'v1', 'k', 'h', x'00', 'now', 1)")
-            for (index, line) in lines.enumerated() {
-                let norm = try ExactDecimal(parsing: line.quantity).description
-                try db.execute(sql: """
-                    INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
-                        customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end,
-                        customer_key, vat_micros, document_type)
-                    VALUES (1, 'copaco', ?, ?, ?, ?, ?, ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date,
-                                     line.currency, index,
-                                     line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end,
-                                     line.key ?? line.customer ?? "", line.vat, line.documentType])
-                try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.key ?? line.customer ?? ""])
-            }
+            for (index, line) in lines.enumerated() { try stage(db, line, index: index) }
         }
         return queue
+    }
+
+    /// One staging line, and its customer queued for reconciling.
+    func stage(_ db: Database, _ line: Line, index: Int) throws {
+        let norm = try ExactDecimal(parsing: line.quantity).description
+        try db.execute(sql: """
+            INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date, currency, line_index,
+                customer_number, customer_name, subscription_id, sku, row_hash, quantity, quantity_norm, amount_micros, period_start, period_end,
+                customer_key, vat_micros, document_type)
+            VALUES (1, 'copaco', ?, ?, ?, ?, ?, ?, ?, 'Name', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [line.direction == "incoming" ? "invoices" : "customer-specifications", line.direction, line.document, line.date,
+                             line.currency, index,
+                             line.customer, line.subscription, line.sku, line.hash, line.quantity, norm, line.amount, line.start, line.end,
+                             line.key ?? line.customer ?? "", line.vat, line.documentType])
+        try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', ?)", arguments: [line.key ?? line.customer ?? ""])
+    }
+
+    /// A warehouse of these lines, reconciled, and its purchases.
+    func reconciled(_ lines: [Line]) throws -> (queue: DatabaseQueue, rows: [Row]) {
+        let queue = try warehouse(lines)
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        return (queue, try purchases(queue))
     }
 
     func purchases(_ queue: DatabaseQueue) throws -> [Row] {
@@ -75,12 +90,10 @@ import Warehouse
     }
 
     @Test func unbilledAndUnbacked() throws {
-        let queue = try warehouse([
+        let rows = try reconciled([
             Line(hash: "h1", amount: 7_000_000),
             Line(direction: "outgoing", document: "CS-9", date: "2026-10-24", hash: "h9", amount: 9_000_000),
-        ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
+        ]).rows
         #expect(rows.count == 2)
         let unbilled = try #require(rows.first { $0["match_status"] == "unbilled" })
         #expect(unbilled["cost_micros"] as Int64 == 7_000_000)
@@ -94,7 +107,7 @@ import Warehouse
     }
 
     @Test func keyRuleNeedsExactlyOneCandidatePerSide() throws {
-        let queue = try warehouse([
+        let rows = try reconciled([
             // one on each side: matched on subscription + SKU + period
             Line(date: "2023-11-23", amount: 1_000_000),
             Line(direction: "outgoing", document: "CS-1", date: "2023-11-23", amount: 1_500_000),
@@ -105,9 +118,7 @@ import Warehouse
             // a hashed line never pairs by key
             Line(sku: "SKU-H", hash: "hx", amount: 1),
             Line(direction: "outgoing", document: "CS-1", sku: "SKU-H", amount: 2),
-        ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
+        ]).rows
         #expect(rows.count == 6)
         let matched = rows.filter { $0["match_status"] == "matched" }
         #expect(matched.count == 1 && matched[0]["match_rule"] as String == "subscription_sku_period")
@@ -123,14 +134,12 @@ import Warehouse
 
     /// A mid-period seat increase: two lines on one key each side, told apart by quantity.
     @Test func quantityDecidesAmongSeveralCandidates() throws {
-        let queue = try warehouse([
+        let rows = try reconciled([
             Line(quantity: "10", amount: 100_000_000),
             Line(quantity: "5", amount: 25_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "5.00", amount: 30_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "10", amount: 120_000_000),
-        ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
+        ]).rows
         #expect(rows.count == 2)
         #expect(rows.allSatisfy { $0["match_status"] == "matched" && $0["match_rule"] == "subscription_sku_period+quantity" })
         #expect(rows.map { $0["margin_micros"] as Int64 } == [20_000_000, 5_000_000])
@@ -138,14 +147,12 @@ import Warehouse
 
     /// 10 + 5 bought, 10 + 6 billed: 10 pairs by quantity, the remaining single pair is a mismatch.
     @Test func remainderAfterQuantityPairsIsAMismatch() throws {
-        let queue = try warehouse([
+        let rows = try reconciled([
             Line(quantity: "10", amount: 100_000_000),
             Line(quantity: "5", amount: 25_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "10", amount: 120_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "6", amount: 36_000_000),
-        ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
+        ]).rows
         #expect(rows.map { $0["match_status"] as String } == ["matched", "quantity_mismatch"])
         #expect(rows.map { $0["match_rule"] as String } == ["subscription_sku_period+quantity", "subscription_sku_period+remainder"])
         #expect(rows[1]["quantity_bought"] as String == "5" && rows[1]["quantity_billed"] as String == "6")
@@ -154,16 +161,14 @@ import Warehouse
     /// Same quantity twice on each side: nothing tells the lines apart, so all four are ambiguous
     /// (each counted once), and a line whose key has no partner at all stays unbilled.
     @Test func quantityThatCannotDecideIsAmbiguous() throws {
-        let queue = try warehouse([
+        let rows = try reconciled([
             Line(quantity: "5", amount: 25_000_000),
             Line(quantity: "5", amount: 26_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "5", amount: 30_000_000),
             Line(direction: "outgoing", document: "CS-1", quantity: "5", amount: 31_000_000),
             Line(sku: "SKU-X", quantity: "10"), Line(sku: "SKU-X", quantity: "5"),
             Line(direction: "outgoing", document: "CS-1", sku: "SKU-X", quantity: "10"),
-        ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
+        ]).rows
         let a = rows.filter { $0["sku"] == "SKU-A" }
         #expect(a.count == 4 && a.allSatisfy { $0["match_status"] == "ambiguous" && $0["match_rule"] == "subscription_sku_period:ambiguous(2 incoming, 2 outgoing)" })
         #expect(a.compactMap { $0["cost_micros"] as Int64? }.reduce(0, +) == 51_000_000)
@@ -175,14 +180,12 @@ import Warehouse
     /// 2tCloud matches on the customer's AccountID: lines with different customer numbers but
     /// the same key pair, and the same customer number under two keys does not.
     @Test func customerKeyIsWhatPairs() throws {
-        let queue = try warehouse([
+        let (queue, rows) = try reconciled([
             Line(customer: "C-1", key: "account:7"),
             Line(direction: "outgoing", document: "CS-1", customer: "0001", amount: 2_000_000, key: "account:7"),
             Line(customer: "C-1", sku: "SKU-B", key: "account:8"),
             Line(direction: "outgoing", document: "CS-1", customer: "C-1", sku: "SKU-B", key: "account:9"),
         ])
-        _ = try queue.write { try Reconciler.reconcile($0) }
-        let rows = try purchases(queue)
         #expect(rows.map { $0["match_status"] as String }.sorted() == ["matched", "unbacked", "unbilled"])
         #expect(rows.first { $0["match_status"] == "matched" }?["customer_key"] as String? == "account:7")
         _ = try queue.write { try Reconciler.reconcile($0, full: true) }

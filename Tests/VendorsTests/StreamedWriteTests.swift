@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Testing
+import TestSupport
 import Warehouse
 @testable import Vendors
 
@@ -32,11 +33,9 @@ import Warehouse
     }
 
     @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-stream-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let queue = try WarehouseDatabase.openForWriting(path: dir.appendingPathComponent("w.sqlite").path)
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
 
         let first = try write(queue, [Self.invoice("INV-1", customers: 300), Self.invoice("INV-2", customers: 2)])
         #expect(first.outcome.documents == 2 && first.outcome.lines == 302 && first.outcome.quarantined == 0)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 @testable import Warehouse
 
 /// One owner per table: each table of the warehouse is written (INSERT, UPDATE, DELETE,
@@ -41,10 +42,9 @@ import Testing
 
     /// The tables of a freshly migrated warehouse.
     static func tables() throws -> Set<String> {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-owners-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
         return Set(try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") })
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 @testable import Warehouse
 
 /// docs/schema.md is the analysts' map of the file: every table and view a migrated warehouse
@@ -9,10 +10,9 @@ import Testing
     static let schemaDoc = OwnershipTests.root.appendingPathComponent("docs/schema.md")
 
     @Test func everyTableAndViewIsDocumented() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-schemadoc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let queue = try WarehouseDatabase.openForWriting(path: folder.appendingPathComponent("w.sqlite").path)
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
         let names = try queue.read {
             try String.fetchAll($0, sql: "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }

@@ -117,7 +117,6 @@ package struct JSONEnvelopeCursor {
     /// follows the element moves to a new buffer.
     mutating func element() throws(JSONParseError) -> Element {
         dropConsumed()
-        let start = index
         try completeValue()
         let deferKey = deferKey
         let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, [Range<Int>]?) in

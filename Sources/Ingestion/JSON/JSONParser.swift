@@ -79,20 +79,13 @@ package struct JSONParser {
     }
 
     mutating func parseElementsWithRanges() throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
-        index += 1 // [
         var elements: [(range: Range<Int>, value: JSONValue)] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return elements }
-        while true {
-            skipWhitespace()
-            let start = index
-            let value = try parseValue()
-            elements.append((start..<index, value))
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "]"))
-            return elements
+        try container(closedBy: UInt8(ascii: "]"), nested: false) { (parser) throws(JSONParseError) in
+            let start = parser.index
+            let value = try parser.parseValue()
+            elements.append((start..<parser.index, value))
         }
+        return elements
     }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
@@ -139,47 +132,60 @@ package struct JSONParser {
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSONObject {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
-        index += 1
         var members: [(key: String, value: JSONValue)] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return JSONObject(members) }
-        // One allocation for a vendor's objects (a price line has about 16 members), not five
-        // as the array doubles.
-        members.reserveCapacity(16)
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            members.append((key, try parseValue()))
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "}"))
-            return JSONObject(members)
+        try container(closedBy: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
+            // One allocation for a vendor's objects (a price line has about 16 members), not
+            // five as the array doubles.
+            if members.isEmpty { members.reserveCapacity(16) }
+            let key = try parser.memberName()
+            members.append((key, try parser.parseValue()))
         }
+        return JSONObject(members)
     }
 
     mutating func parseArray() throws(JSONParseError) -> [JSONValue] {
-        depth += 1
-        defer { depth -= 1 }
+        var values: [JSONValue] = []
+        try container(closedBy: UInt8(ascii: "]")) { (parser) throws(JSONParseError) in values.append(try parser.parseValue()) }
+        return values
+    }
+
+    /// At `{` or `[`: one level deeper (checked against `maxDepth`) unless this is a response's
+    /// envelope, then `item` at each member or element, with the commas between them and the
+    /// closing bracket checked. The containers the parser reads, builds or skips go through here.
+    @inline(__always)
+    mutating func container(closedBy close: UInt8, nested: Bool = true,
+                            _ item: (inout JSONParser) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        if nested { depth += 1 }
+        defer { if nested { depth -= 1 } }
         guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
         index += 1
-        var values: [JSONValue] = []
         skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return values }
+        if peek() == close { index += 1; return }
         while true {
             skipWhitespace()
-            values.append(try parseValue())
+            try item(&self)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "]"))
-            return values
+            try expect(close)
+            return
         }
+    }
+
+    /// At a member of an object: its name, leaving the index at its value.
+    @inline(__always)
+    mutating func memberName() throws(JSONParseError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
+        let name = try parseString()
+        try memberColon()
+        return name
+    }
+
+    /// After a member's name: the colon and the white space around it.
+    @inline(__always)
+    mutating func memberColon() throws(JSONParseError) {
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
+        skipWhitespace()
     }
 
     mutating func parseNumber() throws(JSONParseError) -> String {

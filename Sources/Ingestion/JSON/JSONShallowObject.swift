@@ -14,56 +14,32 @@ package struct ShallowObject: Sendable {
 extension JSONParser {
     /// At `{`: like `parseObject`, with the same checks and errors in the same order.
     mutating func parseShallowObject(deferring key: String) throws(JSONParseError) -> ShallowObject {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
-        index += 1
         var members: [(key: String, value: JSONValue)] = []
         var deferred: [Range<Int>]?
         var seen = false
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return ShallowObject(object: JSONObject(members), deferred: nil) }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let name = try parseString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
+        try container(closedBy: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
+            let name = try parser.memberName()
             let first = !seen && asciiCaseInsensitiveEquals(name, key)
             if first { seen = true }
-            if first, peek() == UInt8(ascii: "[") {
-                deferred = try parseElementRanges()
+            if first, parser.peek() == UInt8(ascii: "[") {
+                deferred = try parser.parseElementRanges()
             } else {
-                members.append((name, try parseValue()))
+                members.append((name, try parser.parseValue()))
             }
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "}"))
-            return ShallowObject(object: JSONObject(members), deferred: deferred)
         }
+        return ShallowObject(object: JSONObject(members), deferred: deferred)
     }
 
     /// At `[`: like `parseArray`, keeping each element's byte range instead of its value (each
     /// element is validated, not built).
     mutating func parseElementRanges() throws(JSONParseError) -> [Range<Int>] {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
-        index += 1
         var ranges: [Range<Int>] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return ranges }
-        while true {
-            skipWhitespace()
-            let start = index
-            try skipValue()
-            ranges.append(start..<index)
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "]"))
-            return ranges
+        try container(closedBy: UInt8(ascii: "]")) { (parser) throws(JSONParseError) in
+            let start = parser.index
+            try parser.skipValue()
+            ranges.append(start..<parser.index)
         }
+        return ranges
     }
 
     /// One value that `parseElementRanges` validated, parsed from its range of `body`.

@@ -1,3 +1,5 @@
+import Warehouse
+
 /// Validating a value without building it: the same checks, errors and offsets as
 /// `parseValue`, no allocation. Used for the parts of a document that are parsed later, one
 /// piece at a time (a monthly invoice's customers), so they are checked once and built once.
@@ -17,42 +19,16 @@ extension JSONParser {
     }
 
     mutating func skipObject() throws(JSONParseError) {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            try skipString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            try skipValue()
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "}"))
-            return
+        try container(closedBy: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
+            guard parser.peek() == UInt8(ascii: "\"") else { throw parser.error("expected a member name") }
+            try parser.skipString()
+            try parser.memberColon()
+            try parser.skipValue()
         }
     }
 
     mutating func skipArray() throws(JSONParseError) {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return }
-        while true {
-            skipWhitespace()
-            try skipValue()
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try expect(UInt8(ascii: "]"))
-            return
-        }
+        try container(closedBy: UInt8(ascii: "]")) { (parser) throws(JSONParseError) in try parser.skipValue() }
     }
 
     /// A number's grammar (RFC 8259), checked without making its text (`parseNumber` adds that).
@@ -92,14 +68,14 @@ extension JSONParser {
             guard index < bytes.count else { throw error("a string is not closed") }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                if highInRun, !Self.isValidUTF8(bytes, runStart..<index) { invalidUTF8 = true }
+                if highInRun, !UTF8Sequence.isValid(bytes, runStart..<index) { invalidUTF8 = true }
                 index += 1
                 break
             }
             if b < 0x20 { throw error("a control character inside a string must be escaped") }
             if b >= 0x80 { highInRun = true; index += 1; continue }
             if b != UInt8(ascii: "\\") { index += 1; continue }
-            if highInRun, !Self.isValidUTF8(bytes, runStart..<index) { invalidUTF8 = true }
+            if highInRun, !UTF8Sequence.isValid(bytes, runStart..<index) { invalidUTF8 = true }
             highInRun = false
             index += 1
             guard let escape = peek() else { throw error("a string is not closed") }
@@ -116,37 +92,5 @@ extension JSONParser {
             runStart = index
         }
         if invalidUTF8 { throw JSONParseError(offset: start, reason: "a string is not valid UTF-8") }
-    }
-
-    /// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
-    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        var i = range.lowerBound
-        let end = range.upperBound
-        while i < end {
-            let b0 = bytes[i]
-            if b0 < 0x80 { i += 1; continue }
-            let count: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
-            switch b0 {
-            case 0xC2...0xDF: count = 1
-            case 0xE0: count = 2; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: count = 2
-            case 0xED: count = 2; high = 0x9F
-            case 0xF0: count = 3; low = 0x90
-            case 0xF1...0xF3: count = 3
-            case 0xF4: count = 3; high = 0x8F
-            default: return false
-            }
-            guard i + count < end else { return false }
-            let b1 = bytes[i + 1]
-            guard b1 >= low, b1 <= high else { return false }
-            var k = 2
-            while k <= count {
-                guard bytes[i + k] >= 0x80, bytes[i + k] <= 0xBF else { return false }
-                k += 1
-            }
-            i += count + 1
-        }
-        return true
     }
 }

@@ -55,10 +55,3 @@ struct Replicate: AsyncParsableCommand {
         }
     }
 }
-
-extension SchemaName: ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let name = try? SchemaName(argument) else { return nil }
-        self = name
-    }
-}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import HTMLReport
+import Export
+import Foundation
+import Pipeline
+import Reconciliation
+import Vendors
+import Warehouse
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the data tests: each failure is printed with its offending rows; exit 1 if any fails.",
+        discussion: """
+            Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
+            cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
+            each document's lines add up to the vendor's stated Totals; nothing waiting for reconcile; no month older \
+            than --max-open-months left open. `nightly` runs the same checks and reports them. \
+            First, SQLite checks the file itself (quick_check; --full: integrity_check); a damaged file exits 1 with what to do.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Months that may stay open before `months_closed_in_time` fails.") var maxOpenMonths = DataChecks.defaultMaxOpenMonths
+    @Flag(help: "Check the file with PRAGMA integrity_check (every index against its table) instead of quick_check.") var full = false
+
+    func validate() throws {
+        guard (0...1200).contains(maxOpenMonths) else { throw ValidationError("--max-open-months takes 0 to 1200") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors(database) {
+            let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            try WarehouseDatabase.quickCheck(queue, full: full, backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
+            Console.note("file: \(full ? "integrity_check" : "quick_check") ok")
+            let results = try queue.read { db in try DataChecks.run(db, checks: DataChecks.all(today: .today(), maxOpenMonths: maxOpenMonths)) }
+            Console.out(DataChecks.render(results))
+            return results.allSatisfy(\.passed) ? .success : ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import HTMLReport
+import Export
+import Foundation
+import Pipeline
+import Reconciliation
+import Vendors
+import Warehouse
+
+struct Close: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Close a month once it is exported to accounting: its purchases never change again.",
+        discussion: "Pending changes are reconciled first. A later re-issued or late document that touches a closed month becomes adjustment rows dated in the first open month (match_rule 'adjustment', adjusts_month, adjusts_purchase_ids), so exported numbers stay as they were.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("The month to close.", valueName: "YYYY-MM")) var month: Month
+    @Option(help: "A note kept with the close (e.g. the export's file name).") var note: String?
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors(database) {
+            let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
+            _ = try runner.close(month: month, note: note)
+            Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
+            return .success
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Demo
+import HTMLReport
+import Export
+import Foundation
+import Pipeline
+import VendorSandbox
+import Warehouse
+
+struct ExportPurchases: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purchases",
+        abstract: "Export purchases as CSV, xlsx or JSONL for accounting.",
+        discussion: """
+            Columns: vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id, sku, description, \
+            charge_type, period_start, period_end, currency, quantity_bought, quantity_billed, cost, sell, margin, match_status, \
+            row_kind (purchase or adjustment), adjusts_month (YYYY-MM for an adjustment), document_type (invoice or \
+            credit_note), sales_document_id (your invoice to the customer), vat (the incoming line's VAT as sent). \
+            Ordered by invoice_date, vendor, invoice_id, customer_number, sku, period_start. Amounts are exact decimals \
+            with at least 2 decimals; an amount or quantity with exactly 3 gets a fourth (45.3750), so that a spreadsheet \
+            in the other locale cannot read it as thousands. The default CSV holds every text byte for byte as stored, \
+            for machine imports (ERP); --spreadsheet-safe, and the Excel variant (--bom, --decimal-comma), prefix a text \
+            field that starts with = + - @ tab or CR with ' so that a spreadsheet never runs it as a formula. \
+            --month and --from/--to select on invoice_date (inclusive), or on period_start with --by period. \
+            --format xlsx (with --out FILE) writes a workbook: identifiers (invoice, customer, subscription and \
+            document numbers, SKU) are text cells, amounts and quantities number cells (an amount no double holds \
+            exactly is a text cell, and the count of those is reported), dates date cells; the header row is frozen. \
+            A sheet holds 1,048,575 rows: a larger selection fails before anything is written. \
+            The file is written to a temporary file and renamed, so a failed export never leaves half a file.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "YYYY-MM")) var month: String?
+    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD.", valueName: "date")) var from: String?
+    @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
+    @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
+    var by: DateBasis = .invoiceDate
+    @Option(help: "csv, xlsx or jsonl.") var format: ExportFormat = .csv
+    @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
+    @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
+    @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
+    @Flag(help: "Prefix text starting with = + - @ tab CR with ' (implied by --bom and --decimal-comma).") var spreadsheetSafe = false
+    @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
+
+    func options() throws -> ExportOptions {
+        do {
+            if format == .xlsx, ExportDestination(outOption: out) == .standardOutput {
+                throw ValidationError("--format xlsx writes a file: give --out FILE.xlsx")
+            }
+            let options = ExportOptions(
+                format: format, delimiter: try ExportOptions.parseDelimiter(delimiter), decimalComma: decimalComma, bom: bom,
+                spreadsheetSafe: spreadsheetSafe,
+                selection: try DateSelection.parse(month: month, from: from, to: to), by: by)
+            try options.validate()
+            return options
+        } catch let error as ExportError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func validate() throws { _ = try options() }
+
+    func run() async throws {
+        try await runReportingErrors(database) {
+            let destination = ExportDestination(outOption: out)
+            let exportOptions = try options()
+            let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
+            if case .file(let path) = destination {
+                // One figure per currency: amounts of different currencies are never added.
+                let totals = summary.totals.map {
+                    "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), margin \(Money(micros: $0.marginMicros))"
+                }
+                Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
+                if exportOptions.format == .xlsx {
+                    Console.note("\(summary.textNumbers) amounts or quantities written as text cells: no spreadsheet number holds them exactly")
+                }
+            }
+            return .success
+        }
+    }
+}

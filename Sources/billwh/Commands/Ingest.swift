@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Ingestion
+import Pipeline
+import Reconciliation
+import Warehouse
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch vendor documents into raw + staging.",
+        discussion: "Without dates: the lookback window ending today (BILLWH_LOOKBACK_DAYS, default 31). Long windows are fetched in chunks of at most 31 days; re-running a window is safe.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud, copper (the CRM companies).") var vendors: [String] = []
+    @OptionGroup var consolidated: ConsolidatedOption
+    @OptionGroup var dates: DateRangeOptions
+
+    func validate() throws {
+        let known = Settings.knownVendors.map(\.rawValue)
+        for vendor in vendors where !known.contains(vendor) {
+            throw ValidationError("unknown vendor \(vendor): known vendors are \(known.joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors(database) {
+            let settings = consolidated.apply(to: try await Settings.load())
+            return try await database.withRunner(settings: settings, logger: logger) { runner in
+                if let since = dates.since, dates.until == nil, since > runner.today {
+                    throw ValidationError("--since must not be after --until (default today, \(runner.today))")
+                }
+                let window = dates.window(today: runner.today)
+                let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
+                Console.note(Summaries.ingest(summary))
+                return Summaries.exitCode(summary.outcome)
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Ingestion
+import Pipeline
+import Reconciliation
+import Warehouse
+
+struct Nightly: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate, ingest every configured vendor over the lookback window, reconcile, check.",
+        discussion: """
+            One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good; 2 partial \
+            (a vendor or endpoint failed, a document was quarantined, or a data check failed — what was fetched is committed); \
+            1 failed (also: the warehouse file is damaged). Open months are a reminder, not a failure.
+            With BILLWH_BACKUP_DIR set, a verified backup follows every run that committed (BILLWH_BACKUP_KEEP copies kept). \
+            With BILLWH_METRICS_FILE set, a Prometheus textfile is written after the run, whatever its outcome.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var consolidated: ConsolidatedOption
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        var summary: RunSummary?
+        var metricsFile = ProcessInfo.processInfo.environment["BILLWH_METRICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        var exitCode: Int32 = 0
+        defer {
+            if let metricsFile {
+                let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
+                                             lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path))
+                do { try NightlyMetrics.write(run, to: metricsFile) } catch { Console.error("\(error)") }
+            }
+        }
+        do {
+            try await runReportingErrors(database) {
+                let settings = consolidated.apply(to: try await Settings.load())
+                metricsFile = settings.metricsFile
+                let night = try await database.withRunner(settings: settings, logger: logger) { try await $0.nightly() }
+                summary = night
+                Console.note(Summaries.ingest(night))
+                return Summaries.exitCode(night.outcome)
+            }
+        } catch let error as ExitCode {
+            exitCode = error.rawValue
+            throw error
+        } catch {
+            exitCode = 1
+            throw error
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Ingestion
+import Pipeline
+import Warehouse
+
+struct RederiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rederive",
+        abstract: "Rebuild staging from the stored raw documents with the current decoder, then reconcile. No vendor call.",
+        discussion: """
+            The fix path after a decoder change or a vendor's field change: documents whose lines decode differently
+            are written again, quarantined documents that decode now are released (unless a later version is current),
+            and the changed match groups are reconciled (closed months get adjustments as usual). Safe to re-run and
+            to resume after a kill. Exit 0 when every document decodes, 2 when some stay quarantined.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [VendorID] = []
+    @OptionGroup var dates: DateRangeOptions
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        try await runReportingErrors(database) {
+            let report = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
+                try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today))
+            }
+            var text = "rederive: \(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine"
+            if report.superseded > 0 { text += ", \(report.superseded) superseded by a later version" }
+            text += ", \(report.lines) lines written, \(report.rejected.count) still rejected\n"
+            for (document, reason) in report.rejected.prefix(20) { text += "  ! \(document): \(reason)\n" }
+            if report.rejected.count > 20 { text += "  … and \(report.rejected.count - 20) more (billwh status)\n" }
+            if let reconcile = report.reconcile { text += Summaries.reconcile(reconcile) }
+            Console.note(text, terminator: "")
+            return Summaries.exitCode(report.outcome)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Demo
+import HTMLReport
+import Export
+import Foundation
+import Pipeline
+import VendorSandbox
+import Warehouse
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Serve the local fake vendor APIs on 127.0.0.1 until stopped (Ctrl-C).",
+        discussion: "Generated, seeded data shaped like the vendors' APIs (docs/vendors.md). Point billwh at it with the variables it prints.")
+    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8090
+    @Option(help: "Seed of the generated data.") var seed: UInt64 = 42
+    @Option(help: ArgumentHelp("Last day of the generated data, YYYY-MM-DD (default: today, UTC).", valueName: "date")) var today: String?
+    @Option(help: ArgumentHelp("First day of the generated data, YYYY-MM-DD.", valueName: "date")) var from: String = "2023-10-01"
+    @Option(help: "Copaco end customers (volume knob, for benchmarks).") var customers: Int = 8
+    @Option(help: "Copaco metered lines per usage subscription, times this (volume knob, for benchmarks).") var scale: Int = 1
+    @Option(help: ArgumentHelp(
+        "Change the documents' structure as a vendor's API might (repeatable): rename:PriceLines=PriceLineItems, drop:SKU, upper-case-keys, extra-fields, totals-off.",
+        discussion: "To see what billwh does when a vendor renames or drops a field (docs/vendor-changes.md).", valueName: "change"))
+    var drift: [SandboxDrift] = []
+
+    func validate() throws {
+        for (name, value) in [("--today", today), ("--from", from)] {
+            if let value, CalendarDate(parsing: value) == nil { throw ValidationError("\(name) must be a date YYYY-MM-DD: \(value)") }
+        }
+        guard customers >= 0, scale >= 1 else { throw ValidationError("--customers must be >= 0 and --scale >= 1") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let last = today ?? CalendarDate.today().description
+            var configuration = SandboxConfiguration.demo(today: last, seed: seed)
+            if from != "2023-10-01" || customers != 8 || scale != 1 {
+                configuration.copacoData = .generate(seed: seed, from: from, to: last, customers: customers, linesPerSubscriptionScale: scale)
+                configuration.twotcloudData = .generate(seed: seed, from: from, to: last)
+            }
+            configuration.port = port
+            let sandbox = VendorSandbox(configuration: configuration)
+            sandbox.faults.setDrift(drift)
+            _ = try await sandbox.start()
+            Console.out(sandbox.describe() + "\n")
+            // Serve until interrupted; the process exit closes the socket.
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
