@@ -58,12 +58,8 @@ package enum DataChecks {
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, purchases' cost equals the incoming lines and sell the outgoing lines (closed months' adjustments included)",
                       sql: costAndSellTotals(staging: "staging_lines s", purchases: "purchases p")),
-            DataCheck(name: "cost_sell_margin_consistent",
-                      rule: "matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
-                      sql: costSellMarginConsistent("")),
-            DataCheck(name: "document_totals",
-                      rule: "each document's lines add up to the total the vendor states in its Totals",
-                      sql: documentTotals("")),
+            costSellMarginConsistent("", rows: ""),
+            documentTotals("", documents: "each document's lines add up"),
             purchasesUpToDate,
             DataCheck(name: "months_closed_in_time",
                       rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
@@ -153,12 +149,8 @@ package enum DataChecks {
                         groups: rebuiltGroups,
                         staging: "(\(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "g"))) s",
                         purchases: "(\(MatchGroupIndex.rows(of: "purchases", as: "p", inGroups: "g"))) p")),
-            DataCheck(name: "cost_sell_margin_consistent",
-                      rule: "the rows this run wrote: matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
-                      sql: costSellMarginConsistent("purchase_id > \(rows) AND ")),
-            DataCheck(name: "document_totals",
-                      rule: "each document this run staged adds up to the total the vendor states in its Totals",
-                      sql: documentTotals("\(changedDocuments) AND ")),
+            costSellMarginConsistent("purchase_id > \(rows) AND ", rows: "the rows this run wrote: "),
+            documentTotals("\(changedDocuments) AND ", documents: "each document this run staged adds up"),
             purchasesUpToDate,
             DataCheck(name: "months_closed_in_time",
                       rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
@@ -203,8 +195,10 @@ package enum DataChecks {
         """
     }
 
-    static func costSellMarginConsistent(_ scope: String) -> String {
-        """
+    static func costSellMarginConsistent(_ scope: String, rows: String) -> DataCheck {
+        DataCheck(name: "cost_sell_margin_consistent",
+                  rule: "\(rows)matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
+                  sql: """
         SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
         WHERE \(scope)adjusts_month IS NULL AND (
               (match_status IN ('matched', 'quantity_mismatch')
@@ -212,11 +206,13 @@ package enum DataChecks {
            OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
            OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
            OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
-        """
+        """)
     }
 
-    static func documentTotals(_ scope: String) -> String {
-        """
+    static func documentTotals(_ scope: String, documents: String) -> DataCheck {
+        DataCheck(name: "document_totals",
+                  rule: "\(documents) to the total the vendor states in its Totals",
+                  sql: """
         SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
                coalesce((SELECT sum(amount_micros) FROM staging_lines s
                          WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
@@ -224,7 +220,7 @@ package enum DataChecks {
         WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
           AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
                          WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
-        """
+        """)
     }
 
     /// Per vendor and currency, the lines' amounts against the purchases' cost and sell, over

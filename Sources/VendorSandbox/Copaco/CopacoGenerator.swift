@@ -32,15 +32,7 @@ struct CopacoGenerator {
         case vmware([SandboxMeter])
     }
 
-    struct Subscription {
-        let id: Int
-        let vendor: Vendor
-        let kind: Kind
-        let start: CalendarDate
-        let header: SandboxSubscription // priceLines empty
-        /// VendorDetails per meter (usage) or one entry (licence); shared, not copied per line.
-        let vendorDetails: [[SandboxAttribute]]
-    }
+    typealias Subscription = GeneratedSubscription<Vendor, Kind>
 
     struct Customer {
         let index: Int

@@ -47,13 +47,7 @@ struct TwoTCloudGenerator {
         case usage([SandboxMeter])
     }
 
-    struct Subscription {
-        let id: Int
-        let vendor: Vendor
-        let kind: Kind
-        let start: CalendarDate
-        let header: SandboxSubscription // priceLines empty
-    }
+    typealias Subscription = GeneratedSubscription<Vendor, Kind>
 
     struct Customer {
         let index: Int
@@ -458,12 +452,9 @@ struct TwoTCloudGenerator {
         for vendor in Vendor.allCases {
             let date = purchaseDates[vendor]!
             guard date <= today, let items = purchase[vendor], !items.isEmpty else { continue }
-            var invoice = document(id: "INV-\(TwoTCloudGenerator.yearMonth(date))-\(vendor.code)", date: date, credit: false,
-                                   description: "\(vendor.product) – facturatie \(CalendarDate.dutchName(ofMonth: month))", terms: 30,
-                                   sender: TwoTCloudCatalog.twotcloud, receiver: reseller, endpoint: .invoices, vendor: vendor.name, month: month)
-            invoice.customers = assemble(items)
-            invoices.append(invoice)
-            consolidate(invoice: invoice, items: items, pairs: pairs, vendor: vendor, month: month)
+            issuePurchase(id: "INV-\(TwoTCloudGenerator.yearMonth(date))-\(vendor.code)", date: date, credit: false,
+                          description: "\(vendor.product) – facturatie \(CalendarDate.dutchName(ofMonth: month))",
+                          items: items, pairs: pairs, vendor: vendor, month: month)
         }
         if customerDate <= today {
             for index in salesByCustomer.keys.sorted() {
@@ -531,12 +522,9 @@ struct TwoTCloudGenerator {
                 creditPairs[line.lineID] = billed.line
                 customerCredits[index, default: []].append(billed)
             }
-            var credit = document(id: "CRN-\(TwoTCloudGenerator.yearMonth(creditDate))-\(vendor.code)", date: creditDate, credit: true,
-                                  description: "Creditnota \(vendor.product) – \(CalendarDate.dutchName(ofMonth: month))", terms: 30,
-                                  sender: TwoTCloudCatalog.twotcloud, receiver: reseller, endpoint: .invoices, vendor: vendor.name, month: month)
-            credit.customers = assemble(items)
-            invoices.append(credit)
-            consolidate(invoice: credit, items: items, pairs: creditPairs, vendor: vendor, month: month)
+            issuePurchase(id: "CRN-\(TwoTCloudGenerator.yearMonth(creditDate))-\(vendor.code)", date: creditDate, credit: true,
+                          description: "Creditnota \(vendor.product) – \(CalendarDate.dutchName(ofMonth: month))",
+                          items: items, pairs: creditPairs, vendor: vendor, month: month)
         }
         for index in customerCredits.keys.sorted() {
             let customer = customers[index]
@@ -551,6 +539,16 @@ struct TwoTCloudGenerator {
     }
 
     // MARK: Consolidated invoices
+
+    /// A vendor's purchase document (invoice or credit note) to the reseller, and its consolidated twin.
+    mutating func issuePurchase(id: String, date: CalendarDate, credit: Bool, description: String, items: [Item],
+                                pairs: [Int: SandboxPriceLine], vendor: Vendor, month: Int) {
+        var invoice = document(id: id, date: date, credit: credit, description: description, terms: 30, sender: TwoTCloudCatalog.twotcloud,
+                               receiver: reseller, endpoint: .invoices, vendor: vendor.name, month: month)
+        invoice.customers = assemble(items)
+        invoices.append(invoice)
+        consolidate(invoice: invoice, items: items, pairs: pairs, vendor: vendor, month: month)
+    }
 
     /// The consolidated document of a purchase document: every purchase line with its customer
     /// line's price, then the built-in defects.

@@ -87,40 +87,45 @@ indirect enum TJ: Equatable, CustomStringConvertible {
             index += expected.count
         }
 
+        /// The one-letter escapes and the bytes they stand for.
+        static let escapes: [UInt8: UInt8] = [
+            UInt8(ascii: "n"): 10, UInt8(ascii: "t"): 9, UInt8(ascii: "r"): 13, UInt8(ascii: "b"): 8, UInt8(ascii: "f"): 12,
+            UInt8(ascii: "\""): UInt8(ascii: "\""), UInt8(ascii: "\\"): UInt8(ascii: "\\"), UInt8(ascii: "/"): UInt8(ascii: "/"),
+        ]
+
+        /// At `[` or `{`: `item` at each element or member, with commas between, up to `close`.
+        mutating func items(closedBy close: String, _ item: (inout Reader) throws -> Void) throws {
+            index += 1
+            space()
+            if index < bytes.count, bytes[index] == Array(close.utf8)[0] { index += 1; return }
+            while true {
+                space()
+                try item(&self)
+                space()
+                guard index < bytes.count else { throw ParseError() }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                try literal(close)
+                return
+            }
+        }
+
         mutating func value() throws -> TJ {
             space()
             guard index < bytes.count else { throw ParseError() }
             switch bytes[index] {
             case UInt8(ascii: "{"):
-                index += 1
                 var members: [(String, TJ)] = []
-                space()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-                while true {
-                    space()
-                    guard case .string(let name) = try value() else { throw ParseError() }
-                    space()
-                    try literal(":")
-                    members.append((name, try value()))
-                    space()
-                    guard index < bytes.count else { throw ParseError() }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    try literal("}")
-                    return .object(members)
+                try items(closedBy: "}") { reader in
+                    guard case .string(let name) = try reader.value() else { throw ParseError() }
+                    reader.space()
+                    try reader.literal(":")
+                    members.append((name, try reader.value()))
                 }
+                return .object(members)
             case UInt8(ascii: "["):
-                index += 1
-                var items: [TJ] = []
-                space()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-                while true {
-                    items.append(try value())
-                    space()
-                    guard index < bytes.count else { throw ParseError() }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    try literal("]")
-                    return .array(items)
-                }
+                var elements: [TJ] = []
+                try items(closedBy: "]") { elements.append(try $0.value()) }
+                return .array(elements)
             case UInt8(ascii: "\""):
                 index += 1
                 var out: [UInt8] = []
@@ -134,13 +139,8 @@ indirect enum TJ: Equatable, CustomStringConvertible {
                     guard index < bytes.count else { throw ParseError() }
                     let escape = bytes[index]
                     index += 1
+                    if let plain = Self.escapes[escape] { out.append(plain); continue }
                     switch escape {
-                    case UInt8(ascii: "n"): out.append(10)
-                    case UInt8(ascii: "t"): out.append(9)
-                    case UInt8(ascii: "r"): out.append(13)
-                    case UInt8(ascii: "b"): out.append(8)
-                    case UInt8(ascii: "f"): out.append(12)
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
                     case UInt8(ascii: "u"):
                         guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
                               let scalar = Unicode.Scalar(code) else { throw ParseError() }
