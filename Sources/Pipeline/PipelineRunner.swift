@@ -71,26 +71,32 @@ package struct PipelineRunner: Sendable {
 
     /// `billwh ingest`: fetch vendor documents into raw + staging.
     package func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
-        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        let (lock, database, sources, window, runID) = try startFetching(command, vendors: vendors, window: window)
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        let sources = try sources(for: vendors)
-        let window = window ?? lookbackWindow
-        let runID = try startRun(database, command: command)
         let reports = try await fetch(sources, window: window, database: database, runID: runID)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome, checks: nil)
     }
 
+    /// How a run that fetches starts: the run lock (the caller releases it), the warehouse, the
+    /// sources of `vendors` (nil: every configured one), the window and the run's ledger row.
+    func startFetching(_ command: String, vendors: [VendorID]?, window: DateWindow?) throws
+        -> (lock: RunLock, database: DatabaseQueue, sources: [VendorSource], window: DateWindow, runID: Int64) {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        do {
+            let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
+            return (lock, database, try sources(for: vendors), window ?? lookbackWindow, try startRun(database, command: command))
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
     /// `billwh nightly`: migrate, ingest every configured vendor, reconcile, under one lock.
     package func nightly(window: DateWindow? = nil, command: String = "nightly") async throws -> RunSummary {
-        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        let (lock, database, sources, window, runID) = try startFetching(command, vendors: nil, window: window)
         defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        let sources = try sources(for: nil)
-        let window = window ?? lookbackWindow
-        let runID = try startRun(database, command: command)
         let linesBefore = try await database.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(line_id), 0) FROM staging_lines") ?? 0 }
         logger.info("\(command): run \(runID), window \(window), vendors \(settings.configuredVendors.map(\.rawValue).joined(separator: ", "))")
         let clock = ContinuousClock()
@@ -134,18 +140,12 @@ package struct PipelineRunner: Sendable {
 
     /// `billwh reconcile`: rebuild the purchases of changed customers (or all with `full`).
     package func reconcile(full: Bool) throws -> ReconcileReport {
-        let lock = try RunLock.acquire(databasePath: databasePath, command: "reconcile")
-        defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        return try database.write { db in try Reconciler.reconcile(db, full: full) }
+        try writeLocked("reconcile") { db in try Reconciler.reconcile(db, full: full) }
     }
 
     /// `billwh close --month`: reconciles what is pending, then freezes the month.
     package func close(month: Month, note: String?) throws -> ReconcileReport {
-        let lock = try RunLock.acquire(databasePath: databasePath, command: "close")
-        defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        return try database.write { db in
+        try writeLocked("close") { db in
             let report = try Reconciler.reconcile(db)
             try PeriodClose.close(db, month: month, note: note, user: Self.user)
             return report
@@ -154,13 +154,18 @@ package struct PipelineRunner: Sendable {
 
     /// `billwh reopen --month --reason`: unfreezes the month (latest closed first) and rebuilds it.
     package func reopen(month: Month, reason: String) throws -> ReconcileReport {
-        let lock = try RunLock.acquire(databasePath: databasePath, command: "reopen")
-        defer { lock.release() }
-        let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
-        return try database.write { db in
+        try writeLocked("reopen") { db in
             try PeriodClose.reopen(db, month: month, reason: reason, user: Self.user)
             return try Reconciler.reconcile(db)
         }
+    }
+
+    /// `body` in one write transaction under the run lock: how the commands that change the
+    /// books without fetching run.
+    func writeLocked<T>(_ command: String, _ body: (Database) throws -> T) throws -> T {
+        let lock = try RunLock.acquire(databasePath: databasePath, command: command)
+        defer { lock.release() }
+        return try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess).write(body)
     }
 
     /// `billwh publish copper --month [--apply]`.

@@ -44,17 +44,9 @@ package enum DataChecks {
             DataCheck(name: "no_orphan_purchases",
                       rule: "every purchase of an open month refers to staging lines that exist",
                       sql: noOrphanPurchases("\(open) AND ")),
-            DataCheck(name: "lines_counted_once",
-                      rule: "no staging line is counted by two purchases of open months",
-                      sql: """
-                        SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
-                        WHERE \(open) AND adjusts_month IS NULL AND incoming_line_id IS NOT NULL GROUP BY incoming_line_id
-                        HAVING count(*) > 1 AND \(notOneSumGroup)
-                        UNION ALL
-                        SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
-                        WHERE \(open) AND adjusts_month IS NULL AND outgoing_line_id IS NOT NULL GROUP BY outgoing_line_id
-                        HAVING count(*) > 1 AND \(notOneSumGroup)
-                        """),
+            linesCountedOnce(rule: "no staging line is counted by two purchases of open months") {
+                "\(open) AND adjusts_month IS NULL AND \($0) IS NOT NULL"
+            },
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, purchases' cost equals the incoming lines and sell the outgoing lines (closed months' adjustments included)",
                       sql: costAndSellTotals(staging: "staging_lines s", purchases: "purchases p")),
@@ -132,17 +124,9 @@ package enum DataChecks {
             DataCheck(name: "no_orphan_purchases",
                       rule: "every purchase this run wrote refers to staging lines that exist",
                       sql: noOrphanPurchases("purchase_id > \(rows) AND ")),
-            DataCheck(name: "lines_counted_once",
-                      rule: "no line counted by a purchase this run wrote is counted by another",
-                      sql: """
-                        SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
-                        WHERE incoming_line_id IN (SELECT incoming_line_id FROM purchases WHERE purchase_id > \(rows))
-                        GROUP BY incoming_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
-                        UNION ALL
-                        SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
-                        WHERE outgoing_line_id IN (SELECT outgoing_line_id FROM purchases WHERE purchase_id > \(rows))
-                        GROUP BY outgoing_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
-                        """),
+            linesCountedOnce(rule: "no line counted by a purchase this run wrote is counted by another") {
+                "\($0) IN (SELECT \($0) FROM purchases WHERE purchase_id > \(rows))"
+            },
             DataCheck(name: "cost_and_sell_totals",
                       rule: "per vendor and currency, over the match groups this run rebuilt, cost equals the incoming lines and sell the outgoing lines",
                       sql: costAndSellTotals(
@@ -193,6 +177,18 @@ package enum DataChecks {
             OR (outgoing_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staging_lines s WHERE s.line_id = p.outgoing_line_id))
             OR (incoming_line_id IS NULL AND outgoing_line_id IS NULL))
         """
+    }
+
+    /// Lines that more than one purchase counts (but for the rows of one `+sum` group that split
+    /// a line), among the purchases `rows(column)` selects, `column` being either side's line id.
+    static func linesCountedOnce(rule: String, rows: (String) -> String) -> DataCheck {
+        DataCheck(name: "lines_counted_once", rule: rule, sql: """
+            SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
+            WHERE \(rows("incoming_line_id")) GROUP BY incoming_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
+            UNION ALL
+            SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
+            WHERE \(rows("outgoing_line_id")) GROUP BY outgoing_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
+            """)
     }
 
     static func costSellMarginConsistent(_ scope: String, rows: String) -> DataCheck {

@@ -3,29 +3,21 @@ import Foundation
 /// The parts of the HTML report's DOM the tests check, read from Chromium's dump with Python's
 /// html.parser: amount cells, count cells, chart bars, table rows, and anything that could load.
 struct ReportDOM: Decodable {
+    /// An amount cell: its table, `data-micros`, `data-currency`, `data-field`, text and row.
     struct Amount: Decodable {
-        var table: String
-        var micros: String
-        var currency: String
-        var field: String
-        var text: String
+        var table, micros, currency, field, text: String
         var row: [String]
     }
 
+    /// A count cell: its table, `data-count`, `data-status` and `data-month` where set, text.
     struct Count: Decodable {
-        var table: String
-        var count: String
-        var status: String?
-        var month: String?
-        var text: String
+        var table, count, text: String
+        var status, month: String?
     }
 
+    /// A chart bar: its chart, month, series, value and `<title>`.
     struct Bar: Decodable {
-        var chart: String
-        var month: String
-        var series: String
-        var value: String
-        var title: String
+        var chart, month, series, value, title: String
     }
 
     var amounts: [Amount]

@@ -28,13 +28,7 @@ func withTwoTCloudSandbox<T>(data: TwoTCloudSandboxData = twotData,
 
 /// One price line as read back from a response, JSON or XML, amounts as exact text.
 struct ServedLine: Equatable {
-    var invoiceID: String
-    var accountID: String
-    var subscriptionID: String
-    var lineID: String
-    var sku: String
-    var quantity: String
-    var extendedPrice: String
+    var invoiceID, accountID, subscriptionID, lineID, sku, quantity, extendedPrice: String
 }
 
 enum ServedTwoTCloud {
