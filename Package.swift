@@ -24,21 +24,25 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
-        // Money, JSON with exact numbers, the SQLite file and its migrations.
+        // JSON that keeps numbers' exact text: the parser (whole, streamed or skipped), values,
+        // the string escaper and the writer; and the UTF-8 well-formedness check.
+        .target(name: "JSON"),
+        // Money, dates, the SQLite file and its migrations, the reconcile queue.
         .target(name: "Warehouse", dependencies: [
+            "JSON",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Vendor-independent fetching: HTTP with retries, windows, runs, raw + staging writers.
         .target(name: "Ingestion", dependencies: [
-            "Warehouse",
+            "JSON", "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // One folder per vendor: endpoints, auth, decoding raw into staging lines.
         // Copper's sync links purchases to CRM companies through Reconciliation's CRMLinks.
-        .target(name: "Vendors", dependencies: ["Warehouse", "Ingestion", "Reconciliation"]),
+        .target(name: "Vendors", dependencies: ["JSON", "Warehouse", "Ingestion", "Reconciliation"]),
         .target(name: "Reconciliation", dependencies: [
             "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -46,12 +50,12 @@ let package = Package(
         // zlib (Debian's zlib1g-dev): the deflate of the xlsx zip container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Export", dependencies: [
-            "Warehouse",
+            "JSON", "Warehouse",
             .product(name: "GRDB", package: "GRDB.swift"),
             "CZlib",
         ]),
         .target(name: "VendorSandbox", dependencies: [
-            "Warehouse", "Ingestion",
+            "JSON", "Warehouse",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -64,7 +68,7 @@ let package = Package(
         ]),
         // What the commands do: configuration, the nightly job, lock, status, demo.
         .target(name: "Pipeline", dependencies: [
-            "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "Replica",
+            "JSON", "Warehouse", "Ingestion", "Vendors", "Reconciliation", "Export", "Replica",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -91,18 +95,19 @@ let package = Package(
         ]),
         // Helpers the test targets share.
         .target(name: "TestSupport", dependencies: ["Warehouse", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport"),
-        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "JSON", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Warehouse", "Ingestion", "TestSupport"]),
-        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Warehouse", "VendorSandbox", "TestSupport"]),
-        .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Warehouse", "Ingestion", "TestSupport"]),
+        .testTarget(name: "IngestionTests", dependencies: ["JSON", "Ingestion", "Warehouse", "VendorSandbox", "TestSupport"]),
+        .testTarget(name: "VendorsTests", dependencies: ["JSON", "Vendors", "Warehouse", "Ingestion", "TestSupport"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse", "TestSupport"]),
         .testTarget(name: "VendorSandboxTests", dependencies: [
-            "VendorSandbox", "Warehouse",
+            "VendorSandbox", "JSON", "Warehouse",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Demo", "Warehouse", "VendorSandbox", "Vendors", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
+            "Pipeline", "Demo", "JSON", "Warehouse", "VendorSandbox", "Vendors", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
         ]),
     ]
 )

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import GRDB
 import GRDBSQLite
+import JSON
 import Warehouse
 
 /// The accounting export of `purchases` (the column contract in docs/schema.md and the README).

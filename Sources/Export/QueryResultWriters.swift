@@ -1,4 +1,5 @@
 import GRDBSQLite
+import JSON
 import Warehouse
 
 /// csv (RFC 4180, CRLF) and tsv (LF, backslash escapes) results.

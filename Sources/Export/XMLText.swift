@@ -1,3 +1,4 @@
+import JSON
 import Warehouse
 
 /// Text as XML 1.0 character data, for the cells of an xlsx sheet.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import NIOCore
 
 /// One response body on its way from the connection to the decoding thread: the task reading

@@ -1,3 +1,4 @@
+import JSON
 import Warehouse
 
 /// What ingestion asks of a vendor: which endpoints, how to call them, how to read the answer.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Synchronization
 
 /// The field paths a response's documents carried (`Invoices[].Customers[].CompanyName`), with

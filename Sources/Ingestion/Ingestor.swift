@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import GRDB
+import JSON
 import Synchronization
 import Logging
 import Warehouse

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Ingestion
+import JSON
 import Vendors
 import Warehouse
 

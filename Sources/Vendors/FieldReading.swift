@@ -1,4 +1,5 @@
 import Ingestion
+import JSON
 import Warehouse
 
 /// Reading typed fields out of a vendor object: absent and `null` are the same (optional

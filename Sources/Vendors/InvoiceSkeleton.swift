@@ -1,4 +1,5 @@
 import Ingestion
+import JSON
 import Warehouse
 
 /// The invoice shape Copaco v1 and 2tCloud share: Header, Sender, Receiver,

@@ -1,4 +1,5 @@
 import Ingestion
+import JSON
 import Warehouse
 
 /// Decoding bytes the warehouse stored, with today's decoder, for `billwh rederive`: a

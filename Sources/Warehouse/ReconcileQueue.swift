@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 
 /// The reconcile queue (`reconcile_queue`, `reconcile_queue_groups`): the customers, and the
 /// match groups of theirs, that the next reconcile rebuilds. Every write to the queue goes

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Ingestion
+import JSON
 import Testing
 import Vendors
 import VendorSandbox

@@ -1,3 +1,5 @@
+import JSON
+
 // Turning XML elements into the `JSONValue` shapes the JSON decoders read, so an XML answer
 // (2tCloud without `Accept: application/json`, docs/vendors.md) goes through the same
 // decoder as a JSON one.

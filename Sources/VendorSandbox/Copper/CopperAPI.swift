@@ -1,5 +1,5 @@
 import Hummingbird
-import Ingestion
+import JSON
 import Warehouse
 import Synchronization
 

@@ -1,3 +1,5 @@
+import JSON
+
 /// Copper's JSON: companies in the member order of Copper's contract (plus `primary_contact_id`, a field the
 /// contract does not list), custom field definitions, activities, activity types.
 enum CopperRenderer {

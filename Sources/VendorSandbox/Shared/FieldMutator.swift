@@ -1,4 +1,4 @@
-import Ingestion
+import JSON
 import Warehouse
 
 /// Rewrites a rendered document as a vendor's API might, for the `mutateFields` fault.

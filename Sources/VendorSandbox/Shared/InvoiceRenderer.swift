@@ -1,4 +1,4 @@
-import Ingestion
+import JSON
 import Warehouse
 
 /// Renders invoice documents as the distributors' APIs send them (field order of the vendor

@@ -1,3 +1,5 @@
+import JSON
+
 /// Where `InvoiceRenderer` writes a document: JSON (`{"Header":{…},"Customers":[…]}`) or
 /// 2tCloud's XML (`<Invoice><Header>…</Header><Customers><Customer>…`). The document's walk is
 /// written once; a sink decides how a member, a list and a value look on the wire.

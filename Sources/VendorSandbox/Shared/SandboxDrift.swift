@@ -1,4 +1,4 @@
-import Ingestion
+import JSON
 import Warehouse
 
 /// A change a vendor makes to its documents' structure, as Beta and Development endpoints may

@@ -1,4 +1,5 @@
 import Ingestion
+import JSON
 import Warehouse
 
 /// Copaco Cloud Billing API v1 (docs/vendors.md).

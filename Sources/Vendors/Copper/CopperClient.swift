@@ -1,5 +1,6 @@
 import Foundation
 import Ingestion
+import JSON
 import Warehouse
 
 /// Copper CRM Developer API v1 (docs/vendors.md): companies in, monthly figures out.

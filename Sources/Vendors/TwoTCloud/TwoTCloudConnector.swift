@@ -1,5 +1,6 @@
 import Foundation
 import Ingestion
+import JSON
 import Warehouse
 
 /// 2tCloud Billing API, Copaco's legacy platform (docs/vendors.md).

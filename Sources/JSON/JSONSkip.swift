@@ -1,5 +1,3 @@
-import Warehouse
-
 /// Validating a value without building it: the same checks, errors and offsets as
 /// `parseValue`, no allocation. Used for the parts of a document that are parsed later, one
 /// piece at a time (a monthly invoice's customers), so they are checked once and built once.

@@ -53,7 +53,7 @@ package struct JSONObject: Sendable, Equatable {
 }
 
 @inline(__always)
-func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+package func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
     var ia = a.utf8.makeIterator()
     var ib = b.utf8.makeIterator()
     while true {

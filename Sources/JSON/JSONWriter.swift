@@ -1,21 +1,17 @@
-import Ingestion
-import Warehouse
-
 /// Writes JSON straight into bytes: no `String` concatenation, no Foundation, keys in the
-/// order they are written (the fake APIs' documents must be byte-identical for a seed).
+/// order they are written (the sandbox's documents must be byte-identical for a seed).
 ///
-/// Numbers are written from their exact text: money through `Money.append` (no exponent, up to
-/// six decimals), other decimals as validated text.
-struct JSONWriter {
-    var bytes: [UInt8] = []
+/// Numbers are written from their exact text, never through a floating-point value.
+package struct JSONWriter {
+    package var bytes: [UInt8] = []
     /// One entry per open object/array: has a member been written yet?
     private var hasMember: [Bool] = []
     private var afterKey = false
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     @inline(__always)
-    private mutating func valuePrefix() {
+    package mutating func valuePrefix() {
         if afterKey { afterKey = false; return }
         if let last = hasMember.last {
             if last { bytes.append(UInt8(ascii: ",")) }
@@ -23,13 +19,13 @@ struct JSONWriter {
         }
     }
 
-    mutating func beginObject() { valuePrefix(); bytes.append(UInt8(ascii: "{")); hasMember.append(false) }
-    mutating func endObject() { hasMember.removeLast(); bytes.append(UInt8(ascii: "}")) }
-    mutating func beginArray() { valuePrefix(); bytes.append(UInt8(ascii: "[")); hasMember.append(false) }
-    mutating func endArray() { hasMember.removeLast(); bytes.append(UInt8(ascii: "]")) }
+    package mutating func beginObject() { valuePrefix(); bytes.append(UInt8(ascii: "{")); hasMember.append(false) }
+    package mutating func endObject() { hasMember.removeLast(); bytes.append(UInt8(ascii: "}")) }
+    package mutating func beginArray() { valuePrefix(); bytes.append(UInt8(ascii: "[")); hasMember.append(false) }
+    package mutating func endArray() { hasMember.removeLast(); bytes.append(UInt8(ascii: "]")) }
 
     /// A member name known at compile time (plain ASCII, nothing to escape).
-    mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasMember[hasMember.count - 1] = true
         bytes.append(UInt8(ascii: "\""))
@@ -40,7 +36,7 @@ struct JSONWriter {
     }
 
     /// A member name from data (escaped).
-    mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasMember[hasMember.count - 1] = true
         JSONString.append(name, to: &bytes)
@@ -48,64 +44,49 @@ struct JSONWriter {
         afterKey = true
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         valuePrefix()
         JSONString.append(value, to: &bytes)
     }
 
-    mutating func optionalString(_ value: String?) {
+    package mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { null() }
     }
 
-    mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         valuePrefix()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendUnsigned(UInt64(value.magnitude))
     }
 
-    mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         valuePrefix()
         if value { append("true") } else { append("false") }
     }
 
-    mutating func null() { valuePrefix(); append("null") }
-
-    /// Money in micro-units as an exact JSON number: `12.5`, `-0.000001`, `20`.
-    mutating func money(_ micros: Int64) {
-        valuePrefix()
-        Money.append(micros: micros, minimumDecimals: 0, to: &bytes)
-    }
+    package mutating func null() { valuePrefix(); append("null") }
 
     /// A number whose text is already valid JSON number syntax (e.g. a quantity `12.375`).
-    mutating func numberText(_ text: String) {
+    package mutating func numberText(_ text: String) {
         valuePrefix()
         bytes.append(contentsOf: text.utf8)
     }
 
-    /// A date as the Copaco API renders it: `YYYY-MM-DDT00:00:00`.
-    mutating func dateTime(_ isoDay: String) {
-        valuePrefix()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: isoDay.utf8)
-        append("T00:00:00")
-        bytes.append(UInt8(ascii: "\""))
-    }
-
     /// Raw bytes that are a complete JSON value (e.g. a pre-rendered document).
-    mutating func rawValue(_ raw: [UInt8]) {
+    package mutating func rawValue(_ raw: [UInt8]) {
         valuePrefix()
         bytes.append(contentsOf: raw)
     }
 
     /// Hands over the bytes written so far, keeping the nesting state (for chunked output).
-    mutating func takeBytes() -> [UInt8] {
+    package mutating func takeBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.capacity)
         swap(&out, &bytes)
         return out
     }
 
-    mutating func append(_ literal: StaticString) {
+    package mutating func append(_ literal: StaticString) {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
@@ -121,11 +102,11 @@ struct JSONWriter {
 
 extension JSONValue {
     /// An object from its members in order.
-    static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+    package static func object(_ members: [(String, JSONValue)]) -> JSONValue {
         .object(JSONObject(members.map { (key: $0.0, value: $0.1) }))
     }
 
-    func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         switch self {
         case .object(let object):
             writer.beginObject()

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Warehouse
+import JSON
 
 /// The package's one JSON string escaper.
 @Suite struct JSONStringTests {

@@ -4,10 +4,10 @@
 ///
 /// Bytes that are not valid UTF-8 (SQLite does not check TEXT) are replaced by U+FFFD so the
 /// output stays parseable JSON.
-public enum JSONString {
+package enum JSONString {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func append(_ text: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+    package static func append(_ text: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
         var ascii = true
         for byte in text where byte >= 0x80 { ascii = false; break }
         if ascii {
@@ -19,19 +19,19 @@ public enum JSONString {
         }
     }
 
-    public static func append(_ text: String, to buffer: inout [UInt8]) {
+    package static func append(_ text: String, to buffer: inout [UInt8]) {
         var text = text
         text.withUTF8 { appendEscaped($0, to: &buffer) }
     }
 
     /// `text` as a JSON string literal.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var bytes: [UInt8] = []
         append(text, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func append(_ text: String, to string: inout String) {
+    package static func append(_ text: String, to string: inout String) {
         string += quoted(text)
     }
 

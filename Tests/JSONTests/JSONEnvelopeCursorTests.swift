@@ -1,5 +1,5 @@
 import Testing
-@testable import Ingestion
+@testable import JSON
 
 /// The streaming envelope reader must accept, reject and cut exactly what the whole-body parser
 /// does: same elements, same byte ranges, same error at the same offset.
