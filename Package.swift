@@ -32,7 +32,10 @@ let package = Package(
             "JSON",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], plugins: ["EmbedMigrations"]),
+        // migrations/*.sql compiled into Warehouse at build time: the folder is the one copy.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"], path: "Sources/EmbedMigrations"),
         // Vendor-independent fetching: HTTP with retries, windows, runs, raw + staging writers.
         .target(name: "Ingestion", dependencies: [
             "JSON", "Warehouse",

@@ -53,14 +53,11 @@ package enum DataChecks {
             costSellMarginConsistent("", rows: ""),
             documentTotals("", documents: "each document's lines add up"),
             purchasesUpToDate,
-            DataCheck(name: "months_closed_in_time",
-                      rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
-                      sql: """
-                        SELECT substr(invoice_date, 1, 7) AS month, count(*) AS purchases FROM purchases
-                        WHERE substr(invoice_date, 1, 7) < ? AND \(open)
-                        GROUP BY month ORDER BY month
-                        """,
-                      arguments: [cutoff.description], isReminder: true),
+            monthsClosedInTime(maxOpenMonths, arguments: [cutoff.description], sql: """
+                SELECT substr(invoice_date, 1, 7) AS month, count(*) AS purchases FROM purchases
+                WHERE substr(invoice_date, 1, 7) < ? AND \(open)
+                GROUP BY month ORDER BY month
+                """),
         ]
     }
 
@@ -136,20 +133,17 @@ package enum DataChecks {
             costSellMarginConsistent("purchase_id > \(rows) AND ", rows: "the rows this run wrote: "),
             documentTotals("\(changedDocuments) AND ", documents: "each document this run staged adds up"),
             purchasesUpToDate,
-            DataCheck(name: "months_closed_in_time",
-                      rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
-                      // One index probe per month instead of counting every old row.
-                      sql: """
-                        WITH RECURSIVE m(month) AS (
-                            SELECT substr(min(invoice_date), 1, 7) FROM purchases WHERE invoice_date < ?1
-                            UNION ALL
-                            SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM m WHERE month < substr(?1, 1, 7))
-                        SELECT month FROM m
-                        WHERE month || '-01' < ?1 AND month NOT IN (SELECT month FROM closed_months)
-                          AND EXISTS (SELECT 1 FROM purchases WHERE invoice_date >= month || '-01'
-                                      AND invoice_date < strftime('%Y-%m-%d', month || '-01', '+1 month'))
-                        """,
-                      arguments: [cutoff.firstDay], isReminder: true),
+            // One index probe per month instead of counting every old row.
+            monthsClosedInTime(maxOpenMonths, arguments: [cutoff.firstDay], sql: """
+                WITH RECURSIVE m(month) AS (
+                    SELECT substr(min(invoice_date), 1, 7) FROM purchases WHERE invoice_date < ?1
+                    UNION ALL
+                    SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM m WHERE month < substr(?1, 1, 7))
+                SELECT month FROM m
+                WHERE month || '-01' < ?1 AND month NOT IN (SELECT month FROM closed_months)
+                  AND EXISTS (SELECT 1 FROM purchases WHERE invoice_date >= month || '-01'
+                              AND invoice_date < strftime('%Y-%m-%d', month || '-01', '+1 month'))
+                """),
         ]
     }
 
@@ -189,6 +183,12 @@ package enum DataChecks {
             SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
             WHERE \(rows("outgoing_line_id")) GROUP BY outgoing_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
             """)
+    }
+
+    /// The reminder that old months get closed, with the query that finds the open ones.
+    static func monthsClosedInTime(_ maxOpenMonths: Int, arguments: StatementArguments, sql: String) -> DataCheck {
+        DataCheck(name: "months_closed_in_time", rule: "no month older than \(maxOpenMonths) months is left open (`billwh close --month`)",
+                  sql: sql, arguments: arguments, isReminder: true)
     }
 
     static func costSellMarginConsistent(_ scope: String, rows: String) -> DataCheck {

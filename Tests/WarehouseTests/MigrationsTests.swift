@@ -10,7 +10,7 @@ import Testing
     @Test func embeddedCopyMatchesTheMigrationsFolder() throws {
         let onDisk = try Migrations.load(directory: Self.repoRoot.appendingPathComponent("migrations"))
         #expect(!onDisk.isEmpty)
-        #expect(onDisk == Migrations.embedded, "run scripts/embed-migrations after editing migrations/")
+        #expect(onDisk == Migrations.embedded, "the EmbedMigrations plugin's copy differs from migrations/")
     }
 
     @Test func appliesOnceAndRecordsChecksums() throws {

@@ -30,7 +30,7 @@ import TestSupport
         // snapshot and logs through Warehouse's ReplicaChangeLog.
         for module in modules.sorted() where module != "Replica" {
             guard let files = FileManager.default.enumerator(atPath: sources.appendingPathComponent(module).path) else { continue }
-            for case let file as String in files where file.hasSuffix(".swift") && !file.hasSuffix("EmbeddedMigrations.swift") {
+            for case let file as String in files where file.hasSuffix(".swift") {
                 let text = try String(contentsOf: sources.appendingPathComponent(module).appendingPathComponent(file), encoding: .utf8)
                 for match in text.matches(of: pattern) {
                     if let table = match.output[1].substring { found.append((module, "\(module)/\(file)", String(table).lowercased())) }

@@ -34,15 +34,7 @@ struct CopacoGenerator {
 
     typealias Subscription = GeneratedSubscription<Vendor, Kind>
 
-    struct Customer {
-        let index: Int
-        let accountID: Int
-        let number: String
-        let name: String
-        let costCenter: String?
-        let markupPermille: Int64
-        var subscriptions: [Subscription]
-    }
+    typealias Customer = GeneratedCustomer<Subscription, Void>
 
     let seed: UInt64
     let first: CalendarDate
@@ -65,20 +57,11 @@ struct CopacoGenerator {
 
     mutating func run() {
         customers = (0..<customerCount).map { makeCustomer($0) }
-        if first <= today {
-            let firstUsageMonth = first.monthIndex - 1
-            let lastUsageMonth = today.monthIndex - 1
-            if firstUsageMonth <= lastUsageMonth {
-                for month in firstUsageMonth...lastUsageMonth {
-                    for vendor in Vendor.allCases { billingRun(vendor: vendor, month: month) }
-                }
-            }
+        for month in CalendarDate.billedMonths(from: first, through: today) {
+            for vendor in Vendor.allCases { billingRun(vendor: vendor, month: month) }
         }
-        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
-            $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
-        }
-        invoices.sort(by: order)
-        specifications.sort(by: order)
+        invoices.sort(by: SandboxInvoice.issueOrder)
+        specifications.sort(by: SandboxInvoice.issueOrder)
         examples = makeExamples()
     }
 
@@ -170,7 +153,7 @@ struct CopacoGenerator {
             subscriptions.append(Subscription(id: id, vendor: .vmware, kind: .vmware(meters), start: start, header: header, vendorDetails: details))
         }
         return Customer(index: index, accountID: accountID, number: number, name: name, costCenter: costCenter,
-                        markupPermille: markup, subscriptions: subscriptions)
+                        markupPermille: markup, party: (), subscriptions: subscriptions)
     }
 
     /// `count` meters: the catalogue's first, then numbered variants (for the scale knob),
@@ -257,8 +240,7 @@ struct CopacoGenerator {
         var protectedLines = Set<Int>()
 
         for customer in customers {
-            var docCustomer = SandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
-                                                    companyName: customer.name, costCenter: customer.costCenter, subscriptions: [])
+            var docCustomer = customer.entry
             for subscription in customer.subscriptions where subscription.vendor == vendor && subscription.start <= periodEnd {
                 var docSubscription = subscription.header
                 let startsThisMonth = subscription.start > periodStart
@@ -431,9 +413,9 @@ struct CopacoGenerator {
             if let last = document.customers.indices.last, document.customers[last].customerNumber == customer.number {
                 document.customers[last].subscriptions.append(docSubscription)
             } else {
-                document.customers.append(SandboxCustomer(accountID: customer.accountID, customerNumber: customer.number,
-                                                                companyName: customer.name, costCenter: customer.costCenter,
-                                                                subscriptions: [docSubscription]))
+                var entry = customer.entry
+                entry.subscriptions = [docSubscription]
+                document.customers.append(entry)
             }
         }
         invoices.append(document)

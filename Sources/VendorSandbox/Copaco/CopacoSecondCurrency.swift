@@ -70,11 +70,8 @@ extension CopacoSandboxData {
 
         invoices.append(invoice)
         specifications.append(contentsOf: [specification, mismatched])
-        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
-            $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
-        }
-        invoices.sort(by: order)
-        specifications.sort(by: order)
+        invoices.sort(by: SandboxInvoice.issueOrder)
+        specifications.sort(by: SandboxInvoice.issueOrder)
         anomalies = computeAllAnomalies()
         return SecondCurrency(invoiceID: invoice.invoiceID, specificationID: specification.invoiceID,
                               mismatchedSpecificationID: mismatched.invoiceID, customerNumber: customerNumber, currency: currency)

@@ -35,6 +35,12 @@ extension CalendarDate {
         appendDigits(day, 2, &bytes)
     }
 
+    /// The indexes (`monthIndex - 1`, the generators' numbering) of the months a history from
+    /// `first` to `last` bills, oldest first; none when `last` is earlier.
+    static func billedMonths(from first: CalendarDate, through last: CalendarDate) -> Range<Int> {
+        first <= last ? (first.monthIndex - 1)..<last.monthIndex : 0..<0
+    }
+
     /// First day of the month this day is in.
     var firstOfMonth: CalendarDate { CalendarDate(year: year, month: month, day: 1)! }
 

@@ -4,6 +4,11 @@ import Warehouse
 /// (2tCloud's JSON is Copaco's v1 without `InvoiceRowHash`); the fields one of them alone sends
 /// are optional here and absent from the other's documents. `InvoiceRenderer` writes both.
 package struct SandboxInvoice: Sendable, Hashable {
+    /// The order a vendor lists its documents in: by date, then by number.
+    static func issueOrder(_ a: SandboxInvoice, _ b: SandboxInvoice) -> Bool {
+        a.date != b.date ? a.date < b.date : a.invoiceID < b.invoiceID
+    }
+
     // Header
     package var invoiceID: String
     /// `Header.Date`, `YYYY-MM-DD` (rendered `YYYY-MM-DDT00:00:00`); the query filters on it.

@@ -49,20 +49,7 @@ struct TwoTCloudGenerator {
 
     typealias Subscription = GeneratedSubscription<Vendor, Kind>
 
-    struct Customer {
-        let index: Int
-        let accountID: Int
-        let number: String
-        let name: String
-        let costCenter: String?
-        let markupPermille: Int64
-        let party: SandboxParty
-        var subscriptions: [Subscription]
-
-        var entry: SandboxCustomer {
-            SandboxCustomer(accountID: accountID, customerNumber: number, companyName: name, costCenter: costCenter, subscriptions: [])
-        }
-    }
+    typealias Customer = GeneratedCustomer<Subscription, SandboxParty>
 
     /// A line placed in a document: whose it is (customer index), under which subscription.
     struct Item {
@@ -104,19 +91,10 @@ struct TwoTCloudGenerator {
 
     mutating func run() {
         customers = (0..<customerCount).map { makeCustomer($0) }
-        if first <= today {
-            let firstMonth = first.monthIndex - 1
-            let lastMonth = today.monthIndex - 1
-            if firstMonth <= lastMonth {
-                for month in firstMonth...lastMonth { billMonth(month) }
-            }
-        }
-        let order: (SandboxInvoice, SandboxInvoice) -> Bool = {
-            $0.date != $1.date ? $0.date < $1.date : $0.invoiceID < $1.invoiceID
-        }
-        invoices.sort(by: order)
-        customerInvoices.sort(by: order)
-        consolidated.sort(by: order)
+        for month in CalendarDate.billedMonths(from: first, through: today) { billMonth(month) }
+        invoices.sort(by: SandboxInvoice.issueOrder)
+        customerInvoices.sort(by: SandboxInvoice.issueOrder)
+        consolidated.sort(by: SandboxInvoice.issueOrder)
     }
 
     // MARK: Customers
