@@ -32,11 +32,25 @@ struct ReplicaEndToEndTests {
         var harness: Harness
         let server: PostgresServer
 
-        static func start(twotcloud: Bool = true, copper: Bool = true) async throws -> Fixture {
+        /// The sandbox's history backfilled and reconciled into a warehouse, and a PostgreSQL
+        /// server to replicate it to.
+        static func backfilled(twotcloud: Bool = true, copper: Bool = true) async throws -> Fixture {
             var harness = try await Harness.start(twotcloud: twotcloud)
             if copper { harness = harness.withCopper() }
-            let server = try PostgresServer.start()
-            return Fixture(harness: harness, server: server)
+            let fixture: Fixture
+            do {
+                fixture = Fixture(harness: harness, server: try PostgresServer.start())
+            } catch {
+                await harness.stop()
+                throw error
+            }
+            do {
+                _ = try await harness.backfillAndReconcile()
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            return fixture
         }
 
         func stop() async {
@@ -108,9 +122,8 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func demoDataReplicatesWithExactTypesAndEqualAnswers() async throws {
-        let fixture = try await Fixture.start()
+        let fixture = try await Fixture.backfilled()
         defer { Task { await fixture.stop() } }
-        _ = try await fixture.harness.backfillAndReconcile()
         let first = try fixture.replicate(["--with-raw"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("whole copy: first replicate"))
@@ -156,10 +169,9 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func aReissueAndItsReconcileShowAsDeletionsInTheReplica() async throws {
-        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         defer { Task { await fixture.stop() } }
         let harness = fixture.harness
-        _ = try await harness.backfillAndReconcile()
         #expect(try fixture.replicate().status == 0)
         let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").first)
         let oldLines = try harness.read { try Int64.fetchAll($0, sql: "SELECT line_id FROM staging_lines WHERE document_key = ?", arguments: [target.invoiceID]) }
@@ -192,10 +204,9 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func aClosedMonthAndItsAdjustments() async throws {
-        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         defer { Task { await fixture.stop() } }
         let harness = fixture.harness
-        _ = try await harness.backfillAndReconcile()
         #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
         #expect(try fixture.replicate().status == 0)
         try fixture.expectEqual()
@@ -216,10 +227,9 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func killedAtRandomPointsOrCutByARestartThenConverges() async throws {
-        let fixture = try await Fixture.start(twotcloud: true, copper: false)
+        let fixture = try await Fixture.backfilled(twotcloud: true, copper: false)
         defer { Task { await fixture.stop() } }
         let harness = fixture.harness
-        _ = try await harness.backfillAndReconcile()
         // How long a whole copy takes here, to spread the kills over it.
         let clock = ContinuousClock()
         let started = clock.now
@@ -260,9 +270,8 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func aSecondReplicateExits75AndAnOlderReplicaIsUpgradedInPlace() async throws {
-        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         defer { Task { await fixture.stop() } }
-        _ = try await fixture.harness.backfillAndReconcile()
         let configuration = PostgresConnection.Configuration(
             host: "127.0.0.1", port: fixture.server.port, username: fixture.server.superuser, password: fixture.server.password,
             database: "postgres", tls: .disable)
@@ -301,9 +310,8 @@ struct ReplicaEndToEndTests {
     }
 
     @Test func theAnalystRoleReadsButCannotWrite() async throws {
-        let fixture = try await Fixture.start(twotcloud: false, copper: false)
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         defer { Task { await fixture.stop() } }
-        _ = try await fixture.harness.backfillAndReconcile()
         #expect(try fixture.replicate().status == 0)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/replica-analyst-role.sql").path

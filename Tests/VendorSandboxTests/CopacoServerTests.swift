@@ -63,11 +63,7 @@ struct CopacoServerTests {
         "startDate=2024-01-01", "startDate=20240230", "endDate=2024011", "startDate=abcdefgh", "startDate=", "startDate=20240201&endDate=20240101",
     ])
     func badDates(query: String) async throws {
-        try await withSandbox { _, port in
-            let response = try await RawHTTP.get(port: port, "/api/v1/invoices?\(query)", headers: fullKey)
-            #expect(response.status == 400)
-            #expect(try TJ.parse(response.body)["message"]?.string?.isEmpty == false)
-        }
+        try await withSandbox { _, port in try await expectBadRequest(port: port, "/api/v1/invoices?\(query)", headers: fullKey) }
     }
 
     @Test("401 without or with an unknown key, 403 for the limited key, header name case-insensitive")

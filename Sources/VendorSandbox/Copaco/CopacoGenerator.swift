@@ -97,10 +97,7 @@ struct CopacoGenerator {
             defer { subIndex += 1 }
             return 3_000_000 + Int(seed % 997) * 100_000 % 900_000 + index * 16 + subIndex
         }
-        // Microsoft licences: 1-3 distinct products.
-        var products = CopacoCatalog.licenses
-        rng.shuffle(&products)
-        for product in products.prefix(rng.int(1...3)) {
+        for product in rng.licences() {
             let id = nextID()
             let start = rng.startDay(after: first, perMille: 200, spread: 900)
             let seats = max(1, size * rng.int(30...100) / 100)

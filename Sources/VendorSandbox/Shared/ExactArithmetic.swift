@@ -36,6 +36,13 @@ enum ExactArithmetic {
 }
 
 extension SplitMix64 {
+    /// A customer's Microsoft licences: one to three distinct products of the catalogue.
+    mutating func licences() -> ArraySlice<CopacoCatalog.License> {
+        var products = CopacoCatalog.licenses
+        shuffle(&products)
+        return products.prefix(int(1...3))
+    }
+
     /// A subscription's first day: most predate `first` by 60–900 days; `perMille` of them start
     /// in the `spread` days after it, on an odd day of the month up to the 27th (their first
     /// line is pro-rated; credits start on even days, so a credit never shares its key).

@@ -126,9 +126,7 @@ struct TwoTCloudGenerator {
             return 7_000_000 + Int(seed % 89) * 10_000 + index * 16 + subIndex
         }
         let shortName = seedData.name
-        var products = CopacoCatalog.licenses
-        rng.shuffle(&products)
-        for product in products.prefix(rng.int(1...3)) {
+        for product in rng.licences() {
             let id = nextID()
             let start = rng.startDay(after: first, perMille: 140, spread: 600)
             let seats = max(2, size * rng.int(30...100) / 100)

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Testing
 
 /// A deliberately small HTTP/1.1 client over a raw loopback socket, so the tests see exactly
 /// what is on the wire (a `Content-Length` the body never reaches, a missing final chunk).
@@ -170,4 +171,11 @@ enum RawHTTP {
         }
         return RawResponse(status: status, headers: headers, body: rest, contentLength: nil, chunked: false, complete: true)
     }
+}
+
+/// A request the sandbox must refuse as a vendor does: 400, with a message a user can read.
+func expectBadRequest(port: Int, _ target: String, headers: [(String, String)]) async throws {
+    let response = try await RawHTTP.get(port: port, target, headers: headers)
+    #expect(response.status == 400)
+    #expect(try TJ.parse(response.body)["message"]?.string?.isEmpty == false)
 }
