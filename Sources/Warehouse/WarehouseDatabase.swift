@@ -4,9 +4,12 @@ import GRDB
 public enum WarehouseError: Error, CustomStringConvertible {
     case missingDatabase(String)
     case cannotCreate(String, String)
+    case needsRecovery(String)
 
     public var description: String {
         switch self {
+        case .needsRecovery(let path):
+            "\(path) was left mid-write by a run that was stopped, and only a user who may write the file can finish rolling it back: run `billwh nightly` (or `billwh migrate --db \(path)`) as the job's user, then read it again"
         case .missingDatabase(let path): "no warehouse at \(path): run `billwh migrate --db \(path)` or `billwh nightly` first, or pass --db"
         case .cannotCreate(let path, let reason): "cannot create the warehouse file \(path): \(reason)"
         }
@@ -96,6 +99,17 @@ public enum WarehouseDatabase {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(10)
-        return try DatabaseQueue(path: path, configuration: config)
+        do {
+            return try DatabaseQueue(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            // A writer stopped mid-transaction (killed, power cut) leaves a hot journal or a WAL
+            // that only a writable connection may recover. Opening one recovers the file;
+            // then it is opened read-only as asked.
+            guard FileManager.default.isWritableFile(atPath: path) else { throw WarehouseError.needsRecovery(path) }
+            var recovery = Configuration()
+            recovery.busyMode = .timeout(10)
+            try DatabaseQueue(path: path, configuration: recovery).read { _ = try Row.fetchOne($0, sql: "SELECT 1 FROM sqlite_schema LIMIT 1") }
+            return try DatabaseQueue(path: path, configuration: config)
+        }
     }
 }

@@ -30,8 +30,7 @@ enum Chromium {
     static func load(_ file: URL, folder: URL) throws -> Page {
         let netlog = folder.appendingPathComponent("netlog-\(UUID().uuidString).json")
         let profile = folder.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
-        let (out, err) = try run(flags + ["--user-data-dir=" + profile.path, "--log-net-log=" + netlog.path, "--dump-dom", file.absoluteString],
-                                 folder: folder)
+        let (out, err) = try run(flags + ["--user-data-dir=" + profile.path, "--log-net-log=" + netlog.path, "--dump-dom", file.absoluteString])
         let requests = try python(netlogScript, arguments: [netlog.path]).split(separator: "\n").map(String.init)
         return Page(dom: out, log: err, pageRequests: requests)
     }
@@ -40,12 +39,12 @@ enum Chromium {
     static func screenshot(_ file: URL, to png: URL, width: Int = 1200, height: Int = 3000, folder: URL) throws {
         let profile = folder.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
         _ = try run(flags + ["--user-data-dir=" + profile.path, "--hide-scrollbars", "--screenshot=" + png.path,
-                             "--window-size=\(width),\(height)", file.absoluteString], folder: folder)
+                             "--window-size=\(width),\(height)", file.absoluteString])
         guard FileManager.default.fileExists(atPath: png.path) else { throw Failed(description: "chromium wrote no screenshot") }
     }
 
     /// Runs chromium, giving up after `deadline` (coreutils' timeout stops it and its children).
-    static func run(_ arguments: [String], folder: URL, deadline: Int = 90) throws -> (stdout: String, stderr: String) {
+    static func run(_ arguments: [String], deadline: Int = 90) throws -> (stdout: String, stderr: String) {
         let result = try runCapturing(URL(fileURLWithPath: "/usr/bin/timeout"), ["--kill-after=10", String(deadline), "/usr/bin/chromium"] + arguments)
         let (stdout, stderr) = (result.stdout, result.stderr)
         guard result.status == 0 else {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Warehouse
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

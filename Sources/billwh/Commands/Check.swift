@@ -1,10 +1,6 @@
 import ArgumentParser
-import HTMLReport
-import Export
 import Foundation
-import Pipeline
 import Reconciliation
-import Vendors
 import Warehouse
 
 struct Check: AsyncParsableCommand {

@@ -1,11 +1,7 @@
 import ArgumentParser
-import HTMLReport
-import Export
 import Foundation
 import Pipeline
 import Reconciliation
-import Vendors
-import Warehouse
 
 struct Close: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

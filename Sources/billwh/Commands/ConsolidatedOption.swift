@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ingestion
 import Pipeline
-import Reconciliation
-import Warehouse
 
 /// `--include-consolidated`, shared by `ingest` and `nightly`.
 struct ConsolidatedOption: ParsableArguments {

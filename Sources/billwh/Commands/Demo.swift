@@ -1,11 +1,7 @@
 import ArgumentParser
 import Demo
 import HTMLReport
-import Export
 import Foundation
-import Pipeline
-import VendorSandbox
-import Warehouse
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ingestion
 import Pipeline
-import Warehouse
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

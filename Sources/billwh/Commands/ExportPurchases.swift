@@ -1,10 +1,6 @@
 import ArgumentParser
-import Demo
-import HTMLReport
 import Export
 import Foundation
-import Pipeline
-import VendorSandbox
 import Warehouse
 
 struct ExportPurchases: AsyncParsableCommand {

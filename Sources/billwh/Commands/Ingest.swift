@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import Ingestion
 import Pipeline
-import Reconciliation
-import Warehouse
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

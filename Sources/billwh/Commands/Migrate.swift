@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-import Ingestion
-import Pipeline
-import Reconciliation
 import Warehouse
 
 struct Migrate: AsyncParsableCommand {

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ingestion
 import Pipeline
-import Reconciliation
-import Warehouse
 
 struct Nightly: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,8 @@
 import ArgumentParser
-import HTMLReport
-import Export
 import Foundation
 import Pipeline
 import Reconciliation
 import Vendors
-import Warehouse
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Ingestion
 import Pipeline
-import Warehouse
 
 struct RederiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,8 +4,6 @@ import Export
 import Foundation
 import Pipeline
 import Reconciliation
-import Vendors
-import Warehouse
 
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

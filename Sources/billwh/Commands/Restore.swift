@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Warehouse
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

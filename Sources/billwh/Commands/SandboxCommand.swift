@@ -1,9 +1,5 @@
 import ArgumentParser
-import Demo
-import HTMLReport
-import Export
 import Foundation
-import Pipeline
 import VendorSandbox
 import Warehouse
 

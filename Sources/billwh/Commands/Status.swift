@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ingestion
 import Pipeline
-import Reconciliation
 import Warehouse
 
 struct Status: AsyncParsableCommand {

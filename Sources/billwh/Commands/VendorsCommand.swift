@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Ingestion
 import Pipeline
 import Warehouse
 
