@@ -279,7 +279,6 @@ struct JSONValueScanner {
             default: scalar = true
             }
             i += 1
-            if !inString && !scalar { /* container */ }
         }
         if scalar {
             while i < count {

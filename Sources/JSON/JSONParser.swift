@@ -44,9 +44,7 @@ package struct JSONParser {
                 while true {
                     parser.skipWhitespace()
                     let key = try parser.parseString()
-                    parser.skipWhitespace()
-                    try parser.expect(UInt8(ascii: ":"))
-                    parser.skipWhitespace()
+                    try parser.memberColon()
                     if found == nil, asciiCaseInsensitiveEquals(key, arrayKey), parser.peek() == UInt8(ascii: "[") {
                         found = try parser.parseElementsWithRanges()
                     } else {

@@ -58,10 +58,7 @@ package struct PipelineRunner: Sendable {
                 }
                 return .invoices(TwoTCloudConnector(settings: twotcloud))
             case .copper:
-                guard let copper = settings.copper else {
-                    throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
-                }
-                return .crm(copper)
+                return .crm(try configuredCopper())
             default:
                 throw SettingsError.invalid("unknown vendor \(vendor.rawValue): known vendors are \(Settings.knownVendors.map(\.rawValue).joined(separator: ", "))")
             }
@@ -170,9 +167,7 @@ package struct PipelineRunner: Sendable {
 
     /// `billwh publish copper --month [--apply]`.
     package func publishCopper(month: String, apply: Bool) async throws -> [CopperPublisher.Item] {
-        guard let copper = settings.copper else {
-            throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
-        }
+        let copper = try configuredCopper()
         let lock = try RunLock.acquire(databasePath: databasePath, command: "publish")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -184,6 +179,14 @@ package struct PipelineRunner: Sendable {
             try finishRun(database, runID: runID, outcome: failed ? .partial : .ok, summary: "\(items.count) companies")
         }
         return items
+    }
+
+    /// Copper's settings, or the error that says which variables configure it.
+    func configuredCopper() throws -> CopperSettings {
+        guard let copper = settings.copper else {
+            throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
+        }
+        return copper
     }
 
     static var user: String? { ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] }

@@ -195,28 +195,28 @@ package enum DataChecks {
         DataCheck(name: "cost_sell_margin_consistent",
                   rule: "\(rows)matched rows have cost and sell with margin = sell - cost; unbilled rows have no sell; unbacked rows no cost",
                   sql: """
-        SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
-        WHERE \(scope)adjusts_month IS NULL AND (
-              (match_status IN ('matched', 'quantity_mismatch')
-                AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
-           OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
-           OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
-           OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
-        """)
+            SELECT purchase_id, vendor, invoice_id, sku, match_status, cost_micros, sell_micros, margin_micros FROM purchases
+            WHERE \(scope)adjusts_month IS NULL AND (
+                  (match_status IN ('matched', 'quantity_mismatch')
+                    AND (cost_micros IS NULL OR sell_micros IS NULL OR margin_micros IS NOT sell_micros - cost_micros))
+               OR (match_status = 'unbilled' AND (cost_micros IS NULL OR sell_micros IS NOT NULL))
+               OR (match_status = 'unbacked' AND (sell_micros IS NULL OR cost_micros IS NOT NULL))
+               OR (match_status = 'ambiguous' AND (cost_micros IS NULL) = (sell_micros IS NULL)))
+            """)
     }
 
     static func documentTotals(_ scope: String, documents: String) -> DataCheck {
         DataCheck(name: "document_totals",
                   rule: "\(documents) to the total the vendor states in its Totals",
                   sql: """
-        SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
-               coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
-        FROM documents d
-        WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
-          AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                         WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
-        """)
+            SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
+                   coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                             WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
+            FROM documents d
+            WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
+              AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                             WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+            """)
     }
 
     /// Per vendor and currency, the lines' amounts against the purchases' cost and sell, over

@@ -11,8 +11,7 @@ public struct TempWarehouse: Sendable {
     public let queue: DatabaseQueue
 
     public init(withRun: Bool = false) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TempDir.makeFolder()
         path = folder.appendingPathComponent("w.sqlite").path
         queue = try WarehouseDatabase.openForWriting(path: path)
         if withRun {

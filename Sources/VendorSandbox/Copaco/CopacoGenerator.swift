@@ -216,7 +216,6 @@ struct CopacoGenerator {
                        sender: CopacoCatalog.copaco, receiver: CopacoCatalog.reseller, vendor: vendor.name)
     }
 
-
     mutating func billingRun(vendor: Vendor, month: Int) {
         var dateRng = SplitMix64.derive(seed, vendor.label, UInt64(month), 0xDA7E)
         let runMonth = CalendarDate.firstOfMonth(index: month + 1)
