@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "JSON", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Warehouse", "Ingestion", "TestSupport"]),
         .testTarget(name: "IngestionTests", dependencies: ["JSON", "Ingestion", "Warehouse", "VendorSandbox", "TestSupport"]),
-        .testTarget(name: "VendorsTests", dependencies: ["JSON", "Vendors", "Warehouse", "Ingestion", "TestSupport"]),
+        .testTarget(name: "VendorsTests", dependencies: ["JSON", "Vendors", "Warehouse", "Ingestion", "VendorSandbox", "TestSupport"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Warehouse", "Ingestion", "VendorSandbox", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Warehouse", "TestSupport"]),
         .testTarget(name: "VendorSandboxTests", dependencies: [

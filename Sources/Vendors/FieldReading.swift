@@ -2,69 +2,124 @@ import Ingestion
 import JSON
 import Warehouse
 
-/// Reading typed fields out of a vendor object: absent and `null` are the same (optional
-/// fields), names ignore case, and a wrong type is a rejection naming the field.
-extension JSONObject {
-    func text(_ name: String, in path: String) throws(DocumentRejection) -> String? {
-        switch self[name] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
-        case .number(let n)?: return n
-        case .bool(let b)?: return b ? "true" : "false"
-        case let other?: throw DocumentRejection("\(path).\(name): expected text, got \(other.kind)")
+/// One member's value as the field readers see it: absent and `null` are the same (optional
+/// fields), and a number keeps its exact text. Both line decoders (the tree's `JSONObject` and
+/// the span reader's `LineFields`) read through these, so their rules and wording are one.
+enum FieldValue {
+    case missing
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    /// An object or array where a field was expected (its `JSONValue.kind`).
+    case container(String)
+
+    init(_ value: JSONValue?) {
+        switch value {
+        case nil, .null?: self = .missing
+        case .string(let s)?: self = .string(s)
+        case .number(let n)?: self = .number(n)
+        case .bool(let b)?: self = .bool(b)
+        case let other?: self = .container(other.kind)
         }
     }
 
-    func requiredText(_ name: String, in path: String) throws(DocumentRejection) -> String {
-        guard let value = try text(name, in: path), !value.isEmpty else {
-            throw DocumentRejection("\(path).\(name): missing")
+    init(_ span: JSONSpan, in body: [UInt8]) {
+        switch span.kind {
+        case .absent, .null: self = .missing
+        case .string: self = .string(span.text(in: body) ?? "")
+        case .number: self = .number(span.text(in: body) ?? "")
+        case .true: self = .bool(true)
+        case .false: self = .bool(false)
+        case .object, .array: self = .container(span.kindName)
+        }
+    }
+
+    var kind: String {
+        switch self {
+        case .missing: "null"
+        case .string: "string"
+        case .number: "number"
+        case .bool: "boolean"
+        case .container(let kind): kind
+        }
+    }
+
+    func text(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String? {
+        switch self {
+        case .missing: return nil
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        case .container(let kind): throw DocumentRejection("\(path()).\(name): expected text, got \(kind)")
+        }
+    }
+
+    func requiredText(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String {
+        guard let value = try text(name, in: path()), !value.isEmpty else {
+            throw DocumentRejection("\(path()).\(name): missing")
         }
         return value
     }
 
     /// The exact text of a number, sent as a number or as a string; nil when absent or null.
-    func numberText(_ name: String, in path: String) throws(DocumentRejection) -> String? {
-        switch self[name] {
-        case nil, .null?: return nil
-        case .number(let n)?: return n
-        case .string(let s)?: return s
-        case let other?: throw DocumentRejection("\(path).\(name): expected a number, got \(other.kind)")
+    func numberText(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String? {
+        switch self {
+        case .missing: return nil
+        case .number(let n): return n
+        case .string(let s): return s
+        case .bool, .container: throw DocumentRejection("\(path()).\(name): expected a number, got \(kind)")
         }
     }
 
     /// An amount from its exact text. Numbers sent as strings are accepted when they parse.
-    func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? {
-        guard let text = try numberText(name, in: path) else { return nil }
+    func money(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> Money? {
+        guard let text = try numberText(name, in: path()) else { return nil }
         do { return try Money(parsing: text) } catch {
-            throw DocumentRejection("\(path).\(name): \(error)")
+            throw DocumentRejection("\(path()).\(name): \(error)")
         }
     }
 
-    func requiredMoney(_ name: String, in path: String) throws(DocumentRejection) -> Money {
-        guard let value = try money(name, in: path) else { throw DocumentRejection("\(path).\(name): missing") }
+    func requiredMoney(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> Money {
+        guard let value = try money(name, in: path()) else { throw DocumentRejection("\(path()).\(name): missing") }
         return value
     }
 
     /// A decimal kept as sent plus its canonical form (quantities may exceed 6 decimals).
-    func decimal(_ name: String, in path: String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
-        guard let text = try numberText(name, in: path) else { return nil }
+    func decimal(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
+        guard let text = try numberText(name, in: path()) else { return nil }
         do { return (text, try ExactDecimal(parsing: text).description) } catch {
-            throw DocumentRejection("\(path).\(name): \(error)")
+            throw DocumentRejection("\(path()).\(name): \(error)")
         }
     }
 
-    func date(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate? {
-        guard let text = try text(name, in: path), !text.isEmpty else { return nil }
+    func date(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> CalendarDate? {
+        guard let text = try text(name, in: path()), !text.isEmpty else { return nil }
         guard let date = CalendarDate(parsing: text) else {
-            throw DocumentRejection("\(path).\(name): not a date (YYYY-MM-DD[Thh:mm:ss]): \(text.prefix(40))")
+            throw DocumentRejection("\(path()).\(name): not a date (YYYY-MM-DD[Thh:mm:ss]): \(text.prefix(40))")
         }
         return date
     }
 
-    func requiredDate(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate {
-        guard let value = try date(name, in: path) else { throw DocumentRejection("\(path).\(name): missing") }
+    func requiredDate(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> CalendarDate {
+        guard let value = try date(name, in: path()) else { throw DocumentRejection("\(path()).\(name): missing") }
         return value
     }
+}
+
+/// Reading typed fields out of a vendor object: names ignore case, and a wrong type is a
+/// rejection naming the field (`FieldValue`).
+extension JSONObject {
+    func field(_ name: String) -> FieldValue { FieldValue(self[name]) }
+
+    func text(_ name: String, in path: String) throws(DocumentRejection) -> String? { try field(name).text(name, in: path) }
+    func requiredText(_ name: String, in path: String) throws(DocumentRejection) -> String { try field(name).requiredText(name, in: path) }
+    func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? { try field(name).money(name, in: path) }
+    func requiredMoney(_ name: String, in path: String) throws(DocumentRejection) -> Money { try field(name).requiredMoney(name, in: path) }
+    func decimal(_ name: String, in path: String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
+        try field(name).decimal(name, in: path)
+    }
+    func date(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate? { try field(name).date(name, in: path) }
+    func requiredDate(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate { try field(name).requiredDate(name, in: path) }
 
     func object(_ name: String, in path: String) throws(DocumentRejection) -> JSONObject? {
         switch self[name] {

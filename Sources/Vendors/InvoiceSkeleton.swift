@@ -11,6 +11,8 @@ enum InvoiceSkeleton {
         var amount: LineAmount = .extendedPrice
         /// Where each document's field paths are counted.
         var census = FieldCensus()
+        /// How a streamed document's customers are read.
+        var customers: CustomerReading = .spans
 
         /// Lines that feed `purchases` must carry what matching needs; cross-check lines are
         /// only compared, never summed or matched.
@@ -90,6 +92,15 @@ enum InvoiceSkeleton {
         case bestEffort
     }
 
+    /// How the customers of a streamed document are read: both give the same lines, rejections
+    /// and census (the agreement tests hold them to it).
+    enum CustomerReading: Sendable {
+        /// Straight from their bytes (`CustomerSpans`): what ingestion uses.
+        case spans
+        /// Each parsed into a `JSONValue` tree first: the reference.
+        case tree
+    }
+
     /// Where a document's `Customers[]` entries are.
     enum CustomerEntries {
         /// Elements of the response, validated but not parsed (`ShallowObject.deferred`).
@@ -137,7 +148,14 @@ enum InvoiceSkeleton {
                     let kind = (try? JSONParser.parse(body, range: range))?.kind ?? "value"
                     throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
                 }
-                for (c, range) in ranges.enumerated() {
+                if rules.customers == .spans {
+                    let reader = CustomerSpans(body)
+                    for (c, range) in ranges.enumerated() {
+                        do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
+                        try customerLines(SpanObject(reader), index: c, rules: rules, emit: counting)
+                    }
+                }
+                for (c, range) in ranges.enumerated() where rules.customers == .tree {
                     let value: JSONValue
                     do { value = try JSONParser.parse(body, range: range) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
                     guard case .object(let customer) = value else {
@@ -153,11 +171,13 @@ enum InvoiceSkeleton {
         return (header, lines)
     }
 
-    static func customerLines(_ customer: JSONObject, index c: Int, rules: Rules, emit: (StagingLine) throws -> Void) throws {
-        let customerPath = "Customers[\(c)]"
-        let accountID = try customer.text("AccountID", in: customerPath)
-        let customerNumber = try customer.text("CustomerNumber", in: customerPath)
-        let customerName = try customer.text("CompanyName", in: customerPath)
+    static func customerLines<Object: InvoiceMembers>(_ customer: Object, index c: Int, rules: Rules,
+                                                      emit: (StagingLine) throws -> Void) throws {
+        // Paths are made only for a rejection's message.
+        let customerPath = { "Customers[\(c)]" }
+        let accountID = try customer.text(.accountID, in: customerPath())
+        let customerNumber = try customer.text(.customerNumber, in: customerPath())
+        let customerName = try customer.text(.companyName, in: customerPath())
         let customerKey: String
         switch rules.customerKey {
         case .customerNumber:
@@ -168,21 +188,22 @@ enum InvoiceSkeleton {
             else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
             else { customerKey = "" }
         }
-        for (s, subscription) in try customer.requiredObjects("Subscriptions", in: customerPath).enumerated() {
-            let subscriptionPath = "\(customerPath).Subscriptions[\(s)]"
-            let subscriptionID = try subscription.text("SubscriptionID", in: subscriptionPath)
-            let subscriptionName = try subscription.text("SubscriptionName", in: subscriptionPath)
-            for (p, priceLine) in try subscription.requiredObjects("PriceLines", in: subscriptionPath).enumerated() {
-                let path = "\(subscriptionPath).PriceLines[\(p)]"
+        for (s, subscription) in try customer.requiredObjects(.subscriptions, in: customerPath()).enumerated() {
+            let subscriptionPath = { "\(customerPath()).Subscriptions[\(s)]" }
+            let subscriptionID = try subscription.text(.subscriptionID, in: subscriptionPath())
+            let subscriptionName = try subscription.text(.subscriptionName, in: subscriptionPath())
+            for (p, priceLine) in try subscription.requiredObjects(.priceLines, in: subscriptionPath()).enumerated() {
+                let path = { "\(subscriptionPath()).PriceLines[\(p)]" }
                 let amount: Money
                 switch rules.amount {
                 case .extendedPrice:
                     // The amount first: a value that does not parse says more than a missing key.
-                    try priceLine.requireField("ExtendedPrice", in: path, for: "the line's amount")
-                    amount = try priceLine.requiredMoney("ExtendedPrice", in: path)
-                    if p == 0 { try subscription.requireField("SubscriptionID", in: subscriptionPath, for: "matching its lines") }
-                    for name in matchingFields { try priceLine.requireField(name, in: path, for: "matching the line") }
-                case .bestEffort: amount = (try? priceLine.money("ExtendedPrice", in: path)) ?? (try? priceLine.money("PurchasePrice", in: path)) ?? Money(micros: 0)
+                    try priceLine.requireField(.extendedPrice, in: path(), for: "the line's amount")
+                    amount = try priceLine.requiredMoney(.extendedPrice, in: path())
+                    if p == 0 { try subscription.requireField(.subscriptionID, in: subscriptionPath(), for: "matching its lines") }
+                    for field in matchingFields { try priceLine.requireField(field, in: path(), for: "matching the line") }
+                case .bestEffort:
+                    amount = (try? priceLine.money(.extendedPrice, in: path())) ?? (try? priceLine.money(.purchasePrice, in: path())) ?? Money(micros: 0)
                 }
                 var line = StagingLine(amount: amount)
                 line.customerKey = customerKey
@@ -191,20 +212,20 @@ enum InvoiceSkeleton {
                 line.customerName = customerName
                 line.subscriptionID = subscriptionID
                 line.subscriptionName = subscriptionName
-                line.lineRef = try priceLine.text("LineId", in: path)
-                line.uid = try priceLine.text("UID", in: path)
-                line.rowHash = try priceLine.text("InvoiceRowHash", in: path).flatMap { $0.isEmpty ? nil : $0 }
-                line.sku = try priceLine.text("SKU", in: path)
-                line.description = try priceLine.text("Description", in: path)
-                line.chargeType = try priceLine.text("ChargeType", in: path)
-                if let quantity = try priceLine.decimal("Quantity", in: path) {
+                line.lineRef = try priceLine.text(.lineID, in: path())
+                line.uid = try priceLine.text(.uid, in: path())
+                line.rowHash = try priceLine.text(.invoiceRowHash, in: path()).flatMap { $0.isEmpty ? nil : $0 }
+                line.sku = try priceLine.text(.sku, in: path())
+                line.description = try priceLine.text(.description, in: path())
+                line.chargeType = try priceLine.text(.chargeType, in: path())
+                if let quantity = try priceLine.decimal(.quantity, in: path()) {
                     line.quantity = quantity.sent
                     line.quantityNorm = quantity.canonical
                 }
-                line.unitPrice = try priceLine.money("UnitPrice", in: path)
-                line.vat = try priceLine.money("VAT", in: path)
-                line.periodStart = try priceLine.date("StartDate", in: path)
-                line.periodEnd = try priceLine.date("EndDate", in: path)
+                line.unitPrice = try priceLine.money(.unitPrice, in: path())
+                line.vat = try priceLine.money(.vat, in: path())
+                line.periodStart = try priceLine.date(.startDate, in: path())
+                line.periodEnd = try priceLine.date(.endDate, in: path())
                 try emit(line)
             }
         }
@@ -212,7 +233,7 @@ enum InvoiceSkeleton {
 
     /// What every staged price line must carry for the matching rules (`InvoiceRowHash` is not
     /// among them: lines from before Copaco introduced it have none and match on these).
-    static let matchingFields = ["SKU", "StartDate", "EndDate"]
+    static let matchingFields: [InvoiceField] = [.sku, .startDate, .endDate]
 
     /// The contract leaves `Totals`' fields open; these are the names a net total goes by. A
     /// total that is there but unreadable is no reason to reject the lines: it is only a check.

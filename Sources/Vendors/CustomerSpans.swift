@@ -1,0 +1,194 @@
+import Ingestion
+import JSON
+import Warehouse
+
+/// A `Customers[]` entry read without building its tree: one pass over its bytes finds where
+/// each member the line decoder reads is (a `JSONSpan` per field of the customer, of each
+/// subscription and of each price line) and counts the field paths for the census; text is made
+/// only for the fields read. `InvoiceSkeleton.customerLines` then reads it through
+/// `SpanObject` exactly as it reads a `JSONObject`. Building the tree was most of decoding's
+/// time: an object, a string per name and a value per member, for every price line.
+///
+/// One reader serves the customers of one document in turn (its buffers are reused); its
+/// census memo belongs to that document's `DocumentFields`.
+final class CustomerSpans {
+    let body: [UInt8]
+    /// Per level, `level.fields.count` slots per object, objects in document order.
+    private(set) var spans: [[JSONSpan]] = [[], [], []]
+    /// Per level, the objects' children: which objects of the next level are theirs, and the
+    /// first element of the array that is not an object.
+    private(set) var children: [[Children]] = [[], []]
+    private var census = [CensusMemo(prefix: InvoiceSkeleton.documentPath + ".Customers[]"), CensusMemo(), CensusMemo()]
+
+    struct Children {
+        var objects: Range<Int>
+        var notAnObject: (index: Int, kind: String)?
+    }
+
+    /// The names a level's slots match, `InvoiceField` order.
+    private static let names: [[StaticString]] = [
+        ["AccountID", "CustomerNumber", "CompanyName", "Subscriptions"],
+        ["SubscriptionID", "SubscriptionName", "PriceLines"],
+        ["ExtendedPrice", "PurchasePrice", "LineId", "UID", "InvoiceRowHash", "SKU", "Description", "ChargeType", "Quantity",
+         "UnitPrice", "VAT", "StartDate", "EndDate"],
+    ]
+
+    init(_ body: [UInt8]) { self.body = body }
+
+    /// Reads the customer object at `range` of the body (validated JSON), noting its field paths
+    /// in `fields` as `DocumentFields.walk` would; the customer is then `SpanObject(self)`.
+    func read(_ range: Range<Int>, fields: inout DocumentFields) throws(JSONParseError) {
+        for level in spans.indices { spans[level].removeAll(keepingCapacity: true) }
+        for level in children.indices { children[level].removeAll(keepingCapacity: true) }
+        try JSONParser.reading(body, range: range) { (parser) throws(JSONParseError) in
+            try readObject(&parser, level: .customer, fields: &fields)
+        }
+    }
+
+    /// At `{`: the object's slots appended to its level.
+    private func readObject(_ parser: inout JSONParser, level: InvoiceField.Level, fields: inout DocumentFields) throws(JSONParseError) {
+        let names = Self.names[level.rawValue]
+        let base = spans[level.rawValue].count
+        spans[level.rawValue].append(contentsOf: repeatElement(JSONSpan.absent, count: names.count))
+        let childSlot = level.children?.slot
+        var childrenRead = false
+        var position = 0
+        try parser.readMembers { (parser, name) throws(JSONParseError) in
+            defer { position += 1 }
+            note(name, at: position, level: level, parser: parser, fields: &fields)
+            // The first member of a name is the one read (as `JSONObject`'s lookup finds it).
+            if let slot = names.firstIndex(where: { parser.name(name, is: $0) }), spans[level.rawValue][base + slot].kind == .absent {
+                let start = parser.offset
+                if slot == childSlot, parser.valueKind == .array, let child = level.childLevel {
+                    try readChildren(&parser, level: child, arrayName: name, fields: &fields)
+                    childrenRead = true
+                    spans[level.rawValue][base + slot] = JSONSpan(kind: .array, range: start..<parser.offset)
+                } else {
+                    spans[level.rawValue][base + slot] = try readOther(&parser, name: name, level: level, fields: &fields)
+                }
+            } else {
+                _ = try readOther(&parser, name: name, level: level, fields: &fields)
+            }
+        }
+        if level.children != nil && !childrenRead {
+            let count = spans[level.rawValue + 1].count / Self.names[level.rawValue + 1].count
+            children[level.rawValue].append(Children(objects: count..<count))
+        }
+    }
+
+    /// At `[`: the elements of a structural array, each object read at `level`.
+    private func readChildren(_ parser: inout JSONParser, level: InvoiceField.Level, arrayName: JSONMemberName,
+                              fields: inout DocumentFields) throws(JSONParseError) {
+        let parent = level.rawValue - 1
+        census[level.rawValue].enter(census[parent].prefix + "." + parser.text(of: arrayName) + "[]")
+        let slots = Self.names[level.rawValue].count
+        let first = spans[level.rawValue].count / slots
+        var notAnObject: (index: Int, kind: String)?
+        try parser.readElements { (parser, index) throws(JSONParseError) in
+            if parser.valueKind == .object {
+                try readObject(&parser, level: level, fields: &fields)
+            } else {
+                // Such an element rejects the document, whose census is then taken from its tree.
+                let span = try parser.skipSpan()
+                if notAnObject == nil { notAnObject = (index, span.kindName) }
+            }
+        }
+        children[parent].append(Children(objects: first..<spans[level.rawValue].count / slots, notAnObject: notAnObject))
+    }
+
+    /// A member's value the line decoder does not descend into: skipped, except that an object
+    /// or array is built to count its field paths (rare: an unknown container, or a wrong type).
+    private func readOther(_ parser: inout JSONParser, name: JSONMemberName, level: InvoiceField.Level,
+                           fields: inout DocumentFields) throws(JSONParseError) -> JSONSpan {
+        let kind = parser.valueKind
+        guard kind == .object || kind == .array else { return try parser.skipSpan() }
+        let start = parser.offset
+        let path = census[level.rawValue].prefix + "." + parser.text(of: name)
+        switch try parser.readValue() {
+        case .object(let object): fields.walk(object, at: path)
+        case .array(let items): fields.walk(items, at: path + "[]")
+        default: break
+        }
+        return JSONSpan(kind: kind, range: start..<parser.offset)
+    }
+
+    /// Notes the member's path unless the object before it at this level had the same name at
+    /// the same position (then it is noted already): `DocumentFields.walk`'s shortcut, by bytes.
+    private func note(_ name: JSONMemberName, at position: Int, level: InvoiceField.Level, parser: JSONParser,
+                      fields: inout DocumentFields) {
+        let l = level.rawValue
+        if position < census[l].names.count, parser.name(name, equals: census[l].names[position]) { return }
+        fields.note(census[l].prefix + "." + parser.text(of: name))
+        census[l].remember(name.escaped ? CensusMemo.never : parser.bytes(of: name), at: position)
+    }
+
+    /// The field paths noted at one level: its path prefix, and the names last seen at each
+    /// position of its objects (each noted under that prefix).
+    struct CensusMemo {
+        /// Bytes no unescaped name has (0xFF is never in UTF-8).
+        static let never: [UInt8] = [0xFF]
+        var prefix = ""
+        var names: [[UInt8]] = []
+
+        init(prefix: String = "") { self.prefix = prefix }
+
+        /// Objects under `prefix` follow (a new structural array, perhaps spelled otherwise).
+        mutating func enter(_ prefix: String) {
+            guard prefix != self.prefix else { return }
+            self.prefix = prefix
+            names.removeAll()
+        }
+
+        mutating func remember(_ name: [UInt8], at position: Int) {
+            while names.count < position { names.append(Self.never) }
+            if position < names.count { names[position] = name } else { names.append(name) }
+        }
+    }
+}
+
+extension InvoiceField.Level {
+    var childLevel: InvoiceField.Level? { InvoiceField.Level(rawValue: rawValue + 1) }
+}
+
+/// A customer, subscription or price line of a `CustomerSpans`, read like a `JSONObject`.
+struct SpanObject: InvoiceMembers {
+    let reader: CustomerSpans
+    let level: InvoiceField.Level
+    /// Which object of its level.
+    let index: Int
+
+    /// The customer the reader read last.
+    init(_ reader: CustomerSpans) { self.init(reader: reader, level: .customer, index: 0) }
+
+    private init(reader: CustomerSpans, level: InvoiceField.Level, index: Int) {
+        self.reader = reader
+        self.level = level
+        self.index = index
+    }
+
+    private func span(_ field: InvoiceField) -> JSONSpan {
+        reader.spans[level.rawValue][index * level.fields.count + field.slot]
+    }
+
+    func field(_ field: InvoiceField) -> FieldValue { FieldValue(span(field), in: reader.body) }
+
+    func isPresent(_ field: InvoiceField) -> Bool { span(field).isPresent }
+
+    func requiredObjects(_ field: InvoiceField, in path: @autoclosure () -> String) throws(DocumentRejection) -> [SpanObject] {
+        precondition(field == level.children, "\(field) is not the structural array of a \(level)")
+        let value = span(field)
+        switch value.kind {
+        case .absent, .null:
+            throw DocumentRejection(Drift.missingArray("\(path()).\(field.name)"))
+        case .array:
+            let children = reader.children[level.rawValue][index]
+            if let bad = children.notAnObject {
+                throw DocumentRejection("\(path()).\(field.name)[\(bad.index)]: expected an object, got \(bad.kind)")
+            }
+            let child = level.childLevel!
+            return children.objects.map { SpanObject(reader: reader, level: child, index: $0) }
+        default:
+            throw DocumentRejection("\(path()).\(field.name): expected an array, got \(value.kindName)")
+        }
+    }
+}
