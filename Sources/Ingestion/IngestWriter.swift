@@ -67,16 +67,20 @@ package enum IngestWriter {
     /// Records a window whose documents are decoded as they are written. Throws the stream's
     /// `DocumentRejection` when the body turns out unusable part way: the caller's transaction
     /// must then be rolled back and the body recorded as rejected.
-    /// `recentTierHolds`: the window's lines go to the recent tier of the match-group index
-    /// while it holds no more than this many (MatchGroupIndex.tier).
+    /// `recentTierHolds`: the window's documents go to the recent tier of the match-group index
+    /// while it holds no more than this many lines (MatchGroupIndex.tier), counting the lines
+    /// the window wrote before them: a window of a million lines fills it and goes on in the
+    /// settled tier, instead of growing a small index far past its size.
     /// `recentTierFull`: an earlier window of the run found it full, so this one need not
     /// count it (nothing settles during an ingest; either tier is correct for any row).
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
     /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
+    /// `bulkLoadAfter`: the run becomes one once this window has written more lines than this
+    /// (checked before each document, so that one large window is a bulk load too).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
                               bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
-                              bulkLoad: Bool = false) throws -> RecordedWindow {
+                              bulkLoad: Bool = false, bulkLoadAfter: Int? = nil) throws -> RecordedWindow {
         let now = Timestamp.now()
         try db.execute(
             sql: """
@@ -89,17 +93,27 @@ package enum IngestWriter {
                         entry.status, entry.statistics.requests, entry.statistics.retries, entry.error])
         let ingestID = db.lastInsertedRowID
         var outcome = WindowOutcome()
-        let context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                              recentTier: recentTierFull ? 0 : try MatchGroupIndex.tier(db, to: .stagingLines, above: recentTierHolds))
-        if bulkLoad && context.recentTier == 0 {
-            try MatchGroupIndex.dropSettledLinesIndex(db)
+        let recentRows = recentTierFull ? nil : try MatchGroupIndex.recentRows(db, .stagingLines)
+        var context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
+                              recentTier: recentRows.map { $0 > recentTierHolds ? 0 : 1 } ?? 0)
+        var settledIndexDropped = false
+        /// Before each document: the tier its lines go to, and whether the settled index goes.
+        func chooseTier() throws {
+            if context.recentTier == 1, let recentRows, recentRows + outcome.lines > recentTierHolds { context.recentTier = 0 }
+            let bulk = bulkLoad || bulkLoadAfter.map { outcome.lines > $0 } == true
+            if bulk && context.recentTier == 0 && !settledIndexDropped {
+                try MatchGroupIndex.dropSettledLinesIndex(db)
+                settledIndexDropped = true
+            }
         }
+        try chooseTier()
         if let bodyRejection {
             try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
         while let document = try stream.next() {
+            try chooseTier()
             let rejection: DocumentRejection
             switch document.result {
             case .success(let (header, lines)):
@@ -142,8 +156,8 @@ package enum IngestWriter {
         let endpoint: Endpoint
         let ingestID: Int64
         let now: String
-        /// The match-group index tier of the lines this window writes (MatchGroupIndex.tier).
-        let recentTier: Int
+        /// The match-group index tier of the lines of the document written next (MatchGroupIndex.tier).
+        var recentTier: Int
 
         func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
             try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))

@@ -75,10 +75,11 @@ package struct Ingestor: Sendable {
             }
         } catch {
             // Killed or failed part way: reconcile builds the index if this cannot.
-            if load.isBulk { _ = try? await restoreSettledLinesIndex() }
+            _ = try? await restoreSettledLinesIndex()
             throw error
         }
-        if load.isBulk { try await restoreSettledLinesIndex() }
+        // Whichever window of a bulk load dropped the index (a cheap look when none did).
+        try await restoreSettledLinesIndex()
         return reports
     }
 
@@ -99,6 +100,8 @@ package struct Ingestor: Sendable {
             linesNow = linesBefore
         }
         var isBulk: Bool { linesNow - linesBefore > linesBefore }
+        /// The lines a window may write before the run becomes a bulk load.
+        var linesBeforeBulk: Int { linesBefore - (linesNow - linesBefore) }
         static let sql = "SELECT coalesce(max(line_id), 0) FROM staging_lines"
     }
 
@@ -264,7 +267,7 @@ package struct Ingestor: Sendable {
                load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> WindowResult {
         let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
-        let (recentTierHolds, recentTierFull, bulkLoad) = (recentTierHolds, load.recentTierFull, load.isBulk)
+        let (recentTierHolds, recentTierFull, bulkLoad, bulkLoadAfter) = (recentTierHolds, load.recentTierFull, load.isBulk, load.linesBeforeBulk)
         let rejection: DocumentRejection
         do {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
@@ -272,7 +275,7 @@ package struct Ingestor: Sendable {
             let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
             let (written, linesNow) = try await commit(label) { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
-                                         recentTierFull: recentTierFull, bulkLoad: bulkLoad),
+                                         recentTierFull: recentTierFull, bulkLoad: bulkLoad, bulkLoadAfter: bulkLoadAfter),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }
             await filling.value

@@ -10,8 +10,9 @@ import Warehouse
 /// time: an object, a string per name and a value per member, for every price line.
 ///
 /// One reader serves the customers of one document in turn (its buffers are reused); its
-/// census memo belongs to that document's `DocumentFields`.
-final class CustomerSpans {
+/// census memo belongs to that document's `DocumentFields`. A value type, so that its hot
+/// loops need no run-time exclusivity checks; a `SpanObject` holds a copy (of references).
+struct CustomerSpans {
     let body: [UInt8]
     /// Per level, `level.fields.count` slots per object, objects in document order.
     private(set) var spans: [[JSONSpan]] = [[], [], []]
@@ -37,7 +38,7 @@ final class CustomerSpans {
 
     /// Reads the customer object at `range` of the body (validated JSON), noting its field paths
     /// in `fields` as `DocumentFields.walk` would; the customer is then `SpanObject(self)`.
-    func read(_ range: Range<Int>, fields: inout DocumentFields) throws(JSONParseError) {
+    mutating func read(_ range: Range<Int>, fields: inout DocumentFields) throws(JSONParseError) {
         for level in spans.indices { spans[level].removeAll(keepingCapacity: true) }
         for level in children.indices { children[level].removeAll(keepingCapacity: true) }
         try JSONParser.reading(body, range: range) { (parser) throws(JSONParseError) in
@@ -46,7 +47,7 @@ final class CustomerSpans {
     }
 
     /// At `{`: the object's slots appended to its level.
-    private func readObject(_ parser: inout JSONParser, level: InvoiceField.Level, fields: inout DocumentFields) throws(JSONParseError) {
+    private mutating func readObject(_ parser: inout JSONParser, level: InvoiceField.Level, fields: inout DocumentFields) throws(JSONParseError) {
         let names = Self.names[level.rawValue]
         let base = spans[level.rawValue].count
         spans[level.rawValue].append(contentsOf: repeatElement(JSONSpan.absent, count: names.count))
@@ -77,7 +78,7 @@ final class CustomerSpans {
     }
 
     /// At `[`: the elements of a structural array, each object read at `level`.
-    private func readChildren(_ parser: inout JSONParser, level: InvoiceField.Level, arrayName: JSONMemberName,
+    private mutating func readChildren(_ parser: inout JSONParser, level: InvoiceField.Level, arrayName: JSONMemberName,
                               fields: inout DocumentFields) throws(JSONParseError) {
         let parent = level.rawValue - 1
         census[level.rawValue].enter(census[parent].prefix + "." + parser.text(of: arrayName) + "[]")
@@ -114,7 +115,7 @@ final class CustomerSpans {
 
     /// Notes the member's path unless the object before it at this level had the same name at
     /// the same position (then it is noted already): `DocumentFields.walk`'s shortcut, by bytes.
-    private func note(_ name: JSONMemberName, at position: Int, level: InvoiceField.Level, parser: JSONParser,
+    private mutating func note(_ name: JSONMemberName, at position: Int, level: InvoiceField.Level, parser: JSONParser,
                       fields: inout DocumentFields) {
         let l = level.rawValue
         if position < census[l].names.count, parser.name(name, equals: census[l].names[position]) { return }

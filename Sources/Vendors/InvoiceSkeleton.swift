@@ -149,7 +149,7 @@ enum InvoiceSkeleton {
                     throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
                 }
                 if rules.customers == .spans {
-                    let reader = CustomerSpans(body)
+                    var reader = CustomerSpans(body)
                     for (c, range) in ranges.enumerated() {
                         do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
                         try customerLines(SpanObject(reader), index: c, rules: rules, emit: counting)

@@ -25,6 +25,11 @@ public enum WarehouseDatabase {
         return "billwh.sqlite"
     }
 
+    /// The page size of a warehouse file created now (older files keep theirs).
+    public static let newFilePageSize = 16384
+    /// The WAL's size at which the writer checkpoints (`wal_autocheckpoint`, in pages).
+    static let autocheckpointBytes = 256 << 20
+
     /// Opens (creating if needed) and migrates: every command that writes goes through here.
     /// `access` defaults to `BILLWH_FILE_GROUP`'s.
     public static func openForWriting(path: String, access: FileAccess? = nil) throws -> DatabaseQueue {
@@ -38,6 +43,10 @@ public enum WarehouseDatabase {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
+            // A new file gets 16 KiB pages (SQLite's default is 4): the WAL is written one
+            // page per system call, twice with its frame header, and a backfill's raw payloads
+            // and lines are hundreds of MB. Ignored for a file that has pages already.
+            try db.execute(sql: "PRAGMA page_size = \(Self.newFilePageSize)")
             // Switching a fresh file to WAL needs it to itself, and SQLite answers BUSY at once
             // (no busy handler) while another process opens it too: wait a little for it.
             var attempts = 0
@@ -61,7 +70,8 @@ public enum WarehouseDatabase {
             // window's commit rewrites is then copied into the database once per checkpoint,
             // not once per window (1M-line backfill: 53 s at 64 MB, 48 s at 256 MB). The WAL
             // goes when the run ends.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointBytes / pageSize)")
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
         // SQLite gives the WAL and shared-memory files the database's mode but the process's

@@ -165,6 +165,34 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") } == [1, 0, 1, 0])
     }
 
+    /// One large window (a first backfill in one response): its first documents fill the
+    /// recent tier, the rest go on in the settled tier, and once the run has written more lines
+    /// than the warehouse held, without the settled index.
+    @Test(arguments: [(5, true), (100, false)])
+    func aLargeWindowFillsTheRecentTierThenLoadsTheSettledOne(bulkLoadAfter: Int, dropsTheIndex: Bool) throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        var rng = SplitMix64(seed: 21)
+        let documents = (1...4).map { n in
+            FetchedDocument(raw: Array("{\"INV-\(n)\": 3}".utf8), keyHint: "INV-\(n)", result: .success(
+                DecodedDocument(key: "INV-\(n)", date: CalendarDate(year: 2026, month: 10, day: n)!, type: nil, currency: "EUR",
+                                lines: (0..<3).map { _ in GroupScopeTests.line(&rng, customers: ["000417", "000418"]) })))
+        }
+        let recorded = try queue.write { db in
+            let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: GroupScopeTests.incoming, window: GroupScopeTests.window,
+                                    startedAt: "now", statistics: FetchStatistics(), status: "ok")
+            return try IngestWriter.record(db, entry: entry, stream: .eager { documents }, recentTierHolds: 4, bulkLoadAfter: bulkLoadAfter)
+        }
+        #expect(recorded.recentTier == 0)
+        // 0 and then 3 recent rows are not more than 4: two documents in the recent tier.
+        #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
+                == Array(repeating: 1, count: 6) + Array(repeating: 0, count: 6))
+        #expect(try queue.read { try Self.settledIndexSQL($0) == nil } == dropsTheIndex)
+        #expect(try queue.write { try MatchGroupIndex.restoreSettledLinesIndex($0) } == dropsTheIndex)
+        #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+    }
+
     /// The index the writer drops and builds again is the migration's, to the byte.
     @Test func theSettledIndexIsTheMigrations() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0006_") }!
