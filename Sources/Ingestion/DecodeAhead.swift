@@ -61,8 +61,11 @@ extension DocumentStream {
                     var batch: [StagingLine] = []
                     batch.reserveCapacity(batchLines)
                     var rejection: DocumentRejection?
+                    // Worked out here rather than on the writer's thread, which bounds the ingest.
+                    var groups = TouchedGroups()
                     do {
                         try lines.forEach { line in
+                            groups.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart)
                             batch.append(line)
                             if batch.count == batchLines {
                                 try buffer.put(.lines(batch))
@@ -77,7 +80,7 @@ extension DocumentStream {
                         rejection = DocumentRejection("\(error)")
                     }
                     if !batch.isEmpty { try buffer.put(.lines(batch)) }
-                    try buffer.put(.linesEnd(rejection))
+                    try buffer.put(.linesEnd(rejection, groups))
                 }
             }
         } catch {
@@ -91,8 +94,9 @@ enum AheadItem: Sendable {
     case document(raw: ArraySlice<UInt8>, keyHint: String?, hash: String, header: Result<DocumentHeader, DocumentRejection>)
     /// Lines of the current document, in order.
     case lines([StagingLine])
-    /// The current document's lines are over: all decoded (nil), or this line did not decode.
-    case linesEnd(DocumentRejection?)
+    /// The current document's lines are over: all decoded (nil), or this line did not decode;
+    /// with the match groups of the lines decoded.
+    case linesEnd(DocumentRejection?, TouchedGroups)
     case end
     case bodyRejected(DocumentRejection)
 }
@@ -145,6 +149,8 @@ private final class AheadReader {
     /// Whether the items of the current document's lines have not all been read.
     private var inLines = false
     private var finished: DocumentRejection??
+    /// The match groups of the lines of the document read last.
+    private var groups = TouchedGroups()
 
     init(_ buffer: AheadBuffer, owner: DecodeAhead) {
         self.buffer = buffer
@@ -172,7 +178,7 @@ private final class AheadReader {
                 return StreamedDocument(raw: raw, keyHint: keyHint, result: .failure(rejection), contentSHA256: hash)
             case .success(let header):
                 inLines = true
-                let lines = LineSource { [self] emit in
+                let lines = LineSource(groups: { [self] in groups }) { [self] emit in
                     guard inLines else { return }
                     if let rejection = try readLines(into: emit) { throw rejection }
                 }
@@ -210,8 +216,9 @@ private final class AheadReader {
         switch buffer.take() {
         case .lines(let batch):
             return .lines(batch)
-        case .linesEnd(let rejection):
+        case .linesEnd(let rejection, let groups):
             inLines = false
+            self.groups = groups
             return .end(rejection)
         case .document, .end, .bodyRejected:
             preconditionFailure("decodedAhead: a document's lines not ended")

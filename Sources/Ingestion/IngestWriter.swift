@@ -288,11 +288,13 @@ package enum IngestWriter {
                     let insert = try lineInsert()
                     bindDocument(insert, header: header, rawID: rawID)
                     let text = LineText()
+                    let counted = lines.groups != nil
                     try lines.forEach { line in
                         try insertLine(line, index: count, statement: insert, text: text)
-                        touched.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart)
+                        if !counted { touched.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart) }
                         count += 1
                     }
+                    if let groups = lines.groups { touched = groups() }
                 } else {
                     try lines.forEach { _ in count += 1 }
                 }

@@ -131,9 +131,15 @@ package struct DocumentHeader: Sendable, Equatable {
 /// that does not decode (the whole document is then rejected); what `emit` throws passes through.
 package struct LineSource {
     let produce: ((StagingLine) throws -> Void) throws -> Void
+    /// The match groups of the lines, once all were read, where the source worked them out on
+    /// its own thread (DecodeAhead); nil when the reader must.
+    package let groups: (() -> TouchedGroups)?
 
-    package init(_ produce: @escaping ((StagingLine) throws -> Void) throws -> Void) { self.produce = produce }
-    package init(_ lines: [StagingLine]) { self.produce = { emit in for line in lines { try emit(line) } } }
+    package init(groups: (() -> TouchedGroups)? = nil, _ produce: @escaping ((StagingLine) throws -> Void) throws -> Void) {
+        self.produce = produce
+        self.groups = groups
+    }
+    package init(_ lines: [StagingLine]) { self.init { emit in for line in lines { try emit(line) } } }
 
     package func forEach(_ emit: (StagingLine) throws -> Void) throws {
         try withoutActuallyEscaping(emit) { emit in try produce(emit) }
