@@ -75,17 +75,17 @@ package struct Ingestor: Sendable {
             }
         } catch {
             // Killed or failed part way: reconcile builds the index if this cannot.
-            _ = try? await restoreSettledLinesIndex()
+            _ = try? await restoreBulkLoadIndexes()
             throw error
         }
         // Whichever window of a bulk load dropped the index (a cheap look when none did).
-        try await restoreSettledLinesIndex()
+        try await restoreBulkLoadIndexes()
         return reports
     }
 
     /// Whether a run is a bulk load: once it has written more lines than the warehouse held
     /// when it began, building the settled match-group index again by one sort costs less
-    /// than the windows still to come rewriting it (MatchGroupIndex.dropSettledLinesIndex).
+    /// than the windows still to come rewriting it (MatchGroupIndex.dropBulkLoadIndexes).
     /// It goes by what was written, not by what is asked for: a re-read of months already
     /// held writes nothing and never counts as one. `max(line_id)` stands for the lines held
     /// (ids are not reused), which a count would have to read the table for.
@@ -105,11 +105,11 @@ package struct Ingestor: Sendable {
         static let sql = "SELECT coalesce(max(line_id), 0) FROM staging_lines"
     }
 
-    func restoreSettledLinesIndex() async throws {
+    func restoreBulkLoadIndexes() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let built = try await commit("the match-group index") { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
-        if built { logger.info("built the match-group index of the staged lines again, in \((clock.now - start).secondsText)") }
+        let built = try await commit("the staged lines' indexes") { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) }
+        if built { logger.info("built the indexes of the staged lines that the bulk load dropped, in \((clock.now - start).secondsText)") }
     }
 
     func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,

@@ -70,15 +70,14 @@ extension JSONParser {
         }
     }
 
-    /// At `{`: `member` at each member's value, which it must read or skip.
+    /// At `{` of a value validated before: `member` at each member's value, which it must read
+    /// or skip (`skipValidated`).
     package mutating func readMembers(_ member: (inout JSONParser, JSONMemberName) throws(JSONParseError) -> Void) throws(JSONParseError) {
         try container(closedBy: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
             guard parser.peek() == UInt8(ascii: "\"") else { throw parser.error("expected a member name") }
             let start = parser.index + 1
-            try parser.skipString()
+            let escaped = parser.skipValidatedString()
             let end = parser.index - 1
-            var escaped = false
-            for i in start..<end where parser.bytes[i] == UInt8(ascii: "\\") { escaped = true; break }
             try parser.memberColon()
             try member(&parser, JSONMemberName(range: start..<end, escaped: escaped))
         }
@@ -93,12 +92,54 @@ extension JSONParser {
         }
     }
 
-    /// Skips the value here, saying where it was.
-    package mutating func skipSpan() throws(JSONParseError) -> JSONSpan {
+    /// Skips the value here, which was validated before (`parseElementRanges`), saying where
+    /// it was: only its end is looked for, none of the parser's checks are made again.
+    package mutating func skipValidated() -> JSONSpan {
         let kind = valueKind
         let start = index
-        try skipValue()
+        switch kind {
+        case .string: _ = skipValidatedString()
+        case .object, .array: skipValidatedContainer()
+        case .absent: break
+        case .null, .number, .true, .false:
+            scan: while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: break scan
+                default: index += 1
+                }
+            }
+        }
         return JSONSpan(kind: kind, range: start..<index)
+    }
+
+    /// At `"` of a validated string: past its closing quote; whether it holds an escape.
+    mutating func skipValidatedString() -> Bool {
+        var escaped = false
+        index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""): index += 1; return escaped
+            case UInt8(ascii: "\\"): escaped = true; index += 2
+            default: index += 1
+            }
+        }
+        return escaped
+    }
+
+    /// At `{` or `[` of a validated container: past its closing bracket.
+    mutating func skipValidatedContainer() {
+        var depth = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""): _ = skipValidatedString(); continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { index += 1; return }
+            default: break
+            }
+            index += 1
+        }
     }
 
     /// Builds the value here (an unexpected member a reader still needs whole).
@@ -120,6 +161,18 @@ extension JSONParser {
         for j in 0..<other.utf8CodeUnitCount {
             let x = bytes[i], y = other.utf8Start[j]
             if x != y && (x >= 65 && x <= 90 ? x | 0x20 : x) != (y >= 65 && y <= 90 ? y | 0x20 : y) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Whether the unescaped name is `lowercased` (ASCII lower case), ignoring ASCII case.
+    package func name(_ name: JSONMemberName, matchesLowercased lowercased: [UInt8]) -> Bool {
+        guard !name.escaped, name.range.count == lowercased.count else { return false }
+        var i = name.range.lowerBound
+        for expected in lowercased {
+            let byte = bytes[i]
+            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != expected { return false }
             i += 1
         }
         return true

@@ -34,7 +34,27 @@ struct CustomerSpans {
          "UnitPrice", "VAT", "StartDate", "EndDate"],
     ]
 
+    /// Per level, per name length: the slots whose name is that long, names lower-cased.
+    private static let byLength: [[[(slot: Int, name: [UInt8])]]] = names.map { level in
+        var table = Array(repeating: [(slot: Int, name: [UInt8])](), count: 1 + level.map(\.utf8CodeUnitCount).max()!)
+        for (slot, name) in level.enumerated() {
+            let lowercased = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            table[lowercased.count].append((slot, lowercased))
+        }
+        return table
+    }
+
     init(_ body: [UInt8]) { self.body = body }
+
+    /// The slot the member's name is read into at `level`, if any (ASCII case ignored).
+    /// `byLength`: the level's table (`Self.byLength[level]`, looked up once per object).
+    private static func slot(of name: JSONMemberName, level: Int, byLength: [[(slot: Int, name: [UInt8])]], parser: JSONParser) -> Int? {
+        if name.escaped { return names[level].firstIndex { parser.name(name, is: $0) } }
+        let count = name.range.count
+        guard count < byLength.count else { return nil }
+        for candidate in byLength[count] where parser.name(name, matchesLowercased: candidate.name) { return candidate.slot }
+        return nil
+    }
 
     /// Reads the customer object at `range` of the body (validated JSON), noting its field paths
     /// in `fields` as `DocumentFields.walk` would; the customer is then `SpanObject(self)`.
@@ -48,9 +68,9 @@ struct CustomerSpans {
 
     /// At `{`: the object's slots appended to its level.
     private mutating func readObject(_ parser: inout JSONParser, level: InvoiceField.Level, fields: inout DocumentFields) throws(JSONParseError) {
-        let names = Self.names[level.rawValue]
         let base = spans[level.rawValue].count
-        spans[level.rawValue].append(contentsOf: repeatElement(JSONSpan.absent, count: names.count))
+        spans[level.rawValue].append(contentsOf: repeatElement(JSONSpan.absent, count: level.fields.count))
+        let byLength = Self.byLength[level.rawValue]
         let childSlot = level.children?.slot
         var childrenRead = false
         var position = 0
@@ -58,7 +78,8 @@ struct CustomerSpans {
             defer { position += 1 }
             note(name, at: position, level: level, parser: parser, fields: &fields)
             // The first member of a name is the one read (as `JSONObject`'s lookup finds it).
-            if let slot = names.firstIndex(where: { parser.name(name, is: $0) }), spans[level.rawValue][base + slot].kind == .absent {
+            if let slot = Self.slot(of: name, level: level.rawValue, byLength: byLength, parser: parser),
+               spans[level.rawValue][base + slot].kind == .absent {
                 let start = parser.offset
                 if slot == childSlot, parser.valueKind == .array, let child = level.childLevel {
                     try readChildren(&parser, level: child, arrayName: name, fields: &fields)
@@ -72,7 +93,7 @@ struct CustomerSpans {
             }
         }
         if level.children != nil && !childrenRead {
-            let count = spans[level.rawValue + 1].count / Self.names[level.rawValue + 1].count
+            let count = spans[level.rawValue + 1].count / (level.childLevel?.fields.count ?? 1)
             children[level.rawValue].append(Children(objects: count..<count))
         }
     }
@@ -82,7 +103,7 @@ struct CustomerSpans {
                               fields: inout DocumentFields) throws(JSONParseError) {
         let parent = level.rawValue - 1
         census[level.rawValue].enter(census[parent].prefix + "." + parser.text(of: arrayName) + "[]")
-        let slots = Self.names[level.rawValue].count
+        let slots = level.fields.count
         let first = spans[level.rawValue].count / slots
         var notAnObject: (index: Int, kind: String)?
         try parser.readElements { (parser, index) throws(JSONParseError) in
@@ -90,7 +111,7 @@ struct CustomerSpans {
                 try readObject(&parser, level: level, fields: &fields)
             } else {
                 // Such an element rejects the document, whose census is then taken from its tree.
-                let span = try parser.skipSpan()
+                let span = parser.skipValidated()
                 if notAnObject == nil { notAnObject = (index, span.kindName) }
             }
         }
@@ -102,7 +123,7 @@ struct CustomerSpans {
     private func readOther(_ parser: inout JSONParser, name: JSONMemberName, level: InvoiceField.Level,
                            fields: inout DocumentFields) throws(JSONParseError) -> JSONSpan {
         let kind = parser.valueKind
-        guard kind == .object || kind == .array else { return try parser.skipSpan() }
+        guard kind == .object || kind == .array else { return parser.skipValidated() }
         let start = parser.offset
         let path = census[level.rawValue].prefix + "." + parser.text(of: name)
         switch try parser.readValue() {

@@ -34,8 +34,10 @@ import Warehouse
         }
     }
 
-    static func settledIndexSQL(_ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'staging_by_match_group'")
+    static func settledIndexSQL(_ db: Database) throws -> String? { try indexSQL(db, "staging_by_match_group") }
+
+    static func indexSQL(_ db: Database, _ name: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", arguments: [name])
     }
 
     @Test func customersWithoutPurchasesAreQueuedWholeTheOthersByGroup() throws {
@@ -114,7 +116,7 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
                 == Array(repeating: 1, count: 4) + Array(repeating: 0, count: 13))
         // ...and a window rolled back leaves it in place.
-        _ = try queue.write { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
+        _ = try queue.write { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) }
         try? queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: GroupScopeTests.outgoing, window: GroupScopeTests.window,
                                     startedAt: "now", statistics: FetchStatistics(), status: "ok")
@@ -137,7 +139,7 @@ import Warehouse
             return (try GroupScopeTests.snapshot(db), try GroupScopeTests.fullRebuild(db))
         }
         GroupScopeTests.expectSame(incremental, whole, "after a bulk load")
-        #expect(try queue.read { db in try MatchGroupIndex.restoreSettledLinesIndex(db) } == false)
+        #expect(try queue.read { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) } == false)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
@@ -189,7 +191,9 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
                 == Array(repeating: 1, count: 6) + Array(repeating: 0, count: 6))
         #expect(try queue.read { try Self.settledIndexSQL($0) == nil } == dropsTheIndex)
-        #expect(try queue.write { try MatchGroupIndex.restoreSettledLinesIndex($0) } == dropsTheIndex)
+        #expect(try queue.read { try Self.indexSQL($0, "staging_by_document") == nil } == dropsTheIndex)
+        #expect(try queue.write { try MatchGroupIndex.restoreBulkLoadIndexes($0) } == dropsTheIndex)
+        #expect(try queue.read { try Self.indexSQL($0, "staging_by_document") } == MatchGroupIndex.documentLinesIndexSQL)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
@@ -197,5 +201,7 @@ import Warehouse
     @Test func theSettledIndexIsTheMigrations() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0006_") }!
         #expect(migration.sql.contains(MatchGroupIndex.settledLinesIndexSQL + ";"))
+        let initial = Migrations.embedded.first { $0.fileName.hasPrefix("0001_") }!
+        #expect(initial.sql.contains(MatchGroupIndex.documentLinesIndexSQL + ";"))
     }
 }
