@@ -74,8 +74,7 @@ package enum IngestWriter {
     /// `recentTierFull`: an earlier window of the run found it full, so this one need not
     /// count it (nothing settles during an ingest; either tier is correct for any row).
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
-    /// without its index and the index by document (MatchGroupIndex.dropBulkLoadIndexes); the
-    /// caller builds them again.
+    /// without its index (MatchGroupIndex.dropBulkLoadIndexes); the caller builds it again.
     /// `bulkLoadAfter`: the run becomes one once this window has written more lines than this
     /// (checked before each document, so that one large window is a bulk load too).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,

@@ -82,19 +82,17 @@ public enum MatchGroupIndex {
     /// creates it (a test holds the two to the byte).
     static let settledLinesIndex = "staging_by_match_group"
     public static let settledLinesIndexSQL = "CREATE INDEX staging_by_match_group ON staging_lines(vendor, customer_key, match_group) WHERE recent = 0"
-    /// The index of `staging_lines` by document, exactly as migrations/0001_initial.sql creates it.
-    static let documentLinesIndex = "staging_by_document"
-    public static let documentLinesIndexSQL = "CREATE INDEX staging_by_document ON staging_lines(vendor, endpoint, document_key)"
-    /// The indexes a bulk load writes its lines without, with the SQL that builds them.
-    static let bulkLoadIndexes = [(settledLinesIndex, settledLinesIndexSQL), (documentLinesIndex, documentLinesIndexSQL)]
+    /// The indexes a bulk load writes its lines without, with the SQL that builds them. Not the
+    /// index by document: its inserts are appends, and its sort at the end would cost more
+    /// than they do (decoding, not writing, bounds a bulk load).
+    static let bulkLoadIndexes = [(settledLinesIndex, settledLinesIndexSQL)]
 
-    /// A bulk load writes its settled lines without the settled index, and all its lines
-    /// without the index by document; both are built again afterwards by one sort each
-    /// (`restoreBulkLoadIndexes`): that is how bulk loaders build indexes. With the settled
-    /// index in place, every window of a backfill inserts its lines at random places of it (the
-    /// keys are hash prefixes), and each window's commit rewrites nearly every page of it: in a
-    /// 1M-line backfill, 2.8 GB of the 5.5 GB written. The index by document cost a sixth of
-    /// the time of writing the lines. Transactional: a rolled-back window leaves them in place.
+    /// A bulk load writes its settled lines without the settled index, which is built again
+    /// afterwards by one sort (`restoreBulkLoadIndexes`): that is how bulk loaders build
+    /// indexes. With the index in place, every window of a backfill inserts its lines at random
+    /// places of it (the keys are hash prefixes), and each window's commit rewrites nearly
+    /// every page of it: in a 1M-line backfill, 2.8 GB of the 5.5 GB written.
+    /// Transactional: a rolled-back window leaves it in place.
     public static func dropBulkLoadIndexes(_ db: Database) throws {
         for (name, _) in bulkLoadIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
     }

@@ -191,9 +191,7 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
                 == Array(repeating: 1, count: 6) + Array(repeating: 0, count: 6))
         #expect(try queue.read { try Self.settledIndexSQL($0) == nil } == dropsTheIndex)
-        #expect(try queue.read { try Self.indexSQL($0, "staging_by_document") == nil } == dropsTheIndex)
         #expect(try queue.write { try MatchGroupIndex.restoreBulkLoadIndexes($0) } == dropsTheIndex)
-        #expect(try queue.read { try Self.indexSQL($0, "staging_by_document") } == MatchGroupIndex.documentLinesIndexSQL)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
@@ -201,7 +199,5 @@ import Warehouse
     @Test func theSettledIndexIsTheMigrations() throws {
         let migration = Migrations.embedded.first { $0.fileName.hasPrefix("0006_") }!
         #expect(migration.sql.contains(MatchGroupIndex.settledLinesIndexSQL + ";"))
-        let initial = Migrations.embedded.first { $0.fileName.hasPrefix("0001_") }!
-        #expect(initial.sql.contains(MatchGroupIndex.documentLinesIndexSQL + ";"))
     }
 }
