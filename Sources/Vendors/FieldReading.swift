@@ -4,7 +4,7 @@ import Warehouse
 
 /// One member's value as the field readers see it: absent and `null` are the same (optional
 /// fields), and a number keeps its exact text. Both line decoders (the tree's `JSONObject` and
-/// the span reader's `LineFields`) read through these, so their rules and wording are one.
+/// the span reader's `SpanObject`) read through these, so their rules and wording are one.
 enum FieldValue {
     case missing
     case string(String)
