@@ -74,7 +74,7 @@ package enum IngestWriter {
     /// `recentTierFull`: an earlier window of the run found it full, so this one need not
     /// count it (nothing settles during an ingest; either tier is correct for any row).
     /// `bulkLoad`: the run is a bulk load, so lines bound for the settled tier are written
-    /// without its index (MatchGroupIndex.dropBulkLoadIndexes); the caller builds it again.
+    /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
     /// `bulkLoadAfter`: the run becomes one once this window has written more lines than this
     /// (checked before each document, so that one large window is a bulk load too).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
@@ -94,15 +94,16 @@ package enum IngestWriter {
         let ingestID = db.lastInsertedRowID
         var outcome = WindowOutcome()
         let recentRows = recentTierFull ? nil : try MatchGroupIndex.recentRows(db, .stagingLines)
+        // Recent while it has room: `chooseTier` moves to the settled tier once it has none.
         var context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                              recentTier: recentRows.map { $0 > recentTierHolds ? 0 : 1 } ?? 0)
+                              recentTier: recentRows == nil ? 0 : 1)
         var indexesDropped = false
         /// Before each document: the tier its lines go to, and whether the bulk load's indexes go.
         func chooseTier() throws {
             if context.recentTier == 1, let recentRows, recentRows + outcome.lines > recentTierHolds { context.recentTier = 0 }
             let bulk = bulkLoad || bulkLoadAfter.map { outcome.lines > $0 } == true
             if bulk && context.recentTier == 0 && !indexesDropped {
-                try MatchGroupIndex.dropBulkLoadIndexes(db)
+                try MatchGroupIndex.dropSettledLinesIndex(db)
                 indexesDropped = true
             }
         }

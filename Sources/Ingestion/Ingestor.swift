@@ -75,17 +75,17 @@ package struct Ingestor: Sendable {
             }
         } catch {
             // Killed or failed part way: reconcile builds the index if this cannot.
-            _ = try? await restoreBulkLoadIndexes()
+            _ = try? await restoreSettledLinesIndex()
             throw error
         }
         // Whichever window of a bulk load dropped the index (a cheap look when none did).
-        try await restoreBulkLoadIndexes()
+        try await restoreSettledLinesIndex()
         return reports
     }
 
     /// Whether a run is a bulk load: once it has written more lines than the warehouse held
     /// when it began, building the settled match-group index again by one sort costs less
-    /// than the windows still to come rewriting it (MatchGroupIndex.dropBulkLoadIndexes).
+    /// than the windows still to come rewriting it (MatchGroupIndex.dropSettledLinesIndex).
     /// It goes by what was written, not by what is asked for: a re-read of months already
     /// held writes nothing and never counts as one. `max(line_id)` stands for the lines held
     /// (ids are not reused), which a count would have to read the table for.
@@ -99,17 +99,17 @@ package struct Ingestor: Sendable {
             self.linesBefore = linesBefore
             linesNow = linesBefore
         }
-        var isBulk: Bool { linesNow - linesBefore > linesBefore }
-        /// The lines a window may write before the run becomes a bulk load.
+        /// The lines a window may write before the run becomes a bulk load (more written than
+        /// held when it began); negative once it is one.
         var linesBeforeBulk: Int { linesBefore - (linesNow - linesBefore) }
         static let sql = "SELECT coalesce(max(line_id), 0) FROM staging_lines"
     }
 
-    func restoreBulkLoadIndexes() async throws {
+    func restoreSettledLinesIndex() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let built = try await commit("the staged lines' indexes") { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) }
-        if built { logger.info("built the indexes of the staged lines that the bulk load dropped, in \((clock.now - start).secondsText)") }
+        let built = try await commit("the match-group index") { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
+        if built { logger.info("built the match-group index of the staged lines again, in \((clock.now - start).secondsText)") }
     }
 
     func ingest(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,
@@ -267,7 +267,7 @@ package struct Ingestor: Sendable {
                load: BulkLoadGauge, after previous: Task<WindowResult, any Error>?) async throws -> WindowResult {
         let pipe = BodyPipe(capacity: bodyBufferBytes, spool: try BodySpool(), maxDocumentBytes: maxDocumentBytes)
         let filling = Task { await pipe.fill(from: body, timeout: fetcher.policy.requestTimeout) }
-        let (recentTierHolds, recentTierFull, bulkLoad, bulkLoadAfter) = (recentTierHolds, load.recentTierFull, load.isBulk, load.linesBeforeBulk)
+        let (recentTierHolds, recentTierFull, bulkLoadAfter) = (recentTierHolds, load.recentTierFull, load.linesBeforeBulk)
         let rejection: DocumentRejection
         do {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
@@ -275,7 +275,7 @@ package struct Ingestor: Sendable {
             let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
             let (written, linesNow) = try await commit(label) { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
-                                         recentTierFull: recentTierFull, bulkLoad: bulkLoad, bulkLoadAfter: bulkLoadAfter),
+                                         recentTierFull: recentTierFull, bulkLoadAfter: bulkLoadAfter),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }
             await filling.value

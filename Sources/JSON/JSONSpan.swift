@@ -153,19 +153,6 @@ extension JSONParser {
         return (try? parser.parseString()) ?? ""
     }
 
-    /// Whether the name is `other`, ignoring ASCII case (as `JSONObject`'s lookup does).
-    package func name(_ name: JSONMemberName, is other: StaticString) -> Bool {
-        if name.escaped { return asciiCaseInsensitiveEquals(text(of: name), other.description) }
-        guard name.range.count == other.utf8CodeUnitCount else { return false }
-        var i = name.range.lowerBound
-        for j in 0..<other.utf8CodeUnitCount {
-            let x = bytes[i], y = other.utf8Start[j]
-            if x != y && (x >= 65 && x <= 90 ? x | 0x20 : x) != (y >= 65 && y <= 90 ? y | 0x20 : y) { return false }
-            i += 1
-        }
-        return true
-    }
-
     /// Whether the unescaped name is `lowercased` (ASCII lower case), ignoring ASCII case.
     package func name(_ name: JSONMemberName, matchesLowercased lowercased: [UInt8]) -> Bool {
         guard !name.escaped, name.range.count == lowercased.count else { return false }

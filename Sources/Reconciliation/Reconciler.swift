@@ -39,7 +39,7 @@ package enum Reconciler {
         var report = ReconcileReport()
         report.full = full
         // A bulk load that was killed before it built this index again (Ingestor).
-        try MatchGroupIndex.restoreBulkLoadIndexes(db)
+        try MatchGroupIndex.restoreSettledLinesIndex(db)
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.scope; DROP TABLE IF EXISTS temp.scope_whole; DROP TABLE IF EXISTS temp.scope_groups;
             CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID;

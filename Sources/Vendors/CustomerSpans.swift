@@ -26,19 +26,16 @@ struct CustomerSpans {
         var notAnObject: (index: Int, kind: String)?
     }
 
-    /// The names a level's slots match, `InvoiceField` order.
-    private static let names: [[StaticString]] = [
-        ["AccountID", "CustomerNumber", "CompanyName", "Subscriptions"],
-        ["SubscriptionID", "SubscriptionName", "PriceLines"],
-        ["ExtendedPrice", "PurchasePrice", "LineId", "UID", "InvoiceRowHash", "SKU", "Description", "ChargeType", "Quantity",
-         "UnitPrice", "VAT", "StartDate", "EndDate"],
-    ]
+    /// The names a level's slots match (`InvoiceField.name`), in slot order.
+    private static let names: [[String]] = InvoiceField.Level.allCases.map { level in
+        level.fields.map { InvoiceField(rawValue: $0)!.name }
+    }
 
     /// Per level, per name length: the slots whose name is that long, names lower-cased.
     private static let byLength: [[[(slot: Int, name: [UInt8])]]] = names.map { level in
-        var table = Array(repeating: [(slot: Int, name: [UInt8])](), count: 1 + level.map(\.utf8CodeUnitCount).max()!)
+        var table = Array(repeating: [(slot: Int, name: [UInt8])](), count: 1 + level.map(\.utf8.count).max()!)
         for (slot, name) in level.enumerated() {
-            let lowercased = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            let lowercased = name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
             table[lowercased.count].append((slot, lowercased))
         }
         return table
@@ -49,7 +46,10 @@ struct CustomerSpans {
     /// The slot the member's name is read into at `level`, if any (ASCII case ignored).
     /// `byLength`: the level's table (`Self.byLength[level]`, looked up once per object).
     private static func slot(of name: JSONMemberName, level: Int, byLength: [[(slot: Int, name: [UInt8])]], parser: JSONParser) -> Int? {
-        if name.escaped { return names[level].firstIndex { parser.name(name, is: $0) } }
+        if name.escaped {
+            let text = parser.text(of: name)
+            return names[level].firstIndex { asciiCaseInsensitiveEquals(text, $0) }
+        }
         let count = name.range.count
         guard count < byLength.count else { return nil }
         for candidate in byLength[count] where parser.name(name, matchesLowercased: candidate.name) { return candidate.slot }

@@ -114,11 +114,6 @@ extension JSONObject {
     func text(_ name: String, in path: String) throws(DocumentRejection) -> String? { try field(name).text(name, in: path) }
     func requiredText(_ name: String, in path: String) throws(DocumentRejection) -> String { try field(name).requiredText(name, in: path) }
     func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? { try field(name).money(name, in: path) }
-    func requiredMoney(_ name: String, in path: String) throws(DocumentRejection) -> Money { try field(name).requiredMoney(name, in: path) }
-    func decimal(_ name: String, in path: String) throws(DocumentRejection) -> (sent: String, canonical: String)? {
-        try field(name).decimal(name, in: path)
-    }
-    func date(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate? { try field(name).date(name, in: path) }
     func requiredDate(_ name: String, in path: String) throws(DocumentRejection) -> CalendarDate { try field(name).requiredDate(name, in: path) }
 
     func object(_ name: String, in path: String) throws(DocumentRejection) -> JSONObject? {
@@ -143,12 +138,6 @@ extension JSONObject {
         case nil, .null?: false
         default: true
         }
-    }
-
-    /// A field a rule needs (the amount, a matching key): absent or null is a rejection naming
-    /// the likely cause.
-    func requireField(_ name: String, in path: String, for use: String) throws(DocumentRejection) {
-        guard isPresent(name) else { throw DocumentRejection(Drift.missingField("\(path).\(name)", use: use)) }
     }
 
     /// Array of objects; absent or null is empty.

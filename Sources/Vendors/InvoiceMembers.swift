@@ -37,7 +37,7 @@ enum InvoiceField: Int, CaseIterable, Sendable {
     }
 
     /// The level of the document an object of the line decoder is at.
-    enum Level: Int, Sendable {
+    enum Level: Int, CaseIterable, Sendable {
         case customer, subscription, priceLine
 
         /// The fields read at this level, in slot order.

@@ -82,34 +82,26 @@ public enum MatchGroupIndex {
     /// creates it (a test holds the two to the byte).
     static let settledLinesIndex = "staging_by_match_group"
     public static let settledLinesIndexSQL = "CREATE INDEX staging_by_match_group ON staging_lines(vendor, customer_key, match_group) WHERE recent = 0"
-    /// The indexes a bulk load writes its lines without, with the SQL that builds them. Not the
-    /// index by document: its inserts are appends, and its sort at the end would cost more
-    /// than they do (decoding, not writing, bounds a bulk load).
-    static let bulkLoadIndexes = [(settledLinesIndex, settledLinesIndexSQL)]
 
     /// A bulk load writes its settled lines without the settled index, which is built again
-    /// afterwards by one sort (`restoreBulkLoadIndexes`): that is how bulk loaders build
-    /// indexes. With the index in place, every window of a backfill inserts its lines at random
-    /// places of it (the keys are hash prefixes), and each window's commit rewrites nearly
-    /// every page of it: in a 1M-line backfill, 2.8 GB of the 5.5 GB written.
-    /// Transactional: a rolled-back window leaves it in place.
-    public static func dropBulkLoadIndexes(_ db: Database) throws {
-        for (name, _) in bulkLoadIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+    /// afterwards by one sort (`restoreSettledLinesIndex`): that is how bulk loaders build
+    /// indexes. With the index in place, every window of a backfill inserts its lines at
+    /// random places of it (the keys are hash prefixes), and each window's commit rewrites
+    /// nearly every page of it: in a 1M-line backfill, 2.8 GB of the 5.5 GB written.
+    /// Transactional: a rolled-back window leaves the index in place.
+    public static func dropSettledLinesIndex(_ db: Database) throws {
+        try db.execute(sql: "DROP INDEX IF EXISTS \(settledLinesIndex)")
     }
 
-    /// Builds the indexes of `staging_lines` that a bulk load dropped (and did not get to build
-    /// again: killed, failed). Returns whether it had to. Everything that looks lines up by
-    /// match group calls this first; without the indexes such look-ups still give the right
-    /// rows, by scanning the table.
+    /// Builds the settled index of `staging_lines` if a bulk load dropped it (and did not get
+    /// to build it again: killed, failed). Returns whether it had to. Everything that looks
+    /// lines up by match group calls this first; without the index such look-ups still give
+    /// the right rows, by scanning the table.
     @discardableResult
-    public static func restoreBulkLoadIndexes(_ db: Database) throws -> Bool {
-        var missing: [String] = []
-        for (name, sql) in bulkLoadIndexes {
-            let present = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?)",
-                                            arguments: [name]) == true
-            if !present { missing.append(sql) }
-        }
-        if missing.isEmpty { return false }
+    public static func restoreSettledLinesIndex(_ db: Database) throws -> Bool {
+        let present = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?)",
+                                        arguments: [settledLinesIndex]) == true
+        if present { return false }
         // The sort may use a second thread (by then the ingest's other threads are done). Each
         // sorter thread holds up to the page cache's size in memory: the cache is made smaller
         // for the sort, so that the ingest's peak memory does not grow with the lines it sorts.
@@ -121,7 +113,7 @@ public enum MatchGroupIndex {
             try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
             try? db.execute(sql: "PRAGMA threads = \(threads)")
         }
-        for sql in missing { try db.execute(sql: sql) }
+        try db.execute(sql: settledLinesIndexSQL)
         return true
     }
 

@@ -10,7 +10,7 @@ import Warehouse
 /// index is full, its lines are written without the settled index, which is built again when
 /// the ingest ends. The purchases must be those of a full rebuild.
 @Suite struct BulkLoadEndToEndTests {
-    static let builtAgain = "built the indexes of the staged lines that the bulk load dropped"
+    static let builtAgain = "built the match-group index of the staged lines again"
 
     @Test func aBackfillBuildsTheSettledIndexOnceAtTheEnd() async throws {
         let harness = try await Harness.start()

@@ -34,10 +34,8 @@ import Warehouse
         }
     }
 
-    static func settledIndexSQL(_ db: Database) throws -> String? { try indexSQL(db, "staging_by_match_group") }
-
-    static func indexSQL(_ db: Database, _ name: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", arguments: [name])
+    static func settledIndexSQL(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'staging_by_match_group'")
     }
 
     @Test func customersWithoutPurchasesAreQueuedWholeTheOthersByGroup() throws {
@@ -116,7 +114,7 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
                 == Array(repeating: 1, count: 4) + Array(repeating: 0, count: 13))
         // ...and a window rolled back leaves it in place.
-        _ = try queue.write { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) }
+        _ = try queue.write { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
         try? queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: GroupScopeTests.outgoing, window: GroupScopeTests.window,
                                     startedAt: "now", statistics: FetchStatistics(), status: "ok")
@@ -139,7 +137,7 @@ import Warehouse
             return (try GroupScopeTests.snapshot(db), try GroupScopeTests.fullRebuild(db))
         }
         GroupScopeTests.expectSame(incremental, whole, "after a bulk load")
-        #expect(try queue.read { db in try MatchGroupIndex.restoreBulkLoadIndexes(db) } == false)
+        #expect(try queue.read { db in try MatchGroupIndex.restoreSettledLinesIndex(db) } == false)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
@@ -191,7 +189,7 @@ import Warehouse
         #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT recent FROM staging_lines ORDER BY line_id") }
                 == Array(repeating: 1, count: 6) + Array(repeating: 0, count: 6))
         #expect(try queue.read { try Self.settledIndexSQL($0) == nil } == dropsTheIndex)
-        #expect(try queue.write { try MatchGroupIndex.restoreBulkLoadIndexes($0) } == dropsTheIndex)
+        #expect(try queue.write { try MatchGroupIndex.restoreSettledLinesIndex($0) } == dropsTheIndex)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 
