@@ -6,8 +6,8 @@ import Warehouse
 /// there, while the writer is still busy with the window before: on a 1M-line backfill decoding
 /// is about a third of the work, and the writer no longer waits for it. `stream()` gives exactly
 /// what the connector's stream gives, in the same order: documents, their lines, a line's
-/// rejection, the body's rejection. At most `capacity` batches of `batchLines` lines wait
-/// decoded, so memory stays bounded however large a document is. Releasing this (and the
+/// rejection, the body's rejection. At most `capacity` batches' worth of lines (and 4 MB of
+/// raw documents) wait decoded, so memory stays bounded however large a document is. Releasing this (and the
 /// stream) before the end stops the decoding.
 package final class DecodeAhead: @unchecked Sendable {
     private let buffer: AheadBuffer
@@ -16,7 +16,7 @@ package final class DecodeAhead: @unchecked Sendable {
     private let census = FieldCensus()
 
     package init(batchLines: Int = 512, capacity: Int = 4, _ make: @escaping @Sendable () -> DocumentStream) {
-        let buffer = AheadBuffer(capacity: capacity)
+        let buffer = AheadBuffer(lines: capacity * batchLines)
         self.buffer = buffer
         let census = census
         let thread = Thread { DocumentStream.decode(make(), into: buffer, batchLines: batchLines, census: census) }
@@ -101,34 +101,78 @@ enum AheadItem: Sendable {
     case bodyRejected(DocumentRejection)
 }
 
-/// A bounded hand-over between one decoding thread and one reader.
+/// A bounded hand-over between one decoding thread and one reader. What waits is bounded by
+/// lines and by raw bytes rather than by items, so that a response of many small documents
+/// queues many of them: bounded by items, the two threads woke each other for every document.
+/// Each side wakes the other only when it waits, and the decoding thread only once half of
+/// what waits is taken, so that it then decodes a stretch at a time.
 final class AheadBuffer: @unchecked Sendable {
     struct Closed: Error {}
 
     private let condition = NSCondition()
     private var items = CircularBuffer<AheadItem>()
     private var closed = false
-    private let capacity: Int
+    private let lineBudget: Int
+    private let byteBudget: Int
+    private var lines = 0
+    private var bytes = 0
+    private var putterWaits = false
+    private var takerWaits = false
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    /// `lines`: the decoded lines that may wait; `rawBytes`: the documents' raw bytes that may
+    /// wait (the document being decoded is held anyway). One item always fits an empty buffer.
+    init(lines: Int, rawBytes: Int = 4 << 20) {
+        lineBudget = max(1, lines)
+        byteBudget = max(1, rawBytes)
+    }
+
+    private static func weight(_ item: AheadItem) -> (lines: Int, bytes: Int) {
+        switch item {
+        case .lines(let batch): (batch.count, 0)
+        case .document(let raw, _, _, _): (0, raw.count)
+        case .linesEnd, .end, .bodyRejected: (0, 0)
+        }
+    }
+
+    private func fits(_ weight: (lines: Int, bytes: Int)) -> Bool {
+        items.isEmpty || (lines + weight.lines <= lineBudget && bytes + weight.bytes <= byteBudget && items.count < lineBudget)
+    }
 
     /// Waits for room; throws `Closed` once the reader is gone.
     func put(_ item: AheadItem) throws {
+        let weight = Self.weight(item)
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.count >= capacity { condition.wait() }
+        while !closed && !fits(weight) {
+            putterWaits = true
+            condition.wait()
+        }
         if closed { throw Closed() }
         items.append(item)
-        condition.broadcast()
+        lines += weight.lines
+        bytes += weight.bytes
+        if takerWaits {
+            takerWaits = false
+            condition.broadcast()
+        }
     }
 
     /// Waits for the next item.
     func take() -> AheadItem {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty { condition.wait() }
+        while items.isEmpty {
+            takerWaits = true
+            condition.wait()
+        }
         let item = items.removeFirst()
-        condition.broadcast()
+        let weight = Self.weight(item)
+        lines -= weight.lines
+        bytes -= weight.bytes
+        if putterWaits && (items.isEmpty || (lines <= lineBudget / 2 && bytes <= byteBudget / 2)) {
+            putterWaits = false
+            condition.broadcast()
+        }
         return item
     }
 
@@ -136,6 +180,8 @@ final class AheadBuffer: @unchecked Sendable {
         condition.lock()
         closed = true
         items.removeAll()
+        lines = 0
+        bytes = 0
         condition.broadcast()
         condition.unlock()
     }

@@ -95,8 +95,8 @@ package enum IngestWriter {
         var outcome = WindowOutcome()
         let recentRows = recentTierFull ? nil : try MatchGroupIndex.recentRows(db, .stagingLines)
         // Recent while it has room: `chooseTier` moves to the settled tier once it has none.
-        var context = Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                              recentTier: recentRows == nil ? 0 : 1)
+        var context = try Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
+                                  recentTier: recentRows == nil ? 0 : 1)
         var indexesDropped = false
         /// Before each document: the tier its lines go to, and whether the bulk load's indexes go.
         func chooseTier() throws {
@@ -110,6 +110,7 @@ package enum IngestWriter {
         try chooseTier()
         if let bodyRejection {
             try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
+            context.quarantineUnresolved = true
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -133,7 +134,9 @@ package enum IngestWriter {
             outcome.quarantined += 1
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
+            context.quarantineUnresolved = true
         }
+        try context.queue.flush()
         var fieldChanges: [FieldChange] = []
         if bodyRejection == nil && entry.status == "ok" {
             try context.resolveWholeResponseQuarantine()
@@ -159,6 +162,27 @@ package enum IngestWriter {
         let now: String
         /// The match-group index tier of the lines of the document written next (MatchGroupIndex.tier).
         var recentTier: Int
+        /// Whether a sighting in quarantine may be resolved by a document of this window: when
+        /// none is, a response of many small documents spares an UPDATE for each.
+        var quarantineUnresolved: Bool
+        /// The window's staging insert, prepared once.
+        let lineStatement: Statement?
+        /// The new lines' customers and groups, queued a few documents at a time.
+        let queue: ReconcileQueueBatch
+
+        init(db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, now: String, recentTier: Int) throws {
+            self.db = db
+            self.vendor = vendor
+            self.endpoint = endpoint
+            self.ingestID = ingestID
+            self.now = now
+            self.recentTier = recentTier
+            quarantineUnresolved = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM quarantine WHERE vendor = ? AND endpoint = ? AND resolved_at IS NULL)
+                """, arguments: [vendor.rawValue, endpoint.name]) == true
+            lineStatement = endpoint.direction.isStaged ? try Self.lineInsert(db) : nil
+            queue = ReconcileQueueBatch(db: db, vendor: vendor.rawValue)
+        }
 
         func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
             try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))
@@ -249,12 +273,11 @@ package enum IngestWriter {
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
         func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
-            let existing = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?"),
-                arguments: [vendor.rawValue, endpoint.name, header.key, hash])
-            let current = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT current_raw_id FROM documents WHERE vendor = ? AND endpoint = ? AND document_key = ?"),
-                arguments: [vendor.rawValue, endpoint.name, header.key])
+            let known = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT (SELECT raw_id FROM raw_documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3 AND content_sha256 = ?4),
+                       (SELECT current_raw_id FROM documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3)
+                """), arguments: [vendor.rawValue, endpoint.name, header.key, hash])
+            let existing: Int64? = known?[0], current: Int64? = known?[1]
             var count = 0
             if let existing, current == existing {
                 // Already current: the document must still decode, but nothing is written.
@@ -283,10 +306,9 @@ package enum IngestWriter {
             }
             var touched = TouchedGroups()
             do {
-                if endpoint.direction.isStaged {
+                if let insert = lineStatement {
                     // The new version's lines go in beside the old ones; the old ones leave
                     // once every new line has decoded.
-                    let insert = try lineInsert()
                     bindDocument(insert, header: header, rawID: rawID)
                     let text = LineText()
                     let counted = lines.groups != nil
@@ -308,9 +330,10 @@ package enum IngestWriter {
             }
             if endpoint.direction.isStaged {
                 // The old lines' customers and groups are queued and the old lines go; then
-                // the new lines'.
-                try replaceOtherVersions(key: header.key, keeping: rawID)
-                try ReconcileQueue(db).enqueue(touched, vendor: vendor.rawValue, month: String(header.date.description.prefix(7)))
+                // the new lines'. A document never stored has no old lines: its lines are only
+                // ever written here, together with its row in `documents`.
+                if current != nil { try replaceOtherVersions(key: header.key, keeping: rawID) }
+                try queue.add(touched, month: String(header.date.description.prefix(7)))
             }
             try resolveQuarantine(key: header.key)
             try db.cachedStatement(sql: """
@@ -329,6 +352,7 @@ package enum IngestWriter {
 
         /// A document that decodes now resolves its earlier quarantine sightings.
         func resolveQuarantine(key: String) throws {
+            guard quarantineUnresolved else { return }
             try db.cachedStatement(sql: """
                 UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
                 """).execute(arguments: [now, vendor.rawValue, endpoint.name, key])
@@ -336,7 +360,7 @@ package enum IngestWriter {
 
         static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-        func lineInsert() throws -> Statement {
+        static func lineInsert(_ db: Database) throws -> Statement {
             // Arguments are bound by insertLine through the C API; one (empty) GRDB binding
             // marks them as set, so that GRDB steps the statement without asking for its own.
             let statement = try db.cachedStatement(sql: """

@@ -68,6 +68,7 @@ extension IngestWriter {
             return .superseded
         }
         let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: LineSource(lines))
+        try context.queue.flush()
         try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND content_sha256 = ? AND resolved_at IS NULL",
                        arguments: [context.now, vendor.rawValue, endpoint.name, document.contentHash])
         return .released(lines: stored.lines)
@@ -80,8 +81,8 @@ extension IngestWriter {
     }
 
     static func restageContext(_ db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64) throws -> Context {
-        Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: Timestamp.now(),
-                recentTier: try MatchGroupIndex.tier(db, to: .stagingLines))
+        try Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: Timestamp.now(),
+                    recentTier: try MatchGroupIndex.tier(db, to: .stagingLines))
     }
 }
 
@@ -129,7 +130,7 @@ extension IngestWriter.Context {
         try ReconcileQueue(db).enqueueStagedLines(where: "s.raw_id = ?", arguments: [rawID])
         try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
         var touched = TouchedGroups()
-        let insert = try lineInsert()
+        let insert = try lineStatement ?? Self.lineInsert(db)
         bindDocument(insert, header: header, rawID: rawID)
         let text = LineText()
         for (index, line) in lines.enumerated() {

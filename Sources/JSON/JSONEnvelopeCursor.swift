@@ -112,12 +112,15 @@ package struct JSONEnvelopeCursor {
         }
     }
 
-    /// The element starting at `index`, parsed and taken out of the buffer: the buffer's storage
-    /// becomes the element's bytes (no copy of a document that can be tens of MB) and what
-    /// follows the element moves to a new buffer.
+    /// The element starting at `index`, parsed and taken out of the buffer. An element that is
+    /// most of the buffer takes the buffer's storage as its bytes (no copy of a document that
+    /// can be tens of MB) and what follows it moves to a new buffer; a smaller one is copied
+    /// out, so that a response of many small documents neither moves the rest of each read
+    /// piece once per document nor hands every document a whole piece's storage.
     mutating func element() throws(JSONParseError) -> Element {
         dropConsumed()
         try completeValue()
+        let start = index
         let deferKey = deferKey
         let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, [Range<Int>]?) in
             if let deferKey, parser.peek() == UInt8(ascii: "{") {
@@ -126,13 +129,22 @@ package struct JSONEnvelopeCursor {
             }
             return (try parser.parseValue(), nil)
         }
-        var raw = buffer
-        buffer = Array(raw[index...])
-        raw.removeSubrange(index...)
-        let range = base..<base + index
-        base += index
-        index = 0
-        return Element(range: range, raw: raw, value: value, deferred: deferred)
+        let end = index
+        let range = base + start..<base + end
+        let raw: [UInt8]
+        if (end - start) * 2 >= buffer.count {
+            var whole = buffer
+            buffer = Array(whole[end...])
+            whole.removeSubrange(end...)
+            whole.removeSubrange(0..<start)
+            raw = whole
+            base += end
+            index = 0
+        } else {
+            raw = Array(buffer[start..<end])
+        }
+        return Element(range: range, raw: raw, value: value,
+                       deferred: deferred?.map { $0.lowerBound - start..<$0.upperBound - start })
     }
 
     /// Reads members up to the wanted array (returns true, positioned after its `[`) or to the
@@ -183,9 +195,11 @@ package struct JSONEnvelopeCursor {
         return false
     }
 
-    /// Drops what was read; `index` becomes 0. Only between values: nothing else points into the buffer.
+    /// Drops what was read once it is at least half the buffer, so that the bytes moved are
+    /// never more than those dropped; `index` then becomes 0. Only between values: nothing
+    /// else points into the buffer.
     mutating func dropConsumed() {
-        guard index > 0 else { return }
+        guard index > 0, index * 2 >= buffer.count else { return }
         buffer.removeSubrange(0..<index)
         base += index
         index = 0

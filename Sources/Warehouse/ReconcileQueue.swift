@@ -147,6 +147,18 @@ public struct TouchedGroups: Sendable {
     public mutating func add(customerKey: String, rowHash: String?, periodStart: CalendarDate?) {
         groups[customerKey, default: []].insert(ReconcileQueue.matchGroup(rowHash: rowHash, periodStart: periodStart) ?? MatchGroupIndex.wholeCustomer)
     }
+
+    /// Adds another document's groups; returns how many were new.
+    @discardableResult
+    public mutating func formUnion(_ other: TouchedGroups) -> Int {
+        var added = 0
+        for (customerKey, names) in other.groups {
+            let before = groups[customerKey]?.count ?? 0
+            groups[customerKey, default: []].formUnion(names)
+            added += groups[customerKey]!.count - before
+        }
+        return added
+    }
 }
 
 /// A JSON array of arrays of strings: the one shape the queue hands SQLite. Strings are

@@ -3,9 +3,11 @@ every document, as a reseller's vendor may send it — documents of ~12,000 pric
 (120 customers x 5 subscriptions x 20 lines), every line hashed — and the references
 measured against billwh on it.
 
-    python window_shape.py generate DIR LINES [--specs-lines N]
+    python window_shape.py generate DIR LINES [--specs-lines N] [--per-document C,S,L]
         DIR/invoices.json and DIR/customer-specifications.json, LINES price lines each
-        (customer specifications: N lines when given), amounts exact decimals
+        (customer specifications: N lines when given), amounts exact decimals; documents of C
+        customers x S subscriptions x L lines (120,5,20; 1,2,5 is one small document per
+        customer, as 2tCloud's customer invoices come)
     python window_shape.py serve DIR PORT_FILE
         a Copaco-shaped API on 127.0.0.1 (port written to PORT_FILE) serving those files at
         /api/v1/invoices and /api/v1/customer-specifications, key sandbox-copaco-key
@@ -25,10 +27,8 @@ import sys
 import urllib.request
 
 WINDOW = ("2026-10-01", "2026-10-31")
-CUSTOMERS_PER_DOCUMENT = 120
-SUBSCRIPTIONS_PER_CUSTOMER = 5
-LINES_PER_SUBSCRIPTION = 20
-LINES_PER_DOCUMENT = CUSTOMERS_PER_DOCUMENT * SUBSCRIPTIONS_PER_CUSTOMER * LINES_PER_SUBSCRIPTION
+# customers per document, subscriptions per customer, price lines per subscription
+PER_DOCUMENT = (120, 5, 20)
 ENDPOINTS = ("invoices", "customer-specifications")
 API_KEY = "sandbox-copaco-key"
 COLUMNS = ("endpoint", "invoice_id", "invoice_date", "currency", "customer_number", "company_name",
@@ -43,30 +43,32 @@ def money(micros):
     return f"{sign}{whole}.{text}" if text else f"{sign}{whole}"
 
 
-def generate_endpoint(path, endpoint, lines, salt):
-    documents = max(1, -(-lines // LINES_PER_DOCUMENT))
+def generate_endpoint(path, endpoint, lines, salt, per_document=PER_DOCUMENT):
+    customers_per_document, subscriptions_per_customer, lines_per_subscription = per_document
+    lines_per_document = customers_per_document * subscriptions_per_customer * lines_per_subscription
+    documents = max(1, -(-lines // lines_per_document))
     written = 0
     with open(path, "w") as out:
         out.write('{"Invoices":[')
         for d in range(documents):
-            in_document = min(LINES_PER_DOCUMENT, lines - written)
+            in_document = min(lines_per_document, lines - written)
             if d:
                 out.write(",")
             parts = []
             total = vat_total = 0
             line_no = 0
             customers = []
-            for c in range(CUSTOMERS_PER_DOCUMENT):
+            for c in range(customers_per_document):
                 if line_no >= in_document:
                     break
-                number = f"{(d * CUSTOMERS_PER_DOCUMENT + c) % 2000:06d}"
+                number = f"{(d * customers_per_document + c) % 2000:06d}"
                 subscriptions = []
-                for s in range(SUBSCRIPTIONS_PER_CUSTOMER):
+                for s in range(subscriptions_per_customer):
                     if line_no >= in_document:
                         break
-                    subscription_id = 100000 + (d * CUSTOMERS_PER_DOCUMENT + c) * SUBSCRIPTIONS_PER_CUSTOMER + s
+                    subscription_id = 100000 + (d * customers_per_document + c) * subscriptions_per_customer + s
                     price_lines = []
-                    for p in range(LINES_PER_SUBSCRIPTION):
+                    for p in range(lines_per_subscription):
                         if line_no >= in_document:
                             break
                         n = written + line_no
@@ -105,11 +107,11 @@ def generate_endpoint(path, endpoint, lines, salt):
         out.write("]}")
 
 
-def generate(directory, lines, specs_lines=None):
+def generate(directory, lines, specs_lines=None, per_document=PER_DOCUMENT):
     os.makedirs(directory, exist_ok=True)
-    generate_endpoint(os.path.join(directory, "invoices.json"), "invoices", lines, 1)
+    generate_endpoint(os.path.join(directory, "invoices.json"), "invoices", lines, 1, per_document)
     generate_endpoint(os.path.join(directory, "customer-specifications.json"), "customer-specifications",
-                      lines if specs_lines is None else specs_lines, 2)
+                      lines if specs_lines is None else specs_lines, 2, per_document)
 
 
 def serve(directory, port_file):
@@ -190,7 +192,8 @@ if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "generate":
         specs = int(args[args.index("--specs-lines") + 1]) if "--specs-lines" in args else None
-        generate(args[0], int(args[1]), specs)
+        shape = tuple(int(n) for n in args[args.index("--per-document") + 1].split(",")) if "--per-document" in args else PER_DOCUMENT
+        generate(args[0], int(args[1]), specs, shape)
     elif command == "serve":
         serve(args[0], args[1])
     elif command == "stdlib":

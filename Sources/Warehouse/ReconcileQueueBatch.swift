@@ -1,0 +1,37 @@
+import GRDB
+
+/// Documents' new lines to queue for reconciliation, gathered over several documents of a
+/// window and queued together: a response of many small documents otherwise pays two queue
+/// statements for each. The queue is a set, and what decides a group's entry (closed months,
+/// the customer's purchases) does not change while a window is written, so queueing later in
+/// the same transaction queues the same. At most `limit` groups wait, so memory stays bounded
+/// on a window of a million lines.
+public final class ReconcileQueueBatch {
+    private let db: Database
+    private let vendor: String
+    private let limit: Int
+    /// Month (`YYYY-MM`) → the groups of the lines dated in it.
+    private var pending: [String: TouchedGroups] = [:]
+    private var count = 0
+
+    public init(db: Database, vendor: String, limit: Int = 4096) {
+        self.db = db
+        self.vendor = vendor
+        self.limit = limit
+    }
+
+    /// Adds a document's groups, dated in `month`; queues what waits once it is `limit` groups.
+    public func add(_ touched: TouchedGroups, month: String) throws {
+        count += pending[month, default: TouchedGroups()].formUnion(touched)
+        if count >= limit { try flush() }
+    }
+
+    /// Queues what waits. The writer calls it before the window's transaction ends.
+    public func flush() throws {
+        for (month, touched) in pending.sorted(by: { $0.key < $1.key }) {
+            try ReconcileQueue(db).enqueue(touched, vendor: vendor, month: month)
+        }
+        pending = [:]
+        count = 0
+    }
+}
