@@ -12,6 +12,21 @@ package final class FieldCensus: Sendable {
         var documents = 0
         /// Lower-cased path → (spelling as last seen, documents carrying it).
         var paths: [String: (path: String, documents: Int)] = [:]
+        /// The fields of the documents counted last, all alike, and how many they are: not yet
+        /// in `paths`. Consecutive documents mostly carry the same fields, and comparing their
+        /// spellings in order costs less than counting each path again (a response of many
+        /// small documents counts tens of thousands).
+        var last = DocumentFields()
+        var lastDocuments = 0
+
+        mutating func settle() {
+            guard lastDocuments > 0 else { return }
+            for (key, path) in last.seen {
+                paths[key, default: (path, 0)].documents += lastDocuments
+                paths[key]?.path = path
+            }
+            lastDocuments = 0
+        }
     }
 
     private let tally = Mutex(Tally())
@@ -23,25 +38,36 @@ package final class FieldCensus: Sendable {
 
     /// Each path with its spelling and how many documents carried it.
     package var paths: [(key: String, path: String, documents: Int)] {
-        tally.withLock { $0.paths.map { (key: $0.key, path: $0.value.path, documents: $0.value.documents) } }
+        tally.withLock { tally in
+            tally.settle()
+            return tally.paths.map { (key: $0.key, path: $0.value.path, documents: $0.value.documents) }
+        }
     }
 
     /// Counts one document's fields.
     package func add(_ document: DocumentFields) {
         tally.withLock { tally in
             tally.documents += 1
-            for (key, path) in document.seen {
-                tally.paths[key, default: (path, 0)].documents += 1
-                tally.paths[key]?.path = path
+            if tally.lastDocuments > 0 && tally.last.order == document.order {
+                tally.lastDocuments += 1
+                return
             }
+            tally.settle()
+            tally.last = document
+            tally.last.lastShape = [:]
+            tally.lastDocuments = 1
         }
     }
 
     /// Adds another census's counts (the decoding thread's, once its stream has ended).
     package func absorb(_ other: FieldCensus) {
         guard other !== self else { return }
-        let theirs = other.tally.withLock { $0 }
+        let theirs = other.tally.withLock { tally in
+            tally.settle()
+            return tally
+        }
         tally.withLock { tally in
+            tally.settle()
             tally.documents += theirs.documents
             for (key, entry) in theirs.paths {
                 tally.paths[key, default: (entry.path, 0)].documents += entry.documents
@@ -55,6 +81,9 @@ package final class FieldCensus: Sendable {
 package struct DocumentFields: Sendable {
     /// Lower-cased path → spelling.
     var seen: [String: String] = [:]
+    /// The spellings in `seen`, in the order they were first noted: documents with the same
+    /// list carry the same fields.
+    var order: [String] = []
     /// The member names last walked at each element prefix: consecutive elements of the same
     /// shape (a document's price lines, mostly) are not walked member by member again.
     var lastShape: [String: [String]] = [:]
@@ -64,7 +93,10 @@ package struct DocumentFields: Sendable {
     /// Notes a path that is not a member of a walked object (a deferred array).
     package mutating func note(_ path: String) {
         let key = path.lowercased()
-        if seen[key] == nil { seen[key] = path }
+        if seen[key] == nil {
+            seen[key] = path
+            order.append(path)
+        }
     }
 
     /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.

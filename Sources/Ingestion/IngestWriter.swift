@@ -167,6 +167,8 @@ package enum IngestWriter {
         var quarantineUnresolved: Bool
         /// The window's staging insert, prepared once.
         let lineStatement: Statement?
+        /// The window's other statements for each document, prepared once.
+        let statements: DocumentStatements
         /// The new lines' customers and groups, queued a few documents at a time.
         let queue: ReconcileQueueBatch
 
@@ -181,6 +183,7 @@ package enum IngestWriter {
                 SELECT EXISTS (SELECT 1 FROM quarantine WHERE vendor = ? AND endpoint = ? AND resolved_at IS NULL)
                 """, arguments: [vendor.rawValue, endpoint.name]) == true
             lineStatement = endpoint.direction.isStaged ? try Self.lineInsert(db) : nil
+            statements = try DocumentStatements(db)
             queue = ReconcileQueueBatch(db: db, vendor: vendor.rawValue)
         }
 
@@ -273,11 +276,7 @@ package enum IngestWriter {
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
         func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
-            let known = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT (SELECT raw_id FROM raw_documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3 AND content_sha256 = ?4),
-                       (SELECT current_raw_id FROM documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3)
-                """), arguments: [vendor.rawValue, endpoint.name, header.key, hash])
-            let existing: Int64? = known?[0], current: Int64? = known?[1]
+            let (existing, current) = try lookUp(key: header.key, hash: hash)
             var count = 0
             if let existing, current == existing {
                 // Already current: the document must still decode, but nothing is written.
@@ -289,18 +288,18 @@ package enum IngestWriter {
             if let existing {
                 rawID = existing
             } else {
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
-                        content_sha256, payload, fetched_at, ingest_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+                let insert = statements.rawInsert
+                let handle = insert.sqliteStatement
+                sqlite3_reset(handle)
+                Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, endpoint.version)
+                Self.bind(handle, 4, header.key); Self.bind(handle, 5, header.date.description); Self.bind(handle, 6, hash)
+                Self.bind(handle, 8, now); sqlite3_bind_int64(handle, 9, ingestID)
                 // Bound from the response itself (SQLite copies it once): no copy of our own
                 // of a document that can be tens of MB.
                 try raw.withUnsafeBytes { bytes in
-                    let payload = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
-                                       count: bytes.count, deallocator: .none)
-                    try insert.execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, header.key,
-                                                   header.date.description, hash, payload, now, ingestID])
+                    sqlite3_bind_blob(handle, 7, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(bytes.count), Self.static)
+                    defer { sqlite3_bind_null(handle, 7) }
+                    try insert.execute()
                 }
                 rawID = db.lastInsertedRowID
             }
@@ -336,18 +335,33 @@ package enum IngestWriter {
                 try queue.add(touched, month: String(header.date.description.prefix(7)))
             }
             try resolveQuarantine(key: header.key)
-            try db.cachedStatement(sql: """
-                INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
-                    versions, first_seen_at, changed_at, stated_total_micros)
-                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                ON CONFLICT (vendor, endpoint, document_key) DO UPDATE SET
-                    current_raw_id = excluded.current_raw_id, document_date = excluded.document_date,
-                    versions = versions + ?, changed_at = excluded.changed_at,
-                    stated_total_micros = excluded.stated_total_micros
-                """).execute(arguments: [vendor.rawValue, endpoint.name, header.key, endpoint.direction.rawValue,
-                                         header.date.description, rawID, now, now, header.statedTotal?.micros,
-                                         existing == nil ? 1 : 0])
+            let upsert = statements.documentUpsert
+            let handle = upsert.sqliteStatement
+            sqlite3_reset(handle)
+            Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, header.key)
+            Self.bind(handle, 4, endpoint.direction.rawValue); Self.bind(handle, 5, header.date.description)
+            sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 7, now); Self.bind(handle, 8, header.statedTotal?.micros)
+            sqlite3_bind_int64(handle, 9, existing == nil ? 1 : 0)
+            try upsert.execute()
             return (true, count)
+        }
+
+        /// The raw row holding these bytes of the document, and the document's current raw row.
+        func lookUp(key: String, hash: String) throws -> (existing: Int64?, current: Int64?) {
+            let statement = statements.lookUp
+            let handle = statement.sqliteStatement
+            sqlite3_reset(handle)
+            defer { sqlite3_reset(handle) }
+            Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, key); Self.bind(handle, 4, hash)
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: statement.sql)
+            }
+            func id(_ column: Int32) -> Int64? {
+                sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+            }
+            return (id(0), id(1))
         }
 
         /// A document that decodes now resolves its earlier quarantine sightings.
@@ -361,9 +375,8 @@ package enum IngestWriter {
         static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
         static func lineInsert(_ db: Database) throws -> Statement {
-            // Arguments are bound by insertLine through the C API; one (empty) GRDB binding
-            // marks them as set, so that GRDB steps the statement without asking for its own.
-            let statement = try db.cachedStatement(sql: """
+            // Arguments are bound by bindDocument and insertLine (see `prepared`).
+            try prepared(db, sql: """
                 INSERT INTO staging_lines (raw_id, vendor, endpoint, direction, document_key, document_date,
                     document_type, currency, line_index, customer_key, customer_account_id, customer_number, customer_name,
                     subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
@@ -373,28 +386,70 @@ package enum IngestWriter {
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
                     \(ReconcileQueue.matchGroupSQL(rowHash: "?18", periodStart: "?27")), ?29)
                 """)
-            statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: 29)))
+        }
+
+        struct DocumentStatements {
+            let lookUp: Statement
+            let rawInsert: Statement
+            let documentUpsert: Statement
+
+            init(_ db: Database) throws {
+                lookUp = try prepared(db, sql: """
+                    SELECT (SELECT raw_id FROM raw_documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3 AND content_sha256 = ?4),
+                           (SELECT current_raw_id FROM documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3)
+                    """)
+                rawInsert = try prepared(db, sql: """
+                    INSERT INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
+                        content_sha256, payload, fetched_at, ingest_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                documentUpsert = try prepared(db, sql: """
+                    INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
+                        versions, first_seen_at, changed_at, stated_total_micros)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8)
+                    ON CONFLICT (vendor, endpoint, document_key) DO UPDATE SET
+                        current_raw_id = excluded.current_raw_id, document_date = excluded.document_date,
+                        versions = versions + ?9, changed_at = excluded.changed_at,
+                        stated_total_micros = excluded.stated_total_micros
+                    """)
+            }
+        }
+
+        /// A statement of the writer's, its arguments bound through the C API (`bind`) and
+        /// stepped by GRDB, which reports its errors: a StatementArguments array boxes each
+        /// value (an existential and an allocation apiece), 8% of a 1M-line ingest, and a
+        /// response of many small documents pays that for each. One (null) GRDB binding marks
+        /// the arguments as set, so that GRDB does not ask for its own.
+        /// Not from GRDB's statement cache: a cached one of the same SQL, executed elsewhere with
+        /// arguments, would have GRDB bind its own again over ours.
+        static func prepared(_ db: Database, sql: String) throws -> Statement {
+            let statement = try db.makeStatement(sql: sql)
+            let count = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
+            statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: count)))
             return statement
+        }
+
+        static func bind(_ handle: OpaquePointer, _ column: Int32, _ value: String?) {
+            guard var text = value else { sqlite3_bind_null(handle, column); return }
+            text.withUTF8 { bytes in
+                guard let base = bytes.baseAddress else { sqlite3_bind_text(handle, column, "", 0, Self.transient); return }
+                sqlite3_bind_text(handle, column, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                  Int32(bytes.count), Self.transient)
+            }
+        }
+
+        static func bind(_ handle: OpaquePointer, _ column: Int32, _ value: Int64?) {
+            if let value { sqlite3_bind_int64(handle, column, value) } else { sqlite3_bind_null(handle, column) }
         }
 
         /// Binds what every line of the document shares (SQLite keeps bindings across resets).
         func bindDocument(_ statement: Statement, header: DocumentHeader, rawID: Int64) {
-            // Bound through the C API: a StatementArguments array boxes each of the 29 values
-            // (an existential and an allocation apiece), 8% of a 1M-line ingest. The same
-            // statement and the same values; GRDB still steps it (and reports its errors).
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
-            func bind(_ column: Int32, _ value: String?) {
-                guard var text = value else { sqlite3_bind_null(handle, column); return }
-                text.withUTF8 { bytes in
-                    guard let base = bytes.baseAddress else { sqlite3_bind_text(handle, column, "", 0, Self.transient); return }
-                    sqlite3_bind_text(handle, column, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                      Int32(bytes.count), Self.transient)
-                }
-            }
             sqlite3_bind_int64(handle, 1, rawID)
-            bind(2, vendor.rawValue); bind(3, endpoint.name); bind(4, endpoint.direction.rawValue); bind(5, header.key)
-            bind(6, header.date.description); bind(7, header.type); bind(8, header.currency)
+            Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
+            Self.bind(handle, 5, header.key); Self.bind(handle, 6, header.date.description); Self.bind(handle, 7, header.type)
+            Self.bind(handle, 8, header.currency)
             sqlite3_bind_int64(handle, 29, Int64(recentTier))
         }
 

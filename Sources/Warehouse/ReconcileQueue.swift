@@ -67,10 +67,16 @@ public struct ReconcileQueue {
     /// parameter (`[[customer, [group, …]], …]`). SQLite's JSON ends a text at an escaped NUL,
     /// so a customer key with one in it is queued on its own.
     public func enqueue(_ touched: TouchedGroups, vendor: String, month: String) throws {
+        try enqueue(CollectionOfOne(touched), vendor: vendor, month: month)
+    }
+
+    /// The same for several documents' lines, all dated in `month`: the same two statements,
+    /// with each document's customers listed as they would be on their own.
+    public func enqueue(_ documents: some Collection<TouchedGroups>, vendor: String, month: String) throws {
         var list = JSONList()
         var listed = 0
         // In key order: neighbouring inserts land on the same pages.
-        for (customerKey, groups) in touched.groups.sorted(by: { $0.key < $1.key }) {
+        for (customerKey, groups) in documents.lazy.flatMap({ $0.groups }).sorted(by: { $0.key < $1.key }) {
             let names = groups.contains(MatchGroupIndex.wholeCustomer) ? [MatchGroupIndex.wholeCustomer] : groups.sorted()
             if customerKey.utf8.contains(0) {
                 try enqueue(customerKey, groups: names, vendor: vendor, month: month)
@@ -148,17 +154,8 @@ public struct TouchedGroups: Sendable {
         groups[customerKey, default: []].insert(ReconcileQueue.matchGroup(rowHash: rowHash, periodStart: periodStart) ?? MatchGroupIndex.wholeCustomer)
     }
 
-    /// Adds another document's groups; returns how many were new.
-    @discardableResult
-    public mutating func formUnion(_ other: TouchedGroups) -> Int {
-        var added = 0
-        for (customerKey, names) in other.groups {
-            let before = groups[customerKey]?.count ?? 0
-            groups[customerKey, default: []].formUnion(names)
-            added += groups[customerKey]!.count - before
-        }
-        return added
-    }
+    /// How many groups, over all customers.
+    public var count: Int { groups.values.reduce(0) { $0 + $1.count } }
 }
 
 /// A JSON array of arrays of strings: the one shape the queue hands SQLite. Strings are
