@@ -77,6 +77,24 @@ package final class FieldCensus: Sendable {
     }
 }
 
+/// The field paths one stream's earlier documents spelled out, by the prefix of the object
+/// that holds them: a document shaped like the one before notes its paths without building
+/// each path and its key again (a response of many small documents has tens of thousands).
+/// Used by one stream's documents, one after another (hence unchecked).
+package final class FieldPathMemo: @unchecked Sendable {
+    struct Walk {
+        var names: [String]
+        /// Per member: its path and key.
+        var paths: [(path: String, key: String)]
+        /// The document (`DocumentFields.generation`) that noted them last.
+        var noted: Int
+    }
+    var walks: [String: Walk] = [:]
+    var documents = 0
+
+    package init() {}
+}
+
 /// The field paths of one document, gathered while it is decoded.
 package struct DocumentFields: Sendable {
     /// Lower-cased path → spelling.
@@ -87,12 +105,31 @@ package struct DocumentFields: Sendable {
     /// The member names last walked at each element prefix: consecutive elements of the same
     /// shape (a document's price lines, mostly) are not walked member by member again.
     var lastShape: [String: [String]] = [:]
+    /// The stream's memo, if any (then `lastShape` is not used), and which of its documents
+    /// this is.
+    let memo: FieldPathMemo?
+    package let generation: Int
 
-    package init() {}
+    package init(memo: FieldPathMemo? = nil) {
+        self.memo = memo
+        if let memo {
+            memo.documents += 1
+            generation = memo.documents
+        } else {
+            generation = 0
+        }
+    }
 
-    /// Notes a path that is not a member of a walked object (a deferred array).
-    package mutating func note(_ path: String) {
+    /// Notes a path that is not a member of a walked object (a deferred array); returns its key.
+    @discardableResult
+    package mutating func note(_ path: String) -> String {
         let key = path.lowercased()
+        note(path, key: key)
+        return key
+    }
+
+    /// Notes a path whose key (`path.lowercased()`) is known.
+    package mutating func note(_ path: String, key: String) {
         if seen[key] == nil {
             seen[key] = path
             order.append(path)
@@ -102,6 +139,10 @@ package struct DocumentFields: Sendable {
     /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.
     package mutating func walk(_ object: JSONObject, at prefix: String) {
         let names = object.members.map(\.key)
+        if let memo {
+            walk(object, names: names, at: prefix, memo: memo)
+            return
+        }
         let sameShape = lastShape[prefix] == names
         if !sameShape { lastShape[prefix] = names }
         for member in object.members {
@@ -116,6 +157,32 @@ package struct DocumentFields: Sendable {
                 walk(items, at: path + "[]")
             default:
                 if !sameShape { note(prefix + "." + member.key) }
+            }
+        }
+    }
+
+    /// `walk` with the stream's memo: an object shaped like the one last walked at `prefix`
+    /// takes its paths from the memo, and notes them only if this document has not yet.
+    private mutating func walk(_ object: JSONObject, names: [String], at prefix: String, memo: FieldPathMemo) {
+        let paths: [(path: String, key: String)]
+        if let known = memo.walks[prefix], known.names == names {
+            paths = known.paths
+            if known.noted != generation {
+                memo.walks[prefix]?.noted = generation
+                for (path, key) in paths { note(path, key: key) }
+            }
+        } else {
+            paths = names.map { name in
+                let path = prefix + "." + name
+                return (path, note(path))
+            }
+            memo.walks[prefix] = FieldPathMemo.Walk(names: names, paths: paths, noted: generation)
+        }
+        for (member, path) in zip(object.members, paths) {
+            switch member.value {
+            case .object(let inner): walk(inner, at: path.path)
+            case .array(let items): walk(items, at: path.path + "[]")
+            default: continue
             }
         }
     }

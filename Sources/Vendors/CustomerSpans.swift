@@ -10,8 +10,10 @@ import Warehouse
 /// time: an object, a string per name and a value per member, for every price line.
 ///
 /// One reader serves the customers of one document in turn (its buffers are reused); its
-/// census memo belongs to that document's `DocumentFields`. A value type, so that its hot
-/// loops need no run-time exclusivity checks; a `SpanObject` holds a copy (of references).
+/// census memo is handed on to the next document's reader (`census`), with the paths it
+/// spelled out, and notes into each document's `DocumentFields` what that one has not yet.
+/// A value type, so that its hot loops need no run-time exclusivity checks; a `SpanObject`
+/// holds a copy (of references).
 struct CustomerSpans {
     let body: [UInt8]
     /// Per level, `level.fields.count` slots per object, objects in document order.
@@ -19,7 +21,8 @@ struct CustomerSpans {
     /// Per level, the objects' children: which objects of the next level are theirs, and the
     /// first element of the array that is not an object.
     private(set) var children: [[Children]] = [[], []]
-    private var census = [CensusMemo(prefix: InvoiceSkeleton.documentPath + ".Customers[]"), CensusMemo(), CensusMemo()]
+    private(set) var census = Self.newCensus
+    static let newCensus = [CensusMemo(prefix: InvoiceSkeleton.documentPath + ".Customers[]"), CensusMemo(), CensusMemo()]
 
     struct Children {
         var objects: Range<Int>
@@ -41,7 +44,11 @@ struct CustomerSpans {
         return table
     }
 
-    init(_ body: [UInt8]) { self.body = body }
+    /// `census`: the memo the previous document's reader left (`census`), if any.
+    init(_ body: [UInt8], census: [CensusMemo]? = nil) {
+        self.body = body
+        if let census { self.census = census }
+    }
 
     /// The slot the member's name is read into at `level`, if any (ASCII case ignored).
     /// `byLength`: the level's table (`Self.byLength[level]`, looked up once per object).
@@ -134,23 +141,39 @@ struct CustomerSpans {
         return JSONSpan(kind: kind, range: start..<parser.offset)
     }
 
-    /// Notes the member's path unless the object before it at this level had the same name at
-    /// the same position (then it is noted already): `DocumentFields.walk`'s shortcut, by bytes.
+    /// Notes the member's path unless an object before it at this level, in this document, had
+    /// the same name at the same position (then it is noted already): `DocumentFields.walk`'s
+    /// shortcut, by bytes. A name the memo has from an earlier document is noted with the path
+    /// and key spelled out then.
     private mutating func note(_ name: JSONMemberName, at position: Int, level: InvoiceField.Level, parser: JSONParser,
                       fields: inout DocumentFields) {
         let l = level.rawValue
-        if position < census[l].names.count, parser.name(name, equals: census[l].names[position]) { return }
-        fields.note(census[l].prefix + "." + parser.text(of: name))
-        census[l].remember(name.escaped ? CensusMemo.never : parser.bytes(of: name), at: position)
+        if position < census[l].names.count, parser.name(name, equals: census[l].names[position].name) {
+            guard census[l].names[position].noted != fields.generation else { return }
+            census[l].names[position].noted = fields.generation
+            fields.note(census[l].names[position].path, key: census[l].names[position].key)
+            return
+        }
+        let path = census[l].prefix + "." + parser.text(of: name)
+        let key = fields.note(path)
+        census[l].remember(name.escaped ? CensusMemo.never : parser.bytes(of: name), path: path, key: key,
+                           noted: fields.generation, at: position)
     }
 
     /// The field paths noted at one level: its path prefix, and the names last seen at each
-    /// position of its objects (each noted under that prefix).
+    /// position of its objects, with their paths under that prefix, their keys, and the
+    /// document (`DocumentFields.generation`) that noted them last.
     struct CensusMemo {
+        struct Name {
+            var name: [UInt8]
+            var path = ""
+            var key = ""
+            var noted = -1
+        }
         /// Bytes no unescaped name has (0xFF is never in UTF-8).
         static let never: [UInt8] = [0xFF]
         var prefix = ""
-        var names: [[UInt8]] = []
+        var names: [Name] = []
 
         init(prefix: String = "") { self.prefix = prefix }
 
@@ -161,9 +184,10 @@ struct CustomerSpans {
             names.removeAll()
         }
 
-        mutating func remember(_ name: [UInt8], at position: Int) {
-            while names.count < position { names.append(Self.never) }
-            if position < names.count { names[position] = name } else { names.append(name) }
+        mutating func remember(_ name: [UInt8], path: String, key: String, noted: Int, at position: Int) {
+            while names.count < position { names.append(Name(name: Self.never)) }
+            let entry = Name(name: name, path: path, key: key, noted: noted)
+            if position < names.count { names[position] = entry } else { names.append(entry) }
         }
     }
 }

@@ -13,10 +13,20 @@ enum InvoiceSkeleton {
         var census = FieldCensus()
         /// How a streamed document's customers are read.
         var customers: CustomerReading = .spans
+        /// What a stream's documents hand on to the next for the census (set by `streamResponse`).
+        var carry: CensusCarry?
 
         /// Lines that feed `purchases` must carry what matching needs; cross-check lines are
         /// only compared, never summed or matched.
         var requiresMatchingKeys: Bool { amount == .extendedPrice }
+    }
+
+    /// What one stream's documents hand on to the next, so that a document shaped like the one
+    /// before counts its fields without spelling their paths out again. Used by one stream's
+    /// documents, one after another (hence unchecked).
+    final class CensusCarry: @unchecked Sendable {
+        let paths = FieldPathMemo()
+        var spans: [CustomerSpans.CensusMemo]?
     }
 
     /// The path prefix of a document's own fields, in JSON and XML alike.
@@ -27,6 +37,8 @@ enum InvoiceSkeleton {
     /// reads, without ever holding a whole document's tree (a monthly invoice can hold every
     /// customer's lines).
     static func streamResponse(_ body: any BodyReader, rules: Rules) -> DocumentStream {
+        var rules = rules
+        rules.carry = CensusCarry()
         var cursor = JSONEnvelopeCursor(reading: body, arrayKey: "Invoices", deferring: "Customers")
         return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in
             let element: JSONEnvelopeCursor.Element?
@@ -129,7 +141,7 @@ enum InvoiceSkeleton {
         let type = try headerObject.text("Type", in: "Header")
         let header = DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal(invoice))
         let lines = LineSource { emit in
-            var fields = DocumentFields()
+            var fields = DocumentFields(memo: rules.carry?.paths)
             fields.walk(invoice, at: documentPath)
             var total = LineTotal(stated: header.statedTotal, checked: rules.requiresMatchingKeys)
             func counting(_ line: StagingLine) throws {
@@ -149,7 +161,8 @@ enum InvoiceSkeleton {
                     throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
                 }
                 if rules.customers == .spans {
-                    var reader = CustomerSpans(body)
+                    var reader = CustomerSpans(body, census: rules.carry?.spans)
+                    defer { rules.carry?.spans = reader.census }
                     for (c, range) in ranges.enumerated() {
                         do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
                         try customerLines(SpanObject(reader), index: c, rules: rules, emit: counting)
