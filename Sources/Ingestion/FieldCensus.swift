@@ -54,7 +54,6 @@ package final class FieldCensus: Sendable {
             }
             tally.settle()
             tally.last = document
-            tally.last.lastShape = [:]
             tally.lastDocuments = 1
         }
     }
@@ -102,22 +101,16 @@ package struct DocumentFields: Sendable {
     /// The spellings in `seen`, in the order they were first noted: documents with the same
     /// list carry the same fields.
     var order: [String] = []
-    /// The member names last walked at each element prefix: consecutive elements of the same
-    /// shape (a document's price lines, mostly) are not walked member by member again.
-    var lastShape: [String: [String]] = [:]
-    /// The stream's memo, if any (then `lastShape` is not used), and which of its documents
-    /// this is.
-    let memo: FieldPathMemo?
+    /// The paths walked at each prefix (the stream's, or this document's own when it has
+    /// none): consecutive objects of the same shape (a document's price lines, mostly) are not
+    /// noted member by member again. `generation`: which of the memo's documents this is.
+    let memo: FieldPathMemo
     package let generation: Int
 
     package init(memo: FieldPathMemo? = nil) {
-        self.memo = memo
-        if let memo {
-            memo.documents += 1
-            generation = memo.documents
-        } else {
-            generation = 0
-        }
+        self.memo = memo ?? FieldPathMemo()
+        self.memo.documents += 1
+        generation = self.memo.documents
     }
 
     /// Notes a path that is not a member of a walked object (a deferred array); returns its key.
@@ -137,33 +130,10 @@ package struct DocumentFields: Sendable {
     }
 
     /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.
+    /// An object shaped like the one last walked at `prefix` takes its paths from the memo, and
+    /// notes them only if this document has not yet.
     package mutating func walk(_ object: JSONObject, at prefix: String) {
         let names = object.members.map(\.key)
-        if let memo {
-            walk(object, names: names, at: prefix, memo: memo)
-            return
-        }
-        let sameShape = lastShape[prefix] == names
-        if !sameShape { lastShape[prefix] = names }
-        for member in object.members {
-            switch member.value {
-            case .object(let inner):
-                let path = prefix + "." + member.key
-                if !sameShape { note(path) }
-                walk(inner, at: path)
-            case .array(let items):
-                let path = prefix + "." + member.key
-                if !sameShape { note(path) }
-                walk(items, at: path + "[]")
-            default:
-                if !sameShape { note(prefix + "." + member.key) }
-            }
-        }
-    }
-
-    /// `walk` with the stream's memo: an object shaped like the one last walked at `prefix`
-    /// takes its paths from the memo, and notes them only if this document has not yet.
-    private mutating func walk(_ object: JSONObject, names: [String], at prefix: String, memo: FieldPathMemo) {
         let paths: [(path: String, key: String)]
         if let known = memo.walks[prefix], known.names == names {
             paths = known.paths

@@ -97,20 +97,19 @@ package enum IngestWriter {
         // Recent while it has room: `chooseTier` moves to the settled tier once it has none.
         var context = try Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
                                   recentTier: recentRows == nil ? 0 : 1)
-        var indexesDropped = false
-        /// Before each document: the tier its lines go to, and whether the bulk load's indexes go.
+        var settledIndexDropped = false
+        /// Before each document: the tier its lines go to, and whether the settled index goes.
         func chooseTier() throws {
             if context.recentTier == 1, let recentRows, recentRows + outcome.lines > recentTierHolds { context.recentTier = 0 }
             let bulk = bulkLoad || bulkLoadAfter.map { outcome.lines > $0 } == true
-            if bulk && context.recentTier == 0 && !indexesDropped {
+            if bulk && context.recentTier == 0 && !settledIndexDropped {
                 try MatchGroupIndex.dropSettledLinesIndex(db)
-                indexesDropped = true
+                settledIndexDropped = true
             }
         }
         try chooseTier()
         if let bodyRejection {
             try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
-            context.quarantineUnresolved = true
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -134,7 +133,6 @@ package enum IngestWriter {
             outcome.quarantined += 1
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
-            context.quarantineUnresolved = true
         }
         try context.queue.flush()
         var fieldChanges: [FieldChange] = []
@@ -162,9 +160,10 @@ package enum IngestWriter {
         let now: String
         /// The match-group index tier of the lines of the document written next (MatchGroupIndex.tier).
         var recentTier: Int
-        /// Whether a sighting in quarantine may be resolved by a document of this window: when
-        /// none is, a response of many small documents spares an UPDATE for each.
-        var quarantineUnresolved: Bool
+        /// Whether a sighting in quarantine may be resolved by a document of this window (one
+        /// was open when it began, or it quarantined something): when none is, a response of
+        /// many small documents spares an UPDATE for each.
+        private(set) var quarantineUnresolved: Bool
         /// The window's staging insert, prepared once.
         let lineStatement: Statement?
         /// The window's other statements for each document, prepared once.
@@ -187,7 +186,8 @@ package enum IngestWriter {
             queue = ReconcileQueueBatch(db: db, vendor: vendor.rawValue)
         }
 
-        func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
+        mutating func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
+            quarantineUnresolved = true
             try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))
         }
 
@@ -209,7 +209,8 @@ package enum IngestWriter {
 
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
-        func quarantine(spooled body: BodySpool, reason whole: String) throws {
+        mutating func quarantine(spooled body: BodySpool, reason whole: String) throws {
+            quarantineUnresolved = true
             var hasher = ContentHasher()
             try body.forEachPiece { piece, _ in hasher.update(piece) }
             let hash = hasher.finalize()

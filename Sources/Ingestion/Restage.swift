@@ -25,7 +25,7 @@ extension IngestWriter {
     /// decoded again. `ingestID`: the ingest that fetched those bytes.
     package static func restage(_ db: Database, vendor: VendorID, endpoint: Endpoint, rawID: Int64, ingestID: Int64,
                                document: StreamedDocument) throws -> Restaged {
-        let context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
+        var context = try restageContext(db, vendor: vendor, endpoint: endpoint, ingestID: ingestID)
         let header: DocumentHeader, source: LineSource
         switch document.result {
         case .failure(let rejection):

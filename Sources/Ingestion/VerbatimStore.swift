@@ -22,7 +22,7 @@ extension IngestWriter {
     /// Quarantines bytes that could not be read (a sighting of the same bytes is updated).
     package static func quarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, reason: String,
                                   raw: [UInt8], ingestID: Int64, now: String) throws {
-        let context = try Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: now, recentTier: 0)
+        var context = try Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: now, recentTier: 0)
         try context.quarantine(raw: raw, hash: sha256Hex(raw), key: key, reason: reason)
     }
 
