@@ -22,7 +22,7 @@ package struct JSONEnvelopeCursor {
         package var range: Range<Int>
         package var raw: [UInt8]
         package var value: JSONValue
-        package var deferred: [Range<Int>]?
+        package var deferred: DeferredArray?
     }
 
     /// A generous bound on one element (a document) or one other envelope member: memory
@@ -122,7 +122,7 @@ package struct JSONEnvelopeCursor {
         try completeValue()
         let start = index
         let deferKey = deferKey
-        let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, [Range<Int>]?) in
+        let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, DeferredArray?) in
             if let deferKey, parser.peek() == UInt8(ascii: "{") {
                 let shallow = try parser.parseShallowObject(deferring: deferKey)
                 return (.object(shallow.object), shallow.deferred)
@@ -144,7 +144,9 @@ package struct JSONEnvelopeCursor {
             raw = Array(buffer[start..<end])
         }
         return Element(range: range, raw: raw, value: value,
-                       deferred: deferred?.map { $0.lowerBound - start..<$0.upperBound - start })
+                       deferred: deferred.map { array in
+                           DeferredArray(name: array.name, elements: array.elements.map { $0.lowerBound - start..<$0.upperBound - start })
+                       })
     }
 
     /// Reads members up to the wanted array (returns true, positioned after its `[`) or to the

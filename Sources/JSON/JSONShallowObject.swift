@@ -5,24 +5,36 @@
 package struct ShallowObject: Sendable {
     /// Every member in order, except the deferred one.
     package var object: JSONObject
-    /// The elements of the first member named like the deferred key (ASCII case ignored), when
-    /// that member is an array; nil when there is no such member or it is not an array (then it
-    /// stays in `object`, so readers report its type as usual).
-    package var deferred: [Range<Int>]?
+    /// The first member named like the deferred key (ASCII case ignored), when that member is
+    /// an array; nil when there is no such member or it is not an array (then it stays in
+    /// `object`, so readers report its type as usual).
+    package var deferred: DeferredArray?
+}
+
+/// A member's array kept as its elements' byte ranges, under the name the body spells it with
+/// (the field census records the vendor's spelling, not the key asked for).
+package struct DeferredArray: Sendable, Equatable {
+    package var name: String
+    package var elements: [Range<Int>]
+
+    package init(name: String, elements: [Range<Int>]) {
+        self.name = name
+        self.elements = elements
+    }
 }
 
 extension JSONParser {
     /// At `{`: like `parseObject`, with the same checks and errors in the same order.
     mutating func parseShallowObject(deferring key: String) throws(JSONParseError) -> ShallowObject {
         var members: [(key: String, value: JSONValue)] = []
-        var deferred: [Range<Int>]?
+        var deferred: DeferredArray?
         var seen = false
         try container(closedBy: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
             let name = try parser.memberName()
             let first = !seen && asciiCaseInsensitiveEquals(name, key)
             if first { seen = true }
             if first, parser.peek() == UInt8(ascii: "[") {
-                deferred = try parser.parseElementRanges()
+                deferred = DeferredArray(name: name, elements: try parser.parseElementRanges())
             } else {
                 members.append((name, try parser.parseValue()))
             }

@@ -21,8 +21,7 @@ struct CustomerSpans {
     /// Per level, the objects' children: which objects of the next level are theirs, and the
     /// first element of the array that is not an object.
     private(set) var children: [[Children]] = [[], []]
-    private(set) var census = Self.newCensus
-    static let newCensus = [CensusMemo(prefix: InvoiceSkeleton.documentPath + ".Customers[]"), CensusMemo(), CensusMemo()]
+    private(set) var census = [CensusMemo(), CensusMemo(), CensusMemo()]
 
     struct Children {
         var objects: Range<Int>
@@ -44,10 +43,12 @@ struct CustomerSpans {
         return table
     }
 
-    /// `census`: the memo the previous document's reader left (`census`), if any.
-    init(_ body: [UInt8], census: [CensusMemo]? = nil) {
+    /// `arrayPath`: the customers array's path as the document spells it. `census`: the memo
+    /// the previous document's reader left (`census`), if any.
+    init(_ body: [UInt8], arrayPath: String, census: [CensusMemo]? = nil) {
         self.body = body
         if let census { self.census = census }
+        self.census[0].enter(arrayPath + "[]")
     }
 
     /// The slot the member's name is read into at `level`, if any (ASCII case ignored).
@@ -109,7 +110,7 @@ struct CustomerSpans {
     private mutating func readChildren(_ parser: inout JSONParser, level: InvoiceField.Level, arrayName: JSONMemberName,
                               fields: inout DocumentFields) throws(JSONParseError) {
         let parent = level.rawValue - 1
-        census[level.rawValue].enter(census[parent].prefix + "." + parser.text(of: arrayName) + "[]")
+        census[level.rawValue].enter(array: arrayName, under: census[parent].prefix, parser: parser)
         let slots = level.fields.count
         let first = spans[level.rawValue].count / slots
         var notAnObject: (index: Int, kind: String)?
@@ -174,14 +175,24 @@ struct CustomerSpans {
         static let never: [UInt8] = [0xFF]
         var prefix = ""
         var names: [Name] = []
-
-        init(prefix: String = "") { self.prefix = prefix }
+        /// The array `prefix` was entered by (`enter(array:under:parser:)`): its parent's prefix
+        /// and its name's bytes, so that the next object of the same array spells out nothing.
+        private var parentPrefix = ""
+        private var arrayName = Self.never
 
         /// Objects under `prefix` follow (a new structural array, perhaps spelled otherwise).
         mutating func enter(_ prefix: String) {
             guard prefix != self.prefix else { return }
             self.prefix = prefix
             names.removeAll()
+        }
+
+        /// The elements of the array `name`, a member of objects under `parentPrefix`, follow.
+        mutating func enter(array name: JSONMemberName, under parentPrefix: String, parser: JSONParser) {
+            if parser.name(name, equals: arrayName), parentPrefix == self.parentPrefix { return }
+            enter(parentPrefix + "." + parser.text(of: name) + "[]")
+            self.parentPrefix = parentPrefix
+            arrayName = name.escaped ? Self.never : parser.bytes(of: name)
         }
 
         mutating func remember(_ name: [UInt8], path: String, key: String, noted: Int, at position: Int) {

@@ -115,8 +115,9 @@ enum InvoiceSkeleton {
 
     /// Where a document's `Customers[]` entries are.
     enum CustomerEntries {
-        /// Elements of the response, validated but not parsed (`ShallowObject.deferred`).
-        case ranges([UInt8], [Range<Int>])
+        /// Elements of the response, validated but not parsed (`ShallowObject.deferred`), under
+        /// the array's name as the document spells it.
+        case ranges([UInt8], DeferredArray)
     }
 
     /// Decodes one invoice object whole (tests, stored documents, XML).
@@ -153,15 +154,17 @@ enum InvoiceSkeleton {
                 for (c, customer) in try invoice.requiredObjects("Customers", in: "Invoice").enumerated() {
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
-            case .ranges(let body, let ranges)?:
-                fields.note(documentPath + ".Customers")
+            case .ranges(let body, let array)?:
+                let ranges = array.elements
+                let arrayPath = documentPath + "." + array.name
+                fields.note(arrayPath)
                 // Like `objects(_:in:)`: every entry is checked to be an object before any line is read.
                 for (c, range) in ranges.enumerated() where body[range.lowerBound] != UInt8(ascii: "{") {
                     let kind = (try? JSONParser.parse(body, range: range))?.kind ?? "value"
                     throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
                 }
                 if rules.customers == .spans {
-                    var reader = CustomerSpans(body, census: rules.carry?.spans)
+                    var reader = CustomerSpans(body, arrayPath: arrayPath, census: rules.carry?.spans)
                     defer { rules.carry?.spans = reader.census }
                     for (c, range) in ranges.enumerated() {
                         do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
@@ -174,7 +177,7 @@ enum InvoiceSkeleton {
                     guard case .object(let customer) = value else {
                         throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(value.kind)")
                     }
-                    fields.walk(customer, at: documentPath + ".Customers[]")
+                    fields.walk(customer, at: arrayPath + "[]")
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             }

@@ -105,8 +105,10 @@ import Testing
                 continue
             }
             let first = object.members.firstIndex { $0.key.lowercased() == "customers" }
-            if let ranges = element.deferred {
-                guard let first, case .array(let items) = object.members[first].value, items.count == ranges.count else { return false }
+            if let deferred = element.deferred {
+                let ranges = deferred.elements
+                guard let first, object.members[first].key == deferred.name,
+                      case .array(let items) = object.members[first].value, items.count == ranges.count else { return false }
                 var rest = object.members
                 rest.remove(at: first)
                 guard JSONObject(rest) == shallow else { return false }

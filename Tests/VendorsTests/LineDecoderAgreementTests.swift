@@ -54,15 +54,15 @@ import Warehouse
     }
 
     /// The census counted without the stream's memos: each document's whole tree walked on its
-    /// own (what the census is for accepted and rejected documents alike), paths lower-cased
-    /// (the stream spells `Customers` its own way). Nil when the response does not parse.
+    /// own (what the census is for accepted and rejected documents alike), paths spelled as the
+    /// documents spell them. Nil when the response does not parse.
     static func referenceCensus(_ body: [UInt8]) -> [String]? {
         guard case .object(let response)? = try? JSONParser.parse(body),
               case .array(let documents)? = response.members.first(where: { asciiCaseInsensitiveEquals($0.key, "Invoices") })?.value
         else { return nil }
         let census = FieldCensus()
         for document in documents { census.add(DocumentFields.of(document, at: InvoiceSkeleton.documentPath)) }
-        return census.paths.map { "\($0.key) ×\($0.documents)" }.sorted()
+        return census.paths.map { "\($0.path) ×\($0.documents)" }.sorted()
     }
 
     /// Both decoders under every rule set; returns how many documents the spans decoder accepted.
@@ -75,7 +75,7 @@ import Warehouse
             let tree = decode(body, rules, .tree)
             #expect(spans == tree, "\(label()) under \(rules): spans decoder \(spans) but tree decoder \(tree)")
             if let reference, spans.responseRejection == nil {
-                let census = spans.census.map { $0.lowercased() }.sorted()
+                let census = spans.census
                 #expect(census == reference, "\(label()) under \(rules): census \(census.filter { !reference.contains($0) }), each document on its own \(reference.filter { !census.contains($0) })")
             }
             accepted += spans.documents.filter { if case .success = $0.result { true } else { false } }.count
