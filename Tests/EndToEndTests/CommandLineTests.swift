@@ -14,102 +14,106 @@ import Warehouse
 
     @Test func nightlyThenExportParsesWithPythonInBothVariants() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let env = environment(harness)
-        let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-        #expect(nightly.status == 0, "\(nightly.stderr)")
-        #expect(!nightly.stderr.contains(harness.apiKey) && !nightly.stdout.contains(harness.apiKey))
+        try await stopping(harness) {
+            let env = environment(harness)
+            let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            #expect(nightly.status == 0, "\(nightly.stderr)")
+            #expect(!nightly.stderr.contains(harness.apiKey) && !nightly.stdout.contains(harness.apiKey))
 
-        let plain = harness.directory.appendingPathComponent("p.csv").path
-        let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", plain])
-        #expect(export.status == 0, "\(export.stderr)")
-        let excel = harness.directory.appendingPathComponent("e.csv").path
-        let export2 = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", ";", "--decimal-comma", "--bom", "--out", excel])
-        #expect(export2.status == 0, "\(export2.stderr)")
+            let plain = harness.directory.appendingPathComponent("p.csv").path
+            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", plain])
+            #expect(export.status == 0, "\(export.stderr)")
+            let excel = harness.directory.appendingPathComponent("e.csv").path
+            let export2 = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", ";", "--decimal-comma", "--bom", "--out", excel])
+            #expect(export2.status == 0, "\(export2.stderr)")
 
-        // Python's csv reads both; amounts summed exactly (as integers of micro-units) equal the database.
-        let script = """
-            import csv, sys
-            path, delim, comma = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
-            def micros(text):
-                if text == '': return 0
-                text = text.replace(',', '.') if comma else text
-                neg = text.startswith('-'); text = text.lstrip('-')
-                units, _, frac = text.partition('.')
-                value = int(units) * 1000000 + int((frac + '000000')[:6])
-                return -value if neg else value
-            with open(path, newline='', encoding='utf-8-sig') as f:
-                rows = list(csv.reader(f, delimiter=delim))
-            header, body = rows[0], rows[1:]
-            i = {name: n for n, name in enumerate(header)}
-            print(len(header), len(body), sum(micros(r[i['cost']]) for r in body), sum(micros(r[i['sell']]) for r in body),
-                  sum(micros(r[i['margin']]) for r in body))
-            """
-        let cost = try harness.scalar("SELECT sum(cost_micros) FROM purchases")
-        let sell = try harness.scalar("SELECT sum(sell_micros) FROM purchases")
-        let margin = try harness.scalar("SELECT sum(margin_micros) FROM purchases")
-        let count = try harness.scalar("SELECT count(*) FROM purchases")
-        let expected = "23 \(count) \(cost) \(sell) \(margin)"
-        #expect(try python(script, arguments: [plain, ",", "0"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
-        #expect(try python(script, arguments: [excel, ";", "1"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: excel))
-        #expect(bytes.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: plain)).prefix(1000).range(of: Data("\r\n".utf8)) != nil)
+            // Python's csv reads both; amounts summed exactly (as integers of micro-units) equal the database.
+            let script = """
+                import csv, sys
+                path, delim, comma = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
+                def micros(text):
+                    if text == '': return 0
+                    text = text.replace(',', '.') if comma else text
+                    neg = text.startswith('-'); text = text.lstrip('-')
+                    units, _, frac = text.partition('.')
+                    value = int(units) * 1000000 + int((frac + '000000')[:6])
+                    return -value if neg else value
+                with open(path, newline='', encoding='utf-8-sig') as f:
+                    rows = list(csv.reader(f, delimiter=delim))
+                header, body = rows[0], rows[1:]
+                i = {name: n for n, name in enumerate(header)}
+                print(len(header), len(body), sum(micros(r[i['cost']]) for r in body), sum(micros(r[i['sell']]) for r in body),
+                      sum(micros(r[i['margin']]) for r in body))
+                """
+            let cost = try harness.scalar("SELECT sum(cost_micros) FROM purchases")
+            let sell = try harness.scalar("SELECT sum(sell_micros) FROM purchases")
+            let margin = try harness.scalar("SELECT sum(margin_micros) FROM purchases")
+            let count = try harness.scalar("SELECT count(*) FROM purchases")
+            let expected = "23 \(count) \(cost) \(sell) \(margin)"
+            #expect(try python(script, arguments: [plain, ",", "0"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+            #expect(try python(script, arguments: [excel, ";", "1"]).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: excel))
+            #expect(bytes.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: plain)).prefix(1000).range(of: Data("\r\n".utf8)) != nil)
 
-        // Status and query read the same file.
-        let status = try runBillwh(["status", "--db", harness.databasePath])
-        #expect(status.status == 0 && status.stdout.contains("customer-specifications"))
-        let query = try runBillwh(["query", "--db", harness.databasePath, "--format", "csv", "SELECT count(*) AS n FROM purchases"])
-        #expect(query.status == 0 && query.stdout.contains("\(count)"))
-        let refused = try runBillwh(["query", "--db", harness.databasePath, "DELETE FROM purchases"])
-        #expect(refused.status == 1 && refused.stderr.contains("--write"))
-        #expect(try harness.scalar("SELECT count(*) FROM purchases") == count)
+            // Status and query read the same file.
+            let status = try runBillwh(["status", "--db", harness.databasePath])
+            #expect(status.status == 0 && status.stdout.contains("customer-specifications"))
+            let query = try runBillwh(["query", "--db", harness.databasePath, "--format", "csv", "SELECT count(*) AS n FROM purchases"])
+            #expect(query.status == 0 && query.stdout.contains("\(count)"))
+            let refused = try runBillwh(["query", "--db", harness.databasePath, "DELETE FROM purchases"])
+            #expect(refused.status == 1 && refused.stderr.contains("--write"))
+            #expect(try harness.scalar("SELECT count(*) FROM purchases") == count)
+        }
     }
 
     @Test func exitCodesForAWrongKeyAPartialRunAndBadUsage() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let wrongKey = "wrong-\(UUID().uuidString)"
-        let failed = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness, key: wrongKey))
-        #expect(failed.status == 1)
-        #expect(failed.stderr.contains("BILLWH_COPACO_API_KEY"))
-        #expect(!failed.stderr.contains(wrongKey) && !failed.stdout.contains(wrongKey))
+        try await stopping(harness) {
+            let wrongKey = "wrong-\(UUID().uuidString)"
+            let failed = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness, key: wrongKey))
+            #expect(failed.status == 1)
+            #expect(failed.stderr.contains("BILLWH_COPACO_API_KEY"))
+            #expect(!failed.stderr.contains(wrongKey) && !failed.stdout.contains(wrongKey))
 
-        harness.sandbox.faults.corruptDocument(invoiceID: harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-11-23").last!.invoiceID)
-        let partial = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
-        #expect(partial.status == 2, "\(partial.stderr)")
+            harness.sandbox.faults.corruptDocument(invoiceID: harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-11-23").last!.invoiceID)
+            let partial = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            #expect(partial.status == 2, "\(partial.stderr)")
 
-        #expect(try runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-13-01"], environment: environment(harness)).status == 64)
-        #expect(try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
-        let unwritable = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
-        #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))
+            #expect(try runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-13-01"], environment: environment(harness)).status == 64)
+            #expect(try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
+            let unwritable = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
+            #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))
+        }
     }
 
     @Test func aSecondRunExitsAtOnceNamingTheHolder() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let lock = try RunLock.acquire(databasePath: harness.databasePath, command: "nightly")
-        let second = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
-        #expect(second.status == 75)
-        #expect(second.stderr.contains("pid \(getpid())"))
-        lock.release()
-        let third = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
-        #expect(third.status == 0, "\(third.stderr)")
+        try await stopping(harness) {
+            let lock = try RunLock.acquire(databasePath: harness.databasePath, command: "nightly")
+            let second = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            #expect(second.status == 75)
+            #expect(second.stderr.contains("pid \(getpid())"))
+            lock.release()
+            let third = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            #expect(third.status == 0, "\(third.stderr)")
+        }
     }
 
     @Test func secretFromAnOwnerOnlyFile() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let file = harness.directory.appendingPathComponent("key")
-        try Data((harness.apiKey + "\n").utf8).write(to: file)
-        chmod(file.path, 0o644)
-        var env = environment(harness)
-        env["BILLWH_COPACO_API_KEY"] = nil
-        env["BILLWH_COPACO_API_KEY_FILE"] = file.path
-        let open = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-        #expect(open.status == 1 && open.stderr.contains("chmod 600"))
-        chmod(file.path, 0o600)
-        let ok = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-        #expect(ok.status == 0, "\(ok.stderr)")
+        try await stopping(harness) {
+            let file = harness.directory.appendingPathComponent("key")
+            try Data((harness.apiKey + "\n").utf8).write(to: file)
+            chmod(file.path, 0o644)
+            var env = environment(harness)
+            env["BILLWH_COPACO_API_KEY"] = nil
+            env["BILLWH_COPACO_API_KEY_FILE"] = file.path
+            let open = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            #expect(open.status == 1 && open.stderr.contains("chmod 600"))
+            chmod(file.path, 0o600)
+            let ok = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            #expect(ok.status == 0, "\(ok.stderr)")
+        }
     }
 }

@@ -28,32 +28,33 @@ import Warehouse
             config.copperRateWindow = .seconds(1)
             config.copperSearchCap = 600
         }
-        defer { Task { await started.stop() } }
-        let harness = started.withCopper(perWindow: 10, window: .seconds(1), maxRecordsPerSearch: 600)
-        let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
-        #expect(summary.outcome == .ok)
-        let report = try #require(summary.reports.first)
-        #expect(report.outcome.documents >= 1_250)
-        // 1,250 companies, 200 a page, 600 per search: at least 3 searches and 7 pages.
-        #expect(report.windows >= 7)
-        #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 1_250)
-        #expect(try harness.scalar("SELECT count(DISTINCT document_key) FROM raw_documents WHERE vendor = 'copper'") == 1_250)
-        #expect(harness.sandbox.copperRateLimited == 0)
-        #expect(overLimit(harness.sandbox, limit: 12, window: .seconds(1)) == 0)
-        let claims = harness.sandbox.copperData.customerNumberClaims
-        #expect(try harness.scalar("SELECT count(*) FROM crm_customer_numbers") == Int64(claims.values.reduce(0) { $0 + $1.count }))
+        try await stopping(started) {
+            let harness = started.withCopper(perWindow: 10, window: .seconds(1), maxRecordsPerSearch: 600)
+            let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .ok)
+            let report = try #require(summary.reports.first)
+            #expect(report.outcome.documents >= 1_250)
+            // 1,250 companies, 200 a page, 600 per search: at least 3 searches and 7 pages.
+            #expect(report.windows >= 7)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 1_250)
+            #expect(try harness.scalar("SELECT count(DISTINCT document_key) FROM raw_documents WHERE vendor = 'copper'") == 1_250)
+            #expect(harness.sandbox.copperRateLimited == 0)
+            #expect(overLimit(harness.sandbox, limit: 12, window: .seconds(1)) == 0)
+            let claims = harness.sandbox.copperData.customerNumberClaims
+            #expect(try harness.scalar("SELECT count(*) FROM crm_customer_numbers") == Int64(claims.values.reduce(0) { $0 + $1.count }))
 
-        // Three companies change: the next sync reads from the last modification (with overlap).
-        harness.sandbox.clearRequestLog()
-        let ids = Array(harness.sandbox.copperData.companies.prefix(3).map(\.id))
-        _ = harness.sandbox.touchCopperCompanies(ids: ids)
-        let again = try await harness.runner.ingest(vendors: [.copper], window: nil)
-        #expect(again.outcome == .ok)
-        #expect(again.reports.first?.outcome.documentsChanged == 3)
-        #expect(harness.sandbox.requestLog.count <= 3)
-        for id in ids {
-            let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [id]) }
-            #expect(name == harness.sandbox.copperCompany(id: id)?.name)
+            // Three companies change: the next sync reads from the last modification (with overlap).
+            harness.sandbox.clearRequestLog()
+            let ids = Array(harness.sandbox.copperData.companies.prefix(3).map(\.id))
+            _ = harness.sandbox.touchCopperCompanies(ids: ids)
+            let again = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(again.outcome == .ok)
+            #expect(again.reports.first?.outcome.documentsChanged == 3)
+            #expect(harness.sandbox.requestLog.count <= 3)
+            for id in ids {
+                let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [id]) }
+                #expect(name == harness.sandbox.copperCompany(id: id)?.name)
+            }
         }
     }
 
@@ -63,90 +64,93 @@ import Warehouse
             config.copperRateLimit = 3
             config.copperRateWindow = .seconds(1)
         }
-        defer { Task { await started.stop() } }
-        // A client that paces itself too generously meets 429s without Retry-After.
-        var harness = started.withCopper(perWindow: 100, window: .seconds(1))
-        harness.copperSettings?.pageSize = 100
-        let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
-        #expect(summary.outcome == .ok)
-        #expect(harness.sandbox.copperRateLimited > 0)
-        #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 900)
-        #expect((summary.reports.first?.statistics.retries ?? 0) > 0)
+        try await stopping(started) {
+            // A client that paces itself too generously meets 429s without Retry-After.
+            var harness = started.withCopper(perWindow: 100, window: .seconds(1))
+            harness.copperSettings?.pageSize = 100
+            let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .ok)
+            #expect(harness.sandbox.copperRateLimited > 0)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 900)
+            #expect((summary.reports.first?.statistics.retries ?? 0) > 0)
+        }
     }
 
     @Test func purchasesAreLinkedAndUnmappedOrDoublyClaimedNumbersReported() async throws {
         let started = try await Harness.start(twotcloud: true)
-        defer { Task { await started.stop() } }
-        let harness = started.withCopper()
-        let summary = try await harness.backfillAndReconcile()
-        #expect(summary.outcome == .ok)
-        let data = harness.sandbox.copperData
-        let claims = data.customerNumberClaims
-        let rows = try harness.read { try Row.fetchAll($0, sql: "SELECT DISTINCT customer_number, crm_company_id, crm_company_name FROM purchases") }
-        #expect(!rows.isEmpty)
-        for row in rows {
-            let number: String = row["customer_number"]
-            let owners = claims[number] ?? []
-            if owners.count == 1 {
-                #expect(row["crm_company_id"] as String? == String(owners[0]), "\(number)")
-                #expect(row["crm_company_name"] as String? == harness.sandbox.copperCompany(id: owners[0])?.name)
-            } else {
-                #expect(row["crm_company_id"] as String? == nil, "\(number) has \(owners.count) owners")
+        try await stopping(started) {
+            let harness = started.withCopper()
+            let summary = try await harness.backfillAndReconcile()
+            #expect(summary.outcome == .ok)
+            let data = harness.sandbox.copperData
+            let claims = data.customerNumberClaims
+            let rows = try harness.read { try Row.fetchAll($0, sql: "SELECT DISTINCT customer_number, crm_company_id, crm_company_name FROM purchases") }
+            #expect(!rows.isEmpty)
+            for row in rows {
+                let number: String = row["customer_number"]
+                let owners = claims[number] ?? []
+                if owners.count == 1 {
+                    #expect(row["crm_company_id"] as String? == String(owners[0]), "\(number)")
+                    #expect(row["crm_company_name"] as String? == harness.sandbox.copperCompany(id: owners[0])?.name)
+                } else {
+                    #expect(row["crm_company_id"] as String? == nil, "\(number) has \(owners.count) owners")
+                }
             }
+            let seen = Set(rows.map { $0["customer_number"] as String })
+            let unmapped = try harness.read { try StatusReport.unmappedCustomers($0) }.map(\.customerNumber)
+            #expect(!unmapped.isEmpty)
+            #expect(Set(unmapped) == seen.filter { (claims[$0] ?? []).isEmpty })
+            let duplicates = try harness.read { try StatusReport.duplicateClaims($0) }.map(\.customerNumber)
+            #expect(!duplicates.isEmpty && Set(duplicates) == Set(data.duplicateCustomerNumbers))
+            let status = try runBillwh(["status", "--db", harness.databasePath])
+            #expect(status.stdout.contains("no company claims") && status.stdout.contains("claimed by more than one company"))
+            #expect(status.stdout.contains(unmapped[0]))
         }
-        let seen = Set(rows.map { $0["customer_number"] as String })
-        let unmapped = try harness.read { try StatusReport.unmappedCustomers($0) }.map(\.customerNumber)
-        #expect(!unmapped.isEmpty)
-        #expect(Set(unmapped) == seen.filter { (claims[$0] ?? []).isEmpty })
-        let duplicates = try harness.read { try StatusReport.duplicateClaims($0) }.map(\.customerNumber)
-        #expect(!duplicates.isEmpty && Set(duplicates) == Set(data.duplicateCustomerNumbers))
-        let status = try runBillwh(["status", "--db", harness.databasePath])
-        #expect(status.stdout.contains("no company claims") && status.stdout.contains("claimed by more than one company"))
-        #expect(status.stdout.contains(unmapped[0]))
     }
 
     @Test func publishIsADryRunUntilAppliedAndApplyingTwiceChangesNothing() async throws {
         let started = try await Harness.start(twotcloud: true)
-        defer { Task { await started.stop() } }
-        let harness = started.withCopper()
-        _ = try await harness.backfillAndReconcile()
-        let month = "2026-10"
+        try await stopping(started) {
+            let harness = started.withCopper()
+            _ = try await harness.backfillAndReconcile()
+            let month = "2026-10"
 
-        let dry = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month], environment: harness.environment)
-        #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("would write") && dry.stdout.contains("dry run"))
-        #expect(harness.sandbox.copperWrites.isEmpty)
+            let dry = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month], environment: harness.environment)
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.stdout.contains("would write") && dry.stdout.contains("dry run"))
+            #expect(harness.sandbox.copperWrites.isEmpty)
 
-        let apply = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
-        #expect(apply.status == 0, "\(apply.stderr)")
-        let figures = try harness.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT crm_company_id, coalesce(sum(sell_micros), 0) AS sell, coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) AS margin
-                FROM purchases WHERE substr(invoice_date, 1, 7) = ? AND crm_company_id IS NOT NULL GROUP BY crm_company_id
-                """, arguments: [month])
+            let apply = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            let figures = try harness.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT crm_company_id, coalesce(sum(sell_micros), 0) AS sell, coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) AS margin
+                    FROM purchases WHERE substr(invoice_date, 1, 7) = ? AND crm_company_id IS NOT NULL GROUP BY crm_company_id
+                    """, arguments: [month])
+            }
+            #expect(!figures.isEmpty)
+            let writes = harness.sandbox.copperWrites
+            #expect(writes.count == figures.count * 2)
+            #expect(writes.filter { $0.kind == .createActivity }.count == figures.count)
+            for row in figures {
+                let id = Int(row["crm_company_id"] as String)!
+                let company = try #require(harness.sandbox.copperCompany(id: id))
+                let billed = company.customFields.first { $0.definitionID == CopperCatalog.monthlyBilledFieldID }?.value.text
+                let margin = company.customFields.first { $0.definitionID == CopperCatalog.monthlyMarginFieldID }?.value.text
+                #expect(billed.flatMap { try? Money(parsing: $0).micros } == row["sell"] as Int64, "company \(id): \(billed ?? "nil")")
+                #expect(margin.flatMap { try? Money(parsing: $0).micros } == row["margin"] as Int64, "company \(id): \(margin ?? "nil")")
+            }
+            #expect(try harness.scalar("SELECT count(*) FROM crm_publications WHERE http_status = 200") == Int64(figures.count * 2))
+
+            let twice = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
+            #expect(twice.status == 0)
+            #expect(harness.sandbox.copperWrites.count == writes.count)
+            #expect(twice.stdout.contains("unchanged") && !twice.stdout.contains("written"))
+            // Secrets stay out of what was printed and stored.
+            let token = harness.sandbox.configuration.copperAccessToken
+            #expect(!apply.stderr.contains(token) && !apply.stdout.contains(token))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: harness.databasePath))
+            #expect(bytes.range(of: Data(token.utf8)) == nil)
         }
-        #expect(!figures.isEmpty)
-        let writes = harness.sandbox.copperWrites
-        #expect(writes.count == figures.count * 2)
-        #expect(writes.filter { $0.kind == .createActivity }.count == figures.count)
-        for row in figures {
-            let id = Int(row["crm_company_id"] as String)!
-            let company = try #require(harness.sandbox.copperCompany(id: id))
-            let billed = company.customFields.first { $0.definitionID == CopperCatalog.monthlyBilledFieldID }?.value.text
-            let margin = company.customFields.first { $0.definitionID == CopperCatalog.monthlyMarginFieldID }?.value.text
-            #expect(billed.flatMap { try? Money(parsing: $0).micros } == row["sell"] as Int64, "company \(id): \(billed ?? "nil")")
-            #expect(margin.flatMap { try? Money(parsing: $0).micros } == row["margin"] as Int64, "company \(id): \(margin ?? "nil")")
-        }
-        #expect(try harness.scalar("SELECT count(*) FROM crm_publications WHERE http_status = 200") == Int64(figures.count * 2))
-
-        let twice = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
-        #expect(twice.status == 0)
-        #expect(harness.sandbox.copperWrites.count == writes.count)
-        #expect(twice.stdout.contains("unchanged") && !twice.stdout.contains("written"))
-        // Secrets stay out of what was printed and stored.
-        let token = harness.sandbox.configuration.copperAccessToken
-        #expect(!apply.stderr.contains(token) && !apply.stdout.contains(token))
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: harness.databasePath))
-        #expect(bytes.range(of: Data(token.utf8)) == nil)
     }
 }

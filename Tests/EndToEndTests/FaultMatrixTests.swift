@@ -109,12 +109,13 @@ import Warehouse
     static func reference(seed: UInt64) async throws -> [String: [String]] {
         if let cached = references.withLock({ $0[seed] }) { return cached }
         let harness = try await Harness.start(seed: seed, twotcloud: true)
-        defer { Task { await harness.stop() } }
-        let summary = try await harness.runner.nightly(window: window)
-        #expect(summary.outcome == .ok)
-        let dump = try comparable(WarehouseDump.dump(harness.databasePath))
-        references.withLock { $0[seed] = dump }
-        return dump
+        return try await stopping(harness) {
+            let summary = try await harness.runner.nightly(window: window)
+            #expect(summary.outcome == .ok)
+            let dump = try comparable(WarehouseDump.dump(harness.databasePath))
+            references.withLock { $0[seed] = dump }
+            return dump
+        }
     }
 
     /// Quarantine sightings and their resolution are history, not content: checked apart.
@@ -143,49 +144,50 @@ import Warehouse
         for seed in Self.seeds {
             let expected = try await Self.reference(seed: seed)
             let harness = try await Harness.start(seed: seed, twotcloud: true)
-            defer { Task { await harness.stop() } }
+            try await stopping(harness) {
 
-            var settings = harness.settings
-            settings.retryPolicy = fault.policy
-            if fault == .refused || fault == .allDown {
-                let dead = "http://127.0.0.1:\(try Self.deadPort())"
-                settings.copaco?.baseURL = dead
-                if fault == .allDown { settings.twotcloud?.baseURL = dead }
+                var settings = harness.settings
+                settings.retryPolicy = fault.policy
+                if fault == .refused || fault == .allDown {
+                    let dead = "http://127.0.0.1:\(try Self.deadPort())"
+                    settings.copaco?.baseURL = dead
+                    if fault == .allDown { settings.twotcloud?.baseURL = dead }
+                }
+                fault.arm(harness.sandbox.faults)
+                let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger, today: today)
+                let started = ContinuousClock.now
+                let summary = try await runner.nightly(window: Self.window)
+                let elapsed = ContinuousClock.now - started
+
+                #expect(summary.outcome == fault.expected, "\(fault.rawValue): \(summary.reports.compactMap(\.failure))")
+                let failed = summary.reports.filter { !$0.succeeded }.map { "\($0.vendor)/\($0.endpoint.name)" }
+                #expect(failed == fault.failing, "\(fault.rawValue)")
+                for name in fault.failing {
+                    // Named in the failure (what `nightly` prints as FAILED) and in the ledger.
+                    let failure = summary.reports.first { "\($0.vendor)/\($0.endpoint.name)" == name }?.failure ?? ""
+                    #expect(failure.hasPrefix(name + " "), "\(failure)")
+                    let parts = name.split(separator: "/")
+                    #expect(try harness.scalar("SELECT count(*) FROM ingest_runs WHERE vendor = '\(parts[0])' AND endpoint = '\(parts[1])' AND status = 'failed' AND error IS NOT NULL") >= 1)
+                }
+                #expect(try WarehouseDump.integrity(harness.databasePath) == "ok")
+                let retries = summary.reports.reduce(0) { $0 + $1.statistics.retries }
+                let requests = summary.reports.reduce(0) { $0 + $1.statistics.requests }
+                check(fault, logs: harness.logs.text, retries: retries, elapsed: elapsed)
+
+                // A clean re-run converges to the fault-free warehouse.
+                harness.sandbox.faults.reset()
+                let rerun = try await harness.runner.nightly(window: Self.window)
+                #expect(rerun.outcome == .ok, "\(rerun.reports.compactMap(\.failure))")
+                #expect(try WarehouseDump.structuralProblems(harness.databasePath) == [])
+                let difference = WarehouseDump.difference(expected, Self.comparable(try WarehouseDump.dump(harness.databasePath)))
+                #expect(difference.lost == 0 && difference.extra == 0, "\(fault.rawValue): \(difference.detail)")
+                #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL") == 0)
+                let converged = difference.lost == 0 && difference.extra == 0 && rerun.outcome == .ok
+
+                let exit = switch summary.outcome { case .ok: 0; case .partial: 2; case .failed: 1 }
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("MATRIX|\(fault.rawValue)|\(seed)|\(summary.outcome.rawValue) (\(exit))|\(requests)|\(retries)|\(String(format: "%.1f", seconds))s|\(failed.isEmpty ? "-" : failed.joined(separator: ", "))|\(rerun.outcome.rawValue)|\(converged ? "yes" : "NO")")
             }
-            fault.arm(harness.sandbox.faults)
-            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger, today: today)
-            let started = ContinuousClock.now
-            let summary = try await runner.nightly(window: Self.window)
-            let elapsed = ContinuousClock.now - started
-
-            #expect(summary.outcome == fault.expected, "\(fault.rawValue): \(summary.reports.compactMap(\.failure))")
-            let failed = summary.reports.filter { !$0.succeeded }.map { "\($0.vendor)/\($0.endpoint.name)" }
-            #expect(failed == fault.failing, "\(fault.rawValue)")
-            for name in fault.failing {
-                // Named in the failure (what `nightly` prints as FAILED) and in the ledger.
-                let failure = summary.reports.first { "\($0.vendor)/\($0.endpoint.name)" == name }?.failure ?? ""
-                #expect(failure.hasPrefix(name + " "), "\(failure)")
-                let parts = name.split(separator: "/")
-                #expect(try harness.scalar("SELECT count(*) FROM ingest_runs WHERE vendor = '\(parts[0])' AND endpoint = '\(parts[1])' AND status = 'failed' AND error IS NOT NULL") >= 1)
-            }
-            #expect(try WarehouseDump.integrity(harness.databasePath) == "ok")
-            let retries = summary.reports.reduce(0) { $0 + $1.statistics.retries }
-            let requests = summary.reports.reduce(0) { $0 + $1.statistics.requests }
-            check(fault, logs: harness.logs.text, retries: retries, elapsed: elapsed)
-
-            // A clean re-run converges to the fault-free warehouse.
-            harness.sandbox.faults.reset()
-            let rerun = try await harness.runner.nightly(window: Self.window)
-            #expect(rerun.outcome == .ok, "\(rerun.reports.compactMap(\.failure))")
-            #expect(try WarehouseDump.structuralProblems(harness.databasePath) == [])
-            let difference = WarehouseDump.difference(expected, Self.comparable(try WarehouseDump.dump(harness.databasePath)))
-            #expect(difference.lost == 0 && difference.extra == 0, "\(fault.rawValue): \(difference.detail)")
-            #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL") == 0)
-            let converged = difference.lost == 0 && difference.extra == 0 && rerun.outcome == .ok
-
-            let exit = switch summary.outcome { case .ok: 0; case .partial: 2; case .failed: 1 }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print("MATRIX|\(fault.rawValue)|\(seed)|\(summary.outcome.rawValue) (\(exit))|\(requests)|\(retries)|\(String(format: "%.1f", seconds))s|\(failed.isEmpty ? "-" : failed.joined(separator: ", "))|\(rerun.outcome.rawValue)|\(converged ? "yes" : "NO")")
         }
     }
 
@@ -193,28 +195,29 @@ import Warehouse
     /// whatever the chunks that did it (the lookback's chunk boundaries move every day).
     @Test func anUnreadableResponseIsResolvedOnceItsWindowIsReadAgain() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        func window(_ a: String, _ b: String) -> DateWindow { DateWindow(start: CalendarDate(parsing: a)!, end: CalendarDate(parsing: b)!)! }
-        func unresolved() throws -> Int64 { try harness.scalar("SELECT count(*) FROM quarantine WHERE document_key IS NULL AND resolved_at IS NULL") }
-        harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
-        let failed = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
-        #expect(failed.outcome == .partial)
-        #expect(try unresolved() == 1)
-        // May 10-31 and later: May 1-9 not read again yet.
-        _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-10", "2026-06-30"))
-        #expect(try unresolved() == 1)
-        // April 20 - May 12 covers the rest: resolved.
-        _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-04-20", "2026-05-12"))
-        #expect(try unresolved() == 0)
-        // The same bad answer again: unresolved again, by its latest sighting's window.
-        harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
-        _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
-        #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE document_key IS NULL") >= 1)
-        #expect(try unresolved() == 1)
-        _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-06-01", "2026-06-30"))
-        #expect(try unresolved() == 1)
-        _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
-        #expect(try unresolved() == 0)
+        try await stopping(harness) {
+            func window(_ a: String, _ b: String) -> DateWindow { DateWindow(start: CalendarDate(parsing: a)!, end: CalendarDate(parsing: b)!)! }
+            func unresolved() throws -> Int64 { try harness.scalar("SELECT count(*) FROM quarantine WHERE document_key IS NULL AND resolved_at IS NULL") }
+            harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
+            let failed = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
+            #expect(failed.outcome == .partial)
+            #expect(try unresolved() == 1)
+            // May 10-31 and later: May 1-9 not read again yet.
+            _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-10", "2026-06-30"))
+            #expect(try unresolved() == 1)
+            // April 20 - May 12 covers the rest: resolved.
+            _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-04-20", "2026-05-12"))
+            #expect(try unresolved() == 0)
+            // The same bad answer again: unresolved again, by its latest sighting's window.
+            harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
+            _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
+            #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE document_key IS NULL") >= 1)
+            #expect(try unresolved() == 1)
+            _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-06-01", "2026-06-30"))
+            #expect(try unresolved() == 1)
+            _ = try await harness.runner.ingest(vendors: [.copaco], window: window("2026-05-01", "2026-05-31"))
+            #expect(try unresolved() == 0)
+        }
     }
 
     /// What each fault must have looked like from the client's side.

@@ -69,31 +69,32 @@ import Warehouse
     @Test func theLitestreamExampleReplicatesAndRestoresTheWarehouse() async throws {
         let litestream = try #require(executable("litestream") ?? userScript("litestream"), "litestream is missing: run scripts/setup")
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let db = harness.databasePath
-        var env = harness.environment
-        env["BILLWH_LOOKBACK_DAYS"] = "40"
-        #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
-        let config = Self.repository.appendingPathComponent("scripts/litestream.yml").path
-        let replica = harness.directory.appendingPathComponent("replica")
-        let litestreamEnv = ["BILLWH_DB": db, "LITESTREAM_REPLICA_URL": replica.absoluteString]
-
-        for round in 1...2 {
-            let sync = try run(litestream, ["replicate", "-config", config, "-once"], environment: litestreamEnv)
-            #expect(sync.status == 0, "\(sync.stderr)")
-            let restored = harness.directory.appendingPathComponent("restored-\(round).sqlite").path
-            let restore = try run(litestream, ["restore", "-config", config, "-o", restored, db], environment: litestreamEnv)
-            #expect(restore.status == 0, "\(restore.stderr)")
-            #expect(try WarehouseDump.integrity(restored) == "ok")
-            #expect(try WarehouseDump.dump(restored) == WarehouseDump.dump(db), "round \(round)")
-            // A change for the second round: a wider window brings more documents.
-            env["BILLWH_LOOKBACK_DAYS"] = "120"
+        try await stopping(harness) {
+            let db = harness.databasePath
+            var env = harness.environment
+            env["BILLWH_LOOKBACK_DAYS"] = "40"
             #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+            let config = Self.repository.appendingPathComponent("scripts/litestream.yml").path
+            let replica = harness.directory.appendingPathComponent("replica")
+            let litestreamEnv = ["BILLWH_DB": db, "LITESTREAM_REPLICA_URL": replica.absoluteString]
+
+            for round in 1...2 {
+                let sync = try run(litestream, ["replicate", "-config", config, "-once"], environment: litestreamEnv)
+                #expect(sync.status == 0, "\(sync.stderr)")
+                let restored = harness.directory.appendingPathComponent("restored-\(round).sqlite").path
+                let restore = try run(litestream, ["restore", "-config", config, "-o", restored, db], environment: litestreamEnv)
+                #expect(restore.status == 0, "\(restore.stderr)")
+                #expect(try WarehouseDump.integrity(restored) == "ok")
+                #expect(try WarehouseDump.dump(restored) == WarehouseDump.dump(db), "round \(round)")
+                // A change for the second round: a wider window brings more documents.
+                env["BILLWH_LOOKBACK_DAYS"] = "120"
+                #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+            }
+            // The administrator's check of the same file: a copy replicated once, after a change and
+            // continuously, each restore's `sqlite3 .dump` equal to the copy's.
+            let check = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/check-litestream").path, db])
+            #expect(check.status == 0 && check.stdout.contains("round 3: restored"), "\(check.stdout)\(check.stderr)")
         }
-        // The administrator's check of the same file: a copy replicated once, after a change and
-        // continuously, each restore's `sqlite3 .dump` equal to the copy's.
-        let check = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/check-litestream").path, db])
-        #expect(check.status == 0 && check.stdout.contains("round 3: restored"), "\(check.stdout)\(check.stderr)")
     }
 
     /// The cron example's job line run by /bin/sh as cron runs it, with a stand-in billwh that

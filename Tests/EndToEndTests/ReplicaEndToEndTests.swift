@@ -123,218 +123,224 @@ struct ReplicaEndToEndTests {
 
     @Test func demoDataReplicatesWithExactTypesAndEqualAnswers() async throws {
         let fixture = try await Fixture.backfilled()
-        defer { Task { await fixture.stop() } }
-        let first = try fixture.replicate(["--with-raw"])
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stderr.contains("whole copy: first replicate"))
-        #expect(!first.stderr.contains(fixture.server.password) && !first.stdout.contains(fixture.server.password))
-        try fixture.expectEqual()
+        try await stopping(fixture) {
+            let first = try fixture.replicate(["--with-raw"])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stderr.contains("whole copy: first replicate"))
+            #expect(!first.stderr.contains(fixture.server.password) && !first.stdout.contains(fixture.server.password))
+            try fixture.expectEqual()
 
-        // Exact types: BIGINT micros, DATE, NUMERIC quantities as sent, BYTEA raw.
-        let types = try fixture.server.psql("""
-            SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
-            WHERE table_schema = 'billwh' AND (table_name, column_name) IN (('purchases', 'cost_micros'), ('purchases', 'invoice_date'),
-                ('purchases', 'quantity_bought'), ('raw_documents', 'payload'), ('staging_lines', 'quantity'), ('purchases_readable', 'cost'))
-            ORDER BY 1
-            """).output
-        for expected in ["purchases.cost_micros bigint", "purchases.invoice_date date", "purchases.quantity_bought numeric",
-                         "raw_documents.payload bytea", "staging_lines.quantity numeric", "purchases_readable.cost numeric"] {
-            #expect(types.contains(expected), "\(types)")
+            // Exact types: BIGINT micros, DATE, NUMERIC quantities as sent, BYTEA raw.
+            let types = try fixture.server.psql("""
+                SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
+                WHERE table_schema = 'billwh' AND (table_name, column_name) IN (('purchases', 'cost_micros'), ('purchases', 'invoice_date'),
+                    ('purchases', 'quantity_bought'), ('raw_documents', 'payload'), ('staging_lines', 'quantity'), ('purchases_readable', 'cost'))
+                ORDER BY 1
+                """).output
+            for expected in ["purchases.cost_micros bigint", "purchases.invoice_date date", "purchases.quantity_bought numeric",
+                             "raw_documents.payload bytea", "staging_lines.quantity numeric", "purchases_readable.cost numeric"] {
+                #expect(types.contains(expected), "\(types)")
+            }
+            // Raw payloads byte for byte: their SHA-256 is the one the warehouse recorded.
+            #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents WHERE encode(sha256(payload), 'hex') <> content_sha256") == "0")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try fixture.harness.scalar("SELECT count(*) FROM raw_documents")))
+            // The readable view's NUMERIC amounts sum to the micros exactly.
+            let micros = try fixture.harness.scalar("SELECT sum(cost_micros) FROM purchases")
+            let readable = try fixture.pgScalar("SELECT sum(cost) * 1000000 = \(micros) FROM purchases_readable")
+            #expect(readable == "t")
+            // Secrets and internal queues stay behind.
+            let tables = Set(try fixture.server.psql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'billwh'").output
+                .split(separator: "\n").map(String.init))
+            #expect(tables.contains("purchases") && tables.contains("crm_companies"), "\(tables)")
+            for hidden in ["reconcile_queue", "reconcile_queue_groups", "replica_changes", "replica_consumers", "runs", "schema_migrations"] {
+                #expect(!tables.contains(hidden), "\(tables)")
+            }
+
+            // Nothing changed: nothing but the small tables is written again.
+            let again = try fixture.replicate(["--with-raw"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("0 changes"), "\(again.stderr)")
+            #expect(!again.stderr.contains("purchases "), "\(again.stderr)")
+            try fixture.expectEqual()
+
+            // Without --with-raw the replica drops the raw documents.
+            #expect(try fixture.replicate().status == 0)
+            #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == "0")
         }
-        // Raw payloads byte for byte: their SHA-256 is the one the warehouse recorded.
-        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents WHERE encode(sha256(payload), 'hex') <> content_sha256") == "0")
-        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try fixture.harness.scalar("SELECT count(*) FROM raw_documents")))
-        // The readable view's NUMERIC amounts sum to the micros exactly.
-        let micros = try fixture.harness.scalar("SELECT sum(cost_micros) FROM purchases")
-        let readable = try fixture.pgScalar("SELECT sum(cost) * 1000000 = \(micros) FROM purchases_readable")
-        #expect(readable == "t")
-        // Secrets and internal queues stay behind.
-        let tables = Set(try fixture.server.psql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'billwh'").output
-            .split(separator: "\n").map(String.init))
-        #expect(tables.contains("purchases") && tables.contains("crm_companies"), "\(tables)")
-        for hidden in ["reconcile_queue", "reconcile_queue_groups", "replica_changes", "replica_consumers", "runs", "schema_migrations"] {
-            #expect(!tables.contains(hidden), "\(tables)")
-        }
-
-        // Nothing changed: nothing but the small tables is written again.
-        let again = try fixture.replicate(["--with-raw"])
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("0 changes"), "\(again.stderr)")
-        #expect(!again.stderr.contains("purchases "), "\(again.stderr)")
-        try fixture.expectEqual()
-
-        // Without --with-raw the replica drops the raw documents.
-        #expect(try fixture.replicate().status == 0)
-        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == "0")
     }
 
     @Test func aReissueAndItsReconcileShowAsDeletionsInTheReplica() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
-        defer { Task { await fixture.stop() } }
-        let harness = fixture.harness
-        #expect(try fixture.replicate().status == 0)
-        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").first)
-        let oldLines = try harness.read { try Int64.fetchAll($0, sql: "SELECT line_id FROM staging_lines WHERE document_key = ?", arguments: [target.invoiceID]) }
-        let oldPurchases = try harness.read { try Int64.fetchAll($0, sql: "SELECT purchase_id FROM purchases WHERE invoice_id = ?", arguments: [target.invoiceID]) }
-        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
-        // The nightly hook: BILLWH_REPLICA_URL set, `nightly` replicates after its run.
-        let env = harness.environment.merging(fixture.environment) { $1 }
-            .merging(["BILLWH_REPLICA_URL": fixture.server.url, "BILLWH_LOOKBACK_DAYS": "1200"]) { $1 }
-        let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-        #expect(nightly.status == 0, "\(nightly.stderr)")
-        #expect(nightly.stderr.contains("replica postgres://billwh_admin@127.0.0.1"), "\(nightly.stderr)")
-        #expect(!nightly.stderr.contains(fixture.server.password))
-        try fixture.expectEqual()
-        let ids = { (list: [Int64]) in list.map(String.init).joined(separator: ",") }
-        // The old version's lines and the rebuilt groups' purchases left both sides alike.
-        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")
-                == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")))
-        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")
-                == String(try harness.scalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")))
-        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines)))") == "0")
-        #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")
-                == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")))
-        #expect(try fixture.pgScalar("SELECT versions FROM documents WHERE document_key = '\(target.invoiceID)'") == "2")
+        try await stopping(fixture) {
+            let harness = fixture.harness
+            #expect(try fixture.replicate().status == 0)
+            let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").first)
+            let oldLines = try harness.read { try Int64.fetchAll($0, sql: "SELECT line_id FROM staging_lines WHERE document_key = ?", arguments: [target.invoiceID]) }
+            let oldPurchases = try harness.read { try Int64.fetchAll($0, sql: "SELECT purchase_id FROM purchases WHERE invoice_id = ?", arguments: [target.invoiceID]) }
+            #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+            // The nightly hook: BILLWH_REPLICA_URL set, `nightly` replicates after its run.
+            let env = harness.environment.merging(fixture.environment) { $1 }
+                .merging(["BILLWH_REPLICA_URL": fixture.server.url, "BILLWH_LOOKBACK_DAYS": "1200"]) { $1 }
+            let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            #expect(nightly.status == 0, "\(nightly.stderr)")
+            #expect(nightly.stderr.contains("replica postgres://billwh_admin@127.0.0.1"), "\(nightly.stderr)")
+            #expect(!nightly.stderr.contains(fixture.server.password))
+            try fixture.expectEqual()
+            let ids = { (list: [Int64]) in list.map(String.init).joined(separator: ",") }
+            // The old version's lines and the rebuilt groups' purchases left both sides alike.
+            #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")
+                    == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")))
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")
+                    == String(try harness.scalar("SELECT count(*) FROM purchases WHERE purchase_id IN (\(ids(oldPurchases)))")))
+            #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines)))") == "0")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")
+                    == String(try harness.scalar("SELECT count(*) FROM staging_lines WHERE document_key = '\(target.invoiceID)'")))
+            #expect(try fixture.pgScalar("SELECT versions FROM documents WHERE document_key = '\(target.invoiceID)'") == "2")
 
-        // A full reconcile deletes and rebuilds every row: still equal.
-        _ = try harness.runner.reconcile(full: true)
-        let full = try fixture.replicate()
-        #expect(full.status == 0, "\(full.stderr)")
-        try fixture.expectEqual()
+            // A full reconcile deletes and rebuilds every row: still equal.
+            _ = try harness.runner.reconcile(full: true)
+            let full = try fixture.replicate()
+            #expect(full.status == 0, "\(full.stderr)")
+            try fixture.expectEqual()
+        }
     }
 
     @Test func aClosedMonthAndItsAdjustments() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
-        defer { Task { await fixture.stop() } }
-        let harness = fixture.harness
-        #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
-        #expect(try fixture.replicate().status == 0)
-        try fixture.expectEqual()
-        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-03-01", to: "2026-03-31").first)
-        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
-        _ = try await harness.backfillAndReconcile()
-        let adjustments = try harness.scalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'")
-        #expect(adjustments > 0)
-        let after = try fixture.replicate()
-        #expect(after.status == 0, "\(after.stderr)")
-        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'") == String(adjustments))
-        try fixture.expectEqual()
-        // Reopening takes the adjustments away again.
-        #expect(try runBillwh(["reopen", "--db", harness.databasePath, "--month", "2026-03", "--reason", "re-issued"]).status == 0)
-        #expect(try fixture.replicate().status == 0)
-        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month IS NOT NULL") == "0")
-        try fixture.expectEqual()
+        try await stopping(fixture) {
+            let harness = fixture.harness
+            #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
+            #expect(try fixture.replicate().status == 0)
+            try fixture.expectEqual()
+            let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-03-01", to: "2026-03-31").first)
+            #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+            _ = try await harness.backfillAndReconcile()
+            let adjustments = try harness.scalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'")
+            #expect(adjustments > 0)
+            let after = try fixture.replicate()
+            #expect(after.status == 0, "\(after.stderr)")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'") == String(adjustments))
+            try fixture.expectEqual()
+            // Reopening takes the adjustments away again.
+            #expect(try runBillwh(["reopen", "--db", harness.databasePath, "--month", "2026-03", "--reason", "re-issued"]).status == 0)
+            #expect(try fixture.replicate().status == 0)
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month IS NOT NULL") == "0")
+            try fixture.expectEqual()
+        }
     }
 
     @Test func killedAtRandomPointsOrCutByARestartThenConverges() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: true, copper: false)
-        defer { Task { await fixture.stop() } }
-        let harness = fixture.harness
-        // How long a whole copy takes here, to spread the kills over it.
-        let clock = ContinuousClock()
-        let started = clock.now
-        #expect(try fixture.replicate(["--with-raw"]).status == 0)
-        let took = clock.now - started
-        var random = SplitMix64(seed: 2026)
-        let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").dropFirst(3).first)
-        #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
-        _ = try await harness.backfillAndReconcile()
-        for round in 0..<6 {
-            // Even rounds start from a stale schema of another warehouse (a whole copy), odd
-            // ones from the incremental change.
-            if round % 2 == 0 {
-                #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
+        try await stopping(fixture) {
+            let harness = fixture.harness
+            // How long a whole copy takes here, to spread the kills over it.
+            let clock = ContinuousClock()
+            let started = clock.now
+            #expect(try fixture.replicate(["--with-raw"]).status == 0)
+            let took = clock.now - started
+            var random = SplitMix64(seed: 2026)
+            let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").dropFirst(3).first)
+            #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
+            _ = try await harness.backfillAndReconcile()
+            for round in 0..<6 {
+                // Even rounds start from a stale schema of another warehouse (a whole copy), odd
+                // ones from the incremental change.
+                if round % 2 == 0 {
+                    #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
+                }
+                let process = try fixture.launchReplicate(["--with-raw"])
+                let delay = Double(random.next() % 1000) / 1000 * took.seconds
+                try await Task.sleep(for: .seconds(delay))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                let rerun = try fixture.replicate(["--with-raw"])
+                #expect(rerun.status == 0, "round \(round) after \(delay) s: \(rerun.stderr)")
+                try fixture.expectEqual()
             }
-            let process = try fixture.launchReplicate(["--with-raw"])
-            let delay = Double(random.next() % 1000) / 1000 * took.seconds
-            try await Task.sleep(for: .seconds(delay))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let rerun = try fixture.replicate(["--with-raw"])
-            #expect(rerun.status == 0, "round \(round) after \(delay) s: \(rerun.stderr)")
-            try fixture.expectEqual()
-        }
 
-        // A server restart in the middle of a whole copy.
-        #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
-        let process = try fixture.launchReplicate(["--with-raw"])
-        try await Task.sleep(for: took / 3)
-        try fixture.server.restart()
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning)
-        let rerun = try fixture.replicate(["--with-raw"])
-        #expect(rerun.status == 0, "\(rerun.stderr)")
-        try fixture.expectEqual()
-        #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try harness.scalar("SELECT count(*) FROM raw_documents")))
+            // A server restart in the middle of a whole copy.
+            #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
+            let process = try fixture.launchReplicate(["--with-raw"])
+            try await Task.sleep(for: took / 3)
+            try fixture.server.restart()
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!process.isRunning)
+            let rerun = try fixture.replicate(["--with-raw"])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            try fixture.expectEqual()
+            #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try harness.scalar("SELECT count(*) FROM raw_documents")))
+        }
     }
 
     @Test func aSecondReplicateExits75AndAnOlderReplicaIsUpgradedInPlace() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
-        defer { Task { await fixture.stop() } }
-        let configuration = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: fixture.server.port, username: fixture.server.superuser, password: fixture.server.password,
-            database: "postgres", tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: fixture.harness.logs.logger)
-        // An older billwh's replica: schema version 1 only (no readable views).
-        try await ReplicaSchema.upgrade(connection, schema: try SchemaName("reseller_a"), upTo: 1, logger: fixture.harness.logs.logger)
-        #expect(try fixture.server.psql("SELECT count(*) FROM reseller_a.purchases_readable").status != 0)
-        try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
-        let busy = try fixture.replicate(schema: "reseller_a")
-        #expect(busy.status == 75, "\(busy.stderr)")
-        #expect(busy.stderr.contains("another billwh replicate"))
-        try await connection.query("SELECT pg_advisory_unlock_all()", logger: fixture.harness.logs.logger)
-        try await connection.close()
-        let upgraded = try fixture.replicate(schema: "reseller_a")
-        #expect(upgraded.status == 0, "\(upgraded.stderr)")
-        try fixture.expectEqual(schema: "reseller_a")
-        #expect(try fixture.pgScalar("SELECT max(version) FROM replica_ddl", schema: "reseller_a") == String(ReplicaSchema.latest))
-        // An older replica holding rows: back to version 1 (no export columns, no views). The
-        // upgrade adds the columns and fills them by copying the warehouse whole.
-        let downgrade = try fixture.server.psql("""
-            SET search_path TO reseller_a; DROP VIEW purchases_export; DROP VIEW purchases_readable; DROP VIEW staging_lines_readable;
-            ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; DELETE FROM replica_ddl WHERE version > 1;
-            """)
-        #expect(downgrade.status == 0, "\(downgrade.output)")
-        let refilled = try fixture.replicate(schema: "reseller_a")
-        #expect(refilled.status == 0, "\(refilled.stderr)")
-        #expect(refilled.stderr.contains("upgraded from version 1"), "\(refilled.stderr)")
-        try fixture.expectEqual(schema: "reseller_a")
-        #expect(try fixture.pgScalar("SELECT count(*) FROM purchases_export WHERE document_type IS NULL", schema: "reseller_a") == "0")
-        // Bad usage is 64; a wrong password names what to check without printing it.
-        #expect(try fixture.replicate(schema: "Bad-Name").status == 64)
-        let wrong = try runBillwh(["replicate", "--db", fixture.harness.databasePath,
-                                   "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
-        #expect(wrong.status == 1)
-        #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
+        try await stopping(fixture) {
+            let configuration = PostgresConnection.Configuration(
+                host: "127.0.0.1", port: fixture.server.port, username: fixture.server.superuser, password: fixture.server.password,
+                database: "postgres", tls: .disable)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: fixture.harness.logs.logger)
+            // An older billwh's replica: schema version 1 only (no readable views).
+            try await ReplicaSchema.upgrade(connection, schema: try SchemaName("reseller_a"), upTo: 1, logger: fixture.harness.logs.logger)
+            #expect(try fixture.server.psql("SELECT count(*) FROM reseller_a.purchases_readable").status != 0)
+            try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
+            let busy = try fixture.replicate(schema: "reseller_a")
+            #expect(busy.status == 75, "\(busy.stderr)")
+            #expect(busy.stderr.contains("another billwh replicate"))
+            try await connection.query("SELECT pg_advisory_unlock_all()", logger: fixture.harness.logs.logger)
+            try await connection.close()
+            let upgraded = try fixture.replicate(schema: "reseller_a")
+            #expect(upgraded.status == 0, "\(upgraded.stderr)")
+            try fixture.expectEqual(schema: "reseller_a")
+            #expect(try fixture.pgScalar("SELECT max(version) FROM replica_ddl", schema: "reseller_a") == String(ReplicaSchema.latest))
+            // An older replica holding rows: back to version 1 (no export columns, no views). The
+            // upgrade adds the columns and fills them by copying the warehouse whole.
+            let downgrade = try fixture.server.psql("""
+                SET search_path TO reseller_a; DROP VIEW purchases_export; DROP VIEW purchases_readable; DROP VIEW staging_lines_readable;
+                ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; DELETE FROM replica_ddl WHERE version > 1;
+                """)
+            #expect(downgrade.status == 0, "\(downgrade.output)")
+            let refilled = try fixture.replicate(schema: "reseller_a")
+            #expect(refilled.status == 0, "\(refilled.stderr)")
+            #expect(refilled.stderr.contains("upgraded from version 1"), "\(refilled.stderr)")
+            try fixture.expectEqual(schema: "reseller_a")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases_export WHERE document_type IS NULL", schema: "reseller_a") == "0")
+            // Bad usage is 64; a wrong password names what to check without printing it.
+            #expect(try fixture.replicate(schema: "Bad-Name").status == 64)
+            let wrong = try runBillwh(["replicate", "--db", fixture.harness.databasePath,
+                                       "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
+            #expect(wrong.status == 1)
+            #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
+        }
     }
 
     @Test func theAnalystRoleReadsButCannotWrite() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
-        defer { Task { await fixture.stop() } }
-        #expect(try fixture.replicate().status == 0)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/replica-analyst-role.sql").path
-        let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"])
-        #expect(setup.status == 0, "\(setup.output)")
-        // Twice: the script is idempotent.
-        #expect(try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"]).status == 0)
-        let read = try fixture.server.psql("SELECT count(*) FROM billwh.purchases_readable", user: "analyst_a", password: "analyst-pw")
-        #expect(read.status == 0, "\(read.output)")
-        #expect(read.output.contains(String(try fixture.harness.scalar("SELECT count(*) FROM purchases"))))
-        for write in ["DELETE FROM billwh.purchases", "UPDATE billwh.purchases SET cost_micros = 0",
-                      "INSERT INTO billwh.closed_months VALUES ('2000-01', now(), NULL)", "CREATE TABLE billwh.mine (x int)",
-                      "TRUNCATE billwh.staging_lines", "CREATE TABLE public.mine (x int)"] {
-            let attempt = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw")
-            #expect(attempt.status != 0, "\(write) was allowed")
-            // Even a session that turns read-only transactions off has no privilege to write.
-            let readWrite = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw",
-                                                    options: "-c default_transaction_read_only=off")
-            #expect(readWrite.status != 0, "\(write) was allowed")
-            #expect(readWrite.output.contains("permission denied"), "\(write): \(readWrite.output)")
+        try await stopping(fixture) {
+            #expect(try fixture.replicate().status == 0)
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("scripts/replica-analyst-role.sql").path
+            let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"])
+            #expect(setup.status == 0, "\(setup.output)")
+            // Twice: the script is idempotent.
+            #expect(try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"]).status == 0)
+            let read = try fixture.server.psql("SELECT count(*) FROM billwh.purchases_readable", user: "analyst_a", password: "analyst-pw")
+            #expect(read.status == 0, "\(read.output)")
+            #expect(read.output.contains(String(try fixture.harness.scalar("SELECT count(*) FROM purchases"))))
+            for write in ["DELETE FROM billwh.purchases", "UPDATE billwh.purchases SET cost_micros = 0",
+                          "INSERT INTO billwh.closed_months VALUES ('2000-01', now(), NULL)", "CREATE TABLE billwh.mine (x int)",
+                          "TRUNCATE billwh.staging_lines", "CREATE TABLE public.mine (x int)"] {
+                let attempt = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw")
+                #expect(attempt.status != 0, "\(write) was allowed")
+                // Even a session that turns read-only transactions off has no privilege to write.
+                let readWrite = try fixture.server.psql(write, user: "analyst_a", password: "analyst-pw",
+                                                        options: "-c default_transaction_read_only=off")
+                #expect(readWrite.status != 0, "\(write) was allowed")
+                #expect(readWrite.output.contains("permission denied"), "\(write): \(readWrite.output)")
+            }
+            // Tables a later replicate creates are readable too (default privileges).
+            #expect(try fixture.server.psql("SELECT count(*) FROM billwh.replica_state", user: "analyst_a", password: "analyst-pw").status == 0)
         }
-        // Tables a later replicate creates are readable too (default privileges).
-        #expect(try fixture.server.psql("SELECT count(*) FROM billwh.replica_state", user: "analyst_a", password: "analyst-pw").status == 0)
     }
 }
 

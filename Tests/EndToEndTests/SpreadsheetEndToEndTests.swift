@@ -13,40 +13,41 @@ import Warehouse
     /// amount and quantity either reads as the exact number or stays text.
     @Test func theWrongLocaleNeverChangesANumber() async throws {
         let harness = try await Harness.start(twotcloud: true)
-        defer { Task { await harness.stop() } }
-        _ = try await harness.backfillAndReconcile()
-        let expected = try harness.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, vat_micros FROM purchases_export
-                ORDER BY \(PurchasesExport.orderBy)
-                """).map { row in [row[0] as String?, row[1] as String?] + (2..<6).map { (row[$0] as Int64?).map { Money(micros: $0).formatted(minimumDecimals: 0) } } }
-        }
-        let values: [String] = expected.flatMap { $0 }.compactMap { $0 }
-        let threeDecimals = values.filter { $0.contains(".") && $0.split(separator: ".").last?.count == 3 }.count
-        try #require(threeDecimals > 10, "\(values.prefix(20))")
-        let columns = ["quantity_bought", "quantity_billed", "cost", "sell", "margin", "vat"].map { PurchasesExport.columns.firstIndex(of: $0)! }
-        for (variant, options, locale) in [("default", [String](), LibreOffice.dutch),
-                                           ("dutch", ["--delimiter", ";", "--decimal-comma", "--bom"], LibreOffice.english)] {
-            let csv = harness.directory.appendingPathComponent("\(variant).csv")
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path] + options)
-            #expect(export.status == 0, "\(export.stderr)")
-            let converted = try LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: variant == "dutch" ? ";" : ",", locale: locale),
-                                                         folder: harness.directory)
-            let cells = try AccountingExportTests.readCSV(converted.path).dropFirst()
-            try #require(cells.count == expected.count)
-            var differing: [String] = []
-            for (row, values) in zip(cells, expected) {
-                for (index, column) in columns.enumerated() {
-                    let cell = row[column].replacingOccurrences(of: ",", with: ".")
-                    let same = switch (values[index], cell.isEmpty) {
-                    case (nil, true): true
-                    case (let value?, false): (try? ExactDecimal(parsing: cell)) == (try? ExactDecimal(parsing: value))
-                    default: false
-                    }
-                    if !same { differing.append("\(variant) \(PurchasesExport.columns[column]): \(values[index] ?? "NULL") read as \(row[column])") }
-                }
+        try await stopping(harness) {
+            _ = try await harness.backfillAndReconcile()
+            let expected = try harness.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT quantity_bought, quantity_billed, cost_micros, sell_micros, margin_micros, vat_micros FROM purchases_export
+                    ORDER BY \(PurchasesExport.orderBy)
+                    """).map { row in [row[0] as String?, row[1] as String?] + (2..<6).map { (row[$0] as Int64?).map { Money(micros: $0).formatted(minimumDecimals: 0) } } }
             }
-            #expect(differing.isEmpty, "\(differing.prefix(10))")
+            let values: [String] = expected.flatMap { $0 }.compactMap { $0 }
+            let threeDecimals = values.filter { $0.contains(".") && $0.split(separator: ".").last?.count == 3 }.count
+            try #require(threeDecimals > 10, "\(values.prefix(20))")
+            let columns = ["quantity_bought", "quantity_billed", "cost", "sell", "margin", "vat"].map { PurchasesExport.columns.firstIndex(of: $0)! }
+            for (variant, options, locale) in [("default", [String](), LibreOffice.dutch),
+                                               ("dutch", ["--delimiter", ";", "--decimal-comma", "--bom"], LibreOffice.english)] {
+                let csv = harness.directory.appendingPathComponent("\(variant).csv")
+                let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path] + options)
+                #expect(export.status == 0, "\(export.stderr)")
+                let converted = try LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: variant == "dutch" ? ";" : ",", locale: locale),
+                                                             folder: harness.directory)
+                let cells = try AccountingExportTests.readCSV(converted.path).dropFirst()
+                try #require(cells.count == expected.count)
+                var differing: [String] = []
+                for (row, values) in zip(cells, expected) {
+                    for (index, column) in columns.enumerated() {
+                        let cell = row[column].replacingOccurrences(of: ",", with: ".")
+                        let same = switch (values[index], cell.isEmpty) {
+                        case (nil, true): true
+                        case (let value?, false): (try? ExactDecimal(parsing: cell)) == (try? ExactDecimal(parsing: value))
+                        default: false
+                        }
+                        if !same { differing.append("\(variant) \(PurchasesExport.columns[column]): \(values[index] ?? "NULL") read as \(row[column])") }
+                    }
+                }
+                #expect(differing.isEmpty, "\(differing.prefix(10))")
+            }
         }
     }
 
@@ -65,19 +66,20 @@ import Warehouse
                 }
             }
         }
-        defer { Task { await harness.stop() } }
-        _ = try await harness.backfillAndReconcile()
-        #expect(try harness.scalar("SELECT count(*) FROM purchases WHERE customer_name = '\(Self.formula.replacingOccurrences(of: "'", with: "''"))'") > 0)
-        for (variant, options) in [("default", [String]()), ("safe", ["--spreadsheet-safe"])] {
-            let csv = harness.directory.appendingPathComponent("\(variant).csv")
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--out", csv.path] + options)
-            #expect(export.status == 0, "\(export.stderr)")
-            let names = try AccountingExportTests.readCSV(csv.path).dropFirst().map { $0[4] }
-            #expect(names.contains(variant == "safe" ? "'" + Self.formula : Self.formula))
-            let sheet = try LibreOffice.convert(csv, importOptions: LibreOffice.csvImport(separator: ",", locale: LibreOffice.english),
-                                                to: "fods", folder: harness.directory)
-            let formulas = try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count - 1
-            if variant == "safe" { #expect(formulas == 0) } else { #expect(formulas > 0) }
+        try await stopping(harness) {
+            _ = try await harness.backfillAndReconcile()
+            #expect(try harness.scalar("SELECT count(*) FROM purchases WHERE customer_name = '\(Self.formula.replacingOccurrences(of: "'", with: "''"))'") > 0)
+            for (variant, options) in [("default", [String]()), ("safe", ["--spreadsheet-safe"])] {
+                let csv = harness.directory.appendingPathComponent("\(variant).csv")
+                let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--out", csv.path] + options)
+                #expect(export.status == 0, "\(export.stderr)")
+                let names = try AccountingExportTests.readCSV(csv.path).dropFirst().map { $0[4] }
+                #expect(names.contains(variant == "safe" ? "'" + Self.formula : Self.formula))
+                let sheet = try LibreOffice.convert(csv, importOptions: LibreOffice.csvImport(separator: ",", locale: LibreOffice.english),
+                                                    to: "fods", folder: harness.directory)
+                let formulas = try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count - 1
+                if variant == "safe" { #expect(formulas == 0) } else { #expect(formulas > 0) }
+            }
         }
     }
 }

@@ -28,72 +28,76 @@ import Warehouse
 
     @Test func aTinyPipeStoresTheSameWarehouse() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let reference = harness.directory.appendingPathComponent("reference.sqlite").path
-        let tiny = harness.directory.appendingPathComponent("tiny.sqlite").path
-        #expect(try await Self.ingest(harness, into: reference, bufferBytes: 4 << 20).allSatisfy { $0.succeeded })
-        let reports = try await Self.ingest(harness, into: tiny, bufferBytes: 1024)
-        #expect(reports.allSatisfy { $0.succeeded })
-        #expect(reports.reduce(0) { $0 + $1.outcome.lines } > 500)
-        #expect(try WarehouseDump.dump(tiny) == WarehouseDump.dump(reference))
-        let payloads = { (path: String) in
-            try WarehouseDatabase.openReadOnly(path: path).read { db in
-                try Row.fetchAll(db, sql: "SELECT content_sha256, payload FROM raw_documents ORDER BY content_sha256").map { row in
-                    let payload: Data = row["payload"]
-                    return "\(row["content_sha256"] as String) \(payload.count) \(sha256Hex(payload))"
+        try await stopping(harness) {
+            let reference = harness.directory.appendingPathComponent("reference.sqlite").path
+            let tiny = harness.directory.appendingPathComponent("tiny.sqlite").path
+            #expect(try await Self.ingest(harness, into: reference, bufferBytes: 4 << 20).allSatisfy { $0.succeeded })
+            let reports = try await Self.ingest(harness, into: tiny, bufferBytes: 1024)
+            #expect(reports.allSatisfy { $0.succeeded })
+            #expect(reports.reduce(0) { $0 + $1.outcome.lines } > 500)
+            #expect(try WarehouseDump.dump(tiny) == WarehouseDump.dump(reference))
+            let payloads = { (path: String) in
+                try WarehouseDatabase.openReadOnly(path: path).read { db in
+                    try Row.fetchAll(db, sql: "SELECT content_sha256, payload FROM raw_documents ORDER BY content_sha256").map { row in
+                        let payload: Data = row["payload"]
+                        return "\(row["content_sha256"] as String) \(payload.count) \(sha256Hex(payload))"
+                    }
                 }
             }
+            let raw = try payloads(tiny)
+            #expect(raw == (try payloads(reference)) && !raw.isEmpty)
+            #expect(raw.allSatisfy { $0.split(separator: " ")[0] == $0.split(separator: " ")[2] }, "each payload hashes to its content_sha256")
         }
-        let raw = try payloads(tiny)
-        #expect(raw == (try payloads(reference)) && !raw.isEmpty)
-        #expect(raw.allSatisfy { $0.split(separator: " ")[0] == $0.split(separator: " ")[2] }, "each payload hashes to its content_sha256")
     }
 
     @Test(arguments: [SandboxFaults.TruncationMode.contentLength, .chunked])
     func aBodyCutOffAfterSomeDocumentsLeavesNothingAndIsReadAgain(mode: SandboxFaults.TruncationMode) async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let reference = harness.directory.appendingPathComponent("reference.sqlite").path
-        _ = try await Self.ingest(harness, into: reference, bufferBytes: 4 << 20)
-        harness.sandbox.faults.truncateNext(2, mode: mode, path: "/api/v1/invoices")
-        let cut = harness.directory.appendingPathComponent("cut.sqlite").path
-        let reports = try await Self.ingest(harness, into: cut, bufferBytes: 1024)
-        #expect(reports.allSatisfy { $0.succeeded })
-        #expect(reports.first { $0.endpoint.name == "invoices" }?.statistics.retries == 2)
-        #expect(try WarehouseDump.dump(cut) == WarehouseDump.dump(reference))
+        try await stopping(harness) {
+            let reference = harness.directory.appendingPathComponent("reference.sqlite").path
+            _ = try await Self.ingest(harness, into: reference, bufferBytes: 4 << 20)
+            harness.sandbox.faults.truncateNext(2, mode: mode, path: "/api/v1/invoices")
+            let cut = harness.directory.appendingPathComponent("cut.sqlite").path
+            let reports = try await Self.ingest(harness, into: cut, bufferBytes: 1024)
+            #expect(reports.allSatisfy { $0.succeeded })
+            #expect(reports.first { $0.endpoint.name == "invoices" }?.statistics.retries == 2)
+            #expect(try WarehouseDump.dump(cut) == WarehouseDump.dump(reference))
+        }
     }
 
     @Test func anUnreadableBodyIsQuarantinedWholeAndNothingElseOfItsWindowKept() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
-        let path = harness.directory.appendingPathComponent("w.sqlite").path
-        let reports = try await Self.ingest(harness, into: path, bufferBytes: 1024)
-        let invoices = try #require(reports.first { $0.endpoint.name == "invoices" })
-        #expect(invoices.failure?.contains("quarantined") == true)
-        let database = try WarehouseDatabase.openReadOnly(path: path)
-        let row = try #require(try await database.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256 FROM quarantine WHERE document_key IS NULL") })
-        let documents = try await database.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM raw_documents WHERE ingest_id IN (SELECT ingest_id FROM ingest_runs WHERE status = 'failed')
-                """) ?? -1
+        try await stopping(harness) {
+            harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
+            let path = harness.directory.appendingPathComponent("w.sqlite").path
+            let reports = try await Self.ingest(harness, into: path, bufferBytes: 1024)
+            let invoices = try #require(reports.first { $0.endpoint.name == "invoices" })
+            #expect(invoices.failure?.contains("quarantined") == true)
+            let database = try WarehouseDatabase.openReadOnly(path: path)
+            let row = try #require(try await database.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256 FROM quarantine WHERE document_key IS NULL") })
+            let documents = try await database.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM raw_documents WHERE ingest_id IN (SELECT ingest_id FROM ingest_runs WHERE status = 'failed')
+                    """) ?? -1
+            }
+            let (payload, hash) = (row["payload"] as Data, row["content_sha256"] as String)
+            // The sandbox sends half the body and then a proxy's HTML page: all of it is kept,
+            // many times what the pipe holds.
+            #expect(payload.count > 16 * 1024)
+            #expect(String(decoding: payload.suffix(60), as: UTF8.self).hasSuffix("502 Proxy Error</h1></body></html>\n"))
+            #expect(payload.starts(with: Data(#"{"Invoices":"#.utf8)) || payload.first == UInt8(ascii: "{"))
+            #expect(sha256Hex(payload) == hash)
+            #expect(documents == 0, "nothing of the rejected window was kept")
         }
-        let (payload, hash) = (row["payload"] as Data, row["content_sha256"] as String)
-        // The sandbox sends half the body and then a proxy's HTML page: all of it is kept,
-        // many times what the pipe holds.
-        #expect(payload.count > 16 * 1024)
-        #expect(String(decoding: payload.suffix(60), as: UTF8.self).hasSuffix("502 Proxy Error</h1></body></html>\n"))
-        #expect(payload.starts(with: Data(#"{"Invoices":"#.utf8)) || payload.first == UInt8(ascii: "{"))
-        #expect(sha256Hex(payload) == hash)
-        #expect(documents == 0, "nothing of the rejected window was kept")
     }
 
     @Test func aDocumentOverTheLimitFailsItsWindowNamingTheSetting() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
-        let path = harness.directory.appendingPathComponent("w.sqlite").path
-        let reports = try await Self.ingest(harness, into: path, bufferBytes: 1024, maxDocumentBytes: 2048)
-        #expect(reports.allSatisfy { $0.failure?.contains("raise BILLWH_MAX_DOCUMENT_MB") == true })
-        #expect(try await WarehouseDatabase.openReadOnly(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM staging_lines") } == 0)
+        try await stopping(harness) {
+            let path = harness.directory.appendingPathComponent("w.sqlite").path
+            let reports = try await Self.ingest(harness, into: path, bufferBytes: 1024, maxDocumentBytes: 2048)
+            #expect(reports.allSatisfy { $0.failure?.contains("raise BILLWH_MAX_DOCUMENT_MB") == true })
+            #expect(try await WarehouseDatabase.openReadOnly(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM staging_lines") } == 0)
+        }
     }
 }

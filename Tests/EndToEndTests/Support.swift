@@ -198,3 +198,26 @@ func python(_ script: String, arguments: [String] = []) throws -> String {
     guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// What a test starts and must have stopped before it ends.
+protocol Stoppable {
+    func stop() async
+}
+
+extension Harness: Stoppable {}
+extension ReplicaEndToEndTests.Fixture: Stoppable {}
+
+/// Runs `body`, then stops `server` and waits for it, whether `body` threw or not: the next
+/// test never starts beside a server that is still shutting down (which `defer { Task { … } }`
+/// allowed, and which leaked the server when the test process ended first).
+func stopping<Result>(_ server: some Stoppable, _ body: () async throws -> Result) async throws -> Result {
+    let result: Result
+    do {
+        result = try await body()
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+    return result
+}

@@ -73,102 +73,103 @@ import Warehouse
 
     @Test func cellsAreTypedAndTextComesBackByteForByte() async throws {
         let harness = try await Self.harness()
-        defer { Task { await harness.stop() } }
-        _ = try await harness.backfillAndReconcile()
-        // Plant an amount and a quantity that no double holds.
-        let planted = try harness.scalar("SELECT min(purchase_id) FROM purchases WHERE invoice_date LIKE '2026-10-%' AND cost_micros IS NOT NULL AND quantity_billed IS NOT NULL")
-        let queue = try DatabaseQueue(path: harness.databasePath)
-        try await queue.write { db in
-            try db.execute(sql: "UPDATE purchases SET cost_micros = ?, quantity_billed = ? WHERE purchase_id = ?",
-                           arguments: [Self.overPreciseMicros, Self.overPreciseQuantity, planted])
-        }
-        try queue.close()
+        try await stopping(harness) {
+            _ = try await harness.backfillAndReconcile()
+            // Plant an amount and a quantity that no double holds.
+            let planted = try harness.scalar("SELECT min(purchase_id) FROM purchases WHERE invoice_date LIKE '2026-10-%' AND cost_micros IS NOT NULL AND quantity_billed IS NOT NULL")
+            let queue = try DatabaseQueue(path: harness.databasePath)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE purchases SET cost_micros = ?, quantity_billed = ? WHERE purchase_id = ?",
+                               arguments: [Self.overPreciseMicros, Self.overPreciseQuantity, planted])
+            }
+            try queue.close()
 
-        let xlsx = harness.directory.appendingPathComponent("october.xlsx")
-        let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--format", "xlsx", "--out", xlsx.path])
-        #expect(export.status == 0, "\(export.stderr)")
-        #expect(export.stderr.contains("2 amounts or quantities written as text cells"), "\(export.stderr)")
+            let xlsx = harness.directory.appendingPathComponent("october.xlsx")
+            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--format", "xlsx", "--out", xlsx.path])
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(export.stderr.contains("2 amounts or quantities written as text cells"), "\(export.stderr)")
 
-        let expected: [Row] = try harness.read { db in
-            try Row.fetchAll(db, sql: PurchasesExport.sql(selecting: true), arguments: ["2026-10-01", "2026-11-01"])
-        }
-        try #require(expected.count > 20)
-        for number in Self.names.keys {
-            #expect(expected.contains { $0["customer_number"] == number }, "no row of customer \(number) in October")
-        }
+            let expected: [Row] = try harness.read { db in
+                try Row.fetchAll(db, sql: PurchasesExport.sql(selecting: true), arguments: ["2026-10-01", "2026-11-01"])
+            }
+            try #require(expected.count > 20)
+            for number in Self.names.keys {
+                #expect(expected.contains { $0["customer_number"] == number }, "no row of customer \(number) in October")
+            }
 
-        // Cell types, read by openpyxl.
-        let dumped = try python(Self.openpyxlDump, arguments: [xlsx.path])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(dumped.utf8)) as? [String: Any])
-        #expect(json["formulaTags"] as? Int == 0)
-        #expect(json["frozen"] as? String == "A2")
-        #expect(json["widths"] as? Int == PurchasesExport.columns.count)
-        let rows = try #require(json["rows"] as? [[[Any]]])
-        let cells: [[(type: String, value: String?)]] = rows.map { row in row.map { ($0[0] as? String ?? "?", $0[1] as? String) } }
-        #expect(cells.first?.map(\.type) == Array(repeating: "s", count: PurchasesExport.columns.count))
-        #expect(cells.first?.map(\.value) == PurchasesExport.columns)
-        try #require(cells.count == expected.count + 1)
+            // Cell types, read by openpyxl.
+            let dumped = try python(Self.openpyxlDump, arguments: [xlsx.path])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(dumped.utf8)) as? [String: Any])
+            #expect(json["formulaTags"] as? Int == 0)
+            #expect(json["frozen"] as? String == "A2")
+            #expect(json["widths"] as? Int == PurchasesExport.columns.count)
+            let rows = try #require(json["rows"] as? [[[Any]]])
+            let cells: [[(type: String, value: String?)]] = rows.map { row in row.map { ($0[0] as? String ?? "?", $0[1] as? String) } }
+            #expect(cells.first?.map(\.type) == Array(repeating: "s", count: PurchasesExport.columns.count))
+            #expect(cells.first?.map(\.value) == PurchasesExport.columns)
+            try #require(cells.count == expected.count + 1)
 
-        var problems: [String] = []
-        for (row, db) in zip(cells.dropFirst(), expected) {
-            let isPlanted = (db["purchase_id"] as Int64) == planted
-            for (index, column) in PurchasesExport.columns.enumerated() {
-                let cell: (type: String, value: String?) = row.count > index ? row[index] : ("", nil)
-                let want: (String, String?)
-                switch PurchasesXLSXKind.of(column) {
-                case .amount:
-                    if let micros = db[index] as Int64? {
-                        want = isPlanted && column == "cost"
-                            ? ("s", Money(micros: micros).formatted()) : ("n", Self.canonical(Money(micros: micros).formatted(minimumDecimals: 0)))
-                    } else {
-                        want = ("", nil)
+            var problems: [String] = []
+            for (row, db) in zip(cells.dropFirst(), expected) {
+                let isPlanted = (db["purchase_id"] as Int64) == planted
+                for (index, column) in PurchasesExport.columns.enumerated() {
+                    let cell: (type: String, value: String?) = row.count > index ? row[index] : ("", nil)
+                    let want: (String, String?)
+                    switch PurchasesXLSXKind.of(column) {
+                    case .amount:
+                        if let micros = db[index] as Int64? {
+                            want = isPlanted && column == "cost"
+                                ? ("s", Money(micros: micros).formatted()) : ("n", Self.canonical(Money(micros: micros).formatted(minimumDecimals: 0)))
+                        } else {
+                            want = ("", nil)
+                        }
+                    case .decimal:
+                        if let text = db[index] as String? {
+                            want = isPlanted && column == "quantity_billed" ? ("s", text) : ("n", Self.canonical(text))
+                        } else {
+                            want = ("", nil)
+                        }
+                    case .date:
+                        want = (db[index] as String?).map { ("d", $0) } ?? ("", nil)
+                    case .text:
+                        want = (db[index] as String?).map { ("s", $0) } ?? ("", nil)
                     }
-                case .decimal:
-                    if let text = db[index] as String? {
-                        want = isPlanted && column == "quantity_billed" ? ("s", text) : ("n", Self.canonical(text))
-                    } else {
-                        want = ("", nil)
+                    let got = (cell.type, cell.type == "n" ? cell.value.map(Self.canonical) : cell.value)
+                    if got.0 != want.0 || got.1 != want.1 {
+                        problems.append("\(column) of purchase \(db["purchase_id"] as Int64): want \(want), got \(cell)")
                     }
-                case .date:
-                    want = (db[index] as String?).map { ("d", $0) } ?? ("", nil)
-                case .text:
-                    want = (db[index] as String?).map { ("s", $0) } ?? ("", nil)
-                }
-                let got = (cell.type, cell.type == "n" ? cell.value.map(Self.canonical) : cell.value)
-                if got.0 != want.0 || got.1 != want.1 {
-                    problems.append("\(column) of purchase \(db["purchase_id"] as Int64): want \(want), got \(cell)")
                 }
             }
-        }
-        #expect(problems.isEmpty, "\(problems.count) cells differ: \(problems.prefix(8))")
+            #expect(problems.isEmpty, "\(problems.count) cells differ: \(problems.prefix(8))")
 
-        // Opened by LibreOffice and saved as CSV: the same identifiers, names and amounts.
-        let csv = try LibreOffice.convertToCSV(xlsx, importOptions: nil, folder: harness.directory)
-        let read = try AccountingExportTests.readCSV(csv.path)
-        #expect(read.first == PurchasesExport.columns)
-        try #require(read.count == expected.count + 1)
-        let number = PurchasesExport.columns.firstIndex(of: "customer_number")!
-        let name = PurchasesExport.columns.firstIndex(of: "customer_name")!
-        let cost = PurchasesExport.columns.firstIndex(of: "cost")!
-        let date = PurchasesExport.columns.firstIndex(of: "invoice_date")!
-        var differing: [String] = []
-        for (row, db) in zip(read.dropFirst(), expected) {
-            if row[number] != (db["customer_number"] as String? ?? "") { differing.append("customer_number \(row[number])") }
-            if row[name] != (db["customer_name"] as String? ?? "") { differing.append("customer_name \(row[name])") }
-            if row[date] != (db["invoice_date"] as String? ?? "") { differing.append("invoice_date \(row[date])") }
-            if let micros = db["cost_micros"] as Int64? {
-                let same = (db["purchase_id"] as Int64) == planted
-                    ? row[cost] == Money(micros: micros).formatted()
-                    : (try? Money(parsing: row[cost]))?.micros == micros
-                if !same { differing.append("cost \(Money(micros: micros)) read as \(row[cost])") }
+            // Opened by LibreOffice and saved as CSV: the same identifiers, names and amounts.
+            let csv = try LibreOffice.convertToCSV(xlsx, importOptions: nil, folder: harness.directory)
+            let read = try AccountingExportTests.readCSV(csv.path)
+            #expect(read.first == PurchasesExport.columns)
+            try #require(read.count == expected.count + 1)
+            let number = PurchasesExport.columns.firstIndex(of: "customer_number")!
+            let name = PurchasesExport.columns.firstIndex(of: "customer_name")!
+            let cost = PurchasesExport.columns.firstIndex(of: "cost")!
+            let date = PurchasesExport.columns.firstIndex(of: "invoice_date")!
+            var differing: [String] = []
+            for (row, db) in zip(read.dropFirst(), expected) {
+                if row[number] != (db["customer_number"] as String? ?? "") { differing.append("customer_number \(row[number])") }
+                if row[name] != (db["customer_name"] as String? ?? "") { differing.append("customer_name \(row[name])") }
+                if row[date] != (db["invoice_date"] as String? ?? "") { differing.append("invoice_date \(row[date])") }
+                if let micros = db["cost_micros"] as Int64? {
+                    let same = (db["purchase_id"] as Int64) == planted
+                        ? row[cost] == Money(micros: micros).formatted()
+                        : (try? Money(parsing: row[cost]))?.micros == micros
+                    if !same { differing.append("cost \(Money(micros: micros)) read as \(row[cost])") }
+                }
             }
-        }
-        #expect(differing.isEmpty, "\(differing.prefix(8))")
-        #expect(read.dropFirst().contains { $0[name] == SpreadsheetEndToEndTests.formula })
+            #expect(differing.isEmpty, "\(differing.prefix(8))")
+            #expect(read.dropFirst().contains { $0[name] == SpreadsheetEndToEndTests.formula })
 
-        // No formula cell once LibreOffice has it either.
-        let sheet = try LibreOffice.convert(xlsx, importOptions: nil, to: "fods", folder: harness.directory)
-        #expect(try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count == 1)
+            // No formula cell once LibreOffice has it either.
+            let sheet = try LibreOffice.convert(xlsx, importOptions: nil, to: "fods", folder: harness.directory)
+            #expect(try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count == 1)
+        }
     }
 
     /// More rows than a sheet holds: refused before anything is written, naming --month and CSV.
