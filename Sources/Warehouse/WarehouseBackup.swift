@@ -38,7 +38,7 @@ public enum WarehouseBackup {
         try rotate(directory: directory, stem: stem, keep: keep)
         recordNewest(finalPath, databasePath: databasePath)
         let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? Int64) ?? 0
-        return Copy(path: finalPath, bytes: size ?? 0)
+        return Copy(path: finalPath, bytes: size)
     }
 
     /// Copies a database into a new single file (rollback journal, so nothing lives beside it).
