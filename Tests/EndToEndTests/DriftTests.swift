@@ -124,6 +124,9 @@ import Warehouse
             // Letter case is no change: only the added fields are new.
             let new = try harness.read { try String.fetchAll($0, sql: "SELECT path FROM vendor_fields WHERE change = 'new'") }
             #expect(!new.isEmpty && new.allSatisfy { $0.uppercased().contains("XDRIFTNOTE") }, "\(new)")
+            // Each path is spelled as last seen, the customers array (read unparsed) included.
+            let spelled = try harness.read { try String.fetchAll($0, sql: "SELECT DISTINCT path FROM vendor_fields WHERE path_key IN ('invoices[].customers', 'invoices[].customers[].customernumber')") }
+            #expect(spelled.sorted() == ["Invoices[].CUSTOMERS", "Invoices[].CUSTOMERS[].CUSTOMERNUMBER"], "\(spelled)")
         }
     }
 
