@@ -55,6 +55,15 @@ billwh_copaco() {
         "$BILLWH" "$@"
 }
 
+# billwh_twotcloud ARGS…: billwh against window_shape.py's 2tCloud routes (Basic 12345:sandbox-2tcloud-key).
+billwh_twotcloud() {
+    local wrap=(${BENCH_WRAP:-})
+    "${wrap[@]}" env -u BILLWH_CONFIG_FILE -u BILLWH_DB -u BILLWH_COPACO_API_KEY -u BILLWH_COPACO_API_KEY_FILE \
+        -u BILLWH_TWOTCLOUD_API_KEY_FILE BILLWH_TWOTCLOUD_BASE_URL="${SANDBOX_URL:-http://127.0.0.1:1}" \
+        BILLWH_TWOTCLOUD_ACCOUNT_ID=12345 BILLWH_TWOTCLOUD_API_KEY=sandbox-2tcloud-key \
+        BILLWH_LOG_LEVEL="${BILLWH_LOG_LEVEL:-warning}" "$BILLWH" "$@"
+}
+
 now_ns() { date +%s%N; }
 
 # best_of RUNS PREPARE RUN: calls PREPARE (untimed) then RUN (timed), RUNS times; prints the

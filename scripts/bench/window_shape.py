@@ -10,7 +10,8 @@ measured against billwh on it.
         customer, as 2tCloud's customer invoices come)
     python window_shape.py serve DIR PORT_FILE
         a Copaco-shaped API on 127.0.0.1 (port written to PORT_FILE) serving those files at
-        /api/v1/invoices and /api/v1/customer-specifications, key sandbox-copaco-key
+        /api/v1/invoices and /api/v1/customer-specifications, key sandbox-copaco-key; and as
+        2tCloud's /v2/invoices and /v2/customerinvoices, Basic 12345:sandbox-2tcloud-key
     python window_shape.py stdlib BASE_URL DB
         the plain-Python reference: urllib + json.loads(parse_float=Decimal) + executemany of
         the flattened lines, amounts as integer micros, one transaction
@@ -18,6 +19,7 @@ measured against billwh on it.
         the same flattened lines as CSV, for sqlite3 .import into a table without indexes
     python window_shape.py count DB       lines the stdlib reference stored
 """
+import base64
 import decimal
 import http.server
 import json
@@ -29,8 +31,12 @@ import urllib.request
 WINDOW = ("2026-10-01", "2026-10-31")
 # customers per document, subscriptions per customer, price lines per subscription
 PER_DOCUMENT = (120, 5, 20)
+TWOTCLOUD_CUSTOMER_INVOICE = (1, 2, 5)
 ENDPOINTS = ("invoices", "customer-specifications")
 API_KEY = "sandbox-copaco-key"
+# 2tCloud's Basic credentials (account 12345, key sandbox-2tcloud-key) and its endpoints' files.
+TWOTCLOUD_AUTHORIZATION = "Basic " + base64.b64encode(b"12345:sandbox-2tcloud-key").decode()
+TWOTCLOUD_FILES = {"invoices": "invoices", "customerinvoices": "customer-specifications"}
 COLUMNS = ("endpoint", "invoice_id", "invoice_date", "currency", "customer_number", "company_name",
            "subscription_id", "subscription_name", "line_id", "row_hash", "sku", "description",
            "quantity", "unit_price_micros", "amount_micros", "vat_micros", "start_date", "end_date")
@@ -43,7 +49,7 @@ def money(micros):
     return f"{sign}{whole}.{text}" if text else f"{sign}{whole}"
 
 
-def generate_endpoint(path, endpoint, lines, salt, per_document=PER_DOCUMENT):
+def generate_endpoint(path, endpoint, lines, salt, per_document=PER_DOCUMENT, hashed=True):
     customers_per_document, subscriptions_per_customer, lines_per_subscription = per_document
     lines_per_document = customers_per_document * subscriptions_per_customer * lines_per_subscription
     documents = max(1, -(-lines // lines_per_document))
@@ -79,8 +85,9 @@ def generate_endpoint(path, endpoint, lines, salt, per_document=PER_DOCUMENT):
                         total += amount
                         vat_total += vat
                         row_hash = f"{(n * 2654435761 + salt * 97) & 0xffffffffffffffff:016x}{n:024x}"
+                        hash_member = f'"InvoiceRowHash":"{row_hash}",' if hashed else ""
                         price_lines.append(
-                            f'{{"LineId":{n + 1},"UID":"u-{salt}-{n:010d}","InvoiceRowHash":"{row_hash}",'
+                            f'{{"LineId":{n + 1},"UID":"u-{salt}-{n:010d}",{hash_member}'
                             f'"SKU":"SKU-{(n * 13) % 500:04d}-M","Description":"Cloud licence {(n * 13) % 500} monthly",'
                             f'"Quantity":{quantity},"QuantityType":"Licenses","UnitPrice":{money(unit)},'
                             f'"ExtendedPrice":{money(amount)},"VAT":{money(vat)},'
@@ -107,11 +114,13 @@ def generate_endpoint(path, endpoint, lines, salt, per_document=PER_DOCUMENT):
         out.write("]}")
 
 
-def generate(directory, lines, specs_lines=None, per_document=PER_DOCUMENT):
+def generate(directory, lines, specs_lines=None, per_document=PER_DOCUMENT, twotcloud=False):
     os.makedirs(directory, exist_ok=True)
-    generate_endpoint(os.path.join(directory, "invoices.json"), "invoices", lines, 1, per_document)
+    generate_endpoint(os.path.join(directory, "invoices.json"), "invoices", lines, 1, per_document, hashed=not twotcloud)
+    # 2tCloud's customer invoices: one customer each; its lines carry no row hash.
     generate_endpoint(os.path.join(directory, "customer-specifications.json"), "customer-specifications",
-                      lines if specs_lines is None else specs_lines, 2, per_document)
+                      lines if specs_lines is None else specs_lines, 2, TWOTCLOUD_CUSTOMER_INVOICE if twotcloud else per_document,
+                      hashed=not twotcloud)
 
 
 def serve(directory, port_file):
@@ -119,8 +128,15 @@ def serve(directory, port_file):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
-            name = self.path.split("?", 1)[0].rsplit("/", 1)[-1]
-            if self.headers.get("X-Api-Key") != API_KEY:
+            route = self.path.split("?", 1)[0]
+            name = route.rsplit("/", 1)[-1]
+            if route.startswith("/v2/"):
+                # 2tCloud: Basic credentials, /v2/invoices and /v2/customerinvoices.
+                if self.headers.get("Authorization") != TWOTCLOUD_AUTHORIZATION:
+                    self.send_error(403)
+                    return
+                name = TWOTCLOUD_FILES.get(name, "")
+            elif self.headers.get("X-Api-Key") != API_KEY:
                 self.send_error(401)
                 return
             path = os.path.join(directory, f"{name}.json")
@@ -193,7 +209,7 @@ if __name__ == "__main__":
     if command == "generate":
         specs = int(args[args.index("--specs-lines") + 1]) if "--specs-lines" in args else None
         shape = tuple(int(n) for n in args[args.index("--per-document") + 1].split(",")) if "--per-document" in args else PER_DOCUMENT
-        generate(args[0], int(args[1]), specs, shape)
+        generate(args[0], int(args[1]), specs, shape, twotcloud="--twotcloud" in args)
     elif command == "serve":
         serve(args[0], args[1])
     elif command == "stdlib":
