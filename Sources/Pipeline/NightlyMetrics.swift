@@ -30,7 +30,7 @@ package enum NightlyMetrics {
     package static func render(_ run: Run) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
-            registry.makeGauge(name: name, labels: labels, help: help).set(value)
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels).set(value)
         }
         gauge("billwh_nightly_last_run_timestamp_seconds", "When the last nightly run started (Unix time).",
               run.startedAt.timeIntervalSince1970.rounded())

@@ -106,7 +106,7 @@ extension PipelineRunner {
             return (label, .unchanged)
         }
         let document: StreamedDocument?
-        do { document = try stream.next() } catch let rejection as DocumentRejection { return (label, .rejected(rejection.reason)) }
+        do { document = try stream.next() } catch { return (label, .rejected(error.reason)) }
         guard let document else { return (label, .rejected("the stored bytes hold no document")) }
         return (label, try IngestWriter.restage(db, vendor: item.vendor, endpoint: endpoint, rawID: item.rawID,
                                                 ingestID: item.ingestID, document: document))

@@ -37,7 +37,7 @@ enum ChangeSet {
                 try await connection.query(PostgresQuery(unsafeSQL: """
                     DELETE FROM \(table) t USING unnest($1::text[], $2::text[], $3::text[]) AS d(vendor, endpoint, document_key)
                     WHERE t.vendor = d.vendor AND t.endpoint = d.endpoint AND t.document_key = d.document_key
-                    """, binds: try binds(documents)), logger: logger)
+                    """, binds: binds(documents)), logger: logger)
             }
             for table in [ReplicatedTable.stagingLines, .documents] {
                 report.rows[table.name] = try await copier.copy(table, sql: """
@@ -55,13 +55,13 @@ enum ChangeSet {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 DELETE FROM purchases t USING unnest($1::text[], $2::text[]) AS c(vendor, customer_key)
                 WHERE t.vendor = c.vendor AND t.customer_key = c.customer_key
-                """, binds: try binds(customers)), logger: logger)
+                """, binds: binds(customers)), logger: logger)
         }
         if !groups[0].isEmpty {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 DELETE FROM purchases t USING unnest($1::text[], $2::text[], $3::text[]) AS g(vendor, customer_key, match_group)
                 WHERE t.vendor = g.vendor AND t.customer_key = g.customer_key AND t.match_group = g.match_group
-                """, binds: try binds(groups)), logger: logger)
+                """, binds: binds(groups)), logger: logger)
         }
         if !relinked.isEmpty {
             try await connection.query("DELETE FROM purchases WHERE purchase_id = ANY(\(relinked))", logger: logger)
@@ -94,9 +94,9 @@ enum ChangeSet {
         return result
     }
 
-    static func binds(_ columns: [[String]]) throws -> PostgresBindings {
+    static func binds(_ columns: [[String]]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: columns.count)
-        for column in columns { try binds.append(column) }
+        for column in columns { binds.append(column) }
         return binds
     }
 }

@@ -186,7 +186,7 @@ enum ReplicaSchema {
                 try await connection.query("INSERT INTO replica_ddl (version) VALUES (\(version))", logger: logger)
                 try await connection.query("COMMIT", logger: logger)
             } catch {
-                try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
             logger.info("replicate: schema \(schema) at replica version \(version)")

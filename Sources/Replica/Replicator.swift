@@ -144,7 +144,7 @@ package struct Replicator: Sendable {
                                    rawID: withRaw ? snapshot.lastRawID : 0, withRaw: withRaw).write(connection, logger: logger)
             try await connection.query("COMMIT", logger: logger)
         } catch {
-            try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
         return report

@@ -28,8 +28,10 @@ import VendorSandbox
     }
 
     static func date(_ rng: inout SplitMix64) -> CalendarDate? {
+        // The last two are past what YYYY-MM-DD spells (years 12345 and -1): written as described.
         [nil, CalendarDate(year: 2026, month: Int.random(in: 1...12, using: &rng), day: Int.random(in: 1...28, using: &rng)),
-         CalendarDate(year: 1, month: 1, day: 1)].randomElement(using: &rng)!
+         CalendarDate(year: 1, month: 1, day: 1), CalendarDate(daysSinceEpoch: 3_789_000),
+         CalendarDate(daysSinceEpoch: -720_000)].randomElement(using: &rng)!
     }
 
     static func line(_ rng: inout SplitMix64) -> StagingLine {
