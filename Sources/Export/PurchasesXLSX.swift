@@ -91,14 +91,8 @@ func exportPurchasesXLSX(_ db: Database, options: ExportOptions, to destination:
         // most of the time here, and a map would add the whole database file to the RSS.
         try writeSheet(statement, sheet: &sheet, summary: &summary)
         try sheet.writer.flush()
-        do {
-            try XLSXPackage.write(to: archivePath, archiveFile: file.fileDescriptor, sheetName: PurchasesXLSX.sheetName,
-                                  sharedStrings: sheet.sharedStringsXML(), sheetFile: scratch, sheetSize: Int64(sheet.writer.bytesWritten))
-        } catch let error as OutputError {
-            throw error
-        } catch {
-            throw OutputError(destination: path, reason: "\(error)")
-        }
+        try XLSXPackage.write(to: archivePath, archiveFile: file.fileDescriptor, sheetName: PurchasesXLSX.sheetName,
+                              sharedStrings: sheet.sharedStringsXML(), sheetFile: scratch, sheetSize: Int64(sheet.writer.bytesWritten))
         var info = stat()
         if fstat(file.fileDescriptor, &info) == 0 { summary.bytes = Int(info.st_size) }
         try file.commit(sync: options.syncToDisk)

@@ -62,11 +62,15 @@ package struct Ingestor: Sendable {
 
     /// `endpoints`: the connector's endpoints to read (all of them when nil).
     package func ingest(_ connector: some Connector, endpoints: [Endpoint]? = nil, window: DateWindow, runID: Int64) async throws -> [EndpointReport] {
-        let checkpoint = BackgroundCheckpoint(path: database.path)
-        defer { checkpoint?.stop() }
         var load = try await database.read { db in
             BulkLoadGauge(linesBefore: try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
         }
+        // Into an empty warehouse, without the WAL (decided before the checkpoint's own
+        // connection opens: leaving WAL needs the file to itself).
+        let firstLoad = load.linesBefore == 0 ? try await database.writeWithoutTransaction { db in try FirstLoadJournal.begin(db) } : false
+        if firstLoad { logger.info("first load into an empty warehouse: the file is this run's alone until it ends") }
+        let checkpoint = firstLoad ? nil : BackgroundCheckpoint(path: database.path)
+        defer { checkpoint?.stop() }
         var reports: [EndpointReport] = []
         do {
             for endpoint in endpoints ?? connector.endpoints {
@@ -76,10 +80,12 @@ package struct Ingestor: Sendable {
         } catch {
             // Killed or failed part way: reconcile builds the index if this cannot.
             _ = try? await restoreSettledLinesIndex()
+            if firstLoad { _ = try? await database.writeWithoutTransaction { db in try FirstLoadJournal.end(db) } }
             throw error
         }
         // Whichever window of a bulk load dropped the index (a cheap look when none did).
         try await restoreSettledLinesIndex()
+        if firstLoad { try await database.writeWithoutTransaction { db in try FirstLoadJournal.end(db) } }
         return reports
     }
 
