@@ -111,6 +111,7 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "Pipeline", "Demo", "JSON", "Warehouse", "VendorSandbox", "Vendors", "Export", "Reconciliation", "billwh", "Replica", "HTMLReport",
+            "TestSupport",
         ]),
     ]
 )

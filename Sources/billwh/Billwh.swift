@@ -54,6 +54,9 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
     } catch let error as LockHeld {
         Console.error("\(error)")
         throw ExitCode(75)
+    } catch let error where database.flatMap({ WarehouseBusy.detect(error, path: $0.path) }) != nil {
+        Console.error("\(database.flatMap { WarehouseBusy.detect(error, path: $0.path) }!)")
+        throw ExitCode(75)
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {

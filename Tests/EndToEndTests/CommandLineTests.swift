@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Pipeline
 import Testing
+import TestSupport
 import Warehouse
 
 /// The real `billwh` binary: exit codes, lock, export files, and what it prints.
@@ -98,6 +99,25 @@ import Warehouse
             let third = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(third.status == 0, "\(third.stderr)")
         }
+    }
+
+    /// A first load has the file to itself: a reading command waits out its busy timeout, then
+    /// says what holds the file and exits as for a held lock; once the load ends, it reads.
+    @Test func aReadDuringAFirstLoadSaysWhatHoldsTheFile() throws {
+        let folder = try TempDir.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("w.sqlite").path
+        let queue = try WarehouseDatabase.openForWriting(path: path)
+        #expect(try queue.writeWithoutTransaction { try FirstLoadJournal.begin($0) })
+        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let during = try runBillwh(["query", "--db", path, "SELECT count(*) FROM runs"])
+        #expect(during.status == 75, "\(during.stderr)")
+        #expect(during.stderr.contains("is locked by another process") && during.stderr.contains("first load into an empty warehouse"),
+                "\(during.stderr)")
+        try queue.writeWithoutTransaction { try FirstLoadJournal.end($0) }
+        let after = try runBillwh(["query", "--db", path, "--format", "csv", "SELECT count(*) AS runs FROM runs"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout.split(whereSeparator: \.isNewline) == ["runs", "1"])
     }
 
     @Test func secretFromAnOwnerOnlyFile() async throws {

@@ -1,0 +1,26 @@
+import GRDB
+import GRDBSQLite
+
+/// Another process kept the file locked past the busy timeout: most likely a first load into
+/// an empty warehouse, which has the file to itself until it ends (`FirstLoadJournal`). Said
+/// in words that tell what to do, rather than as SQLite's "database is locked".
+public struct WarehouseBusy: Error, CustomStringConvertible {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    /// The lock in `error`, if that is what it is.
+    public static func detect(_ error: any Error, path: String) -> WarehouseBusy? {
+        if let error = error as? DatabaseError {
+            return error.resultCode.primaryResultCode == .SQLITE_BUSY ? WarehouseBusy(path: path) : nil
+        }
+        // Modules that step statements through the C API wrap SQLite's message in their own errors.
+        return "\(error)".contains(String(cString: sqlite3_errstr(SQLITE_BUSY))) ? WarehouseBusy(path: path) : nil
+    }
+
+    public var description: String {
+        "the warehouse \(path) is locked by another process (SQLite: database is locked). A first load into an empty "
+            + "warehouse (`billwh nightly` or `ingest` into a new file) keeps the file to itself until it ends; "
+            + "try again when that run is done"
+    }
+}
