@@ -118,7 +118,8 @@ import Warehouse
             let rows = try harness.read { try Row.fetchAll($0, sql: "SELECT document_key, reason, payload FROM quarantine") }
             #expect(rows.count == 1)
             #expect(rows.first?["document_key"] as String? == bad.invoiceID)
-            #expect((rows.first?["reason"] as String? ?? "").contains("ExtendedPrice"))
+            let reason: String = rows.first?["reason"] ?? ""
+            #expect(reason.contains("ExtendedPrice"))
             #expect(((rows.first?["payload"] as Data?)?.count ?? 0) > 100)
             let from = history.start.description, to = history.end.description
             let badTotal = bad.customers.flatMap(\.subscriptions).flatMap(\.priceLines).reduce(Int64(0)) { $0 + $1.extendedPriceMicros }

@@ -37,7 +37,7 @@ import Warehouse
     @Test func everyExceptionClassPerCustomerWithExactAmounts() throws {
         let (path, _) = try warehouse()
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
         _ = try Reports.run(Reports.exceptionsSQL(month: "2026-10"), databasePath: path, format: .csv, output: handle)
         try handle.close()
@@ -57,7 +57,7 @@ import Warehouse
         ])
         // Without --month, September's unbilled line counts too.
         let all = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
-        FileManager.default.createFile(atPath: all.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: all.path, contents: nil)
         let allHandle = try FileHandle(forWritingTo: all)
         _ = try Reports.run(Reports.exceptionsSQL(month: nil), databasePath: path, format: .csv, output: allHandle)
         try allHandle.close()

@@ -74,7 +74,8 @@ import Warehouse
             let invoices = try #require(reports.first { $0.endpoint.name == "invoices" })
             #expect(invoices.failure?.contains("quarantined") == true)
             let database = try WarehouseDatabase.openReadOnly(path: path)
-            let row = try #require(try await database.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256 FROM quarantine WHERE document_key IS NULL") })
+            let quarantined = try database.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256 FROM quarantine WHERE document_key IS NULL") }
+            let row = try #require(quarantined)
             let documents = try await database.read { db in
                 try Int.fetchOne(db, sql: """
                     SELECT count(*) FROM raw_documents WHERE ingest_id IN (SELECT ingest_id FROM ingest_runs WHERE status = 'failed')

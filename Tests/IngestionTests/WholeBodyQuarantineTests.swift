@@ -18,7 +18,7 @@ import Warehouse
         defer { warehouse.remove() }
         let queue = warehouse.queue
         if let lengthLimit {
-            try queue.writeWithoutTransaction { db in _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, lengthLimit) }
+            queue.writeWithoutTransaction { db in _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, lengthLimit) }
         }
         let spool = try BodySpool()
         for start in stride(from: 0, to: body.count, by: 3000) {
