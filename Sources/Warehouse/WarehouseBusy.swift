@@ -1,4 +1,3 @@
-import GRDB
 import GRDBSQLite
 
 /// Another process kept the file locked past the busy timeout: most likely a first load into
@@ -11,11 +10,7 @@ public struct WarehouseBusy: Error, CustomStringConvertible {
 
     /// The lock in `error`, if that is what it is.
     public static func detect(_ error: any Error, path: String) -> WarehouseBusy? {
-        if let error = error as? DatabaseError {
-            return error.resultCode.primaryResultCode == .SQLITE_BUSY ? WarehouseBusy(path: path) : nil
-        }
-        // Modules that step statements through the C API wrap SQLite's message in their own errors.
-        return "\(error)".contains(String(cString: sqlite3_errstr(SQLITE_BUSY))) ? WarehouseBusy(path: path) : nil
+        sqliteFailure(error, among: [SQLITE_BUSY]) == nil ? nil : WarehouseBusy(path: path)
     }
 
     public var description: String {

@@ -23,18 +23,8 @@ public struct WarehouseDamaged: Error, CustomStringConvertible {
     }
 
     static func damageDetail(_ error: any Error) -> String? {
-        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
-            return error.message ?? "\(error.resultCode)"
-        }
         if let error = error as? WarehouseDamaged { return error.detail }
-        // Modules that step statements through the C API wrap SQLite's message in their own
-        // errors; SQLite's text for these two codes is fixed.
-        let text = "\(error)"
-        for code in [SQLITE_CORRUPT, SQLITE_NOTADB] {
-            let phrase = String(cString: sqlite3_errstr(code))
-            if text.contains(phrase) { return phrase }
-        }
-        return nil
+        return sqliteFailure(error, among: [SQLITE_CORRUPT, SQLITE_NOTADB])
     }
 
     /// The first problems of a check's report; the rest is counted.
