@@ -21,7 +21,7 @@ package final class FieldCensus: Sendable {
 
         mutating func settle() {
             guard lastDocuments > 0 else { return }
-            for (key, path) in last.seen {
+            for (path, key) in last.noted {
                 paths[key, default: (path, 0)].documents += lastDocuments
                 paths[key]?.path = path
             }
@@ -48,7 +48,7 @@ package final class FieldCensus: Sendable {
     package func add(_ document: DocumentFields) {
         tally.withLock { tally in
             tally.documents += 1
-            if tally.lastDocuments > 0 && tally.last.order == document.order {
+            if tally.lastDocuments > 0 && tally.last.carriesTheSameFields(as: document) {
                 tally.lastDocuments += 1
                 return
             }
@@ -79,28 +79,51 @@ package final class FieldCensus: Sendable {
 /// The field paths one stream's earlier documents spelled out, by the prefix of the object
 /// that holds them: a document shaped like the one before notes its paths without building
 /// each path and its key again (a response of many small documents has tens of thousands).
+/// Each path spelling gets a number once, so that a document notes its paths by number: a
+/// response of many small documents spares a dictionary insert per path and document.
 /// Used by one stream's documents, one after another (hence unchecked).
 package final class FieldPathMemo: @unchecked Sendable {
     struct Walk {
         var names: [String]
-        /// Per member: its path and key.
-        var paths: [(path: String, key: String)]
+        /// Per member: its path and its spelling's number.
+        var paths: [(path: String, id: Int)]
         /// The document (`DocumentFields.generation`) that noted them last.
         var noted: Int
     }
     var walks: [String: Walk] = [:]
     var documents = 0
+    /// Every path spelling numbered so far, with its key (the path lower-cased) and the key's number.
+    private(set) var spellings: [(path: String, key: String, keyID: Int)] = []
+    private var spellingIDs: [String: Int] = [:]
+    private var keyIDs: [String: Int] = [:]
+    /// Per key number: the document (`DocumentFields.generation`) that noted the key last.
+    var keyNoted: [Int] = []
 
     package init() {}
+
+    /// The number of a path spelled so; `key` is `path.lowercased()`.
+    func id(of path: String, key: @autoclosure () -> String) -> Int {
+        if let id = spellingIDs[path] { return id }
+        let key = key()
+        let keyID: Int
+        if let known = keyIDs[key] {
+            keyID = known
+        } else {
+            keyID = keyNoted.count
+            keyIDs[key] = keyID
+            keyNoted.append(-1)
+        }
+        spellings.append((path, key, keyID))
+        spellingIDs[path] = spellings.count - 1
+        return spellings.count - 1
+    }
 }
 
 /// The field paths of one document, gathered while it is decoded.
 package struct DocumentFields: Sendable {
-    /// Lower-cased path → spelling.
-    var seen: [String: String] = [:]
-    /// The spellings in `seen`, in the order they were first noted: documents with the same
-    /// list carry the same fields.
-    var order: [String] = []
+    /// The numbers (`FieldPathMemo.id`) of the spellings noted, one per key, in the order they
+    /// were first noted: documents with the same list carry the same fields.
+    var order: [Int] = []
     /// The paths walked at each prefix (the stream's, or this document's own when it has
     /// none): consecutive objects of the same shape (a document's price lines, mostly) are not
     /// noted member by member again. `generation`: which of the memo's documents this is.
@@ -113,20 +136,31 @@ package struct DocumentFields: Sendable {
         generation = self.memo.documents
     }
 
-    /// Notes a path that is not a member of a walked object (a deferred array); returns its key.
+    /// Notes a path that is not a member of a walked object (a deferred array); returns its
+    /// number, for `note(id:)`.
     @discardableResult
-    package mutating func note(_ path: String) -> String {
-        let key = path.lowercased()
-        note(path, key: key)
-        return key
+    package mutating func note(_ path: String) -> Int {
+        let id = memo.id(of: path, key: path.lowercased())
+        note(id: id)
+        return id
     }
 
-    /// Notes a path whose key (`path.lowercased()`) is known.
-    package mutating func note(_ path: String, key: String) {
-        if seen[key] == nil {
-            seen[key] = path
-            order.append(path)
-        }
+    /// Notes a path by the number `note(_:)` gave it, unless its key was noted already.
+    package mutating func note(id: Int) {
+        let keyID = memo.spellings[id].keyID
+        guard memo.keyNoted[keyID] != generation else { return }
+        memo.keyNoted[keyID] = generation
+        order.append(id)
+    }
+
+    /// Each key noted, with its spelling as first noted.
+    var noted: [(path: String, key: String)] {
+        order.map { (memo.spellings[$0].path, memo.spellings[$0].key) }
+    }
+
+    /// Whether both noted the same spellings in the same order.
+    func carriesTheSameFields(as other: DocumentFields) -> Bool {
+        memo === other.memo ? order == other.order : noted.map(\.path) == other.noted.map(\.path)
     }
 
     /// Notes every member of `object` under `prefix`, and of the objects and arrays within it.
@@ -134,12 +168,12 @@ package struct DocumentFields: Sendable {
     /// notes them only if this document has not yet.
     package mutating func walk(_ object: JSONObject, at prefix: String) {
         let names = object.members.map(\.key)
-        let paths: [(path: String, key: String)]
+        let paths: [(path: String, id: Int)]
         if let known = memo.walks[prefix], known.names == names {
             paths = known.paths
             if known.noted != generation {
                 memo.walks[prefix]?.noted = generation
-                for (path, key) in paths { note(path, key: key) }
+                for (_, id) in paths { note(id: id) }
             }
         } else {
             paths = names.map { name in

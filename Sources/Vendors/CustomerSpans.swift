@@ -152,23 +152,21 @@ struct CustomerSpans {
         if position < census[l].names.count, parser.name(name, equals: census[l].names[position].name) {
             guard census[l].names[position].noted != fields.generation else { return }
             census[l].names[position].noted = fields.generation
-            fields.note(census[l].names[position].path, key: census[l].names[position].key)
+            fields.note(id: census[l].names[position].id)
             return
         }
-        let path = census[l].prefix + "." + parser.text(of: name)
-        let key = fields.note(path)
-        census[l].remember(name.escaped ? CensusMemo.never : parser.bytes(of: name), path: path, key: key,
+        let id = fields.note(census[l].prefix + "." + parser.text(of: name))
+        census[l].remember(name.escaped ? CensusMemo.never : parser.bytes(of: name), id: id,
                            noted: fields.generation, at: position)
     }
 
     /// The field paths noted at one level: its path prefix, and the names last seen at each
-    /// position of its objects, with their paths under that prefix, their keys, and the
+    /// position of its objects, with their paths' numbers (`FieldPathMemo.id`) and the
     /// document (`DocumentFields.generation`) that noted them last.
     struct CensusMemo {
         struct Name {
             var name: [UInt8]
-            var path = ""
-            var key = ""
+            var id = -1
             var noted = -1
         }
         /// Bytes no unescaped name has (0xFF is never in UTF-8).
@@ -195,9 +193,9 @@ struct CustomerSpans {
             arrayName = name.escaped ? Self.never : parser.bytes(of: name)
         }
 
-        mutating func remember(_ name: [UInt8], path: String, key: String, noted: Int, at position: Int) {
+        mutating func remember(_ name: [UInt8], id: Int, noted: Int, at position: Int) {
             while names.count < position { names.append(Name(name: Self.never)) }
-            let entry = Name(name: name, path: path, key: key, noted: noted)
+            let entry = Name(name: name, id: id, noted: noted)
             if position < names.count { names[position] = entry } else { names.append(entry) }
         }
     }
