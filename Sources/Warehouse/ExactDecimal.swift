@@ -17,73 +17,129 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     /// Accepts the JSON number grammar, plus a leading `+` and a bare leading/trailing point
     /// (`.5`, `5.`) since some vendors send those inside strings.
     public init(parsing text: some StringProtocol) throws(ParseError) {
-        let utf8 = Array(text.utf8)
-        var index = 0
-        var negative = false
-        if index < utf8.count, utf8[index] == UInt8(ascii: "-") || utf8[index] == UInt8(ascii: "+") {
-            negative = utf8[index] == UInt8(ascii: "-")
-            index += 1
+        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
+            Self.Number(scanning: bytes).map { number in (number, number.digits(bytes)) }
+        } ?? Array(text.utf8).withUnsafeBufferPointer { bytes in
+            Self.Number(scanning: bytes).map { number in (number, number.digits(bytes)) }
         }
-        var mantissa: [UInt8] = []
-        var fractionCount = 0
-        var sawDigit = false
-        var sawPoint = false
-        while index < utf8.count {
-            let byte = utf8[index]
-            if byte >= 48 && byte <= 57 {
-                mantissa.append(byte - 48)
-                if sawPoint { fractionCount += 1 }
-                sawDigit = true
-            } else if byte == UInt8(ascii: ".") && !sawPoint {
-                sawPoint = true
-            } else {
-                break
-            }
-            index += 1
-        }
-        guard sawDigit else { throw ParseError(text: String(text)) }
-        var exponent = 0
-        if index < utf8.count, utf8[index] == UInt8(ascii: "e") || utf8[index] == UInt8(ascii: "E") {
-            index += 1
-            var expNegative = false
-            if index < utf8.count, utf8[index] == UInt8(ascii: "-") || utf8[index] == UInt8(ascii: "+") {
-                expNegative = utf8[index] == UInt8(ascii: "-")
-                index += 1
-            }
-            var expDigits = 0
-            while index < utf8.count, utf8[index] >= 48, utf8[index] <= 57 {
-                // An absurd exponent is not a price; cap it instead of overflowing.
-                guard exponent < 10_000 else { throw ParseError(text: String(text)) }
-                exponent = exponent * 10 + Int(utf8[index] - 48)
-                index += 1
-                expDigits += 1
-            }
-            guard expDigits > 0 else { throw ParseError(text: String(text)) }
-            if expNegative { exponent = -exponent }
-        }
-        guard index == utf8.count else { throw ParseError(text: String(text)) }
+        guard let (number, digits) = parsed else { throw ParseError(text: String(text)) }
+        self.digits = digits
+        scale = number.scale
+        isNegative = number.isNegative
+    }
 
-        var scale = fractionCount - exponent
-        if scale < 0 {
-            mantissa.append(contentsOf: repeatElement(0, count: -scale))
-            scale = 0
+    /// Where a number's parts lie in its text, found without allocating: `Money` reads its
+    /// amounts through this, `ExactDecimal` keeps the digits. Per price line, three amounts
+    /// and a quantity are parsed; copies of their text were a tenth of decoding's allocations.
+    struct Number {
+        /// The text's bytes from the first significant digit to the last digit kept (the
+        /// point, if between, is skipped when reading them); empty for zero.
+        let significant: Range<Int>
+        /// Zeros that follow the digits in `significant` (a positive exponent's).
+        let paddingZeros: Int
+        /// Digits right of the point, in canonical form (no trailing zeros).
+        let scale: Int
+        let isNegative: Bool
+
+        /// Nil when `bytes` is not a number.
+        init?(scanning bytes: UnsafeBufferPointer<UInt8>) {
+            var index = 0
+            var negative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                negative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var firstNonZero: Int?
+            var lastNonZero = 0
+            var lastDigit = 0
+            var fractionCount = 0
+            var sawDigit = false
+            var sawPoint = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte >= 48 && byte <= 57 {
+                    if byte != 48 {
+                        if firstNonZero == nil { firstNonZero = index }
+                        lastNonZero = index
+                    }
+                    lastDigit = index
+                    if sawPoint { fractionCount += 1 }
+                    sawDigit = true
+                } else if byte == UInt8(ascii: ".") && !sawPoint {
+                    sawPoint = true
+                } else {
+                    break
+                }
+                index += 1
+            }
+            guard sawDigit else { return nil }
+            var exponent = 0
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                var expNegative = false
+                if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                    expNegative = bytes[index] == UInt8(ascii: "-")
+                    index += 1
+                }
+                var expDigits = 0
+                while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                    // An absurd exponent is not a price; cap it instead of overflowing.
+                    guard exponent < 10_000 else { return nil }
+                    exponent = exponent * 10 + Int(bytes[index] - 48)
+                    index += 1
+                    expDigits += 1
+                }
+                guard expDigits > 0 else { return nil }
+                if expNegative { exponent = -exponent }
+            }
+            guard index == bytes.count else { return nil }
+            guard let firstNonZero else {
+                (significant, paddingZeros, scale, isNegative) = (0..<0, 0, 0, false)
+                return
+            }
+            let scale = fractionCount - exponent
+            if scale <= 0 {
+                // Every digit stays, and zeros follow them.
+                (significant, paddingZeros, self.scale) = (firstNonZero..<lastDigit + 1, -scale, 0)
+            } else {
+                // Trailing zeros right of the point go (a point among them is not a digit).
+                var trailing = 0
+                var position = lastDigit
+                while position > lastNonZero {
+                    if bytes[position] != UInt8(ascii: ".") { trailing += 1 }
+                    position -= 1
+                }
+                let stripped = min(trailing, scale)
+                var end = lastDigit + 1
+                var left = stripped
+                while left > 0 {
+                    end -= 1
+                    if bytes[end] != UInt8(ascii: ".") { left -= 1 }
+                }
+                (significant, paddingZeros, self.scale) = (firstNonZero..<end, 0, scale - stripped)
+            }
+            isNegative = negative
         }
-        // Canonical form: strip trailing fractional zeros and leading zeros.
-        while scale > 0, mantissa.last == 0 {
-            mantissa.removeLast()
-            scale -= 1
+
+        /// Calls `body` with each significant digit's value, then each padding zero.
+        @inline(__always)
+        func forEachDigit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt8) -> Bool) {
+            for index in significant where bytes[index] != UInt8(ascii: ".") {
+                guard body(bytes[index] &- 48) else { return }
+            }
+            for _ in 0..<paddingZeros {
+                guard body(0) else { return }
+            }
         }
-        var firstNonZero = 0
-        while firstNonZero < mantissa.count, mantissa[firstNonZero] == 0 { firstNonZero += 1 }
-        let significant = Array(mantissa[firstNonZero...])
-        if significant.isEmpty {
-            self.digits = []
-            self.scale = 0
-            self.isNegative = false
-        } else {
-            self.digits = significant
-            self.scale = scale
-            self.isNegative = negative
+
+        func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+            var digits: [UInt8] = []
+            digits.reserveCapacity(significant.count + paddingZeros)
+            forEachDigit(bytes) { digit in
+                digits.append(digit)
+                return true
+            }
+            return digits
         }
     }
 
@@ -92,14 +148,22 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     /// Canonical text: no exponent, no trailing zeros, `-` only for non-zero values.
     public var description: String {
         if digits.isEmpty { return "0" }
-        var chars = digits.map { Character(Unicode.Scalar($0 + 48)) }
-        if scale >= chars.count {
-            chars = Array(repeating: "0", count: scale - chars.count + 1) + chars
+        let leadingZeros = max(0, scale - digits.count + 1)
+        let count = (isNegative ? 1 : 0) + leadingZeros + digits.count + (scale > 0 ? 1 : 0)
+        return String(unsafeUninitializedCapacity: count) { out in
+            var at = 0
+            func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
+            }
+            if isNegative { put(UInt8(ascii: "-")) }
+            // Digits with the point `scale` from the end; zeros first when it falls before them.
+            let all = leadingZeros + digits.count
+            for position in 0..<all {
+                if scale > 0 && position == all - scale { put(UInt8(ascii: ".")) }
+                put(48 + (position < leadingZeros ? 0 : digits[position - leadingZeros]))
+            }
+            return at
         }
-        var text = String(chars)
-        if scale > 0 {
-            text.insert(".", at: text.index(text.endIndex, offsetBy: -scale))
-        }
-        return isNegative ? "-" + text : text
     }
 }

@@ -25,22 +25,38 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// More than 6 significant decimals or a value beyond the 64-bit range is an error,
     /// never a rounding. Trailing zeros past the sixth decimal are accepted: they round nothing.
     public init(parsing text: some StringProtocol) throws(MoneyError) {
-        let decimal: ExactDecimal
-        do { decimal = try ExactDecimal(parsing: text) } catch { throw .notANumber(String(text)) }
-        guard decimal.scale <= Money.scale else { throw .tooManyDecimals(String(text)) }
+        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in Self.micros(bytes) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { bytes in Self.micros(bytes) }
+        switch parsed {
+        case .success(let micros): self.micros = micros
+        case .failure(let error):
+            switch error {
+            case .notANumber: throw .notANumber(String(text))
+            case .tooManyDecimals: throw .tooManyDecimals(String(text))
+            case .outOfRange: throw .outOfRange(String(text))
+            }
+        }
+    }
+
+    private enum Failure: Error { case notANumber, tooManyDecimals, outOfRange }
+
+    private static func micros(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Int64, Failure> {
+        guard let number = ExactDecimal.Number(scanning: bytes) else { return .failure(.notANumber) }
+        guard number.scale <= Money.scale else { return .failure(.tooManyDecimals) }
         var magnitude: Int64 = 0
-        for digit in decimal.digits {
+        var overflow = false
+        number.forEachDigit(bytes) { digit in
             let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
             let (next, o2) = times10.addingReportingOverflow(Int64(digit))
-            if o1 || o2 { throw .outOfRange(String(text)) }
+            overflow = o1 || o2
             magnitude = next
+            return !overflow
         }
-        for _ in decimal.scale..<Money.scale {
-            let (times10, o) = magnitude.multipliedReportingOverflow(by: 10)
-            if o { throw .outOfRange(String(text)) }
-            magnitude = times10
+        for _ in number.scale..<Money.scale where !overflow {
+            (magnitude, overflow) = magnitude.multipliedReportingOverflow(by: 10)
         }
-        micros = decimal.isNegative ? -magnitude : magnitude
+        if overflow { return .failure(.outOfRange) }
+        return .success(number.isNegative ? -magnitude : magnitude)
     }
 
     /// Exact text with at least `minimumDecimals` decimals and no exponent: `12.50`, `-0.000001`.
