@@ -17,10 +17,8 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     /// Accepts the JSON number grammar, plus a leading `+` and a bare leading/trailing point
     /// (`.5`, `5.`) since some vendors send those inside strings.
     public init(parsing text: some StringProtocol) throws(ParseError) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
-            Self.Number(scanning: bytes).map { number in (number, number.digits(bytes)) }
-        } ?? Array(text.utf8).withUnsafeBufferPointer { bytes in
-            Self.Number(scanning: bytes).map { number in (number, number.digits(bytes)) }
+        let parsed = Number.reading(text) { bytes in
+            Number(scanning: bytes).map { number in (number, number.digits(bytes)) }
         }
         guard let (number, digits) = parsed else { throw ParseError(text: String(text)) }
         self.digits = digits
@@ -40,6 +38,12 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
         /// Digits right of the point, in canonical form (no trailing zeros).
         let scale: Int
         let isNegative: Bool
+
+        /// Calls `body` with the text's UTF-8 bytes: in place, or a copy when the text does not
+        /// hold them contiguously (a bridged string).
+        static func reading<R>(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            text.utf8.withContiguousStorageIfAvailable(body) ?? Array(text.utf8).withUnsafeBufferPointer(body)
+        }
 
         /// Nil when `bytes` is not a number.
         init?(scanning bytes: UnsafeBufferPointer<UInt8>) {
@@ -103,18 +107,11 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
                 (significant, paddingZeros, self.scale) = (firstNonZero..<lastDigit + 1, -scale, 0)
             } else {
                 // Trailing zeros right of the point go (a point among them is not a digit).
-                var trailing = 0
-                var position = lastDigit
-                while position > lastNonZero {
-                    if bytes[position] != UInt8(ascii: ".") { trailing += 1 }
-                    position -= 1
-                }
-                let stripped = min(trailing, scale)
                 var end = lastDigit + 1
-                var left = stripped
-                while left > 0 {
+                var stripped = 0
+                while stripped < scale && end - 1 > lastNonZero {
                     end -= 1
-                    if bytes[end] != UInt8(ascii: ".") { left -= 1 }
+                    if bytes[end] != UInt8(ascii: ".") { stripped += 1 }
                 }
                 (significant, paddingZeros, self.scale) = (firstNonZero..<end, 0, scale - stripped)
             }

@@ -25,24 +25,12 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// More than 6 significant decimals or a value beyond the 64-bit range is an error,
     /// never a rounding. Trailing zeros past the sixth decimal are accepted: they round nothing.
     public init(parsing text: some StringProtocol) throws(MoneyError) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in Self.micros(bytes) }
-            ?? Array(text.utf8).withUnsafeBufferPointer { bytes in Self.micros(bytes) }
-        switch parsed {
-        case .success(let micros): self.micros = micros
-        case .failure(let error):
-            switch error {
-            case .notANumber: throw .notANumber(String(text))
-            case .tooManyDecimals: throw .tooManyDecimals(String(text))
-            case .outOfRange: throw .outOfRange(String(text))
-            }
-        }
+        micros = try ExactDecimal.Number.reading(text) { bytes in Self.micros(bytes, text: text) }.get()
     }
 
-    private enum Failure: Error { case notANumber, tooManyDecimals, outOfRange }
-
-    private static func micros(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Int64, Failure> {
-        guard let number = ExactDecimal.Number(scanning: bytes) else { return .failure(.notANumber) }
-        guard number.scale <= Money.scale else { return .failure(.tooManyDecimals) }
+    private static func micros(_ bytes: UnsafeBufferPointer<UInt8>, text: some StringProtocol) -> Result<Int64, MoneyError> {
+        guard let number = ExactDecimal.Number(scanning: bytes) else { return .failure(.notANumber(String(text))) }
+        guard number.scale <= Money.scale else { return .failure(.tooManyDecimals(String(text))) }
         var magnitude: Int64 = 0
         var overflow = false
         number.forEachDigit(bytes) { digit in
@@ -55,7 +43,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         for _ in number.scale..<Money.scale where !overflow {
             (magnitude, overflow) = magnitude.multipliedReportingOverflow(by: 10)
         }
-        if overflow { return .failure(.outOfRange) }
+        if overflow { return .failure(.outOfRange(String(text))) }
         return .success(number.isNegative ? -magnitude : magnitude)
     }
 
