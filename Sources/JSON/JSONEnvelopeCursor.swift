@@ -67,6 +67,7 @@ package struct JSONEnvelopeCursor {
             case .done:
                 return nil
             case .start:
+                try skipByteOrderMark()
                 try skipWhitespace()
                 guard try peek() == UInt8(ascii: "{") else { throw error("the response is not a JSON object") }
                 index += 1
@@ -210,6 +211,13 @@ package struct JSONEnvelopeCursor {
     mutating func peek() throws(JSONParseError) -> UInt8? {
         while index >= buffer.count { guard try fill() else { return nil } }
         return buffer[index]
+    }
+
+    /// As `JSONParser.skipByteOrderMark`, over as many pieces as the mark arrives in.
+    mutating func skipByteOrderMark() throws(JSONParseError) {
+        let mark = JSONParser.byteOrderMark
+        while base + buffer.count < mark.count, try fill() {}
+        if base == 0, index == 0, buffer.starts(with: mark) { index = mark.count }
     }
 
     mutating func skipWhitespace() throws(JSONParseError) {

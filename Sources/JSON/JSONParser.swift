@@ -19,6 +19,7 @@ package struct JSONParser {
     package static func parse(_ data: [UInt8]) throws(JSONParseError) -> JSONValue {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = JSONParser(buffer)
+            parser.skipByteOrderMark()
             parser.skipWhitespace()
             let value = try parser.parseValue()
             parser.skipWhitespace()
@@ -33,6 +34,7 @@ package struct JSONParser {
     package static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? in
             var parser = JSONParser(buffer)
+            parser.skipByteOrderMark()
             parser.skipWhitespace()
             guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("the response is not a JSON object") }
             parser.index += 1
@@ -67,6 +69,7 @@ package struct JSONParser {
     package static func parseArray(_ data: [UInt8]) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
         try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] in
             var parser = JSONParser(buffer)
+            parser.skipByteOrderMark()
             parser.skipWhitespace()
             guard parser.peek() == UInt8(ascii: "[") else { throw parser.error("the response is not a JSON array") }
             let elements = try parser.parseElementsWithRanges()
@@ -89,6 +92,14 @@ package struct JSONParser {
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
     @inline(__always) func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    /// A UTF-8 byte-order mark before a body's first value. RFC 8259 lets a parser ignore
+    /// it, and some servers send one: it is not part of any value, so nothing stored changes.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    mutating func skipByteOrderMark() {
+        if index == 0, bytes.starts(with: Self.byteOrderMark) { index = Self.byteOrderMark.count }
+    }
 
     @inline(__always) mutating func skipWhitespace() {
         while index < bytes.count {

@@ -63,6 +63,26 @@ import Testing
         #expect(elements?.count == 5, "the first matching array is the one read")
     }
 
+    @Test func aByteOrderMarkOpeningTheBodyIsSkipped() {
+        let plain = Array(Self.sample.utf8)
+        let marked = [0xEF, 0xBB, 0xBF] + plain
+        let (whole, streamed) = (Self.whole(marked), Self.streamed(marked))
+        #expect(Self.same(whole, streamed))
+        let shifted = Self.whole(plain).elements?.map { (($0.0.lowerBound + 3)..<($0.0.upperBound + 3), $0.1) }
+        #expect(Self.same(streamed, (shifted, nil)), "the same elements, three bytes further on")
+        // Only the body's first bytes: a mark after whitespace, a second mark or a partial one is not JSON.
+        for body in ["\u{FEFF}\u{FEFF}{}", " \u{FEFF}{}", "{\u{FEFF}}", "{\"Invoices\": [\u{FEFF}1]}"] {
+            let bytes = Array(body.utf8)
+            #expect(Self.whole(bytes).error != nil, "\(body)")
+            #expect(Self.same(Self.whole(bytes), Self.streamed(bytes)), "\(body)")
+        }
+        for partial in [[0xEF], [0xEF, 0xBB], [0xEF, 0xBB, 0x7B, 0x7D]] as [[UInt8]] {
+            #expect(Self.whole(partial).error?.offset == 0)
+            #expect(Self.same(Self.whole(partial), Self.streamed(partial)), "\(partial)")
+        }
+        #expect(throws: Never.self) { try JSONParser.parse([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)) }
+    }
+
     @Test func everyTruncationAndByteFlipAgrees() {
         let bytes = Array(Self.sample.utf8)
         for cut in 0...bytes.count {
