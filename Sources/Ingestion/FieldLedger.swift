@@ -50,11 +50,15 @@ package enum FieldLedger {
         let root = known.first { ($0["path_key"] as String) == documentKey }
         let documentsBefore = root.map { $0["documents"] as Int } ?? 0
         // The endpoint's first run is its baseline, all of its windows: a backfill's later
-        // months bring optional fields the first month lacked, which is no change.
+        // months bring optional fields the first month lacked, which is no change. A run
+        // killed part way never finished: the run that resumes its backfill is the baseline
+        // too, so that a crash changes nothing the ledger reports.
         let baseline = try root.map { root in
             try Bool.fetchOne(db, sql: """
-                SELECT (SELECT run_id FROM ingest_runs WHERE ingest_id = ?) = (SELECT run_id FROM ingest_runs WHERE ingest_id = ?)
-                """, arguments: [root["first_ingest_id"] as Int64, ingestID]) ?? false
+                SELECT NOT EXISTS (SELECT 1 FROM ingest_runs i JOIN runs r ON r.run_id = i.run_id
+                    WHERE i.vendor = ? AND i.endpoint = ? AND i.endpoint_version = ? AND i.ingest_id >= ?
+                      AND i.documents + i.quarantined > 0 AND r.finished_at IS NOT NULL)
+                """, arguments: scope + [root["first_ingest_id"] as Int64]) ?? false
         } ?? true
         let seen = Dictionary(census.paths.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var changes: [FieldChange] = []

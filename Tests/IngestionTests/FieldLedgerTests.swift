@@ -21,16 +21,38 @@ import Warehouse
         return census
     }
 
-    /// Records a window's census as ingest `ingest` of run `run` (each ingest its own run unless said).
-    func record(_ db: Database, _ documents: [[String]], ingest: Int64, run: Int64? = nil) throws -> [String] {
+    /// Records a window's census as ingest `ingest` of run `run` (each ingest its own run unless
+    /// said), as the writer does; the runs before `run` have finished unless killed.
+    func record(_ db: Database, _ documents: [[String]], ingest: Int64, run: Int64? = nil, killed: Set<Int64> = []) throws -> [String] {
         let run = run ?? ingest
+        try db.execute(sql: "UPDATE runs SET finished_at = 'now' WHERE run_id <> ? AND finished_at IS NULL AND run_id NOT IN (SELECT value FROM json_each(?))",
+                       arguments: [run, "\(Array(killed))"])
         try db.execute(sql: "INSERT OR IGNORE INTO runs (run_id, command, pid, started_at) VALUES (?, 'test', 1, 'now')", arguments: [run])
         try db.execute(sql: """
-            INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
-            VALUES (?, ?, 'copaco', 'invoices', 'v1', '2026-01-01', '2026-01-31', 'now', 'now', 'ok')
-            """, arguments: [ingest, run])
+            INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status, documents)
+            VALUES (?, ?, 'copaco', 'invoices', 'v1', '2026-01-01', '2026-01-31', 'now', 'now', 'ok', ?)
+            """, arguments: [ingest, run, documents.count])
         return try FieldLedger.record(db, census: census(documents), vendor: .copaco, endpoint: Self.endpoint,
                                       ingestID: ingest, now: "2026-01-0\(ingest)T00:00:00Z").map { "\($0.kind.rawValue) \($0.path)" }
+    }
+
+    /// A first run killed part way never finished: the run that resumes the backfill is still
+    /// the baseline, as one uninterrupted run would have been (the crash test compares them).
+    @Test func aKilledFirstRunLeavesTheBaselineToTheRunThatResumesIt() throws {
+        let warehouse = try TempWarehouse()
+        defer { warehouse.remove() }
+        try warehouse.queue.write { (db: Database) throws in
+            let lines = "Invoices[].Customers[].Subscriptions[].PriceLines[].SKU"
+            let hash = "Invoices[].Customers[].Subscriptions[].PriceLines[].InvoiceRowHash"
+            #expect(try record(db, [[lines]], ingest: 1, run: 1) == [])
+            // Run 1 is killed; run 2 resumes the backfill, whose later months carry a field the
+            // first lacked, and another field disappears: no change, it is still the baseline.
+            #expect(try record(db, [[lines, hash], [hash]], ingest: 2, run: 2, killed: [1]) == [])
+            #expect(try record(db, [[hash]], ingest: 3, run: 2, killed: [1]) == [])
+            // Once a run has finished, a field seen for the first time is new.
+            #expect(try record(db, [[hash, "Invoices[].Later"]], ingest: 4, run: 3, killed: [1]) == ["new Invoices[].Later"])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM vendor_fields WHERE change IS NOT NULL") == 1)
+        }
     }
 
     @Test func changesAreRecordedOnceAndListed() throws {
