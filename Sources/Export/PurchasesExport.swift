@@ -147,7 +147,7 @@ private func writeCSV(_ statement: SteppedStatement, options: ExportOptions,
     var totals = CurrencyTotals()
     let safe = options.spreadsheetSafe
 
-    if options.bom { writer.append([0xEF, 0xBB, 0xBF]) }
+    if options.bom { writer.append(UTF8Sequence.byteOrderMark) }
     for (index, name) in PurchasesExport.columns.enumerated() {
         if index > 0 { writer.append(delimiter) }
         CSVField.append(name, delimiter: delimiter, to: &writer.buffer)

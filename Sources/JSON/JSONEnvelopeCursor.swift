@@ -215,7 +215,7 @@ package struct JSONEnvelopeCursor {
 
     /// As `JSONParser.skipByteOrderMark`, over as many pieces as the mark arrives in.
     mutating func skipByteOrderMark() throws(JSONParseError) {
-        let mark = JSONParser.byteOrderMark
+        let mark = UTF8Sequence.byteOrderMark
         while base + buffer.count < mark.count, try fill() {}
         if base == 0, index == 0, buffer.starts(with: mark) { index = mark.count }
     }

@@ -95,10 +95,8 @@ package struct JSONParser {
 
     /// A UTF-8 byte-order mark before a body's first value. RFC 8259 lets a parser ignore
     /// it, and some servers send one: it is not part of any value, so nothing stored changes.
-    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
-
     mutating func skipByteOrderMark() {
-        if index == 0, bytes.starts(with: Self.byteOrderMark) { index = Self.byteOrderMark.count }
+        if index == 0, bytes.starts(with: UTF8Sequence.byteOrderMark) { index = UTF8Sequence.byteOrderMark.count }
     }
 
     @inline(__always) mutating func skipWhitespace() {

@@ -1,6 +1,9 @@
 /// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), checked
 /// where vendor bytes are read (JSON strings) and where text is written (the xlsx's XML).
 package enum UTF8Sequence {
+    /// The byte-order mark some servers put before a UTF-8 body (and Excel wants before a CSV).
+    package static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// The length of the well-formed sequence that starts at `index` (a byte >= 0x80) and ends
     /// by `end`, or 0 if there is none.
     @inlinable

@@ -14,6 +14,8 @@
 // than UTF-8, more than one root element, text outside the root, and nesting deeper than
 // `maxDepth`. The reader does not recurse, so hostile nesting cannot exhaust the stack.
 
+import JSON
+
 /// One attribute as written in the start tag, its value with references decoded.
 package struct XMLAttribute: Sendable, Equatable {
     /// The qualified name as written, e.g. `xsi:nil`.
@@ -99,7 +101,7 @@ package enum XMLReader {
     /// the first byte is `<`.
     package static func looksLikeXML(_ bytes: [UInt8]) -> Bool {
         var i = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        if bytes.starts(with: UTF8Sequence.byteOrderMark) { i = UTF8Sequence.byteOrderMark.count }
         while i < bytes.count {
             switch bytes[i] {
             case 0x20, 0x09, 0x0A, 0x0D: i += 1
@@ -188,7 +190,7 @@ private struct Reader {
         if bytes.count >= 2, (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE) {
             throw error("UTF-16 is not supported; only UTF-8", at: 0)
         }
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        if bytes.starts(with: UTF8Sequence.byteOrderMark) { index = UTF8Sequence.byteOrderMark.count }
         // Strictly the declaration must be the very first thing; leading whitespace (which some
         // servers emit) is tolerated.
         skipSpace()

@@ -74,7 +74,7 @@ package struct TwoTCloudConnector: Connector {
     package func documentStream(reading body: any BodyReader, endpoint: Endpoint) -> DocumentStream {
         let rules = Self.rules(for: endpoint.direction)
         // The format shows in the first byte after whitespace (and a byte-order mark).
-        let leading: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF]
+        let leading = Set<UInt8>([0x20, 0x09, 0x0A, 0x0D] + UTF8Sequence.byteOrderMark)
         var start: [UInt8] = []
         do {
             while start.allSatisfy(leading.contains), try body.read(appendingTo: &start) {}
