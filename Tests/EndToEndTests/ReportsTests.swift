@@ -2,14 +2,14 @@ import Foundation
 import GRDB
 import Pipeline
 import Testing
+import TestSupport
 import Warehouse
 
 /// The exceptions report on crafted purchases: one customer per exception class.
 @Suite struct ReportsTests {
-    func warehouse() throws -> (path: String, queue: DatabaseQueue) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-reports-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("w.sqlite").path
+    /// The warehouse and the reports live in `folder`, removed when the test ends.
+    func warehouse(in folder: TempDir) throws -> (path: String, queue: DatabaseQueue) {
+        let path = folder.path("w.sqlite")
         let queue = try WarehouseDatabase.openForWriting(path: path)
         try queue.write { db in
             func add(_ customer: String, _ status: String, cost: Int64?, sell: Int64?, sku: String = "SKU", date: String = "2026-10-23") throws {
@@ -35,8 +35,9 @@ import Warehouse
     }
 
     @Test func everyExceptionClassPerCustomerWithExactAmounts() throws {
-        let (path, _) = try warehouse()
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
+        let folder = try TempDir()
+        let (path, _) = try warehouse(in: folder)
+        let out = folder.url.appendingPathComponent("report.csv")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
         _ = try Reports.run(Reports.exceptionsSQL(month: "2026-10"), databasePath: path, format: .csv, output: handle)
@@ -56,7 +57,7 @@ import Warehouse
             "ambiguous A 1 3.00  ",
         ])
         // Without --month, September's unbilled line counts too.
-        let all = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
+        let all = folder.url.appendingPathComponent("report-all.csv")
         _ = FileManager.default.createFile(atPath: all.path, contents: nil)
         let allHandle = try FileHandle(forWritingTo: all)
         _ = try Reports.run(Reports.exceptionsSQL(month: nil), databasePath: path, format: .csv, output: allHandle)
