@@ -114,7 +114,10 @@ package struct Ingestor: Sendable {
     func restoreSettledLinesIndex() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let built = try await commit("the match-group index") { db in try MatchGroupIndex.restoreSettledLinesIndex(db) }
+        // Not `commit`: with its statement journals in memory, SQLite would sort on one thread.
+        let built = try await WarehouseWriteError.writing(database, "the match-group index") { db in
+            try MatchGroupIndex.restoreSettledLinesIndex(db)
+        }
         if built { logger.info("built the match-group index of the staged lines again, in \((clock.now - start).secondsText)") }
     }
 
@@ -318,7 +321,7 @@ package struct Ingestor: Sendable {
     /// One window's transaction. A storage failure (disk full, a file size limit, a read-only
     /// file) becomes an error that says what to check and what was kept.
     func commit<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await WarehouseWriteError.writing(database, what, body)
+        try await WarehouseWriteError.writing(database, what, statementJournalsInMemory: true, body)
     }
 }
 
@@ -333,11 +336,14 @@ package struct WarehouseWriteError: Error, CustomStringConvertible, Sendable {
 
     static let storageCodes: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN]
 
-    /// `database.write(body)`, a storage failure becoming this error for `unit`.
-    package static func writing<T: Sendable>(_ database: DatabaseQueue, _ unit: String,
+    /// `database.write(body)`, a storage failure becoming this error for `unit`. A transaction
+    /// that writes document by document keeps its statement journals in memory (see
+    /// `StatementJournal`).
+    package static func writing<T: Sendable>(_ database: DatabaseQueue, _ unit: String, statementJournalsInMemory: Bool = false,
                                             _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await database.write(body)
+            guard statementJournalsInMemory else { return try await database.write(body) }
+            return try await database.writeWithoutTransaction { db in try StatementJournal.inMemory(db) { try body(db) } }
         } catch let error as DatabaseError where storageCodes.contains(error.resultCode.primaryResultCode) {
             throw WarehouseWriteError(path: database.path, unit: unit, code: error.resultCode.primaryResultCode,
                                       message: error.message ?? "\(error.resultCode)")

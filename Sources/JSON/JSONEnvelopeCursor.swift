@@ -135,7 +135,11 @@ package struct JSONEnvelopeCursor {
         let raw: [UInt8]
         if (end - start) * 2 >= buffer.count {
             var whole = buffer
-            buffer = Array(whole[end...])
+            // Sized for a next element like this one, so that it is read without the
+            // buffer doubling (each doubling copies it and touches fresh pages).
+            buffer = []
+            buffer.reserveCapacity(whole.count)
+            buffer.append(contentsOf: whole[end...])
             whole.removeSubrange(end...)
             whole.removeSubrange(0..<start)
             raw = whole
