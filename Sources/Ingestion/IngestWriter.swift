@@ -184,6 +184,27 @@ package enum IngestWriter {
             lineStatement = endpoint.direction.isStaged ? try Self.lineInsert(db) : nil
             statements = try DocumentStatements(db)
             queue = ReconcileQueueBatch(db: db, vendor: vendor.rawValue)
+            bindWindow()
+        }
+
+        /// Binds what every document of the window shares, once: SQLite keeps bindings across
+        /// resets, and a response of one-line documents would copy these texts for each.
+        func bindWindow() {
+            let (vendor, endpoint) = (vendor.rawValue, endpoint)
+            for statement in [statements.lookUp, statements.rawInsert, statements.documentUpsert] {
+                Self.bind(statement.sqliteStatement, 1, vendor); Self.bind(statement.sqliteStatement, 2, endpoint.name)
+            }
+            let raw = statements.rawInsert.sqliteStatement
+            Self.bind(raw, 3, endpoint.version); Self.bind(raw, 8, now); sqlite3_bind_int64(raw, 9, ingestID)
+            let upsert = statements.documentUpsert.sqliteStatement
+            Self.bind(upsert, 4, endpoint.direction.rawValue); Self.bind(upsert, 7, now)
+            if let lineStatement { bindWindow(lines: lineStatement) }
+        }
+
+        /// The same for a staging insert (`lineInsert`).
+        func bindWindow(lines statement: Statement) {
+            let handle = statement.sqliteStatement
+            Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
         }
 
         mutating func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
@@ -278,6 +299,7 @@ package enum IngestWriter {
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
         func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
             let (existing, current) = try lookUp(key: header.key, hash: hash)
+            let date = header.date.description
             var count = 0
             if let existing, current == existing {
                 // Already current: the document must still decode, but nothing is written.
@@ -292,9 +314,7 @@ package enum IngestWriter {
                 let insert = statements.rawInsert
                 let handle = insert.sqliteStatement
                 sqlite3_reset(handle)
-                Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, endpoint.version)
-                Self.bind(handle, 4, header.key); Self.bind(handle, 5, header.date.description); Self.bind(handle, 6, hash)
-                Self.bind(handle, 8, now); sqlite3_bind_int64(handle, 9, ingestID)
+                Self.bind(handle, 4, header.key); Self.bind(handle, 5, date); Self.bind(handle, 6, hash)
                 // Bound from the response itself (SQLite copies it once): no copy of our own
                 // of a document that can be tens of MB.
                 try raw.withUnsafeBytes { bytes in
@@ -309,7 +329,7 @@ package enum IngestWriter {
                 if let insert = lineStatement {
                     // The new version's lines go in beside the old ones; the old ones leave
                     // once every new line has decoded.
-                    bindDocument(insert, header: header, rawID: rawID)
+                    bindDocument(insert, header: header, date: date, rawID: rawID)
                     let text = LineText()
                     let counted = lines.groups != nil
                     try lines.forEach { line in
@@ -333,15 +353,14 @@ package enum IngestWriter {
                 // the new lines'. A document never stored has no old lines: its lines are only
                 // ever written here, together with its row in `documents`.
                 if current != nil { try replaceOtherVersions(key: header.key, keeping: rawID) }
-                try queue.add(touched, month: String(header.date.description.prefix(7)))
+                try queue.add(touched, month: String(date.prefix(7)))
             }
             try resolveQuarantine(key: header.key)
             let upsert = statements.documentUpsert
             let handle = upsert.sqliteStatement
             sqlite3_reset(handle)
-            Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, header.key)
-            Self.bind(handle, 4, endpoint.direction.rawValue); Self.bind(handle, 5, header.date.description)
-            sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 7, now); Self.bind(handle, 8, header.statedTotal?.micros)
+            Self.bind(handle, 3, header.key); Self.bind(handle, 5, date)
+            sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 8, header.statedTotal?.micros)
             sqlite3_bind_int64(handle, 9, existing == nil ? 1 : 0)
             try upsert.execute()
             return (true, count)
@@ -353,7 +372,7 @@ package enum IngestWriter {
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
             defer { sqlite3_reset(handle) }
-            Self.bind(handle, 1, vendor.rawValue); Self.bind(handle, 2, endpoint.name); Self.bind(handle, 3, key); Self.bind(handle, 4, hash)
+            Self.bind(handle, 3, key); Self.bind(handle, 4, hash)
             let code = sqlite3_step(handle)
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
@@ -443,13 +462,13 @@ package enum IngestWriter {
             if let value { sqlite3_bind_int64(handle, column, value) } else { sqlite3_bind_null(handle, column) }
         }
 
-        /// Binds what every line of the document shares (SQLite keeps bindings across resets).
-        func bindDocument(_ statement: Statement, header: DocumentHeader, rawID: Int64) {
+        /// Binds what every line of the document shares (SQLite keeps bindings across resets;
+        /// `bindWindow` bound what the window's documents share).
+        func bindDocument(_ statement: Statement, header: DocumentHeader, date: String, rawID: Int64) {
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
             sqlite3_bind_int64(handle, 1, rawID)
-            Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
-            Self.bind(handle, 5, header.key); Self.bind(handle, 6, header.date.description); Self.bind(handle, 7, header.type)
+            Self.bind(handle, 5, header.key); Self.bind(handle, 6, date); Self.bind(handle, 7, header.type)
             Self.bind(handle, 8, header.currency)
             sqlite3_bind_int64(handle, 29, Int64(recentTier))
         }

@@ -130,8 +130,14 @@ extension IngestWriter.Context {
         try ReconcileQueue(db).enqueueStagedLines(where: "s.raw_id = ?", arguments: [rawID])
         try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
         var touched = TouchedGroups()
-        let insert = try lineStatement ?? Self.lineInsert(db)
-        bindDocument(insert, header: header, rawID: rawID)
+        let insert: Statement
+        if let lineStatement {
+            insert = lineStatement
+        } else {
+            insert = try Self.lineInsert(db)
+            bindWindow(lines: insert)
+        }
+        bindDocument(insert, header: header, date: header.date.description, rawID: rawID)
         let text = LineText()
         for (index, line) in lines.enumerated() {
             try insertLine(line, index: index, statement: insert, text: text)
