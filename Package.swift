@@ -27,9 +27,11 @@ let package = Package(
         // JSON that keeps numbers' exact text: the parser (whole, streamed or skipped), values,
         // the string escaper and the writer; and the UTF-8 well-formedness check.
         .target(name: "JSON"),
+        // sqlite3_config (variadic, so not callable from Swift) before the first connection.
+        .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Money, dates, the SQLite file and its migrations, the reconcile queue.
         .target(name: "Warehouse", dependencies: [
-            "JSON",
+            "JSON", "CSQLiteSettings",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], plugins: ["EmbedMigrations"]),

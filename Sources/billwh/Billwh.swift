@@ -93,6 +93,7 @@ enum Logs {
     /// Logs go to stderr, human-readable; BILLWH_LOG_LEVEL=debug|info|warning|error.
     static func bootstrap() -> Logger {
         Memory.returnLargeBuffersToTheSystem()
+        SQLiteProcessSettings.applyBeforeFirstConnection()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
