@@ -298,7 +298,7 @@ package enum IngestWriter {
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
         func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
-            let (existing, current) = try lookUp(key: header.key, hash: hash)
+            var (existing, current) = try lookUp(key: header.key, hash: hash)
             let date = header.date.description
             var count = 0
             if let existing, current == existing {
@@ -322,7 +322,16 @@ package enum IngestWriter {
                     defer { sqlite3_bind_null(handle, 7) }
                     try insert.execute()
                 }
-                rawID = db.lastInsertedRowID
+                if sqlite3_changes(db.sqliteConnection) == 0 {
+                    // These bytes are kept already, though the document has no current
+                    // version (a raw row written by other means): reuse that row.
+                    existing = try Int64.fetchOne(db.cachedStatement(sql: """
+                        SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?
+                        """), arguments: [vendor.rawValue, endpoint.name, header.key, hash])
+                    rawID = existing!
+                } else {
+                    rawID = db.lastInsertedRowID
+                }
             }
             var touched = TouchedGroups()
             do {
@@ -367,6 +376,8 @@ package enum IngestWriter {
         }
 
         /// The raw row holding these bytes of the document, and the document's current raw row.
+        /// A document without a current version is not looked for among the raw rows: its raw
+        /// insert finds any such row itself (`store`), which spares a new document an index seek.
         func lookUp(key: String, hash: String) throws -> (existing: Int64?, current: Int64?) {
             let statement = statements.lookUp
             let handle = statement.sqliteStatement
@@ -374,6 +385,7 @@ package enum IngestWriter {
             defer { sqlite3_reset(handle) }
             Self.bind(handle, 3, key); Self.bind(handle, 4, hash)
             let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return (nil, nil) }
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
                                     sql: statement.sql)
@@ -381,7 +393,7 @@ package enum IngestWriter {
             func id(_ column: Int32) -> Int64? {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
             }
-            return (id(0), id(1))
+            return (id(1), id(0))
         }
 
         /// A document that decodes now resolves its earlier quarantine sightings.
@@ -415,13 +427,15 @@ package enum IngestWriter {
 
             init(_ db: Database) throws {
                 lookUp = try prepared(db, sql: """
-                    SELECT (SELECT raw_id FROM raw_documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3 AND content_sha256 = ?4),
-                           (SELECT current_raw_id FROM documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3)
+                    SELECT current_raw_id,
+                           (SELECT raw_id FROM raw_documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3 AND content_sha256 = ?4)
+                    FROM documents WHERE vendor = ?1 AND endpoint = ?2 AND document_key = ?3
                     """)
                 rawInsert = try prepared(db, sql: """
                     INSERT INTO raw_documents (vendor, endpoint, endpoint_version, document_key, document_date,
                         content_sha256, payload, fetched_at, ingest_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (vendor, endpoint, document_key, content_sha256) DO NOTHING
                     """)
                 documentUpsert = try prepared(db, sql: """
                     INSERT INTO documents (vendor, endpoint, document_key, direction, document_date, current_raw_id,
