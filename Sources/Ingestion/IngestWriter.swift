@@ -77,10 +77,14 @@ package enum IngestWriter {
     /// without its index (MatchGroupIndex.dropSettledLinesIndex); the caller builds it again.
     /// `bulkLoadAfter`: the run becomes one once this window has written more lines than this
     /// (checked before each document, so that one large window is a bulk load too).
+    /// `progress`: told what the window has written so far, at most once per `progressEvery`
+    /// (a window of one large response takes minutes).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
                               bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
-                              bulkLoad: Bool = false, bulkLoadAfter: Int? = nil) throws -> RecordedWindow {
+                              bulkLoad: Bool = false, bulkLoadAfter: Int? = nil,
+                              progress: (@Sendable (WindowOutcome) -> Void)? = nil,
+                              progressEvery: Duration = .milliseconds(500)) throws -> RecordedWindow {
         let now = Timestamp.now()
         try db.execute(
             sql: """
@@ -113,7 +117,12 @@ package enum IngestWriter {
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
+        var reported = ContinuousClock.now
         while let document = try stream.next() {
+            if let progress, reported.duration(to: .now) >= progressEvery {
+                reported = .now
+                progress(outcome)
+            }
             try chooseTier()
             let rejection: DocumentRejection
             switch document.result {

@@ -282,9 +282,14 @@ package struct Ingestor: Sendable {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
             try await Self.wait(for: previous)
             let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
+            let progress = progress.map { report in
+                { @Sendable (so: WindowOutcome) in
+                    report("\(label): \(so.lines) lines in \(so.documents) documents so far, \(pipe.received >> 20) MB read")
+                }
+            }
             let (written, linesNow) = try await commit(label) { db in
                 (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
-                                         recentTierFull: recentTierFull, bulkLoadAfter: bulkLoadAfter),
+                                         recentTierFull: recentTierFull, bulkLoadAfter: bulkLoadAfter, progress: progress),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }
             await filling.value
