@@ -98,7 +98,7 @@ enum Logs {
             var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             handler.logLevel = level ?? .info
-            return handler
+            return Console.stderrIsTerminal ? StatusLineLogHandler(inner: handler) : handler
         }
         return Logger(label: "billwh")
     }
@@ -106,13 +106,16 @@ enum Logs {
 
 /// A one-line progress display on stderr, only when it is a terminal (logs stay clean in cron).
 enum Progress {
+    /// Back to the start of the line, and the line erased.
+    static let clearLine = "\r\u{1B}[K"
+
     static var reporter: (@Sendable (String) -> Void)? {
         guard isatty(2) == 1 else { return nil }
-        return { line in FileHandle.standardError.write(Data("\r\u{1B}[K\(line.prefix(120))".utf8)) }
+        return { line in FileHandle.standardError.write(Data("\(clearLine)\(line.prefix(120))".utf8)) }
     }
 
     static func finish() {
-        if isatty(2) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if isatty(2) == 1 { FileHandle.standardError.write(Data(clearLine.utf8)) }
     }
 }
 

@@ -136,4 +136,26 @@ import Warehouse
             #expect(ok.status == 0, "\(ok.stderr)")
         }
     }
+
+    /// On a terminal (a pty from util-linux's `script`) the progress status line stays at the
+    /// bottom: every log line begins on a cleared line, never after the status text.
+    @Test func onATerminalEachLogLineStartsOnAClearedLine() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let command = [try billwhBinary().path, "ingest", "--db", harness.databasePath, "--since", "2026-08-01"]
+                .map { "'\($0)'" }.joined(separator: " ")
+            var env = environment(harness)
+            env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+            let run = try runCapturing(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], environment: env)
+            #expect(run.status == 0, "\(run.stdout)")
+            let clear = "\r\u{1B}[K"
+            let segments = run.stdout.components(separatedBy: clear)
+            #expect(segments.contains { $0.hasPrefix("copaco/invoices: window 1/") }, "a status line per window")
+            let logs = segments.filter { $0.contains(" billwh: [") }
+            #expect(logs.count >= 2)
+            for segment in logs where !(segment.first?.isNumber ?? false) {
+                Issue.record("a log line starts after other text: \(segment.prefix(160).debugDescription)")
+            }
+        }
+    }
 }
