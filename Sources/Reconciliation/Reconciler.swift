@@ -42,6 +42,7 @@ package enum Reconciler {
         try MatchGroupIndex.restoreSettledLinesIndex(db)
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.scope; DROP TABLE IF EXISTS temp.scope_whole; DROP TABLE IF EXISTS temp.scope_groups;
+            DROP TABLE IF EXISTS temp.group_lines;
             CREATE TEMP TABLE scope (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID;
             CREATE TEMP TABLE scope_whole (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, PRIMARY KEY (vendor, customer_key)) WITHOUT ROWID;
             CREATE TEMP TABLE scope_groups (vendor TEXT NOT NULL, customer_key TEXT NOT NULL, match_group TEXT NOT NULL,
@@ -62,29 +63,34 @@ package enum Reconciler {
                    OR EXISTS (SELECT 1 FROM reconcile_queue_groups g WHERE g.vendor = c.vendor AND g.customer_key = c.customer_key
                               AND g.match_group = '\(MatchGroupIndex.wholeCustomer)');
                 """)
+            // The groups' lines are read once, here: the closed-months check looks at them, and
+            // the rebuild takes them as they are (rebuildScope), instead of reading the same
+            // index pages a second time.
+            try db.execute(sql: """
+                INSERT INTO temp.scope_groups SELECT g.vendor, g.customer_key, g.match_group FROM reconcile_queue_groups g
+                JOIN temp.scope c ON c.vendor = g.vendor AND c.customer_key = g.customer_key
+                WHERE (g.vendor, g.customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
+                CREATE TEMP TABLE group_lines AS
+                \(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "temp.scope_groups"));
+                """)
             if anyClosed {
                 // A queued group with a line or a row in a closed month may need adjustment rows,
                 // which net whole line groups across match groups: its customer is rebuilt whole.
                 // Other groups have nothing in closed months (a change to a closed month's
                 // document queued its customers whole), so they are rebuilt on their own.
                 let inClosedMonths = """
-                    \(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "reconcile_queue_groups",
-                                          columns: "s.vendor, s.customer_key, s.document_date AS date"))
+                    SELECT vendor, customer_key, document_date AS date FROM temp.group_lines
                     UNION ALL
-                    \(MatchGroupIndex.rows(of: "purchases", as: "p", inGroups: "reconcile_queue_groups",
+                    \(MatchGroupIndex.rows(of: "purchases", as: "p", inGroups: "temp.scope_groups",
                                           columns: "p.vendor, p.customer_key, p.invoice_date AS date"))
                     """
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO temp.scope_whole
                     SELECT DISTINCT x.vendor, x.customer_key FROM (\(inClosedMonths)) x
-                    WHERE substr(x.date, 1, 7) IN (SELECT month FROM closed_months)
+                    WHERE substr(x.date, 1, 7) IN (SELECT month FROM closed_months);
+                    DELETE FROM temp.scope_groups WHERE (vendor, customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole);
                     """)
             }
-            try db.execute(sql: """
-                INSERT INTO temp.scope_groups SELECT g.vendor, g.customer_key, g.match_group FROM reconcile_queue_groups g
-                JOIN temp.scope c ON c.vendor = g.vendor AND c.customer_key = g.customer_key
-                WHERE (g.vendor, g.customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
-                """)
         }
         report.wholeCustomers = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.scope_whole") ?? 0
         report.adjusting = anyClosed && report.wholeCustomers > 0
@@ -104,7 +110,9 @@ package enum Reconciler {
         }
         report.settled = try MatchGroupIndex.settle(db, above: settleAbove)
         if full { try ReconcileQueue(db).removeAll() } else { try ReconcileQueue(db).remove(customersIn: "temp.scope") }
-        try db.execute(sql: "DROP TABLE temp.scope; DROP TABLE temp.scope_whole; DROP TABLE temp.scope_groups")
+        try db.execute(sql: """
+            DROP TABLE temp.scope; DROP TABLE temp.scope_whole; DROP TABLE temp.scope_groups; DROP TABLE IF EXISTS temp.group_lines
+            """)
         return report
     }
 
@@ -127,15 +135,26 @@ package enum Reconciler {
         let mark = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         // The scope's lines, through both tiers of the match-group index — except for a full
         // rebuild, where one scan is the fastest way.
-        let whole = full
-            ? "SELECT s.* FROM temp.scope_whole c JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key"
-            : MatchGroupIndex.rows(of: "staging_lines", as: "s", ofCustomers: "temp.scope_whole")
+        // The queued groups' lines were read already (`group_lines`, in `reconcile`): those of
+        // customers rebuilt whole after all come again with the rest of their lines.
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.lines")
+        if full {
+            try db.execute(sql: """
+                CREATE TEMP TABLE lines AS
+                SELECT s.* FROM temp.scope_whole c JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key
+                """)
+        } else if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM temp.scope_whole)") == false {
+            try db.execute(sql: "ALTER TABLE temp.group_lines RENAME TO lines")
+        } else {
+            try db.execute(sql: """
+                CREATE TEMP TABLE lines AS
+                \(MatchGroupIndex.rows(of: "staging_lines", as: "s", ofCustomers: "temp.scope_whole"))
+                UNION ALL
+                SELECT * FROM temp.group_lines WHERE (vendor, customer_key) NOT IN (SELECT vendor, customer_key FROM temp.scope_whole);
+                DROP TABLE temp.group_lines;
+                """)
+        }
         try db.execute(sql: """
-            DROP TABLE IF EXISTS temp.lines;
-            CREATE TEMP TABLE lines AS
-            \(whole)
-            UNION ALL
-            \(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "temp.scope_groups"));
             CREATE UNIQUE INDEX temp.lines_id ON lines(line_id);
             CREATE INDEX temp.lines_hash ON lines(vendor, customer_key, row_hash, direction) WHERE row_hash IS NOT NULL;
 
