@@ -96,14 +96,19 @@ public struct ReconcileQueue {
             INSERT OR IGNORE INTO reconcile_queue (vendor, customer_key)
             SELECT ?1, json_extract(value, '$[0]') FROM json_each(?2)
             """).execute(arguments: [vendor, json])
-        let customers = "(SELECT ?1 AS vendor, json_extract(value, '$[0]') AS customer_key, json_extract(value, '$[1]') AS groups FROM json_each(?2))"
+        // Each customer is read from the list, and probed for purchases, once (`w`), then its
+        // groups or its whole-customer mark are queued.
         try db.cachedStatement(sql: """
+            WITH c AS MATERIALIZED (
+                SELECT ?1 AS vendor, json_extract(value, '$[0]') AS customer_key, json_extract(value, '$[1]') AS groups FROM json_each(?2)),
+            w AS MATERIALIZED (
+                SELECT c.vendor, c.customer_key, c.groups,
+                       ?3 IN (SELECT month FROM closed_months) OR NOT \(Self.hasPurchases("c")) AS whole
+                FROM c)
             INSERT OR IGNORE INTO reconcile_queue_groups (vendor, customer_key, match_group)
-            SELECT c.vendor, c.customer_key, g.value FROM \(customers) c, json_each(c.groups) g
-            WHERE ?3 NOT IN (SELECT month FROM closed_months) AND \(Self.hasPurchases("c"))
+            SELECT w.vendor, w.customer_key, g.value FROM w, json_each(w.groups) g WHERE NOT w.whole
             UNION ALL
-            SELECT c.vendor, c.customer_key, '\(MatchGroupIndex.wholeCustomer)' FROM \(customers) c
-            WHERE ?3 IN (SELECT month FROM closed_months) OR NOT \(Self.hasPurchases("c"))
+            SELECT w.vendor, w.customer_key, '\(MatchGroupIndex.wholeCustomer)' FROM w WHERE w.whole
             """).execute(arguments: [vendor, json, month])
     }
 
