@@ -334,9 +334,7 @@ package enum IngestWriter {
                 if sqlite3_changes(db.sqliteConnection) == 0 {
                     // These bytes are kept already, though the document has no current
                     // version (a raw row written by other means): reuse that row.
-                    existing = try Int64.fetchOne(db.cachedStatement(sql: """
-                        SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?
-                        """), arguments: [vendor.rawValue, endpoint.name, header.key, hash])
+                    existing = try IngestWriter.keptRawID(db, vendor: vendor, endpoint: endpoint, key: header.key, hash: hash)
                     rawID = existing!
                 } else {
                     rawID = db.lastInsertedRowID

@@ -283,8 +283,8 @@ package struct Ingestor: Sendable {
             try await Self.wait(for: previous)
             let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
             let progress = progress.map { report in
-                { @Sendable (so: WindowOutcome) in
-                    report("\(label): \(so.lines) lines in \(so.documents) documents so far, \(pipe.received >> 20) MB read")
+                { @Sendable (outcome: WindowOutcome) in
+                    report("\(label): \(outcome.lines) lines in \(outcome.documents) documents so far, \(pipe.received >> 20) MB read")
                 }
             }
             let (written, linesNow) = try await commit(label) { db in

@@ -14,9 +14,14 @@ extension IngestWriter {
                 content_sha256, payload, fetched_at, ingest_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [vendor.rawValue, endpoint.name, endpoint.version, key, date?.description, hash, Data(raw), now, ingestID])
-        return try Int64.fetchOne(db.cachedStatement(sql: """
+        return try keptRawID(db, vendor: vendor, endpoint: endpoint, key: key, hash: hash)!
+    }
+
+    /// The raw row holding these bytes of the document, if they are kept.
+    static func keptRawID(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String, hash: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND content_sha256 = ?
-            """), arguments: [vendor.rawValue, endpoint.name, key, hash])!
+            """), arguments: [vendor.rawValue, endpoint.name, key, hash])
     }
 
     /// Quarantines bytes that could not be read (a sighting of the same bytes is updated).

@@ -98,7 +98,7 @@ package enum Reconciler {
         report.rebuiltAfter = try Int64.fetchOne(db, sql: "SELECT coalesce(max(purchase_id), 0) FROM purchases") ?? 0
         if report.customers > 0 {
             try ReplicaChangeLog.recordRebuild(db, wholeCustomers: "temp.scope_whole", groups: "temp.scope_groups")
-            let mark = try rebuildScope(db, full: full, settleAbove: settleAbove, anyClosed: anyClosed)
+            let mark = try rebuildScope(db, full: full, anyWhole: report.wholeCustomers > 0, settleAbove: settleAbove, anyClosed: anyClosed)
             report.rebuiltAfter = mark
             try CRMLinks.link(db, rebuiltAfter: mark)
             for row in try Row.fetchAll(db, sql: """
@@ -118,8 +118,9 @@ package enum Reconciler {
 
     /// Returns the highest purchase id left after the scope's rows were deleted: the rows
     /// written by the rebuild are inserted above it (rowids grow), and are exactly those above.
+    /// `anyWhole`: whether `temp.scope_whole` lists any customer.
     /// `anyClosed`: whether any month is closed (adjustment rows are then netted).
-    static func rebuildScope(_ db: Database, full: Bool, settleAbove: Int, anyClosed: Bool) throws -> Int64 {
+    static func rebuildScope(_ db: Database, full: Bool, anyWhole: Bool, settleAbove: Int, anyClosed: Bool) throws -> Int64 {
         // Rows of closed months stay as they are, whatever changed (see adjustments below).
         let wholeRows = full
             ? "SELECT p.purchase_id FROM purchases p WHERE (p.vendor, p.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)"
@@ -143,7 +144,7 @@ package enum Reconciler {
                 CREATE TEMP TABLE lines AS
                 SELECT s.* FROM temp.scope_whole c JOIN staging_lines s ON s.vendor = c.vendor AND s.customer_key = c.customer_key
                 """)
-        } else if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM temp.scope_whole)") == false {
+        } else if !anyWhole {
             try db.execute(sql: "ALTER TABLE temp.group_lines RENAME TO lines")
         } else {
             try db.execute(sql: """

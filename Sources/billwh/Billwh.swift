@@ -110,12 +110,12 @@ enum Progress {
     static let clearLine = "\r\u{1B}[K"
 
     static var reporter: (@Sendable (String) -> Void)? {
-        guard isatty(2) == 1 else { return nil }
+        guard Console.stderrIsTerminal else { return nil }
         return { line in FileHandle.standardError.write(Data("\(clearLine)\(line.prefix(120))".utf8)) }
     }
 
     static func finish() {
-        if isatty(2) == 1 { FileHandle.standardError.write(Data(clearLine.utf8)) }
+        if Console.stderrIsTerminal { FileHandle.standardError.write(Data(clearLine.utf8)) }
     }
 }
 
