@@ -11,11 +11,19 @@ struct Billwh: AsyncParsableCommand {
         abstract: "Turns cloud distributors' invoices into a SQLite billing warehouse.",
         discussion: """
             Pipeline: vendor API → raw documents (verbatim) → staging lines → reconciliation → purchases → query / export.
-            Vendors take part when their credentials are set (BILLWH_COPACO_API_KEY, …; see the README).
+
+            Vendors take part when their credentials are set (BILLWH_COPACO_API_KEY, …; see the README). \
             The warehouse is --db PATH, else $BILLWH_DB, else ./billwh.sqlite.
-            Exit codes: 0 all done, 1 failed (also: the warehouse file is damaged), 2 partial (some vendor or
-            endpoint failed, a document was quarantined or a data check failed; the rest committed),
-            64 bad usage, 75 another run holds the lock.
+
+            Exit codes:
+              0   all done
+              1   failed: nothing or not all of it done, the warehouse still consistent
+                  (also a refused write in `query`, or a damaged file)
+              2   partial: a vendor or endpoint failed, a document was quarantined
+                  or a data check failed; the rest is committed
+              64  bad usage
+              75  another run holds the lock
+
             Try it without credentials: `billwh demo`.
             """,
         version: "0.1.0",

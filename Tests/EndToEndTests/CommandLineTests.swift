@@ -158,4 +158,33 @@ import Warehouse
             }
         }
     }
+
+    /// Every command's `--help`, found by walking the SUBCOMMANDS lists from the top: it exits 0,
+    /// has an overview and a usage line, and carries no stray line-continuation backslash.
+    @Test func everyCommandHasHelpWithoutStrayBackslashes() throws {
+        var pending: [[String]] = [[]]
+        var seen = 0
+        while let path = pending.popLast() {
+            let help = try runBillwh(path + ["--help"])
+            let name = (["billwh"] + path).joined(separator: " ")
+            #expect(help.status == 0, "\(name): \(help.stderr)")
+            #expect(help.stdout.hasPrefix("OVERVIEW: "), "\(name)")
+            #expect(help.stdout.contains("USAGE: \(name)"), "\(name)")
+            let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(!lines.contains { $0.hasSuffix("\\") }, "\(name):\n\(help.stdout)")
+            seen += 1
+            guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { continue }
+            for line in lines[(start + 1)...] {
+                // A subcommand's own line: two spaces, then its name (continuations are indented further).
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), !line.hasPrefix("  See ") else { continue }
+                let sub = String(line.dropFirst(2).prefix { $0 != " " })
+                if sub != "help" { pending.append(path + [sub]) }
+            }
+        }
+        #expect(seen > 25, "walked \(seen) commands")
+        let top = try runBillwh(["--help"]).stdout
+        for code in ["0   all done", "1   failed:", "2   partial:", "64  bad usage", "75  another run holds the lock"] {
+            #expect(top.contains(code), "\(code)")
+        }
+    }
 }

@@ -7,9 +7,9 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check each configured vendor's credentials with one cheap call, before the first night.",
         discussion: """
-            Copaco: its example invoices; 2tCloud: one day of invoices; Copper: one page of companies.
-            Prints per vendor whether it is reachable and takes the credentials, the API version that answered, and
-            on a refusal what to check. Exit 0 only when every configured vendor answers; 1 otherwise.
+            Copaco: its example invoices; 2tCloud: one day of invoices; Copper: one page of companies. \
+            Prints per vendor whether it is reachable and takes the credentials, the API version that answered, \
+            and on a refusal what to check. Exit 0 only when every configured vendor answers; 1 otherwise.
             """)
 
     func run() async throws {

@@ -8,10 +8,11 @@ struct RederiveCommand: AsyncParsableCommand {
         commandName: "rederive",
         abstract: "Rebuild staging from the stored raw documents with the current decoder, then reconcile. No vendor call.",
         discussion: """
-            The fix path after a decoder change or a vendor's field change: documents whose lines decode differently
-            are written again, quarantined documents that decode now are released (unless a later version is current),
-            and the changed match groups are reconciled (closed months get adjustments as usual). Safe to re-run and
-            to resume after a kill. Exit 0 when every document decodes, 2 when some stay quarantined.
+            The fix path after a decoder change or a vendor's field change: documents whose lines decode \
+            differently are written again, quarantined documents that decode now are released (unless a later \
+            version is current), and the changed match groups are reconciled (closed months get adjustments as \
+            usual). Safe to re-run and to resume after a kill. Exit 0 when every document decodes, 2 when some stay \
+            quarantined.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [VendorID] = []

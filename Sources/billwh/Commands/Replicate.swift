@@ -7,10 +7,10 @@ struct Replicate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a PostgreSQL schema equal to the warehouse, incrementally.",
         discussion: """
-            The first run copies everything (COPY); later runs copy what changed since the last one, deletions included,
-            in one PostgreSQL transaction with the replica's mark: a killed run changes nothing, the next one converges.
-            The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD or the URL.
-            Exit 75 when another replicate is writing the same schema.
+            The first run copies everything (COPY); later runs copy what changed since the last one, deletions \
+            included, in one PostgreSQL transaction with the replica's mark: a killed run changes nothing, the next \
+            one converges. The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD \
+            or the URL. Exit 75 when another replicate is writing the same schema.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("to"), help: ArgumentHelp(

@@ -6,9 +6,9 @@ struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put a backup in the warehouse's place (refused while a run holds the lock).",
         discussion: """
-            The backup is checked with PRAGMA integrity_check first; a bad copy changes nothing. The current file is kept \\
-            aside as <db>.before-restore-<UTC time> and the restored copy takes its name in one rename. Stop `billwh serve` \\
-            and Litestream first. Then run `billwh nightly`: it fetches again what the vendors sent after the backup. \\
+            The backup is checked with PRAGMA integrity_check first; a bad copy changes nothing. The current file is kept \
+            aside as <db>.before-restore-<UTC time> and the restored copy takes its name in one rename. Stop `billwh serve` \
+            and Litestream first. Then run `billwh nightly`: it fetches again what the vendors sent after the backup. \
             A PostgreSQL replica is copied whole on its next run.
             """)
     @OptionGroup var database: DatabaseOptions

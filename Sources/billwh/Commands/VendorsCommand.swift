@@ -8,11 +8,12 @@ struct VendorsCommand: AsyncParsableCommand {
         commandName: "vendors",
         abstract: "Every endpoint billwh calls: API version, lifecycle status and dates, last success.",
         discussion: """
-            The lifecycle comes with billwh (Copaco's published table; 2tCloud and Copper publish none) and can be
-            overridden the day a vendor announces a change, e.g.
+            The lifecycle comes with billwh (Copaco's published table; 2tCloud and Copper publish none) and can \
+            be overridden the day a vendor announces a change, e.g.
               BILLWH_ENDPOINT_LIFECYCLE='copaco/invoices@v1=Deprecated,eol=2027-06-30'
             (entries separated by ';'; statuses Stable, Beta, Development, Deprecated, End-of-life).
-            `nightly` warns about a Deprecated endpoint or one within 60 days of its end of life, and refuses a
+
+            `nightly` warns about a Deprecated endpoint or one within 60 days of its end of life, and refuses a \
             Development endpoint unless BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS=true.
             """)
     @OptionGroup var database: DatabaseOptions
