@@ -141,8 +141,11 @@ package struct PipelineRunner: Sendable {
     }
 
     /// `billwh close --month`: reconciles what is pending, then freezes the month.
+    /// A month after today's is refused: closing it would freeze rows that do not exist yet, and
+    /// is more likely a mistyped year than intended.
     package func close(month: Month, note: String?) throws -> ReconcileReport {
-        try writeLocked("close") { db in
+        guard month <= Month(of: today) else { throw PeriodCloseError.notBegun(month, today: today) }
+        return try writeLocked("close") { db in
             let report = try Reconciler.reconcile(db)
             try PeriodClose.close(db, month: month, note: note, user: Self.user)
             return report

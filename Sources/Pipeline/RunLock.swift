@@ -8,6 +8,18 @@ package struct LockHeld: Error, CustomStringConvertible {
     }
 }
 
+/// The lock file cannot be opened at all (a missing folder, no write permission): not a run
+/// holding the lock, so not exit 75, which a scheduler reads as "skip this time".
+package struct LockUnavailable: Error, CustomStringConvertible {
+    package let path: String
+    package let reason: String
+    package var description: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return "cannot open the lock file \(path) (\(reason)): the warehouse's folder \(folder.isEmpty ? "." : folder) "
+            + "must exist and be writable by this user — check --db or BILLWH_DB"
+    }
+}
+
 /// One writing run at a time per warehouse: an advisory `flock` on `<db>.lock`.
 ///
 /// The kernel drops a flock when its process dies, so the lock of a killed run (even
@@ -22,13 +34,14 @@ package final class RunLock: @unchecked Sendable {
     }
 
     /// Takes the lock, or throws `LockHeld` at once, or after `waiting` when that is given
-    /// (`waitingFor` is told the holder once, as the wait begins).
+    /// (`waitingFor` is told the holder once, as the wait begins); `LockUnavailable` when the
+    /// lock file cannot be opened.
     package static func acquire(databasePath: String, command: String, waiting: Duration = .zero,
                                waitingFor: ((String) -> Void)? = nil) throws -> RunLock {
         let path = databasePath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw LockHeld(path: path, holder: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw LockUnavailable(path: path, reason: String(cString: strerror(errno)))
         }
         let deadline = ContinuousClock.now + waiting
         var told = false

@@ -19,6 +19,9 @@ package struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.month = month
     }
 
+    /// The month `date` falls in.
+    package init(of date: CalendarDate) { self.init(year: date.year, month: date.month) }
+
     package var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
     package var previous: Month { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
     package var firstDay: String { "\(description)-01" }
@@ -34,12 +37,14 @@ package enum PeriodCloseError: Error, CustomStringConvertible, Equatable {
     case notClosed(Month)
     case laterMonthClosed(Month, later: Month)
     case reasonRequired
+    case notBegun(Month, today: CalendarDate)
 
     package var description: String {
         switch self {
         case .alreadyClosed(let m): "\(m) is already closed"
         case .notClosed(let m): "\(m) is not closed"
         case let .laterMonthClosed(m, later): "\(later) is closed after \(m) and may hold adjustments for it: reopen \(later) first (months reopen latest first)"
+        case let .notBegun(m, today): "\(m) has not begun (today is \(today), UTC): a month is closed once its purchases are exported — check --month"
         case .reasonRequired: "reopening a closed month needs a reason (--reason \"...\"): it is recorded with the event"
         }
     }

@@ -93,6 +93,22 @@ import Warehouse
         }
     }
 
+    /// A month after today's cannot be closed (a mistyped year would freeze rows to come);
+    /// today's month can, and nothing was recorded for the refused one.
+    @Test func aMonthThatHasNotBegunIsNotClosed() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let runner = harness.runner
+            let thisMonth = Month(of: runner.today)
+            #expect(throws: PeriodCloseError.notBegun(thisMonth.next, today: runner.today)) {
+                try runner.close(month: thisMonth.next, note: nil)
+            }
+            _ = try runner.close(month: thisMonth, note: nil)
+            let closed = try harness.read { db in try PeriodClose.closedMonths(db) }
+            #expect(closed == [thisMonth])
+        }
+    }
+
     @Test func aReissueIntoAClosedMonthBecomesAnAdjustmentAndTheExportStays() async throws {
         let harness = try await Harness.start()
         try await stopping(harness) {

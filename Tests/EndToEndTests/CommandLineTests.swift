@@ -101,6 +101,18 @@ import Warehouse
         }
     }
 
+    /// A warehouse path whose folder is missing is a failure to fix (exit 1, naming the folder),
+    /// not a held lock (75), which a scheduler would skip quietly night after night.
+    @Test func aWarehouseInAMissingFolderFailsNamingTheFolder() throws {
+        let folder = "/nonexistent-\(UUID().uuidString)"
+        for command in ["nightly", "ingest", "reconcile", "backup"] {
+            let arguments = [command, "--db", "\(folder)/w.sqlite"] + (command == "backup" ? ["--to", NSTemporaryDirectory()] : [])
+            let result = try runBillwh(arguments, environment: ["BILLWH_COPACO_API_KEY": "k", "BILLWH_COPACO_BASE_URL": "http://127.0.0.1:9"])
+            #expect(result.status == 1, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(folder) && !result.stderr.contains("holds the lock"), "\(command): \(result.stderr)")
+        }
+    }
+
     /// A first load has the file to itself: a reading command waits out its busy timeout, then
     /// says what holds the file and exits as for a held lock; once the load ends, it reads.
     @Test func aReadDuringAFirstLoadSaysWhatHoldsTheFile() throws {
