@@ -68,7 +68,10 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {
-        throw error
+        // Thrown after parsing (from settings or the warehouse): argument-parser would print the
+        // top-level usage beside it, which is not this command's.
+        Console.error(error.message)
+        throw ExitCode.validationFailure
     } catch {
         Console.error("\(error)")
         throw ExitCode(1)

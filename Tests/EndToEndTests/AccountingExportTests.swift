@@ -31,13 +31,13 @@ import Warehouse
         let harness = try await Harness.start()
         try await stopping(harness) {
             _ = try await harness.backfillAndReconcile()
-            #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
+            #expect(try await runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
             let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-03-01", to: "2026-03-31").first { !$0.isCredit })
             #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
             _ = try await harness.backfillAndReconcile()
 
             let csv = harness.directory.appendingPathComponent("all.csv").path
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv])
+            let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv])
             #expect(export.status == 0, "\(export.stderr)")
             let table = try Self.readCSV(csv)
             #expect(table.first == PurchasesExport.columns)
@@ -86,7 +86,7 @@ import Warehouse
         try await stopping(harness) {
             _ = try await harness.backfillAndReconcile()
             let csv = harness.directory.appendingPathComponent("oktober.csv")
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10",
+            let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10",
                                         "--delimiter", ";", "--decimal-comma", "--bom", "--out", csv.path])
             #expect(export.status == 0, "\(export.stderr)")
             let expected = try harness.read { db in
@@ -148,7 +148,7 @@ import Warehouse
 
             // report margin, by customer and by SKU: one line per currency, equal to that currency's sums.
             for by in ["customer", "sku"] {
-                let report = try runBillwh(["report", "margin", "--db", harness.databasePath, "--month", month, "--by", by, "--format", "json"])
+                let report = try await runBillwh(["report", "margin", "--db", harness.databasePath, "--month", month, "--by", by, "--format", "json"])
                 #expect(report.status == 0, "\(report.stderr)")
                 let lines = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [[String: Any]])
                 let key = by == "customer" ? "customer_number" : "sku"
@@ -163,7 +163,7 @@ import Warehouse
             }
 
             // report exceptions: per currency, the mismatch listed in both.
-            let exceptions = try runBillwh(["report", "exceptions", "--db", harness.databasePath, "--month", month, "--format", "json"])
+            let exceptions = try await runBillwh(["report", "exceptions", "--db", harness.databasePath, "--month", month, "--format", "json"])
             #expect(exceptions.status == 0, "\(exceptions.stderr)")
             let listed = try #require(try JSONSerialization.jsonObject(with: Data(exceptions.stdout.utf8)) as? [[String: Any]])
                 .filter { ($0["customer_number"] as? String) == "000417" }
@@ -184,7 +184,7 @@ import Warehouse
             }
 
             // status: per vendor, status and currency; the mismatch is flagged.
-            let status = try runBillwh(["status", "--db", harness.databasePath])
+            let status = try await runBillwh(["status", "--db", harness.databasePath])
             #expect(status.stdout.contains("have their partner in another currency"), "\(status.stdout)")
             let statusLines = status.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
                 .filter { $0.count == 6 && $0[0] == "copaco" }

@@ -27,25 +27,25 @@ enum Chromium {
     ]
 
     /// Loads `file` and dumps its DOM, recording the network log.
-    static func load(_ file: URL, folder: URL) throws -> Page {
+    static func load(_ file: URL, folder: URL) async throws -> Page {
         let netlog = folder.appendingPathComponent("netlog-\(UUID().uuidString).json")
         let profile = folder.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
-        let (out, err) = try run(flags + ["--user-data-dir=" + profile.path, "--log-net-log=" + netlog.path, "--dump-dom", file.absoluteString])
+        let (out, err) = try await run(flags + ["--user-data-dir=" + profile.path, "--log-net-log=" + netlog.path, "--dump-dom", file.absoluteString])
         let requests = try python(netlogScript, arguments: [netlog.path]).split(separator: "\n").map(String.init)
         return Page(dom: out, log: err, pageRequests: requests)
     }
 
     /// A PNG of the page at `width`×`height` CSS pixels.
-    static func screenshot(_ file: URL, to png: URL, width: Int = 1200, height: Int = 3000, folder: URL) throws {
+    static func screenshot(_ file: URL, to png: URL, width: Int = 1200, height: Int = 3000, folder: URL) async throws {
         let profile = folder.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
-        _ = try run(flags + ["--user-data-dir=" + profile.path, "--hide-scrollbars", "--screenshot=" + png.path,
+        _ = try await run(flags + ["--user-data-dir=" + profile.path, "--hide-scrollbars", "--screenshot=" + png.path,
                              "--window-size=\(width),\(height)", file.absoluteString])
         guard FileManager.default.fileExists(atPath: png.path) else { throw Failed(description: "chromium wrote no screenshot") }
     }
 
     /// Runs chromium, giving up after `deadline` (coreutils' timeout stops it and its children).
-    static func run(_ arguments: [String], deadline: Int = 90) throws -> (stdout: String, stderr: String) {
-        let result = try runCapturing(URL(fileURLWithPath: "/usr/bin/timeout"), ["--kill-after=10", String(deadline), "/usr/bin/chromium"] + arguments)
+    static func run(_ arguments: [String], deadline: Int = 90) async throws -> (stdout: String, stderr: String) {
+        let result = try await runCapturing(URL(fileURLWithPath: "/usr/bin/timeout"), ["--kill-after=10", String(deadline), "/usr/bin/chromium"] + arguments)
         let (stdout, stderr) = (result.stdout, result.stderr)
         guard result.status == 0 else {
             throw Failed(description: "chromium exited \(result.status): \(stderr.suffix(2000))")

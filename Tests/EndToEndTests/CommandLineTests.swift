@@ -17,15 +17,15 @@ import Warehouse
         let harness = try await Harness.start()
         try await stopping(harness) {
             let env = environment(harness)
-            let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let nightly = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(nightly.status == 0, "\(nightly.stderr)")
             #expect(!nightly.stderr.contains(harness.apiKey) && !nightly.stdout.contains(harness.apiKey))
 
             let plain = harness.directory.appendingPathComponent("p.csv").path
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", plain])
+            let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", plain])
             #expect(export.status == 0, "\(export.stderr)")
             let excel = harness.directory.appendingPathComponent("e.csv").path
-            let export2 = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", ";", "--decimal-comma", "--bom", "--out", excel])
+            let export2 = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", ";", "--decimal-comma", "--bom", "--out", excel])
             #expect(export2.status == 0, "\(export2.stderr)")
 
             // Python's csv reads both; amounts summed exactly (as integers of micro-units) equal the database.
@@ -58,11 +58,11 @@ import Warehouse
             #expect(try Data(contentsOf: URL(fileURLWithPath: plain)).prefix(1000).range(of: Data("\r\n".utf8)) != nil)
 
             // Status and query read the same file.
-            let status = try runBillwh(["status", "--db", harness.databasePath])
+            let status = try await runBillwh(["status", "--db", harness.databasePath])
             #expect(status.status == 0 && status.stdout.contains("customer-specifications"))
-            let query = try runBillwh(["query", "--db", harness.databasePath, "--format", "csv", "SELECT count(*) AS n FROM purchases"])
+            let query = try await runBillwh(["query", "--db", harness.databasePath, "--format", "csv", "SELECT count(*) AS n FROM purchases"])
             #expect(query.status == 0 && query.stdout.contains("\(count)"))
-            let refused = try runBillwh(["query", "--db", harness.databasePath, "DELETE FROM purchases"])
+            let refused = try await runBillwh(["query", "--db", harness.databasePath, "DELETE FROM purchases"])
             #expect(refused.status == 1 && refused.stderr.contains("--write"))
             #expect(try harness.scalar("SELECT count(*) FROM purchases") == count)
         }
@@ -72,18 +72,18 @@ import Warehouse
         let harness = try await Harness.start()
         try await stopping(harness) {
             let wrongKey = "wrong-\(UUID().uuidString)"
-            let failed = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness, key: wrongKey))
+            let failed = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness, key: wrongKey))
             #expect(failed.status == 1)
             #expect(failed.stderr.contains("BILLWH_COPACO_API_KEY"))
             #expect(!failed.stderr.contains(wrongKey) && !failed.stdout.contains(wrongKey))
 
             harness.sandbox.faults.corruptDocument(invoiceID: harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-11-23").last!.invoiceID)
-            let partial = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            let partial = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(partial.status == 2, "\(partial.stderr)")
 
-            #expect(try runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-13-01"], environment: environment(harness)).status == 64)
-            #expect(try runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
-            let unwritable = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
+            #expect(try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-13-01"], environment: environment(harness)).status == 64)
+            #expect(try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
+            let unwritable = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
             #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))
         }
     }
@@ -92,22 +92,22 @@ import Warehouse
         let harness = try await Harness.start()
         try await stopping(harness) {
             let lock = try RunLock.acquire(databasePath: harness.databasePath, command: "nightly")
-            let second = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            let second = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(second.status == 75)
             #expect(second.stderr.contains("pid \(getpid())"))
             lock.release()
-            let third = try runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
+            let third = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(third.status == 0, "\(third.stderr)")
         }
     }
 
     /// A warehouse path whose folder is missing is a failure to fix (exit 1, naming the folder),
     /// not a held lock (75), which a scheduler would skip quietly night after night.
-    @Test func aWarehouseInAMissingFolderFailsNamingTheFolder() throws {
+    @Test func aWarehouseInAMissingFolderFailsNamingTheFolder() async throws {
         let folder = "/nonexistent-\(UUID().uuidString)"
         for command in ["nightly", "ingest", "reconcile", "backup"] {
             let arguments = [command, "--db", "\(folder)/w.sqlite"] + (command == "backup" ? ["--to", NSTemporaryDirectory()] : [])
-            let result = try runBillwh(arguments, environment: ["BILLWH_COPACO_API_KEY": "k", "BILLWH_COPACO_BASE_URL": "http://127.0.0.1:9"])
+            let result = try await runBillwh(arguments, environment: ["BILLWH_COPACO_API_KEY": "k", "BILLWH_COPACO_BASE_URL": "http://127.0.0.1:9"])
             #expect(result.status == 1, "\(command): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(folder) && !result.stderr.contains("holds the lock"), "\(command): \(result.stderr)")
         }
@@ -115,19 +115,19 @@ import Warehouse
 
     /// A first load has the file to itself: a reading command waits out its busy timeout, then
     /// says what holds the file and exits as for a held lock; once the load ends, it reads.
-    @Test func aReadDuringAFirstLoadSaysWhatHoldsTheFile() throws {
+    @Test func aReadDuringAFirstLoadSaysWhatHoldsTheFile() async throws {
         let folder = try TempDir.makeFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("w.sqlite").path
         let queue = try WarehouseDatabase.openForWriting(path: path)
-        #expect(try queue.writeWithoutTransaction { try FirstLoadJournal.begin($0) })
-        try queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
-        let during = try runBillwh(["query", "--db", path, "SELECT count(*) FROM runs"])
+        #expect(try await queue.writeWithoutTransaction { try FirstLoadJournal.begin($0) })
+        try await queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        let during = try await runBillwh(["query", "--db", path, "SELECT count(*) FROM runs"])
         #expect(during.status == 75, "\(during.stderr)")
         #expect(during.stderr.contains("is locked by another process") && during.stderr.contains("first load into an empty warehouse"),
                 "\(during.stderr)")
-        try queue.writeWithoutTransaction { try FirstLoadJournal.end($0) }
-        let after = try runBillwh(["query", "--db", path, "--format", "csv", "SELECT count(*) AS runs FROM runs"])
+        try await queue.writeWithoutTransaction { try FirstLoadJournal.end($0) }
+        let after = try await runBillwh(["query", "--db", path, "--format", "csv", "SELECT count(*) AS runs FROM runs"])
         #expect(after.status == 0, "\(after.stderr)")
         #expect(after.stdout.split(whereSeparator: \.isNewline) == ["runs", "1"])
     }
@@ -141,10 +141,10 @@ import Warehouse
             var env = environment(harness)
             env["BILLWH_COPACO_API_KEY"] = nil
             env["BILLWH_COPACO_API_KEY_FILE"] = file.path
-            let open = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let open = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(open.status == 1 && open.stderr.contains("chmod 600"))
             chmod(file.path, 0o600)
-            let ok = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let ok = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(ok.status == 0, "\(ok.stderr)")
         }
     }
@@ -158,7 +158,7 @@ import Warehouse
                 .map { "'\($0)'" }.joined(separator: " ")
             var env = environment(harness)
             env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-            let run = try runCapturing(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], environment: env)
+            let run = try await runCapturing(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], environment: env)
             #expect(run.status == 0, "\(run.stdout)")
             let clear = "\r\u{1B}[K"
             let segments = run.stdout.components(separatedBy: clear)
@@ -173,11 +173,11 @@ import Warehouse
 
     /// Every command's `--help`, found by walking the SUBCOMMANDS lists from the top: it exits 0,
     /// has an overview and a usage line, and carries no stray line-continuation backslash.
-    @Test func everyCommandHasHelpWithoutStrayBackslashes() throws {
+    @Test func everyCommandHasHelpWithoutStrayBackslashes() async throws {
         var pending: [[String]] = [[]]
         var seen = 0
         while let path = pending.popLast() {
-            let help = try runBillwh(path + ["--help"])
+            let help = try await runBillwh(path + ["--help"])
             let name = (["billwh"] + path).joined(separator: " ")
             #expect(help.status == 0, "\(name): \(help.stderr)")
             #expect(help.stdout.hasPrefix("OVERVIEW: "), "\(name)")
@@ -194,7 +194,7 @@ import Warehouse
             }
         }
         #expect(seen > 25, "walked \(seen) commands")
-        let top = try runBillwh(["--help"]).stdout
+        let top = try await runBillwh(["--help"]).stdout
         for code in ["0   all done", "1   failed:", "2   partial:", "64  bad usage", "75  another run holds the lock"] {
             #expect(top.contains(code), "\(code)")
         }

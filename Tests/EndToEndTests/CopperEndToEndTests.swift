@@ -102,7 +102,7 @@ import Warehouse
             #expect(Set(unmapped) == seen.filter { (claims[$0] ?? []).isEmpty })
             let duplicates = try harness.read { try StatusReport.duplicateClaims($0) }.map(\.customerNumber)
             #expect(!duplicates.isEmpty && Set(duplicates) == Set(data.duplicateCustomerNumbers))
-            let status = try runBillwh(["status", "--db", harness.databasePath])
+            let status = try await runBillwh(["status", "--db", harness.databasePath])
             #expect(status.stdout.contains("no company claims") && status.stdout.contains("claimed by more than one company"))
             #expect(status.stdout.contains(unmapped[0]))
         }
@@ -115,12 +115,12 @@ import Warehouse
             _ = try await harness.backfillAndReconcile()
             let month = "2026-10"
 
-            let dry = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month], environment: harness.environment)
+            let dry = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month], environment: harness.environment)
             #expect(dry.status == 0, "\(dry.stderr)")
             #expect(dry.stdout.contains("would write") && dry.stdout.contains("dry run"))
             #expect(harness.sandbox.copperWrites.isEmpty)
 
-            let apply = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
+            let apply = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
             #expect(apply.status == 0, "\(apply.stderr)")
             let figures = try harness.read { db in
                 try Row.fetchAll(db, sql: """
@@ -142,7 +142,7 @@ import Warehouse
             }
             #expect(try harness.scalar("SELECT count(*) FROM crm_publications WHERE http_status = 200") == Int64(figures.count * 2))
 
-            let twice = try runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
+            let twice = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
             #expect(twice.status == 0)
             #expect(harness.sandbox.copperWrites.count == writes.count)
             #expect(twice.stdout.contains("unchanged") && !twice.stdout.contains("written"))

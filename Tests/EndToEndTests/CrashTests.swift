@@ -208,7 +208,7 @@ import Warehouse
             // the limit is reached while the documents are written.
             let size = try FileManager.default.attributesOfItem(atPath: harness.directory.appendingPathComponent("reference.sqlite").path)[.size] as! Int
             let empty = harness.directory.appendingPathComponent("empty.sqlite").path
-            #expect(try runBillwh(["migrate", "--db", empty]).status == 0)
+            #expect(try await runBillwh(["migrate", "--db", empty]).status == 0)
             let emptySize = try FileManager.default.attributesOfItem(atPath: empty)[.size] as! Int
             let blocks = max(64, (4 * emptySize + (size - emptySize) / 5) / 1024)
             let prefix = mode == "write fails" ? "trap '' XFSZ; ulimit -f \(blocks)" : "ulimit -f \(blocks)"

@@ -48,17 +48,17 @@ import Warehouse
         }
     }
 
-    @Test func demoReportInChromium() throws {
+    @Test func demoReportInChromium() async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let demo = try runBillwh(["demo", "--dir", dir.path])
+        let demo = try await runBillwh(["demo", "--dir", dir.path])
         #expect(demo.status == 0, "\(demo.stderr)")
         let report = dir.appendingPathComponent("report.html")
         #expect(demo.stdout.contains(report.path))
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
 
-        let page = try Chromium.load(report, folder: dir)
+        let page = try await Chromium.load(report, folder: dir)
         #expect(!page.log.contains("CONSOLE"), "\(page.log)")
         #expect(page.pageRequests.isEmpty, "\(page.pageRequests)")
         let dom = try ReportDOM.parse(page.dom, folder: dir)
@@ -72,7 +72,7 @@ import Warehouse
         #expect(months.count == 12 && months.max() == latest)
 
         // One bar per month and status, each the warehouse's count of lines.
-        let statusCounts = try queue.read { db in
+        let statusCounts = try await queue.read { db in
             try Row.fetchAll(db, sql: "SELECT substr(invoice_date, 1, 7) AS m, match_status, count(*) AS n FROM purchases GROUP BY 1, 2")
                 .reduce(into: [String: String]()) { $0["\($1["m"] as String) \($1["match_status"] as String)"] = String($1["n"] as Int) }
         }
@@ -85,7 +85,7 @@ import Warehouse
         for cell in statusCells { #expect(cell.count == statusCounts["\(cell.month ?? "") \(cell.status ?? "")"] ?? "0") }
 
         // Cost, sell, margin and unbilled cost per month and currency: bars and table cells.
-        let monthly = try queue.read { db in
+        let monthly = try await queue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT substr(invoice_date, 1, 7) AS m, currency, coalesce(sum(cost_micros), 0) AS cost, coalesce(sum(sell_micros), 0) AS sell,
                        coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) AS margin,
@@ -97,7 +97,7 @@ import Warehouse
                 }
             }
         }
-        let currencies = try queue.read { try String.fetchAll($0, sql: "SELECT DISTINCT currency FROM purchases WHERE substr(invoice_date, 1, 7) >= ?", arguments: [months.min()!]) }
+        let currencies = try await queue.read { try String.fetchAll($0, sql: "SELECT DISTINCT currency FROM purchases WHERE substr(invoice_date, 1, 7) >= ?", arguments: [months.min()!]) }
         #expect(Set(dom.bars.map(\.chart).filter { $0.hasPrefix("margin-") }) == Set(currencies.map { "margin-\($0)" }))
         for currency in currencies {
             let bars = dom.bars.filter { $0.chart == "margin-\(currency)" }
@@ -122,7 +122,7 @@ import Warehouse
                     + cells.sorted { $0.field < $1.field }.map { "\($0.field)=\($0.micros)" }.joined(separator: " ")
             }.sorted()
         }
-        let customers = try queue.read { db in
+        let customers = try await queue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT vendor, coalesce(customer_number, '') AS n, currency, coalesce(sum(cost_micros), 0) AS cost,
                        coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0) AS margin, coalesce(sum(sell_micros), 0) AS sell,
@@ -135,7 +135,7 @@ import Warehouse
         }
         #expect(!customers.isEmpty)
         #expect(amounts(dom.amounts.filter { $0.table == "customers" }) == customers)
-        let unbilled = try queue.read { db in
+        let unbilled = try await queue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT vendor, coalesce(customer_number, '') AS n, currency, sum(cost_micros) AS cost FROM purchases
                 WHERE substr(invoice_date, 1, 7) = ? AND match_status = 'unbilled' GROUP BY vendor, customer_key, currency
@@ -149,20 +149,20 @@ import Warehouse
 
         // A picture, not a blank page.
         let png = dir.appendingPathComponent("report.png")
-        try Chromium.screenshot(report, to: png, folder: dir)
+        try await Chromium.screenshot(report, to: png, folder: dir)
         let stats = try Chromium.pixelStatistics(png)
         #expect(stats.width == 1200 && stats.height == 3000)
         #expect(stats.colours >= 8 && stats.variance > 100, "\(stats)")
     }
 
     /// The checks above can fail: a page that fetches and logs is caught.
-    @Test func aPageThatFetchesOrLogsIsCaught() throws {
+    @Test func aPageThatFetchesOrLogsIsCaught() async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let page = dir.appendingPathComponent("planted.html")
         try Data(#"<!DOCTYPE html><html><body><img src="http://example.com/x.png"><script>console.error("boom")</script></body></html>"#.utf8)
             .write(to: page)
-        let loaded = try Chromium.load(page, folder: dir)
+        let loaded = try await Chromium.load(page, folder: dir)
         #expect(loaded.log.contains("CONSOLE"))
         #expect(loaded.pageRequests.contains("http://example.com/x.png"))
         #expect(try ReportDOM.parse(loaded.dom, folder: dir).loaders.contains("img"))
@@ -197,14 +197,14 @@ import Warehouse
     static let nastyCRM = #"<img src=x onerror=alert(1)> Ünïcødé & Zoon"#
     static let otherScripts = "株式会社テスト Ωμέγα Привет مرحبا"
 
-    @Test func namesAreEscapedAndCurrenciesKeptApartInChromium() throws {
+    @Test func namesAreEscapedAndCurrenciesKeptApartInChromium() async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = try craftedWarehouse(dir)
         let out = dir.appendingPathComponent("r.html")
-        let run = try runBillwh(["report", "html", "--db", db, "--month", "2026-10", "--months", "3", "--out", out.path, "--locale", "nl"])
+        let run = try await runBillwh(["report", "html", "--db", db, "--month", "2026-10", "--months", "3", "--out", out.path, "--locale", "nl"])
         #expect(run.status == 0, "\(run.stderr)")
-        let page = try Chromium.load(out, folder: dir)
+        let page = try await Chromium.load(out, folder: dir)
         #expect(!page.log.contains("CONSOLE"), "\(page.log)")
         #expect(page.pageRequests.isEmpty)
         let dom = try ReportDOM.parse(page.dom, folder: dir)
@@ -238,12 +238,12 @@ import Warehouse
         #expect(page.dom.contains("vendors: copaco ·") && !page.dom.contains("twotcloud"))
     }
 
-    @Test func aMonthWithNoData() throws {
+    @Test func aMonthWithNoData() async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = try craftedWarehouse(dir)
         let out = dir.appendingPathComponent("empty.html")
-        let run = try runBillwh(["report", "html", "--db", db, "--month", "2026-05", "--months", "2", "--out", out.path])
+        let run = try await runBillwh(["report", "html", "--db", db, "--month", "2026-05", "--months", "2", "--out", out.path])
         #expect(run.status == 0, "\(run.stderr)")
         let dom = try ReportDOM.parse(try String(contentsOf: out, encoding: .utf8), folder: dir)
         #expect(dom.elementIDs.contains("no-data"))
@@ -269,9 +269,9 @@ import Warehouse
         #expect(ReportLocale.en.exactAmount(micros: 1_000_000) == "1.00")
     }
 
-    @Test func badArgumentsAreRefused() throws {
+    @Test func badArgumentsAreRefused() async throws {
         for arguments in [["--month", "2026-13"], ["--locale", "fr"], ["--months", "0"]] {
-            let run = try runBillwh(["report", "html", "--db", "/nonexistent/w.sqlite"] + arguments)
+            let run = try await runBillwh(["report", "html", "--db", "/nonexistent/w.sqlite"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.stderr)")
         }
     }

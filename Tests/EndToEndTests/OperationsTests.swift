@@ -264,15 +264,15 @@ import Warehouse
 
     /// A fresh demo passes its own checks: it closes the back-filled months, as accounting
     /// would, so neither its nightly nor `billwh check` finds anything, and it took a backup.
-    @Test func aFreshDemoPassesItsOwnChecks() throws {
+    @Test func aFreshDemoPassesItsOwnChecks() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let demo = try runBillwh(["demo", "--dir", dir.path])
+        let demo = try await runBillwh(["demo", "--dir", dir.path])
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("Data checks: all passed"), "\(demo.stdout)")
         #expect(!demo.stderr.contains("checks failed") && !demo.stderr.contains("reminder"), "\(demo.stderr)")
         let db = dir.appendingPathComponent("billwh.sqlite").path
-        let check = try runBillwh(["check", "--db", db])
+        let check = try await runBillwh(["check", "--db", db])
         #expect(check.status == 0, "\(check.stdout)")
         #expect(WarehouseBackup.copies(in: dir.appendingPathComponent("backups").path, databasePath: db).count == 1)
     }

@@ -62,8 +62,8 @@ struct ReplicaEndToEndTests {
             ["BILLWH_REPLICA_PASSWORD_FILE": (try? server.passwordFile()) ?? ""]
         }
 
-        func replicate(_ extra: [String] = [], schema: String = "billwh") throws -> ProcessResult {
-            try runBillwh(["replicate", "--db", harness.databasePath, "--to", server.url, "--schema", schema] + extra,
+        func replicate(_ extra: [String] = [], schema: String = "billwh") async throws -> ProcessResult {
+            try await runBillwh(["replicate", "--db", harness.databasePath, "--to", server.url, "--schema", schema] + extra,
                           environment: environment)
         }
 
@@ -81,9 +81,9 @@ struct ReplicaEndToEndTests {
 
         /// Every comparison query through `billwh query` and through psql on the replica, as
         /// parsed CSV rows.
-        func expectEqual(schema: String = "billwh", sourceLocation: SourceLocation = #_sourceLocation) throws {
+        func expectEqual(schema: String = "billwh", sourceLocation: SourceLocation = #_sourceLocation) async throws {
             for sql in ReplicaEndToEndTests.comparisons {
-                let sqlite = try runBillwh(["query", sql, "--db", harness.databasePath, "--format", "csv"])
+                let sqlite = try await runBillwh(["query", sql, "--db", harness.databasePath, "--format", "csv"])
                 #expect(sqlite.status == 0, "\(sqlite.stderr)", sourceLocation: sourceLocation)
                 let pg = try server.psql("SET search_path TO \(schema); \(sql)")
                 #expect(pg.status == 0, "\(pg.output)", sourceLocation: sourceLocation)
@@ -124,11 +124,11 @@ struct ReplicaEndToEndTests {
     @Test func demoDataReplicatesWithExactTypesAndEqualAnswers() async throws {
         let fixture = try await Fixture.backfilled()
         try await stopping(fixture) {
-            let first = try fixture.replicate(["--with-raw"])
+            let first = try await fixture.replicate(["--with-raw"])
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stderr.contains("whole copy: first replicate"))
             #expect(!first.stderr.contains(fixture.server.password) && !first.stdout.contains(fixture.server.password))
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
 
             // Exact types: BIGINT micros, DATE, NUMERIC quantities as sent, BYTEA raw.
             let types = try fixture.server.psql("""
@@ -157,14 +157,14 @@ struct ReplicaEndToEndTests {
             }
 
             // Nothing changed: nothing but the small tables is written again.
-            let again = try fixture.replicate(["--with-raw"])
+            let again = try await fixture.replicate(["--with-raw"])
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stderr.contains("0 changes"), "\(again.stderr)")
             #expect(!again.stderr.contains("purchases "), "\(again.stderr)")
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
 
             // Without --with-raw the replica drops the raw documents.
-            #expect(try fixture.replicate().status == 0)
+            #expect(try await fixture.replicate().status == 0)
             #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == "0")
         }
     }
@@ -173,7 +173,7 @@ struct ReplicaEndToEndTests {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         try await stopping(fixture) {
             let harness = fixture.harness
-            #expect(try fixture.replicate().status == 0)
+            #expect(try await fixture.replicate().status == 0)
             let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").first)
             let oldLines = try harness.read { try Int64.fetchAll($0, sql: "SELECT line_id FROM staging_lines WHERE document_key = ?", arguments: [target.invoiceID]) }
             let oldPurchases = try harness.read { try Int64.fetchAll($0, sql: "SELECT purchase_id FROM purchases WHERE invoice_id = ?", arguments: [target.invoiceID]) }
@@ -181,11 +181,11 @@ struct ReplicaEndToEndTests {
             // The nightly hook: BILLWH_REPLICA_URL set, `nightly` replicates after its run.
             let env = harness.environment.merging(fixture.environment) { $1 }
                 .merging(["BILLWH_REPLICA_URL": fixture.server.url, "BILLWH_LOOKBACK_DAYS": "1200"]) { $1 }
-            let nightly = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let nightly = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(nightly.status == 0, "\(nightly.stderr)")
             #expect(nightly.stderr.contains("replica postgres://billwh_admin@127.0.0.1"), "\(nightly.stderr)")
             #expect(!nightly.stderr.contains(fixture.server.password))
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
             let ids = { (list: [Int64]) in list.map(String.init).joined(separator: ",") }
             // The old version's lines and the rebuilt groups' purchases left both sides alike.
             #expect(try fixture.pgScalar("SELECT count(*) FROM staging_lines WHERE line_id IN (\(ids(oldLines))) AND document_key = '\(target.invoiceID)'")
@@ -199,9 +199,9 @@ struct ReplicaEndToEndTests {
 
             // A full reconcile deletes and rebuilds every row: still equal.
             _ = try harness.runner.reconcile(full: true)
-            let full = try fixture.replicate()
+            let full = try await fixture.replicate()
             #expect(full.status == 0, "\(full.stderr)")
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
         }
     }
 
@@ -209,23 +209,23 @@ struct ReplicaEndToEndTests {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         try await stopping(fixture) {
             let harness = fixture.harness
-            #expect(try runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
-            #expect(try fixture.replicate().status == 0)
-            try fixture.expectEqual()
+            #expect(try await runBillwh(["close", "--db", harness.databasePath, "--month", "2026-03"]).status == 0)
+            #expect(try await fixture.replicate().status == 0)
+            try await fixture.expectEqual()
             let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-03-01", to: "2026-03-31").first)
             #expect(harness.sandbox.reissue(invoiceID: target.invoiceID))
             _ = try await harness.backfillAndReconcile()
             let adjustments = try harness.scalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'")
             #expect(adjustments > 0)
-            let after = try fixture.replicate()
+            let after = try await fixture.replicate()
             #expect(after.status == 0, "\(after.stderr)")
             #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month = '2026-03'") == String(adjustments))
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
             // Reopening takes the adjustments away again.
-            #expect(try runBillwh(["reopen", "--db", harness.databasePath, "--month", "2026-03", "--reason", "re-issued"]).status == 0)
-            #expect(try fixture.replicate().status == 0)
+            #expect(try await runBillwh(["reopen", "--db", harness.databasePath, "--month", "2026-03", "--reason", "re-issued"]).status == 0)
+            #expect(try await fixture.replicate().status == 0)
             #expect(try fixture.pgScalar("SELECT count(*) FROM purchases WHERE adjusts_month IS NOT NULL") == "0")
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
         }
     }
 
@@ -236,7 +236,7 @@ struct ReplicaEndToEndTests {
             // How long a whole copy takes here, to spread the kills over it.
             let clock = ContinuousClock()
             let started = clock.now
-            #expect(try fixture.replicate(["--with-raw"]).status == 0)
+            #expect(try await fixture.replicate(["--with-raw"]).status == 0)
             let took = clock.now - started
             var random = SplitMix64(seed: 2026)
             let target = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-01-01", to: "2026-10-31").dropFirst(3).first)
@@ -253,9 +253,9 @@ struct ReplicaEndToEndTests {
                 try await Task.sleep(for: .seconds(delay))
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                let rerun = try fixture.replicate(["--with-raw"])
+                let rerun = try await fixture.replicate(["--with-raw"])
                 #expect(rerun.status == 0, "round \(round) after \(delay) s: \(rerun.stderr)")
-                try fixture.expectEqual()
+                try await fixture.expectEqual()
             }
 
             // A server restart in the middle of a whole copy.
@@ -266,9 +266,9 @@ struct ReplicaEndToEndTests {
             let deadline = Date().addingTimeInterval(120)
             while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(!process.isRunning)
-            let rerun = try fixture.replicate(["--with-raw"])
+            let rerun = try await fixture.replicate(["--with-raw"])
             #expect(rerun.status == 0, "\(rerun.stderr)")
-            try fixture.expectEqual()
+            try await fixture.expectEqual()
             #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try harness.scalar("SELECT count(*) FROM raw_documents")))
         }
     }
@@ -284,14 +284,14 @@ struct ReplicaEndToEndTests {
             try await ReplicaSchema.upgrade(connection, schema: try SchemaName("reseller_a"), upTo: 1, logger: fixture.harness.logs.logger)
             #expect(try fixture.server.psql("SELECT count(*) FROM reseller_a.purchases_readable").status != 0)
             try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
-            let busy = try fixture.replicate(schema: "reseller_a")
+            let busy = try await fixture.replicate(schema: "reseller_a")
             #expect(busy.status == 75, "\(busy.stderr)")
             #expect(busy.stderr.contains("another billwh replicate"))
             try await connection.query("SELECT pg_advisory_unlock_all()", logger: fixture.harness.logs.logger)
             try await connection.close()
-            let upgraded = try fixture.replicate(schema: "reseller_a")
+            let upgraded = try await fixture.replicate(schema: "reseller_a")
             #expect(upgraded.status == 0, "\(upgraded.stderr)")
-            try fixture.expectEqual(schema: "reseller_a")
+            try await fixture.expectEqual(schema: "reseller_a")
             #expect(try fixture.pgScalar("SELECT max(version) FROM replica_ddl", schema: "reseller_a") == String(ReplicaSchema.latest))
             // An older replica holding rows: back to version 1 (no export columns, no views). The
             // upgrade adds the columns and fills them by copying the warehouse whole.
@@ -300,14 +300,14 @@ struct ReplicaEndToEndTests {
                 ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; DELETE FROM replica_ddl WHERE version > 1;
                 """)
             #expect(downgrade.status == 0, "\(downgrade.output)")
-            let refilled = try fixture.replicate(schema: "reseller_a")
+            let refilled = try await fixture.replicate(schema: "reseller_a")
             #expect(refilled.status == 0, "\(refilled.stderr)")
             #expect(refilled.stderr.contains("upgraded from version 1"), "\(refilled.stderr)")
-            try fixture.expectEqual(schema: "reseller_a")
+            try await fixture.expectEqual(schema: "reseller_a")
             #expect(try fixture.pgScalar("SELECT count(*) FROM purchases_export WHERE document_type IS NULL", schema: "reseller_a") == "0")
             // Bad usage is 64; a wrong password names what to check without printing it.
-            #expect(try fixture.replicate(schema: "Bad-Name").status == 64)
-            let wrong = try runBillwh(["replicate", "--db", fixture.harness.databasePath,
+            #expect(try await fixture.replicate(schema: "Bad-Name").status == 64)
+            let wrong = try await runBillwh(["replicate", "--db", fixture.harness.databasePath,
                                        "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
             #expect(wrong.status == 1)
             #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
@@ -317,7 +317,7 @@ struct ReplicaEndToEndTests {
     @Test func theAnalystRoleReadsButCannotWrite() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         try await stopping(fixture) {
-            #expect(try fixture.replicate().status == 0)
+            #expect(try await fixture.replicate().status == 0)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("scripts/replica-analyst-role.sql").path
             let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"])

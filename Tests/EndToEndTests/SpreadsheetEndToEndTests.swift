@@ -28,7 +28,7 @@ import Warehouse
             for (variant, options, locale) in [("default", [String](), LibreOffice.dutch),
                                                ("dutch", ["--delimiter", ";", "--decimal-comma", "--bom"], LibreOffice.english)] {
                 let csv = harness.directory.appendingPathComponent("\(variant).csv")
-                let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path] + options)
+                let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path] + options)
                 #expect(export.status == 0, "\(export.stderr)")
                 let converted = try LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: variant == "dutch" ? ";" : ",", locale: locale),
                                                              folder: harness.directory)
@@ -71,7 +71,7 @@ import Warehouse
             #expect(try harness.scalar("SELECT count(*) FROM purchases WHERE customer_name = '\(Self.formula.replacingOccurrences(of: "'", with: "''"))'") > 0)
             for (variant, options) in [("default", [String]()), ("safe", ["--spreadsheet-safe"])] {
                 let csv = harness.directory.appendingPathComponent("\(variant).csv")
-                let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--out", csv.path] + options)
+                let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--out", csv.path] + options)
                 #expect(export.status == 0, "\(export.stderr)")
                 let names = try AccountingExportTests.readCSV(csv.path).dropFirst().map { $0[4] }
                 #expect(names.contains(variant == "safe" ? "'" + Self.formula : Self.formula))

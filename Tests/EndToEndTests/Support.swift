@@ -157,14 +157,22 @@ struct ProcessResult {
 }
 
 /// Runs the real CLI with only the given environment (plus PATH), capturing its output.
-func runBillwh(_ arguments: [String], environment: [String: String] = [:], stdoutFile: URL? = nil) throws -> ProcessResult {
+func runBillwh(_ arguments: [String], environment: [String: String] = [:], stdoutFile: URL? = nil) async throws -> ProcessResult {
     var env = environment
     env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-    return try runCapturing(try billwhBinary(), arguments, environment: env, stdoutFile: stdoutFile)
+    return try await runCapturing(try billwhBinary(), arguments, environment: env, stdoutFile: stdoutFile)
+}
+
+struct ProcessTimedOut: Error, CustomStringConvertible {
+    let command: String
+    var description: String { "\(command) did not end in time and was killed" }
 }
 
 /// Runs a program to its end with its output in files (a pipe left unread can block it).
-func runCapturing(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdoutFile: URL? = nil) throws -> ProcessResult {
+/// Waits by polling with `Task.sleep`: a blocking wait would hold one of the few cooperative
+/// threads, and with two such waits the in-process sandbox the children talk to could not run.
+func runCapturing(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdoutFile: URL? = nil,
+                  timeout: Duration = .seconds(600)) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -179,6 +187,15 @@ func runCapturing(_ executable: URL, _ arguments: [String], environment: [String
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        guard ContinuousClock.now < deadline else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw ProcessTimedOut(command: ([executable.lastPathComponent] + arguments).joined(separator: " "))
+        }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
                          stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",

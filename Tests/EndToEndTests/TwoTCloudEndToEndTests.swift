@@ -134,7 +134,7 @@ import Warehouse
         let harness = try await start("json")
         try await stopping(harness) {
             harness.sandbox.setTwoTCloudAllowedIP("203.0.113.7")
-            let result = try runBillwh(["nightly", "--db", harness.databasePath], environment: harness.environment)
+            let result = try await runBillwh(["nightly", "--db", harness.databasePath], environment: harness.environment)
             #expect(result.status == 2, "\(result.stderr)")
             for needle in ["403", "BILLWH_TWOTCLOUD_ACCOUNT_ID", "BILLWH_TWOTCLOUD_API_KEY", "Billing API", "IP address"] {
                 #expect(result.stderr.contains(needle), "stderr lacks \(needle)")
@@ -161,7 +161,7 @@ import Warehouse
             }
             // Once the key's IP is right again, the next run completes.
             harness.sandbox.setTwoTCloudAllowedIP(nil)
-            let fixed = try runBillwh(["nightly", "--db", harness.databasePath], environment: harness.environment)
+            let fixed = try await runBillwh(["nightly", "--db", harness.databasePath], environment: harness.environment)
             #expect(fixed.status == 0, "\(fixed.stderr)")
             #expect(try harness.scalar("SELECT count(*) FROM purchases WHERE vendor = 'twotcloud'") > 0)
         }
@@ -189,12 +189,12 @@ import Warehouse
             #expect(defects.dropped > 0 && defects.duplicated > 0 && defects.misassigned > 0)
             #expect(check.missingFromConsolidated == defects.dropped + defects.misassigned)
             #expect(check.onlyInConsolidated == defects.duplicated + defects.misassigned)
-            let status = try runBillwh(["status", "--db", harness.databasePath])
+            let status = try await runBillwh(["status", "--db", harness.databasePath])
             #expect(status.status == 0)
             #expect(status.stdout.contains("\(check.disagreeing) lines disagree with the reconciled purchases"), "\(status.stdout)")
 
             let csv = harness.directory.appendingPathComponent("p.csv")
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path])
+            let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path])
             #expect(export.status == 0, "\(export.stderr)")
             let vendors = try python("""
                 import csv, sys
@@ -211,19 +211,19 @@ import Warehouse
         try await stopping(harness) {
             var env = harness.environment
             env["BILLWH_TWOTCLOUD_API_VERSION"] = "v2.1"
-            let badVersion = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let badVersion = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(badVersion.status == 1 && badVersion.stderr.contains("BILLWH_TWOTCLOUD_API_VERSION"), "\(badVersion.stderr)")
             env = harness.environment
             env["BILLWH_TWOTCLOUD_API_KEY"] = nil
-            let noKey = try runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            let noKey = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(noKey.status == 1 && noKey.stderr.contains("BILLWH_TWOTCLOUD_API_KEY"), "\(noKey.stderr)")
             env["BILLWH_TWOTCLOUD_ACCOUNT_ID"] = nil
-            let notConfigured = try runBillwh(["ingest", "--vendor", "twotcloud", "--db", harness.databasePath], environment: env)
+            let notConfigured = try await runBillwh(["ingest", "--vendor", "twotcloud", "--db", harness.databasePath], environment: env)
             #expect(notConfigured.status == 1 && notConfigured.stderr.contains("BILLWH_TWOTCLOUD_ACCOUNT_ID"), "\(notConfigured.stderr)")
-            #expect(try runBillwh(["ingest", "--vendor", "2tcloud", "--db", harness.databasePath], environment: env).status == 64)
+            #expect(try await runBillwh(["ingest", "--vendor", "2tcloud", "--db", harness.databasePath], environment: env).status == 64)
             #expect(harness.sandbox.requestLog.isEmpty)
             // Configured right, one vendor at a time, with the cross-check endpoint.
-            let only = try runBillwh(["ingest", "--vendor", "twotcloud", "--include-consolidated", "--since", "2026-09-01", "--db", harness.databasePath],
+            let only = try await runBillwh(["ingest", "--vendor", "twotcloud", "--include-consolidated", "--since", "2026-09-01", "--db", harness.databasePath],
                                      environment: harness.environment)
             #expect(only.status == 0, "\(only.stderr)")
             #expect(only.stderr.contains("twotcloud/consolidatedinvoices"))

@@ -85,7 +85,7 @@ import Warehouse
             try queue.close()
 
             let xlsx = harness.directory.appendingPathComponent("october.xlsx")
-            let export = try runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--format", "xlsx", "--out", xlsx.path])
+            let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--format", "xlsx", "--out", xlsx.path])
             #expect(export.status == 0, "\(export.stderr)")
             #expect(export.stderr.contains("2 amounts or quantities written as text cells"), "\(export.stderr)")
 
@@ -173,14 +173,14 @@ import Warehouse
     }
 
     /// More rows than a sheet holds: refused before anything is written, naming --month and CSV.
-    @Test func aSelectionLargerThanASheetFailsBeforeWriting() throws {
+    @Test func aSelectionLargerThanASheetFailsBeforeWriting() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("w.sqlite").path
-        #expect(try runBillwh(["migrate", "--db", database]).status == 0)
+        #expect(try await runBillwh(["migrate", "--db", database]).status == 0)
         let queue = try DatabaseQueue(path: database)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: """
                 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1048576)
                 INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, currency, match_status, cost_micros)
@@ -189,23 +189,23 @@ import Warehouse
         }
         try queue.close()
         let out = directory.appendingPathComponent("all.xlsx")
-        let result = try runBillwh(["export", "purchases", "--db", database, "--format", "xlsx", "--out", out.path])
+        let result = try await runBillwh(["export", "purchases", "--db", database, "--format", "xlsx", "--out", out.path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("1048576 purchases"), "\(result.stderr)")
         #expect(result.stderr.contains("--month") && result.stderr.contains("CSV"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }.isEmpty)
         // A month of it fits.
-        let month = try runBillwh(["export", "purchases", "--db", database, "--format", "xlsx", "--from", "2026-09-01", "--to", "2026-09-30", "--out", out.path])
+        let month = try await runBillwh(["export", "purchases", "--db", database, "--format", "xlsx", "--from", "2026-09-01", "--to", "2026-09-30", "--out", out.path])
         #expect(month.status == 0, "\(month.stderr)")
         #expect(FileManager.default.fileExists(atPath: out.path))
     }
 
     /// `billwh demo` writes the last complete month as a workbook and says where.
-    @Test func theDemoWritesTheLastMonthAsXLSX() throws {
+    @Test func theDemoWritesTheLastMonthAsXLSX() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let demo = try runBillwh(["demo", "--dir", directory.path])
+        let demo = try await runBillwh(["demo", "--dir", directory.path])
         #expect(demo.status == 0, "\(demo.stderr)")
         let month = String(CalendarDate(year: CalendarDate.today().year, month: CalendarDate.today().month, day: 1)!
             .adding(days: -1).description.prefix(7))
@@ -220,7 +220,7 @@ import Warehouse
         #expect(fields.count == 3 && (Int(fields[0]) ?? 0) > 10 && fields[1] == "vendor", "\(rows)")
     }
 
-    @Test func xlsxOptionsAreChecked() throws {
+    @Test func xlsxOptionsAreChecked() async throws {
         for (arguments, message) in [
             (["--format", "xlsx"], "--out"),
             (["--format", "xlsx", "--out", "-"], "--out"),
@@ -228,11 +228,11 @@ import Warehouse
             (["--format", "xlsx", "--decimal-comma", "--out", "x.xlsx"], "--decimal-comma"),
             (["--format", "xlsx", "--delimiter", ";", "--out", "x.xlsx"], "--delimiter"),
         ] {
-            let result = try runBillwh(["export", "purchases", "--db", "/nonexistent/w.sqlite"] + arguments)
+            let result = try await runBillwh(["export", "purchases", "--db", "/nonexistent/w.sqlite"] + arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
-        let help = try runBillwh(["export", "--help"])
+        let help = try await runBillwh(["export", "--help"])
         #expect(help.stdout.contains("byte-exact"), "\(help.stdout)")
         #expect(help.stdout.contains("xlsx"), "\(help.stdout)")
     }

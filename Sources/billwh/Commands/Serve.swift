@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTMLReport
+import Warehouse
 import Foundation
 
 struct Serve: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let path = database.path
-            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no warehouse at \(path)") }
+            guard FileManager.default.fileExists(atPath: path) else { throw WarehouseError.missingDatabase(path) }
             try await ReportServer.run(databasePath: path, port: port, logger: logger) { bound in
                 Console.out("serving the report of \(path) on http://127.0.0.1:\(bound)/ (read-only; Ctrl-C stops)\n")
             }
