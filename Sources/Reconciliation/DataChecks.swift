@@ -207,15 +207,16 @@ package enum DataChecks {
 
     static func documentTotals(_ scope: String, documents: String) -> DataCheck {
         DataCheck(name: "document_totals",
-                  rule: "\(documents) to the total the vendor states in its Totals",
+                  rule: "\(documents) to the total the vendor states in its Totals, to the cent",
                   sql: """
             SELECT d.vendor, d.endpoint, d.document_key, d.document_date, d.stated_total_micros,
                    coalesce((SELECT sum(amount_micros) FROM staging_lines s
                              WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0) AS lines_micros
             FROM documents d
             WHERE \(scope)d.stated_total_micros IS NOT NULL AND d.direction IN ('incoming', 'outgoing')
-              AND d.stated_total_micros <> coalesce((SELECT sum(amount_micros) FROM staging_lines s
-                             WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0)
+              AND abs(d.stated_total_micros - coalesce((SELECT sum(amount_micros) FROM staging_lines s
+                             WHERE s.vendor = d.vendor AND s.endpoint = d.endpoint AND s.document_key = d.document_key), 0))
+                  >= \(Money.totalTolerance.micros)
             """)
     }
 

@@ -281,11 +281,11 @@ struct LineTotal {
         overflowed = overflowed || overflow
     }
 
-    /// A total that disagrees with the lines means lines were lost or misread: the document is
-    /// rejected rather than stored with the wrong amount.
+    /// A total that disagrees with the lines by a cent or more means lines were lost or misread:
+    /// the document is rejected rather than stored with the wrong amount.
     func check() throws(DocumentRejection) {
-        guard checked, let stated, overflowed || sum != stated.micros else { return }
+        guard checked, let stated, overflowed || !Money.agreesToTheCent(stated: stated, sum: Money(micros: sum)) else { return }
         let lines = overflowed ? "more than a 64-bit micro-unit sum" : Money(micros: sum).description
-        throw DocumentRejection("Totals: the document states a net total of \(stated) but its lines add up to \(lines) — lines or a field renamed or removed by the vendor?")
+        throw DocumentRejection("Totals: the document states a net total of \(stated) but its lines add up to \(lines), a cent or more apart — lines or a field renamed or removed by the vendor?")
     }
 }

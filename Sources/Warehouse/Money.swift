@@ -12,6 +12,17 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static let zero = Money(micros: 0)
 
+    /// How close a vendor's stated total must come to the exact sum of its lines: to the cent.
+    /// Invoices state totals in cents while their lines carry up to 6 decimals, so a total the
+    /// vendor rounded is within half a cent of the sum, and a lost or misread line is not.
+    public static let totalTolerance = Money(micros: 10_000)
+
+    /// Whether `stated` and the exact `sum` agree to the cent (`totalTolerance`).
+    public static func agreesToTheCent(stated: Money, sum: Money) -> Bool {
+        let (difference, overflow) = stated.micros.subtractingReportingOverflow(sum.micros)
+        return !overflow && difference.magnitude < totalTolerance.micros.magnitude
+    }
+
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.micros < rhs.micros }
 
     /// Adds, refusing to wrap around: a warehouse total that overflowed would be silently wrong.

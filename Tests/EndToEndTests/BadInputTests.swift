@@ -28,7 +28,7 @@ import Warehouse
             for document in bad { harness.sandbox.faults.corruptDocument(invoiceID: document.id, how: document.how) }
 
             let env = harness.environment.merging(["BILLWH_LOOKBACK_DAYS": "\(lookbackDays(coveringFrom: start))"]) { $1 }
-            let run = try await billwh(["nightly", "--db", harness.databasePath], environment: env)
+            let run = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(run.status == 2, "\(run.stderr)")
             #expect(run.stderr.components(separatedBy: "quarantined document").count - 1 == bad.count, "\(run.stderr)")
             let rows = try harness.read { try Row.fetchAll($0, sql: "SELECT vendor, document_key, reason, length(payload) AS size FROM quarantine ORDER BY vendor") }
@@ -56,7 +56,7 @@ import Warehouse
 
             // Fixed at the vendor: the next run takes them and resolves every sighting, keyed or not.
             for document in bad { harness.sandbox.faults.clearCorruption(invoiceID: document.id) }
-            let fixed = try await billwh(["nightly", "--db", harness.databasePath], environment: env)
+            let fixed = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
             #expect(fixed.status == 0, "\(fixed.stderr)")
             #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL") == 0)
             #expect(try harness.scalar("SELECT sum(cost_micros) FROM purchases WHERE vendor = 'copaco'") == copaco.totalMicros(.invoices, from: from, to: to))
@@ -77,21 +77,21 @@ import Warehouse
 
             for sql in ["SELEC * FROM purchases", "SELECT * FROM no_such_table", "SELECT count(*) FROM purchases; SELEC 1",
                         "SELECT 'unterminated", "SELECT * FROM purchases WHERE", ""] {
-                let result = try await billwh(["query", "--db", db, "--format", "csv", sql])
+                let result = try await runBillwh(["query", "--db", db, "--format", "csv", sql])
                 #expect(result.status == 1, "\(sql): \(result.stderr)")
                 #expect(result.stderr.hasPrefix("billwh: error: "), "\(sql): \(result.stderr)")
                 #expect(result.stderr.contains("SQL error") || result.stderr.contains("no SQL statement"), "\(sql): \(result.stderr)")
                 #expect(result.stdout.isEmpty, "\(sql): printed \(result.stdout.prefix(100))")
             }
-            let explicit = try await billwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases; INSERT INTO nowhere VALUES (1); COMMIT;"])
+            let explicit = try await runBillwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases; INSERT INTO nowhere VALUES (1); COMMIT;"])
             #expect(explicit.status == 1 && explicit.stderr.contains("no such table: nowhere"), "\(explicit.stderr)")
-            let open = try await billwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases;"])
+            let open = try await runBillwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases;"])
             #expect(open.status == 1 && open.stderr.contains("rolled back"), "\(open.stderr)")
             #expect(try WarehouseDump.dump(db) == before)
             _ = bytes
             #expect(try WarehouseDump.integrity(db) == "ok")
 
-            let missing = try await billwh(["query", "--db", harness.directory.appendingPathComponent("nope.sqlite").path, "SELECT 1"])
+            let missing = try await runBillwh(["query", "--db", harness.directory.appendingPathComponent("nope.sqlite").path, "SELECT 1"])
             #expect(missing.status == 1 && missing.stderr.contains("no warehouse at"), "\(missing.stderr)")
             #expect(!FileManager.default.fileExists(atPath: harness.directory.appendingPathComponent("nope.sqlite").path))
         }
@@ -114,7 +114,7 @@ import Warehouse
             try Data().write(to: aFile)
 
             for destination in [folder.path, aFile.path + "/x.csv", "/proc/billwh-export.csv"] {
-                let result = try await billwh(["export", "purchases", "--db", db, "--out", destination])
+                let result = try await runBillwh(["export", "purchases", "--db", db, "--out", destination])
                 #expect(result.status == 1, "\(destination): \(result.stderr)")
                 #expect(result.stderr.contains(destination), "\(destination): \(result.stderr)")
             }
@@ -126,11 +126,11 @@ import Warehouse
             #expect(try Data(contentsOf: existing) == previous)
             #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["purchases.csv", "a-file"])
             // Then it works, replacing the old one.
-            let ok = try await billwh(["export", "purchases", "--db", db, "--out", existing.path])
+            let ok = try await runBillwh(["export", "purchases", "--db", db, "--out", existing.path])
             #expect(ok.status == 0, "\(ok.stderr)")
             #expect(try Data(contentsOf: existing).count > 64 << 10)
 
-            let noDatabase = try await billwh(["export", "purchases", "--db", folder.appendingPathComponent("none.sqlite").path, "--out", existing.path])
+            let noDatabase = try await runBillwh(["export", "purchases", "--db", folder.appendingPathComponent("none.sqlite").path, "--out", existing.path])
             #expect(noDatabase.status == 1 && noDatabase.stderr.contains("no warehouse at"), "\(noDatabase.stderr)")
             #expect(try Data(contentsOf: existing).count > 64 << 10)
         }

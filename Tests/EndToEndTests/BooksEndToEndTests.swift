@@ -24,7 +24,7 @@ import Warehouse
             // Break the data the ways the checks are for.
             let queue = try WarehouseDatabase.openForWriting(path: harness.databasePath)
             try await queue.write { db in
-                try db.execute(sql: "UPDATE staging_lines SET amount_micros = amount_micros + 1 WHERE line_id = (SELECT min(line_id) FROM staging_lines WHERE vendor = 'copaco')")
+                try db.execute(sql: "UPDATE staging_lines SET amount_micros = amount_micros + 10000 WHERE line_id = (SELECT min(line_id) FROM staging_lines WHERE vendor = 'copaco')")
                 try db.execute(sql: """
                     INSERT INTO purchases (vendor, invoice_id, invoice_date, currency, match_status, cost_micros, incoming_line_id, customer_key)
                     SELECT vendor, invoice_id, invoice_date, currency, 'matched', 1, incoming_line_id, customer_key

@@ -35,7 +35,7 @@ import Warehouse
         let nightly = ContinuousClock.now - run.started
         let csv = harness.directory.appendingPathComponent("reference.csv").path
         let started = ContinuousClock.now
-        let export = try await billwh(["export", "purchases", "--db", path, "--out", csv])
+        let export = try await runBillwh(["export", "purchases", "--db", path, "--out", csv])
         #expect(export.status == 0, "\(export.stderr)")
         let exportTime = ContinuousClock.now - started
         #expect(try WarehouseDump.structuralProblems(path) == [])
@@ -105,7 +105,7 @@ import Warehouse
                 let csv = folder.appendingPathComponent("purchases.csv").path
                 if trial % 2 == 0 && kills < wanted {
                     // A killed export leaves the previous complete file, never half of one.
-                    #expect(try await billwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
+                    #expect(try await runBillwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
                     let before = try Data(contentsOf: URL(fileURLWithPath: csv))
                     for _ in 0..<5 {
                         let export = try BillwhChild(["export", "purchases", "--db", db, "--out", csv], environment: [:])
@@ -118,7 +118,7 @@ import Warehouse
                         }
                     }
                 }
-                let export = try await billwh(["export", "purchases", "--db", db, "--out", csv])
+                let export = try await runBillwh(["export", "purchases", "--db", db, "--out", csv])
                 #expect(export.status == 0, "\(export.stderr)")
                 #expect(try Data(contentsOf: URL(fileURLWithPath: csv)) == reference.csv, "trial \(trial): the export differs")
                 // Not even the temporary file of a killed export is left behind.
@@ -149,7 +149,7 @@ import Warehouse
             harness.sandbox.faults.delay = .milliseconds(200)  // a run that takes a while
             let first = try BillwhChild(["nightly", "--db", db], environment: env)
             #expect(await first.waitFor { note().contains("pid \(first.pid),") }, "\(first.stderr)")
-            let second = try await billwh(["nightly", "--db", db], environment: env)
+            let second = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(second.status == 75)
             #expect(second.stderr.contains("pid \(first.pid), nightly, started"), "\(second.stderr)")
             #expect(!runLockIsFree(db))
@@ -158,12 +158,12 @@ import Warehouse
             harness.sandbox.faults.delay = .zero
             #expect(note().contains("pid \(first.pid),"))  // the dead holder's note is still there...
             #expect(runLockIsFree(db))                     // ...but not its lock
-            let third = try await billwh(["nightly", "--db", db], environment: env)
+            let third = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(third.status == 0, "\(third.stderr)")
             #expect(note().isEmpty)  // a finished run clears its note
 
             try Data("pid 2147483646, nightly, started 2020-01-01T00:00:00Z\n".utf8).write(to: URL(fileURLWithPath: lockFile))
-            let fourth = try await billwh(["nightly", "--db", db], environment: env)
+            let fourth = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(fourth.status == 0, "\(fourth.stderr)")
             #expect(try WarehouseDump.structuralProblems(db) == [])
         }
@@ -229,7 +229,7 @@ import Warehouse
             #expect(committed < Int64(reference.dump["staging_lines", default: []].count))
             #expect(runLockIsFree(db))
 
-            let again = try await billwh(["nightly", "--db", db], environment: env)
+            let again = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try WarehouseDump.structuralProblems(db) == [])
             let difference = WarehouseDump.difference(reference.dump, try WarehouseDump.dump(db))
@@ -250,12 +250,12 @@ import Warehouse
             #expect(TinyFileSystem.run("mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", mount))
             defer { _ = TinyFileSystem.run("umount", "-l", mount) }
             let db = mount + "/w.sqlite"
-            let full = try await billwh(["nightly", "--db", db], environment: env)
+            let full = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(full.status == 1, "\(full.stderr)")
             #expect(full.stderr.contains("full"), "\(full.stderr)")
             #expect(try WarehouseDump.integrity(db) == "ok")
             #expect(TinyFileSystem.run("mount", "-o", "remount,size=64m", mount))
-            let again = try await billwh(["nightly", "--db", db], environment: env)
+            let again = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try WarehouseDump.structuralProblems(db) == [])
             let difference = WarehouseDump.difference(reference.dump, try WarehouseDump.dump(db))

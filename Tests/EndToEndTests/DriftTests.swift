@@ -156,7 +156,7 @@ import Warehouse
             #expect(WarehouseDump.difference(reference, try Self.dataDump(db)).lost > 0)
 
             let requestsBefore = harness.sandbox.requestLog.count
-            let run = try await billwh(["rederive", "--db", db])
+            let run = try await runBillwh(["rederive", "--db", db])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stderr.contains("3 restaged"), "\(run.stderr)")
             #expect(run.stderr.contains("1 released from quarantine"), "\(run.stderr)")
@@ -167,7 +167,7 @@ import Warehouse
             #expect(try WarehouseDump.structuralProblems(db) == [])
 
             // Idempotent: a second run writes nothing.
-            let again = try await billwh(["rederive", "--db", db])
+            let again = try await runBillwh(["rederive", "--db", db])
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stderr.contains(" 0 restaged, 0 released"), "\(again.stderr)")
             #expect(WarehouseDump.difference(reference, try Self.dataDump(db)).lost == 0)
@@ -181,11 +181,11 @@ import Warehouse
             #expect(try await harness.runner.nightly(window: Self.window).outcome == .partial)
             let quarantined = try harness.scalar("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL")
             #expect(quarantined > 0)
-            let run = try await billwh(["rederive", "--db", harness.databasePath, "--vendor", "copaco"])
+            let run = try await runBillwh(["rederive", "--db", harness.databasePath, "--vendor", "copaco"])
             #expect(run.status == 2, "\(run.stderr)")
             #expect(run.stderr.contains("SKU: missing"), "\(run.stderr)")
             #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL") == quarantined)
-            let copper = try await billwh(["rederive", "--db", harness.databasePath, "--vendor", "copper"])
+            let copper = try await runBillwh(["rederive", "--db", harness.databasePath, "--vendor", "copper"])
             #expect(copper.status == 1 && copper.stderr.contains("invoice documents"), "\(copper.stderr)")
         }
     }
@@ -226,7 +226,7 @@ import Warehouse
                     #expect(try WarehouseDump.integrity(db) == "ok")
                     #expect(runLockIsFree(db))
                 }
-                let finish = try await billwh(["rederive", "--db", db])
+                let finish = try await runBillwh(["rederive", "--db", db])
                 #expect(finish.status == 0, "\(finish.stderr)")
                 let difference = WarehouseDump.difference(reference, try Self.dataDump(db))
                 #expect(difference.lost == 0 && difference.extra == 0, "\(difference.detail)")

@@ -73,7 +73,7 @@ import Warehouse
             let db = harness.databasePath
             var env = harness.environment
             env["BILLWH_LOOKBACK_DAYS"] = "40"
-            #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", db], environment: env).status == 0)
             let config = Self.repository.appendingPathComponent("scripts/litestream.yml").path
             let replica = harness.directory.appendingPathComponent("replica")
             let litestreamEnv = ["BILLWH_DB": db, "LITESTREAM_REPLICA_URL": replica.absoluteString]
@@ -88,7 +88,7 @@ import Warehouse
                 #expect(try WarehouseDump.dump(restored) == WarehouseDump.dump(db), "round \(round)")
                 // A change for the second round: a wider window brings more documents.
                 env["BILLWH_LOOKBACK_DAYS"] = "120"
-                #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+                #expect(try await runBillwh(["nightly", "--db", db], environment: env).status == 0)
             }
             // The administrator's check of the same file: a copy replicated once, after a change and
             // continuously, each restore's `sqlite3 .dump` equal to the copy's.

@@ -23,7 +23,7 @@ import Warehouse
         try await stopping(harness) {
             let db = harness.databasePath
             // Before: a short window. The run under test reads six months, slowly.
-            #expect(try await billwh(["nightly", "--db", db], environment: environment(harness, days: 10)).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", db], environment: environment(harness, days: 10)).status == 0)
             let before = try WarehouseDump.dump(db)
 
             harness.sandbox.faults.delay = .milliseconds(40)
@@ -47,15 +47,15 @@ import Warehouse
 
             // Restored over a warehouse that has moved on, it brings back exactly that state.
             let restoredPath = harness.directory.appendingPathComponent("restored.sqlite").path
-            #expect(try await billwh(["nightly", "--db", restoredPath], environment: environment(harness, days: 3)).status == 0)
-            let restore = try await billwh(["restore", "--db", restoredPath, "--from", copy])
+            #expect(try await runBillwh(["nightly", "--db", restoredPath], environment: environment(harness, days: 3)).status == 0)
+            let restore = try await runBillwh(["restore", "--db", restoredPath, "--from", copy])
             #expect(restore.status == 0, "\(restore.stderr)")
             #expect(try WarehouseDump.dump(restoredPath) == after)
             let aside = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path).filter { $0.hasPrefix("restored.sqlite.before-restore-") && !$0.hasSuffix("-wal") }
             #expect(aside.count == 1, "\(aside)")
 
             // Rotation keeps the newest two copies of this warehouse.
-            for _ in 0..<2 { #expect(try await billwh(["backup", "--db", db, "--to", backups, "--keep", "2"]).status == 0) }
+            for _ in 0..<2 { #expect(try await runBillwh(["backup", "--db", db, "--to", backups, "--keep", "2"]).status == 0) }
             let kept = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sqlite") }
             #expect(kept.count == 2, "\(kept)")
             #expect(!kept.contains((copy as NSString).lastPathComponent))
@@ -67,14 +67,14 @@ import Warehouse
         let harness = try await Harness.start()
         try await stopping(harness) {
             let db = harness.databasePath
-            #expect(try await billwh(["nightly", "--db", db], environment: environment(harness, days: 10)).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", db], environment: environment(harness, days: 10)).status == 0)
             let backups = harness.directory.appendingPathComponent("backups").path
-            let copy = try await billwh(["backup", "--db", db, "--to", backups])
+            let copy = try await runBillwh(["backup", "--db", db, "--to", backups])
             #expect(copy.status == 0, "\(copy.stderr)")
             harness.sandbox.faults.delay = .milliseconds(100)
             let run = try BillwhChild(["nightly", "--db", db], environment: environment(harness))
             #expect(await run.waitFor { !runLockIsFree(db) })
-            let restore = try await billwh(["restore", "--db", db, "--from", copy.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+            let restore = try await runBillwh(["restore", "--db", db, "--from", copy.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
             #expect(restore.status == 75, "\(restore.stderr)")
             #expect(restore.stderr.contains("another billwh run holds the lock"), "\(restore.stderr)")
             harness.sandbox.faults.delay = .zero
@@ -84,7 +84,7 @@ import Warehouse
             // A backup that is not whole is not restored.
             let broken = harness.directory.appendingPathComponent("broken.sqlite").path
             try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: broken))
-            let refused = try await billwh(["restore", "--db", db, "--from", broken])
+            let refused = try await runBillwh(["restore", "--db", db, "--from", broken])
             #expect(refused.status == 1 && refused.stderr.contains("cannot be restored, nothing was changed"), "\(refused.stderr)")
         }
     }
@@ -99,17 +99,17 @@ import Warehouse
             var env = environment(harness)
             env["BILLWH_BACKUP_DIR"] = backups
             let reference = harness.directory.appendingPathComponent("reference.sqlite").path
-            #expect(try await billwh(["nightly", "--db", reference], environment: environment(harness)).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", reference], environment: environment(harness)).status == 0)
 
             let db = harness.databasePath
             // The backup is of an older state: a short window.
             var shortEnv = env
             shortEnv["BILLWH_LOOKBACK_DAYS"] = "10"
-            let first = try await billwh(["nightly", "--db", db], environment: shortEnv)
+            let first = try await runBillwh(["nightly", "--db", db], environment: shortEnv)
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stderr.contains("backup \(backups)/"), "\(first.stderr)")
             let newest = try #require(WarehouseBackup.copies(in: backups, databasePath: db).first)
-            #expect(try await billwh(["nightly", "--db", db], environment: env.merging(["BILLWH_BACKUP_DIR": ""]) { $1 }).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", db], environment: env.merging(["BILLWH_BACKUP_DIR": ""]) { $1 }).status == 0)
 
             try corruptPage(of: "purchases", in: db)
             let commands: [[String]] = [
@@ -117,22 +117,22 @@ import Warehouse
                 ["export", "purchases", "--db", db, "--out", harness.directory.appendingPathComponent("p.csv").path],
             ]
             for command in commands {
-                let result = try await billwh(command, environment: env)
+                let result = try await runBillwh(command, environment: env)
                 #expect(result.status == 1, "\(command[0]): \(result.status) \(result.stderr)")
                 #expect(result.stderr.contains("the warehouse file is damaged: \(db)"), "\(command[0]): \(result.stderr)")
                 #expect(result.stderr.contains("billwh restore --from \(newest) --db \(db)"), "\(command[0]): \(result.stderr)")
             }
             // Without the setting, the copy the last backup recorded beside the file is named.
-            let unset = try await billwh(["status", "--db", db])
+            let unset = try await runBillwh(["status", "--db", db])
             #expect(unset.status == 1 && unset.stderr.contains("billwh restore --from \(newest)"), "\(unset.stderr)")
 
-            let restore = try await billwh(["restore", "--db", db, "--from", newest], environment: env)
+            let restore = try await runBillwh(["restore", "--db", db, "--from", newest], environment: env)
             #expect(restore.status == 0, "\(restore.stderr)")
-            #expect(try await billwh(["status", "--db", db], environment: env).status == 0)
-            let next = try await billwh(["nightly", "--db", db], environment: env)
+            #expect(try await runBillwh(["status", "--db", db], environment: env).status == 0)
+            let next = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(next.status == 0, "\(next.stderr)")
             #expect(try WarehouseDump.dump(db) == WarehouseDump.dump(reference))
-            #expect(try await billwh(["check", "--db", db, "--full", "--max-open-months", "12"]).status == 0)
+            #expect(try await runBillwh(["check", "--db", db, "--full", "--max-open-months", "12"]).status == 0)
         }
     }
 
@@ -143,13 +143,13 @@ import Warehouse
         try await stopping(harness) {
             let db = harness.databasePath
             var env = environment(harness, days: 10)
-            #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
+            #expect(try await runBillwh(["nightly", "--db", db], environment: env).status == 0)
             try corruptPage(of: "crm_publications", in: db)
-            #expect(try await billwh(["nightly", "--db", db], environment: env).status == 0)
-            let status = try await billwh(["status", "--db", db])
+            #expect(try await runBillwh(["nightly", "--db", db], environment: env).status == 0)
+            let status = try await runBillwh(["status", "--db", db])
             #expect(status.status == 1 && status.stderr.contains("the warehouse file is damaged"), "\(status.stderr)")
             env["BILLWH_BACKUP_DIR"] = harness.directory.appendingPathComponent("backups").path
-            let run = try await billwh(["nightly", "--db", db], environment: env)
+            let run = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(run.status == 1 && run.stderr.contains("the warehouse file is damaged: \(db)"), "\(run.stderr)")
             #expect(WarehouseBackup.copies(in: env["BILLWH_BACKUP_DIR"]!, databasePath: db).isEmpty)
         }
@@ -164,15 +164,15 @@ import Warehouse
             let metrics = harness.directory.appendingPathComponent("billwh.prom").path
             var env = environment(harness, days: 40)
             env["BILLWH_METRICS_FILE"] = metrics
-            #expect(try await billwh(["migrate", "--db", db]).status == 0)
+            #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
             // Reconcile then writes a margin that is not sell − cost: a broken rule, as a bug would.
-            let sabotage = try await billwh(["query", "--db", db, "--write", """
+            let sabotage = try await runBillwh(["query", "--db", db, "--write", """
                 CREATE TRIGGER test_sabotage AFTER INSERT ON purchases WHEN NEW.match_status = 'matched'
                 BEGIN UPDATE purchases SET margin_micros = margin_micros + 1 WHERE purchase_id = NEW.purchase_id; END
                 """])
             #expect(sabotage.status == 0, "\(sabotage.stderr)")
 
-            let run = try await billwh(["nightly", "--db", db], environment: env)
+            let run = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(run.status == 2, "\(run.stderr)")
             #expect(run.stderr.contains("data checks failed: cost_sell_margin_consistent"), "\(run.stderr)")
             #expect(run.stderr.contains("what this run fetched is committed"), "\(run.stderr)")
@@ -180,7 +180,7 @@ import Warehouse
             #expect(try harness.scalar("SELECT count(*) FROM purchases") > 0)
 
             func status(_ conditions: String) async throws -> ProcessResult {
-                try await billwh(["status", "--db", db, "--fail-on", conditions])
+                try await runBillwh(["status", "--db", db, "--fail-on", conditions])
             }
             let checks = try await status("checks")
             #expect(checks.status == 1 && checks.stderr.contains("cost_sell_margin_consistent"), "\(checks.stderr)")
@@ -207,16 +207,16 @@ import Warehouse
             #expect(samples["billwh_nightly_duration_seconds"].map { $0 > 0 } == true)
 
             // Quarantine, then staleness.
-            #expect(try await billwh(["query", "--db", db, "--write", "DROP TRIGGER test_sabotage"]).status == 0)
+            #expect(try await runBillwh(["query", "--db", db, "--write", "DROP TRIGGER test_sabotage"]).status == 0)
             harness.sandbox.faults.setDrift([.dropKey("SKU")], path: DriftTests.copacoPaths)
-            let drifted = try await billwh(["nightly", "--db", db], environment: env)
+            let drifted = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(drifted.status == 2, "\(drifted.stderr)")
             let quarantine = try await status("quarantine")
             #expect(quarantine.status == 1 && quarantine.stderr.contains("quarantined"), "\(quarantine.stderr)")
             #expect(try prometheusSamples(metrics)["billwh_nightly_quarantined{endpoint=invoices,vendor=copaco}"].map { $0 > 0 } == true)
             func readLast(_ modifier: String) async throws {
                 let sql = "UPDATE ingest_runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '\(modifier)')"
-                #expect(try await billwh(["query", "--db", db, "--write", sql]).status == 0)
+                #expect(try await runBillwh(["query", "--db", db, "--write", sql]).status == 0)
             }
             try await readLast("-30 hours")
             let stale = try await status("stale=24")
@@ -231,7 +231,7 @@ import Warehouse
             try Data("not a database, just text long enough to be read as a header................................".utf8)
                 .write(to: URL(fileURLWithPath: db))
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-            let broken = try await billwh(["nightly", "--db", db], environment: env)
+            let broken = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(broken.status == 1 && broken.stderr.contains("the warehouse file is damaged"), "\(broken.stderr)")
             #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == 1)
         }
@@ -247,7 +247,7 @@ import Warehouse
             var env = environment(harness, days: 10)
             env["BILLWH_FILE_GROUP"] = group.name
             env["BILLWH_BACKUP_DIR"] = harness.directory.appendingPathComponent("backups").path
-            let run = try await billwh(["nightly", "--db", db], environment: env)
+            let run = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(run.status == 0, "\(run.stderr)")
             let copy = try #require(WarehouseBackup.copies(in: env["BILLWH_BACKUP_DIR"]!, databasePath: db).first)
             for path in [db, copy] {
@@ -257,7 +257,7 @@ import Warehouse
                 #expect(info.st_mode & 0o777 == 0o640, "\(path)")
             }
             env["BILLWH_FILE_GROUP"] = "no-such-group-billwh"
-            let unknown = try await billwh(["nightly", "--db", harness.directory.appendingPathComponent("other.sqlite").path], environment: env)
+            let unknown = try await runBillwh(["nightly", "--db", harness.directory.appendingPathComponent("other.sqlite").path], environment: env)
             #expect(unknown.status == 1 && unknown.stderr.contains("groupadd no-such-group-billwh"), "\(unknown.stderr)")
         }
     }

@@ -74,15 +74,6 @@ final class BillwhChild {
         }
         return false
     }
-
-    var result: ProcessResult { ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr) }
-}
-
-/// `runBillwh` without blocking a cooperative thread while the child runs (see `BillwhChild.wait`).
-func billwh(_ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessResult {
-    let child = try BillwhChild(arguments, environment: environment)
-    await child.wait()
-    return child.result
 }
 
 /// Days from `start` to the real UTC today: the CLI's lookback window is relative to the real

@@ -54,7 +54,7 @@ import Warehouse
             let faults = harness.sandbox.faults
 
             // Keep a reader open, so that the runs' WAL is not checkpointed away before it is read.
-            _ = try await billwh(["migrate", "--db", db])
+            _ = try await runBillwh(["migrate", "--db", db])
             let reader = try WarehouseDatabase.openReadOnly(path: db)
             _ = try await reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
 
@@ -72,7 +72,7 @@ import Warehouse
                             message: "X-Api-Key \(copacoKey) is not valid for this window")
             faults.failNext(1, status: 400, path: "/v2/customerinvoices",
                             message: "bad Authorization 'Basic \(basic(twotcloudKey))' (\(account):\(twotcloudKey)); password \(twotcloudKey)")
-            let echoed = try await billwh(["nightly", "--db", db], environment: env)
+            let echoed = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(echoed.status == 2, "\(echoed.stderr)")
             #expect(echoed.stderr.contains("retry") && echoed.stderr.contains("quarantined"), "\(echoed.stderr)")
             #expect(echoed.stderr.contains("HTTP 400") && echoed.stderr.contains("<redacted>"), "\(echoed.stderr)")
@@ -82,12 +82,12 @@ import Warehouse
             var wrong = env
             wrong["BILLWH_COPACO_API_KEY"] = wrongCopaco
             wrong["BILLWH_TWOTCLOUD_API_KEY"] = wrongTwoTCloud
-            let refused = try await billwh(["nightly", "--db", db], environment: wrong)
+            let refused = try await runBillwh(["nightly", "--db", db], environment: wrong)
             #expect(refused.status == 1, "\(refused.stderr)")
             #expect(refused.stderr.contains("BILLWH_COPACO_API_KEY") && refused.stderr.contains("BILLWH_TWOTCLOUD_API_KEY"))
             scan.process("nightly with wrong keys", refused)
             harness.sandbox.setTwoTCloudAllowedIP("203.0.113.7")
-            let forbidden = try await billwh(["nightly", "--db", db], environment: env)
+            let forbidden = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(forbidden.status == 2 && forbidden.stderr.contains("IP address"), "\(forbidden.stderr)")
             scan.process("nightly from another IP", forbidden)
             harness.sandbox.setTwoTCloudAllowedIP(nil)
@@ -103,13 +103,13 @@ import Warehouse
                 fromFiles[name] = nil
                 fromFiles[name + "_FILE"] = file.path
             }
-            let openFiles = try await billwh(["nightly", "--db", db], environment: fromFiles)
+            let openFiles = try await runBillwh(["nightly", "--db", db], environment: fromFiles)
             #expect(openFiles.status == 1 && openFiles.stderr.contains("chmod 600"), "\(openFiles.stderr)")
             scan.process("nightly with readable secret files", openFiles)
             for name in ["billwh_copaco_api_key", "billwh_twotcloud_api_key"] {
                 chmod(harness.directory.appendingPathComponent(name).path, 0o600)
             }
-            let fine = try await billwh(["nightly", "--db", db], environment: fromFiles)
+            let fine = try await runBillwh(["nightly", "--db", db], environment: fromFiles)
             #expect(fine.status == 0, "\(fine.stderr)")
             scan.process("nightly with owner-only secret files", fine)
 
@@ -117,7 +117,7 @@ import Warehouse
             let elsewhere = VendorSandbox(configuration: .demo(today: today.description))
             _ = try await elsewhere.start()
             faults.redirectNext(1, to: "\(elsewhere.baseURL)/api/v1/invoices?startDate=20261101&endDate=20261123", path: "/api/v1/invoices")
-            let redirected = try await billwh(["ingest", "--vendor", "copaco", "--since", "2026-11-01", "--db", db], environment: env)
+            let redirected = try await runBillwh(["ingest", "--vendor", "copaco", "--since", "2026-11-01", "--db", db], environment: env)
             #expect(redirected.status == 2 || redirected.status == 1, "\(redirected.stderr)")
             #expect(redirected.stderr.contains("redirects to \(elsewhere.baseURL)"), "\(redirected.stderr)")
             #expect(elsewhere.requestLog.isEmpty, "\(elsewhere.requestLog)")
@@ -139,13 +139,13 @@ import Warehouse
             scan.file(db + ".lock")
             let tables = try harness.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
             for table in tables {
-                let dump = try await billwh(["query", "--db", db, "--format", "jsonl", "SELECT * FROM \(table)"])
+                let dump = try await runBillwh(["query", "--db", db, "--format", "jsonl", "SELECT * FROM \(table)"])
                 #expect(dump.status == 0, "\(dump.stderr)")
                 scan.process("query \(table)", dump)
             }
-            scan.process("status", try await billwh(["status", "--db", db]))
+            scan.process("status", try await runBillwh(["status", "--db", db]))
             let csv = harness.directory.appendingPathComponent("p.csv").path
-            #expect(try await billwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
+            #expect(try await runBillwh(["export", "purchases", "--db", db, "--out", csv]).status == 0)
             scan.file(csv)
             _ = reader
 

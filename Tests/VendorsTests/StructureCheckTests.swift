@@ -97,6 +97,18 @@ import Warehouse
         #expect(reason.contains("states a net total of 11.50 but its lines add up to 10.50"), "\(reason)")
     }
 
+    /// Invoices state totals in cents while lines carry up to 6 decimals: 12.3456 + 1.0001 =
+    /// 13.3457 against a stated 13.35 (or 13.34) agrees to the cent; a cent or more apart does not.
+    @Test(arguments: [("13.35", true), ("13.34", true), ("13.3457", true), ("13.355699", true),
+                      ("13.3557", false), ("13.3357", false), ("13.36", false), ("-13.35", false)])
+    func totalsAgreeToTheCent(stated: String, accepted: Bool) throws {
+        let lines = [#"{"SKU": "S1", "ExtendedPrice": 12.3456, "StartDate": "2026-10-01", "EndDate": "2026-10-31"}"#,
+                     #"{"SKU": "S2", "ExtendedPrice": 1.0001, "StartDate": "2026-10-01", "EndDate": "2026-10-31"}"#]
+        let result = try decode(Self.invoice(line: lines.joined(separator: ", "), totals: #"{"TotalExclVAT": \#(stated)}"#))
+        #expect((reason(result) == nil) == accepted, "\(stated): \(reason(result) ?? "accepted")")
+        if accepted { #expect(try result.get().lines.map(\.amount.micros) == [12_345_600, 1_000_100]) }
+    }
+
     @Test func theCensusCountsEveryDocumentsFieldsOnce() throws {
         let body = Array(#"{"Invoices": [\#(Self.invoice()), \#(Self.invoice(priceLines: #""PriceLineItems""#))]}"#.utf8)
         let stream = connector.documentStream(body, endpoint: CopacoConnector.invoices)

@@ -9,7 +9,7 @@ struct Check: AsyncParsableCommand {
         discussion: """
             Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
             cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
-            each document's lines add up to the vendor's stated Totals; nothing waiting for reconcile; no month older \
+            each document's lines add up to the vendor's stated Totals (to the cent); nothing waiting for reconcile; no month older \
             than --max-open-months left open. `nightly` runs the same checks and reports them. \
             First, SQLite checks the file itself (quick_check; --full: integrity_check); a damaged file exits 1 with what to do.
             """)
