@@ -8,7 +8,9 @@ import Warehouse
 /// line's amount (and VAT) split across them in proportion to quantity (QuantitySum.split).
 ///
 /// Only all the lines left on the many side are summed, never a subset: when two subsets could
-/// add up, the lines stay `ambiguous`.
+/// add up, the lines stay `ambiguous`. The many side is ordered by what the documents say (date,
+/// number, position), not by line id: a tie in the split must not move when a document is only
+/// re-sent, which gives its lines new ids.
 enum SumPairs {
     /// Fills `temp.sum_pairs` (one row per many-side line) from `temp.left_over`, `temp.pairs`
     /// and `temp.lines`.
@@ -30,7 +32,7 @@ enum SumPairs {
                   WHERE line_id NOT IN (SELECT in_id FROM temp.pairs) AND line_id NOT IN (SELECT out_id FROM temp.pairs)) k
             JOIN temp.lines l ON l.line_id = k.line_id
             WHERE (k.r_in = 1 AND k.r_out >= 2) OR (k.r_in >= 2 AND k.r_out = 1)
-            ORDER BY k.key_id, k.line_id
+            ORDER BY k.key_id, l.document_date, l.document_key, l.line_index, k.line_id
             """)
         while let row = try rows.next() {
             let key: Int64 = row["key_id"]

@@ -38,6 +38,28 @@ import Warehouse
         #expect(rows.map { $0["vat_micros"] as Int64? } == [21_000_000, 10_500_000])
     }
 
+    /// A tie in the split (12.345679 over 5 + 5 seats: 6.1728395 each) goes to the earlier
+    /// document by what the documents say, whichever was staged first: a re-sent document gets
+    /// new line ids, and the split must not move with them.
+    @Test(arguments: [false, true])
+    func aTieInTheSplitFollowsTheDocumentsNotTheirArrival(laterFirst: Bool) throws {
+        let bought = Line(quantity: "10", amount: 12_345_679, vat: 2_592_593)
+        let sales = [Line(direction: "outgoing", document: "CS-A", quantity: "5", amount: 7_000_000),
+                     Line(direction: "outgoing", document: "CS-B", quantity: "5", amount: 7_000_000)]
+        let rows = try rows([bought] + (laterFirst ? sales.reversed() : sales))
+        #expect(rows.allSatisfy { $0["match_rule"] == "subscription_sku_period+sum" })
+        let cost = Dictionary(uniqueKeysWithValues: rows.map { ($0["outgoing_document"] as String, $0["cost_micros"] as Int64) })
+        let vat = Dictionary(uniqueKeysWithValues: rows.map { ($0["outgoing_document"] as String, $0["vat_micros"] as Int64) })
+        #expect(cost == ["CS-A": 6_172_840, "CS-B": 6_172_839])
+        #expect(vat == ["CS-A": 1_296_297, "CS-B": 1_296_296])
+        // An earlier date outranks the document number.
+        var dated = sales
+        dated[1].date = "2026-10-20"
+        let byDate = try self.rows([bought] + dated)
+        let costByDate = Dictionary(uniqueKeysWithValues: byDate.map { ($0["outgoing_document"] as String, $0["cost_micros"] as Int64) })
+        #expect(costByDate == ["CS-A": 6_172_839, "CS-B": 6_172_840])
+    }
+
     /// The reverse: bought as one line of 15, billed as 10 and 5: the cost (and its VAT) split.
     @Test func fifteenBoughtBilledAsTenPlusFive() throws {
         let rows = try rows([
