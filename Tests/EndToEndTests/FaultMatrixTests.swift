@@ -17,8 +17,8 @@ import Warehouse
     static let seeds: [UInt64] = long ? [42, 7, 2026] : [42]
     static let window = long ? history : DateWindow(start: CalendarDate(year: 2026, month: 5, day: 1)!, end: today)!
     /// Longer than any run should take: waiting it out would show in the elapsed time.
-    static let stall: Duration = long ? .seconds(30) : .seconds(6)
-    static let quick: Duration = long ? .seconds(20) : .seconds(4)
+    static let stall: Duration = long ? .seconds(30) : .seconds(12)
+    static let quick: Duration = long ? .seconds(20) : .seconds(8)
 
     enum Case: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case fiveHundredBurst = "5xx burst (503 503 503, 500 500, 502 502, 504)"
@@ -58,7 +58,8 @@ import Warehouse
             var policy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(100),
                                      maxTotal: .seconds(20), requestTimeout: .seconds(2))
             switch self {
-            case .slowHead, .stalledBody, .everything: policy.requestTimeout = .milliseconds(500)
+            // A second: an answer that is only slow because the test machine is busy stays inside it.
+            case .slowHead, .stalledBody, .everything: policy.requestTimeout = .seconds(1)
             case .outage, .refused, .allDown: policy.maxTotal = .milliseconds(400)
             default: break
             }
@@ -78,7 +79,7 @@ import Warehouse
                 faults.rateLimitNext(2, retryAfter: nil, path: "/v2/")
                 faults.rateLimitNext(1, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", path: "/v2/customerinvoices")
             case .slowHead:
-                faults.delayNext(2, by: .seconds(1), path: "/api/v1/invoices")
+                faults.delayNext(2, by: .milliseconds(2500), path: "/api/v1/invoices")
             case .stalledBody:
                 faults.stallBodyNext(1, for: FaultMatrixTests.stall, path: "/v2/customerinvoices")
             case .truncated:
@@ -97,7 +98,7 @@ import Warehouse
                 faults.rateLimitNext(1, retryAfter: nil, path: "/api/v1/")
                 faults.truncateNext(1, mode: .chunked, path: "/api/v1/customer-specifications")
                 faults.truncateNext(1, mode: .contentLength, path: "/v2/invoices")
-                faults.delayNext(1, by: .seconds(1), path: "/v2/customerinvoices")
+                faults.delayNext(1, by: .milliseconds(2500), path: "/v2/customerinvoices")
                 faults.stallBodyNext(1, for: FaultMatrixTests.stall, path: "/api/v1/invoices")
             }
         }
