@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import TestSupport
 @testable import Ingestion
 
 /// The pipe between a response's connection and the decoding thread: bounded, in order, a
@@ -11,9 +12,10 @@ import Testing
     }
 
     /// A body that yields `pieces`, pausing `pause` after the first.
-    static func body(_ pieces: [[UInt8]], pause: Duration = .zero) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    static func body(_ pieces: [[UInt8]], pause: Duration = .zero,
+                     executor: (any TaskExecutor)? = nil) -> AsyncThrowingStream<ByteBuffer, any Error> {
         AsyncThrowingStream { continuation in
-            let task = Task {
+            let task = Task(executorPreference: executor) {
                 for (n, piece) in pieces.enumerated() {
                     continuation.yield(ByteBuffer(bytes: piece))
                     if n == 0 && pause > .zero { try? await Task.sleep(for: pause) }
@@ -59,7 +61,10 @@ import Testing
     @Test func aStalledBodyFailsWithinItsTimeout() async throws {
         let pipe = BodyPipe(capacity: 64 * 1024, spool: nil)
         let started = ContinuousClock.now
-        async let filled: Void = pipe.fill(from: Self.body(Self.pieces(3, size: 100), pause: .seconds(20)), timeout: .milliseconds(300))
+        let executor = ThreadExecutor(label: "body-pipe-test")
+        async let filled: Void = withTaskExecutorPreference(executor) {
+            await pipe.fill(from: Self.body(Self.pieces(3, size: 100), pause: .seconds(20), executor: executor), timeout: .milliseconds(300))
+        }
         let read = await Self.readAll(pipe)
         await filled
         #expect(ContinuousClock.now - started < .seconds(10))
@@ -71,12 +76,16 @@ import Testing
     }
 
     @Test func theTimeThePipeWasFullDoesNotCount() async throws {
-        // The reader takes about six seconds over a body the connection delivers at once; the
-        // timeout is a third of that (and long enough for a busy machine to schedule the filler).
-        let pieces = Self.pieces(24, size: 8 * 1024)
+        // The reader takes about three seconds over a body the connection delivers at once; the
+        // timeout is a third of that. The filler, its watch and the body run on a thread of their
+        // own, as the connection's do: on the shared threads a busy suite could delay them past it.
+        let pieces = Self.pieces(30, size: 8 * 1024)
         let pipe = BodyPipe(capacity: 8 * 1024, spool: nil)
-        async let filled: Void = pipe.fill(from: Self.body(pieces), timeout: .seconds(2))
-        let read = await Self.readAll(pipe, delay: .milliseconds(250))
+        let executor = ThreadExecutor(label: "body-pipe-test")
+        async let filled: Void = withTaskExecutorPreference(executor) {
+            await pipe.fill(from: Self.body(pieces, executor: executor), timeout: .seconds(1))
+        }
+        let read = await Self.readAll(pipe, delay: .milliseconds(100))
         await filled
         #expect(try read.get() == pieces.flatMap { $0 })
     }
