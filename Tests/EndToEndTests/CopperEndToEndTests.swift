@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ingestion
 import Pipeline
+import Synchronization
 import Testing
 import VendorSandbox
 import Vendors
@@ -55,6 +56,54 @@ import Warehouse
                 let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [id]) }
                 #expect(name == harness.sandbox.copperCompany(id: id)?.name)
             }
+        }
+    }
+
+    /// A company edited while the sync pages through the search moves to the end of the order.
+    /// Paged by number, the companies after it would shift back by one and the one at the next
+    /// page's start be skipped, with no later incremental sync to read it; paged by keyset,
+    /// every company arrives.
+    @Test func aCompanyEditedDuringTheSyncSkipsNoOther() async throws {
+        let started = try await Harness.start { config in config.copperCompanies = 450 }
+        try await stopping(started) {
+            let harness = started.withCopper(perWindow: 1_000, window: .seconds(1))
+            let first = try #require(harness.sandbox.copperData.companies.first?.id)
+            let edited = Mutex(false)
+            var runner = harness.runner
+            runner.progress = { [sandbox = harness.sandbox] message in
+                guard message.hasPrefix("copper/companies: page 1,") else { return }
+                edited.withLock { done in
+                    if !done { sandbox.updateCopperCompany(id: first) { $0.name += " (edited)" } }
+                    done = true
+                }
+            }
+            let summary = try await runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .ok)
+            #expect(edited.withLock { $0 })
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 450)
+            let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [first]) }
+            #expect(name == harness.sandbox.copperCompany(id: first)?.name)
+        }
+    }
+
+    /// A sync that gives up on a page records the attempts it made, and reports the companies
+    /// of the pages it committed before.
+    @Test func aSyncThatGivesUpRecordsItsRetriesAndWhatItCommitted() async throws {
+        let started = try await Harness.start { config in config.copperCompanies = 450 }
+        try await stopping(started) {
+            let harness = started.withCopper(perWindow: 1_000, window: .seconds(1))
+            var runner = harness.runner
+            runner.progress = { [sandbox = harness.sandbox] message in
+                if message.hasPrefix("copper/companies: page 1,") { sandbox.faults.failNext(10_000, status: 500, path: "/developer_api/v1/companies/search") }
+            }
+            let summary = try await runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .failed)
+            let report = try #require(summary.reports.first)
+            #expect(report.outcome.documents == 200)
+            #expect(report.statistics.retries > 0)
+            let failed = try harness.read { try Row.fetchOne($0, sql: "SELECT requests, retries FROM ingest_runs WHERE vendor = 'copper' AND status = 'failed'") }
+            let row = try #require(failed)
+            #expect(row["retries"] as Int > 0 && row["requests"] as Int == (row["retries"] as Int) + 3)
         }
     }
 

@@ -8,10 +8,12 @@ import Warehouse
 
 /// Reads Copper's companies into `crm_companies` (raw kept verbatim) and links purchases.
 ///
-/// Incremental from the last `date_modified` seen (minus an overlap); each search is sorted by
-/// `date_modified` ascending and paged until a short page, and when a search would pass its
-/// record cap the next one starts from the last modification date seen (companies seen twice
-/// are simply upserted again).
+/// Incremental from the last `date_modified` seen (minus an overlap). Pages are read by keyset:
+/// each search is sorted by `date_modified` ascending and the next page is a new search from the
+/// page's last modification date (inclusive; companies read twice are simply upserted again). Paging by `page_number` instead would skip a company whenever one read earlier is
+/// edited during the sync (it moves to the end and the rest shift back by one), and no later
+/// incremental sync would read the skipped one. Only companies sharing one modification date
+/// over a whole page are paged by number.
 package struct CopperSync: Sendable {
     package static let endpoint = Endpoint(name: "companies", path: "/companies/search", version: "v1", direction: .crossCheck)
 
@@ -38,11 +40,9 @@ package struct CopperSync: Sendable {
         var report = EndpointReport(vendor: .copper, endpoint: Self.endpoint)
         var statistics = FetchStatistics()
         let startedAt = Timestamp.now()
+        var sync = Report()
         do {
-            let sync = try await sync(runID: runID, full: full, statistics: &statistics)
-            report.outcome.documents = sync.companies
-            report.outcome.documentsChanged = sync.changed
-            report.windows = sync.pages
+            try await self.sync(runID: runID, full: full, statistics: &statistics, report: &sync)
         } catch {
             let message = "copper/companies: \(error)"
             report.failure = message
@@ -51,12 +51,16 @@ package struct CopperSync: Sendable {
                                     startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
             try await database.write { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
         }
+        // What was committed, also when a later page failed.
+        report.outcome.documents = sync.companies
+        report.outcome.documentsChanged = sync.changed
+        report.windows = sync.pages
         report.statistics = statistics
         return report
     }
 
-    func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics) async throws -> Report {
-        var report = Report()
+    /// `report` holds what was committed so far, also when a page fails.
+    func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics, report: inout Report) async throws {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
         guard let field = definitions.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
@@ -66,34 +70,48 @@ package struct CopperSync: Sendable {
         var cursor: Int64? = lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
         let pageSize = client.settings.pageSize
         let pagesPerSearch = max(1, client.settings.maxRecordsPerSearch / pageSize)
-        searches: while true {
-            report.searches += 1
-            var lastModified = cursor
-            for page in 1...pagesPerSearch {
-                var pageStatistics = FetchStatistics()
-                let startedAt = Timestamp.now()
-                let companies = try await client.searchPage(minimumModified: cursor, page: page, statistics: &pageStatistics)
+        var page = 1
+        report.searches = 1
+        while true {
+            var pageStatistics = FetchStatistics()
+            let startedAt = Timestamp.now()
+            let companies: [(raw: [UInt8], company: CopperCompany?)]
+            do {
+                companies = try await client.searchPage(minimumModified: cursor, page: page, statistics: &pageStatistics)
+            } catch {
                 statistics.requests += pageStatistics.requests
                 statistics.retries += pageStatistics.retries
-                report.pages += 1
-                let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: cursor),
-                                        startedAt: startedAt, statistics: pageStatistics, status: "ok")
-                let changed = try await database.write { db in try Self.store(db, entry: entry, companies: companies, field: field.id) }
-                report.companies += companies.count
-                report.changed += changed
-                for case let company? in companies.map(\.company) { lastModified = max(lastModified ?? company.dateModified, company.dateModified) }
-                progress?("copper/companies: search \(report.searches), page \(page), \(report.companies) companies")
-                if companies.count < pageSize { break searches }
+                throw error
             }
-            // This search reached its cap: go on from the last modification date seen.
-            guard let next = lastModified, next != cursor else {
-                throw CopperError.settings("copper/companies: more than \(client.settings.maxRecordsPerSearch) companies share one modification time; cannot page past them")
+            statistics.requests += pageStatistics.requests
+            statistics.retries += pageStatistics.retries
+            report.pages += 1
+            let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: cursor),
+                                    startedAt: startedAt, statistics: pageStatistics, status: "ok")
+            let changed = try await database.write { db in try Self.store(db, entry: entry, companies: companies, field: field.id) }
+            report.companies += companies.count
+            report.changed += changed
+            progress?("copper/companies: page \(report.pages), \(report.companies) companies")
+            if companies.count < pageSize { break }
+            // The page is sorted, so its end is the latest date read; the lower of the last two,
+            // because a company edited while the page was served shows a later date than its
+            // place, and must not carry the cursor past the companies still to come.
+            let latest = companies.suffix(2).compactMap(\.company?.dateModified).min()
+            if let latest, latest != cursor {
+                // The next page is a new search from the latest date read.
+                cursor = latest
+                page = 1
+                report.searches += 1
+            } else {
+                // A whole page modified at the cursor's second: page through them by number.
+                page += 1
+                guard page <= pagesPerSearch else {
+                    throw CopperError.settings("copper/companies: more than \(client.settings.maxRecordsPerSearch) companies share one modification time; cannot page past them")
+                }
             }
-            cursor = next
         }
         try await database.write { db in try CRMLinks.linkAll(db) }
         logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed) in \(report.pages) pages, \(report.searches) searches")
-        return report
     }
 
     static func window(from cursor: Int64?) -> DateWindow {
