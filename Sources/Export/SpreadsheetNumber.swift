@@ -35,6 +35,9 @@ enum SpreadsheetNumber {
     /// double's shortest representation names the same number.
     static func fitsDouble(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let exact = normalized(text)
+        // A double's range: beyond 10^308 (or below 10^-300, near its subnormals) no digit count helps.
+        let magnitude = exact.digits.count + exact.exponent
+        guard exact.digits.isEmpty || (-300...308).contains(magnitude) else { return false }
         if exact.digits.count <= safeDigits { return true }
         guard let double = Double(String(decoding: text, as: UTF8.self)), double.isFinite else { return false }
         let shortest = Array(double.description.utf8)

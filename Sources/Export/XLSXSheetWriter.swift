@@ -175,8 +175,17 @@ struct XLSXSheetWriter {
     @inline(__always)
     mutating func decimal(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard SpreadsheetNumber.isPlainDecimal(value) else {
+            // A quantity kept as sent may carry an exponent (`1E1`, a legal JSON number): its
+            // exact plain form is the number cell. Anything else is text, and counted as such.
+            if let exact = try? ExactDecimal(parsing: String(decoding: value, as: UTF8.self)) {
+                let plain = Array(exact.description.utf8)
+                if plain.withUnsafeBufferPointer({ SpreadsheetNumber.isPlainDecimal($0) && SpreadsheetNumber.fitsDouble($0) }) {
+                    plain.withUnsafeBufferPointer { number($0, style: .general) }
+                    return false
+                }
+            }
             text(value)
-            return false
+            return true
         }
         if SpreadsheetNumber.fitsDouble(value) {
             number(value, style: .general)

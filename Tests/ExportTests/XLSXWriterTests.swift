@@ -16,7 +16,8 @@ import Warehouse
                      "0.1", "1234567890123.45", "100000000000000000000"] {
             #expect(fits(text), "\(text)")
         }
-        for text in ["12345678901.234567", "9007199254740993", "0.12345678901234567", "1234567890.12345678"] {
+        for text in ["12345678901.234567", "9007199254740993", "0.12345678901234567", "1234567890.12345678",
+                     "1" + String(repeating: "0", count: 400), "0." + String(repeating: "0", count: 320) + "1"] {
             #expect(!fits(text), "\(text)")
         }
         #expect(SpreadsheetNumber.fitsDouble(micros: 45_375_000))
@@ -87,6 +88,27 @@ import Warehouse
         #expect(texts[3][7] == "Line one\nline two")
         #expect(texts[2][7] == " padded ")
         #expect(types[2][14] == "n" && types[2][0] == "s")
+    }
+
+    /// A quantity kept as sent with an exponent (a legal JSON number) is a number cell of its
+    /// exact value; one no double holds is text, and counted.
+    @Test func quantitiesWithAnExponentAreNumbers() throws {
+        let folder = try TemporaryFolder()
+        var rows = Array(Fixtures.awkward.prefix(2))
+        (rows[0].quantityBought, rows[0].quantityBilled) = ("1E1", "2.5e-1")
+        (rows[1].quantityBought, rows[1].quantityBilled) = ("1E400", "12")
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: rows)
+        let out = folder.file("q.xlsx")
+        let summary = try exportPurchases(queue, options: ExportOptions(format: .xlsx), to: .file(out))
+        #expect(summary.textNumbers == 1)
+        let data = try Fixtures.python("""
+            import json, sys, openpyxl
+            ws = openpyxl.load_workbook(sys.argv[1]).active
+            print(json.dumps(sorted([[str(c.value), c.data_type] for row in ws.iter_rows(min_row=2) for c in row[12:14]])))
+            """, [out])
+        let cells = try JSONDecoder().decode([[String]].self, from: data)
+        #expect(cells.contains(["10", "n"]) && cells.contains(["0.25", "n"]) && cells.contains(["12", "n"]), "\(cells)")
+        #expect(cells.contains(["1E400", "s"]), "\(cells)")
     }
 
     @Test func xlsxNeedsAFile() throws {
