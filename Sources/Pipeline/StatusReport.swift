@@ -34,7 +34,9 @@ package enum StatusReport {
               (SELECT error FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.error IS NOT NULL ORDER BY ingest_id DESC LIMIT 1) AS last_error,
               (SELECT min(window_start) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_from,
               (SELECT max(window_end) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_to,
-              (SELECT count(*) FROM documents d WHERE d.vendor = ep.vendor AND d.endpoint = ep.endpoint) AS documents,
+              -- Copper's companies are kept in crm_companies, not as invoice documents.
+              CASE WHEN ep.vendor = 'copper' AND ep.endpoint = 'companies' THEN (SELECT count(*) FROM crm_companies)
+                   ELSE (SELECT count(*) FROM documents d WHERE d.vendor = ep.vendor AND d.endpoint = ep.endpoint) END AS documents,
               (SELECT count(*) FROM staging_lines s WHERE s.vendor = ep.vendor AND s.endpoint = ep.endpoint) AS lines,
               (SELECT count(*) FROM quarantine q WHERE q.vendor = ep.vendor AND q.endpoint = ep.endpoint AND q.resolved_at IS NULL) AS quarantined
             FROM ep ORDER BY ep.vendor, ep.endpoint

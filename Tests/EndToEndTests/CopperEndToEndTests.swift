@@ -147,6 +147,9 @@ import Warehouse
                 }
             }
             let seen = Set(rows.map { $0["customer_number"] as String })
+            // Status counts Copper's companies as its documents.
+            let copper = try harness.read { try StatusReport.endpoints($0) }.first { $0.vendor == "copper" }
+            #expect(copper?.documents == harness.sandbox.copperData.companies.count)
             let unmapped = try harness.read { try StatusReport.unmappedCustomers($0) }.map(\.customerNumber)
             #expect(!unmapped.isEmpty)
             #expect(Set(unmapped) == seen.filter { (claims[$0] ?? []).isEmpty })
