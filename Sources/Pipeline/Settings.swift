@@ -156,10 +156,23 @@ package struct Settings: Sendable {
     /// trailing newline dropped).
     static func secret(_ config: ConfigReader, _ key: [String], variable: String) throws -> Secret? {
         if let value = config.string(forKey: ConfigKey(key), isSecret: true), !value.isEmpty {
+            try checkHeaderSafe(value, variable: variable, file: nil)
             return Secret(value)
         }
         guard let path = config.string(forKey: ConfigKey(key + ["file"])), !path.isEmpty else { return nil }
-        return try readSecretFile(path: path, variable: variable + "_FILE")
+        let secret = try readSecretFile(path: path, variable: variable + "_FILE")
+        try checkHeaderSafe(secret.reveal(), variable: variable + "_FILE", file: path)
+        return secret
+    }
+
+    /// A credential goes into a request header, which cannot carry a line break or another
+    /// control character. Refused here, naming where it came from: sent, the HTTP client's
+    /// error would quote the header, key and all, into the log and the run's record.
+    static func checkHeaderSafe(_ value: String, variable: String, file: String?) throws {
+        guard value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) else { return }
+        let source = file.map { "\(variable) (\($0))" } ?? variable
+        throw SettingsError.invalid("\(source) holds a line break or another control character, which no HTTP header can carry"
+            + (file == nil ? "" : "; only one trailing newline is dropped from the file (look at it with `od -c`)"))
     }
 
     package static func readSecretFile(path: String, variable: String) throws -> Secret {

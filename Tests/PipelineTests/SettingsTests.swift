@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Pipeline
 
@@ -32,6 +33,33 @@ import Testing
                 Issue.record("BILLWH_MAX_DOCUMENT_MB=\(bad) was accepted")
             } catch {
                 #expect("\(error)".contains("BILLWH_MAX_DOCUMENT_MB must be a whole number of MiB"))
+            }
+        }
+    }
+
+    /// A key no HTTP header can carry (a line break inside, or a second trailing newline in its
+    /// file) is refused when the settings are read, naming where it came from and not the key.
+    @Test func aKeyWithALineBreakIsRefusedWithoutBeingShown() async throws {
+        let key = "k-secret-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            _ = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY": key + "\nx"])
+            Issue.record("a key with a line break was accepted")
+        } catch {
+            #expect("\(error)".contains("BILLWH_COPACO_API_KEY") && !"\(error)".contains(key), "\(error)")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("copaco-key").path
+        for (contents, accepted) in [(key + "\n", true), (key + "\r\n", true), (key + "\n\n", false), (key + "\t\n", true)] {
+            #expect(FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]))
+            do {
+                let settings = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY_FILE": file])
+                #expect(accepted, "\(contents.debugDescription) was accepted")
+                #expect(settings.copaco?.apiKey.reveal() == String(contents.dropLast(contents.hasSuffix("\r\n") ? 2 : 1)))
+            } catch {
+                #expect(!accepted, "\(contents.debugDescription): \(error)")
+                #expect("\(error)".contains("BILLWH_COPACO_API_KEY_FILE") && !"\(error)".contains(key), "\(error)")
             }
         }
     }
