@@ -18,9 +18,9 @@ package struct ReplicaSettings: Sendable {
 }
 
 extension Settings {
-    static func replica(_ config: ConfigReader) throws -> (settings: ReplicaSettings?, password: Secret?) {
-        let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD")
-        guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL") else { return (nil, password) }
+    static func replica(_ config: ConfigReader, environment: [String: String] = [:]) throws -> (settings: ReplicaSettings?, password: Secret?) {
+        let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD", environment: environment)
+        guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL", environment: environment) else { return (nil, password) }
         do {
             let target = try ReplicaTarget(url: url.reveal(), password: password)
             let schema = try SchemaName(config.string(forKey: ["billwh", "replica", "schema"], default: SchemaName.default.name))

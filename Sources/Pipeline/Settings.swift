@@ -62,14 +62,17 @@ package struct Settings: Sendable {
     package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
         if let file = environment["BILLWH_CONFIG_FILE"], !file.isEmpty {
+            try checkConfigFileHoldsNoSharedSecret(path: file)
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }
-        return try from(ConfigReader(providers: providers))
+        return try from(ConfigReader(providers: providers), environment: environment)
     }
 
-    static func from(_ config: ConfigReader) throws -> Settings {
+    /// `environment`: what the process was given, which decides a credential before the
+    /// config file does, whichever of its two forms (`NAME`, `NAME_FILE`) either uses.
+    static func from(_ config: ConfigReader, environment: [String: String] = [:]) throws -> Settings {
         var settings = Settings()
-        if let key = try secret(config, ["billwh", "copaco", "api", "key"], variable: "BILLWH_COPACO_API_KEY") {
+        if let key = try secret(config, ["billwh", "copaco", "api", "key"], variable: "BILLWH_COPACO_API_KEY", environment: environment) {
             let version = config.string(forKey: ["billwh", "copaco", "api", "version"], default: CopacoConnector.defaultVersion)
             guard CopacoConnector.Settings.isValidVersion(version) else {
                 throw SettingsError.invalid("BILLWH_COPACO_API_VERSION must look like v1, v2, … (the path version of Copaco's endpoints), got \(version.prefix(20))")
@@ -81,7 +84,7 @@ package struct Settings: Sendable {
                 apiVersion: version)
         }
         let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
-        let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY")
+        let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY", environment: environment)
         switch (accountID.isEmpty, twotcloudKey) {
         case (false, let key?):
             let version = config.string(forKey: ["billwh", "twotcloud", "api", "version"], default: "v2")
@@ -99,14 +102,14 @@ package struct Settings: Sendable {
         case (false, nil):
             throw SettingsError.invalid("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
         }
-        settings.copper = try copper(config)
+        settings.copper = try copper(config, environment: environment)
         if let text = config.string(forKey: ["billwh", "endpoint", "lifecycle"]), !text.isEmpty {
             do { settings.lifecycle = try settings.lifecycle.overridden(by: text) } catch {
                 throw SettingsError.invalid(error.description)
             }
         }
         settings.allowDevelopmentEndpoints = config.bool(forKey: ["billwh", "allow", "development", "endpoints"], default: false)
-        (settings.replica, settings.replicaPassword) = try replica(config)
+        (settings.replica, settings.replicaPassword) = try replica(config, environment: environment)
         settings.backup = try backup(config)
         settings.fileAccess = try fileAccess(config)
         settings.metricsFile = config.string(forKey: ["billwh", "metrics", "file"]).flatMap { $0.isEmpty ? nil : $0 }
@@ -125,8 +128,8 @@ package struct Settings: Sendable {
         return settings
     }
 
-    static func copper(_ config: ConfigReader) throws -> CopperSettings? {
-        let token = try secret(config, ["billwh", "copper", "access", "token"], variable: "BILLWH_COPPER_ACCESS_TOKEN")
+    static func copper(_ config: ConfigReader, environment: [String: String] = [:]) throws -> CopperSettings? {
+        let token = try secret(config, ["billwh", "copper", "access", "token"], variable: "BILLWH_COPPER_ACCESS_TOKEN", environment: environment)
         let email = config.string(forKey: ["billwh", "copper", "user", "email"]) ?? ""
         switch (token, email.isEmpty) {
         case (nil, true): return nil
@@ -154,7 +157,13 @@ package struct Settings: Sendable {
 
     /// A credential from `NAME`, or from the file named by `NAME_FILE` (owner-only, one
     /// trailing newline dropped).
-    static func secret(_ config: ConfigReader, _ key: [String], variable: String) throws -> Secret? {
+    static func secret(_ config: ConfigReader, _ key: [String], variable: String, environment: [String: String] = [:]) throws -> Secret? {
+        // The environment's `NAME_FILE` outranks the config file's `NAME` (the environment wins).
+        if environment[variable, default: ""].isEmpty, let path = environment[variable + "_FILE"], !path.isEmpty {
+            let secret = try readSecretFile(path: path, variable: variable + "_FILE")
+            try checkHeaderSafe(secret.reveal(), variable: variable + "_FILE", file: path)
+            return secret
+        }
         if let value = config.string(forKey: ConfigKey(key), isSecret: true), !value.isEmpty {
             try checkHeaderSafe(value, variable: variable, file: nil)
             return Secret(value)
@@ -163,6 +172,28 @@ package struct Settings: Sendable {
         let secret = try readSecretFile(path: path, variable: variable + "_FILE")
         try checkHeaderSafe(secret.reveal(), variable: variable + "_FILE", file: path)
         return secret
+    }
+
+    /// The variables that hold a credential themselves (not the `_FILE` forms, which name one).
+    static let secretVariables = ["BILLWH_COPACO_API_KEY", "BILLWH_TWOTCLOUD_API_KEY", "BILLWH_COPPER_ACCESS_TOKEN",
+                                  "BILLWH_REPLICA_PASSWORD"]
+
+    /// A config file that others may read must not hold a credential: a key others can read is
+    /// a key others have, as for a `_FILE` (readSecretFile).
+    static func checkConfigFileHoldsNoSharedSecret(path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0,
+              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        for line in text.split(whereSeparator: \.isNewline) {
+            let entry = line.trimmingCharacters(in: .whitespaces)
+            let name = entry.hasPrefix("export ") ? String(entry.dropFirst(7)).trimmingCharacters(in: .whitespaces) : entry
+            // A replica URL is a credential only when it carries a password (user:password@).
+            let urlWithPassword = name.hasPrefix("BILLWH_REPLICA_URL=") && name.contains(/:\/\/[^\/@:]*:[^\/@]*@/)
+            guard let variable = urlWithPassword ? "BILLWH_REPLICA_URL"
+                    : secretVariables.first(where: { name.hasPrefix($0 + "=") }) else { continue }
+            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
+                                           problem: "it holds \(variable) and is readable by others; run `chmod 600 \(path)`, or give the key as \(variable)_FILE")
+        }
     }
 
     /// A credential goes into a request header, which cannot carry a line break or another

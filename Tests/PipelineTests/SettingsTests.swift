@@ -63,4 +63,32 @@ import Testing
             }
         }
     }
+
+    /// A config file others may read must not hold a credential; and a credential's `_FILE` in
+    /// the environment outranks its plain form in the config file (the environment wins).
+    @Test func theConfigFileNeitherSharesNorOverridesAKey() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ text: String, mode: Int) -> String {
+            let path = folder.appendingPathComponent(name).path
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+            return path
+        }
+        let shared = write("shared.env", "BILLWH_COPACO_API_KEY=from-config\nBILLWH_LOOKBACK_DAYS=10\n", mode: 0o644)
+        do {
+            _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": shared])
+            Issue.record("a world-readable config file with a key was accepted")
+        } catch {
+            #expect("\(error)".contains("BILLWH_COPACO_API_KEY") && "\(error)".contains("chmod 600") && !"\(error)".contains("from-config"), "\(error)")
+        }
+        // Without a credential, or owner-only, the same file is fine.
+        let plain = write("plain.env", "BILLWH_LOOKBACK_DAYS=10\nBILLWH_REPLICA_URL=postgres://billwh@db/warehouse\n", mode: 0o644)
+        #expect(try await Settings.load(environment: ["BILLWH_CONFIG_FILE": plain]).lookbackDays == 10)
+        let own = write("own.env", "BILLWH_COPACO_API_KEY=from-config\n", mode: 0o600)
+        #expect(try await Settings.load(environment: ["BILLWH_CONFIG_FILE": own]).copaco?.apiKey.reveal() == "from-config")
+        let keyFile = write("key", "from-environment\n", mode: 0o600)
+        let both = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": own, "BILLWH_COPACO_API_KEY_FILE": keyFile])
+        #expect(both.copaco?.apiKey.reveal() == "from-environment")
+    }
 }
