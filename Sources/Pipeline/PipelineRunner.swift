@@ -192,7 +192,14 @@ package struct PipelineRunner: Sendable {
         return copper
     }
 
-    static var user: String? { ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] }
+    /// Who closed or reopened a month: the login's name, else the account the process runs as
+    /// (cron and systemd services often set no `USER`).
+    static var user: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return name }
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
 
     func fetch(_ sources: [VendorSource], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)

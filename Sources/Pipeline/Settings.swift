@@ -62,6 +62,9 @@ package struct Settings: Sendable {
     package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
         if let file = environment["BILLWH_CONFIG_FILE"], !file.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "no readable file there; fix the path or unset it")
+            }
             try checkConfigFileHoldsNoSharedSecret(path: file)
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }

@@ -194,6 +194,11 @@ import Warehouse
             }
         }
         #expect(seen > 25, "walked \(seen) commands")
+        // A port out of range is bad usage, for the sandbox as for serve (not a port modulo 65536).
+        for command in ["sandbox", "serve"] {
+            let result = try await runBillwh([command, "--port", "99999"])
+            #expect(result.status == 64 && result.stderr.contains("--port takes 0 to 65535"), "\(command): \(result.stderr)")
+        }
         let top = try await runBillwh(["--help"]).stdout
         for code in ["0   all done", "1   failed:", "2   partial:", "64  bad usage", "75  another run holds the lock"] {
             #expect(top.contains(code), "\(code)")

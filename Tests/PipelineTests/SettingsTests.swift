@@ -75,6 +75,9 @@ import Testing
             _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
             return path
         }
+        await #expect(throws: SettingsError.self) {
+            _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": folder.appendingPathComponent("missing.env").path])
+        }
         let shared = write("shared.env", "BILLWH_COPACO_API_KEY=from-config\nBILLWH_LOOKBACK_DAYS=10\n", mode: 0o644)
         do {
             _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": shared])

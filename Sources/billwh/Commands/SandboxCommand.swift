@@ -24,6 +24,7 @@ struct SandboxCommand: AsyncParsableCommand {
             if let value, CalendarDate(parsing: value) == nil { throw ValidationError("\(name) must be a date YYYY-MM-DD: \(value)") }
         }
         guard customers >= 0, scale >= 1 else { throw ValidationError("--customers must be >= 0 and --scale >= 1") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
     }
 
     func run() async throws {
