@@ -161,19 +161,16 @@ package struct Settings: Sendable {
     /// A credential from `NAME`, or from the file named by `NAME_FILE` (owner-only, one
     /// trailing newline dropped).
     static func secret(_ config: ConfigReader, _ key: [String], variable: String, environment: [String: String] = [:]) throws -> Secret? {
+        let fileVariable = variable + "_FILE"
         // The environment's `NAME_FILE` outranks the config file's `NAME` (the environment wins).
-        if environment[variable, default: ""].isEmpty, let path = environment[variable + "_FILE"], !path.isEmpty {
-            let secret = try readSecretFile(path: path, variable: variable + "_FILE")
-            try checkHeaderSafe(secret.reveal(), variable: variable + "_FILE", file: path)
-            return secret
-        }
-        if let value = config.string(forKey: ConfigKey(key), isSecret: true), !value.isEmpty {
+        let environmentFile = environment[variable, default: ""].isEmpty ? environment[fileVariable].flatMap { $0.isEmpty ? nil : $0 } : nil
+        if environmentFile == nil, let value = config.string(forKey: ConfigKey(key), isSecret: true), !value.isEmpty {
             try checkHeaderSafe(value, variable: variable, file: nil)
             return Secret(value)
         }
-        guard let path = config.string(forKey: ConfigKey(key + ["file"])), !path.isEmpty else { return nil }
-        let secret = try readSecretFile(path: path, variable: variable + "_FILE")
-        try checkHeaderSafe(secret.reveal(), variable: variable + "_FILE", file: path)
+        guard let path = environmentFile ?? config.string(forKey: ConfigKey(key + ["file"])), !path.isEmpty else { return nil }
+        let secret = try readSecretFile(path: path, variable: fileVariable)
+        try checkHeaderSafe(secret.reveal(), variable: fileVariable, file: path)
         return secret
     }
 
