@@ -75,16 +75,12 @@ package struct CopperSync: Sendable {
         while true {
             var pageStatistics = FetchStatistics()
             let startedAt = Timestamp.now()
-            let companies: [(raw: [UInt8], company: CopperCompany?)]
-            do {
-                companies = try await client.searchPage(minimumModified: cursor, page: page, statistics: &pageStatistics)
-            } catch {
+            // The page's attempts count for the sync also when it gives up on them.
+            defer {
                 statistics.requests += pageStatistics.requests
                 statistics.retries += pageStatistics.retries
-                throw error
             }
-            statistics.requests += pageStatistics.requests
-            statistics.retries += pageStatistics.retries
+            let companies = try await client.searchPage(minimumModified: cursor, page: page, statistics: &pageStatistics)
             report.pages += 1
             let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: cursor),
                                     startedAt: startedAt, statistics: pageStatistics, status: "ok")
