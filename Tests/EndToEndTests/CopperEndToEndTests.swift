@@ -59,44 +59,49 @@ import Warehouse
         }
     }
 
+    /// Syncs 450 companies (200 a page), running `afterFirstPage` on the sandbox once, as the
+    /// sync reports its first page stored; then `check` on the harness and the run's summary.
+    func sync(afterFirstPage: @escaping @Sendable (VendorSandbox) -> Void,
+              _ check: (Harness, RunSummary) throws -> Void) async throws {
+        let started = try await Harness.start { config in config.copperCompanies = 450 }
+        try await stopping(started) {
+            let harness = started.withCopper(perWindow: 1_000, window: .seconds(1))
+            let ran = Mutex(false)
+            var runner = harness.runner
+            runner.progress = { [sandbox = harness.sandbox] message in
+                guard message.hasPrefix("copper/companies: page 1,"),
+                      ran.withLock({ done in defer { done = true }; return !done }) else { return }
+                afterFirstPage(sandbox)
+            }
+            let summary = try await runner.ingest(vendors: [.copper], window: nil)
+            #expect(ran.withLock { $0 })
+            try check(harness, summary)
+        }
+    }
+
     /// A company edited while the sync pages through the search moves to the end of the order.
     /// Paged by number, the companies after it would shift back by one and the one at the next
     /// page's start be skipped, with no later incremental sync to read it; paged by keyset,
     /// every company arrives.
     @Test func aCompanyEditedDuringTheSyncSkipsNoOther() async throws {
-        let started = try await Harness.start { config in config.copperCompanies = 450 }
-        try await stopping(started) {
-            let harness = started.withCopper(perWindow: 1_000, window: .seconds(1))
-            let first = try #require(harness.sandbox.copperData.companies.first?.id)
-            let edited = Mutex(false)
-            var runner = harness.runner
-            runner.progress = { [sandbox = harness.sandbox] message in
-                guard message.hasPrefix("copper/companies: page 1,") else { return }
-                edited.withLock { done in
-                    if !done { sandbox.updateCopperCompany(id: first) { $0.name += " (edited)" } }
-                    done = true
-                }
-            }
-            let summary = try await runner.ingest(vendors: [.copper], window: nil)
+        try await sync(afterFirstPage: { sandbox in
+            sandbox.updateCopperCompany(id: sandbox.copperData.companies[0].id) { $0.name += " (edited)" }
+        }) { harness, summary in
             #expect(summary.outcome == .ok)
-            #expect(edited.withLock { $0 })
             #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == 450)
-            let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [first]) }
-            #expect(name == harness.sandbox.copperCompany(id: first)?.name)
+            let first = harness.sandbox.copperData.companies[0]
+            #expect(first.name.hasSuffix(" (edited)"))
+            let name = try harness.read { try String.fetchOne($0, sql: "SELECT name FROM crm_companies WHERE company_id = ?", arguments: [first.id]) }
+            #expect(name == first.name)
         }
     }
 
     /// A sync that gives up on a page records the attempts it made, and reports the companies
     /// of the pages it committed before.
     @Test func aSyncThatGivesUpRecordsItsRetriesAndWhatItCommitted() async throws {
-        let started = try await Harness.start { config in config.copperCompanies = 450 }
-        try await stopping(started) {
-            let harness = started.withCopper(perWindow: 1_000, window: .seconds(1))
-            var runner = harness.runner
-            runner.progress = { [sandbox = harness.sandbox] message in
-                if message.hasPrefix("copper/companies: page 1,") { sandbox.faults.failNext(10_000, status: 500, path: "/developer_api/v1/companies/search") }
-            }
-            let summary = try await runner.ingest(vendors: [.copper], window: nil)
+        try await sync(afterFirstPage: { sandbox in
+            sandbox.faults.failNext(10_000, status: 500, path: "/developer_api/v1/companies/search")
+        }) { harness, summary in
             #expect(summary.outcome == .failed)
             let report = try #require(summary.reports.first)
             #expect(report.outcome.documents == 200)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Pipeline
 
 @Suite struct OperationsSettingsTests {
@@ -47,10 +48,8 @@ import Testing
         } catch {
             #expect("\(error)".contains("BILLWH_COPACO_API_KEY") && !"\(error)".contains(key), "\(error)")
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-settings-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("copaco-key").path
+        let folder = try TempDir()
+        let file = folder.path("copaco-key")
         for (contents, accepted) in [(key + "\n", true), (key + "\r\n", true), (key + "\n\n", false), (key + "\t\n", true)] {
             #expect(FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]))
             do {
@@ -67,16 +66,14 @@ import Testing
     /// A config file others may read must not hold a credential; and a credential's `_FILE` in
     /// the environment outranks its plain form in the config file (the environment wins).
     @Test func theConfigFileNeitherSharesNorOverridesAKey() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TempDir()
         func write(_ name: String, _ text: String, mode: Int) -> String {
-            let path = folder.appendingPathComponent(name).path
+            let path = folder.path(name)
             _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
             return path
         }
         await #expect(throws: SettingsError.self) {
-            _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": folder.appendingPathComponent("missing.env").path])
+            _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": folder.path("missing.env")])
         }
         let shared = write("shared.env", "BILLWH_COPACO_API_KEY=from-config\nBILLWH_LOOKBACK_DAYS=10\n", mode: 0o644)
         do {
