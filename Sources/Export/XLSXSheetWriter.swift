@@ -178,8 +178,9 @@ struct XLSXSheetWriter {
             // A quantity kept as sent may carry an exponent (`1E1`, a legal JSON number): its
             // exact plain form is the number cell. Anything else is text, and counted as such.
             if let exact = try? ExactDecimal(parsing: String(decoding: value, as: UTF8.self)) {
+                // ExactDecimal's text is plain (no exponent), what fitsDouble reads.
                 let plain = Array(exact.description.utf8)
-                if plain.withUnsafeBufferPointer({ SpreadsheetNumber.isPlainDecimal($0) && SpreadsheetNumber.fitsDouble($0) }) {
+                if plain.withUnsafeBufferPointer({ SpreadsheetNumber.fitsDouble($0) }) {
                     plain.withUnsafeBufferPointer { number($0, style: .general) }
                     return false
                 }
