@@ -52,15 +52,10 @@ final class BillwhChild {
         return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
-    /// Waits for the exit (at most `timeout`, then kills) and returns the exit status. Polls
-    /// with `Task.sleep`: blocking a cooperative thread here could starve the in-process
-    /// sandbox that the child is talking to.
+    /// Waits for the exit (at most `timeout`, then kills) and returns the exit status.
     @discardableResult
     func wait(timeout: Duration = .seconds(300)) async -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-        if process.isRunning { killHard() }
-        process.waitUntilExit()
+        _ = await awaitExit(process, timeout: timeout)
         return process.terminationStatus
     }
 

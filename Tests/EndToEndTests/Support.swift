@@ -168,9 +168,19 @@ struct ProcessTimedOut: Error, CustomStringConvertible {
     var description: String { "\(command) did not end in time and was killed" }
 }
 
+/// Waits for `process` to end, killing it at `timeout`; false if it had to be killed. Polls with
+/// `Task.sleep`: a blocking wait would hold one of the few cooperative threads, and with two
+/// such waits the in-process sandbox the children talk to could not run.
+func awaitExit(_ process: Process, timeout: Duration) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+    let ended = !process.isRunning
+    if !ended { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    return ended
+}
+
 /// Runs a program to its end with its output in files (a pipe left unread can block it).
-/// Waits by polling with `Task.sleep`: a blocking wait would hold one of the few cooperative
-/// threads, and with two such waits the in-process sandbox the children talk to could not run.
 func runCapturing(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdoutFile: URL? = nil,
                   timeout: Duration = .seconds(600)) async throws -> ProcessResult {
     let process = Process()
@@ -187,16 +197,9 @@ func runCapturing(_ executable: URL, _ arguments: [String], environment: [String
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        guard ContinuousClock.now < deadline else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ProcessTimedOut(command: ([executable.lastPathComponent] + arguments).joined(separator: " "))
-        }
-        try? await Task.sleep(for: .milliseconds(5))
+    guard await awaitExit(process, timeout: timeout) else {
+        throw ProcessTimedOut(command: ([executable.lastPathComponent] + arguments).joined(separator: " "))
     }
-    process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
                          stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
