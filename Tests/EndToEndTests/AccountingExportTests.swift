@@ -103,7 +103,7 @@ import Warehouse
             #expect(python.first == PurchasesExport.columns)
             #expect(try python.dropFirst().map { row in try amountColumns.map { try Self.micros(row[$0]) } } == expected)
 
-            let converted = try LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: ";", locale: LibreOffice.dutch),
+            let converted = try await LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: ";", locale: LibreOffice.dutch),
                                                          folder: harness.directory)
             let spreadsheet = try Self.readCSV(converted.path)
             #expect(spreadsheet.first == PurchasesExport.columns)

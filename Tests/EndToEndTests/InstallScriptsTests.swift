@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Warehouse
 
 /// What a server's administrator runs from `scripts/`: the installer, the systemd units, and
@@ -9,13 +10,13 @@ import Warehouse
 
     /// `scripts/install PREFIX` (with the suite's own build: a release build here would cost
     /// minutes) gives a working binary and the three shells' completions.
-    @Test func installIntoAPrefixGivesAWorkingBinaryAndCompletions() throws {
-        let prefix = try TemporaryFolder()
-        let install = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, prefix.path],
+    @Test func installIntoAPrefixGivesAWorkingBinaryAndCompletions() async throws {
+        let prefix = try TempDir()
+        let install = try await run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, prefix.url.path],
                               environment: ["BILLWH_INSTALL_BINARY": try billwhBinary().path])
         #expect(install.status == 0, "\(install.stderr)")
         let installed = prefix.url.appendingPathComponent("bin/billwh").path
-        let version = try run(installed, ["--version"])
+        let version = try await run(installed, ["--version"])
         #expect(version.status == 0 && !version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(version.stderr)")
         for file in ["share/bash-completion/completions/billwh", "share/zsh/site-functions/_billwh",
                      "share/fish/vendor_completions.d/billwh.fish"] {
@@ -23,12 +24,12 @@ import Warehouse
             #expect(text.contains("backup") && text.contains("nightly"), "\(file)")
         }
         #expect(FileManager.default.fileExists(atPath: prefix.url.appendingPathComponent("share/doc/billwh/operations.md").path))
-        let help = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--help"])
+        let help = try await run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--help"])
         #expect(help.status == 0 && help.stdout.contains("PREFIX"))
-        let unknown = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--prefix", prefix.path])
+        let unknown = try await run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install").path, "--prefix", prefix.url.path])
         #expect(unknown.status == 64, "\(unknown.stderr)")
         // A relative PREFIX is relative to the caller's folder, not to the repository.
-        let relative = try run("/bin/bash", ["-c", "cd \"$0\" && bash \"$1\" relative-prefix", prefix.path,
+        let relative = try await run("/bin/bash", ["-c", "cd \"$0\" && bash \"$1\" relative-prefix", prefix.url.path,
                                              Self.repository.appendingPathComponent("scripts/install").path],
                                environment: ["BILLWH_INSTALL_BINARY": try billwhBinary().path])
         #expect(relative.status == 0, "\(relative.stderr)")
@@ -37,8 +38,8 @@ import Warehouse
 
     /// `systemd-analyze verify` accepts the units as shipped, with only the binary's path
     /// pointed at a file that exists here.
-    @Test func systemdAcceptsTheUnits() throws {
-        let folder = try TemporaryFolder()
+    @Test func systemdAcceptsTheUnits() async throws {
+        let folder = try TempDir()
         let units = ["billwh-nightly.service", "billwh-nightly.timer", "billwh-failure@.service"]
         for unit in units {
             var text = try String(contentsOf: Self.repository.appendingPathComponent("scripts/systemd/\(unit)"), encoding: .utf8)
@@ -58,7 +59,7 @@ import Warehouse
         let timer = try String(contentsOf: Self.repository.appendingPathComponent("scripts/systemd/billwh-nightly.timer"), encoding: .utf8)
         #expect(timer.contains("OnCalendar=*-*-* 03:15:00 UTC") && timer.contains("Persistent=true"))
         let analyze = try #require(executable("systemd-analyze"), "systemd-analyze is missing: run scripts/setup")
-        let verify = try run(analyze, ["verify", "--man=no"] + units.map { folder.url.appendingPathComponent($0).path })
+        let verify = try await run(analyze, ["verify", "--man=no"] + units.map { folder.url.appendingPathComponent($0).path })
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let complaints = verify.stderr.split(separator: "\n").filter { $0.contains("billwh") }
         #expect(complaints.isEmpty, "\(complaints)")
@@ -79,10 +80,10 @@ import Warehouse
             let litestreamEnv = ["BILLWH_DB": db, "LITESTREAM_REPLICA_URL": replica.absoluteString]
 
             for round in 1...2 {
-                let sync = try run(litestream, ["replicate", "-config", config, "-once"], environment: litestreamEnv)
+                let sync = try await run(litestream, ["replicate", "-config", config, "-once"], environment: litestreamEnv)
                 #expect(sync.status == 0, "\(sync.stderr)")
                 let restored = harness.directory.appendingPathComponent("restored-\(round).sqlite").path
-                let restore = try run(litestream, ["restore", "-config", config, "-o", restored, db], environment: litestreamEnv)
+                let restore = try await run(litestream, ["restore", "-config", config, "-o", restored, db], environment: litestreamEnv)
                 #expect(restore.status == 0, "\(restore.stderr)")
                 #expect(try WarehouseDump.integrity(restored) == "ok")
                 #expect(try WarehouseDump.dump(restored) == WarehouseDump.dump(db), "round \(round)")
@@ -92,7 +93,7 @@ import Warehouse
             }
             // The administrator's check of the same file: a copy replicated once, after a change and
             // continuously, each restore's `sqlite3 .dump` equal to the copy's.
-            let check = try run("/bin/bash", [Self.repository.appendingPathComponent("scripts/check-litestream").path, db])
+            let check = try await run("/bin/bash", [Self.repository.appendingPathComponent("scripts/check-litestream").path, db])
             #expect(check.status == 0 && check.stdout.contains("round 3: restored"), "\(check.stdout)\(check.stderr)")
         }
     }
@@ -100,8 +101,8 @@ import Warehouse
     /// The cron example's job line run by /bin/sh as cron runs it, with a stand-in billwh that
     /// exits with a given code: the run's output goes to the log, and only a non-zero exit
     /// prints a line (which cron mails to MAILTO) that names billwh's own exit code.
-    @Test func theCronJobPrintsOnlyWhenTheRunFailsAndNamesItsExitCode() throws {
-        let folder = try TemporaryFolder()
+    @Test func theCronJobPrintsOnlyWhenTheRunFailsAndNamesItsExitCode() async throws {
+        let folder = try TempDir()
         let cron = try String(contentsOf: Self.repository.appendingPathComponent("scripts/billwh-nightly.cron"), encoding: .utf8)
         #expect(cron.contains("\nMAILTO="))
         let job = try #require(cron.split(separator: "\n").first { $0.hasPrefix("15 3 * * *") }, "no 03:15 job line")
@@ -119,7 +120,7 @@ import Warehouse
         #expect(command.contains(fake.path) && command.contains(log.path), "\(command)")
         #expect(!command.contains("%"), "cron turns % into a newline")
         for code in [0, 1, 2, 75] {
-            let result = try run("/bin/sh", ["-c", command], environment: ["FAKE_EXIT": "\(code)"])
+            let result = try await run("/bin/sh", ["-c", command], environment: ["FAKE_EXIT": "\(code)"])
             #expect(result.status == 0 && result.stderr.isEmpty, "\(code): \(result.stderr)")
             if code == 0 {
                 #expect(result.stdout.isEmpty, "\(result.stdout)")
@@ -134,17 +135,6 @@ import Warehouse
 
     // MARK: helpers
 
-    /// A folder removed when the value goes.
-    final class TemporaryFolder {
-        let url: URL
-        var path: String { url.path }
-        init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-scripts-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: url) }
-    }
-
     func executable(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -157,29 +147,11 @@ import Warehouse
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    /// Runs a program to its end (at most two minutes), with PATH and the given environment.
-    func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
+    /// Runs a program to its end (at most two minutes), with PATH, HOME and the given environment.
+    func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessResult {
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         env["HOME"] = ProcessInfo.processInfo.environment["HOME"]
-        process.environment = env
-        let folder = try TemporaryFolder()
-        defer { withExtendedLifetime(folder) {} }
-        let out = folder.url.appendingPathComponent("out"), err = folder.url.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return try await runCapturing(URL(fileURLWithPath: program), arguments, environment: env, timeout: .seconds(120))
     }
 }

@@ -18,8 +18,8 @@ enum LibreOffice {
     /// Opens `file` with `importOptions` (nil: the format's own import) and saves it as CSV:
     /// comma, UTF-8, every cell's value unformatted (numbers in full precision with a decimal
     /// point, text as text). Returns the CSV's path.
-    static func convertToCSV(_ file: URL, importOptions: String?, folder: URL) throws -> URL {
-        try convert(file, importOptions: importOptions, to: "csv", filter: "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,false,false",
+    static func convertToCSV(_ file: URL, importOptions: String?, folder: URL) async throws -> URL {
+        try await convert(file, importOptions: importOptions, to: "csv", filter: "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,false,false",
                     folder: folder)
     }
 
@@ -27,7 +27,7 @@ enum LibreOffice {
     /// formula cell shows as `table:formula`). Gives up after `deadline`, stopping the process
     /// it started by its pid.
     static func convert(_ file: URL, importOptions: String?, to format: String, filter: String? = nil, folder: URL,
-                        deadline: Duration = .seconds(240)) throws -> URL {
+                        deadline: Duration = .seconds(240)) async throws -> URL {
         let out = folder.appendingPathComponent("libreoffice-\(UUID().uuidString)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -40,10 +40,7 @@ enum LibreOffice {
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = process.standardOutput
         try process.run()
-        let until = ContinuousClock.now + deadline
-        while process.isRunning && ContinuousClock.now < until { Thread.sleep(forTimeInterval: 0.1) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+        guard await awaitExit(process, timeout: deadline) else {
             throw Failed(description: "soffice did not finish within \(deadline)")
         }
         let converted = out.appendingPathComponent(file.deletingPathExtension().lastPathComponent + "." + format)

@@ -30,7 +30,7 @@ import Warehouse
                 let csv = harness.directory.appendingPathComponent("\(variant).csv")
                 let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv.path] + options)
                 #expect(export.status == 0, "\(export.stderr)")
-                let converted = try LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: variant == "dutch" ? ";" : ",", locale: locale),
+                let converted = try await LibreOffice.convertToCSV(csv, importOptions: LibreOffice.csvImport(separator: variant == "dutch" ? ";" : ",", locale: locale),
                                                              folder: harness.directory)
                 let cells = try AccountingExportTests.readCSV(converted.path).dropFirst()
                 try #require(cells.count == expected.count)
@@ -75,7 +75,7 @@ import Warehouse
                 #expect(export.status == 0, "\(export.stderr)")
                 let names = try AccountingExportTests.readCSV(csv.path).dropFirst().map { $0[4] }
                 #expect(names.contains(variant == "safe" ? "'" + Self.formula : Self.formula))
-                let sheet = try LibreOffice.convert(csv, importOptions: LibreOffice.csvImport(separator: ",", locale: LibreOffice.english),
+                let sheet = try await LibreOffice.convert(csv, importOptions: LibreOffice.csvImport(separator: ",", locale: LibreOffice.english),
                                                     to: "fods", folder: harness.directory)
                 let formulas = try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count - 1
                 if variant == "safe" { #expect(formulas == 0) } else { #expect(formulas > 0) }

@@ -143,7 +143,7 @@ import Warehouse
             #expect(problems.isEmpty, "\(problems.count) cells differ: \(problems.prefix(8))")
 
             // Opened by LibreOffice and saved as CSV: the same identifiers, names and amounts.
-            let csv = try LibreOffice.convertToCSV(xlsx, importOptions: nil, folder: harness.directory)
+            let csv = try await LibreOffice.convertToCSV(xlsx, importOptions: nil, folder: harness.directory)
             let read = try AccountingExportTests.readCSV(csv.path)
             #expect(read.first == PurchasesExport.columns)
             try #require(read.count == expected.count + 1)
@@ -167,7 +167,7 @@ import Warehouse
             #expect(read.dropFirst().contains { $0[name] == SpreadsheetEndToEndTests.formula })
 
             // No formula cell once LibreOffice has it either.
-            let sheet = try LibreOffice.convert(xlsx, importOptions: nil, to: "fods", folder: harness.directory)
+            let sheet = try await LibreOffice.convert(xlsx, importOptions: nil, to: "fods", folder: harness.directory)
             #expect(try String(contentsOf: sheet, encoding: .utf8).components(separatedBy: "table:formula=").count == 1)
         }
     }
