@@ -36,7 +36,7 @@ public enum WarehouseBackup {
             throw error
         }
         try rotate(directory: directory, stem: stem, keep: keep)
-        recordNewest(finalPath, databasePath: databasePath)
+        recordNewest(finalPath, databasePath: databasePath, access: access)
         let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? Int64) ?? 0
         return Copy(path: finalPath, bytes: size)
     }
@@ -45,14 +45,23 @@ public enum WarehouseBackup {
     static func copy(from source: DatabaseQueue, to path: String, access: FileAccess, progress: ((String) -> Void)?) throws {
         try access.create(path)
         let destination = try DatabaseQueue(path: path)
-        // 16 MB per step: progress on large files, and one read transaction keeps the copy a
-        // single snapshot across the steps.
-        try source.backup(to: destination, pagesPerStep: 4096) { step in
-            guard let progress, step.totalPageCount > 0 else { return }
-            progress("backup: \(Int(step.completedPageCount * 100 / step.totalPageCount))% of \(step.totalPageCount) pages")
+        defer { try? destination.close() }
+        do {
+            // 16 MB per step: progress on large files, and one read transaction keeps the copy a
+            // single snapshot across the steps.
+            try source.backup(to: destination, pagesPerStep: 4096) { step in
+                guard let progress, step.totalPageCount > 0 else { return }
+                progress("backup: \(Int(step.completedPageCount * 100 / step.totalPageCount))% of \(step.totalPageCount) pages")
+            }
+            try destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try destination.close()
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_FULL {
+            // The backup API reports a full disk by its code alone ("not an error" as message).
+            try? destination.close()
+            try? FileManager.default.removeItem(atPath: path + "-journal")
+            let size = (try? source.read { db in try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size") }) ?? nil
+            throw BackupError.io(path, "the disk is full\(size.map { "; the copy needs about \($0 / 1_000_000) MB free there" } ?? "")")
         }
-        try destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
-        try destination.close()
     }
 
     /// `PRAGMA integrity_check` says "ok", and the file is a billwh warehouse.
@@ -97,9 +106,11 @@ public enum WarehouseBackup {
         }
     }
 
-    static func recordNewest(_ copy: String, databasePath: String) {
+    static func recordNewest(_ copy: String, databasePath: String, access: FileAccess) {
         let absolute = copy.hasPrefix("/") ? copy : FileManager.default.currentDirectoryPath + "/" + copy
-        try? Data((absolute + "\n").utf8).write(to: URL(fileURLWithPath: databasePath + ".last-backup"), options: .atomic)
+        let record = databasePath + ".last-backup"
+        try? Data((absolute + "\n").utf8).write(to: URL(fileURLWithPath: record), options: .atomic)
+        try? access.apply(to: record)
     }
 
     static func stem(of databasePath: String) -> String {

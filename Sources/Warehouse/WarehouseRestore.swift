@@ -31,16 +31,18 @@ public enum WarehouseRestore {
         }
         var keptAside: String?
         if FileManager.default.fileExists(atPath: databasePath) {
+            do { try settle(databasePath) } catch {
+                try? FileManager.default.removeItem(atPath: incoming)
+                throw error
+            }
             let aside = "\(databasePath).before-restore-\(WarehouseBackup.timestamp(now))"
             // A hard link keeps the old file under its new name while the path still names it.
             if link(databasePath, aside) != 0 {
                 try FileManager.default.copyItem(atPath: databasePath, toPath: aside)
             }
-            // The old file's journal belongs with it, not with the restored one.
-            for suffix in ["-wal", "-journal"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
-                _ = rename(databasePath + suffix, aside + suffix)
-            }
-            try? FileManager.default.removeItem(atPath: databasePath + "-shm")
+            // Settled, the old file is whole without its WAL: the empty WAL and the index of
+            // it go, so that neither pairs with the restored file nor with the kept one.
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
             keptAside = aside
         }
         guard rename(incoming, databasePath) == 0 else {
@@ -52,6 +54,23 @@ public enum WarehouseRestore {
                                       ? "." : (databasePath as NSString).deletingLastPathComponent)
         try giveNewIdentity(databasePath)
         return Outcome(keptAside: keptAside)
+    }
+
+    /// Makes the live file whole on its own: a crashed transaction's journal is rolled back,
+    /// and every committed page in the WAL is copied into the file and the WAL emptied. A kill
+    /// between moving the old file aside and renaming the new one into place then leaves the
+    /// old warehouse at the path with nothing of it lost. Throws when a reader's snapshot
+    /// keeps the WAL from being emptied: nothing has changed then.
+    static func settle(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let done = try queue.writeWithoutTransaction { db -> Bool in
+            guard try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal" else { return true }
+            let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return row?[0] as Int? == 0
+        }
+        let walBytes = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int64) ?? 0
+        guard done, walBytes == 0 else { throw RestoreError.busy(path) }
     }
 
     /// A PostgreSQL replica made from the file as it was before must not take the restored,
@@ -69,11 +88,14 @@ public enum WarehouseRestore {
 public enum RestoreError: Error, CustomStringConvertible {
     case missing(String)
     case unusable(String, BackupError)
+    case busy(String)
 
     public var description: String {
         switch self {
         case .missing(let path): "no backup at \(path): `ls` the backup folder (BILLWH_BACKUP_DIR) for the copies billwh made"
         case .unusable(let path, let error): "\(path) cannot be restored, nothing was changed: \(error)"
+        case .busy(let path):
+            "\(path) is being read (billwh serve, a query, a BI tool): its last changes could not be folded into the file, so nothing was changed. Stop the readers, then restore again"
         }
     }
 }

@@ -262,6 +262,27 @@ import Warehouse
             #expect(difference.lost == 0 && difference.extra == 0, "\(difference.detail)")
         }
     }
+
+    /// A backup into a folder on a full disk: exit 1 naming the disk as full (SQLite's backup
+    /// reports it by code alone), nothing left in the folder, the warehouse untouched.
+    @Test(.enabled(if: TinyFileSystem.canMount)) func aBackupToAFullDiskSaysSo() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let env = environment(harness)
+            #expect(try await runBillwh(["nightly", "--db", harness.databasePath], environment: env).status == 0)
+            let before = try WarehouseDump.dump(harness.databasePath)
+            let mount = harness.directory.appendingPathComponent("tiny-backups").path
+            try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+            #expect(TinyFileSystem.run("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mount))
+            defer { _ = TinyFileSystem.run("umount", "-l", mount) }
+            let backup = try await runBillwh(["backup", "--db", harness.databasePath, "--to", mount], environment: env)
+            #expect(backup.status == 1, "\(backup.stderr)")
+            #expect(backup.stderr.contains("the disk is full") && backup.stderr.contains("MB free"), "\(backup.stderr)")
+            #expect(!backup.stderr.contains("not an error"), "\(backup.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
+            #expect(try WarehouseDump.dump(harness.databasePath) == before)
+        }
+    }
 }
 
 enum TinyFileSystem {

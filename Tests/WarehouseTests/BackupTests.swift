@@ -31,6 +31,8 @@ import Testing
         #expect(WarehouseBackup.copies(in: backups, databasePath: path) == [taken[3], taken[2]])
         #expect(WarehouseBackup.copies(in: backups, databasePath: other).count == 1)
         #expect(WarehouseBackup.newest(databasePath: path, directory: nil) == taken[3])
+        let recordMode = try FileManager.default.attributesOfItem(atPath: path + ".last-backup")[.posixPermissions] as? Int
+        #expect(recordMode == Int(FileAccess.mode))
         // A copy is a single file: no journal beside it, and it opens without the original.
         #expect(!FileManager.default.fileExists(atPath: taken[3] + "-wal"))
         try WarehouseBackup.verify(taken[3])
@@ -64,6 +66,47 @@ import Testing
         #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 1)
         #expect(try DatabaseQueue(path: outcome.keptAside!).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
         #expect(try identity() != before)
+    }
+
+    /// Before the old file is moved aside, what the WAL holds is folded into it, so that the
+    /// file alone is the whole warehouse (a kill before the new file's rename leaves it at the
+    /// path without its WAL); a reader's snapshot that prevents this stops the restore first.
+    @Test func restoreFoldsTheWALIntoTheOldFileFirst() throws {
+        let dir = try TempDir()
+        let path = try warehouse(dir)
+        let copy = try WarehouseBackup.take(databasePath: path, into: dir.path("b"), keep: 1, access: .ownerDefault).path
+        let writer = try DatabaseQueue(path: path)
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        try writer.write { db in try db.execute(sql: "INSERT INTO runs (command, pid, started_at) VALUES ('late', 2, '2026-12-02T00:00:00Z')") }
+        func runsInFileAlone() throws -> Int? {
+            let alone = dir.path("alone-\(UUID().uuidString).sqlite")
+            try FileManager.default.copyItem(atPath: path, toPath: alone)
+            return try DatabaseQueue(path: alone).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") }
+        }
+        #expect(try runsInFileAlone() == 1, "the committed row is still only in the WAL")
+
+        // A reader in the middle of a read keeps the WAL: nothing changes.
+        let reader = try DatabaseQueue(path: path)
+        try reader.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM runs")
+            try writer.write { db in try db.execute(sql: "INSERT INTO runs (command, pid, started_at) VALUES ('later', 3, '2026-12-03T00:00:00Z')") }
+            #expect(throws: RestoreError.self) {
+                _ = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault, now: Date(timeIntervalSince1970: 0))
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".before-restore-19700101T000000.000Z"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".restoring"))
+        #expect(try writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 3)
+
+        try WarehouseRestore.settle(path)
+        #expect(try runsInFileAlone() == 3)
+        let outcome = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault, now: Date(timeIntervalSince1970: 1))
+        let aside = try #require(outcome.keptAside)
+        #expect(!FileManager.default.fileExists(atPath: aside + "-wal"))
+        #expect(try DatabaseQueue(path: aside).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 3)
+        #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 1)
+        try writer.close()
+        try reader.close()
     }
 
     @Test func damageIsRecognisedByCodeAndBySQLiteText() {
