@@ -69,12 +69,18 @@ package struct VendorRequest: Sendable {
     /// Headers whose values are credentials: sent, never logged or stored.
     package var secretHeaders: [(String, Secret)]
     package var body: [UInt8]?
+    /// False for a request that creates something each time it is processed (a POST of a
+    /// note): it is retried only when it cannot have been processed (the connection was never
+    /// made, or a 429), never after an answer that leaves its outcome unknown.
+    package var repeatable: Bool
 
-    package init(method: String = "GET", url: String, headers: [(String, String)] = [], secretHeaders: [(String, Secret)] = [], body: [UInt8]? = nil) {
+    package init(method: String = "GET", url: String, headers: [(String, String)] = [], secretHeaders: [(String, Secret)] = [],
+                 body: [UInt8]? = nil, repeatable: Bool = true) {
         self.method = method
         self.url = url
         self.headers = headers
         self.secretHeaders = secretHeaders
         self.body = body
+        self.repeatable = repeatable
     }
 }

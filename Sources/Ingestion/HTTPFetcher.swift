@@ -18,6 +18,12 @@ package enum FetchError: Error, CustomStringConvertible, Sendable {
     /// The request's URL cannot be valid (a base URL with a newline in it, no host): retrying
     /// cannot help.
     case badURL(String)
+    /// A request that is not repeatable failed in a way that leaves open whether the vendor
+    /// processed it (a 5xx, a timeout, a connection closed mid-answer): not sent again.
+    case outcomeUnknown(problem: String)
+
+    /// The start of `outcomeUnknown`'s description, by which a recorded error is recognised.
+    package static let outcomeUnknownPrefix = "outcome unknown"
 
     package var description: String {
         switch self {
@@ -28,6 +34,8 @@ package enum FetchError: Error, CustomStringConvertible, Sendable {
             "HTTP \(status): the vendor redirects to \(location.isEmpty ? "(no Location)" : location); billwh does not follow redirects, which could carry the API credentials to another host: set the vendor's base URL (BILLWH_..._BASE_URL) to the address it redirects to, if you trust it"
         case let .badURL(url):
             "not a valid URL: \(url.debugDescription); check the vendor's base URL (BILLWH_..._BASE_URL or the config file): one http(s) address, nothing around it"
+        case let .outcomeUnknown(problem):
+            "\(Self.outcomeUnknownPrefix): \(problem); the vendor may have processed the request, so it was not sent again"
         }
     }
 }
@@ -125,9 +133,11 @@ package struct HTTPFetcher: Sendable {
                     throw FetchError.redirected(status: status, location: Self.redact(location, secrets: request.secretHeaders))
                 case 401, 403:
                     throw FetchError.notAuthorized(status: status, advice: advice(status))
-                case _ where Self.transientStatuses.contains(status):
+                case _ where Self.transientStatuses.contains(status) && (request.repeatable || status == 429):
                     retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After"))
                     problem = "HTTP \(status)" + (retryAfter.map { " (Retry-After: \($0)s)" } ?? "")
+                case _ where Self.transientStatuses.contains(status):
+                    throw FetchError.outcomeUnknown(problem: "HTTP \(status)")
                 default:
                     throw FetchError.rejected(status: status, message: Self.redact(Self.messageOf(bytes), secrets: request.secretHeaders))
                 }
@@ -138,6 +148,7 @@ package struct HTTPFetcher: Sendable {
             } catch let error as TransportFailure {
                 try Task.checkCancellation()
                 problem = Self.redact(Self.describe(error.underlying, url: request.url), secrets: request.secretHeaders)
+                if !request.repeatable && !Self.neverConnected(error.underlying) { throw FetchError.outcomeUnknown(problem: problem) }
             }
             let wait = policy.delay(retry: attempt, retryAfterSeconds: retryAfter, random: &random)
             let elapsed = ContinuousClock.now - started
@@ -237,6 +248,13 @@ package struct HTTPFetcher: Sendable {
         }
         let text = String(decoding: body.prefix(200), as: UTF8.self)
         return text.isEmpty ? "(empty body)" : text
+    }
+
+    /// The attempt failed before a connection was made, so the request cannot have arrived.
+    static func neverConnected(_ error: any Error) -> Bool {
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        return "\(type(of: error))" == "NIOConnectionError"
     }
 
     /// What went wrong with an attempt, in words that say what to check.

@@ -88,7 +88,7 @@ package struct Doctor: Sendable {
                 finding.reachable = true
                 finding.authenticated = true
                 finding.detail = "HTTP \(status): the vendor refused the request (\(message)); check the base URL and BILLWH_\(vendor.rawValue.uppercased())_API_VERSION"
-            case .gaveUp, .redirected, .badURL:
+            case .gaveUp, .redirected, .badURL, .outcomeUnknown:
                 finding.detail = "\(error); check BILLWH_\(vendor.rawValue.uppercased())_BASE_URL and that this machine can reach it"
             }
         } catch {

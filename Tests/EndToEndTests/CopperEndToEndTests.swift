@@ -211,4 +211,68 @@ import Warehouse
             #expect(bytes.range(of: Data(token.utf8)) == nil)
         }
     }
+
+    /// A note whose answer is lost after Copper saved it (a body cut off) is not posted again,
+    /// neither by a retry nor by the next run, which calls it uncertain (exit 2) until asked to
+    /// resend; the custom fields' PUT, the same whatever the repeats, is retried.
+    @Test func aNoteThatMayHaveReachedCopperIsNeverPostedTwice() async throws {
+        let started = try await Harness.start(twotcloud: true)
+        try await stopping(started) {
+            let harness = started.withCopper()
+            _ = try await harness.backfillAndReconcile()
+            let month = "2026-10"
+            var settings = harness.settings
+            settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxTotal: .seconds(2),
+                                               requestTimeout: .seconds(5))
+            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger)
+            func notes() -> Int { harness.sandbox.copperWrites.filter { $0.kind == .createActivity }.count }
+
+            harness.sandbox.faults.truncateNext(1, path: "/developer_api/v1/activities")
+            harness.sandbox.faults.failNext(1, status: 503, path: "/developer_api/v1/companies/")
+            let first = try await runner.publishCopper(month: month, apply: true)
+            let companies = first.filter { $0.skipped == nil }.count
+            #expect(companies > 1)
+            // Every company's note exists once: the cut-off one was saved and not posted again.
+            #expect(notes() == companies)
+            let lost = first.flatMap(\.writes).filter { $0.error != nil }
+            #expect(lost.count == 1 && lost[0].kind == "activity", "\(lost.map(\.error))")
+            #expect(lost.first?.error?.hasPrefix(FetchError.outcomeUnknownPrefix) == true)
+            // The PUT that met a 503 was retried and written.
+            #expect(first.flatMap(\.writes).filter { $0.kind == "custom_fields" }.allSatisfy { $0.error == nil })
+
+            let again = try await runner.publishCopper(month: month, apply: true)
+            #expect(notes() == companies)
+            #expect(again.flatMap(\.writes).filter(\.uncertain).count == 1)
+            #expect(CopperPublisher.render(again, apply: true).contains("uncertain, not sent again"))
+
+            let resent = try await runner.publishCopper(month: month, apply: true, resendUncertain: true)
+            #expect(notes() == companies + 1)
+            #expect(resent.flatMap(\.writes).allSatisfy { $0.error == nil && !$0.uncertain })
+            let last = try await runner.publishCopper(month: month, apply: true)
+            #expect(last.flatMap(\.writes).allSatisfy { $0.unchanged })
+        }
+    }
+
+    /// Copper down for longer than the retry budget: the first write gives up and the rest
+    /// are not attempted, instead of each company waiting out a budget of its own.
+    @Test func aPublishStopsOnceCopperIsUnreachable() async throws {
+        let started = try await Harness.start(twotcloud: true)
+        try await stopping(started) {
+            let harness = started.withCopper()
+            _ = try await harness.backfillAndReconcile()
+            var settings = harness.settings
+            settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxTotal: .seconds(1),
+                                               requestTimeout: .seconds(5))
+            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger)
+            harness.sandbox.faults.failNext(100_000, status: 503, path: "/developer_api/v1/companies/")
+            let items = try await runner.publishCopper(month: "2026-10", apply: true)
+            let writes = items.flatMap(\.writes)
+            #expect(writes.count > 2)
+            #expect(writes.first?.error?.hasPrefix("gave up") == true, "\(writes.first?.error ?? "nil")")
+            #expect(writes.dropFirst().allSatisfy { $0.error?.hasPrefix("not sent: an earlier write gave up") == true })
+            #expect(harness.sandbox.copperWrites.isEmpty)
+            // Only the attempted write is recorded.
+            #expect(try harness.scalar("SELECT count(*) FROM crm_publications") == 1)
+        }
+    }
 }

@@ -114,18 +114,19 @@ package struct CopperClient: Sendable {
 
     package static let advice = "Copper did not accept the request: check BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is an active API key and BILLWH_COPPER_USER_EMAIL is the email of the user who owns it (an admin, or team permissions hide records)"
 
-    func request(_ method: String, _ path: String, body: [UInt8]? = nil) -> VendorRequest {
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil, repeatable: Bool = true) -> VendorRequest {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         return VendorRequest(
             method: method, url: base + path,
             headers: [("X-PW-Application", "developer_api"), ("X-PW-UserEmail", settings.userEmail),
                       ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "billwh")],
             secretHeaders: [("X-PW-AccessToken", settings.accessToken)],
-            body: body)
+            body: body, repeatable: repeatable)
     }
 
-    /// One paced call; returns the body of a 2xx answer.
-    package func send(_ method: String, _ path: String, body: [UInt8]? = nil, statistics: inout FetchStatistics) async throws -> [UInt8] {
+    /// One paced call; returns the body of a 2xx answer. `repeatable`: VendorRequest.repeatable.
+    package func send(_ method: String, _ path: String, body: [UInt8]? = nil, repeatable: Bool = true,
+                      statistics: inout FetchStatistics) async throws -> [UInt8] {
         try await pacer.acquire()
         var local = FetchStatistics()
         defer {
@@ -133,7 +134,7 @@ package struct CopperClient: Sendable {
             statistics.retries += local.retries
         }
         do {
-            let bytes = try await fetcher.fetch(request(method, path, body: body), label: "copper \(method) \(path)",
+            let bytes = try await fetcher.fetch(request(method, path, body: body, repeatable: repeatable), label: "copper \(method) \(path)",
                                                 advice: { _ in Self.advice }, statistics: &local)
             await pacer.record(local.requests - 1)
             return bytes

@@ -11,7 +11,10 @@ import Warehouse
 /// Billed is the month's `sum(sell)`, margin `sum(sell) − sum(cost)` over all its purchases
 /// (unbilled cost lowers it: that is the real margin). A write whose payload equals the last
 /// successful one for that month, company and kind is skipped, so applying twice changes
-/// nothing; every write is recorded in `crm_publications`.
+/// nothing; every write is recorded in `crm_publications`. A note is posted at most once: one
+/// whose attempt may have reached Copper (a 5xx or a timeout) is not retried, and not sent
+/// again by a later run unless asked (`resendUncertain`). After a write gives up (Copper
+/// unreachable for the retry budget), the run stops instead of waiting that out per company.
 package struct CopperPublisher: Sendable {
     package struct Write: Sendable {
         package var kind: String
@@ -20,6 +23,9 @@ package struct CopperPublisher: Sendable {
         package var body: String
         /// Same payload as the last successful write: nothing to do.
         package var unchanged: Bool
+        /// The last attempt of this payload may have reached Copper (FetchError.outcomeUnknown),
+        /// and it is not sent again.
+        package var uncertain = false
         package var status: Int?
         package var error: String?
     }
@@ -46,7 +52,7 @@ package struct CopperPublisher: Sendable {
         self.logger = logger
     }
 
-    package func run(month: String, apply: Bool, runID: Int64?) async throws -> [Item] {
+    package func run(month: String, apply: Bool, runID: Int64?, resendUncertain: Bool = false) async throws -> [Item] {
         let settings = client.settings
         guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
             throw CopperError.settings("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
@@ -85,24 +91,43 @@ package struct CopperPublisher: Sendable {
             let companyID = item.companyID
             for w in item.writes.indices {
                 let write = item.writes[w]
-                item.writes[w].unchanged = try await database.read { db in
-                    try String.fetchOne(db, sql: """
+                let hash = sha256Hex(Array(write.body.utf8))
+                let (lastSuccess, lastAttempt) = try await database.read { db in
+                    (try String.fetchOne(db, sql: """
                         SELECT payload_sha256 FROM crm_publications
                         WHERE month = ? AND company_id = ? AND kind = ? AND http_status BETWEEN 200 AND 299
                         ORDER BY publication_id DESC LIMIT 1
-                        """, arguments: [month, companyID, write.kind]) == sha256Hex(Array(write.body.utf8))
+                        """, arguments: [month, companyID, write.kind]),
+                     try Row.fetchOne(db, sql: """
+                        SELECT payload_sha256, error FROM crm_publications WHERE month = ? AND company_id = ? AND kind = ?
+                        ORDER BY publication_id DESC LIMIT 1
+                        """, arguments: [month, companyID, write.kind]))
                 }
+                item.writes[w].unchanged = lastSuccess == hash
+                let lastError: String? = lastAttempt?["error"]
+                item.writes[w].uncertain = !item.writes[w].unchanged && !resendUncertain && lastAttempt?["payload_sha256"] == hash
+                    && lastError?.hasPrefix(FetchError.outcomeUnknownPrefix) == true
             }
             items[index] = item
         }
         guard apply else { return items }
+        var unreachable: String?
         for index in items.indices {
-            for w in items[index].writes.indices where !items[index].writes[w].unchanged {
+            for w in items[index].writes.indices where !items[index].writes[w].unchanged && !items[index].writes[w].uncertain {
                 let write = items[index].writes[w]
+                if let unreachable {
+                    items[index].writes[w].error = "not sent: \(unreachable)"
+                    continue
+                }
                 do {
-                    _ = try await client.send(write.method, write.path, body: Array(write.body.utf8), statistics: &statistics)
+                    // A note posted twice is two notes; a PUT of the same fields is the same company.
+                    _ = try await client.send(write.method, write.path, body: Array(write.body.utf8), repeatable: write.method != "POST",
+                                              statistics: &statistics)
                     items[index].writes[w].status = 200
                 } catch {
+                    if case FetchError.gaveUp? = error as? FetchError {
+                        unreachable = "an earlier write gave up (\(error)); run again once Copper answers"
+                    }
                     items[index].writes[w].error = "\(error)"
                     if case FetchError.rejected(let status, _)? = error as? FetchError { items[index].writes[w].status = status }
                     logger.error("copper publish \(write.method) \(write.path): \(error)")
@@ -147,7 +172,9 @@ package struct CopperPublisher: Sendable {
         if items.isEmpty { return "no purchases linked to a Copper company in that month (run a nightly with Copper configured)\n" }
         let rows = items.map { item -> [String] in
             let writes = item.skipped ?? item.writes.map { w in
-                let state = w.unchanged ? "unchanged" : apply ? (w.error == nil ? "written" : "FAILED") : "would write"
+                let state = w.unchanged ? "unchanged"
+                    : w.uncertain ? "uncertain, not sent again (an earlier attempt may have reached Copper: check the company, then --resend-uncertain)"
+                    : apply ? (w.error == nil ? "written" : "FAILED") : "would write"
                 return "\(w.kind): \(state)"
             }.joined(separator: ", ")
             return [String(item.companyID), String(item.name.prefix(40)), item.currency, String(item.lines),
