@@ -4,9 +4,11 @@ import Replica
 extension PipelineRunner {
     /// `billwh replicate`. It reads one snapshot of the warehouse and needs no run lock: it
     /// may run beside `nightly`; two replicates of one schema exclude each other (exit 75).
-    package func replicate(_ replica: ReplicaSettings) async throws -> ReplicateReport {
-        try await Replicator(databasePath: databasePath, target: replica.target, schema: replica.schema,
-                             withRaw: replica.withRaw, logger: logger).run()
+    package func replicate(_ replica: ReplicaSettings, wholeCopy: Bool = false) async throws -> ReplicateReport {
+        var replicator = Replicator(databasePath: databasePath, target: replica.target, schema: replica.schema,
+                                    withRaw: replica.withRaw, logger: logger)
+        replicator.wholeCopy = wholeCopy
+        return try await replicator.run()
     }
 
     /// The nightly hook: after a run that committed (all good or partial) and when a replica

@@ -35,6 +35,9 @@ package struct Replicator: Sendable {
     package var target: ReplicaTarget
     package var schema: SchemaName
     package var withRaw: Bool
+    /// Copy the whole warehouse even when the replica's mark says it is up to date: the way
+    /// back from a replica changed by hand, which the change log cannot see.
+    package var wholeCopy = false
     package var logger: Logger
 
     package init(databasePath: String, target: ReplicaTarget, schema: SchemaName = .default, withRaw: Bool = false, logger: Logger) {
@@ -119,6 +122,7 @@ package struct Replicator: Sendable {
             fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered)
                 ?? ReplicaSchema.wholeCopyReason(upgradedFrom: report.schemaVersionBefore)
         } ?? "first replicate"
+        if wholeCopy && report.fullCopyReason == nil { report.fullCopyReason = "asked for (--full)" }
         report.mark = snapshot.lastChange
 
         try await connection.query("BEGIN", logger: logger)

@@ -10,7 +10,8 @@ struct Replicate: AsyncParsableCommand {
             The first run copies everything (COPY); later runs copy what changed since the last one, deletions \
             included, in one PostgreSQL transaction with the replica's mark: a killed run changes nothing, the next \
             one converges. The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD \
-            or the URL. Exit 75 when another replicate is writing the same schema.
+            or the URL. Exit 75 when another replicate is writing the same schema. A replica changed by hand is not \
+            seen by the incremental run (it follows the warehouse's change log): --full copies everything again.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("to"), help: ArgumentHelp(
@@ -21,6 +22,8 @@ struct Replicate: AsyncParsableCommand {
         valueName: "name"))
     var schema: SchemaName?
     @Flag(help: "Also copy raw_documents, the vendors' documents as sent (BYTEA).") var withRaw = false
+    @Flag(help: "Copy the whole warehouse again, even when the replica is up to date (after it was changed by hand).")
+    var full = false
 
     func run() async throws {
         let logger = Logs.bootstrap()
@@ -43,7 +46,7 @@ struct Replicate: AsyncParsableCommand {
             if withRaw { replica.withRaw = true }
             let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             do {
-                let report = try await runner.replicate(replica)
+                let report = try await runner.replicate(replica, wholeCopy: full)
                 Console.note("replicate \(replica.target)/\(replica.schema): \(ReplicateSummary.line(report))")
                 return .success
             } catch let error as ReplicaError {
