@@ -169,14 +169,15 @@ package struct PipelineRunner: Sendable {
     }
 
     /// `billwh publish copper --month [--apply]`.
-    package func publishCopper(month: String, apply: Bool, resendUncertain: Bool = false) async throws -> [CopperPublisher.Item] {
+    package func publishCopper(month: String, apply: Bool,
+                               uncertainNotes: CopperPublisher.UncertainNotes = .hold) async throws -> [CopperPublisher.Item] {
         let copper = try configuredCopper()
         let lock = try RunLock.acquire(databasePath: databasePath, command: "publish")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         let runID = apply ? try startRun(database, command: "publish copper \(month)") : nil
         let publisher = CopperPublisher(database: database, client: CopperClient(settings: copper, fetcher: HTTPFetcher(policy: settings.retryPolicy, logger: logger)), logger: logger)
-        let items = try await publisher.run(month: month, apply: apply, runID: runID, resendUncertain: resendUncertain)
+        let items = try await publisher.run(month: month, apply: apply, runID: runID, uncertainNotes: uncertainNotes)
         if let runID {
             let failed = items.flatMap(\.writes).contains { $0.error != nil || $0.uncertain }
             try finishRun(database, runID: runID, outcome: failed ? .partial : .ok, summary: "\(items.count) companies")

@@ -245,11 +245,24 @@ import Warehouse
             #expect(again.flatMap(\.writes).filter(\.uncertain).count == 1)
             #expect(CopperPublisher.render(again, apply: true).contains("uncertain, not sent again"))
 
-            let resent = try await runner.publishCopper(month: month, apply: true, resendUncertain: true)
-            #expect(notes() == companies + 1)
-            #expect(resent.flatMap(\.writes).allSatisfy { $0.error == nil && !$0.uncertain })
+            // Confirmed as there: recorded, nothing sent, and no longer uncertain.
+            let confirmed = try await runner.publishCopper(month: month, apply: true, uncertainNotes: .confirm)
+            #expect(notes() == companies)
+            #expect(confirmed.flatMap(\.writes).allSatisfy { $0.error == nil && !$0.uncertain })
             let last = try await runner.publishCopper(month: month, apply: true)
             #expect(last.flatMap(\.writes).allSatisfy { $0.unchanged })
+            #expect(notes() == companies)
+
+            // Another uncertain note, said not to be there: posted again, once.
+            // (The confirmation taken back: the last attempt is the uncertain one again.)
+            try await DatabaseQueue(path: harness.databasePath).write { db in
+                try db.execute(sql: "DELETE FROM crm_publications WHERE publication_id = (SELECT max(publication_id) FROM crm_publications WHERE kind = 'activity')")
+            }
+            let unsettled = try await runner.publishCopper(month: month, apply: true)
+            #expect(unsettled.flatMap(\.writes).filter(\.uncertain).count == 1)
+            let resent = try await runner.publishCopper(month: month, apply: true, uncertainNotes: .resend)
+            #expect(notes() == companies + 1)
+            #expect(resent.flatMap(\.writes).allSatisfy { $0.error == nil && !$0.uncertain })
         }
     }
 

@@ -13,9 +13,22 @@ import Warehouse
 /// successful one for that month, company and kind is skipped, so applying twice changes
 /// nothing; every write is recorded in `crm_publications`. A note is posted at most once: one
 /// whose attempt may have reached Copper (a 5xx or a timeout) is not retried, and not sent
-/// again by a later run unless asked (`resendUncertain`). After a write gives up (Copper
+/// again by a later run unless asked (`UncertainNotes`). After a write gives up (Copper
 /// unreachable for the retry budget), the run stops instead of waiting that out per company.
 package struct CopperPublisher: Sendable {
+    /// What to do with notes whose last attempt may have reached Copper.
+    package enum UncertainNotes: Sendable {
+        /// Leave them, shown as uncertain: someone has to look in Copper.
+        case hold
+        /// They are not in Copper: post them again.
+        case resend
+        /// They are in Copper: record them as posted, send nothing.
+        case confirm
+    }
+
+    /// The error text of a note recorded as posted on the user's word (`UncertainNotes.confirm`).
+    static let confirmed = "confirmed in Copper by the user (--confirm-uncertain)"
+
     package struct Write: Sendable {
         package var kind: String
         package var method: String
@@ -52,7 +65,7 @@ package struct CopperPublisher: Sendable {
         self.logger = logger
     }
 
-    package func run(month: String, apply: Bool, runID: Int64?, resendUncertain: Bool = false) async throws -> [Item] {
+    package func run(month: String, apply: Bool, runID: Int64?, uncertainNotes: UncertainNotes = .hold) async throws -> [Item] {
         let settings = client.settings
         guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
             throw CopperError.settings("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
@@ -95,9 +108,9 @@ package struct CopperPublisher: Sendable {
                 let (lastSuccess, lastAttempt) = try await database.read { db in
                     (try String.fetchOne(db, sql: """
                         SELECT payload_sha256 FROM crm_publications
-                        WHERE month = ? AND company_id = ? AND kind = ? AND http_status BETWEEN 200 AND 299
+                        WHERE month = ? AND company_id = ? AND kind = ? AND (http_status BETWEEN 200 AND 299 OR error = ?)
                         ORDER BY publication_id DESC LIMIT 1
-                        """, arguments: [month, companyID, write.kind]),
+                        """, arguments: [month, companyID, write.kind, Self.confirmed]),
                      try Row.fetchOne(db, sql: """
                         SELECT payload_sha256, error FROM crm_publications WHERE month = ? AND company_id = ? AND kind = ?
                         ORDER BY publication_id DESC LIMIT 1
@@ -105,7 +118,7 @@ package struct CopperPublisher: Sendable {
                 }
                 item.writes[w].unchanged = lastSuccess == hash
                 let lastError: String? = lastAttempt?["error"]
-                item.writes[w].uncertain = !item.writes[w].unchanged && !resendUncertain && lastAttempt?["payload_sha256"] == hash
+                item.writes[w].uncertain = !item.writes[w].unchanged && uncertainNotes != .resend && lastAttempt?["payload_sha256"] == hash
                     && lastError?.hasPrefix(FetchError.outcomeUnknownPrefix) == true
             }
             items[index] = item
@@ -113,8 +126,15 @@ package struct CopperPublisher: Sendable {
         guard apply else { return items }
         var unreachable: String?
         for index in items.indices {
-            for w in items[index].writes.indices where !items[index].writes[w].unchanged && !items[index].writes[w].uncertain {
+            for w in items[index].writes.indices where !items[index].writes[w].unchanged {
                 let write = items[index].writes[w]
+                if write.uncertain {
+                    guard uncertainNotes == .confirm else { continue }
+                    items[index].writes[w].uncertain = false
+                    items[index].writes[w].unchanged = true
+                    try await record(month: month, companyID: items[index].companyID, items[index].writes[w], error: Self.confirmed, runID: runID)
+                    continue
+                }
                 if let unreachable {
                     items[index].writes[w].error = "not sent: \(unreachable)"
                     continue
@@ -132,18 +152,21 @@ package struct CopperPublisher: Sendable {
                     if case FetchError.rejected(let status, _)? = error as? FetchError { items[index].writes[w].status = status }
                     logger.error("copper publish \(write.method) \(write.path): \(error)")
                 }
-                let done = items[index].writes[w]
-                let companyID = items[index].companyID
-                try await database.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO crm_publications (month, company_id, kind, payload, payload_sha256, http_status, error, written_at, run_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [month, companyID, done.kind, done.body, sha256Hex(Array(done.body.utf8)), done.status,
-                                         done.error, Timestamp.now(), runID])
-                }
+                try await record(month: month, companyID: items[index].companyID, items[index].writes[w],
+                                 error: items[index].writes[w].error, runID: runID)
             }
         }
         return items
+    }
+
+    func record(month: String, companyID: Int64, _ write: Write, error: String?, runID: Int64?) async throws {
+        try await database.write { db in
+            try db.execute(sql: """
+                INSERT INTO crm_publications (month, company_id, kind, payload, payload_sha256, http_status, error, written_at, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [month, companyID, write.kind, write.body, sha256Hex(Array(write.body.utf8)), write.status,
+                                 error, Timestamp.now(), runID])
+        }
     }
 
     static func figures(_ db: Database, month: String) throws -> [Item] {
@@ -173,7 +196,7 @@ package struct CopperPublisher: Sendable {
         let rows = items.map { item -> [String] in
             let writes = item.skipped ?? item.writes.map { w in
                 let state = w.unchanged ? "unchanged"
-                    : w.uncertain ? "uncertain, not sent again (an earlier attempt may have reached Copper: check the company, then --resend-uncertain)"
+                    : w.uncertain ? "uncertain, not sent again (an earlier attempt may have reached Copper: check the company, then --resend-uncertain or --confirm-uncertain)"
                     : apply ? (w.error == nil ? "written" : "FAILED") : "would write"
                 return "\(w.kind): \(state)"
             }.joined(separator: ", ")
