@@ -166,11 +166,22 @@ import Warehouse
         }
     }
 
-    @Test func publishIsADryRunUntilAppliedAndApplyingTwiceChangesNothing() async throws {
+    /// A warehouse with the sandbox's history reconciled and Copper linked, and a runner whose
+    /// retries give up after `retryBudget` (the publish tests' faults then cost seconds).
+    func publishing(retryBudget: Duration = .seconds(2), _ body: (Harness, PipelineRunner) async throws -> Void) async throws {
         let started = try await Harness.start(twotcloud: true)
         try await stopping(started) {
             let harness = started.withCopper()
             _ = try await harness.backfillAndReconcile()
+            var settings = harness.settings
+            settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxTotal: retryBudget,
+                                               requestTimeout: .seconds(5))
+            try await body(harness, PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger))
+        }
+    }
+
+    @Test func publishIsADryRunUntilAppliedAndApplyingTwiceChangesNothing() async throws {
+        try await publishing { harness, _ in
             let month = "2026-10"
 
             let dry = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month], environment: harness.environment)
@@ -216,15 +227,8 @@ import Warehouse
     /// neither by a retry nor by the next run, which calls it uncertain (exit 2) until asked to
     /// resend; the custom fields' PUT, the same whatever the repeats, is retried.
     @Test func aNoteThatMayHaveReachedCopperIsNeverPostedTwice() async throws {
-        let started = try await Harness.start(twotcloud: true)
-        try await stopping(started) {
-            let harness = started.withCopper()
-            _ = try await harness.backfillAndReconcile()
+        try await publishing { harness, runner in
             let month = "2026-10"
-            var settings = harness.settings
-            settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxTotal: .seconds(2),
-                                               requestTimeout: .seconds(5))
-            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger)
             func notes() -> Int { harness.sandbox.copperWrites.filter { $0.kind == .createActivity }.count }
 
             harness.sandbox.faults.truncateNext(1, path: "/developer_api/v1/activities")
@@ -269,14 +273,7 @@ import Warehouse
     /// Copper down for longer than the retry budget: the first write gives up and the rest
     /// are not attempted, instead of each company waiting out a budget of its own.
     @Test func aPublishStopsOnceCopperIsUnreachable() async throws {
-        let started = try await Harness.start(twotcloud: true)
-        try await stopping(started) {
-            let harness = started.withCopper()
-            _ = try await harness.backfillAndReconcile()
-            var settings = harness.settings
-            settings.retryPolicy = RetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxTotal: .seconds(1),
-                                               requestTimeout: .seconds(5))
-            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger)
+        try await publishing(retryBudget: .seconds(1)) { harness, runner in
             harness.sandbox.faults.failNext(100_000, status: 503, path: "/developer_api/v1/companies/")
             let items = try await runner.publishCopper(month: "2026-10", apply: true)
             let writes = items.flatMap(\.writes)
