@@ -37,8 +37,7 @@ def net_per_group(rows):
 
 
 def run_closed_month(billwh, workdir, seed, vendor, found, rounds=2):
-    h = Harness(billwh, workdir, seed, vendor, customers=3, items=6, name="closed-%s-%d" % (vendor, seed))
-    try:
+    with Harness(billwh, workdir, seed, vendor, customers=3, items=6, name="closed-%s-%d" % (vendor, seed)) as h:
         h.serve()
         h.ingest()
         h.reconcile()
@@ -83,5 +82,3 @@ def run_closed_month(billwh, workdir, seed, vendor, found, rounds=2):
         billwh.run(["reopen", "--db", h.db, "--month", MONTH, "--reason", "contract check"], h.env, label="reopen")
         h.reconcile(label="reopen")
         check_purchases(h, "after reopen", found)
-    finally:
-        h.stop()

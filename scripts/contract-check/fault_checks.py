@@ -56,14 +56,11 @@ class VendorFaults:
     def __init__(self, billwh, workdir, seed, vendor, found):
         self.billwh, self.workdir, self.seed, self.vendor, self.found = billwh, workdir, seed, vendor, found
         self.n = 0
-        h = self.harness("clean")
-        try:
+        with self.harness("clean") as h:
             h.serve()
             h.ingest(label="%s clean run" % vendor)
             h.reconcile()
             self.clean_counts, self.clean_rows, self.clean_requests = counts(h), h.purchases(), request_counts(h)
-        finally:
-            h.stop()
 
     def harness(self, tag):
         self.n += 1
@@ -71,8 +68,7 @@ class VendorFaults:
 
     def transient(self, fault):
         where = "%s %s, then the answer" % (self.vendor, fault)
-        h = self.harness(fault)
-        try:
+        with self.harness(fault) as h:
             h.serve()
             incoming, outgoing = h.paths["in"], h.paths["out"]
             h.state.faults = {incoming: [fault], outgoing: [fault, fault]}
@@ -89,14 +85,11 @@ class VendorFaults:
                 self.found.add(where, "not one retry per failure", "requests: %s, expected %s" % (request_counts(h), want))
             if fault == "429-retry-after-1" and took < 1.0:
                 self.found.add(where, "Retry-After: 1 not waited for (ingest took %.2f s)" % took)
-        finally:
-            h.stop()
 
     def cut_then_reissued(self, fault):
         """The retry after a cut-off body serves new versions; nothing of the first may stay."""
         where = "%s %s, retry brings re-issued documents" % (self.vendor, fault)
-        h = self.harness("cut-reissued")
-        try:
+        with self.harness("cut-reissued") as h:
             h.serve()
             first = dict(h.state.docs)
             reissue(h, share=1.0)
@@ -115,14 +108,11 @@ class VendorFaults:
             docs = read(h.db, "SELECT count(*) AS documents, sum(versions) AS versions, (SELECT count(*) FROM raw_documents) AS raw FROM documents")[0]
             if not docs["documents"] == docs["versions"] == docs["raw"]:
                 self.found.add(where, "a version of the cut-off body was kept", docs)
-        finally:
-            h.stop()
 
     def credentials(self):
         where = "%s wrong credentials" % self.vendor
-        h = self.harness("credentials")
         wrong = "wrong-key-5f2c9a"
-        try:
+        with self.harness("credentials") as h:
             h.serve()
             h.env["BILLWH_COPACO_API_KEY" if self.vendor == "copaco" else "BILLWH_TWOTCLOUD_API_KEY"] = wrong
             p = h.ingest(expect=1, label=where)
@@ -134,13 +124,10 @@ class VendorFaults:
                 self.found.add(where, "the key is printed", tail(message, 600))
             if any(n != 1 for n in request_counts(h).values()):
                 self.found.add(where, "retried", request_counts(h))
-        finally:
-            h.stop()
 
     def one_endpoint_refused(self):
         where = "%s 403 on the outgoing endpoint" % self.vendor
-        h = self.harness("403")
-        try:
+        with self.harness("403") as h:
             h.serve()
             h.state.faults = {h.paths["out"]: ["403"] * 3}
             h.ingest(expect=2, label=where)
@@ -149,15 +136,12 @@ class VendorFaults:
             staged = read(h.db, "SELECT count(*) AS n FROM staging_lines WHERE direction = 'incoming'")[0]["n"]
             if staged != sum(len(d.lines) for d in h.docs["in"]):
                 self.found.add(where, "the incoming endpoint was not committed (%d lines staged)" % staged)
-        finally:
-            h.stop()
 
     def bad_document(self, kind):
         """A document that breaks the contract, beside good ones: it is quarantined, the rest
         is reconciled as if it were not there."""
         where = "%s document with %s" % (self.vendor, kind)
-        h = self.harness(kind)
-        try:
+        with self.harness(kind) as h:
             h.serve()
             source = next(l for d in h.docs["in"] for l in d.lines)
             bad = documents.Doc("in", "EUR", False, "BAD-1", datetime.date(2024, 5, 3), None)
@@ -178,13 +162,10 @@ class VendorFaults:
             quarantined = read(h.db, "SELECT document_key, reason FROM quarantine")
             if [q["document_key"] for q in quarantined] != ["BAD-1"]:
                 self.found.add(where, "not quarantined (alone)", quarantined)
-        finally:
-            h.stop()
 
     def not_json(self):
         where = "%s a whole body that is not JSON" % self.vendor
-        h = self.harness("garbage")
-        try:
+        with self.harness("garbage") as h:
             h.serve()
             h.state.faults = {h.paths["in"]: ["garbage"]}
             h.ingest(expect=2, label=where)
@@ -192,38 +173,29 @@ class VendorFaults:
                 self.found.add(where, "retried", request_counts(h))
             if not read(h.db, "SELECT 1 FROM quarantine"):
                 self.found.add(where, "not quarantined")
-        finally:
-            h.stop()
 
     def no_invoices_array(self, body):
         """A response without its `Invoices` array is never read as "no documents"."""
         where = "%s a response %s" % (self.vendor, body)
-        h = self.harness("no-invoices")
-        try:
+        with self.harness("no-invoices") as h:
             h.serve()
             h.state.envelope = lambda texts: body
             h.ingest(expect=1, label=where)
             if not read(h.db, "SELECT 1 FROM quarantine"):
                 self.found.add(where, "not quarantined")
-        finally:
-            h.stop()
 
     def bad_request(self):
         where = "%s 400 on both endpoints" % self.vendor
-        h = self.harness("400")
-        try:
+        with self.harness("400") as h:
             h.serve()
             h.state.faults = {path: ["400"] * 3 for path in h.paths.values()}
             h.ingest(expect=1, label=where)
             if any(n != 1 for n in request_counts(h).values()):
                 self.found.add(where, "retried", request_counts(h))
-        finally:
-            h.stop()
 
 
 def usage(billwh, workdir, seed, found):
-    h = small(billwh, workdir, seed, "copaco", "usage")
-    try:
+    with small(billwh, workdir, seed, "copaco", "usage") as h:
         db = ["--db", h.db]
         for args in (["ingest", *db, "--since", "2024-13-01"], ["ingest", *db, "--vendor", "nosuch"],
                      ["export", "purchases", *db, "--month", "2024-5"], ["query", *db],
@@ -234,8 +206,6 @@ def usage(billwh, workdir, seed, found):
                           tail(p.stderr, 400))
         billwh.run(["migrate", "--db", h.db], h.env, label="migrate")
         billwh.run(["query", "--db", h.db, "DELETE FROM purchases"], h.env, expect=1, label="a write through query")
-    finally:
-        h.stop()
 
 
 def second_nightly(billwh, workdir, seed, found):

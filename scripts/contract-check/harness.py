@@ -105,3 +105,10 @@ class Harness:
 
     def stop(self):
         self.server.stop()
+
+    # `with Harness(...) as h:` stops its fake vendor however the scenario ends.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

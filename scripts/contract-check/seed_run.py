@@ -72,8 +72,7 @@ def check_fresh_load(h, found):
 
 
 def run_vendor(billwh, workdir, seed, vendor, found, rounds=3):
-    h = Harness(billwh, workdir, seed, vendor, random_faults=True)
-    try:
+    with Harness(billwh, workdir, seed, vendor, random_faults=True) as h:
         h.serve()
         h.ingest()
         h.reconcile()
@@ -93,6 +92,4 @@ def run_vendor(billwh, workdir, seed, vendor, found, rounds=3):
         check_full(h, found)
         check_fresh_load(h, found)
         check_export(h, "export", found)
-    finally:
-        h.stop()
     return len(h.lines())

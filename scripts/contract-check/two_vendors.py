@@ -24,10 +24,9 @@ def collide(copaco, twotcloud):
 
 
 def run_two_vendors(billwh, workdir, seed, found, rounds=2):
-    copaco = Harness(billwh, workdir, seed, "copaco", customers=3, items=6, uid_prefix="C")
-    twotcloud = Harness(billwh, workdir, seed, "twotcloud", customers=3, items=6, uid_prefix="T")
-    both = (copaco, twotcloud)
-    try:
+    with Harness(billwh, workdir, seed, "copaco", customers=3, items=6, uid_prefix="C") as copaco, \
+            Harness(billwh, workdir, seed, "twotcloud", customers=3, items=6, uid_prefix="T") as twotcloud:
+        both = (copaco, twotcloud)
         collide(copaco, twotcloud)
         db = os.path.join(workdir, "both-%d.sqlite" % seed)
         env = Billwh.environment({**copaco.settings, **twotcloud.settings})
@@ -56,6 +55,3 @@ def run_two_vendors(billwh, workdir, seed, found, rounds=2):
                         copaco.purchases(), copaco.purchases(full), found, ignore=("purchase_id", "recent"),
                         names=("incremental", "full"))
         check_export(copaco, "both vendors, export", found)
-    finally:
-        for h in both:
-            h.stop()
