@@ -62,11 +62,13 @@ enum FieldValue {
     }
 
     /// The exact text of a number, sent as a number or as a string; nil when absent or null.
+    /// A string's surrounding whitespace is not part of the number: XML element text (2tCloud
+    /// without `Accept`) may be wrapped in it, and XML Schema's decimals ignore it too.
     func numberText(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String? {
         switch self {
         case .missing: return nil
         case .number(let n): return n
-        case .string(let s): return s
+        case .string(let s): return s.trimmingValueSpace
         case .bool, .container: throw DocumentRejection("\(path()).\(name): expected a number, got \(kind)")
         }
     }
@@ -93,7 +95,7 @@ enum FieldValue {
     }
 
     func date(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> CalendarDate? {
-        guard let text = try text(name, in: path()), !text.isEmpty else { return nil }
+        guard let text = try text(name, in: path())?.trimmingValueSpace, !text.isEmpty else { return nil }
         guard let date = CalendarDate(parsing: text) else {
             throw DocumentRejection("\(path()).\(name): not a date (YYYY-MM-DD[Thh:mm:ss]): \(text.prefix(40))")
         }
@@ -156,6 +158,19 @@ extension JSONObject {
             return result
         case let other?: throw DocumentRejection("\(path).\(name): expected an array, got \(other.kind)")
         }
+    }
+}
+
+private extension String {
+    /// Without leading and trailing space, tab, LF and CR (XML's and JSON's whitespace).
+    var trimmingValueSpace: String {
+        let utf8 = self.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return self }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[start...end])
     }
 }
 

@@ -74,6 +74,28 @@ import Warehouse
         #expect(try TwoTCloudConnector.decodeStored(fromJSON[0].raw, direction: .incoming) == a)
     }
 
+    /// XML element text may be wrapped in whitespace (a serializer that indents text, a file
+    /// edited by hand); the numbers and dates inside it are the same values.
+    @Test func whitespaceAroundXMLNumbersAndDatesIsNotPartOfThem() throws {
+        var wrapped = Self.xml
+        for name in ["Quantity", "UnitPrice", "ExtendedPrice", "StartDate", "EndDate", "Date", "Total"] {
+            wrapped = wrapped.replacingOccurrences(of: "<\(name)>", with: "<\(name)>\n\t  ")
+                .replacingOccurrences(of: "</\(name)>", with: " \r\n</\(name)>")
+        }
+        #expect(wrapped.contains("<ExtendedPrice>\n\t  321.000001 \r\n</ExtendedPrice>"))
+        let plain = try connector.decode(Array(Self.xml.utf8), endpoint: connector.invoices)[0].result.get()
+        let documents = try connector.decode(Array(wrapped.utf8), endpoint: connector.invoices)
+        let decoded = try documents[0].result.get()
+        #expect(decoded.lines == plain.lines && decoded.key == plain.key)
+        #expect(decoded.lines[0].amount.micros == 321_000_001 && decoded.lines[1].quantityNorm == "-1.5")
+        // Inside a number, a space is still an error.
+        let broken = Self.xml.replacingOccurrences(of: "<UnitPrice>32.1<", with: "<UnitPrice>32 .1<")
+        guard case .failure(let rejection) = try connector.decode(Array(broken.utf8), endpoint: connector.invoices)[0].result else {
+            Issue.record("expected a rejection"); return
+        }
+        #expect(rejection.reason.contains("UnitPrice"))
+    }
+
     @Test func requestCarriesVersionDatesAndBasicCredentials() throws {
         let window = DateWindow(start: CalendarDate(parsing: "2026-10-01")!, end: CalendarDate(parsing: "2026-10-31")!)!
         let request = connector.request(for: connector.customerInvoices, window: window)
