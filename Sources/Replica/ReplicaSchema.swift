@@ -2,7 +2,7 @@ import Logging
 import PostgresNIO
 
 /// The replica's DDL, versioned like the warehouse's migrations: each version is applied once,
-/// in its own transaction, and recorded in `replica_ddl`; a replica made by an older billwh is
+/// in the transaction of the replicate that needs it, and recorded in `replica_ddl`; a replica made by an older billwh is
 /// brought up to date in place by the next replicate. Applied versions are never edited: add one.
 ///
 /// Types are exact: money in BIGINT micro-units, dates DATE, timestamps TIMESTAMPTZ, quantities
@@ -164,7 +164,9 @@ enum ReplicaSchema {
     static var latest: Int { versions.count }
 
     /// Creates the schema if needed and applies the versions it lacks (up to `upTo`: tests make
-    /// an older replica this way). Returns the version it found.
+    /// an older replica this way). Returns the version it found. Runs inside the caller's
+    /// transaction, so that a replicate that fails after it leaves no tables behind, empty or
+    /// upgraded without the whole copy their new columns need.
     @discardableResult
     static func upgrade(_ connection: PostgresConnection, schema: SchemaName, upTo: Int = latest, logger: Logger) async throws -> Int {
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema.quoted)"), logger: logger)
@@ -177,18 +179,11 @@ enum ReplicaSchema {
         for try await version in rows.decode(Int.self) { found = version }
         guard found <= latest else { throw ReplicaError.newerReplica(schema: schema.name, version: found, known: latest) }
         for version in (found + 1)...max(found + 1, upTo) where version <= upTo {
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.quoted)"), logger: logger)
-                for statement in versions[version - 1] {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                try await connection.query("INSERT INTO replica_ddl (version) VALUES (\(version))", logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.quoted)"), logger: logger)
+            for statement in versions[version - 1] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
+            try await connection.query("INSERT INTO replica_ddl (version) VALUES (\(version))", logger: logger)
             logger.info("replicate: schema \(schema) at replica version \(version)")
         }
         return found

@@ -115,18 +115,21 @@ package struct Replicator: Sendable {
         }
 
         var report = ReplicateReport()
-        report.schemaVersionBefore = try await ReplicaSchema.upgrade(connection, schema: schema, logger: logger)
-        let snapshot = try WarehouseSnapshot(path: databasePath)
-        let state = try await ReplicaState.read(connection, schema: schema, logger: logger)
-        report.fullCopyReason = state.map {
-            fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered)
-                ?? ReplicaSchema.wholeCopyReason(upgradedFrom: report.schemaVersionBefore)
-        } ?? "first replicate"
-        if wholeCopy && report.fullCopyReason == nil { report.fullCopyReason = "asked for (--full)" }
-        report.mark = snapshot.lastChange
-
+        // The schema's upgrade, the copy and the new mark commit together: a first replicate
+        // that fails leaves no empty tables, and an upgrade is never kept without the whole
+        // copy its new columns need.
         try await connection.query("BEGIN", logger: logger)
         do {
+            report.schemaVersionBefore = try await ReplicaSchema.upgrade(connection, schema: schema, logger: logger)
+            let snapshot = try WarehouseSnapshot(path: databasePath)
+            let state = try await ReplicaState.read(connection, schema: schema, logger: logger)
+            report.fullCopyReason = state.map {
+                fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered)
+                    ?? ReplicaSchema.wholeCopyReason(upgradedFrom: report.schemaVersionBefore)
+            } ?? "first replicate"
+            if wholeCopy && report.fullCopyReason == nil { report.fullCopyReason = "asked for (--full)" }
+            report.mark = snapshot.lastChange
+
             try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.quoted)"), logger: logger)
             let copier = TableCopier(connection: connection, snapshot: snapshot, logger: logger)
             if let reason = report.fullCopyReason {

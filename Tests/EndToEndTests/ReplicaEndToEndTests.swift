@@ -299,7 +299,9 @@ struct ReplicaEndToEndTests {
                 database: "postgres", tls: .disable)
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: fixture.harness.logs.logger)
             // An older billwh's replica: schema version 1 only (no readable views).
+            try await connection.query("BEGIN", logger: fixture.harness.logs.logger)
             try await ReplicaSchema.upgrade(connection, schema: try SchemaName("reseller_a"), upTo: 1, logger: fixture.harness.logs.logger)
+            try await connection.query("COMMIT", logger: fixture.harness.logs.logger)
             #expect(try fixture.server.psql("SELECT count(*) FROM reseller_a.purchases_readable").status != 0)
             try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
             let busy = try await fixture.replicate(schema: "reseller_a")
@@ -329,6 +331,28 @@ struct ReplicaEndToEndTests {
                                        "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
             #expect(wrong.status == 1)
             #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
+        }
+    }
+
+    /// The schema's DDL and the first copy commit together: a first replicate that fails part
+    /// way leaves no tables for an analyst to read as an empty warehouse.
+    @Test func aFirstReplicateThatFailsLeavesNoEmptyTables() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            // Someone's own table where a later DDL version puts a view: that version fails,
+            // after the tables of the earlier ones were created.
+            #expect(try fixture.server.psql("CREATE SCHEMA reseller_b; CREATE TABLE reseller_b.purchases_export (x int)").status == 0)
+            let failed = try await fixture.replicate(schema: "reseller_b")
+            #expect(failed.status == 1, "\(failed.stderr)")
+            #expect(failed.stderr.contains("purchases_export"), "\(failed.stderr)")
+            let tables = try fixture.server.psql("""
+                SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'reseller_b'
+                """)
+            #expect(tables.output.split(separator: "\n").dropFirst().first == "purchases_export", "\(tables.output)")
+            #expect(try fixture.server.psql("DROP TABLE reseller_b.purchases_export").status == 0)
+            let first = try await fixture.replicate(schema: "reseller_b")
+            #expect(first.status == 0, "\(first.stderr)")
+            try await fixture.expectEqual(schema: "reseller_b")
         }
     }
 
