@@ -18,6 +18,7 @@ package final class FieldCensus: Sendable {
         /// small documents counts tens of thousands).
         var last = DocumentFields()
         var lastDocuments = 0
+        var format: String?
 
         mutating func settle() {
             guard lastDocuments > 0 else { return }
@@ -35,6 +36,14 @@ package final class FieldCensus: Sendable {
 
     /// Documents counted so far.
     package var documents: Int { tally.withLock { $0.documents } }
+
+    /// The response's format when it is not the endpoint's own (2tCloud's XML, sent when a
+    /// proxy drops `Accept`): its fields are spelled otherwise, so they are compared with that
+    /// format's own history, not reported as the JSON fields gone.
+    package var format: String? {
+        get { tally.withLock { $0.format } }
+        set { tally.withLock { $0.format = newValue } }
+    }
 
     /// Each path with its spelling and how many documents carried it.
     package var paths: [(key: String, path: String, documents: Int)] {
@@ -67,6 +76,7 @@ package final class FieldCensus: Sendable {
         }
         tally.withLock { tally in
             tally.settle()
+            tally.format = tally.format ?? theirs.format
             tally.documents += theirs.documents
             for (key, entry) in theirs.paths {
                 tally.paths[key, default: (entry.path, 0)].documents += entry.documents

@@ -42,7 +42,9 @@ package enum FieldLedger {
                               ingestID: Int64, now: String) throws -> [FieldChange] {
         let documents = census.documents
         guard documents > 0 else { return [] }
-        let scope: StatementArguments = [vendor.rawValue, endpoint.name, endpoint.version]
+        // Another format's fields have a history of their own, under "v2 XML".
+        let ledgerVersion = census.format.map { "\(endpoint.version) \($0)" } ?? endpoint.version
+        let scope: StatementArguments = [vendor.rawValue, endpoint.name, ledgerVersion]
         let known = try Row.fetchAll(db, sql: """
             SELECT path_key, path, documents, change, first_ingest_id FROM vendor_fields
             WHERE vendor = ? AND endpoint = ? AND api_version = ?
@@ -58,12 +60,12 @@ package enum FieldLedger {
                 SELECT NOT EXISTS (SELECT 1 FROM ingest_runs i JOIN runs r ON r.run_id = i.run_id
                     WHERE i.vendor = ? AND i.endpoint = ? AND i.endpoint_version = ? AND i.ingest_id >= ?
                       AND i.documents + i.quarantined > 0 AND r.finished_at IS NOT NULL)
-                """, arguments: scope + [root["first_ingest_id"] as Int64]) ?? false
+                """, arguments: [vendor.rawValue, endpoint.name, endpoint.version, root["first_ingest_id"] as Int64]) ?? false
         } ?? true
         let seen = Dictionary(census.paths.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var changes: [FieldChange] = []
         func change(_ path: String, _ kind: FieldChange.Kind) {
-            changes.append(FieldChange(vendor: vendor, endpoint: endpoint.name, apiVersion: endpoint.version, path: path, kind: kind))
+            changes.append(FieldChange(vendor: vendor, endpoint: endpoint.name, apiVersion: ledgerVersion, path: path, kind: kind))
         }
         let markChange = try db.cachedStatement(sql: """
             UPDATE vendor_fields SET change = ?, changed_at = ?

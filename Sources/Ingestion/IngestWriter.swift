@@ -365,6 +365,11 @@ package enum IngestWriter {
                 throw rejection
             }
             if endpoint.direction.isStaged {
+                if let current, lineStatement != nil,
+                   try sameContent(rawID, as: current, key: header.key, date: date, statedTotal: header.statedTotal) {
+                    try keepLines(of: current, under: rawID, key: header.key)
+                    return (false, count)
+                }
                 // The old lines' customers and groups are queued and the old lines go; then
                 // the new lines'. A document never stored has no old lines: its lines are only
                 // ever written here, together with its row in `documents`.
@@ -539,6 +544,39 @@ extension IngestWriter.Context {
     static let otherVersionsLines = """
         s.raw_id IN (SELECT raw_id FROM raw_documents WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id <> ?)
         """
+
+    /// Whether the lines just written under `rawID` are those of the current version `current`,
+    /// column for column and in order, with the same document date and stated total: the same
+    /// document in other bytes (2tCloud's XML where it sent JSON, when a proxy drops `Accept`;
+    /// a re-rendering), which is no re-issue.
+    func sameContent(_ rawID: Int64, as current: Int64, key: String, date: String, statedTotal: Money?) throws -> Bool {
+        let columns = """
+            line_index, document_date, document_type, currency, customer_key, customer_account_id, customer_number,
+            customer_name, subscription_id, subscription_name, line_ref, uid, row_hash, sku, description, charge_type,
+            quantity, quantity_norm, unit_price_micros, amount_micros, vat_micros, period_start, period_end, match_group
+            """
+        // Counts equal and no new row missing from the old ones: the same rows (line_index is
+        // unique within a version).
+        return try Bool.fetchOne(db, sql: """
+            SELECT (SELECT count(*) FROM staging_lines WHERE raw_id = ?1) = (SELECT count(*) FROM staging_lines WHERE raw_id = ?2)
+               AND NOT EXISTS (SELECT \(columns) FROM staging_lines WHERE raw_id = ?1
+                               EXCEPT SELECT \(columns) FROM staging_lines WHERE raw_id = ?2)
+               AND EXISTS (SELECT 1 FROM documents WHERE vendor = ?3 AND endpoint = ?4 AND document_key = ?5
+                           AND document_date = ?6 AND stated_total_micros IS ?7)
+            """, arguments: [rawID, current, vendor.rawValue, endpoint.name, key, date, statedTotal?.micros]) ?? false
+    }
+
+    /// The new bytes become the document's current version; its lines (and so its purchases and
+    /// their ids) stay, moved under them. Nothing is queued for reconcile, and the document
+    /// keeps its count of versions.
+    func keepLines(of current: Int64, under rawID: Int64, key: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM staging_lines WHERE raw_id = ?").execute(arguments: [rawID])
+        try db.cachedStatement(sql: "UPDATE staging_lines SET raw_id = ? WHERE raw_id = ?").execute(arguments: [rawID, current])
+        try db.cachedStatement(sql: """
+            UPDATE documents SET current_raw_id = ? WHERE vendor = ? AND endpoint = ? AND document_key = ?
+            """).execute(arguments: [rawID, vendor.rawValue, endpoint.name, key])
+        try resolveQuarantine(key: key)
+    }
 
     /// Queues the customers and groups of the document's other versions' lines, then deletes them.
     func replaceOtherVersions(key: String, keeping rawID: Int64) throws {

@@ -128,6 +128,45 @@ import Warehouse
         }
     }
 
+    /// A proxy that drops `Accept` for a night: the XML answer is the same documents in other
+    /// bytes. They are kept and become current, but nothing was re-issued: no document
+    /// changes, the purchases keep their rows and ids. The XML's fields (Street for Address,
+    /// the tax fields in the Header) are compared with XML's own history, so the JSON fields
+    /// are not reported gone.
+    @Test func aNightOfXMLIsNoReissueAndNoFieldGone() async throws {
+        let harness = try await start("json")
+        try await stopping(harness) {
+            _ = try await harness.backfillAndReconcile()
+            let dump = try harness.purchasesDump()
+            let documents = try harness.scalar("SELECT count(*) FROM documents WHERE vendor = 'twotcloud'")
+            for ignoreAccept in [true, false, true] {
+                harness.sandbox.faults.ignoreAccept = ignoreAccept
+                let summary = try await harness.backfillAndReconcile()
+                #expect(summary.outcome == .ok)
+                #expect(summary.reports.allSatisfy { $0.outcome.documentsChanged == 0 })
+                #expect(try harness.purchasesDump() == dump)
+                let current = try harness.scalar("""
+                    SELECT count(*) FROM documents d JOIN raw_documents r ON r.raw_id = d.current_raw_id
+                    WHERE d.vendor = 'twotcloud' AND substr(CAST(r.payload AS TEXT), 1, 1) = '\(ignoreAccept ? "<" : "{")'
+                    """)
+                #expect(current == documents)
+            }
+            #expect(try harness.scalar("SELECT max(versions) FROM documents") == 1)
+            #expect(try harness.scalar("""
+                SELECT count(*) FROM staging_lines s JOIN documents d USING (vendor, endpoint, document_key) WHERE s.raw_id <> d.current_raw_id
+                """) == 0)
+            let changes = try harness.read { db in
+                try String.fetchAll(db, sql: "SELECT api_version || ' ' || change || ' ' || path FROM vendor_fields WHERE change IS NOT NULL")
+            }
+            #expect(changes.isEmpty, "\(changes)")
+            let versions = try harness.read { db in
+                try String.fetchAll(db, sql: "SELECT DISTINCT api_version FROM vendor_fields WHERE vendor = 'twotcloud' ORDER BY 1")
+            }
+            #expect(versions == ["v2", "v2 XML"])
+            #expect(try harness.scalar("SELECT count(*) FROM vendor_fields WHERE api_version = 'v2 XML' AND path = 'Invoices[].Receiver.Street'") == 2)
+        }
+    }
+
     /// A key bound to another caller IP: 403, not retried, the message names both causes, and
     /// the nightly run completes Copaco and ends 2 (partial).
     @Test func forbiddenEndsPartialWithCopacoComplete() async throws {

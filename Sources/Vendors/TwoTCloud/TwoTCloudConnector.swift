@@ -83,6 +83,7 @@ package struct TwoTCloudConnector: Connector {
             return .eager(census: rules.census) { () throws(DocumentRejection) in throw DocumentRejection(reason) }
         }
         if XMLReader.looksLikeXML(start) {
+            rules.census.format = "XML"
             return .eager(census: rules.census) { () throws(DocumentRejection) in
                 let whole: [UInt8]
                 do { whole = try body.readAll(after: start) } catch { throw DocumentRejection("\(error)") }
