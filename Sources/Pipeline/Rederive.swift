@@ -30,7 +30,7 @@ extension PipelineRunner {
         let invoiceVendors: [VendorID] = [.copaco, .twotcloud]
         let wanted = vendors ?? invoiceVendors
         if let other = wanted.first(where: { !invoiceVendors.contains($0) }) {
-            throw SettingsError.invalid("rederive reads invoice documents (copaco, twotcloud), not \(other): Copper's companies are read again by the next nightly")
+            throw SettingsError.invalid("rederive reads invoice documents (copaco, twotcloud), not \(other): Copper's companies are read from Copper by nightly (every one of them again when the customer-number field changed, and weekly)")
         }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "rederive")
         defer { lock.release() }

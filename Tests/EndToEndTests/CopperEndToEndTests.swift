@@ -166,6 +166,115 @@ import Warehouse
         }
     }
 
+    /// The sandbox's history with Copper linked; `body` gets the harness and a company that
+    /// alone claims a customer number with purchases (so its links can be watched).
+    func linked(_ body: (Harness, Int) async throws -> Void) async throws {
+        let started = try await Harness.start()
+        try await stopping(started) {
+            let harness = started.withCopper()
+            _ = try await harness.backfillAndReconcile()
+            let id = try #require(try harness.read { db in
+                try String.fetchOne(db, sql: """
+                    SELECT crm_company_id FROM purchases WHERE crm_company_id IS NOT NULL GROUP BY crm_company_id ORDER BY count(*) DESC LIMIT 1
+                    """)
+            }.flatMap { Int($0) })
+            try await body(harness, id)
+        }
+    }
+
+    func purchases(linkedTo id: Int, _ harness: Harness) throws -> Int64 {
+        try harness.scalar("SELECT count(*) FROM purchases WHERE crm_company_id = '\(id)'")
+    }
+
+    /// Copper's search shows no deleted company, so an incremental sync cannot see one go; the
+    /// full read a week after the last one finds it missing and removes it.
+    @Test func aCompanyDeletedInCopperIsRemovedByTheWeeklyFullRead() async throws {
+        try await linked { harness, id in
+            let linkedBefore = try purchases(linkedTo: id, harness)
+            #expect(linkedBefore > 0)
+            #expect(harness.sandbox.deleteCopperCompany(id: id))
+            let incremental = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(incremental.outcome == .ok)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            let aged = try await runBillwh(["query", "--write", "--db", harness.databasePath,
+                                            "UPDATE crm_sync_state SET full_sync_at = '2000-01-01T00:00:00Z'"])
+            #expect(aged.status == 0, "\(aged.stderr)")
+            let full = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(full.outcome == .ok)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies WHERE company_id = \(id)") == 0)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_customer_numbers WHERE company_id = \(id)") == 0)
+            #expect(try purchases(linkedTo: id, harness) == 0)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == Int64(harness.sandbox.copperData.companies.count))
+            #expect(harness.logs.text.contains("reading every company (the last full read was on 2000-01-01"))
+            #expect(harness.logs.text.contains("1 companies are no longer in Copper's search and were removed with their customer numbers (their purchases in open months are unlinked): \(id)."))
+            #expect(try harness.scalar("SELECT count(*) FROM crm_sync_state WHERE full_sync_at > '2026'") == 1)
+        }
+    }
+
+    /// The customer numbers come from another field: every company is read again with it,
+    /// also those Copper did not change, and going back restores the numbers.
+    @Test func anotherCustomerNumberFieldReadsEveryCompanyAgain() async throws {
+        try await linked { harness, _ in
+            let numbers = { try harness.read { try String.fetchAll($0, sql: "SELECT customer_number || '@' || company_id FROM crm_customer_numbers ORDER BY 1") } }
+            let before = try numbers()
+            #expect(!before.isEmpty)
+            var other = harness
+            other.copperSettings?.customerNumberField = "Customer Number (old)"
+            let switched = try await other.runner.ingest(vendors: [.copper], window: nil)
+            #expect(switched.outcome == .ok)
+            let oldField = 620_007
+            let expected = harness.sandbox.copperData.companies.flatMap { company in
+                CopperSandboxCompany.splitCustomerNumbers(company.customField(oldField)?.text ?? "").map { "\($0)@\(company.id)" }
+            }.sorted()
+            #expect(try numbers() == expected)
+            #expect(harness.logs.text.contains("the customer-number field is now \"Customer Number (old)\""))
+            let back = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(back.outcome == .ok)
+            #expect(try numbers() == before)
+        }
+    }
+
+    /// A company without its `custom_fields` array cannot say which numbers it claims: it is
+    /// quarantined (the run is partial) and its earlier version keeps its links.
+    @Test func aCompanyWithoutCustomFieldsIsQuarantinedAndKeepsItsLinks() async throws {
+        try await linked { harness, id in
+            let linkedBefore = try purchases(linkedTo: id, harness)
+            harness.sandbox.updateCopperCompany(id: id) { $0.customFieldsMember = "customFieldValues" }
+            let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .partial)
+            #expect(summary.reports.first?.outcome.quarantined == 1)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            #expect(try harness.scalar("""
+                SELECT count(*) FROM quarantine WHERE vendor = 'copper' AND document_key = '\(id)' AND reason LIKE 'custom_fields: missing%'
+                """) == 1)
+            // Copper sends the array again.
+            harness.sandbox.updateCopperCompany(id: id) { $0.customFieldsMember = "custom_fields" }
+            let again = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(again.outcome == .ok)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE vendor = 'copper' AND resolved_at IS NULL") == 0)
+        }
+    }
+
+    /// A search page that arrives whole but is no JSON is not transient: the sync fails (the
+    /// rest of the run goes on) and the page's bytes are quarantined for someone to look at.
+    @Test func anUnreadableSearchPageIsQuarantined() async throws {
+        try await linked { harness, _ in
+            harness.sandbox.faults.invalidJSONNext(1, path: "/developer_api/v1/companies/search")
+            let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .failed)
+            let report = try #require(summary.reports.first)
+            #expect(report.outcome.quarantined == 1)
+            #expect(report.failure?.contains("not a JSON array of companies") == true, "\(report.failure ?? "")")
+            #expect(try harness.scalar("""
+                SELECT count(*) FROM quarantine WHERE vendor = 'copper' AND document_key IS NULL AND reason LIKE 'companies/search: the answer is not a JSON array%'
+                """) == 1)
+            let again = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(again.outcome == .ok)
+            #expect(try harness.scalar("SELECT count(*) FROM quarantine WHERE vendor = 'copper' AND resolved_at IS NULL") == 0)
+        }
+    }
+
     /// A warehouse with the sandbox's history reconciled and Copper linked, and a runner whose
     /// retries give up after `retryBudget` (the publish tests' faults then cost seconds).
     func publishing(retryBudget: Duration = .seconds(2), _ body: (Harness, PipelineRunner) async throws -> Void) async throws {
@@ -215,6 +324,22 @@ import Warehouse
             #expect(twice.status == 0)
             #expect(harness.sandbox.copperWrites.count == writes.count)
             #expect(twice.stdout.contains("unchanged") && !twice.stdout.contains("written"))
+
+            // Another month, then this one again: the custom fields hold one value whatever the
+            // month, so this month's figures are written again (its notes were posted already).
+            let september = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", "2026-09", "--apply"],
+                                                environment: harness.environment)
+            #expect(september.status == 0, "\(september.stderr)")
+            harness.sandbox.clearCopperWrites()
+            let back = try await runBillwh(["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"], environment: harness.environment)
+            #expect(back.status == 0, "\(back.stderr)")
+            let rewritten = harness.sandbox.copperWrites
+            #expect(rewritten.count == figures.count && rewritten.allSatisfy { $0.kind != .createActivity })
+            for row in figures {
+                let company = try #require(harness.sandbox.copperCompany(id: Int(row["crm_company_id"] as String)!))
+                let billed = company.customFields.first { $0.definitionID == CopperCatalog.monthlyBilledFieldID }?.value.text
+                #expect(billed.flatMap { try? Money(parsing: $0).micros } == row["sell"] as Int64)
+            }
             // Secrets stay out of what was printed and stored.
             let token = harness.sandbox.configuration.copperAccessToken
             #expect(!apply.stderr.contains(token) && !apply.stdout.contains(token))

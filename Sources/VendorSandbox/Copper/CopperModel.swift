@@ -103,6 +103,9 @@ package struct CopperSandboxCompany: Sendable, Hashable {
     /// Every definition available on companies, in definition order (unset: `.null`).
     package var customFields: [(definitionID: Int, value: CopperSandboxFieldValue)]
     package var interactionCount: Int
+    /// How the company's `custom_fields` member is spelled when served; nil leaves it out (a
+    /// Copper that renamed or dropped it, for drift tests).
+    package var customFieldsMember: String? = "custom_fields"
     /// Unix seconds.
     package var dateCreated: Int
     /// Unix seconds; bumped by every accepted `PUT` and by `VendorSandbox.touchCopperCompanies`.
@@ -142,6 +145,7 @@ package struct CopperSandboxCompany: Sendable, Hashable {
             && lhs.customFields.count == rhs.customFields.count
             && zip(lhs.customFields, rhs.customFields).allSatisfy { $0.definitionID == $1.definitionID && $0.value == $1.value }
             && lhs.interactionCount == rhs.interactionCount && lhs.dateCreated == rhs.dateCreated && lhs.dateModified == rhs.dateModified
+            && lhs.customFieldsMember == rhs.customFieldsMember
     }
 
     package func hash(into hasher: inout Hasher) {

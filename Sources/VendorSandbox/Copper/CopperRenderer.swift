@@ -45,15 +45,17 @@ enum CopperRenderer {
         for tag in company.tags { w.string(tag) }
         w.endArray()
         w.key("websites"); labeled(company.websites, valueKey: "url", &w)
-        w.key("custom_fields")
-        w.beginArray()
-        for field in company.customFields {
-            w.beginObject()
-            w.key("custom_field_definition_id"); w.int(field.definitionID)
-            w.key("value"); value(field.value, &w)
-            w.endObject()
+        if let member = company.customFieldsMember {
+            w.key(member)
+            w.beginArray()
+            for field in company.customFields {
+                w.beginObject()
+                w.key("custom_field_definition_id"); w.int(field.definitionID)
+                w.key("value"); value(field.value, &w)
+                w.endObject()
+            }
+            w.endArray()
         }
-        w.endArray()
         w.key("interaction_count"); w.int(company.interactionCount)
         w.key("date_created"); w.int(company.dateCreated)
         w.key("date_modified"); w.int(company.dateModified)

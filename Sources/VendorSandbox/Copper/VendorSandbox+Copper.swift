@@ -67,6 +67,17 @@ extension VendorSandbox {
         }
     }
 
+    /// Deletes the company, as a CRM user would: the search no longer shows it. Returns
+    /// whether there was one.
+    @discardableResult
+    package func deleteCopperCompany(id: Int) -> Bool {
+        core.copper.state.withLock { state in
+            guard let index = state.data.index(of: id) else { return false }
+            state.data.companies.remove(at: index)
+            return true
+        }
+    }
+
     func describeCopper(base: String) -> [String] {
         let data = copperData
         let configuration = configuration

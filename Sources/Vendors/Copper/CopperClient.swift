@@ -156,50 +156,83 @@ package struct CopperClient: Sendable {
     }
 
     /// One page of `POST /companies/search`, sorted by `date_modified` ascending from
-    /// `minimumModified` (inclusive): each company's exact bytes and its fields.
-    package func searchPage(minimumModified: Int64?, page: Int, statistics: inout FetchStatistics) async throws -> [(raw: [UInt8], company: CopperCompany?)] {
+    /// `minimumModified` (inclusive): each company's exact bytes and its fields. A page that
+    /// arrived whole but is not a JSON array throws `UnreadablePage`, holding its bytes.
+    package func searchPage(minimumModified: Int64?, page: Int, statistics: inout FetchStatistics) async throws -> [CopperSearchItem] {
         var body = "{\"page_size\":\(settings.pageSize),\"page_number\":\(page),\"sort_by\":\"date_modified\",\"sort_direction\":\"asc\""
         if let minimumModified { body += ",\"minimum_modified_date\":\(minimumModified)" }
         body += "}"
         let bytes = try await send("POST", "/companies/search", body: Array(body.utf8), statistics: &statistics)
         let elements: [(range: Range<Int>, value: JSONValue)]
-        do { elements = try JSONParser.parseArray(bytes) } catch { throw DocumentRejection("companies/search: \(error)") }
+        do { elements = try JSONParser.parseArray(bytes) } catch {
+            throw UnreadablePage(body: bytes, reason: "companies/search: the answer is not a JSON array of companies: \(error)")
+        }
         return elements.map { element in
-            (Array(bytes[element.range]), Self.company(element.value))
+            let raw = Array(bytes[element.range])
+            guard case .object(let o) = element.value else {
+                return CopperSearchItem(raw: raw, id: nil, company: .failure(DocumentRejection("expected a company object, got \(element.value.kind)")))
+            }
+            return CopperSearchItem(raw: raw, id: o.int64("id"), company: Self.company(o))
         }
     }
 
-    static func company(_ value: JSONValue) -> CopperCompany? {
-        guard case .object(let o) = value, let id = o.int64("id"), let modified = o.int64("date_modified") else { return nil }
+    /// A search answer that came whole but cannot be read: quarantined with its bytes.
+    package struct UnreadablePage: Error, CustomStringConvertible {
+        package var body: [UInt8]
+        package var reason: String
+        package var description: String { reason }
+    }
+
+    static func company(_ o: JSONObject) -> Result<CopperCompany, DocumentRejection> {
+        guard let id = o.int64("id") else { return .failure(DocumentRejection("id: missing or not a whole number")) }
+        guard let modified = o.int64("date_modified") else { return .failure(DocumentRejection("date_modified: missing or not a whole number")) }
         var tags: [String] = []
         if case .array(let items)? = o["tags"] {
             for case .string(let tag) in items { tags.append(tag) }
         }
-        var fields: [(Int64, String?)] = []
-        if case .array(let items)? = o["custom_fields"] {
-            for case .object(let field) in items {
-                guard let definition = field.int64("custom_field_definition_id") else { continue }
-                let value: String? = switch field["value"] {
-                case .string(let s)?: s
-                case .number(let n)?: n
-                case .bool(let b)?: b ? "true" : "false"
-                default: nil
-                }
-                fields.append((definition, value))
-            }
+        // Every company has the array (empty when no field is set). Without it the customer
+        // numbers cannot be told apart from "none": read as none, the company's purchases
+        // would be unlinked without a word.
+        guard case .array(let items)? = o["custom_fields"] else {
+            return .failure(DocumentRejection("custom_fields: missing (absent or null, not an empty list) — field renamed or removed by Copper? The company's earlier version stays current"))
         }
-        return CopperCompany(id: id, name: o.string("name"), assigneeID: o.int64("assignee_id"), emailDomain: o.string("email_domain"),
-                             tags: tags, dateModified: modified, customFields: fields)
+        var fields: [(Int64, String?)] = []
+        for case .object(let field) in items {
+            guard let definition = field.int64("custom_field_definition_id") else { continue }
+            let value: String? = switch field["value"] {
+            case .string(let s)?: s
+            // A number field's value: 10577.0 is the customer number 10577.
+            case .number(let n)?: (try? ExactDecimal(parsing: n).description) ?? n
+            case .bool(let b)?: b ? "true" : "false"
+            default: nil
+            }
+            fields.append((definition, value))
+        }
+        return .success(CopperCompany(id: id, name: o.string("name"), assigneeID: o.int64("assignee_id"), emailDomain: o.string("email_domain"),
+                                      tags: tags, dateModified: modified, customFields: fields))
     }
 }
 
+/// One company of a search page: its exact bytes, its id when readable (also for a company
+/// that is quarantined), and the company or why it cannot be read.
+package struct CopperSearchItem: Sendable {
+    package var raw: [UInt8]
+    package var id: Int64?
+    package var company: Result<CopperCompany, DocumentRejection>
+}
+
 extension JSONObject {
+    /// A whole number, also when sent as `2.0` or as a string.
     func int64(_ name: String) -> Int64? {
+        let text: String
         switch self[name] {
-        case .number(let n)?: Int64(n)
-        case .string(let s)?: Int64(s)
-        default: nil
+        case .number(let n)?: text = n
+        case .string(let s)?: text = s
+        default: return nil
         }
+        if let value = Int64(text) { return value }
+        guard let canonical = try? ExactDecimal(parsing: text).description else { return nil }
+        return Int64(canonical)
     }
 
     func string(_ name: String) -> String? {

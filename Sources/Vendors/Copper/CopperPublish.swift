@@ -10,8 +10,8 @@ import Warehouse
 ///
 /// Billed is the month's `sum(sell)`, margin `sum(sell) − sum(cost)` over all its purchases
 /// (unbilled cost lowers it: that is the real margin). A write whose payload equals the last
-/// successful one for that month, company and kind is skipped, so applying twice changes
-/// nothing; every write is recorded in `crm_publications`. A note is posted at most once: one
+/// successful one for that company and kind (and, for a note, that month) is skipped, so
+/// applying twice changes nothing; every write is recorded in `crm_publications`. A note is posted at most once: one
 /// whose attempt may have reached Copper (a 5xx or a timeout) is not retried, and not sent
 /// again by a later run unless asked (`UncertainNotes`). After a write gives up (Copper
 /// unreachable for the retry budget), the run stops instead of waiting that out per company.
@@ -105,12 +105,16 @@ package struct CopperPublisher: Sendable {
             for w in item.writes.indices {
                 let write = item.writes[w]
                 let hash = sha256Hex(Array(write.body.utf8))
+                // A custom field holds one value whatever the month: it is unchanged only when
+                // the company's last successful write of it, for any month, sent the same. A
+                // note belongs to its month.
+                let anyMonth = write.kind == "custom_fields"
                 let (lastSuccess, lastAttempt) = try await database.read { db in
                     (try String.fetchOne(db, sql: """
                         SELECT payload_sha256 FROM crm_publications
-                        WHERE month = ? AND company_id = ? AND kind = ? AND (http_status BETWEEN 200 AND 299 OR error = ?)
+                        WHERE (month = ? OR ?) AND company_id = ? AND kind = ? AND (http_status BETWEEN 200 AND 299 OR error = ?)
                         ORDER BY publication_id DESC LIMIT 1
-                        """, arguments: [month, companyID, write.kind, Self.confirmed]),
+                        """, arguments: [month, anyMonth, companyID, write.kind, Self.confirmed]),
                      try Row.fetchOne(db, sql: """
                         SELECT payload_sha256, error FROM crm_publications WHERE month = ? AND company_id = ? AND kind = ?
                         ORDER BY publication_id DESC LIMIT 1

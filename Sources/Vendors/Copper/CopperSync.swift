@@ -8,7 +8,10 @@ import Warehouse
 
 /// Reads Copper's companies into `crm_companies` (raw kept verbatim) and links purchases.
 ///
-/// Incremental from the last `date_modified` seen (minus an overlap). Pages are read by keyset:
+/// Incremental from the last `date_modified` seen (minus an overlap), except for a full read
+/// (`FullRead`): a week after the last one, or when the customer-number field changed. Only a
+/// full read sees a company deleted in Copper (absent from it), and only it reads every company
+/// with a changed field. Pages are read by keyset:
 /// each search is sorted by `date_modified` ascending and the next page is a new search from the
 /// page's last modification date (inclusive; companies read twice are simply upserted again). Paging by `page_number` instead would skip a company whenever one read earlier is
 /// edited during the sync (it moves to the end and the rest shift back by one), and no later
@@ -31,6 +34,11 @@ package struct CopperSync: Sendable {
     package struct Report: Sendable {
         package var companies = 0
         package var changed = 0
+        package var quarantined = 0
+        /// Why every company was read, or nil for an incremental sync.
+        package var fullRead: String?
+        /// Companies a full read no longer found, removed with their customer numbers.
+        package var removed = 0
         package var pages = 0
         package var searches = 0
         package var statistics = FetchStatistics()
@@ -49,11 +57,21 @@ package struct CopperSync: Sendable {
             logger.error("\(message)")
             let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: nil),
                                     startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
-            try await database.write { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+            let unreadable = error as? CopperClient.UnreadablePage
+            try await database.write { db in
+                let ingestID = try IngestWriter.record(db, entry: entry, documents: []).ingestID
+                if let unreadable {
+                    // It came whole: not transient, so its bytes are kept for someone to look at.
+                    try IngestWriter.quarantine(db, vendor: .copper, endpoint: Self.endpoint, key: nil, reason: unreadable.reason,
+                                                raw: unreadable.body, ingestID: ingestID, now: Timestamp.now())
+                }
+            }
+            if unreadable != nil { sync.quarantined += 1 }
         }
         // What was committed, also when a later page failed.
         report.outcome.documents = sync.companies
         report.outcome.documentsChanged = sync.changed
+        report.outcome.quarantined = sync.quarantined
         report.windows = sync.pages
         report.statistics = statistics
         return report
@@ -64,10 +82,16 @@ package struct CopperSync: Sendable {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
         guard let field = definitions.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
-            throw CopperError.settings("Copper has no company custom field named \"\(wanted)\" (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+            throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map { JSONString.quoted($0.name) }.joined(separator: ", "))")
         }
-        let lastSeen = full ? nil : try await database.read { db in try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies") }
-        var cursor: Int64? = lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
+        let (lastSeen, fullRead) = try await database.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies"),
+             try FullRead.reason(db, field: field, asked: full, now: Date()))
+        }
+        report.fullRead = fullRead
+        if let fullRead { logger.info("copper/companies: reading every company (\(fullRead))") }
+        var cursor: Int64? = fullRead != nil ? nil : lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
+        var seen = Set<Int64>()
         let pageSize = client.settings.pageSize
         let pagesPerSearch = max(1, client.settings.maxRecordsPerSearch / pageSize)
         var page = 1
@@ -84,15 +108,19 @@ package struct CopperSync: Sendable {
             report.pages += 1
             let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: cursor),
                                     startedAt: startedAt, statistics: pageStatistics, status: "ok")
-            let changed = try await database.write { db in try Self.store(db, entry: entry, companies: companies, field: field.id) }
-            report.companies += companies.count
-            report.changed += changed
+            let stored = try await database.write { db in
+                try Self.store(db, entry: entry, companies: companies, field: field.id, renumber: fullRead != nil)
+            }
+            if fullRead != nil { seen.formUnion(companies.compactMap(\.id)) }
+            report.companies += companies.count - stored.quarantined
+            report.changed += stored.changed
+            report.quarantined += stored.quarantined
             progress?("copper/companies: page \(report.pages), \(report.companies) companies")
             if companies.count < pageSize { break }
             // The page is sorted, so its end is the latest date read; the lower of the last two,
             // because a company edited while the page was served shows a later date than its
             // place, and must not carry the cursor past the companies still to come.
-            let latest = companies.suffix(2).compactMap(\.company?.dateModified).min()
+            let latest = companies.suffix(2).compactMap { try? $0.company.get().dateModified }.min()
             if let latest, latest != cursor {
                 // The next page is a new search from the latest date read.
                 cursor = latest
@@ -106,8 +134,23 @@ package struct CopperSync: Sendable {
                 }
             }
         }
-        try await database.write { db in try CRMLinks.linkAll(db) }
-        logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed) in \(report.pages) pages, \(report.searches) searches")
+        if fullRead != nil {
+            let found = seen
+            let removed = try await database.write { db in try FullRead.finish(db, seen: found, field: field, now: Date()) }
+            report.removed = removed.count
+            if !removed.isEmpty {
+                // A key whose user cannot see them (team permissions) looks the same: say so.
+                logger.warning("copper/companies: \(removed.count) companies are no longer in Copper's search and were removed with their customer numbers (their purchases in open months are unlinked): \(removed.prefix(20).map(String.init).joined(separator: ", "))\(removed.count > 20 ? ", …" : ""). If they were not deleted in Copper, the key's user may not see them: BILLWH_COPPER_USER_EMAIL should be an admin's; the next full read, within a week, brings them back.")
+            }
+        }
+        try await database.write { db in
+            // A whole search answer quarantined before is behind us once a sync completes.
+            try db.execute(sql: """
+                UPDATE quarantine SET resolved_at = ? WHERE vendor = 'copper' AND endpoint = ? AND document_key IS NULL AND resolved_at IS NULL
+                """, arguments: [Timestamp.now(), Self.endpoint.name])
+            try CRMLinks.linkAll(db)
+        }
+        logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed\(report.quarantined > 0 ? ", \(report.quarantined) quarantined" : "")) in \(report.pages) pages, \(report.searches) searches")
     }
 
     static func window(from cursor: Int64?) -> DateWindow {
@@ -117,24 +160,44 @@ package struct CopperSync: Sendable {
     }
 
     /// One page in one transaction: the ledger row, raw versions, companies and their numbers.
-    static func store(_ db: Database, entry: LedgerEntry, companies: [(raw: [UInt8], company: CopperCompany?)], field: Int64) throws -> Int {
+    /// `renumber`: the numbers of companies already current are read again too (a full read,
+    /// which may follow a change of the customer-number field).
+    static func store(_ db: Database, entry: LedgerEntry, companies: [CopperSearchItem], field: Int64,
+                      renumber: Bool = false) throws -> (changed: Int, quarantined: Int) {
         let ingestID = try IngestWriter.record(db, entry: entry, documents: []).ingestID
         let now = Timestamp.now()
         var changed = 0
         var unreadable = 0
-        for (raw, company) in companies {
-            guard let company else {
+        // A company read now resolves its earlier quarantine sightings.
+        let quarantined = Set(try String.fetchAll(db, sql: """
+            SELECT document_key FROM quarantine WHERE vendor = 'copper' AND endpoint = ? AND document_key IS NOT NULL AND resolved_at IS NULL
+            """, arguments: [endpoint.name]))
+        for item in companies {
+            let company: CopperCompany
+            switch item.company {
+            case .success(let read): company = read
+            case .failure(let rejection):
                 unreadable += 1
-                try IngestWriter.quarantine(db, vendor: .copper, endpoint: endpoint, key: nil, reason: "company without a numeric id or date_modified",
-                                            raw: raw, ingestID: ingestID, now: now)
+                try IngestWriter.quarantine(db, vendor: .copper, endpoint: endpoint, key: item.id.map(String.init), reason: rejection.reason,
+                                            raw: item.raw, ingestID: ingestID, now: now)
                 continue
+            }
+            let raw = item.raw
+            if quarantined.contains(String(company.id)) {
+                try db.execute(sql: """
+                    UPDATE quarantine SET resolved_at = ? WHERE vendor = 'copper' AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
+                    """, arguments: [now, endpoint.name, String(company.id)])
             }
             let rawID = try IngestWriter.storeRaw(db, vendor: .copper, endpoint: endpoint, key: String(company.id),
                                                   date: CalendarDate(unixSeconds: company.dateModified), raw: raw, ingestID: ingestID, now: now)
             let current = try Int64.fetchOne(db, sql: "SELECT raw_id FROM crm_companies WHERE company_id = ?", arguments: [company.id])
-            if current == rawID { continue }
-            changed += 1
             let numbersText = company.value(of: field)
+            if current == rawID {
+                guard renumber else { continue }
+                try renumberCompany(db, id: company.id, numbersText: numbersText)
+                continue
+            }
+            changed += 1
             let tags = "[" + company.tags.map(JSONString.quoted).joined(separator: ",") + "]"
             try db.execute(sql: """
                 INSERT INTO crm_companies (company_id, name, assignee_id, email_domain, tags, customer_numbers, date_modified, raw_id, synced_at)
@@ -144,16 +207,28 @@ package struct CopperSync: Sendable {
                     date_modified = excluded.date_modified, raw_id = excluded.raw_id, synced_at = excluded.synced_at
                 """, arguments: [company.id, company.name, company.assigneeID, company.emailDomain, tags, numbersText,
                                  company.dateModified, rawID, now])
-            try db.execute(sql: "DELETE FROM crm_customer_numbers WHERE company_id = ?", arguments: [company.id])
-            for number in Self.customerNumbers(numbersText) {
-                try db.execute(sql: "INSERT OR IGNORE INTO crm_customer_numbers (customer_number, company_id) VALUES (?, ?)",
-                               arguments: [number, company.id])
-            }
+            try setNumbers(db, id: company.id, numbersText: numbersText)
         }
         var outcome = WindowOutcome()
         (outcome.documents, outcome.documentsChanged, outcome.quarantined) = (companies.count - unreadable, changed, unreadable)
         try IngestWriter.finish(db, ingestID: ingestID, outcome: outcome)
-        return changed
+        return (changed, unreadable)
+    }
+
+    static func setNumbers(_ db: Database, id: Int64, numbersText: String?) throws {
+        try db.execute(sql: "DELETE FROM crm_customer_numbers WHERE company_id = ?", arguments: [id])
+        for number in Self.customerNumbers(numbersText) {
+            try db.execute(sql: "INSERT OR IGNORE INTO crm_customer_numbers (customer_number, company_id) VALUES (?, ?)",
+                           arguments: [number, id])
+        }
+    }
+
+    /// A company whose bytes are unchanged, read with what may be another field.
+    static func renumberCompany(_ db: Database, id: Int64, numbersText: String?) throws {
+        let stored = try String.fetchOne(db, sql: "SELECT customer_numbers FROM crm_companies WHERE company_id = ?", arguments: [id])
+        guard stored != numbersText else { return }
+        try db.execute(sql: "UPDATE crm_companies SET customer_numbers = ? WHERE company_id = ?", arguments: [numbersText, id])
+        try setNumbers(db, id: id, numbersText: numbersText)
     }
 
     /// "000417, 10577" → ["000417", "10577"]: comma separated, trimmed, leading zeros kept.

@@ -1,0 +1,42 @@
+import Ingestion
+import JSON
+import Testing
+@testable import Vendors
+
+/// Reading one company of Copper's search as the contract allows it to come.
+@Suite struct CopperCompanyTests {
+    func read(_ json: String) throws -> Result<CopperCompany, DocumentRejection> {
+        guard case .object(let object) = try JSONParser.parse(Array(json.utf8)) else {
+            Issue.record("not an object"); throw DocumentRejection("not an object")
+        }
+        return CopperClient.company(object)
+    }
+
+    @Test func wholeNumbersSentAsDecimalsOrStringsAreWholeNumbers() throws {
+        let company = try read("""
+            {"ID": 2.0, "Date_Modified": "1759999700", "assignee_id": 1E1, "name": "A",
+             "custom_fields": [{"custom_field_definition_id": 620001.00, "value": 10577.0},
+                               {"custom_field_definition_id": 620006, "value": "000417"},
+                               {"custom_field_definition_id": 620007, "value": 12.50}]}
+            """).get()
+        #expect(company.id == 2 && company.dateModified == 1_759_999_700 && company.assigneeID == 10)
+        // A number field's customer number: 10577.0 is 10577, a text field keeps its zeros.
+        #expect(company.value(of: 620_001) == "10577")
+        #expect(company.value(of: 620_006) == "000417")
+        #expect(company.value(of: 620_007) == "12.5")
+    }
+
+    @Test func aCompanyWithoutItsCustomFieldsArrayOrWholeIDIsRejected() throws {
+        for (json, reason) in [
+            (#"{"id": 1, "date_modified": 1759999700}"#, "custom_fields: missing"),
+            (#"{"id": 1, "date_modified": 1759999700, "custom_fields": null}"#, "custom_fields: missing"),
+            (#"{"id": 1.5, "date_modified": 1759999700, "custom_fields": []}"#, "id:"),
+            (#"{"id": 1, "custom_fields": []}"#, "date_modified:"),
+        ] {
+            guard case .failure(let rejection) = try read(json) else { Issue.record("accepted: \(json)"); continue }
+            #expect(rejection.reason.hasPrefix(reason), "\(json): \(rejection.reason)")
+        }
+        // Present and empty: a company that claims no number.
+        #expect(try read(#"{"id": 1, "date_modified": 1759999700, "custom_fields": []}"#).get().customFields.isEmpty)
+    }
+}
