@@ -39,4 +39,19 @@ import Testing
         // Present and empty: a company that claims no number.
         #expect(try read(#"{"id": 1, "date_modified": 1759999700, "custom_fields": []}"#).get().customFields.isEmpty)
     }
+
+    @Test func theCustomerNumberFieldIsTheCompanyFieldOfThatNameWhateverTheSpacesAndCase() {
+        let definitions = [
+            CopperCustomFieldDefinition(id: 1, name: "Customer Number", dataType: "String", availableOn: ["person"]),
+            CopperCustomFieldDefinition(id: 2, name: "customer number ", dataType: "String", availableOn: ["company", "opportunity"]),
+            CopperCustomFieldDefinition(id: 3, name: "Customer Number (old)", dataType: "String", availableOn: ["company"]),
+        ]
+        #expect(definitions.companyField(named: "Customer Number")?.id == 2)
+        #expect(definitions.companyField(named: " CUSTOMER NUMBER\t")?.id == 2)
+        #expect(definitions.companyField(named: "Customer Number (old)")?.id == 3)
+        #expect(definitions.companyField(named: "Customer") == nil)
+        // Without available_on, a definition counts as one on companies.
+        #expect([CopperCustomFieldDefinition(id: 9, name: "Debtor", dataType: nil)].companyField(named: "debtor")?.id == 9)
+        #expect(definitions.quotedNames == #""Customer Number", "customer number ", "Customer Number (old)""#)
+    }
 }

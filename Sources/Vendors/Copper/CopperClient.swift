@@ -85,6 +85,24 @@ package struct CopperCustomFieldDefinition: Sendable, Equatable {
     package var id: Int64
     package var name: String
     package var dataType: String?
+    /// `available_on` as sent (`company`, `person`, …); nil when not sent.
+    package var availableOn: [String]? = nil
+
+    var isOnCompanies: Bool { availableOn.map { $0.contains { $0.lowercased() == "company" } } ?? true }
+}
+
+extension [CopperCustomFieldDefinition] {
+    /// The company field with this name, ignoring case and surrounding whitespace (a name
+    /// typed with a trailing space in Copper or in the environment): one that exists on
+    /// companies wins over a namesake on people.
+    func companyField(named name: String) -> CopperCustomFieldDefinition? {
+        let wanted = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let named = filter { $0.name.trimmingCharacters(in: .whitespacesAndNewlines).caseInsensitiveCompare(wanted) == .orderedSame }
+        return named.first(where: \.isOnCompanies) ?? named.first
+    }
+
+    /// The names for an error message, quoted so that stray spaces show.
+    var quotedNames: String { map { JSONString.quoted($0.name) }.joined(separator: ", ") }
 }
 
 package struct CopperCompany: Sendable {
@@ -151,7 +169,11 @@ package struct CopperClient: Sendable {
         }
         return items.compactMap { item in
             guard case .object(let o) = item, let id = o.int64("id"), let name = o.string("name") else { return nil }
-            return CopperCustomFieldDefinition(id: id, name: name, dataType: o.string("data_type"))
+            var availableOn: [String]?
+            if case .array(let places)? = o["available_on"] {
+                availableOn = places.compactMap { if case .string(let place) = $0 { place } else { nil } }
+            }
+            return CopperCustomFieldDefinition(id: id, name: name, dataType: o.string("data_type"), availableOn: availableOn)
         }
     }
 

@@ -77,8 +77,8 @@ package struct CopperPublisher: Sendable {
             for (name, value) in [(settings.billedField, { (billed: Money, _: Money) in billed }),
                                   (settings.marginField, { (_: Money, margin: Money) in margin })] {
                 guard let name else { continue }
-                guard let definition = definitions.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                    throw CopperError.settings("Copper has no custom field named \"\(name)\"; its custom fields are: \(definitions.map(\.name).joined(separator: ", "))")
+                guard let definition = definitions.companyField(named: name) else {
+                    throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(name)); its custom fields are: \(definitions.quotedNames)")
                 }
                 fields.append((definition, value))
             }

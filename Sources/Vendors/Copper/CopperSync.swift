@@ -81,8 +81,8 @@ package struct CopperSync: Sendable {
     func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics, report: inout Report) async throws {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
-        guard let field = definitions.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
-            throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.map { JSONString.quoted($0.name) }.joined(separator: ", "))")
+        guard let field = definitions.companyField(named: wanted) else {
+            throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.quotedNames)")
         }
         let (lastSeen, fullRead) = try await database.read { db in
             (try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies"),
