@@ -31,6 +31,22 @@ extension IngestWriter {
         try context.quarantine(raw: raw, hash: sha256Hex(raw), key: key, reason: reason)
     }
 
+    /// The keys among these with an unresolved quarantine sighting (`nil` stands for sightings
+    /// of a whole response, which have no key).
+    package static func quarantinedKeys(_ db: Database, vendor: VendorID, endpoint: Endpoint) throws -> Set<String?> {
+        Set(try String?.fetchAll(db, sql: """
+            SELECT DISTINCT document_key FROM quarantine WHERE vendor = ? AND endpoint = ? AND resolved_at IS NULL
+            """, arguments: [vendor.rawValue, endpoint.name]))
+    }
+
+    /// Resolves the unresolved sightings of a document read since (`key`), or of whole
+    /// responses (`key` nil) once a later read completed.
+    package static func resolveQuarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, now: String) throws {
+        try db.execute(sql: """
+            UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key IS ? AND resolved_at IS NULL
+            """, arguments: [now, vendor.rawValue, endpoint.name, key])
+    }
+
     /// Completes a window's ledger row opened by `record` with what the caller stored itself.
     package static func finish(_ db: Database, ingestID: Int64, outcome: WindowOutcome) throws {
         try db.execute(sql: "UPDATE ingest_runs SET documents = ?, documents_changed = ?, quarantined = ?, status = ? WHERE ingest_id = ?",

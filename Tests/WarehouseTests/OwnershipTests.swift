@@ -16,6 +16,7 @@ import TestSupport
         "reconcile_queue": ["Warehouse"], "reconcile_queue_groups": ["Warehouse"],
         "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
         "runs": ["Pipeline"], "crm_companies": ["Vendors"], "crm_customer_numbers": ["Vendors"], "crm_publications": ["Vendors"],
+        "crm_sync_state": ["Vendors"],
         "replica_warehouse": ["Warehouse"], "replica_consumers": ["Warehouse"], "replica_changes": ["Warehouse"],
     ]
 

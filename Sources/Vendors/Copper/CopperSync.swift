@@ -145,9 +145,7 @@ package struct CopperSync: Sendable {
         }
         try await database.write { db in
             // A whole search answer quarantined before is behind us once a sync completes.
-            try db.execute(sql: """
-                UPDATE quarantine SET resolved_at = ? WHERE vendor = 'copper' AND endpoint = ? AND document_key IS NULL AND resolved_at IS NULL
-                """, arguments: [Timestamp.now(), Self.endpoint.name])
+            try IngestWriter.resolveQuarantine(db, vendor: .copper, endpoint: Self.endpoint, key: nil, now: Timestamp.now())
             try CRMLinks.linkAll(db)
         }
         logger.info("copper/companies: \(report.companies) companies read (\(report.changed) new or changed\(report.quarantined > 0 ? ", \(report.quarantined) quarantined" : "")) in \(report.pages) pages, \(report.searches) searches")
@@ -169,9 +167,7 @@ package struct CopperSync: Sendable {
         var changed = 0
         var unreadable = 0
         // A company read now resolves its earlier quarantine sightings.
-        let quarantined = Set(try String.fetchAll(db, sql: """
-            SELECT document_key FROM quarantine WHERE vendor = 'copper' AND endpoint = ? AND document_key IS NOT NULL AND resolved_at IS NULL
-            """, arguments: [endpoint.name]))
+        let quarantined = try IngestWriter.quarantinedKeys(db, vendor: .copper, endpoint: endpoint)
         for item in companies {
             let company: CopperCompany
             switch item.company {
@@ -184,9 +180,7 @@ package struct CopperSync: Sendable {
             }
             let raw = item.raw
             if quarantined.contains(String(company.id)) {
-                try db.execute(sql: """
-                    UPDATE quarantine SET resolved_at = ? WHERE vendor = 'copper' AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
-                    """, arguments: [now, endpoint.name, String(company.id)])
+                try IngestWriter.resolveQuarantine(db, vendor: .copper, endpoint: endpoint, key: String(company.id), now: now)
             }
             let rawID = try IngestWriter.storeRaw(db, vendor: .copper, endpoint: endpoint, key: String(company.id),
                                                   date: CalendarDate(unixSeconds: company.dateModified), raw: raw, ingestID: ingestID, now: now)
