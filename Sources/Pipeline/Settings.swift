@@ -80,10 +80,12 @@ package struct Settings: Sendable {
             guard CopacoConnector.Settings.isValidVersion(version) else {
                 throw SettingsError.invalid("BILLWH_COPACO_API_VERSION must look like v1, v2, … (the path version of Copaco's endpoints), got \(version.prefix(20))")
             }
+            let header = config.string(forKey: ["billwh", "copaco", "api", "key", "header"], default: "X-Api-Key")
+            try checkHeaderName(header, variable: "BILLWH_COPACO_API_KEY_HEADER")
             settings.copaco = CopacoConnector.Settings(
-                baseURL: config.string(forKey: ["billwh", "copaco", "base", "url"], default: "https://api.copaco.cloud"),
+                baseURL: try baseURL(config, ["billwh", "copaco", "base", "url"], variable: "BILLWH_COPACO_BASE_URL", default: "https://api.copaco.cloud"),
                 apiKey: key,
-                apiKeyHeader: config.string(forKey: ["billwh", "copaco", "api", "key", "header"], default: "X-Api-Key"),
+                apiKeyHeader: header,
                 apiVersion: version)
         }
         let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
@@ -95,7 +97,7 @@ package struct Settings: Sendable {
                 throw SettingsError.invalid("BILLWH_TWOTCLOUD_API_VERSION must look like v1, v2, v3 or v4 (one version for every endpoint), got \(version.prefix(20))")
             }
             settings.twotcloud = TwoTCloudConnector.Settings(
-                baseURL: config.string(forKey: ["billwh", "twotcloud", "base", "url"], default: "https://api.cloudnet.services"),
+                baseURL: try baseURL(config, ["billwh", "twotcloud", "base", "url"], variable: "BILLWH_TWOTCLOUD_BASE_URL", default: "https://api.cloudnet.services"),
                 accountID: accountID, apiKey: key, version: version,
                 includeConsolidated: config.bool(forKey: ["billwh", "twotcloud", "include", "consolidated"], default: false))
         case (true, nil):
@@ -142,7 +144,7 @@ package struct Settings: Sendable {
             throw SettingsError.invalid("BILLWH_COPPER_ACCESS_TOKEN is set but BILLWH_COPPER_USER_EMAIL is not: Copper needs the email of the user who owns the key")
         case (let token?, false):
             var copper = CopperSettings(
-                baseURL: config.string(forKey: ["billwh", "copper", "base", "url"], default: "https://api.copper.com/developer_api/v1"),
+                baseURL: try baseURL(config, ["billwh", "copper", "base", "url"], variable: "BILLWH_COPPER_BASE_URL", default: "https://api.copper.com/developer_api/v1"),
                 accessToken: token, userEmail: email,
                 customerNumberField: config.string(forKey: ["billwh", "copper", "customer", "number", "field"], default: "Customer Number"))
             copper.billedField = config.string(forKey: ["billwh", "copper", "publish", "billed", "field"]).flatMap { $0.isEmpty ? nil : $0 }
@@ -196,6 +198,41 @@ package struct Settings: Sendable {
         }
     }
 
+    /// A vendor's base URL: an http(s) address with a host, and no query, fragment or user in
+    /// it, since billwh appends paths and its own query (a `?` in the base would swallow them,
+    /// and the vendor would answer another window than the one recorded).
+    static func baseURL(_ config: ConfigReader, _ key: ConfigKey, variable: String, default fallback: String) throws -> String {
+        let text = config.string(forKey: key, default: fallback)
+        let problem: String? = {
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased() else { return "it is not an https:// (or http://) address" }
+            guard scheme == "http" || scheme == "https" else { return "it must start with https:// (or http://), not \(scheme):" }
+            guard let host = url.host, !host.isEmpty else { return "it has no host" }
+            guard url.query == nil, url.fragment == nil else { return "it must not carry a query (?…) or a fragment (#…): billwh adds its own" }
+            guard url.user == nil, url.password == nil else { return "it must not carry a user or password: credentials go in their own variables" }
+            return nil
+        }()
+        if let problem {
+            // A URL with a password is not printed.
+            let shown = text.contains("@") ? "" : "; got \(text.prefix(80).debugDescription)"
+            throw SettingsError.invalid("\(variable): \(problem)\(shown)")
+        }
+        return text
+    }
+
+    /// A header name is a token (RFC 9110), and not one that frames the request itself.
+    static func checkHeaderName(_ name: String, variable: String) throws {
+        let token = !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
+        }
+        guard token else {
+            throw SettingsError.invalid("\(variable) must be an HTTP header name (letters, digits and - only, e.g. X-Api-Key), got \(name.prefix(40).debugDescription)")
+        }
+        let reserved = ["host", "content-length", "transfer-encoding", "connection"]
+        guard !reserved.contains(name.lowercased()) else {
+            throw SettingsError.invalid("\(variable) names \(name), a header that frames the HTTP request itself; the API key needs its own (e.g. X-Api-Key)")
+        }
+    }
+
     /// A credential goes into a request header, which cannot carry a line break or another
     /// control character. Refused here, naming where it came from: sent, the HTTP client's
     /// error would quote the header, key and all, into the log and the run's record.
@@ -218,7 +255,13 @@ package struct Settings: Sendable {
         guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
             throw SettingsError.secretFile(variable: variable, path: path, problem: "cannot read it as UTF-8 text")
         }
-        if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+        // One line ending, LF or CRLF, by scalars: "\r\n" is a single Character in Swift.
+        var scalars = text.unicodeScalars
+        if scalars.last == "\n" {
+            scalars.removeLast()
+            if scalars.last == "\r" { scalars.removeLast() }
+        }
+        text = String(scalars)
         guard !text.isEmpty else { throw SettingsError.secretFile(variable: variable, path: path, problem: "the file is empty") }
         return Secret(text)
     }

@@ -50,15 +50,51 @@ import TestSupport
         }
         let folder = try TempDir()
         let file = folder.path("copaco-key")
-        for (contents, accepted) in [(key + "\n", true), (key + "\r\n", true), (key + "\n\n", false), (key + "\t\n", true)] {
+        // The key as read, or nil where the file is refused. ("\r\n" is one Character in Swift:
+        // dropping two Characters of "key\r\n" once cut the key's last letter.)
+        for (contents, expected) in [(key + "\n", key), (key + "\r\n", key), (key, key), (key + "é\r\n", key + "é"),
+                                     (key + "\n\n", nil), (key + "\n\r\n", nil), (key + "\r\r\n", nil), (key + "\t\n", key + "\t")] {
             #expect(FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]))
             do {
                 let settings = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY_FILE": file])
-                #expect(accepted, "\(contents.debugDescription) was accepted")
-                #expect(settings.copaco?.apiKey.reveal() == String(contents.dropLast(contents.hasSuffix("\r\n") ? 2 : 1)))
+                #expect(expected != nil, "\(contents.debugDescription) was accepted")
+                #expect(settings.copaco?.apiKey.reveal() == expected, "\(contents.debugDescription)")
             } catch {
-                #expect(!accepted, "\(contents.debugDescription): \(error)")
+                #expect(expected == nil, "\(contents.debugDescription): \(error)")
                 #expect("\(error)".contains("BILLWH_COPACO_API_KEY_FILE") && !"\(error)".contains(key), "\(error)")
+            }
+        }
+    }
+
+    /// Base URLs and the key's header name that can never work are refused when the settings
+    /// are read, not retried as if the network failed.
+    @Test func baseURLsAndHeaderNamesThatCannotWorkAreRefused() async throws {
+        let fine = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY": "k", "BILLWH_COPACO_BASE_URL": "http://127.0.0.1:8080/prefix/",
+                                                          "BILLWH_COPACO_API_KEY_HEADER": "Authorization"])
+        #expect(fine.copaco?.baseURL == "http://127.0.0.1:8080/prefix/" && fine.copaco?.apiKeyHeader == "Authorization")
+        let cases: [(String, String, String)] = [
+            ("BILLWH_COPACO_BASE_URL", "http://127.0.0.1:8080/p?x=1", "query"),
+            ("BILLWH_COPACO_BASE_URL", "http://127.0.0.1:8080/p#top", "fragment"),
+            ("BILLWH_COPACO_BASE_URL", "ftp://127.0.0.1/", "https://"),
+            ("BILLWH_COPACO_BASE_URL", "http://user:pw@127.0.0.1/", "password"),
+            ("BILLWH_COPACO_BASE_URL", "127.0.0.1:8080", "https://"),
+            ("BILLWH_TWOTCLOUD_BASE_URL", "https://api.cloudnet.services?v=2", "query"),
+            ("BILLWH_COPPER_BASE_URL", "https:///developer_api/v1", "host"),
+            ("BILLWH_COPACO_API_KEY_HEADER", "", "header name"),
+            ("BILLWH_COPACO_API_KEY_HEADER", " X-Api-Key", "header name"),
+            ("BILLWH_COPACO_API_KEY_HEADER", "X Api Key", "header name"),
+            ("BILLWH_COPACO_API_KEY_HEADER", "Content-Length", "frames the HTTP request"),
+        ]
+        for (variable, value, needle) in cases {
+            var environment = ["BILLWH_COPACO_API_KEY": "k", "BILLWH_TWOTCLOUD_ACCOUNT_ID": "1", "BILLWH_TWOTCLOUD_API_KEY": "t",
+                               "BILLWH_COPPER_ACCESS_TOKEN": "c", "BILLWH_COPPER_USER_EMAIL": "a@b.example"]
+            environment[variable] = value
+            do {
+                _ = try await Settings.load(environment: environment)
+                Issue.record("\(variable)=\(value) was accepted")
+            } catch {
+                #expect("\(error)".contains(variable) && "\(error)".contains(needle), "\(variable)=\(value): \(error)")
+                #expect(!"\(error)".contains("pw@"), "\(error)")
             }
         }
     }
