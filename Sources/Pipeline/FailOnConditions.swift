@@ -19,6 +19,12 @@ package struct FailOnConditions: Sendable, Equatable {
         self.quarantine = quarantine
     }
 
+    /// Both sets (a repeated `--fail-on`): every condition of either, the stricter stale limit.
+    package func adding(_ other: FailOnConditions) -> FailOnConditions {
+        FailOnConditions(staleHours: [staleHours, other.staleHours].compactMap { $0 }.min(),
+                         checks: checks || other.checks, quarantine: quarantine || other.quarantine)
+    }
+
     /// `stale[=HOURS],checks,quarantine`, in any order; nil for anything else.
     package init?(parsing text: String) {
         self.init()

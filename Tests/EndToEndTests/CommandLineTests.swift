@@ -95,6 +95,12 @@ import Warehouse
             let second = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(second.status == 75)
             #expect(second.stderr.contains("pid \(getpid())"))
+            // The same warehouse through a symlink of another name takes the same lock.
+            let folder = try TempDir()
+            let alias = folder.path("alias.sqlite")
+            try FileManager.default.createSymbolicLink(atPath: alias, withDestinationPath: harness.databasePath)
+            let throughAlias = try await runBillwh(["nightly", "--db", alias], environment: environment(harness))
+            #expect(throughAlias.status == 75, "\(throughAlias.stderr)")
             lock.release()
             let third = try await runBillwh(["nightly", "--db", harness.databasePath], environment: environment(harness))
             #expect(third.status == 0, "\(third.stderr)")

@@ -10,4 +10,13 @@ import Testing
             #expect(FailOnConditions(parsing: bad) == nil, "\(bad)")
         }
     }
+
+    /// `--fail-on quarantine --fail-on stale` means both, whichever comes first.
+    @Test func repeatedConditionsAddUp() {
+        let quarantine = FailOnConditions(parsing: "quarantine")!, stale = FailOnConditions(parsing: "stale")!
+        let both = FailOnConditions(staleHours: 26, quarantine: true)
+        #expect(quarantine.adding(stale) == both && stale.adding(quarantine) == both)
+        #expect(FailOnConditions(parsing: "stale=40,checks")!.adding(FailOnConditions(parsing: "stale=4")!)
+                == FailOnConditions(staleHours: 4, checks: true))
+    }
 }

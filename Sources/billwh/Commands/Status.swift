@@ -13,17 +13,18 @@ struct Status: AsyncParsableCommand {
             at all), checks (the last nightly's data checks failed), quarantine (a quarantined document is not resolved).
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when one of these holds: stale[=HOURS],checks,quarantine.",
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when one of these holds: stale[=HOURS],checks,quarantine (repeatable: the conditions add up).",
                                                              valueName: "conditions"))
-    var failOn: FailOnConditions?
+    var failOn: [FailOnConditions] = []
 
     func run() async throws {
         try await runReportingErrors(database) {
             let queue = try WarehouseDatabase.openReadOnly(path: database.path)
             try WarehouseDatabase.quickCheck(queue, backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
             Console.out(try queue.read { try StatusReport.render($0) })
-            guard let failOn else { return .success }
-            let holding = try queue.read { try failOn.evaluate($0) }
+            guard !failOn.isEmpty else { return .success }
+            let conditions = failOn.reduce(FailOnConditions()) { $0.adding($1) }
+            let holding = try queue.read { try conditions.evaluate($0) }
             for condition in holding { Console.error("fail-on \(condition)") }
             return holding.isEmpty ? .success : ExitCode(1)
         }
