@@ -44,6 +44,8 @@ package struct JSONEnvelopeCursor {
     var state = State.start
     /// Whether the array was found (known once the cursor passed it or the envelope ended).
     package private(set) var foundArray = false
+    /// A member named `arrayKey` (ignoring case) was read: a second one is an error.
+    var sawArrayKey = false
 
     /// `deferring`: the member of object elements whose array is validated but left unparsed.
     package init(reading reader: any BodyReader, arrayKey: String, deferring deferKey: String? = nil) {
@@ -165,7 +167,12 @@ package struct JSONEnvelopeCursor {
             try skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try skipWhitespace()
-            if !foundArray, asciiCaseInsensitiveEquals(key, arrayKey), try peek() == UInt8(ascii: "[") {
+            let isArrayKey = asciiCaseInsensitiveEquals(key, arrayKey)
+            if isArrayKey {
+                guard !sawArrayKey else { throw error(JSONParseError.secondMember(key)) }
+                sawArrayKey = true
+            }
+            if !foundArray, isArrayKey, try peek() == UInt8(ascii: "[") {
                 foundArray = true
                 index += 1
                 return true

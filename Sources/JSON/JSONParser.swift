@@ -3,6 +3,12 @@ package struct JSONParseError: Error, CustomStringConvertible, Sendable {
     package let offset: Int
     package let reason: String
     package var description: String { "invalid JSON at byte \(offset): \(reason)" }
+
+    /// The envelope's array named twice (names match ignoring case, as the vendors' are): read
+    /// from one of them, the other's documents would be lost without a word.
+    static func secondMember(_ key: String) -> String {
+        "a second member named \(JSONString.quoted(key)) (names are matched ignoring case): which one holds the documents is ambiguous"
+    }
 }
 
 package struct JSONParser {
@@ -39,6 +45,7 @@ package struct JSONParser {
             guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("the response is not a JSON object") }
             parser.index += 1
             var found: [(range: Range<Int>, value: JSONValue)]?
+            var sawArrayKey = false
             parser.skipWhitespace()
             if parser.peek() == UInt8(ascii: "}") {
                 parser.index += 1
@@ -47,7 +54,12 @@ package struct JSONParser {
                     parser.skipWhitespace()
                     let key = try parser.parseString()
                     try parser.memberColon()
-                    if found == nil, asciiCaseInsensitiveEquals(key, arrayKey), parser.peek() == UInt8(ascii: "[") {
+                    let isArrayKey = asciiCaseInsensitiveEquals(key, arrayKey)
+                    if isArrayKey {
+                        guard !sawArrayKey else { throw parser.error(JSONParseError.secondMember(key)) }
+                        sawArrayKey = true
+                    }
+                    if found == nil, isArrayKey, parser.peek() == UInt8(ascii: "[") {
                         found = try parser.parseElementsWithRanges()
                     } else {
                         _ = try parser.parseValue()
