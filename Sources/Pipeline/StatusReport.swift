@@ -28,7 +28,11 @@ package enum StatusReport {
         try Row.fetchAll(db, sql: """
             WITH ep AS (SELECT DISTINCT vendor, endpoint FROM ingest_runs)
             SELECT ep.vendor, ep.endpoint,
-              (SELECT max(finished_at) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS last_good,
+              -- The last run that read every window of the endpoint: a run whose first chunk
+              -- came and whose later one failed did not read it.
+              (SELECT max(finished_at) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')
+                 AND NOT EXISTS (SELECT 1 FROM ingest_runs f WHERE f.run_id = r.run_id AND f.vendor = r.vendor AND f.endpoint = r.endpoint
+                                 AND f.status NOT IN ('ok','partial'))) AS last_good,
               (SELECT finished_at FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_attempt,
               (SELECT status FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_outcome,
               (SELECT error FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.error IS NOT NULL ORDER BY ingest_id DESC LIMIT 1) AS last_error,

@@ -223,6 +223,15 @@ import Warehouse
             #expect(stale.status == 1 && stale.stderr.contains("stale: twotcloud/customerinvoices last read"), "\(stale.stderr)")
             #expect(stale.stderr.contains("(30 hours ago), limit 24 hours"), "\(stale.stderr)")
             #expect(try await status("stale=31").status == 0)
+            // A run whose last chunk of an endpoint failed did not read it, though its first came.
+            let lastRun = "(SELECT max(run_id) FROM ingest_runs WHERE vendor = 'copaco' AND endpoint = 'invoices')"
+            for sql in ["UPDATE ingest_runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE run_id = \(lastRun) AND vendor = 'copaco' AND endpoint = 'invoices'",
+                        "UPDATE ingest_runs SET status = 'failed' WHERE ingest_id = (SELECT max(ingest_id) FROM ingest_runs WHERE run_id = \(lastRun) AND vendor = 'copaco' AND endpoint = 'invoices')"] {
+                #expect(try await runBillwh(["query", "--db", db, "--write", sql]).status == 0)
+            }
+            #expect(try harness.scalar("SELECT count(*) FROM ingest_runs WHERE vendor = 'copaco' AND endpoint = 'invoices' AND status IN ('ok', 'partial') AND finished_at > strftime('%Y-%m-%dT%H', 'now', '-1 hours')") > 0)
+            let partly = try await status("stale=24")
+            #expect(partly.status == 1 && partly.stderr.contains("stale: copaco/invoices last read"), "\(partly.stderr)")
             try await readLast("-30 days")
             let nothing = try await status("stale")
             #expect(nothing.status == 1 && nothing.stderr.contains("no vendor endpoint was read in the last 26 hours"), "\(nothing.stderr)")
