@@ -69,7 +69,13 @@ package enum NightlyMetrics {
     /// Writes the file next to its final name and renames it into place.
     package static func write(_ run: Run, to path: String) throws {
         let partial = path + ".partial"
-        try Data(render(run).utf8).write(to: URL(fileURLWithPath: partial))
+        do { try Data(render(run).utf8).write(to: URL(fileURLWithPath: partial)) } catch {
+            let folder = (path as NSString).deletingLastPathComponent
+            throw SettingsError.invalid("BILLWH_METRICS_FILE=\(path): cannot write it: "
+                + (FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)
+                    ? "check that billwh's user may write in \(folder.isEmpty ? "." : folder)"
+                    : "the folder \(folder) does not exist; create it or fix the path"))
+        }
         // Metrics say nothing secret, and the collector runs as its own user.
         chmod(partial, 0o644)
         guard rename(partial, path) == 0 else {

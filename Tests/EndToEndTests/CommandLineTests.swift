@@ -107,6 +107,19 @@ import Warehouse
         }
     }
 
+    /// Monitoring reads the metrics file: a nightly that could not write it is not all good.
+    @Test func aMetricsFileThatCannotBeWrittenMakesTheNightlyPartial() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            var env = environment(harness)
+            env["BILLWH_METRICS_FILE"] = "/nonexistent-\(UUID().uuidString)/billwh.prom"
+            let run = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
+            #expect(run.status == 2, "\(run.stderr)")
+            #expect(run.stderr.contains("BILLWH_METRICS_FILE") && run.stderr.contains("does not exist"), "\(run.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM purchases") > 0)
+        }
+    }
+
     /// A warehouse path whose folder is missing is a failure to fix (exit 1, naming the folder),
     /// not a held lock (75), which a scheduler would skip quietly night after night.
     @Test func aWarehouseInAMissingFolderFailsNamingTheFolder() async throws {

@@ -22,13 +22,7 @@ struct Nightly: AsyncParsableCommand {
         var summary: RunSummary?
         var metricsFile = ProcessInfo.processInfo.environment["BILLWH_METRICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         var exitCode: Int32 = 0
-        defer {
-            if let metricsFile {
-                let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
-                                             lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path))
-                do { try NightlyMetrics.write(run, to: metricsFile) } catch { Console.error("\(error)") }
-            }
-        }
+        var failure: (any Error)?
         do {
             try await runReportingErrors(database) {
                 let settings = consolidated.apply(to: try await Settings.load())
@@ -40,10 +34,20 @@ struct Nightly: AsyncParsableCommand {
             }
         } catch let error as ExitCode {
             exitCode = error.rawValue
-            throw error
+            failure = error
         } catch {
             exitCode = 1
-            throw error
+            failure = error
         }
+        if let metricsFile {
+            let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
+                                         lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path))
+            do { try NightlyMetrics.write(run, to: metricsFile) } catch {
+                Console.error("\(error)")
+                // Monitoring reads that file: a run that could not write it is not all good.
+                if exitCode == 0 { failure = ExitCode(2) }
+            }
+        }
+        if let failure { throw failure }
     }
 }
