@@ -66,6 +66,7 @@ package struct Settings: Sendable {
                 throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "no readable file there; fix the path or unset it")
             }
             try checkConfigFileHoldsNoSharedSecret(path: file)
+            try checkConfigFileFormat(path: file)
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }
         return try from(ConfigReader(providers: providers), environment: environment)
@@ -230,6 +231,42 @@ package struct Settings: Sendable {
         let reserved = ["host", "content-length", "transfer-encoding", "connection"]
         guard !reserved.contains(name.lowercased()) else {
             throw SettingsError.invalid("\(variable) names \(name), a header that frames the HTTP request itself; the API key needs its own (e.g. X-Api-Key)")
+        }
+    }
+
+    /// The config file is read as plain `KEY=value` lines (blank lines and `#` comments aside),
+    /// and the value is taken literally. Forms that other `.env` readers treat otherwise —
+    /// `export KEY=…`, quotes around a value, a comment after it — would silently give a key
+    /// with quotes in it or no setting at all, so they are refused, naming the line.
+    static func checkConfigFileFormat(path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path, problem: "cannot read it as UTF-8 text")
+        }
+        // Each value would keep its line's \r.
+        if text.contains("\r") {
+            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
+                                           problem: "it has Windows line ends (CRLF); convert it with `dos2unix \(path)` or `sed -i 's/\\r$//' \(path)`")
+        }
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let entry = line.trimmingCharacters(in: .whitespaces)
+            if entry.isEmpty || entry.hasPrefix("#") { continue }
+            func refuse(_ problem: String) -> SettingsError {
+                .secretFile(variable: "BILLWH_CONFIG_FILE", path: path, problem: "line \(number + 1): \(problem)")
+            }
+            guard let equals = entry.firstIndex(of: "=") else { throw refuse("not KEY=value") }
+            let name = entry[..<equals].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("export ") { throw refuse("`export` is not part of the format: write \(name.dropFirst(7).trimmingCharacters(in: .whitespaces))=value") }
+            guard let first = name.unicodeScalars.first, CharacterSet.letters.contains(first) || first == "_",
+                  name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_") }) else {
+                throw refuse("not KEY=value (a name is letters, digits and _)")
+            }
+            let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
+                throw refuse("\(name)'s value is in quotes, which would be kept as part of it: remove them (the value is taken as written)")
+            }
+            if value.contains(" #") || value.contains("\t#") {
+                throw refuse("\(name)'s value holds \" #\": a comment after a value would be read as part of it; put it on its own line")
+            }
         }
     }
 

@@ -99,6 +99,35 @@ import TestSupport
         }
     }
 
+    /// The config file's lines are KEY=value, taken as written: the forms other `.env` readers
+    /// treat otherwise are refused, naming the line, instead of giving a key with quotes in it.
+    @Test func configFileLinesOtherReadersWouldReadOtherwiseAreRefused() async throws {
+        let folder = try TempDir()
+        let path = folder.path("billwh.env")
+        func load(_ text: String) async throws -> Settings {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+            return try await Settings.load(environment: ["BILLWH_CONFIG_FILE": path])
+        }
+        let fine = try await load("# billwh\n\nBILLWH_COPACO_API_KEY=k#1\nBILLWH_LOOKBACK_DAYS=3\n")
+        #expect(fine.copaco?.apiKey.reveal() == "k#1" && fine.lookbackDays == 3)
+        for (text, needle) in [
+            ("BILLWH_LOOKBACK_DAYS=3\nexport BILLWH_COPACO_API_KEY=k\n", "line 2: `export` is not part of the format: write BILLWH_COPACO_API_KEY=value"),
+            ("BILLWH_COPACO_API_KEY=\"k\"\n", "line 1: BILLWH_COPACO_API_KEY's value is in quotes"),
+            ("BILLWH_COPACO_API_KEY='k'\n", "line 1: BILLWH_COPACO_API_KEY's value is in quotes"),
+            ("BILLWH_LOOKBACK_DAYS=2 # two days\n", "line 1: BILLWH_LOOKBACK_DAYS's value holds \" #\""),
+            ("# ok\nBILLWH_COPACO_API_KEY k\n", "line 2: not KEY=value"),
+            ("BILLWH-KEY=1\n", "line 1: not KEY=value"),
+            ("BILLWH_COPACO_API_KEY=k\r\n", "Windows line ends (CRLF); convert it with `dos2unix"),
+        ] {
+            do {
+                _ = try await load(text)
+                Issue.record("accepted: \(text.debugDescription)")
+            } catch {
+                #expect("\(error)".contains(needle) && "\(error)".contains("BILLWH_CONFIG_FILE"), "\(text.debugDescription): \(error)")
+            }
+        }
+    }
+
     /// A config file others may read must not hold a credential; and a credential's `_FILE` in
     /// the environment outranks its plain form in the config file (the environment wins).
     @Test func theConfigFileNeitherSharesNorOverridesAKey() async throws {
