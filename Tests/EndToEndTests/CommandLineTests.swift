@@ -82,6 +82,8 @@ import Warehouse
             #expect(partial.status == 2, "\(partial.stderr)")
 
             #expect(try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-13-01"], environment: environment(harness)).status == 64)
+            let future = try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-01-01", "--until", "2099-12-31"], environment: environment(harness))
+            #expect(future.status == 64 && future.stderr.contains("--until 2099-12-31 is after today"), "\(future.stderr)")
             #expect(try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
             let unwritable = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
             #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))

@@ -27,6 +27,11 @@ struct Ingest: AsyncParsableCommand {
                 if let since = dates.since, dates.until == nil, since > runner.today {
                     throw ValidationError("--since must not be after --until (default today, \(runner.today))")
                 }
+                // A day of slack for a caller ahead of UTC; beyond it, every request would ask for
+                // invoices not dated yet (a year ahead is a dozen empty windows per endpoint).
+                if let until = dates.until, until > runner.today.adding(days: 1) {
+                    throw ValidationError("--until \(until) is after today (\(runner.today), UTC): no invoice is dated in the future; leave it out to read up to today")
+                }
                 let window = dates.window(today: runner.today)
                 let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
                 Console.note(Summaries.ingest(summary))
