@@ -63,6 +63,8 @@ package actor RequestPacer {
     package func acquire() async throws {
         let clock = ContinuousClock()
         while true {
+            // A cancelled caller takes no slot, even one that is free.
+            try Task.checkCancellation()
             let now = clock.now
             sent.removeAll { now - $0 >= window }
             if sent.count < limit {
