@@ -68,7 +68,7 @@ enum FieldValue {
         switch self {
         case .missing: return nil
         case .number(let n): return n
-        case .string(let s): return s.trimmingValueSpace
+        case .string(let s): return s.trimmingXMLSpace
         case .bool, .container: throw DocumentRejection("\(path()).\(name): expected a number, got \(kind)")
         }
     }
@@ -95,7 +95,7 @@ enum FieldValue {
     }
 
     func date(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> CalendarDate? {
-        guard let text = try text(name, in: path())?.trimmingValueSpace, !text.isEmpty else { return nil }
+        guard let text = try text(name, in: path())?.trimmingXMLSpace, !text.isEmpty else { return nil }
         guard let date = CalendarDate(parsing: text) else {
             throw DocumentRejection("\(path()).\(name): not a date (YYYY-MM-DD[Thh:mm:ss]): \(text.prefix(40))")
         }
@@ -158,19 +158,6 @@ extension JSONObject {
             return result
         case let other?: throw DocumentRejection("\(path).\(name): expected an array, got \(other.kind)")
         }
-    }
-}
-
-private extension String {
-    /// Without leading and trailing space, tab, LF and CR (XML's and JSON's whitespace).
-    var trimmingValueSpace: String {
-        let utf8 = self.utf8
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return self }
-        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[start...end])
     }
 }
 

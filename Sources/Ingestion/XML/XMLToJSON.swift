@@ -99,12 +99,12 @@ private struct XMLToJSONConverter {
         element.attributes.contains { attribute in
             guard attribute.name.utf8.count > 4, attribute.name.hasSuffix(":nil") else { return false }
             let value = attribute.value.trimmingXMLSpace
-            return value == "1" || asciiCaseInsensitiveEquals(String(value), "true")
+            return value == "1" || asciiCaseInsensitiveEquals(value, "true")
         }
     }
 
     func isBlank(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        text.utf8.allSatisfy(isXMLSpace)
     }
 }
 
@@ -112,12 +112,18 @@ private func asciiLowercased(_ s: String) -> String {
     String(decoding: s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
 }
 
-private extension String {
-    var trimmingXMLSpace: Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+/// XML's whitespace, which is JSON's too: space, tab, LF, CR.
+func isXMLSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+extension String {
+    /// Without leading and trailing XML whitespace, by bytes (`"\r\n"` is one Character, equal
+    /// to neither `"\r"` nor `"\n"`); the string itself when there is none to drop.
+    package var trimmingXMLSpace: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last, isXMLSpace(first) || isXMLSpace(last) else { return self }
+        guard let start = utf8.firstIndex(where: { !isXMLSpace($0) }), let end = utf8.lastIndex(where: { !isXMLSpace($0) }) else {
             return ""
         }
-        return self[start...end]
+        return String(self[start...end])
     }
 }
