@@ -10,10 +10,11 @@ enum FullRead {
     /// How long a company deleted in Copper may stay linked.
     static let interval: TimeInterval = 7 * 86_400
 
-    /// Why this sync reads every company, or nil for an incremental one.
-    static func reason(_ db: Database, field: CopperCustomFieldDefinition, asked: Bool, now: Date) throws -> String? {
+    /// Why this sync reads every company, or nil for an incremental one. `firstSync`: no
+    /// company is stored yet.
+    static func reason(_ db: Database, field: CopperCustomFieldDefinition, asked: Bool, firstSync: Bool, now: Date) throws -> String? {
         if asked { return "asked for" }
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM crm_companies)") == true else { return "first sync" }
+        if firstSync { return "first sync" }
         guard let state = try Row.fetchOne(db, sql: """
             SELECT customer_number_field_id, customer_number_field, full_sync_at FROM crm_sync_state
             """) else {

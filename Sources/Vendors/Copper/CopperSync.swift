@@ -35,10 +35,6 @@ package struct CopperSync: Sendable {
         package var companies = 0
         package var changed = 0
         package var quarantined = 0
-        /// Why every company was read, or nil for an incremental sync.
-        package var fullRead: String?
-        /// Companies a full read no longer found, removed with their customer numbers.
-        package var removed = 0
         package var pages = 0
         package var searches = 0
         package var statistics = FetchStatistics()
@@ -85,10 +81,9 @@ package struct CopperSync: Sendable {
             throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.quotedNames)")
         }
         let (lastSeen, fullRead) = try await database.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies"),
-             try FullRead.reason(db, field: field, asked: full, now: Date()))
+            let lastSeen = try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies")
+            return (lastSeen, try FullRead.reason(db, field: field, asked: full, firstSync: lastSeen == nil, now: Date()))
         }
-        report.fullRead = fullRead
         if let fullRead { logger.info("copper/companies: reading every company (\(fullRead))") }
         var cursor: Int64? = fullRead != nil ? nil : lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
         var seen = Set<Int64>()
@@ -137,7 +132,6 @@ package struct CopperSync: Sendable {
         if fullRead != nil {
             let found = seen
             let removed = try await database.write { db in try FullRead.finish(db, seen: found, field: field, now: Date()) }
-            report.removed = removed.count
             if !removed.isEmpty {
                 // A key whose user cannot see them (team permissions) looks the same: say so.
                 logger.warning("copper/companies: \(removed.count) companies are no longer in Copper's search and were removed with their customer numbers (their purchases in open months are unlinked): \(removed.prefix(20).map(String.init).joined(separator: ", "))\(removed.count > 20 ? ", …" : ""). If they were not deleted in Copper, the key's user may not see them: BILLWH_COPPER_USER_EMAIL should be an admin's; the next full read, within a week, brings them back.")
@@ -184,11 +178,15 @@ package struct CopperSync: Sendable {
             }
             let rawID = try IngestWriter.storeRaw(db, vendor: .copper, endpoint: endpoint, key: String(company.id),
                                                   date: CalendarDate(unixSeconds: company.dateModified), raw: raw, ingestID: ingestID, now: now)
-            let current = try Int64.fetchOne(db, sql: "SELECT raw_id FROM crm_companies WHERE company_id = ?", arguments: [company.id])
+            let current = try Row.fetchOne(db, sql: "SELECT raw_id, customer_numbers FROM crm_companies WHERE company_id = ?",
+                                           arguments: [company.id])
             let numbersText = company.value(of: field)
-            if current == rawID {
-                guard renumber else { continue }
-                try renumberCompany(db, id: company.id, numbersText: numbersText)
+            if let current, current["raw_id"] as Int64 == rawID {
+                // Unchanged bytes, read with what may be another field (a full read).
+                if renumber, current["customer_numbers"] as String? != numbersText {
+                    try db.execute(sql: "UPDATE crm_companies SET customer_numbers = ? WHERE company_id = ?", arguments: [numbersText, company.id])
+                    try setNumbers(db, id: company.id, numbersText: numbersText)
+                }
                 continue
             }
             changed += 1
@@ -215,14 +213,6 @@ package struct CopperSync: Sendable {
             try db.execute(sql: "INSERT OR IGNORE INTO crm_customer_numbers (customer_number, company_id) VALUES (?, ?)",
                            arguments: [number, id])
         }
-    }
-
-    /// A company whose bytes are unchanged, read with what may be another field.
-    static func renumberCompany(_ db: Database, id: Int64, numbersText: String?) throws {
-        let stored = try String.fetchOne(db, sql: "SELECT customer_numbers FROM crm_companies WHERE company_id = ?", arguments: [id])
-        guard stored != numbersText else { return }
-        try db.execute(sql: "UPDATE crm_companies SET customer_numbers = ? WHERE company_id = ?", arguments: [numbersText, id])
-        try setNumbers(db, id: id, numbersText: numbersText)
     }
 
     /// "000417, 10577" → ["000417", "10577"]: comma separated, trimmed, leading zeros kept.
