@@ -153,14 +153,15 @@ extension JSONParser {
         return (try? parser.parseString()) ?? ""
     }
 
-    /// Whether the unescaped name is `lowercased` (ASCII lower case), ignoring ASCII case.
-    package func name(_ name: JSONMemberName, matchesLowercased lowercased: [UInt8]) -> Bool {
-        guard !name.escaped, name.range.count == lowercased.count else { return false }
-        var i = name.range.lowerBound
-        for expected in lowercased {
+    /// Whether the unescaped name is the ASCII lower-case text at `start` of `pool` (as long as
+    /// the name), ignoring ASCII case.
+    package func name(_ name: JSONMemberName, matchesLowercased pool: [UInt8], at start: Int) -> Bool {
+        guard !name.escaped, start + name.range.count <= pool.count else { return false }
+        var j = start
+        for i in name.range {
             let byte = bytes[i]
-            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != expected { return false }
-            i += 1
+            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != pool[j] { return false }
+            j += 1
         }
         return true
     }

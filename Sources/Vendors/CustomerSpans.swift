@@ -33,14 +33,38 @@ struct CustomerSpans {
         level.fields.map { InvoiceField(rawValue: $0)!.name }
     }
 
-    /// Per level, per name length: the slots whose name is that long, names lower-cased.
-    private static let byLength: [[[(slot: Int, name: [UInt8])]]] = names.map { level in
-        var table = Array(repeating: [(slot: Int, name: [UInt8])](), count: 1 + level.map(\.utf8.count).max()!)
-        for (slot, name) in level.enumerated() {
-            let lowercased = name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-            table[lowercased.count].append((slot, lowercased))
+    /// Per level, the slots by the length of their names, names lower-cased.
+    private static let tables: [SlotTable] = names.map(SlotTable.init)
+
+    /// A level's names, flat: looking one up copies no array (a table of arrays retained and
+    /// released one per candidate, for every member read).
+    struct SlotTable {
+        struct Candidate {
+            var slot: Int
+            /// Where its lower-cased name starts in `pool`.
+            var start: Int
         }
-        return table
+        let pool: [UInt8]
+        /// By the length of their names.
+        let candidates: [Candidate]
+        /// `firstOfLength[n]..<firstOfLength[n + 1]`: the candidates whose names are `n` long.
+        let firstOfLength: [Int]
+
+        init(_ names: [String]) {
+            let lowercased = names.map { $0.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
+            let longest = lowercased.map(\.count).max() ?? 0
+            var pool: [UInt8] = [], candidates: [Candidate] = [], firstOfLength: [Int] = []
+            for length in 0...longest + 1 {
+                firstOfLength.append(candidates.count)
+                for (slot, name) in lowercased.enumerated() where name.count == length {
+                    candidates.append(Candidate(slot: slot, start: pool.count))
+                    pool += name
+                }
+            }
+            self.pool = pool
+            self.candidates = candidates
+            self.firstOfLength = firstOfLength
+        }
     }
 
     /// `arrayPath`: the customers array's path as the document spells it. `census`: the memo
@@ -52,15 +76,21 @@ struct CustomerSpans {
     }
 
     /// The slot the member's name is read into at `level`, if any (ASCII case ignored).
-    /// `byLength`: the level's table (`Self.byLength[level]`, looked up once per object).
-    private static func slot(of name: JSONMemberName, level: Int, byLength: [[(slot: Int, name: [UInt8])]], parser: JSONParser) -> Int? {
+    /// `table`: the level's (`Self.tables[level]`, looked up once per object).
+    private static func slot(of name: JSONMemberName, level: Int, table: SlotTable, parser: JSONParser) -> Int? {
         if name.escaped {
             let text = parser.text(of: name)
             return names[level].firstIndex { asciiCaseInsensitiveEquals(text, $0) }
         }
         let count = name.range.count
-        guard count < byLength.count else { return nil }
-        for candidate in byLength[count] where parser.name(name, matchesLowercased: candidate.name) { return candidate.slot }
+        guard count + 1 < table.firstOfLength.count else { return nil }
+        var index = table.firstOfLength[count]
+        let end = table.firstOfLength[count + 1]
+        while index < end {
+            let candidate = table.candidates[index]
+            if parser.name(name, matchesLowercased: table.pool, at: candidate.start) { return candidate.slot }
+            index += 1
+        }
         return nil
     }
 
@@ -78,7 +108,7 @@ struct CustomerSpans {
     private mutating func readObject(_ parser: inout JSONParser, level: InvoiceField.Level, fields: inout DocumentFields) throws(JSONParseError) {
         let base = spans[level.rawValue].count
         spans[level.rawValue].append(contentsOf: repeatElement(JSONSpan.absent, count: level.fields.count))
-        let byLength = Self.byLength[level.rawValue]
+        let table = Self.tables[level.rawValue]
         let childSlot = level.children?.slot
         var childrenRead = false
         var position = 0
@@ -86,7 +116,7 @@ struct CustomerSpans {
             defer { position += 1 }
             note(name, at: position, level: level, parser: parser, fields: &fields)
             // The first member of a name is the one read (as `JSONObject`'s lookup finds it).
-            if let slot = Self.slot(of: name, level: level.rawValue, byLength: byLength, parser: parser),
+            if let slot = Self.slot(of: name, level: level.rawValue, table: table, parser: parser),
                spans[level.rawValue][base + slot].kind == .absent {
                 let start = parser.offset
                 if slot == childSlot, parser.valueKind == .array, let child = level.childLevel {
@@ -94,10 +124,10 @@ struct CustomerSpans {
                     childrenRead = true
                     spans[level.rawValue][base + slot] = JSONSpan(kind: .array, range: start..<parser.offset)
                 } else {
-                    spans[level.rawValue][base + slot] = try readOther(&parser, name: name, level: level, fields: &fields)
+                    spans[level.rawValue][base + slot] = try Self.readOther(&parser, name: name, prefix: census[level.rawValue].prefix, fields: &fields)
                 }
             } else {
-                _ = try readOther(&parser, name: name, level: level, fields: &fields)
+                _ = try Self.readOther(&parser, name: name, prefix: census[level.rawValue].prefix, fields: &fields)
             }
         }
         if level.children != nil && !childrenRead {
@@ -128,12 +158,14 @@ struct CustomerSpans {
 
     /// A member's value the line decoder does not descend into: skipped, except that an object
     /// or array is built to count its field paths (rare: an unknown container, or a wrong type).
-    private func readOther(_ parser: inout JSONParser, name: JSONMemberName, level: InvoiceField.Level,
-                           fields: inout DocumentFields) throws(JSONParseError) -> JSONSpan {
+    /// Static, with the level's path prefix asked for only then: a method of `self` called from
+    /// inside a mutating read retained and released each of its arrays, for every member.
+    private static func readOther(_ parser: inout JSONParser, name: JSONMemberName, prefix: @autoclosure () -> String,
+                                  fields: inout DocumentFields) throws(JSONParseError) -> JSONSpan {
         let kind = parser.valueKind
         guard kind == .object || kind == .array else { return parser.skipValidated() }
         let start = parser.offset
-        let path = census[level.rawValue].prefix + "." + parser.text(of: name)
+        let path = prefix() + "." + parser.text(of: name)
         switch try parser.readValue() {
         case .object(let object): fields.walk(object, at: path)
         case .array(let items): fields.walk(items, at: path + "[]")
