@@ -203,7 +203,7 @@ package struct JSONEnvelopeCursor {
             if try reader.read(appendingTo: &buffer) { return true }
         } catch {
             ended = true
-            throw JSONParseError(offset: base + buffer.count, reason: "the response could not be read to its end: \(error)")
+            throw JSONParseError(offset: base + buffer.count, reason: "the response could not be read to its end: \(error)", isInvalidJSON: false)
         }
         ended = true
         return false
@@ -253,7 +253,9 @@ package struct JSONEnvelopeCursor {
         while true {
             let end = buffer.withUnsafeBufferPointer { scanner.scan($0) }
             guard (end ?? scanner.position) - index <= maxElementBytes else {
-                throw error("a single document or value of more than \(Self.size(maxElementBytes)): raise BILLWH_MAX_DOCUMENT_MB if the vendor's documents are that large")
+                var tooLarge = error("a single document or value of more than \(Self.size(maxElementBytes)): raise BILLWH_MAX_DOCUMENT_MB if the vendor's documents are that large")
+                tooLarge.isInvalidJSON = false
+                throw tooLarge
             }
             if let end {
                 while buffer.count < end + Self.lookahead { guard try fill() else { break } }
@@ -277,7 +279,7 @@ package struct JSONEnvelopeCursor {
                 let result = try body(&parser)
                 return (result, parser.index)
             } catch {
-                throw JSONParseError(offset: base + error.offset, reason: error.reason)
+                throw JSONParseError(offset: base + error.offset, reason: error.reason, isInvalidJSON: error.isInvalidJSON)
             }
         }
         index = end

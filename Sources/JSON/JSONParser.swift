@@ -2,7 +2,10 @@
 package struct JSONParseError: Error, CustomStringConvertible, Sendable {
     package let offset: Int
     package let reason: String
-    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    /// False when the text could not be read whole (a document over the size limit, a body
+    /// that broke off): the bytes may well be JSON, and the message must not say otherwise.
+    package var isInvalidJSON = true
+    package var description: String { isInvalidJSON ? "invalid JSON at byte \(offset): \(reason)" : "at byte \(offset): \(reason)" }
 
     /// The envelope's array named twice (names match ignoring case, as the vendors' are): read
     /// from one of them, the other's documents would be lost without a word.
