@@ -67,10 +67,13 @@ package struct PipelineRunner: Sendable {
     }
 
     /// `billwh ingest`: fetch vendor documents into raw + staging.
-    package func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest") async throws -> RunSummary {
+    /// `copperFullRead`: read every Copper company now (as the weekly full read does), which
+    /// removes at once the companies deleted in Copper.
+    package func ingest(vendors: [VendorID]?, window: DateWindow?, command: String = "ingest",
+                        copperFullRead: Bool = false) async throws -> RunSummary {
         let (lock, database, sources, window, runID) = try startFetching(command, vendors: vendors, window: window)
         defer { lock.release() }
-        let reports = try await fetch(sources, window: window, database: database, runID: runID)
+        let reports = try await fetch(sources, window: window, database: database, runID: runID, copperFullRead: copperFullRead)
         let outcome = RunOutcome.combine(reports)
         try finishRun(database, runID: runID, outcome: outcome, summary: describe(reports))
         return RunSummary(runID: runID, command: command, window: window, reports: reports, reconcile: nil, outcome: outcome, checks: nil)
@@ -202,7 +205,8 @@ package struct PipelineRunner: Sendable {
         return String(cString: name)
     }
 
-    func fetch(_ sources: [VendorSource], window: DateWindow, database: DatabaseQueue, runID: Int64) async throws -> [EndpointReport] {
+    func fetch(_ sources: [VendorSource], window: DateWindow, database: DatabaseQueue, runID: Int64,
+               copperFullRead: Bool = false) async throws -> [EndpointReport] {
         let fetcher = HTTPFetcher(policy: settings.retryPolicy, logger: logger)
         var ingestor = Ingestor(database: database, fetcher: fetcher, logger: logger)
         ingestor.progress = progress
@@ -224,7 +228,7 @@ package struct PipelineRunner: Sendable {
             case .crm(let copper):
                 var sync = CopperSync(database: database, client: CopperClient(settings: copper, fetcher: fetcher), logger: logger)
                 sync.progress = progress
-                reports.append(try await sync.run(runID: runID))
+                reports.append(try await sync.run(runID: runID, full: copperFullRead))
             }
         }
         return reports

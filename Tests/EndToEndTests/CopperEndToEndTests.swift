@@ -211,6 +211,24 @@ import Warehouse
         }
     }
 
+    /// Whoever deleted a company in Copper need not wait for the weekly read: `ingest
+    /// --full-copper-read` reads every company now. Without Copper among the vendors, the flag
+    /// is refused as bad usage rather than ignored.
+    @Test func aFullCopperReadAskedForRemovesADeletedCompanyAtOnce() async throws {
+        try await linked { harness, id in
+            #expect(try purchases(linkedTo: id, harness) > 0)
+            #expect(harness.sandbox.deleteCopperCompany(id: id))
+            let full = try await harness.runner.ingest(vendors: [.copper], window: nil, copperFullRead: true)
+            #expect(full.outcome == .ok)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies WHERE company_id = \(id)") == 0)
+            #expect(try purchases(linkedTo: id, harness) == 0)
+            #expect(harness.logs.text.contains("reading every company (asked for)"))
+            let refused = try await runBillwh(["ingest", "--db", harness.databasePath, "--vendor", "copaco", "--full-copper-read"])
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(refused.stderr.contains("--full-copper-read reads Copper: add --vendor copper"))
+        }
+    }
+
     /// The customer numbers come from another field: every company is read again with it,
     /// also those Copper did not change, and going back restores the numbers.
     @Test func anotherCustomerNumberFieldReadsEveryCompanyAgain() async throws {

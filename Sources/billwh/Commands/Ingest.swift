@@ -11,11 +11,16 @@ struct Ingest: AsyncParsableCommand {
     @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud, copper (the CRM companies).") var vendors: [String] = []
     @OptionGroup var consolidated: ConsolidatedOption
     @OptionGroup var dates: DateRangeOptions
+    @Flag(help: "Read every Copper company now, not only those changed since the last sync: companies deleted in Copper are removed at once instead of at the weekly full read.")
+    var fullCopperRead = false
 
     func validate() throws {
         let known = Settings.knownVendors.map(\.rawValue)
         for vendor in vendors where !known.contains(vendor) {
             throw ValidationError("unknown vendor \(vendor): known vendors are \(known.joined(separator: ", "))")
+        }
+        if fullCopperRead, !vendors.isEmpty, !vendors.contains(VendorID.copper.rawValue) {
+            throw ValidationError("--full-copper-read reads Copper: add --vendor copper, or leave --vendor out")
         }
     }
 
@@ -33,7 +38,8 @@ struct Ingest: AsyncParsableCommand {
                     throw ValidationError("--until \(until) is after today (\(runner.today), UTC): no invoice is dated in the future; leave it out to read up to today")
                 }
                 let window = dates.window(today: runner.today)
-                let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window)
+                let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window,
+                                                     copperFullRead: fullCopperRead)
                 Console.note(Summaries.ingest(summary))
                 return Summaries.exitCode(summary.outcome)
             }
