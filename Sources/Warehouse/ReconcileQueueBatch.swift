@@ -5,7 +5,8 @@ import GRDB
 /// statements for each. The queue is a set, and what decides a group's entry (closed months,
 /// the customer's purchases) does not change while a window is written, so queueing later in
 /// the same transaction queues the same rows. At most `limit` groups wait, so memory stays
-/// bounded on a window of a million lines.
+/// bounded on a window of a million lines (a few MB); each flush probes its customers'
+/// purchases again, so a nightly's window should take one or two.
 public final class ReconcileQueueBatch {
     private let db: Database
     private let vendor: String
@@ -14,7 +15,7 @@ public final class ReconcileQueueBatch {
     private var pending: [String: [TouchedGroups]] = [:]
     private var count = 0
 
-    public init(db: Database, vendor: String, limit: Int = 4096) {
+    public init(db: Database, vendor: String, limit: Int = 16_384) {
         self.db = db
         self.vendor = vendor
         self.limit = limit
