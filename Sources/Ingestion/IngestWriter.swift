@@ -411,9 +411,7 @@ package enum IngestWriter {
         /// A document that decodes now resolves its earlier quarantine sightings.
         func resolveQuarantine(key: String) throws {
             guard quarantineUnresolved else { return }
-            try db.cachedStatement(sql: """
-                UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key = ? AND resolved_at IS NULL
-                """).execute(arguments: [now, vendor.rawValue, endpoint.name, key])
+            try IngestWriter.resolveQuarantine(db, vendor: vendor, endpoint: endpoint, key: key, now: now)
         }
 
         static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

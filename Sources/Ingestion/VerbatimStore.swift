@@ -42,9 +42,9 @@ extension IngestWriter {
     /// Resolves the unresolved sightings of a document read since (`key`), or of whole
     /// responses (`key` nil) once a later read completed.
     package static func resolveQuarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, now: String) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND document_key IS ? AND resolved_at IS NULL
-            """, arguments: [now, vendor.rawValue, endpoint.name, key])
+            """).execute(arguments: [now, vendor.rawValue, endpoint.name, key])
     }
 
     /// Completes a window's ledger row opened by `record` with what the caller stored itself.

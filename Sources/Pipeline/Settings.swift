@@ -65,8 +65,11 @@ package struct Settings: Sendable {
             guard FileManager.default.isReadableFile(atPath: file) else {
                 throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "no readable file there; fix the path or unset it")
             }
-            try checkConfigFileHoldsNoSharedSecret(path: file)
-            try checkConfigFileFormat(path: file)
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "cannot read it as UTF-8 text")
+            }
+            try checkConfigFileHoldsNoSharedSecret(text, path: file)
+            try checkConfigFileFormat(text, path: file)
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }
         return try from(ConfigReader(providers: providers), environment: environment)
@@ -183,10 +186,9 @@ package struct Settings: Sendable {
 
     /// A config file that others may read must not hold a credential: a key others can read is
     /// a key others have, as for a `_FILE` (readSecretFile).
-    static func checkConfigFileHoldsNoSharedSecret(path: String) throws {
+    static func checkConfigFileHoldsNoSharedSecret(_ text: String, path: String) throws {
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0,
-              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
         for line in text.split(whereSeparator: \.isNewline) {
             let entry = line.trimmingCharacters(in: .whitespaces)
             let name = entry.hasPrefix("export ") ? String(entry.dropFirst(7)).trimmingCharacters(in: .whitespaces) : entry
@@ -238,10 +240,7 @@ package struct Settings: Sendable {
     /// and the value is taken literally. Forms that other `.env` readers treat otherwise —
     /// `export KEY=…`, quotes around a value, a comment after it — would silently give a key
     /// with quotes in it or no setting at all, so they are refused, naming the line.
-    static func checkConfigFileFormat(path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path, problem: "cannot read it as UTF-8 text")
-        }
+    static func checkConfigFileFormat(_ text: String, path: String) throws {
         // Each value would keep its line's \r.
         if text.contains("\r") {
             throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
