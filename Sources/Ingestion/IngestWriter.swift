@@ -329,7 +329,7 @@ package enum IngestWriter {
                 try raw.withUnsafeBytes { bytes in
                     sqlite3_bind_blob(handle, 7, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(bytes.count), Self.static)
                     defer { sqlite3_bind_null(handle, 7) }
-                    try insert.execute()
+                    try Self.step(insert, on: db)
                 }
                 if sqlite3_changes(db.sqliteConnection) == 0 {
                     // These bytes are kept already, though the document has no current
@@ -383,7 +383,7 @@ package enum IngestWriter {
             Self.bind(handle, 3, header.key); Self.bind(handle, 5, date)
             sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 8, header.statedTotal?.micros)
             sqlite3_bind_int64(handle, 9, existing == nil ? 1 : 0)
-            try upsert.execute()
+            try Self.step(upsert, on: db)
             return (true, count)
         }
 
@@ -398,10 +398,7 @@ package enum IngestWriter {
             Self.bind(handle, 3, key); Self.bind(handle, 4, hash)
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return (nil, nil) }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: statement.sql)
-            }
+            guard code == SQLITE_ROW else { throw Self.failure(code, statement, on: db) }
             func id(_ column: Int32) -> Int64? {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
             }
@@ -426,7 +423,7 @@ package enum IngestWriter {
                     match_group, recent)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?25, ?26, ?27, ?28,
-                    \(ReconcileQueue.matchGroupSQL(rowHash: "?18", periodStart: "?27")), ?29)
+                    coalesce(?30, \(ReconcileQueue.matchGroupSQL(rowHash: "?18", periodStart: "?27"))), ?29)
                 """)
         }
 
@@ -471,6 +468,22 @@ package enum IngestWriter {
             let count = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
             statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: count)))
             return statement
+        }
+
+        /// Steps one of the writer's statements that returns no row, through the C API: GRDB's
+        /// `execute` checks, on each call, what none of these statements needs (observers,
+        /// suspension, the transaction's state), and a window of small documents makes
+        /// millions of such calls.
+        static func step(_ statement: Statement, on db: Database) throws {
+            let code = sqlite3_step(statement.sqliteStatement)
+            guard code == SQLITE_DONE else { throw failure(code, statement, on: db) }
+        }
+
+        /// The error GRDB would have thrown for a step that failed with `code`.
+        static func failure(_ code: Int32, _ statement: Statement, on db: Database) -> DatabaseError {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            sqlite3_reset(statement.sqliteStatement)
+            return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
         }
 
         static func bind(_ handle: OpaquePointer, _ column: Int32, _ value: String?) {
@@ -528,7 +541,13 @@ package enum IngestWriter {
             bind(line.description); bind(line.chargeType); bind(line.quantity); bind(line.quantityNorm)
             bind(line.unitPrice?.micros); bind(line.amount.micros); bind(line.vat?.micros)
             bind(line.periodStart); bind(line.periodEnd)
-            try statement.execute()
+            // The match group as the SQL expression computes it, unless it could differ.
+            if let (pointer, count) = text.copyMatchGroup(rowHash: line.rowHash, periodStart: line.periodStart) {
+                sqlite3_bind_text(handle, 30, pointer, count, Self.static)
+            } else {
+                sqlite3_bind_null(handle, 30)
+            }
+            try Self.step(statement, on: db)
         }
 
         static let `static`: sqlite3_destructor_type? = nil

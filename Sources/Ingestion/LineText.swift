@@ -23,6 +23,7 @@ final class LineText {
         add(line.customerAccountID); add(line.customerNumber); add(line.customerName); add(line.subscriptionID)
         add(line.subscriptionName); add(line.lineRef); add(line.uid); add(line.rowHash); add(line.sku)
         add(line.description); add(line.chargeType); add(line.quantity); add(line.quantityNorm)
+        needed += 1 + max(12, Self.bytes(line.periodStart))
         if needed > capacity {
             storage.deallocate()
             capacity = max(needed, capacity * 2)
@@ -58,6 +59,27 @@ final class LineText {
         bytes[7] = UInt8(ascii: "-")
         digits(date.day, 2, at: 8)
         return advance(destination, 10)
+    }
+
+    /// The line's match group as `ReconcileQueue.matchGroupSQL` computes it, without building a
+    /// string; nil where `ReconcileQueue.matchGroup` leaves it to SQL.
+    func copyMatchGroup(rowHash: String?, periodStart: CalendarDate?) -> (UnsafePointer<CChar>, Int32)? {
+        let destination = storage + used
+        let bytes = destination.assumingMemoryBound(to: UInt8.self)
+        guard let rowHash else {
+            bytes[0] = UInt8(ascii: "p")
+            let start = advance(destination, 1)
+            guard let periodStart else { return start }
+            return (start.0, 1 + copy(periodStart).1)
+        }
+        var count = 0
+        for byte in rowHash.utf8.prefix(12) {
+            guard byte >= 0x20 && byte < 0x7F else { return nil }
+            count += 1
+            bytes[count] = byte
+        }
+        bytes[0] = UInt8(ascii: "h")
+        return advance(destination, count + 1)
     }
 
     private func advance(_ destination: UnsafeMutableRawPointer, _ count: Int) -> (UnsafePointer<CChar>, Int32) {

@@ -113,6 +113,12 @@ import VendorSandbox
             Issue.record("line \(number): \(differing.joined(separator: "; "))")
             break
         }
+        // Every stored group is the one the SQL expression computes from the stored line,
+        // whether the writer bound it or left it to SQL.
+        let differing = try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM staging_lines WHERE match_group IS NOT \(ReconcileQueue.matchGroupSQL())")
+        }
+        #expect(differing == 0)
         // Every group the writer names itself is the one SQL stored.
         let groups = try queue.read { db in try String.fetchAll(db, sql: "SELECT match_group FROM staging_lines ORDER BY line_id") }
         let lines = documents.flatMap(\.lines)
