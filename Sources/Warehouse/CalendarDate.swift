@@ -16,22 +16,29 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// `YYYY-MM-DD`, or a vendor's `YYYY-MM-DDT00:00:00` (the time part is ignored).
     public init?(parsing text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-        if bytes.count > 10 {
-            guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") else { return nil }
-        }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                let b = bytes[i]
-                guard b >= 48 && b <= 57 else { return nil }
-                value = value * 10 + Int(b - 48)
+        // Read in one pass over the bytes, without copying them out: every staged line has
+        // two dates.
+        var year = 0, month = 0, day = 0, position = 0
+        for byte in text.utf8 {
+            let digit = Int(byte) - 48
+            switch position {
+            case 0...3, 5, 6, 8, 9:
+                guard (0...9).contains(digit) else { return nil }
+                switch position {
+                case 0...3: year = year * 10 + digit
+                case 5, 6: month = month * 10 + digit
+                default: day = day * 10 + digit
+                }
+            case 4, 7:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            default:
+                guard byte == UInt8(ascii: "T") || byte == UInt8(ascii: " ") else { return nil }
             }
-            return value
+            position += 1
+            if position == 11 { break }
         }
-        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
-        self.init(year: y, month: m, day: d)
+        guard position >= 10 else { return nil }
+        self.init(year: year, month: month, day: day)
     }
 
     /// `YYYYMMDD`, the query format of the vendor APIs.

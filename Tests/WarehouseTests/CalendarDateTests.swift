@@ -13,9 +13,39 @@ import Testing
     }
 
     @Test(arguments: ["2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-1-01", "26-01-01",
-                      "2026-01-01Z", "2026/01/01", "２０２６-01-01", "", "0000-01-01", "2026-01-0x"])
+                      "2026-01-01Z", "2026/01/01", "２０２６-01-01", "", "0000-01-01", "2026-01-0x", "2026-01-0",
+                      "2026-01-01é", "-2026-01-01", " 2026-01-01"])
     func refusesWhatIsNoDate(text: String) {
         #expect(CalendarDate(parsing: text) == nil)
+    }
+
+    /// The rule spelled out on a copy of the bytes, against random texts near a date.
+    @Test func readsEveryTextAsTheByteRuleDoes() {
+        func reference(_ text: String) -> CalendarDate? {
+            let bytes = Array(text.utf8)
+            guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+            if bytes.count > 10, bytes[10] != UInt8(ascii: "T"), bytes[10] != UInt8(ascii: " ") { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                range.allSatisfy { (48...57).contains(bytes[$0]) } ? range.reduce(0) { $0 * 10 + Int(bytes[$1] - 48) } : nil
+            }
+            guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+            return CalendarDate(year: y, month: m, day: d)
+        }
+        var rng = SplitMix64(seed: 11)
+        let alphabet = Array("0123456789-T :Zé/")
+        var parsed = 0
+        for _ in 0..<20_000 {
+            var text = Array("2026-02-28T00:00")
+            text.removeLast(Int.random(in: 0...text.count, using: &rng))
+            for _ in 0..<Int.random(in: 0...2, using: &rng) where !text.isEmpty {
+                text[Int.random(in: 0..<text.count, using: &rng)] = alphabet.randomElement(using: &rng)!
+            }
+            let string = String(text)
+            #expect(CalendarDate(parsing: string) == reference(string), "\(string)")
+            #expect(CalendarDate(parsing: string.dropFirst(0)) == reference(string), "a substring: \(string)")
+            if reference(string) != nil { parsed += 1 }
+        }
+        #expect(parsed > 2_000)
     }
 
     @Test func theCompactQueryFormRoundTrips() throws {
