@@ -105,9 +105,15 @@ enum Logs {
     static func bootstrap() -> Logger {
         Memory.returnLargeBuffersToTheSystem()
         SQLiteProcessSettings.applyBeforeFirstConnection()
+        let setting = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 }
+        let level = setting.flatMap { Logger.Level(rawValue: $0.lowercased()) }
+        if let setting, level == nil {
+            // A typo must not silence the logs a failure would be explained by, nor stop the run.
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            Console.note("billwh: warning: BILLWH_LOG_LEVEL=\(setting.prefix(20)) is not a level (\(levels)): logging at info")
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            let level = ProcessInfo.processInfo.environment["BILLWH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             handler.logLevel = level ?? .info
             return Console.stderrIsTerminal ? StatusLineLogHandler(inner: handler) : handler
         }

@@ -122,6 +122,18 @@ import Warehouse
         }
     }
 
+    /// A log level that is no level is said, and the run goes on at info; the case is free.
+    @Test func aLogLevelThatIsNoLevelIsSaidAndTheRunGoesOn() async throws {
+        let folder = try TempDir()
+        let db = folder.path("w.sqlite")
+        let typo = try await runBillwh(["reconcile", "--db", db], environment: ["BILLWH_LOG_LEVEL": "verbose"])
+        #expect(typo.status == 0, "\(typo.stderr)")
+        #expect(typo.stderr.contains("BILLWH_LOG_LEVEL=verbose is not a level (trace, debug, info") && typo.stderr.contains("logging at info"),
+                "\(typo.stderr)")
+        let upper = try await runBillwh(["reconcile", "--db", db], environment: ["BILLWH_LOG_LEVEL": "DEBUG"])
+        #expect(upper.status == 0 && !upper.stderr.contains("is not a level"), "\(upper.stderr)")
+    }
+
     /// A warehouse path whose folder is missing is a failure to fix (exit 1, naming the folder),
     /// not a held lock (75), which a scheduler would skip quietly night after night.
     @Test func aWarehouseInAMissingFolderFailsNamingTheFolder() async throws {
