@@ -95,19 +95,22 @@ package final class FieldCensus: Sendable {
 package final class FieldPathMemo: @unchecked Sendable {
     struct Walk {
         var names: [String]
-        /// Per member: its path and its spelling's number.
-        var paths: [(path: String, id: Int)]
+        /// Per member: its path, its spelling's number, and the path of its elements should it
+        /// be an array.
+        var paths: [(path: String, id: Int, elements: String)]
         /// The document (`DocumentFields.generation`) that noted them last.
         var noted: Int
     }
-    var walks: [String: Walk] = [:]
+    // One stream's decoding thread alone uses a memo, so the run-time exclusivity checks of
+    // these, on every member of every document, buy nothing.
+    @exclusivity(unchecked) var walks: [String: Walk] = [:]
     var documents = 0
     /// Every path spelling numbered so far, with its key (the path lower-cased) and the key's number.
-    private(set) var spellings: [(path: String, key: String, keyID: Int)] = []
+    @exclusivity(unchecked) private(set) var spellings: [(path: String, key: String, keyID: Int)] = []
     private var spellingIDs: [String: Int] = [:]
     private var keyIDs: [String: Int] = [:]
     /// Per key number: the document (`DocumentFields.generation`) that noted the key last.
-    var keyNoted: [Int] = []
+    @exclusivity(unchecked) var keyNoted: [Int] = []
 
     package init() {}
 
@@ -177,25 +180,25 @@ package struct DocumentFields: Sendable {
     /// An object shaped like the one last walked at `prefix` takes its paths from the memo, and
     /// notes them only if this document has not yet.
     package mutating func walk(_ object: JSONObject, at prefix: String) {
-        let names = object.members.map(\.key)
-        let paths: [(path: String, id: Int)]
-        if let known = memo.walks[prefix], known.names == names {
+        let paths: [(path: String, id: Int, elements: String)]
+        if let known = memo.walks[prefix], known.names.elementsEqual(object.members.lazy.map(\.key)) {
             paths = known.paths
             if known.noted != generation {
                 memo.walks[prefix]?.noted = generation
-                for (_, id) in paths { note(id: id) }
+                for path in paths { note(id: path.id) }
             }
         } else {
+            let names = object.members.map(\.key)
             paths = names.map { name in
                 let path = prefix + "." + name
-                return (path, note(path))
+                return (path, note(path), path + "[]")
             }
             memo.walks[prefix] = FieldPathMemo.Walk(names: names, paths: paths, noted: generation)
         }
         for (member, path) in zip(object.members, paths) {
             switch member.value {
             case .object(let inner): walk(inner, at: path.path)
-            case .array(let items): walk(items, at: path.path + "[]")
+            case .array(let items): walk(items, at: path.elements)
             default: continue
             }
         }

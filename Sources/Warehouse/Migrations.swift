@@ -112,12 +112,17 @@ public struct ContentHasher {
 }
 
 private func hex(_ digest: SHA256.Digest) -> String {
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for byte in digest {
-        out.append(hex[Int(byte >> 4)])
-        out.append(hex[Int(byte & 0x0f)])
+    // Written straight into the string's storage: one per raw document, and a response of
+    // small documents has hundreds of thousands.
+    digest.withUnsafeBytes { bytes in
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = hexDigits[Int(byte >> 4)]
+                out[2 * index + 1] = hexDigits[Int(byte & 0x0f)]
+            }
+            return bytes.count * 2
+        }
     }
-    return String(decoding: out, as: UTF8.self)
 }
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

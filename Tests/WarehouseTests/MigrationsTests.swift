@@ -7,6 +7,16 @@ import Testing
 @Suite struct MigrationsTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Raw documents and migrations are known by these hashes: FIPS 180-2's examples, whole
+    /// and in pieces.
+    @Test func contentHashesAreLowerCaseHexSHA256() {
+        #expect(sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(sha256Hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        var hasher = ContentHasher()
+        for piece in ["ab", "", "c"] { Array(piece.utf8).withUnsafeBytes { hasher.update($0) } }
+        #expect(hasher.finalize() == sha256Hex(Array("abc".utf8)))
+    }
+
     @Test func embeddedCopyMatchesTheMigrationsFolder() throws {
         let onDisk = try Migrations.load(directory: Self.repoRoot.appendingPathComponent("migrations"))
         #expect(!onDisk.isEmpty)
