@@ -164,7 +164,12 @@ enum InvoiceSkeleton {
                     throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(kind)")
                 }
                 if rules.customers == .spans {
-                    var reader = CustomerSpans(body, arrayPath: arrayPath, census: rules.carry?.spans)
+                    // Taken out of the carry, so that the reader's copy is the only one and
+                    // noting into it copies nothing (it goes back when the document is read).
+                    var census = rules.carry?.spans
+                    rules.carry?.spans = nil
+                    var reader = CustomerSpans(body, arrayPath: arrayPath, census: census)
+                    census = nil
                     defer { rules.carry?.spans = reader.census }
                     for (c, range) in ranges.enumerated() {
                         do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
