@@ -61,8 +61,8 @@ final class LineText {
         return advance(destination, 10)
     }
 
-    /// The line's match group as `ReconcileQueue.matchGroupSQL` computes it, without building a
-    /// string; nil where `ReconcileQueue.matchGroup` leaves it to SQL.
+    /// The line's match group as `ReconcileQueue.matchGroup` names it, without building a
+    /// string; nil where that leaves it to SQL.
     func copyMatchGroup(rowHash: String?, periodStart: CalendarDate?) -> (UnsafePointer<CChar>, Int32)? {
         let destination = storage + used
         let bytes = destination.assumingMemoryBound(to: UInt8.self)
@@ -72,14 +72,14 @@ final class LineText {
             guard let periodStart else { return start }
             return (start.0, 1 + copy(periodStart).1)
         }
-        var count = 0
-        for byte in rowHash.utf8.prefix(12) {
-            guard byte >= 0x20 && byte < 0x7F else { return nil }
-            count += 1
-            bytes[count] = byte
-        }
+        guard let prefix = ReconcileQueue.hashPrefix(of: rowHash) else { return nil }
         bytes[0] = UInt8(ascii: "h")
-        return advance(destination, count + 1)
+        var count = 1
+        for byte in prefix {
+            bytes[count] = byte
+            count += 1
+        }
+        return advance(destination, count)
     }
 
     private func advance(_ destination: UnsafeMutableRawPointer, _ count: Int) -> (UnsafePointer<CChar>, Int32) {

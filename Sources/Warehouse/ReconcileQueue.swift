@@ -32,9 +32,15 @@ public struct ReconcileQueue {
     /// whole rebuild, which is always right.
     public static func matchGroup(rowHash: String?, periodStart: CalendarDate?) -> String? {
         guard let rowHash else { return "p" + (periodStart?.description ?? "") }
-        let prefix = rowHash.utf8.prefix(12)
-        guard prefix.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        guard let prefix = hashPrefix(of: rowHash) else { return nil }
         return "h" + String(decoding: prefix, as: UTF8.self)
+    }
+
+    /// The bytes of a hashed line's group name after its `h`, or nil where `matchGroup` leaves
+    /// the name to SQL (the ingest writer spells names from these bytes too).
+    public static func hashPrefix(of rowHash: String) -> Substring.UTF8View? {
+        let prefix = rowHash.utf8.prefix(12)
+        return prefix.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? prefix : nil
     }
 
     // MARK: Queueing
