@@ -22,6 +22,10 @@ struct CustomerSpans {
     /// first element of the array that is not an object.
     private(set) var children: [[Children]] = [[], []]
     private(set) var census = [CensusMemo(), CensusMemo(), CensusMemo()]
+    /// The first field the customer read last names twice in one object (names match ignoring
+    /// case), with that object's level: the document is then rejected, as with the tree
+    /// (`InvoiceSkeleton.repeatedField(in:)`).
+    private(set) var repeated: (field: InvoiceField, level: InvoiceField.Level)?
 
     struct Children {
         var objects: Range<Int>
@@ -99,6 +103,7 @@ struct CustomerSpans {
     mutating func read(_ range: Range<Int>, fields: inout DocumentFields) throws(JSONParseError) {
         for level in spans.indices { spans[level].removeAll(keepingCapacity: true) }
         for level in children.indices { children[level].removeAll(keepingCapacity: true) }
+        repeated = nil
         try JSONParser.reading(body, range: range) { (parser) throws(JSONParseError) in
             try readObject(&parser, level: .customer, fields: &fields)
         }
@@ -115,9 +120,13 @@ struct CustomerSpans {
         try parser.readMembers { (parser, name) throws(JSONParseError) in
             defer { position += 1 }
             note(name, at: position, level: level, parser: parser, fields: &fields)
-            // The first member of a name is the one read (as `JSONObject`'s lookup finds it).
-            if let slot = Self.slot(of: name, level: level.rawValue, table: table, parser: parser),
-               spans[level.rawValue][base + slot].kind == .absent {
+            // The first member of a name is the one read (as `JSONObject`'s lookup finds it); a
+            // second one makes the customer ambiguous (`repeated`).
+            let slot = Self.slot(of: name, level: level.rawValue, table: table, parser: parser)
+            if let slot, spans[level.rawValue][base + slot].kind != .absent, repeated == nil {
+                repeated = (InvoiceField(rawValue: level.fields.lowerBound + slot)!, level)
+            }
+            if let slot, spans[level.rawValue][base + slot].kind == .absent {
                 let start = parser.offset
                 if slot == childSlot, parser.valueKind == .array, let child = level.childLevel {
                     try readChildren(&parser, level: child, arrayName: name, fields: &fields)

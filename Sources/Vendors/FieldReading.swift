@@ -113,6 +113,18 @@ enum FieldValue {
 extension JSONObject {
     func field(_ name: String) -> FieldValue { FieldValue(self[name]) }
 
+    /// The first of `names` (as spelled there) that a second member is named like, ignoring
+    /// case; `seen`: names taken out of the object already (a deferred array).
+    func repeatedMember(among names: [String], seen: [String] = []) -> String? {
+        var counted = names.map { name in seen.contains(name) ? 1 : 0 }
+        for member in members {
+            guard let i = names.firstIndex(where: { asciiCaseInsensitiveEquals(member.key, $0) }) else { continue }
+            counted[i] += 1
+            if counted[i] > 1 { return names[i] }
+        }
+        return nil
+    }
+
     func text(_ name: String, in path: String) throws(DocumentRejection) -> String? { try field(name).text(name, in: path) }
     func requiredText(_ name: String, in path: String) throws(DocumentRejection) -> String { try field(name).requiredText(name, in: path) }
     func money(_ name: String, in path: String) throws(DocumentRejection) -> Money? { try field(name).money(name, in: path) }
@@ -165,6 +177,12 @@ extension JSONObject {
 enum Drift {
     static func missingArray(_ path: String) -> String {
         "\(path): missing (absent, not an empty list) — field renamed or removed by the vendor? The document was quarantined rather than stored without its lines"
+    }
+
+    /// A member named twice in one object (names match ignoring case): reading either would be
+    /// a guess, and reading the first of `"PriceLines": [], "priceLines": [...]` loses lines.
+    static func repeatedMember(_ path: String, _ name: String, in object: String? = nil) -> String {
+        "\(path): \(object.map { $0 + " has" } ?? "has") more than one member named \"\(name)\" (names are matched ignoring case): which one holds the data is ambiguous, so the document was quarantined rather than read from either"
     }
 
     static func missingField(_ path: String, use: String) -> String {

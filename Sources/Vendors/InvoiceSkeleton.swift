@@ -130,8 +130,14 @@ enum InvoiceSkeleton {
     /// Reads the header now and the lines when the source is read. `customers` nil: the entries
     /// are the invoice object's own `Customers` member.
     static func decodeInvoice(_ invoice: JSONObject, customers: CustomerEntries?, rules: Rules) throws(DocumentRejection) -> (header: DocumentHeader, lines: LineSource) {
+        if let name = invoice.repeatedMember(among: invoiceMembers, seen: customers == nil ? [] : ["Customers"]) {
+            throw DocumentRejection(Drift.repeatedMember("Invoice", name))
+        }
         guard let headerObject = try invoice.object("Header", in: "Invoice") else {
             throw DocumentRejection("Invoice.Header: missing")
+        }
+        if let name = headerObject.repeatedMember(among: headerMembers) {
+            throw DocumentRejection(Drift.repeatedMember("Invoice.Header", name))
         }
         let key = try headerObject.requiredText("InvoiceID", in: "Header")
         let date = try headerObject.requiredDate("Date", in: "Header")
@@ -152,6 +158,7 @@ enum InvoiceSkeleton {
             switch customers {
             case nil:
                 for (c, customer) in try invoice.requiredObjects("Customers", in: "Invoice").enumerated() {
+                    if let repeated = repeatedField(in: customer) { throw repeatedRejection(repeated, customer: c) }
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             case .ranges(let body, let array)?:
@@ -173,6 +180,7 @@ enum InvoiceSkeleton {
                     defer { rules.carry?.spans = reader.census }
                     for (c, range) in ranges.enumerated() {
                         do { try reader.read(range, fields: &fields) } catch { throw DocumentRejection("Invoice.Customers[\(c)]: \(error)") }
+                        if let repeated = reader.repeated { throw repeatedRejection(repeated, customer: c) }
                         try customerLines(SpanObject(reader), index: c, rules: rules, emit: counting)
                     }
                 }
@@ -183,6 +191,7 @@ enum InvoiceSkeleton {
                         throw DocumentRejection("Invoice.Customers[\(c)]: expected an object, got \(value.kind)")
                     }
                     fields.walk(customer, at: arrayPath + "[]")
+                    if let repeated = repeatedField(in: customer) { throw repeatedRejection(repeated, customer: c) }
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             }
@@ -209,6 +218,9 @@ enum InvoiceSkeleton {
             else if let customerNumber, !customerNumber.isEmpty { customerKey = "number:" + customerNumber }
             else { customerKey = "" }
         }
+        // Lines are matched within a customer: lines of customers without a key would all share
+        // the empty one, and one customer's selling price would be booked against another's cost.
+        var keyChecked = !rules.requiresMatchingKeys
         for (s, subscription) in try customer.requiredObjects(.subscriptions, in: customerPath()).enumerated() {
             let subscriptionPath = { "\(customerPath()).Subscriptions[\(s)]" }
             let subscriptionID = try subscription.text(.subscriptionID, in: subscriptionPath())
@@ -221,6 +233,10 @@ enum InvoiceSkeleton {
                     // The amount first: a value that does not parse says more than a missing key.
                     try priceLine.requireField(.extendedPrice, in: path(), for: "the line's amount")
                     amount = try priceLine.requiredMoney(.extendedPrice, in: path())
+                    if !keyChecked {
+                        try requireCustomerKey(customerKey, rule: rules.customerKey, in: customerPath())
+                        keyChecked = true
+                    }
                     if p == 0 { try subscription.requireField(.subscriptionID, in: subscriptionPath(), for: "matching its lines") }
                     for field in matchingFields { try priceLine.requireField(field, in: path(), for: "matching the line") }
                 case .bestEffort:
@@ -250,6 +266,51 @@ enum InvoiceSkeleton {
                 try emit(line)
             }
         }
+    }
+
+    /// The members of an invoice and of its header that are read: each may be there once.
+    static let invoiceMembers = ["Header", "Customers", "Totals"]
+    static let headerMembers = ["InvoiceID", "Date", "Currency", "Type"]
+
+    /// The first field that one of the customer's objects (the customer, a subscription, a price
+    /// line) names twice, in the order `CustomerSpans` reads them, with that object's level.
+    static func repeatedField(in customer: JSONObject) -> (field: InvoiceField, level: InvoiceField.Level)? {
+        func walk(_ object: JSONObject, _ level: InvoiceField.Level) -> (field: InvoiceField, level: InvoiceField.Level)? {
+            var seen = Array(repeating: false, count: level.fields.count)
+            for member in object.members {
+                guard let field = level.fields.lazy.map({ InvoiceField(rawValue: $0)! })
+                    .first(where: { asciiCaseInsensitiveEquals(member.key, $0.name) }) else { continue }
+                if seen[field.slot] { return (field, level) }
+                seen[field.slot] = true
+                if field == level.children, case .array(let items) = member.value, let child = level.childLevel {
+                    for case .object(let item) in items {
+                        if let repeated = walk(item, child) { return repeated }
+                    }
+                }
+            }
+            return nil
+        }
+        return walk(customer, .customer)
+    }
+
+    static func repeatedRejection(_ repeated: (field: InvoiceField, level: InvoiceField.Level), customer c: Int) -> DocumentRejection {
+        let object = switch repeated.level {
+        case .customer: "the customer"
+        case .subscription: "one of its subscriptions"
+        case .priceLine: "one of its price lines"
+        }
+        return DocumentRejection(Drift.repeatedMember("Invoice.Customers[\(c)]", repeated.field.name, in: object))
+    }
+
+    /// A customer with lines to match must be named by its key field (`CustomerNumber`; for
+    /// 2tCloud `AccountID`, else `CustomerNumber`), present and not empty.
+    static func requireCustomerKey(_ key: String, rule: CustomerKeyRule, in path: String) throws(DocumentRejection) {
+        guard key.isEmpty else { return }
+        let field = switch rule {
+        case .customerNumber: "\(path).CustomerNumber"
+        case .accountID: "\(path).AccountID (and CustomerNumber)"
+        }
+        throw DocumentRejection(Drift.missingField(field, use: "matching its lines"))
     }
 
     /// What every staged price line must carry for the matching rules (`InvoiceRowHash` is not

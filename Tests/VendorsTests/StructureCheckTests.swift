@@ -1,4 +1,5 @@
 import Ingestion
+import JSON
 import Testing
 import Warehouse
 @testable import Vendors
@@ -121,5 +122,64 @@ import Warehouse
         #expect(paths["Invoices[].Customers[].Subscriptions[].PriceLines[].SKU"] == 1)
         #expect(paths["Invoices[].Customers[].Subscriptions[].PriceLineItems[].SKU"] == 1)
         #expect(paths["Invoices[].Totals.TotalExclVAT"] == 2)
+    }
+
+    /// Both line readers (from the bytes, and from each customer's tree) on one invoice: the
+    /// rejection's reason, or nil when accepted; the two must agree.
+    func bothReaders(_ invoice: String, _ key: InvoiceSkeleton.CustomerKeyRule = .customerNumber) throws -> String? {
+        let reasons = try [InvoiceSkeleton.CustomerReading.spans, .tree].map { reading in
+            let rules = InvoiceSkeleton.Rules(customerKey: key, customers: reading)
+            let documents = try InvoiceSkeleton.streamResponse(WholeBody(Array(#"{"Invoices": [\#(invoice)]}"#.utf8)), rules: rules).collect()
+            return reason(documents[0].result)
+        }
+        #expect(reasons[0] == reasons[1])
+        return reasons[0]
+    }
+
+    /// A member named twice in one object (in any letter case) is ambiguous: reading the first
+    /// of `"PriceLines": [], "priceLines": [...]` stored the document without its lines.
+    @Test(arguments: [
+        (#""PriceLines": [], "priceLines""#, "Invoice.Customers[0]: one of its subscriptions has more than one member named \"PriceLines\""),
+        (#""PriceLines": null, "PriceLines""#, "Invoice.Customers[0]: one of its subscriptions has more than one member named \"PriceLines\""),
+    ])
+    func aStructuralArrayNamedTwiceIsARejection(priceLines: String, expected: String) throws {
+        let reason = try #require(try bothReaders(Self.invoice(priceLines: priceLines)))
+        #expect(reason.hasPrefix(expected), "\(reason)")
+        #expect(reason.contains("ambiguous"))
+    }
+
+    @Test func aFieldNamedTwiceAtAnyLevelIsARejection() throws {
+        let line = Self.line.replacingOccurrences(of: #""ExtendedPrice": 10.5"#, with: #""ExtendedPrice": 10.5, "extendedprice": 99"#)
+        #expect(try bothReaders(Self.invoice(line: line))?.hasPrefix(#"Invoice.Customers[0]: one of its price lines has more than one member named "ExtendedPrice""#) == true)
+        let customer = Self.invoice().replacingOccurrences(of: #""CompanyName": "A""#, with: #""CompanyName": "A", "CUSTOMERNUMBER": "9""#)
+        #expect(try bothReaders(customer)?.hasPrefix(#"Invoice.Customers[0]: the customer has more than one member named "CustomerNumber""#) == true)
+        let header = Self.invoice().replacingOccurrences(of: #"{"Header""#, with: #"{"HEADER": {"InvoiceID": "OTHER", "Date": "2026-10-23", "Currency": "USD"}, "Header""#)
+        #expect(try bothReaders(header)?.hasPrefix(#"Invoice: has more than one member named "Header""#) == true)
+        let invoiceID = Self.invoice().replacingOccurrences(of: #""InvoiceID": "INV-9""#, with: #""InvoiceID": "INV-9", "invoiceId": "INV-10""#)
+        #expect(try bothReaders(invoiceID)?.hasPrefix(#"Invoice.Header: has more than one member named "InvoiceID""#) == true)
+        let customers = Self.invoice().replacingOccurrences(of: #""Totals""#, with: #""customers": [], "Totals""#)
+        #expect(try bothReaders(customers)?.hasPrefix(#"Invoice: has more than one member named "Customers""#) == true)
+        // Unknown members may repeat: they are kept in raw and read by nobody.
+        let unknown = Self.line.replacingOccurrences(of: #""SKU""#, with: #""Note": 1, "note": 2, "SKU""#)
+        #expect(try bothReaders(Self.invoice(line: unknown)) == nil)
+    }
+
+    /// Lines are matched within their customer: a customer without its key would share the
+    /// empty key with every other such customer, and pair one's selling price with another's cost.
+    @Test func aCustomerWithLinesNeedsItsKey() throws {
+        for without in [#""CustomerNumber": "000417", "#, #""CustomerNumber": null, "#, #""CustomerNumber": "", "#] {
+            let invoice = Self.invoice().replacingOccurrences(of: #""CustomerNumber": "000417", "#, with: without == #""CustomerNumber": "000417", "# ? "" : without)
+            let reason = try #require(try bothReaders(invoice), "\(without)")
+            #expect(reason.hasPrefix("Customers[0].CustomerNumber: missing, and matching its lines needs it"), "\(reason)")
+        }
+        // 2tCloud names the customer by AccountID, else CustomerNumber.
+        let accountOnly = Self.invoice().replacingOccurrences(of: #""CustomerNumber": "000417""#, with: #""AccountID": 77"#)
+        #expect(try bothReaders(accountOnly, .accountID) == nil)
+        #expect(try bothReaders(Self.invoice(), .accountID) == nil)
+        let neither = Self.invoice().replacingOccurrences(of: #""CustomerNumber": "000417", "#, with: #""AccountID": "", "#)
+        #expect(try bothReaders(neither, .accountID)?.hasPrefix("Customers[0].AccountID (and CustomerNumber): missing") == true)
+        // A customer without lines has nothing to match.
+        let empty = Self.invoice(totals: "null").replacingOccurrences(of: #""CustomerNumber": "000417", "#, with: "").replacingOccurrences(of: Self.line, with: "")
+        #expect(try bothReaders(empty) == nil)
     }
 }
