@@ -88,6 +88,10 @@ extension InvoiceMembers {
         try field(name).text(name.name, in: path())
     }
 
+    func identifier(_ name: InvoiceField, in path: @autoclosure () -> String) throws(DocumentRejection) -> String? {
+        try field(name).identifier(name.name, in: path())
+    }
+
     func money(_ name: InvoiceField, in path: @autoclosure () -> String) throws(DocumentRejection) -> Money? {
         try field(name).money(name.name, in: path())
     }

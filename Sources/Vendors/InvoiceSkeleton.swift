@@ -205,7 +205,7 @@ enum InvoiceSkeleton {
                                                       emit: (StagingLine) throws -> Void) throws {
         // Paths are made only for a rejection's message.
         let customerPath = { "Customers[\(c)]" }
-        let accountID = try customer.text(.accountID, in: customerPath())
+        let accountID = try customer.identifier(.accountID, in: customerPath())
         let customerNumber = try customer.text(.customerNumber, in: customerPath())
         let customerName = try customer.text(.companyName, in: customerPath())
         let customerKey: String
@@ -223,7 +223,7 @@ enum InvoiceSkeleton {
         var keyChecked = !rules.requiresMatchingKeys
         for (s, subscription) in try customer.requiredObjects(.subscriptions, in: customerPath()).enumerated() {
             let subscriptionPath = { "\(customerPath()).Subscriptions[\(s)]" }
-            let subscriptionID = try subscription.text(.subscriptionID, in: subscriptionPath())
+            let subscriptionID = try subscription.identifier(.subscriptionID, in: subscriptionPath())
             let subscriptionName = try subscription.text(.subscriptionName, in: subscriptionPath())
             for (p, priceLine) in try subscription.requiredObjects(.priceLines, in: subscriptionPath()).enumerated() {
                 let path = { "\(subscriptionPath()).PriceLines[\(p)]" }

@@ -182,4 +182,21 @@ import Warehouse
         let empty = Self.invoice(totals: "null").replacingOccurrences(of: #""CustomerNumber": "000417", "#, with: "").replacingOccurrences(of: Self.line, with: "")
         #expect(try bothReaders(empty) == nil)
     }
+
+    /// `AccountID` and `SubscriptionID` are numbers in the contract: `991.0` is the number `991`
+    /// and must match it; a string is an identifier as sent.
+    @Test(arguments: [("991", "991"), ("991.0", "991"), ("9.91e2", "991"), ("991.50", "991.5"), ("-0", "0"),
+                      ("1e400", "1e400"), (#""0991""#, "0991"), (#""991.0""#, "991.0")])
+    func numericIdentifiersAreCanonical(sent: String, staged: String) throws {
+        let invoice = Self.invoice().replacingOccurrences(of: #""SubscriptionID": 991"#, with: #""SubscriptionID": \#(sent)"#)
+            .replacingOccurrences(of: #""CustomerNumber": "000417""#, with: #""CustomerNumber": "000417", "AccountID": \#(sent)"#)
+        for reading in [InvoiceSkeleton.CustomerReading.spans, .tree] {
+            let rules = InvoiceSkeleton.Rules(customerKey: .accountID, customers: reading)
+            let documents = try InvoiceSkeleton.streamResponse(WholeBody(Array(#"{"Invoices": [\#(invoice)]}"#.utf8)), rules: rules).collect()
+            let line = try #require(try documents[0].result.get().lines.first)
+            #expect(line.subscriptionID == staged)
+            #expect(line.customerAccountID == staged)
+            #expect(line.customerKey == "account:" + staged)
+        }
+    }
 }
