@@ -63,6 +63,25 @@ package final class RunLock: @unchecked Sendable {
         return RunLock(path: path, fd: fd)
     }
 
+    /// What the run holding the warehouse's lock wrote in it (pid, command, start), or nil when
+    /// no run holds it: for a command that found the file itself locked.
+    package static func holder(databasePath: String) -> String? {
+        let fd = open(canonical(databasePath) + ".lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // A shared lock is refused only while a run holds it exclusively.
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        let note = String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // This process's own run is not the other process that kept the file locked.
+        return note.isEmpty || note.hasPrefix("pid \(getpid()),") ? nil : note
+    }
+
     package func release() {
         guard fd >= 0 else { return }
         _ = ftruncate(fd, 0)

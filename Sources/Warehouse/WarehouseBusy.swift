@@ -5,8 +5,14 @@ import GRDBSQLite
 /// in words that tell what to do, rather than as SQLite's "database is locked".
 public struct WarehouseBusy: Error, CustomStringConvertible {
     public var path: String
+    /// What the run lock of the warehouse says of the run holding it (pid, command, start), if
+    /// a run holds it.
+    public var holder: String?
 
-    public init(path: String) { self.path = path }
+    public init(path: String, holder: String? = nil) {
+        self.path = path
+        self.holder = holder
+    }
 
     /// The lock in `error`, if that is what it is.
     public static func detect(_ error: any Error, path: String) -> WarehouseBusy? {
@@ -14,7 +20,8 @@ public struct WarehouseBusy: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        "the warehouse \(path) is locked by another process (SQLite: database is locked). A first load into an empty "
+        "the warehouse \(path) is locked by another process (SQLite: database is locked)"
+            + (holder.map { "; the billwh run holding it is \($0)" } ?? "") + ". A first load into an empty "
             + "warehouse (`billwh nightly` or `ingest` into a new file) keeps the file to itself until it ends; "
             + "try again when that run is done"
     }

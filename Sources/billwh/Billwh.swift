@@ -41,6 +41,13 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { WarehouseDatabase.resolvePath(db) }
 
+    /// `--db ""` is a script's unset variable, not a choice of the default file.
+    func validate() throws {
+        if db?.isEmpty == true {
+            throw ValidationError("--db is empty: give the warehouse file's path, or leave --db out to use $BILLWH_DB, else ./billwh.sqlite")
+        }
+    }
+
     /// The pipeline on this warehouse, its progress shown on a terminal until `body` returns.
     func withRunner<T>(settings: Settings, logger: Logger, _ body: (PipelineRunner) async throws -> T) async throws -> T {
         var runner = PipelineRunner(databasePath: path, settings: settings, logger: logger)
@@ -63,7 +70,9 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
         Console.error("\(error)")
         throw ExitCode(75)
     } catch let error where database.flatMap({ WarehouseBusy.detect(error, path: $0.path) }) != nil {
-        Console.error("\(database.flatMap { WarehouseBusy.detect(error, path: $0.path) }!)")
+        var busy = database.flatMap { WarehouseBusy.detect(error, path: $0.path) }!
+        busy.holder = database.flatMap { RunLock.holder(databasePath: $0.path) }
+        Console.error("\(busy)")
         throw ExitCode(75)
     } catch let error as ExitCode {
         throw error

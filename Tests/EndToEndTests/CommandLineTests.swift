@@ -85,6 +85,11 @@ import Warehouse
             let future = try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-01-01", "--until", "2099-12-31"], environment: environment(harness))
             #expect(future.status == 64 && future.stderr.contains("--until 2099-12-31 is after today"), "\(future.stderr)")
             #expect(try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
+            // An empty --db is a script's unset variable: said, not read as the default file.
+            for command in [["migrate"], ["query", "SELECT 1"]] {
+                let empty = try await runBillwh([command[0], "--db", ""] + command.dropFirst(), environment: ["BILLWH_DB": harness.databasePath])
+                #expect(empty.status == 64 && empty.stderr.contains("--db is empty"), "\(command): \(empty.status) \(empty.stderr)")
+            }
             let unwritable = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
             #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))
         }
@@ -155,10 +160,14 @@ import Warehouse
         let queue = try WarehouseDatabase.openForWriting(path: path)
         #expect(try await queue.writeWithoutTransaction { try FirstLoadJournal.begin($0) })
         try await queue.write { try $0.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'test', 1, 'now')") }
+        // The load's run lock names it (INTERFACE: exit 75 names the holder's pid and start).
+        let lock = try RunLock.acquire(databasePath: path, command: "nightly")
         let during = try await runBillwh(["query", "--db", path, "SELECT count(*) FROM runs"])
         #expect(during.status == 75, "\(during.stderr)")
         #expect(during.stderr.contains("is locked by another process") && during.stderr.contains("first load into an empty warehouse"),
                 "\(during.stderr)")
+        #expect(during.stderr.contains("the billwh run holding it is pid \(getpid()), nightly, started 20"), "\(during.stderr)")
+        lock.release()
         try await queue.writeWithoutTransaction { try FirstLoadJournal.end($0) }
         let after = try await runBillwh(["query", "--db", path, "--format", "csv", "SELECT count(*) AS runs FROM runs"])
         #expect(after.status == 0, "\(after.stderr)")
