@@ -135,7 +135,9 @@ package func runQuery(_ sql: String, databasePath: String, format: QueryFormat =
     if allowWrite {
         let queue = try WarehouseDatabase.openForWriting(path: databasePath)
         return try queue.writeWithoutTransaction { db in
-            try runQuery(sql, in: db, format: format, allowWrite: true, output: output)
+            let summary = try runQuery(sql, in: db, format: format, allowWrite: true, output: output)
+            if summary.changes > 0 { try ReplicaChangeLog.recordHandWrite(db) }
+            return summary
         }
     }
     let queue = try WarehouseDatabase.openReadOnly(path: databasePath)

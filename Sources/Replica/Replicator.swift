@@ -180,7 +180,9 @@ package struct Replicator: Sendable {
         if state.warehouseID != snapshot.warehouseID { return "the schema holds a copy of another warehouse" }
         if newlyRegistered { return "this warehouse was not logging its changes for this replica" }
         if state.changeID > snapshot.lastChange { return "the warehouse is older than the replica (restored from a backup?)" }
-        if state.changeID < snapshot.prunedThrough { return "the change log was pruned past the replica's mark" }
+        if state.changeID < snapshot.prunedThrough {
+            return "the change log does not reach back to the replica's mark (pruned, or the warehouse was written by hand with `billwh query --write`)"
+        }
         return nil
     }
 }

@@ -18,6 +18,21 @@ public enum ReplicaChangeLog {
             """)
     }
 
+    /// A write made by hand (`billwh query --write`) can change any row in ways the log cannot
+    /// name, so every replica needs a whole copy: the log is marked as not reaching back past
+    /// this point, as after a prune (its sequence moved on by a row written and removed, so a
+    /// replica's mark after that copy is past it).
+    public static func recordHandWrite(_ db: Database) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM replica_consumers)") == true else { return }
+        try db.inSavepoint {
+            try db.execute(sql: "INSERT INTO replica_changes (kind) VALUES ('purchase')")
+            let mark = db.lastInsertedRowID
+            try db.execute(sql: "DELETE FROM replica_changes WHERE change_id = ?", arguments: [mark])
+            try db.execute(sql: "UPDATE replica_warehouse SET pruned_through = max(pruned_through, ?)", arguments: [mark])
+            return .commit
+        }
+    }
+
     /// Registers a replica so that changes are logged from now on; true when it was not yet.
     public static func register(_ db: Database, target: String) throws -> Bool {
         try db.execute(sql: "INSERT OR IGNORE INTO replica_consumers (target, registered_at) VALUES (?, ?)",

@@ -187,6 +187,28 @@ struct ReplicaEndToEndTests {
         }
     }
 
+    /// A write through `billwh query --write` bypasses the change log: the next replicate copies
+    /// the warehouse whole instead of reporting nothing to do, and the one after is incremental.
+    @Test func aWarehouseChangedByHandIsCopiedWhole() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            #expect(try await fixture.replicate().status == 0)
+            let harness = fixture.harness
+            let read = try await runBillwh(["query", "--db", harness.databasePath, "SELECT count(*) FROM purchases"])
+            #expect(read.status == 0)
+            #expect(try await fixture.replicate().stderr.contains("copying the whole warehouse") == false)
+            let edit = try await runBillwh(["query", "--write", "--db", harness.databasePath,
+                                            "DELETE FROM purchases WHERE purchase_id IN (SELECT purchase_id FROM purchases ORDER BY purchase_id LIMIT 5)"])
+            #expect(edit.status == 0, "\(edit.stderr)")
+            let copy = try await fixture.replicate()
+            #expect(copy.status == 0, "\(copy.stderr)")
+            #expect(copy.stderr.contains("written by hand"), "\(copy.stderr)")
+            try await fixture.expectEqual()
+            let next = try await fixture.replicate()
+            #expect(next.status == 0 && !next.stderr.contains("copying the whole warehouse"), "\(next.stderr)")
+        }
+    }
+
     @Test func aReissueAndItsReconcileShowAsDeletionsInTheReplica() async throws {
         let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
         try await stopping(fixture) {
