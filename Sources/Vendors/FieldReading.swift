@@ -131,11 +131,14 @@ extension JSONObject {
     /// The first of `names` (as spelled there) that a second member is named like, ignoring
     /// case; `seen`: names taken out of the object already (a deferred array).
     func repeatedMember(among names: [String], seen: [String] = []) -> String? {
-        var counted = names.map { name in seen.contains(name) ? 1 : 0 }
+        // A bit per name (a handful of them), checked once per document: no allocation.
+        var counted = 0
+        for (i, name) in names.enumerated() where seen.contains(name) { counted |= 1 << i }
         for member in members {
-            guard let i = names.firstIndex(where: { asciiCaseInsensitiveEquals(member.key, $0) }) else { continue }
-            counted[i] += 1
-            if counted[i] > 1 { return names[i] }
+            let length = member.key.utf8.count
+            guard let i = names.firstIndex(where: { $0.utf8.count == length && asciiCaseInsensitiveEquals(member.key, $0) }) else { continue }
+            if counted & (1 << i) != 0 { return names[i] }
+            counted |= 1 << i
         }
         return nil
     }
