@@ -8,6 +8,8 @@ extension PipelineRunner {
     /// file under the run lock, so that the copy is the state between two runs, never the
     /// middle of one.
     package func backup(to directory: String, keep: Int, waiting: Duration) throws -> WarehouseBackup.Copy {
+        // Before the lock: a mistyped --db leaves no lock file beside a warehouse that is not there.
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "backup", waiting: waiting) { [logger] holder in
             logger.info("backup: waiting for the run in progress to end (\(holder))")
         }

@@ -17,8 +17,16 @@ public enum WarehouseBackup {
     public static func take(databasePath: String, into directory: String, keep: Int, access: FileAccess,
                             now: Date = Date(), progress: ((String) -> Void)? = nil) throws -> Copy {
         guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o750])
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), !isFolder.boolValue {
+            throw BackupError.io(directory, "it is a file, not a folder; --to (or BILLWH_BACKUP_DIR) names the folder the copies go into")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw BackupError.io(directory, "cannot create the folder (\((error as NSError).localizedDescription))")
+        }
         let stem = Self.stem(of: databasePath)
         let finalPath = (directory as NSString).appendingPathComponent("\(stem)-\(Self.timestamp(now)).sqlite")
         let partial = (directory as NSString).appendingPathComponent(".\(stem).partial.sqlite")

@@ -35,7 +35,7 @@ public struct WarehouseDamaged: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "the warehouse file is damaged: \(path) (SQLite: \(detail)). Nothing more was written to it. Stop the jobs that use it"
+        var text = "the warehouse file is damaged: \(path) (SQLite: \(detail)). The command stopped there: nothing after that point was written. Stop the jobs that use it"
         if let newestBackup {
             text += "; the newest backup is \(newestBackup). Restore it with `billwh restore --from \(newestBackup) --db \(path)` "
                 + "(the damaged file is kept aside), then run `billwh nightly` to fetch again what came after it"

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 import VendorSandbox
 import Warehouse
@@ -14,6 +15,25 @@ import Warehouse
         var env = harness.environment
         env["BILLWH_LOOKBACK_DAYS"] = "\(days ?? lookbackDays(coveringFrom: Self.windowStart))"
         return env
+    }
+
+    /// `--to` naming a file is said in words, and the file is left as it was; a backup of a
+    /// warehouse that is not there leaves no lock file behind.
+    @Test func aBackupIntoAFileOrOfNoWarehouseSaysSoAndLeavesNothing() async throws {
+        let folder = try TempDir.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("w.sqlite").path
+        #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
+        let file = folder.appendingPathComponent("afile").path
+        try Data("data".utf8).write(to: URL(fileURLWithPath: file))
+        let intoFile = try await runBillwh(["backup", "--db", db, "--to", file])
+        #expect(intoFile.status == 1, "\(intoFile.stderr)")
+        #expect(intoFile.stderr.contains("it is a file, not a folder") && !intoFile.stderr.contains("NSCocoaErrorDomain"), "\(intoFile.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "data")
+        let missing = folder.appendingPathComponent("missing.sqlite").path
+        let none = try await runBillwh(["backup", "--db", missing, "--to", folder.path])
+        #expect(none.status == 1 && none.stderr.contains(missing), "\(none.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing + ".lock"))
     }
 
     /// A backup asked for while a nightly writes waits for it and copies the state after it;
