@@ -115,9 +115,14 @@ package struct PipelineRunner: Sendable {
         // A failed check (a vendor's total that does not add up) makes the run partial, not
         // failed: what it fetched is committed and consistent. Open months are a reminder.
         let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting)
+        // The run's pages wait in the WAL: copied into the file on the second core while the
+        // checks only read, the close has little left to copy (over a long history, most of the
+        // pages a nightly dirties are index pages scattered through the file).
+        let checkpoint = BackgroundCheckpoint.once(path: database.path)
         let checks = try await database.read { [today] db in
             try DataChecks.run(db, checks: DataChecks.nightly(today: today, scope: scope))
         }
+        checkpoint?.stop()
         logger.info("\(command): data checks took \(phaseTook())")
         for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }
         let failed = checks.filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)

@@ -38,6 +38,14 @@ public final class BackgroundCheckpoint: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// One checkpoint at once, for what is in the WAL now (a committed rebuild, while only
+    /// reads follow): closing the warehouse then finds little left to copy. `stop()` waits for it.
+    public static func once(path: String) -> BackgroundCheckpoint? {
+        let checkpoint = BackgroundCheckpoint(path: path)
+        checkpoint?.wrote(checkpoint?.every ?? 0)
+        return checkpoint
+    }
+
     /// The writer committed about `bytes` more.
     public func wrote(_ bytes: Int) {
         condition.lock()
