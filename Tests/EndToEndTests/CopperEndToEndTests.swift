@@ -274,6 +274,43 @@ import Warehouse
         }
     }
 
+    /// A customer-number value of a type the contract does not allow (an array, an object, a
+    /// boolean) is no claim of "no number": the company is quarantined and keeps its links.
+    @Test func aCustomerNumberOfAnotherTypeIsQuarantinedAndKeepsItsLinks() async throws {
+        try await linked { harness, id in
+            let linkedBefore = try purchases(linkedTo: id, harness)
+            let number = try #require(harness.sandbox.copperData.companies.first { $0.id == id }?.customerNumbers.first)
+            harness.sandbox.updateCopperCompany(id: id) { $0.setCustomField(CopperCatalog.customerNumberFieldID, .drifted("[\"\(number)\"]")) }
+            let summary = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(summary.outcome == .partial)
+            #expect(summary.reports.first?.outcome.quarantined == 1)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            #expect(try harness.scalar("""
+                SELECT count(*) FROM quarantine WHERE vendor = 'copper' AND document_key = '\(id)'
+                  AND reason LIKE 'custom_fields: the customer-number field''s value is an array%'
+                """) == 1)
+        }
+    }
+
+    /// A full read that meets a company without a readable id cannot tell which stored company
+    /// that one is: it removes none (and says so), and the next sync reads every company again.
+    @Test func aFullReadWithACompanyWithoutItsIDRemovesNothing() async throws {
+        try await linked { harness, id in
+            let linkedBefore = try purchases(linkedTo: id, harness)
+            let companies = try harness.scalar("SELECT count(*) FROM crm_companies")
+            harness.sandbox.updateCopperCompany(id: id) { $0.servesID = false }
+            let full = try await harness.runner.ingest(vendors: [.copper], window: nil, copperFullRead: true)
+            #expect(full.outcome == .partial)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == companies)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            #expect(harness.logs.text.contains("1 companies of this full read have no readable id (quarantined), so it removes no company"))
+            harness.sandbox.updateCopperCompany(id: id) { $0.servesID = true }
+            let next = try await harness.runner.ingest(vendors: [.copper], window: nil)
+            #expect(next.outcome == .ok)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+        }
+    }
+
     /// A search page that arrives whole but is no JSON is not transient: the sync fails (the
     /// rest of the run goes on) and the page's bytes are quarantined for someone to look at.
     @Test func anUnreadableSearchPageIsQuarantined() async throws {

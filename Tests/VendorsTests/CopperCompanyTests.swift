@@ -26,6 +26,20 @@ import Testing
         #expect(company.value(of: 620_007) == "12.5")
     }
 
+    /// `value` is text, a number or null; anything else is kept apart, for the sync to reject
+    /// when it is the customer-number field (another field's, e.g. a multi-select, is no matter).
+    @Test func aFieldValueOfAnotherTypeIsNotReadAsNoValue() throws {
+        let company = try read("""
+            {"id": 2, "date_modified": 1759999700, "custom_fields": [
+              {"custom_field_definition_id": 1, "value": ["10577"]}, {"custom_field_definition_id": 2, "value": {"a": 1}},
+              {"custom_field_definition_id": 3, "value": true}, {"custom_field_definition_id": 4, "value": null},
+              {"custom_field_definition_id": 5}]}
+            """).get()
+        #expect(company.unreadableFields == [1: "array", 2: "object", 3: "boolean"])
+        #expect(company.customFields.map(\.definitionID) == [4, 5])
+        #expect(company.value(of: 1) == nil && company.value(of: 4) == nil)
+    }
+
     @Test func aCompanyWithoutItsCustomFieldsArrayOrWholeIDIsRejected() throws {
         for (json, reason) in [
             (#"{"id": 1, "date_modified": 1759999700}"#, "custom_fields: missing"),

@@ -5,20 +5,23 @@ package enum CopperSandboxFieldValue: Sendable, Hashable, CustomStringConvertibl
     /// The number's JSON text exactly as written (`12`, `1234.56`, `-0.5`).
     case number(String)
     case null
+    /// Any other JSON, exactly as written: what a Copper whose field changed type might send
+    /// (`["10577"]`), outside the contract, for drift tests.
+    case drifted(String)
 
     package var description: String {
         switch self {
         case .string(let text): "\"\(text)\""
-        case .number(let text): text
+        case .number(let text), .drifted(let text): text
         case .null: "null"
         }
     }
 
-    /// The text of a string or number value; nil for `null`.
+    /// The text of a string or number value; nil for `null` and a drifted value.
     package var text: String? {
         switch self {
         case .string(let text), .number(let text): text
-        case .null: nil
+        case .null, .drifted: nil
         }
     }
 }
@@ -106,6 +109,8 @@ package struct CopperSandboxCompany: Sendable, Hashable {
     /// How the company's `custom_fields` member is spelled when served; nil leaves it out (a
     /// Copper that renamed or dropped it, for drift tests).
     package var customFieldsMember: String? = "custom_fields"
+    /// Whether the company's `id` is served (false: left out, for drift tests).
+    package var servesID = true
     /// Unix seconds.
     package var dateCreated: Int
     /// Unix seconds; bumped by every accepted `PUT` and by `VendorSandbox.touchCopperCompanies`.
@@ -145,7 +150,7 @@ package struct CopperSandboxCompany: Sendable, Hashable {
             && lhs.customFields.count == rhs.customFields.count
             && zip(lhs.customFields, rhs.customFields).allSatisfy { $0.definitionID == $1.definitionID && $0.value == $1.value }
             && lhs.interactionCount == rhs.interactionCount && lhs.dateCreated == rhs.dateCreated && lhs.dateModified == rhs.dateModified
-            && lhs.customFieldsMember == rhs.customFieldsMember
+            && lhs.customFieldsMember == rhs.customFieldsMember && lhs.servesID == rhs.servesID
     }
 
     package func hash(into hasher: inout Hasher) {

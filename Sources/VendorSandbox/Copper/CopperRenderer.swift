@@ -19,7 +19,7 @@ enum CopperRenderer {
 
     static func write(_ company: CopperSandboxCompany, to w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.int(company.id)
+        if company.servesID { w.key("id"); w.int(company.id) }
         w.key("name"); w.string(company.name)
         w.key("address")
         if let address = company.address {
@@ -151,6 +151,7 @@ enum CopperRenderer {
         case .string(let text): w.string(text)
         case .number(let text): w.numberText(text)
         case .null: w.null()
+        case .drifted(let json): w.rawValue(Array(json.utf8))
         }
     }
 

@@ -115,6 +115,10 @@ package struct CopperCompany: Sendable {
     package var tags: [String]
     package var dateModified: Int64
     package var customFields: [(definitionID: Int64, value: String?)]
+    /// Custom fields whose value is none of what the contract allows (text, a number, null),
+    /// by definition, with the JSON type they came as: read as "no value", a customer-number
+    /// field would unlink the company's purchases without a word.
+    package var unreadableFields: [Int64: String] = [:]
 
     package func value(of definition: Int64) -> String? {
         customFields.first { $0.definitionID == definition }?.value
@@ -221,19 +225,19 @@ package struct CopperClient: Sendable {
             return .failure(DocumentRejection("custom_fields: missing (absent or null, not an empty list) — field renamed or removed by Copper? The company's earlier version stays current"))
         }
         var fields: [(Int64, String?)] = []
+        var unreadable: [Int64: String] = [:]
         for case .object(let field) in items {
             guard let definition = field.int64("custom_field_definition_id") else { continue }
-            let value: String? = switch field["value"] {
-            case .string(let s)?: s
+            switch field["value"] {
+            case .string(let s)?: fields.append((definition, s))
             // A number field's value: 10577.0 is the customer number 10577.
-            case .number(let n)?: (try? ExactDecimal(parsing: n).description) ?? n
-            case .bool(let b)?: b ? "true" : "false"
-            default: nil
+            case .number(let n)?: fields.append((definition, (try? ExactDecimal(parsing: n).description) ?? n))
+            case nil, .null?: fields.append((definition, nil))
+            case let other?: unreadable[definition] = other.kind
             }
-            fields.append((definition, value))
         }
         return .success(CopperCompany(id: id, name: o.string("name"), assigneeID: o.int64("assignee_id"), emailDomain: o.string("email_domain"),
-                                      tags: tags, dateModified: modified, customFields: fields))
+                                      tags: tags, dateModified: modified, customFields: fields, unreadableFields: unreadable))
     }
 }
 

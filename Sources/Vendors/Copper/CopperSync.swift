@@ -87,6 +87,9 @@ package struct CopperSync: Sendable {
         if let fullRead { logger.info("copper/companies: reading every company (\(fullRead))") }
         var cursor: Int64? = fullRead != nil ? nil : lastSeen.map { max(0, $0 - client.settings.overlapSeconds) }
         var seen = Set<Int64>()
+        /// Companies of a full read without a readable id: any of them may be one stored, so
+        /// such a read cannot tell which stored companies are gone.
+        var unidentified = 0
         let pageSize = client.settings.pageSize
         let pagesPerSearch = max(1, client.settings.maxRecordsPerSearch / pageSize)
         var page = 1
@@ -106,7 +109,10 @@ package struct CopperSync: Sendable {
             let stored = try await database.write { db in
                 try Self.store(db, entry: entry, companies: companies, field: field.id, renumber: fullRead != nil)
             }
-            if fullRead != nil { seen.formUnion(companies.compactMap(\.id)) }
+            if fullRead != nil {
+                seen.formUnion(companies.compactMap(\.id))
+                unidentified += companies.count { $0.id == nil }
+            }
             report.companies += companies.count - stored.quarantined
             report.changed += stored.changed
             report.quarantined += stored.quarantined
@@ -129,7 +135,9 @@ package struct CopperSync: Sendable {
                 }
             }
         }
-        if fullRead != nil {
+        if fullRead != nil, unidentified > 0 {
+            logger.warning("copper/companies: \(unidentified) companies of this full read have no readable id (quarantined), so it removes no company: any stored one could be among them. The next sync reads every company again")
+        } else if fullRead != nil {
             let found = seen
             let removed = try await database.write { db in try FullRead.finish(db, seen: found, field: field, now: Date()) }
             if !removed.isEmpty {
@@ -172,6 +180,12 @@ package struct CopperSync: Sendable {
                                             raw: item.raw, ingestID: ingestID, now: now)
                 continue
             }
+            if let kind = company.unreadableFields[field] {
+                unreadable += 1
+                try IngestWriter.quarantine(db, vendor: .copper, endpoint: endpoint, key: String(company.id),
+                                            reason: Self.unreadableNumberReason(kind: kind), raw: item.raw, ingestID: ingestID, now: now)
+                continue
+            }
             let raw = item.raw
             if quarantined.contains(String(company.id)) {
                 try IngestWriter.resolveQuarantine(db, vendor: .copper, endpoint: endpoint, key: String(company.id), now: now)
@@ -205,6 +219,11 @@ package struct CopperSync: Sendable {
         (outcome.documents, outcome.documentsChanged, outcome.quarantined) = (companies.count - unreadable, changed, unreadable)
         try IngestWriter.finish(db, ingestID: ingestID, outcome: outcome)
         return (changed, unreadable)
+    }
+
+    static func unreadableNumberReason(kind: String) -> String {
+        "custom_fields: the customer-number field's value is \(kind == "array" || kind == "object" ? "an \(kind)" : "a \(kind)"), "
+            + "not text, a number or null — its type changed in Copper? The company's earlier version stays current"
     }
 
     static func setNumbers(_ db: Database, id: Int64, numbersText: String?) throws {
