@@ -40,10 +40,11 @@ extension IngestWriter {
             return .rejected(error.reason)
         }
         if try context.storedLines(rawID: rawID, header: header) == lines {
-            try context.resolveQuarantine(key: header.key)
+            try context.resolveSuperseded(key: header.key, rawID: rawID, hash: document.contentHash)
             return .unchanged
         }
         try context.replaceLines(rawID: rawID, header: header, lines: lines)
+        try context.resolveSuperseded(key: header.key, rawID: rawID, hash: document.contentHash)
         return .restaged(lines: lines.count)
     }
 
@@ -148,6 +149,18 @@ extension IngestWriter.Context {
             UPDATE documents SET document_date = ?, stated_total_micros = ?, changed_at = ?
             WHERE vendor = ? AND endpoint = ? AND document_key = ?
             """).execute(arguments: [header.date.description, header.statedTotal?.micros, now, vendor.rawValue, endpoint.name, header.key])
-        try resolveQuarantine(key: header.key)
+    }
+
+    /// What the current version, decoding now, settles: its own bytes if an earlier decoder
+    /// quarantined them, and versions last seen by an earlier window than the one that fetched
+    /// it (window ids grow; timestamps have seconds only). A version seen after it that still
+    /// fails to decode stays quarantined: it is the vendor's newest word.
+    func resolveSuperseded(key: String, rawID: Int64, hash: String) throws {
+        guard quarantineUnresolved else { return }
+        try db.cachedStatement(sql: """
+            UPDATE quarantine SET resolved_at = ?
+            WHERE vendor = ? AND endpoint = ? AND resolved_at IS NULL
+              AND (content_sha256 = ? OR (document_key = ? AND ingest_id < (SELECT ingest_id FROM raw_documents WHERE raw_id = ?)))
+            """).execute(arguments: [now, vendor.rawValue, endpoint.name, hash, key, rawID])
     }
 }

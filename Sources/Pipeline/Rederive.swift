@@ -27,11 +27,8 @@ extension PipelineRunner {
     /// `billwh rederive`: rebuilds staging from the stored raw documents with the current
     /// decoder, releases quarantined documents that decode now, then reconciles. No vendor call.
     package func rederive(vendors: [VendorID]?, window: DateWindow?) async throws -> RederiveReport {
-        let invoiceVendors: [VendorID] = [.copaco, .twotcloud]
-        let wanted = vendors ?? invoiceVendors
-        if let other = wanted.first(where: { !invoiceVendors.contains($0) }) {
-            throw SettingsError.invalid("rederive reads invoice documents (copaco, twotcloud), not \(other): Copper's companies are read from Copper by nightly (every one of them again when the customer-number field changed, and weekly)")
-        }
+        let wanted = vendors ?? Self.rederivableVendors
+        if let problem = Self.unrederivable(wanted) { throw SettingsError.invalid(problem) }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "rederive")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
@@ -84,6 +81,16 @@ extension PipelineRunner {
         let summary = "\(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine, \(report.rejected.count) rejected"
         try finishRun(database, runID: runID, outcome: report.outcome, summary: summary)
         return report
+    }
+
+    /// The vendors whose documents billwh keeps and can decode again.
+    package static let rederivableVendors: [VendorID] = [.copaco, .twotcloud]
+
+    /// Why `vendors` cannot be rederived, if one of them cannot.
+    package static func unrederivable(_ vendors: [VendorID]) -> String? {
+        vendors.first { !rederivableVendors.contains($0) }.map { other in
+            "rederive reads invoice documents (copaco, twotcloud), not \(other): Copper's companies are read from Copper by nightly (every one of them again when the customer-number field changed, and weekly)"
+        }
     }
 
     typealias CurrentItem = (vendor: VendorID, endpoint: String, key: String, rawID: Int64, version: String, ingestID: Int64)

@@ -18,6 +18,10 @@ struct RederiveCommand: AsyncParsableCommand {
     @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [VendorID] = []
     @OptionGroup var dates: DateRangeOptions
 
+    func validate() throws {
+        if let problem = PipelineRunner.unrederivable(vendors) { throw ValidationError(problem) }
+    }
+
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
