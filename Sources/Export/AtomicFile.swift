@@ -45,6 +45,9 @@ package final class AtomicFile {
         if exists && access(path, W_OK) != 0 {
             throw failure("the existing file is not writable (\(String(cString: strerror(errno))))")
         }
+        if exists, let kind = Self.databaseKind(path) {
+            throw failure("it is \(kind): an export or report never replaces one; give another file name")
+        }
 
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
@@ -87,6 +90,22 @@ package final class AtomicFile {
 
     /// Temporary files for `name` are `.<name>.<pid>.<random>.tmp`.
     static func temporaryPrefix(_ name: String) -> String { ".\(name)." }
+
+    /// What an existing file is when it is SQLite's (the warehouse, a backup, a write-ahead
+    /// log), by its first bytes: `--out` given the `--db` path by mistake must not destroy it.
+    static func databaseKind(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 16)
+        let count = read(fd, &head, head.count)
+        if count == 16, head.elementsEqual(Array("SQLite format 3\0".utf8)) { return "an SQLite database" }
+        // A write-ahead log's magic number, big-endian, its last bit the checksum order.
+        if count >= 4, head[0] == 0x37, head[1] == 0x7f, head[2] == 0x06, head[3] & 0xfe == 0x82 {
+            return "an SQLite write-ahead log"
+        }
+        return nil
+    }
 
     /// Deletes the temporary files of earlier writers of the same destination whose process is
     /// gone: an export killed (`kill -9`, power loss) before its rename leaves its temporary

@@ -31,8 +31,10 @@ public enum WarehouseBackup {
         let finalPath = (directory as NSString).appendingPathComponent("\(stem)-\(Self.timestamp(now)).sqlite")
         let partial = (directory as NSString).appendingPathComponent(".\(stem).partial.sqlite")
         try? FileManager.default.removeItem(atPath: partial)
+        var identity: String?
         do {
             let source = try WarehouseDatabase.openReadOnly(path: databasePath)
+            identity = try source.read(Self.identity)
             try copy(from: source, to: partial, access: access, progress: progress)
             try source.close()
             try verify(partial)
@@ -43,7 +45,7 @@ public enum WarehouseBackup {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
-        try rotate(directory: directory, stem: stem, keep: keep)
+        try rotate(directory: directory, stem: stem, keep: keep, identity: identity)
         recordNewest(finalPath, databasePath: databasePath, access: access)
         let size = (try? FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? Int64) ?? 0
         return Copy(path: finalPath, bytes: size)
@@ -107,11 +109,30 @@ public enum WarehouseBackup {
         return recorded
     }
 
-    static func rotate(directory: String, stem: String, keep: Int) throws {
-        let all = copies(in: directory, databasePath: stem)
-        for old in all.dropFirst(max(keep, 1)) {
+    /// Deletes all but the newest `keep` copies that carry `identity`: two warehouses of the same
+    /// file name may share the folder, and neither may rotate the other's copies away. Without
+    /// an identity (a warehouse from before it had one) the name alone decides.
+    static func rotate(directory: String, stem: String, keep: Int, identity: String?) throws {
+        var mine = copies(in: directory, databasePath: stem)
+        if let identity {
+            mine = mine.filter { copy in
+                var config = Configuration()
+                config.readonly = true
+                guard let queue = try? DatabaseQueue(path: copy, configuration: config) else { return false }
+                defer { try? queue.close() }
+                return (try? queue.read(Self.identity)) == identity
+            }
+        }
+        for old in mine.dropFirst(max(keep, 1)) {
             try FileManager.default.removeItem(atPath: old)
         }
+    }
+
+    /// The warehouse's random id (`replica_warehouse`, made by its first migration to have it),
+    /// which every copy of it carries; a restore gives the restored file a new one.
+    static func identity(_ db: Database) throws -> String? {
+        guard try db.tableExists("replica_warehouse") else { return nil }
+        return try String.fetchOne(db, sql: "SELECT warehouse_id FROM replica_warehouse")
     }
 
     static func recordNewest(_ copy: String, databasePath: String, access: FileAccess) {

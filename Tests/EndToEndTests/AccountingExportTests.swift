@@ -39,6 +39,12 @@ import Warehouse
             let csv = harness.directory.appendingPathComponent("all.csv").path
             let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", csv])
             #expect(export.status == 0, "\(export.stderr)")
+            // `--out` naming the warehouse (or any SQLite file) is refused, and the file is whole.
+            for format in ["csv", "xlsx"] {
+                let over = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--format", format, "--out", harness.databasePath])
+                #expect(over.status == 1 && over.stderr.contains("an SQLite database"), "\(over.stderr)")
+            }
+            #expect(try await runBillwh(["query", "--db", harness.databasePath, "SELECT count(*) FROM purchases"]).status == 0)
             let table = try Self.readCSV(csv)
             #expect(table.first == PurchasesExport.columns)
             let column = Dictionary(uniqueKeysWithValues: PurchasesExport.columns.enumerated().map { ($1, $0) })

@@ -40,6 +40,35 @@ import Testing
         #expect(runs == 1)
     }
 
+    /// The default file name and one backup folder for several warehouses: each one's `--keep`
+    /// counts and deletes its own copies only.
+    @Test func warehousesOfOneFileNameShareAFolderWithoutRotatingEachOthersCopies() throws {
+        let dir = try TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("a"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.path("b"), withIntermediateDirectories: true)
+        let (first, second) = (try warehouse(dir, "a/billwh.sqlite"), try warehouse(dir, "b/billwh.sqlite"))
+        let backups = dir.path("backups")
+        let start = Date(timeIntervalSince1970: 1_796_000_000)
+        var firstCopies: [String] = []
+        for second in 0..<2 {
+            firstCopies.append(try WarehouseBackup.take(databasePath: first, into: backups, keep: 2, access: .ownerDefault,
+                                                        now: start.addingTimeInterval(Double(second))).path)
+        }
+        let secondCopies = try (2..<4).map { offset in
+            try WarehouseBackup.take(databasePath: second, into: backups, keep: 1, access: .ownerDefault,
+                                     now: start.addingTimeInterval(Double(offset))).path
+        }
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: backups).map { "\(backups)/\($0)" })
+        #expect(left == Set(firstCopies + [secondCopies[1]]))
+        #expect(WarehouseBackup.newest(databasePath: second, directory: nil) == secondCopies[1])
+        // The first warehouse's own rotation still works.
+        let third = try WarehouseBackup.take(databasePath: first, into: backups, keep: 2, access: .ownerDefault,
+                                             now: start.addingTimeInterval(10)).path
+        #expect(!FileManager.default.fileExists(atPath: firstCopies[0]))
+        #expect(FileManager.default.fileExists(atPath: firstCopies[1]) && FileManager.default.fileExists(atPath: third))
+        #expect(FileManager.default.fileExists(atPath: secondCopies[1]))
+    }
+
     @Test func onlyAWholeWarehouseCountsAsACopy() throws {
         let dir = try TempDir()
         let plain = dir.path("plain.sqlite")

@@ -9,7 +9,8 @@ struct Backup: AsyncParsableCommand {
             The copy is taken under the run lock: a nightly in progress is waited for (up to --wait minutes), so the copy \
             is the state before or after a run, never the middle of one; readers (query, export, serve) go on meanwhile. \
             It is written as <name>-<UTC time>.sqlite, checked with PRAGMA integrity_check, fsynced, and only then given \
-            its name; the newest --keep copies of this warehouse in the folder are kept, older ones deleted. \
+            its name; the newest --keep copies of this warehouse in the folder are kept, older ones deleted (copies of \
+            another warehouse of the same file name, told apart by the id each warehouse holds, are left alone). \
             `nightly` takes one itself after each run that committed when BILLWH_BACKUP_DIR is set.
             """)
     @OptionGroup var database: DatabaseOptions
