@@ -34,7 +34,13 @@ package enum StatusReport {
                  AND NOT EXISTS (SELECT 1 FROM ingest_runs f WHERE f.run_id = r.run_id AND f.vendor = r.vendor AND f.endpoint = r.endpoint
                                  AND f.status NOT IN ('ok','partial'))) AS last_good,
               (SELECT finished_at FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_attempt,
-              (SELECT status FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint ORDER BY ingest_id DESC LIMIT 1) AS last_outcome,
+              -- The worst of the last run's windows: a run read in chunks is partial when an
+              -- earlier chunk was, whatever its last chunk did.
+              (SELECT CASE max(CASE r.status WHEN 'failed' THEN 2 WHEN 'partial' THEN 1 ELSE 0 END)
+                        WHEN 2 THEN 'failed' WHEN 1 THEN 'partial' ELSE 'ok' END
+                 FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint
+                  AND r.run_id = (SELECT x.run_id FROM ingest_runs x WHERE x.vendor = ep.vendor AND x.endpoint = ep.endpoint
+                                  ORDER BY x.ingest_id DESC LIMIT 1)) AS last_outcome,
               (SELECT error FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.error IS NOT NULL ORDER BY ingest_id DESC LIMIT 1) AS last_error,
               (SELECT min(window_start) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_from,
               (SELECT max(window_end) FROM ingest_runs r WHERE r.vendor = ep.vendor AND r.endpoint = ep.endpoint AND r.status IN ('ok','partial')) AS covered_to,
