@@ -3,6 +3,7 @@ import GRDB
 
 public enum WarehouseError: Error, CustomStringConvertible {
     case missingDatabase(String)
+    case notAWarehouse(String)
     case cannotCreate(String, String)
     case needsRecovery(String)
 
@@ -11,6 +12,8 @@ public enum WarehouseError: Error, CustomStringConvertible {
         case .needsRecovery(let path):
             "\(path) was left mid-write by a run that was stopped, and only a user who may write the file can finish rolling it back: run `billwh nightly` (or `billwh migrate --db \(path)`) as the job's user, then read it again"
         case .missingDatabase(let path): "no warehouse at \(path): run `billwh migrate --db \(path)` or `billwh nightly` first, or pass --db"
+        case .notAWarehouse(let path):
+            "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; `billwh migrate --db \(path)` would make it one"
         case .cannotCreate(let path, let reason): "cannot create the warehouse file \(path): \(reason)"
         }
     }
@@ -109,6 +112,16 @@ public enum WarehouseDatabase {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(10)
+        let queue = try openExisting(path: path, configuration: config)
+        let isWarehouse = try queue.read { db in try db.tableExists("schema_migrations") }
+        guard isWarehouse else {
+            try? queue.close()
+            throw WarehouseError.notAWarehouse(path)
+        }
+        return queue
+    }
+
+    static func openExisting(path: String, configuration config: Configuration) throws -> DatabaseQueue {
         do {
             return try DatabaseQueue(path: path, configuration: config)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {

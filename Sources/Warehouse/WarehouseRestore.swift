@@ -12,7 +12,9 @@ public enum WarehouseRestore {
 
     public static func restore(from backupPath: String, to databasePath: String, access: FileAccess,
                                now: Date = Date()) throws -> Outcome {
-        guard FileManager.default.fileExists(atPath: backupPath) else { throw RestoreError.missing(backupPath) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: backupPath, isDirectory: &isFolder) else { throw RestoreError.missing(backupPath) }
+        if isFolder.boolValue { throw RestoreError.folder(backupPath) }
         do { try WarehouseBackup.verify(backupPath) } catch let error as BackupError {
             throw RestoreError.unusable(backupPath, error)
         }
@@ -87,12 +89,14 @@ public enum WarehouseRestore {
 
 public enum RestoreError: Error, CustomStringConvertible {
     case missing(String)
+    case folder(String)
     case unusable(String, BackupError)
     case busy(String)
 
     public var description: String {
         switch self {
         case .missing(let path): "no backup at \(path): `ls` the backup folder (BILLWH_BACKUP_DIR) for the copies billwh made"
+        case .folder(let path): "\(path) is a folder: --from names one copy in it (`ls \(path)`; the newest sorts last), nothing was changed"
         case .unusable(let path, let error): "\(path) cannot be restored, nothing was changed: \(error)"
         case .busy(let path):
             "\(path) is being read (billwh serve, a query, a BI tool): its last changes could not be folded into the file, so nothing was changed. Stop the readers, then restore again"

@@ -46,6 +46,10 @@ struct DatabaseOptions: ParsableArguments {
         if db?.isEmpty == true {
             throw ValidationError("--db is empty: give the warehouse file's path, or leave --db out to use $BILLWH_DB, else ./billwh.sqlite")
         }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("the warehouse path \(path) (--db, else $BILLWH_DB) is a folder: name the file, e.g. \((path as NSString).appendingPathComponent("billwh.sqlite"))")
+        }
     }
 
     /// The pipeline on this warehouse, its progress shown on a terminal until `body` returns.

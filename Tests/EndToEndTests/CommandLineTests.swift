@@ -90,6 +90,28 @@ import Warehouse
                 let empty = try await runBillwh([command[0], "--db", ""] + command.dropFirst(), environment: ["BILLWH_DB": harness.databasePath])
                 #expect(empty.status == 64 && empty.stderr.contains("--db is empty"), "\(command): \(empty.status) \(empty.stderr)")
             }
+            // A folder as the warehouse is said before any lock file is made beside it; an empty
+            // file or another program's database is no warehouse, in words.
+            let folder = harness.directory.path
+            for command in [["status"], ["rederive"], ["query", "SELECT 1"], ["backup", "--to", folder + "/b"]] {
+                let run = try await runBillwh([command[0], "--db", folder] + command.dropFirst())
+                #expect(run.status == 64 && run.stderr.contains("is a folder"), "\(command): \(run.status) \(run.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: folder + ".lock"))
+            let blank = harness.directory.appendingPathComponent("blank.sqlite").path
+            #expect(FileManager.default.createFile(atPath: blank, contents: nil))
+            let other = harness.directory.appendingPathComponent("other.sqlite").path
+            #expect(try await runBillwh(["query", "--db", harness.databasePath, "--write", "VACUUM INTO '\(other)'"]).status == 0)
+            try await DatabaseQueue(path: other).write { db in try db.execute(sql: "DROP TABLE schema_migrations") }
+            for path in [blank, other] {
+                for command in [["status"], ["vendors"], ["export", "purchases"], ["query", "SELECT 1"]] {
+                    let run = try await runBillwh([command[0]] + command.dropFirst() + ["--db", path])
+                    #expect(run.status == 1 && run.stderr.contains("is not a billwh warehouse") && !run.stderr.contains("SELECT"),
+                            "\(command): \(run.status) \(run.stderr)")
+                }
+            }
+            let restoreFolder = try await runBillwh(["restore", "--db", harness.databasePath, "--from", folder])
+            #expect(restoreFolder.status == 1 && restoreFolder.stderr.contains("is a folder"), "\(restoreFolder.stderr)")
             let unwritable = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])
             #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent-dir/x.csv"))
         }
