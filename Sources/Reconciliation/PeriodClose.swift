@@ -139,8 +139,10 @@ enum PeriodAdjustments {
                 document_type, vat_micros)
             SELECT b.vendor, b.invoice_id, a.date, b.customer_number, b.customer_name, b.subscription_id,
                    b.sku, b.description, b.charge_type, b.period_start, b.period_end, b.currency,
-                   CASE WHEN b.cost <> 0 THEN b.cost END,
-                   CASE WHEN b.sell <> 0 THEN b.sell END,
+                   -- A matched group's difference keeps both sides, a zero one too, so that its
+                   -- margin is sell - cost of the row as written; elsewhere an unchanged side is NULL.
+                   CASE WHEN b.cost <> 0 OR b.match_status IN ('matched', 'quantity_mismatch') THEN b.cost END,
+                   CASE WHEN b.sell <> 0 OR b.match_status IN ('matched', 'quantity_mismatch') THEN b.sell END,
                    CASE WHEN b.match_status IN ('matched', 'quantity_mismatch') THEN b.sell - b.cost END,
                    b.match_status, 'adjustment', b.outgoing_document, b.customer_key, b.month, b.frozen_ids,
                    coalesce(b.document_type, 'invoice'), CASE WHEN b.vat_rows > 0 THEN b.vat END

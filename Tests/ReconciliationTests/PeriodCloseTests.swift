@@ -47,7 +47,9 @@ import Warehouse
         let adjustments = try rows(queue, "SELECT * FROM purchases WHERE adjusts_month IS NOT NULL ORDER BY sku")
         #expect(adjustments.count == 2)
         #expect(adjustments.allSatisfy { $0["invoice_date"] == "2026-11-01" && ($0["adjusts_month"] as String?) == "2026-10" && $0["match_rule"] == "adjustment" })
-        #expect(adjustments[0]["sku"] == "SKU-A" && adjustments[0]["cost_micros"] as Int64? == 1_000_000 && adjustments[0]["sell_micros"] as Int64? == nil)
+        #expect(adjustments[0]["sku"] == "SKU-A" && adjustments[0]["cost_micros"] as Int64? == 1_000_000)
+        // A matched group's difference has both sides (an unchanged one is 0), its margin sell - cost.
+        #expect(adjustments[0]["sell_micros"] as Int64? == 0)
         #expect(adjustments[0]["margin_micros"] as Int64? == -1_000_000)
         #expect((adjustments[0]["adjusts_purchase_ids"] as String?)?.isEmpty == false)
         #expect(adjustments[1]["sku"] == "SKU-LATE" && adjustments[1]["cost_micros"] as Int64? == 3_000_000 && adjustments[1]["match_status"] == "unbilled")
