@@ -17,6 +17,9 @@ package enum VendorsReport {
         package var use: String
         package var lifecycle: EndpointLifecycle?
         package var lastSuccess: String?
+        /// The ledger's endpoint whose good runs count for this one: Copper's field definitions
+        /// are read at the start of every companies run and have no runs of their own.
+        var ledgerEndpoint: String?
     }
 
     /// The endpoints, with the versions the settings choose (the defaults for a vendor that is
@@ -25,10 +28,11 @@ package enum VendorsReport {
         let copaco = CopacoConnector(settings: settings.copaco ?? CopacoConnector.Settings(apiKey: Secret("")))
         let twotcloud = TwoTCloudConnector(settings: settings.twotcloud ?? TwoTCloudConnector.Settings(accountID: "", apiKey: Secret("")))
         var rows: [Row] = []
-        func add(_ vendor: VendorID, _ endpoint: Endpoint, configured: Bool, use: String) {
+        func add(_ vendor: VendorID, _ endpoint: Endpoint, configured: Bool, use: String, ledger: Endpoint? = nil) {
             rows.append(Row(vendor: vendor, endpoint: endpoint.name, path: endpoint.path, version: endpoint.version,
                             configured: configured, use: use,
-                            lifecycle: settings.lifecycle.lookup(vendor, endpoint.name, version: endpoint.version)))
+                            lifecycle: settings.lifecycle.lookup(vendor, endpoint.name, version: endpoint.version),
+                            ledgerEndpoint: ledger?.name))
         }
         add(.copaco, copaco.invoices, configured: settings.copaco != nil, use: "incoming (cost)")
         add(.copaco, copaco.customerSpecifications, configured: settings.copaco != nil, use: "outgoing (selling price)")
@@ -38,7 +42,7 @@ package enum VendorsReport {
         add(.twotcloud, twotcloud.consolidatedInvoices, configured: settings.twotcloud?.includeConsolidated ?? false,
             use: "cross-check, opt-in")
         add(.copper, Endpoint(name: "custom_field_definitions", path: "/custom_field_definitions", version: "v1", direction: .crossCheck),
-            configured: settings.copper != nil, use: "CRM field names")
+            configured: settings.copper != nil, use: "CRM field names", ledger: CopperSync.endpoint)
         add(.copper, CopperSync.endpoint, configured: settings.copper != nil, use: "CRM companies")
         return rows
     }
@@ -50,7 +54,7 @@ package enum VendorsReport {
             row.lastSuccess = try String.fetchOne(db, sql: """
                 SELECT max(finished_at) FROM ingest_runs
                 WHERE vendor = ? AND endpoint = ? AND endpoint_version = ? AND status IN ('ok', 'partial')
-                """, arguments: [row.vendor.rawValue, row.endpoint, row.version])
+                """, arguments: [row.vendor.rawValue, row.ledgerEndpoint ?? row.endpoint, row.version])
             return row
         }
     }

@@ -155,6 +155,10 @@ import Warehouse
             // Status counts Copper's companies as its documents.
             let copper = try harness.read { try StatusReport.endpoints($0) }.first { $0.vendor == "copper" }
             #expect(copper?.documents == harness.sandbox.copperData.companies.count)
+            // `vendors`: the field definitions answered in the same run as the companies.
+            let listed = try harness.read { try VendorsReport.withLastSuccess(VendorsReport.rows(settings: harness.settings), $0) }
+            let definitions = try #require(listed.first { $0.endpoint == "custom_field_definitions" })
+            #expect(definitions.lastSuccess != nil && definitions.lastSuccess == listed.first { $0.endpoint == CopperSync.endpoint.name }?.lastSuccess)
             let unmapped = try harness.read { try StatusReport.unmappedCustomers($0) }.map(\.customerNumber)
             #expect(!unmapped.isEmpty)
             #expect(Set(unmapped) == seen.filter { (claims[$0] ?? []).isEmpty })

@@ -88,6 +88,11 @@ import Warehouse
             let export = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--format", "xlsx", "--out", xlsx.path])
             #expect(export.status == 0, "\(export.stderr)")
             #expect(export.stderr.contains("2 amounts or quantities written as text cells"), "\(export.stderr)")
+            // Without --format, the file's extension (any case) says which: a workbook, a zip.
+            let inferred = harness.directory.appendingPathComponent("inferred.XLSX")
+            let byName = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--month", "2026-10", "--out", inferred.path])
+            #expect(byName.status == 0 && byName.stderr.contains("written as text cells"), "\(byName.stderr)")
+            #expect(try Data(contentsOf: inferred).prefix(2) == Data("PK".utf8))
 
             let expected: [Row] = try harness.read { db in
                 try Row.fetchAll(db, sql: PurchasesExport.sql(selecting: true), arguments: ["2026-10-01", "2026-11-01"])

@@ -30,14 +30,23 @@ struct ExportPurchases: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD.", valueName: "date")) var to: String?
     @Option(help: ArgumentHelp("Select on invoice-date (default) or period (the period start).", valueName: "invoice-date|period"))
     var by: DateBasis = .invoiceDate
-    @Option(help: "csv, xlsx or jsonl.") var format: ExportFormat = .csv
+    @Option(help: "csv, xlsx or jsonl (default: xlsx or jsonl when --out ends in .xlsx or .jsonl, else csv).")
+    var format: ExportFormat?
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
     @Flag(help: "Prefix text starting with = + - @ tab CR with ' (implied by --bom and --decimal-comma).") var spreadsheetSafe = false
     @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
 
+    /// `--format`, else what `--out`'s extension says: `--out october.xlsx` is a workbook.
+    var resolvedFormat: ExportFormat {
+        if let format { return format }
+        guard case .file(let path) = ExportDestination(outOption: out) else { return .csv }
+        return ExportFormat(rawValue: (path as NSString).pathExtension.lowercased()) ?? .csv
+    }
+
     func options() throws -> ExportOptions {
+        let format = resolvedFormat
         do {
             if format == .xlsx, ExportDestination(outOption: out) == .standardOutput {
                 throw ValidationError("--format xlsx writes a file: give --out FILE.xlsx")
