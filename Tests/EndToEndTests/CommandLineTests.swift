@@ -110,6 +110,10 @@ import Warehouse
                             "\(command): \(run.status) \(run.stderr)")
                 }
             }
+            for sql in ["", " ;\n"] {
+                let empty = try await runBillwh(["query", "--db", harness.databasePath, sql])
+                #expect(empty.status == 64 && empty.stderr.contains("the SQL is empty"), "\(empty.stderr)")
+            }
             let restoreFolder = try await runBillwh(["restore", "--db", harness.databasePath, "--from", folder])
             #expect(restoreFolder.status == 1 && restoreFolder.stderr.contains("is a folder"), "\(restoreFolder.stderr)")
             let unwritable = try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--out", "/nonexistent-dir/x.csv"])

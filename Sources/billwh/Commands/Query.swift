@@ -12,6 +12,12 @@ struct Query: AsyncParsableCommand {
     @Option(help: "table, csv, tsv, json or jsonl.") var format: QueryFormat = .table
     @Flag(help: "Allow statements that change the warehouse.") var write = false
 
+    func validate() throws {
+        if sql.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            throw ValidationError("the SQL is empty: give a statement, e.g. billwh query \"SELECT count(*) FROM purchases\"")
+        }
+    }
+
     func run() async throws {
         try await runReportingErrors(database) {
             _ = try Export.runQuery(sql, databasePath: database.path, format: format, allowWrite: write)
