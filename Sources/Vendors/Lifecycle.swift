@@ -79,12 +79,13 @@ package struct LifecycleRegistry: Sendable {
                           source: "Copaco's published lifecycle table"),
         EndpointLifecycle(vendor: .copaco, endpoint: CopacoConnector.exampleInvoicesName, version: "v1", status: .stable,
                           source: "Copaco's published lifecycle table"),
-        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.invoicesName, version: nil, status: .stable,
-                          source: "not published (legacy platform)"),
-        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.customerInvoicesName, version: nil, status: .stable,
-                          source: "not published (legacy platform)"),
-        EndpointLifecycle(vendor: .twotcloud, endpoint: TwoTCloudConnector.consolidatedName, version: nil, status: .stable,
-                          source: "not published (legacy platform)"),
+    ] + ["v1", "v2", "v3", "v4"].flatMap { version in
+        // The versions 2tCloud's API has; another one is unknown, as for Copaco.
+        [TwoTCloudConnector.invoicesName, TwoTCloudConnector.customerInvoicesName, TwoTCloudConnector.consolidatedName].map {
+            EndpointLifecycle(vendor: .twotcloud, endpoint: $0, version: version, status: .stable,
+                              source: "not published (legacy platform)")
+        }
+    } + [
         EndpointLifecycle(vendor: .copper, endpoint: "custom_field_definitions", version: "v1", status: .stable,
                           source: "not published"),
         EndpointLifecycle(vendor: .copper, endpoint: "companies", version: "v1", status: .stable,

@@ -13,6 +13,8 @@ import Warehouse
         // A version nobody described is unknown, not Stable.
         #expect(registry.lookup(.copaco, "invoices", version: "v2") == nil)
         #expect(registry.lookup(.twotcloud, "customerinvoices", version: "v3")?.status == .stable)
+        // 2tCloud has v1 to v4; a v9 (a typo in BILLWH_TWOTCLOUD_API_VERSION) is unknown too.
+        #expect(registry.lookup(.twotcloud, "invoices", version: "v9") == nil)
     }
 
     @Test func anOverrideRecordsADeprecationAndWins() throws {
