@@ -14,6 +14,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         self.day = day
     }
 
+    /// The first date there is (0001-01-01): the start of "everything up to".
+    public static let earliest = CalendarDate(year: 1, month: 1, day: 1)!
+
     /// `YYYY-MM-DD`, or a vendor's `YYYY-MM-DDT00:00:00` (the time part is ignored).
     public init?(parsing text: some StringProtocol) {
         // Read in one pass over the bytes, without copying them out: every staged line has

@@ -31,17 +31,21 @@ extension VendorID: ExpressibleByArgument {
 
 /// `--since` / `--until`: an inclusive window of invoice dates.
 struct DateRangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD (inclusive).", valueName: "date")) var since: CalendarDate?
+    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD (inclusive; without it, ingest reads the lookback window ending at --until, rederive everything up to it).", valueName: "date"))
+    var since: CalendarDate?
     @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: CalendarDate?
 
     func validate() throws {
-        if until != nil && since == nil { throw ValidationError("--until needs --since") }
         if let since, let until, since > until { throw ValidationError("--since must not be after --until") }
     }
 
-    func window(today: CalendarDate) -> DateWindow? {
-        guard let since else { return nil }
-        return DateWindow(start: since, end: until ?? max(today, since))
+    /// The dates given; `--until` alone ends the window `start(until)` begins; nil for neither.
+    func window(today: CalendarDate, withoutSince start: (CalendarDate) -> CalendarDate) -> DateWindow? {
+        switch (since, until) {
+        case (nil, nil): nil
+        case (nil, let until?): DateWindow(start: start(until), end: until)
+        case (let since?, let until): DateWindow(start: since, end: until ?? max(today, since))
+        }
     }
 }
 

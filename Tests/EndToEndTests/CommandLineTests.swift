@@ -85,6 +85,14 @@ import Warehouse
             let future = try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-01-01", "--until", "2099-12-31"], environment: environment(harness))
             #expect(future.status == 64 && future.stderr.contains("--until 2099-12-31 is after today"), "\(future.stderr)")
             #expect(try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
+            // --until alone: ingest reads the lookback window ending then; rederive everything up to it.
+            let until = try await runBillwh(["ingest", "--db", harness.databasePath, "--vendor", "copaco", "--until", "2026-10-31"],
+                                            environment: environment(harness).merging(["BILLWH_LOOKBACK_DAYS": "10"]) { $1 })
+            #expect(until.status == 0, "\(until.stderr)")
+            let window = try harness.read { try Row.fetchOne($0, sql: "SELECT min(window_start), max(window_end) FROM ingest_runs WHERE run_id = (SELECT max(run_id) FROM ingest_runs)") }
+            #expect(window?[0] as String? == "2026-10-21" && window?[1] as String? == "2026-10-31", "\(String(describing: window))")
+            let rederived = try await runBillwh(["rederive", "--db", harness.databasePath, "--until", "2026-10-31"])
+            #expect(rederived.status == 0 && rederived.stderr.contains(" unchanged"), "\(rederived.stderr)")
             // An empty --db is a script's unset variable: said, not read as the default file.
             for command in [["migrate"], ["query", "SELECT 1"]] {
                 let empty = try await runBillwh([command[0], "--db", ""] + command.dropFirst(), environment: ["BILLWH_DB": harness.databasePath])

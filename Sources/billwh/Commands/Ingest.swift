@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingestion
 import Pipeline
+import Warehouse
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,7 @@ struct Ingest: AsyncParsableCommand {
                 if let until = dates.until, until > runner.today.adding(days: 1) {
                     throw ValidationError("--until \(until) is after today (\(runner.today), UTC): no invoice is dated in the future; leave it out to read up to today")
                 }
-                let window = dates.window(today: runner.today)
+                let window = dates.window(today: runner.today) { until in DateWindow.lookback(days: settings.lookbackDays, today: until).start }
                 let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window,
                                                      copperFullRead: fullCopperRead)
                 Console.note(Summaries.ingest(summary))

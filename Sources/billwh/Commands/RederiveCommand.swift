@@ -26,7 +26,7 @@ struct RederiveCommand: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let report = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
-                try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today))
+                try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today) { _ in .earliest })
             }
             var text = "rederive: \(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine"
             if report.superseded > 0 { text += ", \(report.superseded) superseded by a later version" }
