@@ -41,6 +41,7 @@ package struct PipelineRunner: Sendable {
     /// What a run reads from the wanted vendors (all configured ones when nil): the invoice
     /// connectors in order, then Copper, so that its links cover what was just fetched.
     package func sources(for vendors: [VendorID]?) throws -> [VendorSource] {
+        try settings.checkComplete(vendors)
         let wanted = vendors ?? settings.configuredVendors
         if wanted.isEmpty {
             throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY (or BILLWH_COPACO_API_KEY_FILE) for Copaco, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY for 2tCloud, BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL for Copper; `billwh demo` tries everything against the local sandbox")
@@ -195,6 +196,7 @@ package struct PipelineRunner: Sendable {
 
     /// Copper's settings, or the error that says which variables configure it.
     func configuredCopper() throws -> CopperSettings {
+        try settings.checkComplete([.copper])
         guard let copper = settings.copper else {
             throw SettingsError.invalid("copper is not configured: set BILLWH_COPPER_ACCESS_TOKEN (or _FILE) and BILLWH_COPPER_USER_EMAIL")
         }

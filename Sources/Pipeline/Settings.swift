@@ -42,6 +42,10 @@ package struct Settings: Sendable {
     package var fileAccess = FileAccess.ownerDefault
     /// The Prometheus textfile `nightly` writes (`BILLWH_METRICS_FILE`).
     package var metricsFile: String?
+    /// Vendors whose credentials are set only in part, with what is missing: a run that would
+    /// call them (nightly, `--vendor` naming them, doctor) refuses; commands that call no
+    /// vendor, or another one, go on.
+    package var incomplete: [VendorID: String] = [:]
 
     package init(copaco: CopacoConnector.Settings? = nil, twotcloud: TwoTCloudConnector.Settings? = nil, lookbackDays: Int = 31) {
         self.copaco = copaco
@@ -56,6 +60,15 @@ package struct Settings: Sendable {
 
     /// Vendors `--vendor` accepts (Copper: the CRM's companies).
     package static let knownVendors: [VendorID] = [.copaco, .twotcloud, .copper]
+
+    /// The refusal for a run that would call these vendors (every configured one when nil)
+    /// while one of them has only part of its credentials.
+    package func checkComplete(_ vendors: [VendorID]?) throws {
+        let named = vendors ?? Settings.knownVendors
+        if let vendor = named.first(where: { incomplete[$0] != nil }), let problem = incomplete[vendor] {
+            throw SettingsError.invalid(problem)
+        }
+    }
 
     /// Reads the environment, then an optional `.env`-style file (`BILLWH_CONFIG_FILE`) with
     /// the same keys; the environment wins.
@@ -107,11 +120,13 @@ package struct Settings: Sendable {
         case (true, nil):
             break
         case (true, _?):
-            throw SettingsError.invalid("BILLWH_TWOTCLOUD_API_KEY is set but BILLWH_TWOTCLOUD_ACCOUNT_ID is not: 2tCloud's Basic credentials are the Account ID and the key")
+            settings.incomplete[.twotcloud] = ("BILLWH_TWOTCLOUD_API_KEY is set but BILLWH_TWOTCLOUD_ACCOUNT_ID is not: 2tCloud's Basic credentials are the Account ID and the key")
         case (false, nil):
-            throw SettingsError.invalid("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
+            settings.incomplete[.twotcloud] = ("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
         }
-        settings.copper = try copper(config, environment: environment)
+        do { settings.copper = try copper(config, environment: environment) } catch let error as CopperCredentialsIncomplete {
+            settings.incomplete[.copper] = error.problem
+        }
         if let text = config.string(forKey: ["billwh", "endpoint", "lifecycle"]), !text.isEmpty {
             do { settings.lifecycle = try settings.lifecycle.overridden(by: text) } catch {
                 throw SettingsError.invalid(error.description)
@@ -143,9 +158,9 @@ package struct Settings: Sendable {
         switch (token, email.isEmpty) {
         case (nil, true): return nil
         case (nil, false):
-            throw SettingsError.invalid("BILLWH_COPPER_USER_EMAIL is set but BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is not: Copper needs the API key and the email of its owner")
+            throw CopperCredentialsIncomplete(problem: "BILLWH_COPPER_USER_EMAIL is set but BILLWH_COPPER_ACCESS_TOKEN (or _FILE) is not: Copper needs the API key and the email of its owner")
         case (_?, true):
-            throw SettingsError.invalid("BILLWH_COPPER_ACCESS_TOKEN is set but BILLWH_COPPER_USER_EMAIL is not: Copper needs the email of the user who owns the key")
+            throw CopperCredentialsIncomplete(problem: "BILLWH_COPPER_ACCESS_TOKEN is set but BILLWH_COPPER_USER_EMAIL is not: Copper needs the email of the user who owns the key")
         case (let token?, false):
             var copper = CopperSettings(
                 baseURL: try baseURL(config, ["billwh", "copper", "base", "url"], variable: "BILLWH_COPPER_BASE_URL", default: "https://api.copper.com/developer_api/v1"),
@@ -301,4 +316,9 @@ package struct Settings: Sendable {
         guard !text.isEmpty else { throw SettingsError.secretFile(variable: variable, path: path, problem: "the file is empty") }
         return Secret(text)
     }
+}
+
+
+struct CopperCredentialsIncomplete: Error {
+    var problem: String
 }

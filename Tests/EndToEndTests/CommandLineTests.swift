@@ -85,6 +85,8 @@ import Warehouse
             let future = try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "2026-01-01", "--until", "2099-12-31"], environment: environment(harness))
             #expect(future.status == 64 && future.stderr.contains("--until 2099-12-31 is after today"), "\(future.stderr)")
             #expect(try await runBillwh(["export", "purchases", "--db", harness.databasePath, "--delimiter", "|"]).status == 64)
+            let ancient = try await runBillwh(["ingest", "--db", harness.databasePath, "--since", "0026-01-01"], environment: environment(harness))
+            #expect(ancient.status == 64 && ancient.stderr.contains("check the year"), "\(ancient.stderr)")
             // --until alone: ingest reads the lookback window ending then; rederive everything up to it.
             let until = try await runBillwh(["ingest", "--db", harness.databasePath, "--vendor", "copaco", "--until", "2026-10-31"],
                                             environment: environment(harness).merging(["BILLWH_LOOKBACK_DAYS": "10"]) { $1 })

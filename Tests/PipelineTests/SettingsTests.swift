@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+import Logging
+import Ingestion
+import Warehouse
 @testable import Pipeline
 
 @Suite struct OperationsSettingsTests {
@@ -155,5 +158,29 @@ import TestSupport
         let keyFile = write("key", "from-environment\n", mode: 0o600)
         let both = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": own, "BILLWH_COPACO_API_KEY_FILE": keyFile])
         #expect(both.copaco?.apiKey.reveal() == "from-environment")
+    }
+}
+
+@Suite struct IncompleteCredentialsTests {
+    /// Half of 2tCloud's or Copper's credentials blocks what would call that vendor, and
+    /// nothing else: `vendors`, `replicate` and a Copaco-only ingest go on.
+    @Test func halfOfAVendorsCredentialsRefusesOnlyWhatWouldCallIt() async throws {
+        for half in [["BILLWH_TWOTCLOUD_ACCOUNT_ID": "1"], ["BILLWH_COPPER_USER_EMAIL": "a@b.example"]] {
+            let settings = try await Settings.load(environment: half.merging(["BILLWH_COPACO_API_KEY": "k"]) { $1 })
+            let vendor: VendorID = half.keys.first!.contains("TWOTCLOUD") ? .twotcloud : .copper
+            #expect(settings.configuredVendors == [.copaco])
+            #expect(throws: Never.self) { try settings.checkComplete([.copaco]) }
+            for wanted in [nil, [vendor]] as [[VendorID]?] {
+                #expect(throws: SettingsError.self) { try settings.checkComplete(wanted) }
+            }
+            let runner = PipelineRunner(databasePath: "/nonexistent/w.sqlite", settings: settings, logger: Logger(label: "test"))
+            #expect(try runner.sources(for: [.copaco]).count == 1)
+            do {
+                _ = try runner.sources(for: nil)
+                Issue.record("a nightly went on without \(vendor)")
+            } catch {
+                #expect("\(error)".contains("is set but"), "\(error)")
+            }
+        }
     }
 }

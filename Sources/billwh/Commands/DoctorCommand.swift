@@ -16,6 +16,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
             let settings = try await Settings.load()
+            try settings.checkComplete(nil)
             guard !settings.configuredVendors.isEmpty else {
                 Console.error("no vendor is configured: set BILLWH_COPACO_API_KEY, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY or BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL (or their _FILE forms)")
                 return ExitCode(1)

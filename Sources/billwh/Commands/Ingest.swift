@@ -25,6 +25,8 @@ struct Ingest: AsyncParsableCommand {
         }
     }
 
+    static let earliestSince = CalendarDate(year: 2000, month: 1, day: 1)!
+
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
@@ -37,6 +39,10 @@ struct Ingest: AsyncParsableCommand {
                 // invoices not dated yet (a year ahead is a dozen empty windows per endpoint).
                 if let until = dates.until, until > runner.today.adding(days: 1) {
                     throw ValidationError("--until \(until) is after today (\(runner.today), UTC): no invoice is dated in the future; leave it out to read up to today")
+                }
+                // A mistyped year (0026 for 2026) would ask a vendor for one window per month since then.
+                if let since = dates.since, since < Self.earliestSince {
+                    throw ValidationError("--since \(since) is before \(Self.earliestSince): no distributor's billing API holds invoices that old, and billwh would ask for every month since; check the year")
                 }
                 let window = dates.window(today: runner.today) { until in DateWindow.lookback(days: settings.lookbackDays, today: until).start }
                 let summary = try await runner.ingest(vendors: vendors.isEmpty ? nil : vendors.map(VendorID.init(rawValue:)), window: window,
