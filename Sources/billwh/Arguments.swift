@@ -53,6 +53,10 @@ extension SandboxDrift: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
 
+extension SandboxFault: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}
+
 extension Month: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }

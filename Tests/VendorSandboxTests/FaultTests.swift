@@ -171,3 +171,32 @@ struct FaultTests {
         }
     }
 }
+
+@Suite("Sandbox faults armed from the command line")
+struct CommandLineFaultTests {
+    @Test func eachFormParsesAndOthersAreRefused() {
+        #expect(SandboxFault(parsing: "503:3") == .status(503, count: 3))
+        #expect(SandboxFault(parsing: "500") == .status(500, count: 1))
+        #expect(SandboxFault(parsing: "429:2") == .rateLimit(count: 2))
+        #expect(SandboxFault(parsing: "slow:1500") == .slow(milliseconds: 1500))
+        #expect(SandboxFault(parsing: "truncate") == .truncate(count: 1))
+        #expect(SandboxFault(parsing: "invalid-json:4") == .invalidJSON(count: 4))
+        #expect(SandboxFault(parsing: "mutate-fields") == .mutateFields)
+        for bad in ["", "200:1", "503:0", "503:x", "slow", "slow:9999999", "teapot", "429:-1"] {
+            #expect(SandboxFault(parsing: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func armedFaultsAnswerAsTheirNamesSay() async throws {
+        try await withSandbox { sandbox, port in
+            for fault in ["502:1", "429:1", "invalid-json:1"] { SandboxFault(parsing: fault)!.arm(sandbox.faults) }
+            let window = "/api/v1/invoices?startDate=20240101&endDate=20240630"
+            #expect(try await RawHTTP.get(port: port, window, headers: fullKey).status == 502)
+            let limited = try await RawHTTP.get(port: port, window, headers: fullKey)
+            #expect(limited.status == 429 && limited.header("Retry-After") == "1")
+            let broken = try await RawHTTP.get(port: port, window, headers: fullKey)
+            #expect(broken.status == 200 && (try? TJ.parse(broken.body)) == nil)
+            #expect(try await RawHTTP.get(port: port, window, headers: fullKey).status == 200)
+        }
+    }
+}

@@ -18,6 +18,10 @@ struct SandboxCommand: AsyncParsableCommand {
         "Change the documents' structure as a vendor's API might (repeatable): rename:PriceLines=PriceLineItems, drop:SKU, upper-case-keys, extra-fields, totals-off.",
         discussion: "To see what billwh does when a vendor renames or drops a field (docs/vendor-changes.md).", valueName: "change"))
     var drift: [SandboxDrift] = []
+    @Option(help: ArgumentHelp(
+        "Arm a fault (repeatable): 503:3 (the next 3 requests answer 503; any 4xx/5xx), 429:2 (rate limited, Retry-After: 1), slow:1500 (every request waits 1.5 s), truncate:1 (a body cut off half-way), invalid-json:1, mutate-fields (extra members, other order and letter cases).",
+        discussion: "To rehearse a vendor outage: billwh retries, then reports the endpoint failed and commits the rest (exit 2).", valueName: "fault"))
+    var fault: [SandboxFault] = []
 
     func validate() throws {
         for (name, value) in [("--today", today), ("--from", from)] {
@@ -38,6 +42,7 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.port = port
             let sandbox = VendorSandbox(configuration: configuration)
             sandbox.faults.setDrift(drift)
+            for fault in fault { fault.arm(sandbox.faults) }
             _ = try await sandbox.start()
             Console.out(sandbox.describe() + "\n")
             // Serve until interrupted; the process exit closes the socket.
