@@ -153,13 +153,27 @@ package enum StatusReport {
         return out
     }
 
+    /// The newest run that never finished (stopped or killed), when no run finished after it;
+    /// `runInProgress`: the newest run still holds the lock, so it is not one of them.
+    package static func interruptedRun(_ db: Database, runInProgress: Bool) throws -> String? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT run_id, command, pid, started_at FROM runs
+            WHERE finished_at IS NULL AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE finished_at IS NOT NULL), 0)
+              AND (? = 0 OR run_id < (SELECT max(run_id) FROM runs))
+            ORDER BY run_id DESC LIMIT 1
+            """, arguments: [runInProgress]) else { return nil }
+        let (id, command, pid, started): (Int64, String, Int64, String) = (row["run_id"], row["command"], row["pid"], row["started_at"])
+        return "run \(id) (\(command), pid \(pid), started \(started)) did not finish: it was stopped or killed. What it committed stays; the next nightly reads its window again"
+    }
+
     /// The text `billwh status` prints.
-    package static func render(_ db: Database) throws -> String {
+    package static func render(_ db: Database, runInProgress: Bool = false) throws -> String {
         var out = ""
         let endpoints = try endpoints(db)
         if endpoints.isEmpty {
             return "No ingest has run on this warehouse yet: run `billwh nightly` (or `billwh demo` to try the sandbox).\n"
         }
+        if let interrupted = try interruptedRun(db, runInProgress: runInProgress) { out += "! \(interrupted)\n\n" }
         out += "Endpoints\n"
         out += TextTable.render(
             header: ["vendor", "endpoint", "last good run", "last outcome", "window covered", "gaps", "documents", "lines", "quarantined"],

@@ -33,4 +33,27 @@ import Warehouse
         try run([("2026-11-05", "ok"), ("2026-12-06", "ok")])
         #expect(try outcome() == "ok")
     }
+
+    /// A nightly stopped mid-run (`kill`, a service stop) leaves its runs row open: status says
+    /// so until a later run finishes, and not while the run still holds the lock.
+    @Test func aRunThatNeverFinishedIsShownUntilALaterOneDoes() throws {
+        let dir = try TempDir()
+        let queue = try WarehouseDatabase.openForWriting(path: dir.path("w.sqlite"), access: .ownerDefault)
+        func start(finished: Bool) throws {
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO runs (command, pid, started_at, finished_at, outcome) VALUES ('nightly', 4242, '2026-12-06T03:00:00Z', ?, ?)",
+                               arguments: finished ? ["2026-12-06T03:05:00Z", "ok"] : [nil, nil])
+            }
+        }
+        try start(finished: true)
+        try start(finished: false)
+        let open = try queue.read { try StatusReport.interruptedRun($0, runInProgress: false) }
+        #expect(open?.contains("run 2 (nightly, pid 4242") == true && open?.contains("did not finish") == true, "\(open ?? "")")
+        #expect(try queue.read { try StatusReport.interruptedRun($0, runInProgress: true) } == nil)
+        try start(finished: false)
+        // The newer one runs; the one before it was stopped.
+        #expect(try queue.read { try StatusReport.interruptedRun($0, runInProgress: true) }?.contains("run 2 ") == true)
+        try start(finished: true)
+        #expect(try queue.read { try StatusReport.interruptedRun($0, runInProgress: false) } == nil)
+    }
 }

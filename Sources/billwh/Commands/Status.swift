@@ -21,7 +21,8 @@ struct Status: AsyncParsableCommand {
         try await runReportingErrors(database) {
             let queue = try WarehouseDatabase.openReadOnly(path: database.path)
             try WarehouseDatabase.quickCheck(queue, backupDirectory: ProcessInfo.processInfo.environment["BILLWH_BACKUP_DIR"])
-            Console.out(try queue.read { try StatusReport.render($0) })
+            let running = RunLock.holder(databasePath: database.path) != nil
+            Console.out(try queue.read { try StatusReport.render($0, runInProgress: running) })
             guard !failOn.isEmpty else { return .success }
             let conditions = failOn.reduce(FailOnConditions()) { $0.adding($1) }
             let holding = try queue.read { try conditions.evaluate($0) }
