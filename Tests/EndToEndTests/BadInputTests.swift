@@ -76,13 +76,16 @@ import Warehouse
             let bytes = try Data(contentsOf: URL(fileURLWithPath: db))
 
             for sql in ["SELEC * FROM purchases", "SELECT * FROM no_such_table", "SELECT count(*) FROM purchases; SELEC 1",
-                        "SELECT 'unterminated", "SELECT * FROM purchases WHERE", ""] {
+                        "SELECT 'unterminated", "SELECT * FROM purchases WHERE", "/* only a comment */"] {
                 let result = try await runBillwh(["query", "--db", db, "--format", "csv", sql])
                 #expect(result.status == 1, "\(sql): \(result.stderr)")
                 #expect(result.stderr.hasPrefix("billwh: error: "), "\(sql): \(result.stderr)")
                 #expect(result.stderr.contains("SQL error") || result.stderr.contains("no SQL statement"), "\(sql): \(result.stderr)")
                 #expect(result.stdout.isEmpty, "\(sql): printed \(result.stdout.prefix(100))")
             }
+            // No SQL at all is bad usage.
+            let empty = try await runBillwh(["query", "--db", db, ""])
+            #expect(empty.status == 64 && empty.stdout.isEmpty, "\(empty.stderr)")
             let explicit = try await runBillwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases; INSERT INTO nowhere VALUES (1); COMMIT;"])
             #expect(explicit.status == 1 && explicit.stderr.contains("no such table: nowhere"), "\(explicit.stderr)")
             let open = try await runBillwh(["query", "--write", "--db", db, "BEGIN; DELETE FROM purchases;"])
