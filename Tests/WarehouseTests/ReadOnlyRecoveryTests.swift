@@ -15,6 +15,7 @@ import Warehouse
         let script = """
             import os, signal, sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("CREATE TABLE schema_migrations(version)")  # what makes it a warehouse to billwh
             c.execute("CREATE TABLE t(x)"); c.execute("INSERT INTO t VALUES (1)")
             c.execute("PRAGMA cache_size=1"); c.execute("BEGIN")
             for i in range(20000): c.execute("INSERT INTO t VALUES (randomblob(200))")
