@@ -64,8 +64,7 @@ package struct Settings: Sendable {
     /// The refusal for a run that would call these vendors (every configured one when nil)
     /// while one of them has only part of its credentials.
     package func checkComplete(_ vendors: [VendorID]?) throws {
-        let named = vendors ?? Settings.knownVendors
-        if let vendor = named.first(where: { incomplete[$0] != nil }), let problem = incomplete[vendor] {
+        if let problem = (vendors ?? Settings.knownVendors).lazy.compactMap({ incomplete[$0] }).first {
             throw SettingsError.invalid(problem)
         }
     }
@@ -120,9 +119,9 @@ package struct Settings: Sendable {
         case (true, nil):
             break
         case (true, _?):
-            settings.incomplete[.twotcloud] = ("BILLWH_TWOTCLOUD_API_KEY is set but BILLWH_TWOTCLOUD_ACCOUNT_ID is not: 2tCloud's Basic credentials are the Account ID and the key")
+            settings.incomplete[.twotcloud] = "BILLWH_TWOTCLOUD_API_KEY is set but BILLWH_TWOTCLOUD_ACCOUNT_ID is not: 2tCloud's Basic credentials are the Account ID and the key"
         case (false, nil):
-            settings.incomplete[.twotcloud] = ("BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key")
+            settings.incomplete[.twotcloud] = "BILLWH_TWOTCLOUD_ACCOUNT_ID is set but BILLWH_TWOTCLOUD_API_KEY (or BILLWH_TWOTCLOUD_API_KEY_FILE) is not: 2tCloud's Basic credentials are the Account ID and an active Billing API key"
         }
         do { settings.copper = try copper(config, environment: environment) } catch let error as CopperCredentialsIncomplete {
             settings.incomplete[.copper] = error.problem
@@ -317,7 +316,6 @@ package struct Settings: Sendable {
         return Secret(text)
     }
 }
-
 
 struct CopperCredentialsIncomplete: Error {
     var problem: String

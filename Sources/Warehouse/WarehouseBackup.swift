@@ -76,10 +76,8 @@ public enum WarehouseBackup {
 
     /// `PRAGMA integrity_check` says "ok", and the file is a billwh warehouse.
     public static func verify(_ path: String) throws {
-        var config = Configuration()
-        config.readonly = true
         let queue: DatabaseQueue
-        do { queue = try DatabaseQueue(path: path, configuration: config) } catch { throw BackupError.damaged(path, "\(error)") }
+        do { queue = try openCopy(path) } catch { throw BackupError.damaged(path, "\(error)") }
         defer { try? queue.close() }
         let problems: [String]
         do {
@@ -116,9 +114,7 @@ public enum WarehouseBackup {
         var mine = copies(in: directory, databasePath: stem)
         if let identity {
             mine = mine.filter { copy in
-                var config = Configuration()
-                config.readonly = true
-                guard let queue = try? DatabaseQueue(path: copy, configuration: config) else { return false }
+                guard let queue = try? openCopy(copy) else { return false }
                 defer { try? queue.close() }
                 return (try? queue.read(Self.identity)) == identity
             }
@@ -126,6 +122,13 @@ public enum WarehouseBackup {
         for old in mine.dropFirst(max(keep, 1)) {
             try FileManager.default.removeItem(atPath: old)
         }
+    }
+
+    /// A copy opened read-only: a single file, with no journal to recover.
+    static func openCopy(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.readonly = true
+        return try DatabaseQueue(path: path, configuration: config)
     }
 
     /// The warehouse's random id (`replica_warehouse`, made by its first migration to have it),

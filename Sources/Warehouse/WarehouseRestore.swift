@@ -21,9 +21,7 @@ public enum WarehouseRestore {
         let incoming = databasePath + ".restoring"
         try? FileManager.default.removeItem(atPath: incoming)
         do {
-            var config = Configuration()
-            config.readonly = true
-            let source = try DatabaseQueue(path: backupPath, configuration: config)
+            let source = try WarehouseBackup.openCopy(backupPath)
             try WarehouseBackup.copy(from: source, to: incoming, access: access, progress: nil)
             try source.close()
             try WarehouseBackup.syncFile(incoming)

@@ -15,18 +15,21 @@ import Testing
         return path
     }
 
+    static let start = Date(timeIntervalSince1970: 1_796_000_000)
+
+    /// A backup of `path` into `backups` taken `second` seconds after `start`; its path.
+    func take(_ path: String, into backups: String, keep: Int, at second: Int) throws -> String {
+        try WarehouseBackup.take(databasePath: path, into: backups, keep: keep, access: .ownerDefault,
+                                 now: Self.start.addingTimeInterval(Double(second))).path
+    }
+
     @Test func copiesAreNamedByTimeVerifiedAndRotatedPerWarehouse() throws {
         let dir = try TempDir()
         let path = try warehouse(dir)
         let other = try warehouse(dir, "other.sqlite")
         let backups = dir.path("backups")
-        let start = Date(timeIntervalSince1970: 1_796_000_000)
-        var taken: [String] = []
-        for second in 0..<4 {
-            taken.append(try WarehouseBackup.take(databasePath: path, into: backups, keep: 2, access: .ownerDefault,
-                                                  now: start.addingTimeInterval(Double(second))).path)
-        }
-        _ = try WarehouseBackup.take(databasePath: other, into: backups, keep: 2, access: .ownerDefault, now: start)
+        let taken = try (0..<4).map { try take(path, into: backups, keep: 2, at: $0) }
+        _ = try take(other, into: backups, keep: 2, at: 0)
         #expect((taken[0] as NSString).lastPathComponent == "w-20261130T005320.000Z.sqlite")
         #expect(WarehouseBackup.copies(in: backups, databasePath: path) == [taken[3], taken[2]])
         #expect(WarehouseBackup.copies(in: backups, databasePath: other).count == 1)
@@ -48,22 +51,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.path("b"), withIntermediateDirectories: true)
         let (first, second) = (try warehouse(dir, "a/billwh.sqlite"), try warehouse(dir, "b/billwh.sqlite"))
         let backups = dir.path("backups")
-        let start = Date(timeIntervalSince1970: 1_796_000_000)
-        var firstCopies: [String] = []
-        for second in 0..<2 {
-            firstCopies.append(try WarehouseBackup.take(databasePath: first, into: backups, keep: 2, access: .ownerDefault,
-                                                        now: start.addingTimeInterval(Double(second))).path)
-        }
-        let secondCopies = try (2..<4).map { offset in
-            try WarehouseBackup.take(databasePath: second, into: backups, keep: 1, access: .ownerDefault,
-                                     now: start.addingTimeInterval(Double(offset))).path
-        }
+        let firstCopies = try (0..<2).map { try take(first, into: backups, keep: 2, at: $0) }
+        let secondCopies = try (2..<4).map { try take(second, into: backups, keep: 1, at: $0) }
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: backups).map { "\(backups)/\($0)" })
         #expect(left == Set(firstCopies + [secondCopies[1]]))
         #expect(WarehouseBackup.newest(databasePath: second, directory: nil) == secondCopies[1])
         // The first warehouse's own rotation still works.
-        let third = try WarehouseBackup.take(databasePath: first, into: backups, keep: 2, access: .ownerDefault,
-                                             now: start.addingTimeInterval(10)).path
+        let third = try take(first, into: backups, keep: 2, at: 10)
         #expect(!FileManager.default.fileExists(atPath: firstCopies[0]))
         #expect(FileManager.default.fileExists(atPath: firstCopies[1]) && FileManager.default.fileExists(atPath: third))
         #expect(FileManager.default.fileExists(atPath: secondCopies[1]))
