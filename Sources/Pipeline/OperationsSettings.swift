@@ -18,10 +18,8 @@ package struct BackupSettings: Sendable, Equatable {
 extension Settings {
     static func backup(_ config: ConfigReader) throws -> BackupSettings? {
         guard let directory = config.string(forKey: ["billwh", "backup", "dir"]), !directory.isEmpty else { return nil }
-        let keep = config.int(forKey: ["billwh", "backup", "keep"], default: BackupSettings.defaultKeep)
-        guard (1...10_000).contains(keep) else {
-            throw SettingsError.invalid("BILLWH_BACKUP_KEEP must be 1 to 10000 copies, got \(keep)")
-        }
+        let keep = try wholeNumber(config, ["billwh", "backup", "keep"], variable: "BILLWH_BACKUP_KEEP",
+                                   default: BackupSettings.defaultKeep, range: 1...10_000, unit: "copies")
         return BackupSettings(directory: directory, keep: keep)
     }
 

@@ -21,10 +21,10 @@ extension Settings {
     static func replica(_ config: ConfigReader, environment: [String: String] = [:]) throws -> (settings: ReplicaSettings?, password: Secret?) {
         let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD", environment: environment)
         guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL", environment: environment) else { return (nil, password) }
+        let withRaw = try flag(config, ["billwh", "replica", "with", "raw"], variable: "BILLWH_REPLICA_WITH_RAW", default: false)
         do {
             let target = try ReplicaTarget(url: url.reveal(), password: password)
             let schema = try SchemaName(config.string(forKey: ["billwh", "replica", "schema"], default: SchemaName.default.name))
-            let withRaw = config.bool(forKey: ["billwh", "replica", "with", "raw"], default: false)
             return (ReplicaSettings(target: target, schema: schema, withRaw: withRaw), password)
         } catch {
             throw SettingsError.invalid("BILLWH_REPLICA_URL / BILLWH_REPLICA_SCHEMA: \(error)")

@@ -23,6 +23,8 @@ package struct Settings: Sendable {
     package var twotcloud: TwoTCloudConnector.Settings?
     package var copper: CopperSettings?
     package var lookbackDays: Int = 31
+    /// What the caller should print before going on (e.g. an unknown `BILLWH_…` variable).
+    package var warnings: [String] = []
     /// The largest single document billwh reads from a response (`BILLWH_MAX_DOCUMENT_MB`):
     /// memory follows it, never the response.
     package var maxDocumentBytes = JSONEnvelopeCursor.defaultMaxElementBytes
@@ -84,7 +86,9 @@ package struct Settings: Sendable {
             try checkConfigFileFormat(text, path: file)
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }
-        return try from(ConfigReader(providers: providers), environment: environment)
+        var settings = try from(ConfigReader(providers: providers), environment: environment)
+        settings.warnings = unknownNameWarnings(in: environment)
+        return settings
     }
 
     /// `environment`: what the process was given, which decides a credential before the
@@ -115,7 +119,7 @@ package struct Settings: Sendable {
             settings.twotcloud = TwoTCloudConnector.Settings(
                 baseURL: try baseURL(config, ["billwh", "twotcloud", "base", "url"], variable: "BILLWH_TWOTCLOUD_BASE_URL", default: "https://api.cloudnet.services"),
                 accountID: accountID, apiKey: key, version: version,
-                includeConsolidated: config.bool(forKey: ["billwh", "twotcloud", "include", "consolidated"], default: false))
+                includeConsolidated: try flag(config, ["billwh", "twotcloud", "include", "consolidated"], variable: "BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED", default: false))
         case (true, nil):
             break
         case (true, _?):
@@ -131,23 +135,15 @@ package struct Settings: Sendable {
                 throw SettingsError.invalid(error.description)
             }
         }
-        settings.allowDevelopmentEndpoints = config.bool(forKey: ["billwh", "allow", "development", "endpoints"], default: false)
+        settings.allowDevelopmentEndpoints = try flag(config, ["billwh", "allow", "development", "endpoints"], variable: "BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS", default: false)
         (settings.replica, settings.replicaPassword) = try replica(config, environment: environment)
         settings.backup = try backup(config)
         settings.fileAccess = try fileAccess(config)
         settings.metricsFile = config.string(forKey: ["billwh", "metrics", "file"]).flatMap { $0.isEmpty ? nil : $0 }
-        if let text = config.string(forKey: ["billwh", "lookback", "days"]) {
-            guard let days = Int(text), (0...3660).contains(days) else {
-                throw SettingsError.invalid("BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660, got \(text.prefix(20))")
-            }
-            settings.lookbackDays = days
-        }
-        if let text = config.string(forKey: ["billwh", "max", "document", "mb"]) {
-            guard let megabytes = Int(text), (1...4096).contains(megabytes) else {
-                throw SettingsError.invalid("BILLWH_MAX_DOCUMENT_MB must be a whole number of MiB from 1 to 4096, got \(text.prefix(20))")
-            }
-            settings.maxDocumentBytes = megabytes << 20
-        }
+        settings.lookbackDays = try wholeNumber(config, ["billwh", "lookback", "days"], variable: "BILLWH_LOOKBACK_DAYS",
+                                                default: settings.lookbackDays, range: 0...3660, unit: "days")
+        settings.maxDocumentBytes = try wholeNumber(config, ["billwh", "max", "document", "mb"], variable: "BILLWH_MAX_DOCUMENT_MB",
+                                                    default: settings.maxDocumentBytes >> 20, range: 1...4096, unit: "MiB") << 20
         return settings
     }
 
@@ -167,13 +163,11 @@ package struct Settings: Sendable {
                 customerNumberField: config.string(forKey: ["billwh", "copper", "customer", "number", "field"], default: "Customer Number"))
             copper.billedField = config.string(forKey: ["billwh", "copper", "publish", "billed", "field"]).flatMap { $0.isEmpty ? nil : $0 }
             copper.marginField = config.string(forKey: ["billwh", "copper", "publish", "margin", "field"]).flatMap { $0.isEmpty ? nil : $0 }
-            copper.publishNote = config.bool(forKey: ["billwh", "copper", "publish", "note"], default: false)
-            copper.noteActivityTypeID = config.int(forKey: ["billwh", "copper", "note", "activity", "type", "id"], default: 0)
-            let perMinute = config.int(forKey: ["billwh", "copper", "requests", "per", "minute"], default: 160)
-            guard (1...180).contains(perMinute) else {
-                throw SettingsError.invalid("BILLWH_COPPER_REQUESTS_PER_MINUTE must be 1 to 180 (Copper's limit per key), got \(perMinute)")
-            }
-            copper.requestsPerWindow = perMinute
+            copper.publishNote = try flag(config, ["billwh", "copper", "publish", "note"], variable: "BILLWH_COPPER_PUBLISH_NOTE", default: false)
+            copper.noteActivityTypeID = try wholeNumber(config, ["billwh", "copper", "note", "activity", "type", "id"],
+                                                        variable: "BILLWH_COPPER_NOTE_ACTIVITY_TYPE_ID", default: 0, range: 0...Int(Int32.max))
+            copper.requestsPerWindow = try wholeNumber(config, ["billwh", "copper", "requests", "per", "minute"], variable: "BILLWH_COPPER_REQUESTS_PER_MINUTE",
+                                                       default: 160, range: 1...180, unit: "requests a minute", note: " (Copper allows 180 per key)")
             return copper
         }
     }
@@ -272,6 +266,13 @@ package struct Settings: Sendable {
             guard let first = name.unicodeScalars.first, CharacterSet.letters.contains(first) || first == "_",
                   name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_") }) else {
                 throw refuse("not KEY=value (a name is letters, digits and _)")
+            }
+            if environmentOnlyNames.contains(name.uppercased()) {
+                throw refuse("\(name) is read from the environment only, before this file is opened: set it there\(name.uppercased() == "BILLWH_DB" ? " or give --db" : "")")
+            }
+            // Other programs' names may share the file; a billwh name that billwh does not read is a typo.
+            if name.uppercased().hasPrefix("BILLWH_"), !settingNames.contains(name) {
+                throw refuse("\(name) is not a billwh setting\(suggestion(for: name)); fix the name or remove the line")
             }
             let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {

@@ -170,3 +170,12 @@ enum Memory {
         #endif
     }
 }
+
+extension Settings {
+    /// `Settings.load`, with its warnings printed on stderr before the command goes on.
+    static func loadPrintingWarnings() async throws -> Settings {
+        let settings = try await load()
+        for warning in settings.warnings { Console.note(warning) }
+        return settings
+    }
+}

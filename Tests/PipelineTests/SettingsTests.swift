@@ -28,6 +28,31 @@ import Warehouse
 }
 
 @Suite struct IngestSettingsTests {
+    /// A misspelled or mistyped setting must not leave its default in place unnoticed: a yes/no
+    /// or a number that does not parse is refused, and an unknown `BILLWH_` variable is named.
+    @Test func settingsThatDoNotParseAreRefusedAndUnknownNamesNamed() async throws {
+        for (environment, needle) in [
+            (["BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS": "on"], "BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS must be true or false (or yes/no, 1/0), got \"on\""),
+            (["BILLWH_REPLICA_URL": "postgres://u@127.0.0.1/db", "BILLWH_REPLICA_WITH_RAW": "sometimes"], "BILLWH_REPLICA_WITH_RAW must be true or false"),
+            (["BILLWH_BACKUP_DIR": "/b", "BILLWH_BACKUP_KEEP": "seven"], "BILLWH_BACKUP_KEEP must be a whole number of copies from 1 to 10000, got \"seven\""),
+            (["BILLWH_COPPER_ACCESS_TOKEN": "t", "BILLWH_COPPER_USER_EMAIL": "a@b.c", "BILLWH_COPPER_REQUESTS_PER_MINUTE": "fast"],
+             "BILLWH_COPPER_REQUESTS_PER_MINUTE must be a whole number of requests a minute from 1 to 180"),
+            (["BILLWH_LOOKBACK_DAYS": "31d"], "BILLWH_LOOKBACK_DAYS must be a whole number of days from 0 to 3660"),
+        ] {
+            do {
+                _ = try await Settings.load(environment: environment)
+                Issue.record("accepted: \(environment)")
+            } catch {
+                #expect("\(error)".contains(needle), "\(error)")
+            }
+        }
+        let yes = try await Settings.load(environment: ["BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS": "Yes", "BILLWH_COPACO_APIKEY": "k",
+                                                        "BILLWH_DB": "/x", "PATH": "/bin"])
+        #expect(yes.allowDevelopmentEndpoints && yes.copaco == nil)
+        #expect(yes.warnings == ["billwh: warning: BILLWH_COPACO_APIKEY is not a billwh setting and is ignored (did you mean BILLWH_COPACO_API_KEY?)"])
+        #expect(Settings.suggestion(for: "BILLWH_SOMETHING_ELSE_ENTIRELY") == "")
+    }
+
     @Test func theLargestDocumentComesFromTheEnvironment() async throws {
         #expect(try await Settings.load(environment: ["BILLWH_MAX_DOCUMENT_MB": "64"]).maxDocumentBytes == 64 << 20)
         #expect(try await Settings.load(environment: [:]).maxDocumentBytes == 512 << 20)
@@ -121,6 +146,9 @@ import Warehouse
             ("# ok\nBILLWH_COPACO_API_KEY k\n", "line 2: not KEY=value"),
             ("BILLWH-KEY=1\n", "line 1: not KEY=value"),
             ("BILLWH_COPACO_API_KEY=k\r\n", "Windows line ends (CRLF); convert it with `dos2unix"),
+            ("OTHER_TOOL=1\nBILLWH_COPACO_APIKEY=k\n", "line 2: BILLWH_COPACO_APIKEY is not a billwh setting (did you mean BILLWH_COPACO_API_KEY?)"),
+            ("billwh_lookback_days=3\n", "line 1: billwh_lookback_days is not a billwh setting (did you mean BILLWH_LOOKBACK_DAYS?)"),
+            ("BILLWH_DB=/srv/billwh.sqlite\n", "line 1: BILLWH_DB is read from the environment only, before this file is opened: set it there or give --db"),
         ] {
             do {
                 _ = try await load(text)

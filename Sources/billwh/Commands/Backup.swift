@@ -26,7 +26,7 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            let copy = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
+            let copy = try await database.withRunner(settings: try await Settings.loadPrintingWarnings(), logger: logger) { runner in
                 try runner.backup(to: to, keep: keep, waiting: .seconds(wait * 60))
             }
             Console.note("backup: \(copy.path) (\(copy.bytes) bytes, integrity_check ok)")

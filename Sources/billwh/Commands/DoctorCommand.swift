@@ -15,7 +15,7 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
-            let settings = try await Settings.load()
+            let settings = try await Settings.loadPrintingWarnings()
             try settings.checkComplete(nil)
             guard !settings.configuredVendors.isEmpty else {
                 Console.error("no vendor is configured: set BILLWH_COPACO_API_KEY, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY or BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL (or their _FILE forms)")

@@ -30,7 +30,7 @@ struct Ingest: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            let settings = consolidated.apply(to: try await Settings.load())
+            let settings = consolidated.apply(to: try await Settings.loadPrintingWarnings())
             return try await database.withRunner(settings: settings, logger: logger) { runner in
                 if let since = dates.since, dates.until == nil, since > runner.today {
                     throw ValidationError("--since must not be after --until (default today, \(runner.today))")

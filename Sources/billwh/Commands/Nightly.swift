@@ -25,7 +25,7 @@ struct Nightly: AsyncParsableCommand {
         var failure: (any Error)?
         do {
             try await runReportingErrors(database) {
-                let settings = consolidated.apply(to: try await Settings.load())
+                let settings = consolidated.apply(to: try await Settings.loadPrintingWarnings())
                 metricsFile = settings.metricsFile
                 let night = try await database.withRunner(settings: settings, logger: logger) { try await $0.nightly() }
                 summary = night

@@ -31,7 +31,7 @@ struct Publish: AsyncParsableCommand {
         func run() async throws {
             let logger = Logs.bootstrap()
             try await runReportingErrors(database) {
-                let settings = try await Settings.load()
+                let settings = try await Settings.loadPrintingWarnings()
                 let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
                 let items = try await runner.publishCopper(month: month.description, apply: apply, uncertainNotes: uncertain?.notes ?? .hold)
                 Console.out(CopperPublisher.render(items, apply: apply))

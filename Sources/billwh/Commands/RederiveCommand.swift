@@ -25,7 +25,7 @@ struct RederiveCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            let report = try await database.withRunner(settings: try await Settings.load(), logger: logger) { runner in
+            let report = try await database.withRunner(settings: try await Settings.loadPrintingWarnings(), logger: logger) { runner in
                 try await runner.rederive(vendors: vendors.isEmpty ? nil : vendors, window: dates.window(today: runner.today) { _ in .earliest })
             }
             var text = "rederive: \(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine"

@@ -28,7 +28,7 @@ struct Replicate: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
-            let settings = try await Settings.load()
+            let settings = try await Settings.loadPrintingWarnings()
             var replica: ReplicaSettings
             if let to {
                 do {

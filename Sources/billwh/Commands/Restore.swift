@@ -17,7 +17,7 @@ struct Restore: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         try await runReportingErrors {
-            let runner = PipelineRunner(databasePath: database.path, settings: try await Settings.load(), logger: logger)
+            let runner = PipelineRunner(databasePath: database.path, settings: try await Settings.loadPrintingWarnings(), logger: logger)
             let outcome = try runner.restore(from: from)
             Console.note("restore: \(database.path) is now the copy \(from) (integrity_check ok)")
             if let aside = outcome.keptAside { Console.note("restore: the file that was in place is kept as \(aside)") }

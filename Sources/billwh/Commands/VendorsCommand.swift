@@ -20,7 +20,7 @@ struct VendorsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors(database) {
-            let settings = try await Settings.load()
+            let settings = try await Settings.loadPrintingWarnings()
             var rows = VendorsReport.rows(settings: settings)
             if FileManager.default.fileExists(atPath: database.path) {
                 let queue = try WarehouseDatabase.openReadOnly(path: database.path)
