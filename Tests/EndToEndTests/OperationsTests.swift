@@ -23,7 +23,10 @@ import Warehouse
         let folder = try TempDir.makeFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("w.sqlite").path
-        #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
+        let first = try await runBillwh(["migrate", "--db", db])
+        #expect(first.status == 0 && first.stderr.contains("applied ") && first.stderr.contains(" migrations, now at migration "), "\(first.stderr)")
+        let again = try await runBillwh(["migrate", "--db", db])
+        #expect(again.status == 0 && again.stderr.contains("already at migration") && again.stderr.contains("nothing to apply"), "\(again.stderr)")
         let file = folder.appendingPathComponent("afile").path
         try Data("data".utf8).write(to: URL(fileURLWithPath: file))
         let intoFile = try await runBillwh(["backup", "--db", db, "--to", file])
