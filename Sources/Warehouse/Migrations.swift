@@ -22,6 +22,7 @@ public enum MigrationError: Error, CustomStringConvertible {
     case edited(fileName: String, recorded: String, current: String)
     case unknownApplied(version: Int, fileName: String)
     case failed(fileName: String, underlying: String)
+    case anotherProgramsDatabase(table: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum MigrationError: Error, CustomStringConvertible {
             "the database has migration \(fileName) (version \(version)) that this billwh does not know: it was written by a newer billwh; use that version"
         case let .failed(fileName, underlying):
             "migration \(fileName) failed and was rolled back: \(underlying)"
+        case let .anotherProgramsDatabase(table):
+            "the file is another program's SQLite database (it has a table \(table.prefix(60)) and no billwh schema), so billwh leaves it as it is: check --db and BILLWH_DB; the warehouse needs a file of its own"
         }
     }
 }
@@ -43,6 +46,11 @@ public enum Migrations {
 
     /// Returns the migrations it applied (empty when the file was up to date).
     public static func migrate(_ db: Database, migrations: [Migration] = embedded) throws -> [Migration] {
+        // A mistyped --db naming another program's database must not get billwh's tables added.
+        if try !db.tableExists("schema_migrations"),
+           let table = try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1") {
+            throw MigrationError.anotherProgramsDatabase(table: table)
+        }
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    INTEGER PRIMARY KEY,

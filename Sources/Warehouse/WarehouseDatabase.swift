@@ -13,7 +13,7 @@ public enum WarehouseError: Error, CustomStringConvertible {
             "\(path) was left mid-write by a run that was stopped, and only a user who may write the file can finish rolling it back: run `billwh nightly` (or `billwh migrate --db \(path)`) as the job's user, then read it again"
         case .missingDatabase(let path): "no warehouse at \(path): run `billwh migrate --db \(path)` or `billwh nightly` first, or pass --db"
         case .notAWarehouse(let path):
-            "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; `billwh migrate --db \(path)` would make it one"
+            "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; an empty file becomes one with `billwh migrate --db \(path)`"
         case .cannotCreate(let path, let reason): "cannot create the warehouse file \(path): \(reason)"
         }
     }

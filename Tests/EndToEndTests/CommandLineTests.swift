@@ -120,6 +120,15 @@ import Warehouse
                             "\(command): \(run.status) \(run.stderr)")
                 }
             }
+            // Commands that write leave another program's database as it was; an empty file is made a warehouse.
+            let foreign = harness.directory.appendingPathComponent("foreign.sqlite").path
+            try await DatabaseQueue(path: foreign).write { db in try db.execute(sql: "CREATE TABLE contacts (name TEXT)") }
+            for command in [["migrate"], ["reconcile"], ["query", "--write", "SELECT 1"]] {
+                let run = try await runBillwh([command[0], "--db", foreign] + command.dropFirst())
+                #expect(run.status == 1 && run.stderr.contains("another program's SQLite database (it has a table contacts"), "\(command): \(run.status) \(run.stderr)")
+            }
+            #expect(try await DatabaseQueue(path: foreign).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master") } == ["contacts"])
+            #expect(try await runBillwh(["migrate", "--db", blank]).status == 0)
             for sql in ["", " ;\n"] {
                 let empty = try await runBillwh(["query", "--db", harness.databasePath, sql])
                 #expect(empty.status == 64 && empty.stderr.contains("the SQL is empty"), "\(empty.stderr)")

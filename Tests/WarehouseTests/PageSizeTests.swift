@@ -29,7 +29,8 @@ import TestSupport
         // As billwh made them before: SQLite's default page size, in WAL mode.
         var handle: OpaquePointer?
         #expect(sqlite3_open(path, &handle) == SQLITE_OK)
-        #expect(sqlite3_exec(handle, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x)", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+                             + "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, file_name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)", nil, nil, nil) == SQLITE_OK)
         sqlite3_close(handle)
         let queue = try WarehouseDatabase.openForWriting(path: path)
         let found = try Self.pragmas(queue)
