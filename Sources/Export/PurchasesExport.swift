@@ -29,8 +29,15 @@ package enum PurchasesExport {
         "row_kind", "adjusts_month", "document_type", "sales_document_id", "vat_micros",
     ]
 
-    /// purchase_id last: the tie-breaker that makes equal keys come out in a stable order.
-    package static let orderBy = "invoice_date, vendor, invoice_id, customer_number, sku, period_start, purchase_id"
+    /// The documented keys, then every other exported column, so that rows tying on the keys
+    /// come out in an order the documents decide: two warehouses holding the same documents,
+    /// whatever order they arrived in, export the same bytes. purchase_id only orders rows
+    /// that are the same in every column.
+    package static let orderBy = """
+        invoice_date, vendor, invoice_id, customer_number, sku, period_start, period_end, subscription_id, charge_type, \
+        currency, sales_document_id, row_kind, adjusts_month, document_type, cost_micros, sell_micros, vat_micros, \
+        quantity_bought, quantity_billed, match_status, description, customer_name, purchase_id
+        """
 
     /// The query the export runs; with a selection, `?1` is the first day and `?2` the day after
     /// the last (a half-open range, so a stray time suffix on a date still falls inside), on

@@ -118,6 +118,9 @@ package enum IngestWriter {
         }
         var rejected: [QuarantinedDocument] = []
         var reported = ContinuousClock.now
+        // The keys this response's documents were stored under: a second, different document
+        // under one of them would silently replace the first one's lines.
+        var storedKeys = Set<String>()
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -127,11 +130,18 @@ package enum IngestWriter {
             let rejection: DocumentRejection
             switch document.result {
             case .success(let (header, lines)):
+                if storedKeys.contains(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
+                    rejection = DocumentRejection(
+                        "Header.InvoiceID \(header.key.prefix(80)): a second, different document under the same key in one response; "
+                        + "the first one is kept (each document has its own InvoiceID): ask the vendor which one stands")
+                    break
+                }
                 do {
                     let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines)
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
+                    storedKeys.insert(header.key)
                     continue
                 } catch let lineRejection as DocumentRejection {
                     rejection = lineRejection
@@ -403,6 +413,12 @@ package enum IngestWriter {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
             }
             return (id(1), id(0))
+        }
+
+        /// Whether these bytes are the document's current version.
+        func isCurrent(key: String, hash: String) throws -> Bool {
+            let (existing, current) = try lookUp(key: key, hash: hash)
+            return existing != nil && existing == current
         }
 
         /// A document that decodes now resolves its earlier quarantine sightings.

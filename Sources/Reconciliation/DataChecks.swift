@@ -48,7 +48,7 @@ package enum DataChecks {
                 "\(open) AND adjusts_month IS NULL AND \($0) IS NOT NULL"
             },
             DataCheck(name: "cost_and_sell_totals",
-                      rule: "per vendor and currency, purchases' cost equals the incoming lines and sell the outgoing lines (closed months' adjustments included)",
+                      rule: "per vendor and currency, purchases' cost and VAT equal the incoming lines' and sell the outgoing lines' (closed months' adjustments included)",
                       sql: costAndSellTotals(staging: "staging_lines s", purchases: "purchases p")),
             costSellMarginConsistent("", rows: ""),
             documentTotals("", documents: "each document's lines add up"),
@@ -125,7 +125,7 @@ package enum DataChecks {
                 "\($0) IN (SELECT \($0) FROM purchases WHERE purchase_id > \(rows))"
             },
             DataCheck(name: "cost_and_sell_totals",
-                      rule: "per vendor and currency, over the match groups this run rebuilt, cost equals the incoming lines and sell the outgoing lines",
+                      rule: "per vendor and currency, over the match groups this run rebuilt, cost and VAT equal the incoming lines' and sell the outgoing lines'",
                       sql: costAndSellTotals(
                         groups: rebuiltGroups,
                         staging: "(\(MatchGroupIndex.rows(of: "staging_lines", as: "s", inGroups: "g"))) s",
@@ -226,16 +226,20 @@ package enum DataChecks {
         """
         WITH \(groups.map { "g AS MATERIALIZED (\($0)), " } ?? "")staged AS (
             SELECT s.vendor, s.currency, sum(CASE WHEN s.direction = 'incoming' THEN s.amount_micros ELSE 0 END) AS incoming,
-                   sum(CASE WHEN s.direction = 'outgoing' THEN s.amount_micros ELSE 0 END) AS outgoing
+                   sum(CASE WHEN s.direction = 'outgoing' THEN s.amount_micros ELSE 0 END) AS outgoing,
+                   sum(CASE WHEN s.direction = 'incoming' THEN coalesce(s.vat_micros, 0) ELSE 0 END) AS incoming_vat
             FROM \(staging) GROUP BY s.vendor, s.currency),
         bought AS (
-            SELECT p.vendor, p.currency, coalesce(sum(p.cost_micros), 0) AS cost, coalesce(sum(p.sell_micros), 0) AS sell
+            SELECT p.vendor, p.currency, coalesce(sum(p.cost_micros), 0) AS cost, coalesce(sum(p.sell_micros), 0) AS sell,
+                   coalesce(sum(p.vat_micros), 0) AS vat
             FROM \(purchases) GROUP BY p.vendor, p.currency),
         keys AS (SELECT vendor, currency FROM staged UNION SELECT vendor, currency FROM bought)
         SELECT k.vendor, k.currency, coalesce(s.incoming, 0) AS incoming_micros, coalesce(b.cost, 0) AS cost_micros,
-               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros
+               coalesce(s.outgoing, 0) AS outgoing_micros, coalesce(b.sell, 0) AS sell_micros,
+               coalesce(s.incoming_vat, 0) AS incoming_vat_micros, coalesce(b.vat, 0) AS vat_micros
         FROM keys k LEFT JOIN staged s USING (vendor, currency) LEFT JOIN bought b USING (vendor, currency)
         WHERE coalesce(s.incoming, 0) <> coalesce(b.cost, 0) OR coalesce(s.outgoing, 0) <> coalesce(b.sell, 0)
+           OR coalesce(s.incoming_vat, 0) <> coalesce(b.vat, 0)
         """
     }
 

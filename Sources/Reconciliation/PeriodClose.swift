@@ -131,7 +131,7 @@ enum PeriodAdjustments {
             )
             GROUP BY vendor, customer_key, month, invoice_id, outgoing_document, subscription_id, sku, period_start, period_end,
                      currency, charge_type
-            HAVING sum(cost) <> 0 OR sum(sell) <> 0;
+            HAVING sum(cost) <> 0 OR sum(sell) <> 0 OR coalesce(sum(vat), 0) <> 0;
 
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
                 sku, description, charge_type, period_start, period_end, currency, cost_micros, sell_micros, margin_micros,

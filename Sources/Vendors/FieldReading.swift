@@ -55,18 +55,25 @@ enum FieldValue {
     }
 
     /// An identifier the contract types as a number (`AccountID`, `SubscriptionID`): a number
-    /// in canonical form, so that `112.0` names what `112` does; text as sent (`"0112"` keeps
-    /// its zero). An exponent too large to spell out stays as sent.
+    /// in canonical form, so that `112.0` names what `112` does, whether sent as a number or as
+    /// text (XML sends every number as text, which may be wrapped in whitespace); an integer
+    /// spelled as text keeps its leading zeros (`"0112"`). An exponent too large to spell out
+    /// stays as sent.
     func identifier(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String? {
-        // JSON spells an integer one way but for `-0`; other numbers need no work.
-        guard case .number(let n) = self, n == "-0" || n.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) else {
-            return try text(name, in: path())
+        let spelled: String
+        switch self {
+        case .number(let n): spelled = n
+        case .string(let s): spelled = s.trimmingXMLSpace
+        default: return try text(name, in: path())
         }
-        if let e = n.utf8.firstIndex(where: { $0 | 0x20 == UInt8(ascii: "e") }),
-           abs(Int(n[n.utf8.index(after: e)...].drop(while: { $0 == "+" })) ?? .max) > 64 {
-            return n
+        guard spelled == "-0" || spelled.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) else {
+            return spelled
         }
-        return (try? ExactDecimal(parsing: n))?.description ?? n
+        if let e = spelled.utf8.firstIndex(where: { $0 | 0x20 == UInt8(ascii: "e") }),
+           abs(Int(spelled[spelled.utf8.index(after: e)...].drop(while: { $0 == "+" })) ?? .max) > 64 {
+            return spelled
+        }
+        return (try? ExactDecimal(parsing: spelled))?.description ?? spelled
     }
 
     func requiredText(_ name: String, in path: @autoclosure () -> String) throws(DocumentRejection) -> String {

@@ -145,7 +145,8 @@ enum InvoiceSkeleton {
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw DocumentRejection("Header.Currency: not an ISO 4217 code: \(currency.prefix(20))")
         }
-        let type = try headerObject.text("Type", in: "Header")
+        // XML's element text may be wrapped in whitespace.
+        let type = try headerObject.text("Type", in: "Header")?.trimmingXMLSpace
         let header = DocumentHeader(key: key, date: date, type: type, currency: currency, statedTotal: statedTotal(invoice))
         let lines = LineSource { emit in
             var fields = DocumentFields(memo: rules.carry?.paths)

@@ -129,6 +129,10 @@ import Warehouse
             }
             #expect(try await DatabaseQueue(path: foreign).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master") } == ["contacts"])
             #expect(try await runBillwh(["migrate", "--db", blank]).status == 0)
+            for group in ["export", "report", "publish"] {
+                let alone = try await runBillwh([group])
+                #expect(alone.status == 64 && alone.stderr.contains("\(group) needs a subcommand: `billwh \(group) "), "\(group): \(alone.status) \(alone.stderr)")
+            }
             for sql in ["", " ;\n"] {
                 let empty = try await runBillwh(["query", "--db", harness.databasePath, sql])
                 #expect(empty.status == 64 && empty.stderr.contains("the SQL is empty"), "\(empty.stderr)")

@@ -55,14 +55,17 @@ import TestSupport
         #expect(state.lines == [100])
     }
 
-    @Test func aDocumentSeenTwiceInOneResponseKeepsTheLastAsCurrent() throws {
+    /// The same bytes twice in one response are one document; different bytes under the same
+    /// key in one response are a conflict the contract rules out: the first stays, the second
+    /// is quarantined (StreamedWriteTests has the run-level view).
+    @Test func aDocumentSeenTwiceInOneResponseKeepsTheFirstAndQuarantinesADifferentOne() throws {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let outcome = try Self.record(warehouse, [Self.document("INV-2", amount: 1), Self.document("INV-2", amount: 1), Self.document("INV-2", amount: 7)])
-        #expect(outcome.documents == 3 && outcome.documentsChanged == 2)
+        #expect(outcome.documents == 2 && outcome.documentsChanged == 1 && outcome.quarantined == 1)
         let state = try Self.state(warehouse, "INV-2")
-        #expect(state.raws == 2 && state.versions == 2)
-        #expect(state.lines == [7])
+        #expect(state.raws == 1 && state.versions == 1)
+        #expect(state.lines == [1])
     }
 
     /// Bytes already kept as a raw row of the document, though it has no current version

@@ -67,6 +67,36 @@ import Warehouse
         #expect(try frozen(queue, "2026-10") == closed)
     }
 
+    /// A re-issued closed-month invoice whose only change is a line's VAT gets an adjustment row
+    /// carrying the VAT difference (amounts 0), and the totals check holds VAT to the lines.
+    @Test func aChangeToAClosedMonthsVATAloneIsAnAdjustmentToo() throws {
+        let queue = try fixture.warehouse([
+            .init(hash: "h1", amount: 10_000_000),
+            .init(direction: "outgoing", document: "CS-1", hash: "h1", amount: 12_000_000),
+        ])
+        try queue.write { try $0.execute(sql: "UPDATE staging_lines SET vat_micros = 2100000 WHERE direction = 'incoming'") }
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        try queue.write { try PeriodClose.close($0, month: october, note: "exported", user: "test") }
+        try queue.write { db in
+            try db.execute(sql: "UPDATE staging_lines SET vat_micros = 2310000 WHERE direction = 'incoming'")
+            try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', '000417')")
+        }
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let adjustments = try rows(queue, "SELECT * FROM purchases WHERE adjusts_month IS NOT NULL")
+        #expect(adjustments.count == 1)
+        #expect(adjustments.first?["vat_micros"] as Int64? == 210_000 && adjustments.first?["cost_micros"] as Int64? == 0
+                && adjustments.first?["sell_micros"] as Int64? == 0 && adjustments.first?["margin_micros"] as Int64? == 0)
+        let vat = try queue.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT sum(vat_micros) FROM purchases"), try Int64.fetchOne(db, sql: "SELECT sum(vat_micros) FROM staging_lines"))
+        }
+        #expect(vat.0 == 2_310_000 && vat.1 == 2_310_000)
+        let totals = DataChecks.all(today: CalendarDate(year: 2026, month: 11, day: 15)!).filter { $0.name == "cost_and_sell_totals" }
+        #expect(try queue.read { try DataChecks.run($0, checks: totals) }.allSatisfy(\.passed))
+        // A VAT difference nothing wrote is what the check now reports.
+        try queue.write { try $0.execute(sql: "DELETE FROM purchases WHERE adjusts_month IS NOT NULL") }
+        #expect(try queue.read { try DataChecks.run($0, checks: totals) }.first?.failures == 1)
+    }
+
     /// An unbacked line frozen in a closed month later finds its purchase in an open month: the
     /// frozen row stays, an adjustment takes it back out, and the new pair counts it once.
     @Test func aLineFrozenUnbackedThatPairsLaterIsCountedOnce() throws {

@@ -66,4 +66,26 @@ import Warehouse
             #expect(try String.fetchAll(db, sql: "SELECT DISTINCT match_group FROM reconcile_queue_groups") == [MatchGroupIndex.wholeCustomer])
         }
     }
+
+    /// Two different documents under one InvoiceID in one response: the second would replace
+    /// the first one's lines without a word. It is quarantined instead, the first kept; an
+    /// identical copy is no conflict. A second run ends the same way.
+    @Test func aSecondDifferentDocumentUnderTheSameKeyInOneResponseIsQuarantined() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        let response = [Self.invoice("DUP-7", customers: 2, amount: "100"), Self.invoice("INV-2", customers: 1),
+                        Self.invoice("DUP-7", customers: 1, amount: "40"), Self.invoice("INV-2", customers: 1)]
+        for _ in 0..<2 {
+            let written = try write(queue, response)
+            #expect(written.outcome.documents == 3 && written.outcome.quarantined == 1 && written.outcome.lines == 4)
+            #expect(written.rejected.map(\.key) == ["DUP-7"])
+            #expect(written.rejected.first?.reason.contains("a second, different document under the same key in one response") == true)
+            try queue.read { db throws in
+                #expect(try Int64.fetchOne(db, sql: "SELECT sum(amount_micros) FROM staging_lines WHERE document_key = 'DUP-7'") == 200_000_000)
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine WHERE document_key = 'DUP-7' AND resolved_at IS NULL") == 1)
+                #expect(try Int.fetchOne(db, sql: "SELECT versions FROM documents WHERE document_key = 'DUP-7'") == 1)
+            }
+        }
+    }
 }

@@ -184,9 +184,11 @@ import Warehouse
     }
 
     /// `AccountID` and `SubscriptionID` are numbers in the contract: `991.0` is the number `991`
-    /// and must match it; a string is an identifier as sent.
+    /// and must match it, sent as a number or as text (XML sends every number as text, maybe
+    /// wrapped in whitespace); an integer spelled as text keeps its leading zeros.
     @Test(arguments: [("991", "991"), ("991.0", "991"), ("9.91e2", "991"), ("991.50", "991.5"), ("-0", "0"),
-                      ("1e400", "1e400"), (#""0991""#, "0991"), (#""991.0""#, "991.0")])
+                      ("1e400", "1e400"), (#""0991""#, "0991"), (#""991.0""#, "991"), (#""\n    991\n  ""#, "991"),
+                      (#"" 7.420001E6 ""#, "7420001"), (#""SUB-991.A""#, "SUB-991.A")])
     func numericIdentifiersAreCanonical(sent: String, staged: String) throws {
         let invoice = Self.invoice().replacingOccurrences(of: #""SubscriptionID": 991"#, with: #""SubscriptionID": \#(sent)"#)
             .replacingOccurrences(of: #""CustomerNumber": "000417""#, with: #""CustomerNumber": "000417", "AccountID": \#(sent)"#)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-struct ExportCommand: AsyncParsableCommand {
+struct ExportCommand: CommandGroup {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Exports for accounting.",
         discussion: """

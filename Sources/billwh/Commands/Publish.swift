@@ -4,7 +4,7 @@ import Pipeline
 import Reconciliation
 import Vendors
 
-struct Publish: AsyncParsableCommand {
+struct Publish: CommandGroup {
     static let configuration = CommandConfiguration(
         abstract: "Publish figures back to a CRM.",
         subcommands: [PublishCopper.self])

@@ -5,7 +5,7 @@ import Foundation
 import Pipeline
 import Reconciliation
 
-struct Report: AsyncParsableCommand {
+struct Report: CommandGroup {
     static let configuration = CommandConfiguration(
         abstract: "Reports for closing the month: exceptions and margin.",
         subcommands: [Exceptions.self, Margin.self, HTML.self])
