@@ -47,8 +47,11 @@ public enum Migrations {
     /// Returns the migrations it applied (empty when the file was up to date).
     public static func migrate(_ db: Database, migrations: [Migration] = embedded) throws -> [Migration] {
         // A mistyped --db naming another program's database must not get billwh's tables added.
-        if try !db.tableExists("schema_migrations"),
-           let table = try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1") {
+        // One statement, one snapshot: another process may be creating schema_migrations meanwhile.
+        if let table = try String.fetchOne(db, sql: """
+            SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+              AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations') LIMIT 1
+            """) {
             throw MigrationError.anotherProgramsDatabase(table: table)
         }
         try db.execute(sql: """
