@@ -71,7 +71,10 @@ package struct JSONEnvelopeCursor {
             case .start:
                 try skipByteOrderMark()
                 try skipWhitespace()
-                guard try peek() == UInt8(ascii: "{") else { throw error("the response is not a JSON object") }
+                guard try peek() == UInt8(ascii: "{") else {
+                    while base + buffer.count < 4, try fill() {}
+                    throw error(UTF8Sequence.notAnObject(start: base == 0 ? buffer[...] : []))
+                }
                 index += 1
                 try skipWhitespace()
                 if try peek() == UInt8(ascii: "}") {

@@ -45,7 +45,7 @@ package struct JSONParser {
             var parser = JSONParser(buffer)
             parser.skipByteOrderMark()
             parser.skipWhitespace()
-            guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("the response is not a JSON object") }
+            guard parser.peek() == UInt8(ascii: "{") else { throw parser.error(UTF8Sequence.notAnObject(start: buffer)) }
             parser.index += 1
             var found: [(range: Range<Int>, value: JSONValue)]?
             var sawArrayKey = false

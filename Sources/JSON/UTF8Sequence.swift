@@ -4,6 +4,16 @@ package enum UTF8Sequence {
     /// The byte-order mark some servers put before a UTF-8 body (and Excel wants before a CSV).
     package static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
+    /// Why a body that is no JSON object from its first byte is none: a UTF-16 or UTF-32 body
+    /// (a byte-order mark, or a NUL byte in its first four) would otherwise read as plain
+    /// "invalid JSON", which sends the reader looking at the content instead of the encoding.
+    package static func notAnObject(start: some Collection<UInt8>) -> String {
+        let head = Array(start.prefix(4))
+        let wide = head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) || head.contains(0)
+        return wide ? "the response is UTF-16 or UTF-32 (a byte-order mark or a NUL byte at its start), not the UTF-8 the contract sends"
+                    : "the response is not a JSON object"
+    }
+
     /// The length of the well-formed sequence that starts at `index` (a byte >= 0x80) and ends
     /// by `end`, or 0 if there is none.
     @inlinable

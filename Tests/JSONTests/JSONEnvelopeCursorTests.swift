@@ -88,6 +88,18 @@ import Testing
         #expect(throws: Never.self) { try JSONParser.parse([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)) }
     }
 
+    /// A UTF-16 or UTF-32 body is named as such, not as JSON that does not parse.
+    @Test func aWideEncodingIsNamed() {
+        let text = #"{"Invoices": []}"#
+        let utf16LE: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let utf16BE: [UInt8] = text.utf16.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        for body in [utf16LE, utf16BE] {
+            #expect(Self.same(Self.whole(body), Self.streamed(body)))
+            #expect(Self.streamed(body).error?.reason.contains("UTF-16 or UTF-32") == true)
+        }
+        #expect(Self.streamed(Array("[1]".utf8)).error?.reason == "the response is not a JSON object")
+    }
+
     @Test func everyTruncationAndByteFlipAgrees() {
         let bytes = Array(Self.sample.utf8)
         for cut in 0...bytes.count {
