@@ -58,8 +58,13 @@ package enum NightlyMetrics {
             let failed = checks.filter { !$0.passed && !$0.check.isReminder }
             gauge("billwh_nightly_failed_checks", "Data checks the last nightly run failed (reminders such as open months not counted).",
                   Double(failed.count))
-            for result in checks {
-                gauge("billwh_nightly_check_failed", "1 when the data check failed in the last nightly run.",
+            // A reminder (an open month) is no failure: an alert on check_failed must not fire for it.
+            for result in checks where !result.check.isReminder {
+                gauge("billwh_nightly_check_failed", "1 when the data check failed in the last nightly run (reminders are billwh_nightly_reminder).",
+                      result.passed ? 0 : 1, labels: [("check", result.check.name)])
+            }
+            for result in checks where result.check.isReminder {
+                gauge("billwh_nightly_reminder", "1 when the last nightly run gave this reminder (e.g. months left open too long); not a failure.",
                       result.passed ? 0 : 1, labels: [("check", result.check.name)])
             }
         }

@@ -18,16 +18,25 @@ package struct ReplicaSettings: Sendable {
 }
 
 extension Settings {
-    static func replica(_ config: ConfigReader, environment: [String: String] = [:]) throws -> (settings: ReplicaSettings?, password: Secret?) {
+    /// The schema and raw choice are read whether or not the URL is set: `replicate --to URL`
+    /// takes them too, and writing to the default schema instead would overwrite another
+    /// warehouse's replica on a shared server.
+    static func replica(_ config: ConfigReader, environment: [String: String] = [:])
+        throws -> (settings: ReplicaSettings?, password: Secret?, schema: SchemaName, withRaw: Bool) {
         let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD", environment: environment)
-        guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL", environment: environment) else { return (nil, password) }
         let withRaw = try flag(config, ["billwh", "replica", "with", "raw"], variable: "BILLWH_REPLICA_WITH_RAW", default: false)
+        let schema: SchemaName
+        do { schema = try SchemaName(config.string(forKey: ["billwh", "replica", "schema"], default: SchemaName.default.name)) } catch {
+            throw SettingsError.invalid("BILLWH_REPLICA_SCHEMA: \(error)")
+        }
+        guard let url = try secret(config, ["billwh", "replica", "url"], variable: "BILLWH_REPLICA_URL", environment: environment) else {
+            return (nil, password, schema, withRaw)
+        }
         do {
             let target = try ReplicaTarget(url: url.reveal(), password: password)
-            let schema = try SchemaName(config.string(forKey: ["billwh", "replica", "schema"], default: SchemaName.default.name))
-            return (ReplicaSettings(target: target, schema: schema, withRaw: withRaw), password)
+            return (ReplicaSettings(target: target, schema: schema, withRaw: withRaw), password, schema, withRaw)
         } catch {
-            throw SettingsError.invalid("BILLWH_REPLICA_URL / BILLWH_REPLICA_SCHEMA: \(error)")
+            throw SettingsError.invalid("BILLWH_REPLICA_URL: \(error)")
         }
     }
 }

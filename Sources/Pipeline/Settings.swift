@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Ingestion
 import JSON
+import Replica
 import Vendors
 import Warehouse
 
@@ -38,6 +39,9 @@ package struct Settings: Sendable {
     /// The PostgreSQL replica `nightly` updates after a run that committed (ReplicaSettings).
     package var replica: ReplicaSettings?
     package var replicaPassword: Secret?
+    /// `BILLWH_REPLICA_SCHEMA` and `BILLWH_REPLICA_WITH_RAW`, also without a replica URL.
+    package var replicaSchema: SchemaName = .default
+    package var replicaWithRaw = false
     /// The backup `nightly` takes after a run that committed (`BILLWH_BACKUP_DIR`).
     package var backup: BackupSettings?
     /// Who may read the files billwh creates (`BILLWH_FILE_GROUP`).
@@ -136,7 +140,7 @@ package struct Settings: Sendable {
             }
         }
         settings.allowDevelopmentEndpoints = try flag(config, ["billwh", "allow", "development", "endpoints"], variable: "BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS", default: false)
-        (settings.replica, settings.replicaPassword) = try replica(config, environment: environment)
+        (settings.replica, settings.replicaPassword, settings.replicaSchema, settings.replicaWithRaw) = try replica(config, environment: environment)
         settings.backup = try backup(config)
         settings.fileAccess = try fileAccess(config)
         settings.metricsFile = config.string(forKey: ["billwh", "metrics", "file"]).flatMap { $0.isEmpty ? nil : $0 }

@@ -95,6 +95,8 @@ public enum RestoreError: Error, CustomStringConvertible {
         switch self {
         case .missing(let path): "no backup at \(path): `ls` the backup folder (BILLWH_BACKUP_DIR) for the copies billwh made"
         case .folder(let path): "\(path) is a folder: --from names one copy in it (`ls \(path)`; the newest sorts last), nothing was changed"
+        case .unusable(let path, .damaged(_, let problems)):
+            "\(path) cannot be restored, nothing was changed: it fails SQLite's integrity check (\(problems)); restore an older backup (`ls -t` the backup folder)"
         case .unusable(let path, let error): "\(path) cannot be restored, nothing was changed: \(error)"
         case .busy(let path):
             "\(path) is being read (billwh serve, a query, a BI tool): its last changes could not be folded into the file, so nothing was changed. Stop the readers, then restore again"

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Pipeline
 import Warehouse
@@ -99,18 +102,38 @@ func damage(_ error: any Error, _ database: DatabaseOptions) -> WarehouseDamaged
 
 enum Console {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("billwh: error: \(message)\n".utf8))
+        put("billwh: error: \(message)\n", to: STDERR_FILENO)
     }
 
     static func note(_ message: String, terminator: String = "\n") {
-        FileHandle.standardError.write(Data("\(message)\(terminator)".utf8))
+        put("\(message)\(terminator)", to: STDERR_FILENO)
     }
 
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        put(text, to: STDOUT_FILENO)
     }
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Writes what it can and drops the rest. FileHandle's write traps on EPIPE or ENOSPC, and
+    /// output that cannot be written (a closed pipe, a full log disk) must not kill a run that
+    /// has committed before it writes its metrics and exits with its own code.
+    /// For runs that must finish their bookkeeping (the metrics file, the replica's mark) after
+    /// committing: a reader that went away (`| head`) makes writes fail instead of ending the
+    /// process with SIGPIPE.
+    static func outliveClosedOutput() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    static func put(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
 }
 
 enum Logs {
@@ -141,11 +164,11 @@ enum Progress {
 
     static var reporter: (@Sendable (String) -> Void)? {
         guard Console.stderrIsTerminal else { return nil }
-        return { line in FileHandle.standardError.write(Data("\(clearLine)\(line.prefix(120))".utf8)) }
+        return { line in Console.put("\(clearLine)\(line.prefix(120))", to: STDERR_FILENO) }
     }
 
     static func finish() {
-        if Console.stderrIsTerminal { FileHandle.standardError.write(Data(clearLine.utf8)) }
+        if Console.stderrIsTerminal { Console.put(clearLine, to: STDERR_FILENO) }
     }
 }
 

@@ -28,7 +28,7 @@ struct StatusLineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardError.write(Data(Progress.clearLine.utf8))
+        Console.put(Progress.clearLine, to: STDERR_FILENO)
         inner.log(event: event)
     }
 }

@@ -178,6 +178,29 @@ import Warehouse
         }
     }
 
+    /// Output nobody can take (a full log disk) does not stop a nightly that committed from
+    /// writing its metrics and exiting with its own code; it used to die on its first note.
+    @Test func aNightlyWhoseOutputCannotBeWrittenEndsWithItsMetricsAndCode() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
+            var env = environment(harness)
+            env["BILLWH_METRICS_FILE"] = metrics
+            env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+            let process = Process()
+            process.executableURL = try billwhBinary()
+            process.arguments = ["nightly", "--db", harness.databasePath]
+            process.environment = env
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/full")
+            try process.run()
+            #expect(await awaitExit(process, timeout: .seconds(300)))
+            #expect(process.terminationReason == .exit && [0, 2].contains(process.terminationStatus), "\(process.terminationStatus)")
+            #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == Double(process.terminationStatus))
+            #expect(try harness.scalar("SELECT count(*) FROM purchases") > 0)
+        }
+    }
+
     /// A data check that fails makes the nightly exit 2, with what it fetched committed;
     /// `status --fail-on` and the metrics file say the same.
     @Test func aFailedCheckExits2AndStatusFailOnAndTheMetricsSaySo() async throws {
@@ -217,6 +240,9 @@ import Warehouse
             #expect(samples["billwh_nightly_failed_checks"] == 1)
             #expect(samples["billwh_nightly_check_failed{check=cost_sell_margin_consistent}"] == 1)
             #expect(samples["billwh_nightly_check_failed{check=document_totals}"] == 0)
+            // A reminder is no failed check: an alert on check_failed does not fire for it.
+            #expect(samples["billwh_nightly_check_failed{check=months_closed_in_time}"] == nil)
+            #expect(samples["billwh_nightly_reminder{check=months_closed_in_time}"] != nil)
             let lines = try harness.read { db in
                 try Row.fetchAll(db, sql: "SELECT vendor, endpoint, sum(lines) AS lines FROM ingest_runs GROUP BY vendor, endpoint")
             }

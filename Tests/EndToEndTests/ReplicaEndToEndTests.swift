@@ -184,6 +184,12 @@ struct ReplicaEndToEndTests {
             #expect(full.status == 0, "\(full.stderr)")
             #expect(full.stderr.contains("--full"), "\(full.stderr)")
             try await fixture.expectEqual()
+            // `--to` without `--schema` takes BILLWH_REPLICA_SCHEMA: one schema per warehouse,
+            // never the default one another warehouse may be using.
+            let fromEnvironment = try await runBillwh(["replicate", "--db", fixture.harness.databasePath, "--to", fixture.server.url],
+                                                      environment: fixture.environment.merging(["BILLWH_REPLICA_SCHEMA": "from_env"]) { $1 })
+            #expect(fromEnvironment.status == 0 && fromEnvironment.stderr.contains("/from_env:"), "\(fromEnvironment.stderr)")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases", schema: "from_env") == String(purchases))
         }
     }
 

@@ -51,6 +51,10 @@ import Warehouse
         #expect(yes.allowDevelopmentEndpoints && yes.copaco == nil)
         #expect(yes.warnings == ["billwh: warning: BILLWH_COPACO_APIKEY is not a billwh setting and is ignored (did you mean BILLWH_COPACO_API_KEY?)"])
         #expect(Settings.suggestion(for: "BILLWH_SOMETHING_ELSE_ENTIRELY") == "")
+        // The replica's schema and raw choice are read without a replica URL too (`replicate --to`).
+        let replica = try await Settings.load(environment: ["BILLWH_REPLICA_SCHEMA": "reseller_a", "BILLWH_REPLICA_WITH_RAW": "true"])
+        #expect(replica.replica == nil && replica.replicaSchema.name == "reseller_a" && replica.replicaWithRaw)
+        await #expect(throws: SettingsError.self) { try await Settings.load(environment: ["BILLWH_REPLICA_SCHEMA": "Bad-Name"]) }
     }
 
     @Test func theLargestDocumentComesFromTheEnvironment() async throws {

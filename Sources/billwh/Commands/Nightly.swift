@@ -16,6 +16,7 @@ struct Nightly: AsyncParsableCommand {
     @OptionGroup var consolidated: ConsolidatedOption
 
     func run() async throws {
+        Console.outliveClosedOutput()
         let logger = Logs.bootstrap()
         let startedAt = Date()
         let clock = ContinuousClock.now

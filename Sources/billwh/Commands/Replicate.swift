@@ -26,6 +26,7 @@ struct Replicate: AsyncParsableCommand {
     var full = false
 
     func run() async throws {
+        Console.outliveClosedOutput()
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let settings = try await Settings.loadPrintingWarnings()
@@ -36,7 +37,8 @@ struct Replicate: AsyncParsableCommand {
                 } catch {
                     throw ValidationError("--to: \(error)")
                 }
-                replica.schema = settings.replica?.schema ?? .default
+                replica.schema = settings.replicaSchema
+                replica.withRaw = settings.replicaWithRaw
             } else if let configured = settings.replica {
                 replica = configured
             } else {
