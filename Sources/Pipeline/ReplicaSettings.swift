@@ -22,7 +22,7 @@ extension Settings {
     /// takes them too, and writing to the default schema instead would overwrite another
     /// warehouse's replica on a shared server.
     static func replica(_ config: ConfigReader, environment: [String: String] = [:])
-        throws -> (settings: ReplicaSettings?, password: Secret?, schema: SchemaName, withRaw: Bool) {
+        throws -> (target: ReplicaTarget?, password: Secret?, schema: SchemaName, withRaw: Bool) {
         let password = try secret(config, ["billwh", "replica", "password"], variable: "BILLWH_REPLICA_PASSWORD", environment: environment)
         let withRaw = try flag(config, ["billwh", "replica", "with", "raw"], variable: "BILLWH_REPLICA_WITH_RAW", default: false)
         let schema: SchemaName
@@ -33,8 +33,7 @@ extension Settings {
             return (nil, password, schema, withRaw)
         }
         do {
-            let target = try ReplicaTarget(url: url.reveal(), password: password)
-            return (ReplicaSettings(target: target, schema: schema, withRaw: withRaw), password, schema, withRaw)
+            return (try ReplicaTarget(url: url.reveal(), password: password), password, schema, withRaw)
         } catch {
             throw SettingsError.invalid("BILLWH_REPLICA_URL: \(error)")
         }

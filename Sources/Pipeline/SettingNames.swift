@@ -2,6 +2,9 @@ import Configuration
 
 /// The names billwh reads, so that a misspelled one is caught instead of leaving its setting
 /// at the default: a vendor key under a wrong name would drop that vendor from every run.
+/// `flag` and `wholeNumber` read a value as text themselves: swift-configuration's readers
+/// return the default for a value they cannot convert, or, when required, fail without naming
+/// the variable. The edit distance is written here: no dependency of ours has one.
 extension Settings {
     /// What `Settings.load` reads, from the environment or the config file.
     static let settingNames: Set<String> = [

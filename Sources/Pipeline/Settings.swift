@@ -36,12 +36,15 @@ package struct Settings: Sendable {
     /// Whether `nightly` and `ingest` may call an endpoint in Development
     /// (`BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS`): its fields may change any day.
     package var allowDevelopmentEndpoints = false
-    /// The PostgreSQL replica `nightly` updates after a run that committed (ReplicaSettings).
-    package var replica: ReplicaSettings?
+    /// `BILLWH_REPLICA_URL`; the schema and the raw choice are read without it too (`replicate --to`).
+    package var replicaTarget: ReplicaTarget?
     package var replicaPassword: Secret?
-    /// `BILLWH_REPLICA_SCHEMA` and `BILLWH_REPLICA_WITH_RAW`, also without a replica URL.
     package var replicaSchema: SchemaName = .default
     package var replicaWithRaw = false
+    /// The PostgreSQL replica `nightly` updates after a run that committed.
+    package var replica: ReplicaSettings? {
+        replicaTarget.map { ReplicaSettings(target: $0, schema: replicaSchema, withRaw: replicaWithRaw) }
+    }
     /// The backup `nightly` takes after a run that committed (`BILLWH_BACKUP_DIR`).
     package var backup: BackupSettings?
     /// Who may read the files billwh creates (`BILLWH_FILE_GROUP`).
@@ -140,7 +143,7 @@ package struct Settings: Sendable {
             }
         }
         settings.allowDevelopmentEndpoints = try flag(config, ["billwh", "allow", "development", "endpoints"], variable: "BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS", default: false)
-        (settings.replica, settings.replicaPassword, settings.replicaSchema, settings.replicaWithRaw) = try replica(config, environment: environment)
+        (settings.replicaTarget, settings.replicaPassword, settings.replicaSchema, settings.replicaWithRaw) = try replica(config, environment: environment)
         settings.backup = try backup(config)
         settings.fileAccess = try fileAccess(config)
         settings.metricsFile = config.string(forKey: ["billwh", "metrics", "file"]).flatMap { $0.isEmpty ? nil : $0 }

@@ -36,6 +36,11 @@ public enum WarehouseDatabase {
     /// Opens (creating if needed) and migrates: every command that writes goes through here.
     /// `access` defaults to `BILLWH_FILE_GROUP`'s.
     public static func openForWriting(path: String, access: FileAccess? = nil) throws -> DatabaseQueue {
+        try openMigrating(path: path, access: access).queue
+    }
+
+    /// `openForWriting`, with the migrations this open applied (empty when the file was up to date).
+    public static func openMigrating(path: String, access: FileAccess? = nil) throws -> (queue: DatabaseQueue, applied: [Migration]) {
         let access = try access ?? FileAccess.from()
         do {
             try access.create(path)
@@ -84,8 +89,7 @@ public enum WarehouseDatabase {
                 try? access.apply(to: path + suffix)
             }
         }
-        try migrateRacingOthers(queue)
-        return queue
+        return (queue, try migrateRacingOthers(queue))
     }
 
     /// Commands that write without the run lock (`migrate`, `query --write`) may open the file
@@ -93,12 +97,11 @@ public enum WarehouseDatabase {
     /// rest one transaction each; another process may apply one in between, and ours then fails
     /// (e.g. "table runs already exists") and is rolled back. Looking again settles it: what
     /// the other applied is now recorded. A migration that fails on its own fails every time.
-    static func migrateRacingOthers(_ queue: DatabaseQueue) throws {
+    static func migrateRacingOthers(_ queue: DatabaseQueue) throws -> [Migration] {
         var attempt = 0
         while true {
             do {
-                _ = try Migrations.migrate(queue)
-                return
+                return try Migrations.migrate(queue)
             } catch let error as MigrationError {
                 guard case .failed = error, attempt < 3 else { throw error }
                 attempt += 1

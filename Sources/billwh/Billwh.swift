@@ -115,9 +115,6 @@ enum Console {
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-    /// Writes what it can and drops the rest. FileHandle's write traps on EPIPE or ENOSPC, and
-    /// output that cannot be written (a closed pipe, a full log disk) must not kill a run that
-    /// has committed before it writes its metrics and exits with its own code.
     /// For runs that must finish their bookkeeping (the metrics file, the replica's mark) after
     /// committing: a reader that went away (`| head`) makes writes fail instead of ending the
     /// process with SIGPIPE.
@@ -125,6 +122,9 @@ enum Console {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Writes what it can and drops the rest. FileHandle's write traps on EPIPE or ENOSPC, and
+    /// output that cannot be written (a closed pipe, a full log disk) must not kill a run that
+    /// has committed before it writes its metrics and exits with its own code.
     static func put(_ text: String, to descriptor: Int32) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {

@@ -9,13 +9,10 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors(database) {
             let path = database.path
-            let applied = "SELECT version FROM schema_migrations ORDER BY version"
-            let before = (try? WarehouseDatabase.openReadOnly(path: path).read { try Int.fetchAll($0, sql: applied) }) ?? []
-            let queue = try WarehouseDatabase.openForWriting(path: path)
-            let versions = try queue.read { try Int.fetchAll($0, sql: applied) }
-            let new = versions.count - before.count
-            Console.note(new == 0 ? "\(path): already at migration \(versions.last ?? 0), nothing to apply"
-                         : "\(path): applied \(new) migration\(new == 1 ? "" : "s"), now at migration \(versions.last ?? 0)")
+            let (queue, applied) = try WarehouseDatabase.openMigrating(path: path)
+            let version = try queue.read { try Int.fetchOne($0, sql: "SELECT max(version) FROM schema_migrations") } ?? 0
+            Console.note(applied.isEmpty ? "\(path): already at migration \(version), nothing to apply"
+                         : "\(path): applied \(applied.count) migration\(applied.count == 1 ? "" : "s"), now at migration \(version)")
             return .success
         }
     }

@@ -30,22 +30,17 @@ struct Replicate: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let settings = try await Settings.loadPrintingWarnings()
-            var replica: ReplicaSettings
+            let target: ReplicaTarget
             if let to {
-                do {
-                    replica = ReplicaSettings(target: try ReplicaTarget(url: to, password: settings.replicaPassword))
-                } catch {
+                do { target = try ReplicaTarget(url: to, password: settings.replicaPassword) } catch {
                     throw ValidationError("--to: \(error)")
                 }
-                replica.schema = settings.replicaSchema
-                replica.withRaw = settings.replicaWithRaw
-            } else if let configured = settings.replica {
-                replica = configured
+            } else if let configured = settings.replicaTarget {
+                target = configured
             } else {
                 throw ValidationError("--to URL is needed (or BILLWH_REPLICA_URL): e.g. billwh replicate --to postgres://billwh@db.example.com/warehouse")
             }
-            if let schema { replica.schema = schema }
-            if withRaw { replica.withRaw = true }
+            let replica = ReplicaSettings(target: target, schema: schema ?? settings.replicaSchema, withRaw: withRaw || settings.replicaWithRaw)
             let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
             do {
                 let report = try await runner.replicate(replica, wholeCopy: full)
