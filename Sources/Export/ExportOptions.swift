@@ -77,11 +77,13 @@ package struct ExportOptions: Sendable {
     package var decimalComma: Bool
     /// Prefix EF BB BF so that Excel reads UTF-8 (CSV only).
     package var bom: Bool
-    /// `--spreadsheet-safe`: prefix text fields a spreadsheet would take for a formula with `'`.
-    package var spreadsheetSafeFlag: Bool
-    /// Whether text fields are made formula-safe: asked for, or the Excel variant (a BOM or a
-    /// decimal comma is for a spreadsheet). The default CSV stays byte for byte what is stored.
-    package var spreadsheetSafe: Bool { spreadsheetSafeFlag || bom || decimalComma }
+    /// `--spreadsheet-safe` / `--no-spreadsheet-safe`: prefix text fields a spreadsheet would
+    /// take for a formula with `'`; nil when neither was given.
+    package var spreadsheetSafeFlag: Bool?
+    /// Whether text fields are made formula-safe: asked for, or by default the Excel variant (a
+    /// BOM or a decimal comma is for a spreadsheet), unless refused for an import that takes
+    /// the text as it is. The default CSV stays byte for byte what is stored.
+    package var spreadsheetSafe: Bool { spreadsheetSafeFlag ?? (bom || decimalComma) }
     /// nil: every purchase.
     package var selection: DateSelection?
     /// The date `selection` compares: the invoice date (default) or the period start.
@@ -90,7 +92,7 @@ package struct ExportOptions: Sendable {
     package var syncToDisk: Bool
 
     package init(format: ExportFormat = .csv, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
-                bom: Bool = false, spreadsheetSafe: Bool = false, selection: DateSelection? = nil, by: DateBasis = .invoiceDate,
+                bom: Bool = false, spreadsheetSafe: Bool? = nil, selection: DateSelection? = nil, by: DateBasis = .invoiceDate,
                 syncToDisk: Bool = true) {
         self.format = format
         self.delimiter = delimiter
@@ -122,13 +124,13 @@ package struct ExportOptions: Sendable {
         if format == .jsonl {
             if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: JSONL amounts are decimal strings like \"12.50\"") }
             if bom { throw .invalidOption("--bom applies to CSV only") }
-            if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: JSONL strings are never formulas") }
+            if spreadsheetSafeFlag == true { throw .invalidOption("--spreadsheet-safe applies to CSV only: JSONL strings are never formulas") }
             if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
         }
         if format == .xlsx {
             if decimalComma { throw .invalidOption("--decimal-comma applies to CSV only: xlsx amounts are numbers, shown in the reader's locale") }
             if bom { throw .invalidOption("--bom applies to CSV only") }
-            if spreadsheetSafeFlag { throw .invalidOption("--spreadsheet-safe applies to CSV only: xlsx text is never a formula") }
+            if spreadsheetSafeFlag == true { throw .invalidOption("--spreadsheet-safe applies to CSV only: xlsx text is never a formula") }
             if delimiter != UInt8(ascii: ",") { throw .invalidOption("--delimiter applies to CSV only") }
         }
         _ = try selection?.window()

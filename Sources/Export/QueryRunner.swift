@@ -31,6 +31,8 @@ package struct QuerySummary: Sendable, Hashable {
     package var statements = 0
     /// Rows inserted, updated or deleted (only with `allowWrite`).
     package var changes = 0
+    /// Values the `table` format showed cut short (longer than their column).
+    package var cutValues = 0
 
     package init() {}
 }
@@ -174,7 +176,7 @@ private func run(_ statement: SteppedStatement, format: QueryFormat, writer: ino
         rows = try result.write(statement, to: &writer)
     case .table:
         let result = TableResultWriter(columns: columns)
-        rows = try result.write(statement, to: &writer)
+        rows = try result.write(statement, to: &writer, cut: &summary.cutValues)
     }
     summary.rows += rows
 }

@@ -23,7 +23,8 @@ struct TableResultWriter {
         var isNull: Bool
     }
 
-    func write(_ statement: SteppedStatement, to writer: inout ByteWriter) throws -> Int {
+    /// Writes the result; `cut` counts the values shown cut short.
+    func write(_ statement: SteppedStatement, to writer: inout ByteWriter, cut: inout Int) throws -> Int {
         let count = Int32(columns.count)
         var sample: [[Cell]] = []
         var rows = 0
@@ -51,8 +52,8 @@ struct TableResultWriter {
             for (index, cell) in cells.enumerated() {
                 if index > 0 { writer.buffer.append(contentsOf: [0x20, UInt8(ascii: "|"), 0x20]) }
                 let last = index == cells.count - 1
-                TableResultWriter.appendPadded(cell.bytes, width: widths[index], right: rightAligned[index] && !header,
-                                               padEnd: !last, to: &writer.buffer)
+                if TableResultWriter.appendPadded(cell.bytes, width: widths[index], right: rightAligned[index] && !header,
+                                                  padEnd: !last, to: &writer.buffer) { cut += 1 }
             }
             writer.buffer.append(0x0A)
         }
@@ -126,8 +127,9 @@ struct TableResultWriter {
         return width
     }
 
-    /// The value cut to `width` (ending in `…` when cut) and padded with spaces.
-    static func appendPadded(_ bytes: [UInt8], width: Int, right: Bool, padEnd: Bool, to buffer: inout [UInt8]) {
+    /// The value cut to `width` (ending in `…` when cut) and padded with spaces; whether it was cut.
+    @discardableResult
+    static func appendPadded(_ bytes: [UInt8], width: Int, right: Bool, padEnd: Bool, to buffer: inout [UInt8]) -> Bool {
         var shown = bytes
         var shownWidth = displayWidth(bytes)
         if shownWidth > width {
@@ -147,5 +149,6 @@ struct TableResultWriter {
         if right { buffer.append(contentsOf: repeatElement(UInt8(0x20), count: padding)) }
         buffer.append(contentsOf: shown)
         if !right && padEnd { buffer.append(contentsOf: repeatElement(UInt8(0x20), count: padding)) }
+        return shown.count != bytes.count
     }
 }

@@ -36,7 +36,11 @@ struct ZipArchiveWriter {
     private let dosDate: UInt16
     static let chunkSize = 256 * 1024
 
-    init(fileDescriptor: Int32, destination: String, modified: Date = Date()) {
+    /// Entries are dated 1980-01-01 00:00 (the first day a zip can hold) unless told otherwise:
+    /// the same rows exported twice are the same bytes, as the CSV's are.
+    static let reproducibleDate = Date(timeIntervalSince1970: 315_532_800)
+
+    init(fileDescriptor: Int32, destination: String, modified: Date = ZipArchiveWriter.reproducibleDate) {
         self.fileDescriptor = fileDescriptor
         self.destination = destination
         var calendar = Calendar(identifier: .gregorian)

@@ -33,10 +33,11 @@ package struct FailOnConditions: Sendable, Equatable {
             switch item {
             case "checks": checks = true
             case "quarantine": quarantine = true
-            case "stale": staleHours = Self.defaultStaleHours
+            case "stale": staleHours = min(staleHours ?? .max, Self.defaultStaleHours)
             default:
                 guard item.hasPrefix("stale="), let hours = Int(item.dropFirst("stale=".count)), (1...8760).contains(hours) else { return nil }
-                staleHours = hours
+                // Given twice in one list, as in two `--fail-on`s: the stricter limit.
+                staleHours = min(staleHours ?? .max, hours)
             }
         }
     }

@@ -261,11 +261,21 @@ package struct PipelineRunner: Sendable {
         return (usable, refused)
     }
 
+    /// Called with the run lock held: a run row still without an outcome is one that was
+    /// killed (or lost its machine), so it is marked failed; its `finished_at` stays empty,
+    /// since it never finished, and `status` still names it until a run finishes after it.
     func startRun(_ database: DatabaseQueue, command: String) throws -> Int64 {
         try database.write { db in
+            let now = Timestamp.now()
             try db.execute(sql: "INSERT INTO runs (command, pid, started_at) VALUES (?, ?, ?)",
-                           arguments: [command, Int(getpid()), Timestamp.now()])
-            return db.lastInsertedRowID
+                           arguments: [command, Int(getpid()), now])
+            let runID = db.lastInsertedRowID
+            try db.execute(sql: """
+                UPDATE runs SET outcome = 'failed',
+                    summary = 'did not finish: stopped or killed (found by run ' || ? || ' at ' || ? || '); what it committed stays'
+                WHERE finished_at IS NULL AND outcome IS NULL AND run_id < ?
+                """, arguments: [runID, now, runID])
+            return runID
         }
     }
 

@@ -36,7 +36,6 @@ package enum VendorsReport {
         }
         add(.copaco, copaco.invoices, configured: settings.copaco != nil, use: "incoming (cost)")
         add(.copaco, copaco.customerSpecifications, configured: settings.copaco != nil, use: "outgoing (selling price)")
-        add(.copaco, copaco.exampleInvoices, configured: settings.copaco != nil, use: "doctor only")
         add(.twotcloud, twotcloud.invoices, configured: settings.twotcloud != nil, use: "incoming (cost)")
         add(.twotcloud, twotcloud.customerInvoices, configured: settings.twotcloud != nil, use: "outgoing (selling price)")
         add(.twotcloud, twotcloud.consolidatedInvoices, configured: settings.twotcloud?.includeConsolidated ?? false,

@@ -9,10 +9,18 @@ public struct WarehouseDamaged: Error, CustomStringConvertible {
     public var detail: String
     public var newestBackup: String?
 
+    /// The file does not start with SQLite's header: most likely `--db` names another file,
+    /// which a restore onto it would replace.
+    public var notSQLite: Bool
+
     public init(path: String, detail: String, newestBackup: String?) {
         self.path = path
         self.detail = detail
         self.newestBackup = newestBackup
+        let file = FileHandle(forReadingAtPath: path)
+        let header = (try? file?.read(upToCount: 16)).flatMap { $0 }.map(Array.init) ?? []
+        try? file?.close()
+        notSQLite = !header.isEmpty && header != Array("SQLite format 3\0".utf8)
     }
 
     /// The damage in `error`, if that is what it is.
@@ -35,6 +43,10 @@ public struct WarehouseDamaged: Error, CustomStringConvertible {
     }
 
     public var description: String {
+        if notSQLite {
+            return "\(path) is not a SQLite database (it does not start with SQLite's header): check that --db or BILLWH_DB names the warehouse. "
+                + "If it is the warehouse and something overwrote it, restore a backup with `billwh restore --from COPY --db \(path)`"
+        }
         var text = "the warehouse file is damaged: \(path) (SQLite: \(detail)). The command stopped there: nothing after that point was written. Stop the jobs that use it"
         if let newestBackup {
             text += "; the newest backup is \(newestBackup). Restore it with `billwh restore --from \(newestBackup) --db \(path)` "

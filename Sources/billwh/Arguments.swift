@@ -12,8 +12,18 @@ import Warehouse
 
 extension CalendarDate: ExpressibleByArgument {
     public init?(argument: String) {
-        guard argument.count == 10, let date = CalendarDate(parsing: argument) else { return nil }
+        guard let date = try? Self.argument(argument) else { return nil }
         self = date
+    }
+
+    /// The option's value, or why it is none (ArgumentParser shows the reason after its own
+    /// "invalid value" line, where `init?(argument:)` could give none).
+    static func argument(_ text: String) throws -> CalendarDate {
+        if text.count == 10, let date = CalendarDate(parsing: text) { return date }
+        let shape = text.count == 10 && text.enumerated().allSatisfy { index, character in
+            index == 4 || index == 7 ? character == "-" : character.isASCII && character.isNumber
+        }
+        throw ValidationError(shape ? "no such day in the calendar" : "a date is YYYY-MM-DD, e.g. 2026-10-31")
     }
 
     public static var defaultCompletionKind: CompletionKind { .default }
@@ -31,9 +41,11 @@ extension VendorID: ExpressibleByArgument {
 
 /// `--since` / `--until`: an inclusive window of invoice dates.
 struct DateRangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD (inclusive; without it, ingest reads the lookback window ending at --until, rederive everything up to it).", valueName: "date"))
+    @Option(help: ArgumentHelp("First invoice date, YYYY-MM-DD (inclusive; without it, ingest reads the lookback window ending at --until, rederive everything up to it).", valueName: "date"),
+            transform: CalendarDate.argument)
     var since: CalendarDate?
-    @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD (inclusive; default today).", valueName: "date")) var until: CalendarDate?
+    @Option(help: ArgumentHelp("Last invoice date, YYYY-MM-DD (inclusive; default today).", valueName: "date"), transform: CalendarDate.argument)
+    var until: CalendarDate?
 
     func validate() throws {
         if let since, let until, since > until { throw ValidationError("--since must not be after --until") }

@@ -129,6 +129,15 @@ import Warehouse
             }
             #expect(try await DatabaseQueue(path: foreign).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master") } == ["contacts"])
             #expect(try await runBillwh(["migrate", "--db", blank]).status == 0)
+            // A text file is not called a damaged warehouse, and is left as it was.
+            let notes = harness.directory.appendingPathComponent("notes.txt").path
+            #expect(FileManager.default.createFile(atPath: notes, contents: Data(String(repeating: "meeting notes\n", count: 200).utf8)))
+            for command in [["migrate"], ["query", "SELECT 1"], ["status"]] {
+                let run = try await runBillwh([command[0], "--db", notes] + command.dropFirst())
+                #expect(run.status == 1 && run.stderr.contains("is not a SQLite database") && !run.stderr.contains("damaged"),
+                        "\(command): \(run.status) \(run.stderr)")
+            }
+            #expect(try String(contentsOfFile: notes, encoding: .utf8) == String(repeating: "meeting notes\n", count: 200))
             for group in ["export", "report", "publish"] {
                 let alone = try await runBillwh([group])
                 #expect(alone.status == 64 && alone.stderr.contains("\(group) needs a subcommand: `billwh \(group) "), "\(group): \(alone.status) \(alone.stderr)")

@@ -100,6 +100,11 @@ import Warehouse
 
                 let finish = try BillwhChild(["nightly", "--db", db], environment: env)
                 #expect(await finish.wait() == 0, "\(finish.stderr)")
+                // The killed runs' rows are marked by the run that found them.
+                let unmarked = try await WarehouseDatabase.openReadOnly(path: db).read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM runs WHERE outcome IS NULL")
+                }
+                #expect(unmarked == 0, "trial \(trial)")
                 let folder = harness.directory.appendingPathComponent("out\(trial)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let csv = folder.appendingPathComponent("purchases.csv").path

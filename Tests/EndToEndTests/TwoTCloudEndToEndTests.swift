@@ -241,6 +241,12 @@ import Warehouse
                 print(','.join(sorted({r['vendor'] for r in rows})))
                 """, arguments: [csv.path])
             #expect(vendors.trimmingCharacters(in: .whitespacesAndNewlines) == "copaco,twotcloud")
+
+            // rederive checks the cross-check documents still decode, and stages none of them.
+            let rederive = try await runBillwh(["rederive", "--db", harness.databasePath])
+            #expect(rederive.status == 0, "\(rederive.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM staging_lines WHERE endpoint = 'consolidatedinvoices'") == 0)
+            #expect(try harness.purchasesDump() == withoutConsolidated)
         }
     }
 

@@ -61,9 +61,24 @@ import Warehouse
 
             let good = try await runBillwh(["doctor"], environment: copper.environment)
             #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
-            #expect(good.stdout.components(separatedBy: "answered: API").count - 1 == 3, "\(good.stdout)")
-            #expect(good.stdout.contains("/api/v1/example-invoices") && good.stdout.contains("v2"), "\(good.stdout)")
+            // Copaco's two endpoints, 2tCloud's two, one Copper page.
+            #expect(good.stdout.components(separatedBy: "answered: API").count - 1 == 5, "\(good.stdout)")
+            #expect(good.stdout.contains("/api/v1/customer-specifications") && good.stdout.contains("v2"), "\(good.stdout)")
             noSecrets(good)
+
+            // A key that may read Copaco's example invoices only: nightly would get 403s.
+            var limited = harness.environment
+            limited["BILLWH_COPACO_API_KEY"] = harness.sandbox.configuration.copacoLimitedAPIKey
+            let lacking = try await runBillwh(["doctor"], environment: limited)
+            #expect(lacking.status == 1, "\(lacking.stdout)")
+            #expect(lacking.stdout.contains("HTTP 403"), "\(lacking.stdout)")
+
+            // A 2xx whose body is not the vendor's (a proxy's page, say).
+            harness.sandbox.faults.invalidJSONNext(1, path: "/api/v1/invoices")
+            let impostor = try await runBillwh(["doctor"], environment: harness.environment)
+            #expect(impostor.status == 1, "\(impostor.stdout)")
+            let line = try #require(impostor.stdout.split(separator: "\n").first { $0.contains("!! copaco") })
+            #expect(line.contains("not the vendor's") && line.contains("BILLWH_COPACO_BASE_URL"), "\(line)")
 
             var wrong = harness.environment
             wrong["BILLWH_COPACO_API_KEY"] = "wrong-key-123"

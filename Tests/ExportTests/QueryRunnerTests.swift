@@ -115,7 +115,7 @@ import Warehouse
         let folder = try TemporaryFolder()
         let queue = try Self.database(folder)
         let (text, summary) = try Self.run(Self.select, queue, folder, format: .table)
-        #expect(summary.rows == 4)
+        #expect(summary.rows == 4 && summary.cutValues == 0)
         // Header left-aligned, numbers right-aligned, escapes visible, NULL empty, BLOB hex.
         #expect(text == [
             "id               | name           | amount | data   | note",
@@ -147,6 +147,8 @@ import Warehouse
         #expect(lines[2 + 1199] == "1200 | yyyy…")
         #expect(lines[2 + 1499] == "1500 | v1500")
         #expect(lines[2 + 1500] == "   0 | éééé…")
+        // Counted, so that `billwh query` can say values were cut.
+        #expect(summary.cutValues == 2)
     }
 
     @Test func refusesWritesWithoutAllowWrite() throws {

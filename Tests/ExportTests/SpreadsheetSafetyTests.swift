@@ -38,6 +38,9 @@ import Warehouse
         #expect(plain.parsed.dropFirst().map { $0[4] } == Self.formulas.sorted())
         let semicolon = try export(rows, ExportOptions(delimiter: UInt8(ascii: ";")))
         #expect(semicolon.parsed.dropFirst().map { $0[4] } == Self.formulas.sorted())
+        // --no-spreadsheet-safe: a decimal comma and a BOM for an import that takes text as stored.
+        let refused = try export(rows, ExportOptions(delimiter: UInt8(ascii: ";"), decimalComma: true, bom: true, spreadsheetSafe: false))
+        #expect(refused.parsed.dropFirst().map { $0[4] } == Self.formulas.sorted())
     }
 
     @Test(arguments: [

@@ -68,6 +68,15 @@ import Warehouse
         #expect(summary.bytes > 0)
         // Neither the temporary workbook nor the sheet's scratch file is left behind.
         #expect(try folder.entries().filter { $0.hasPrefix(".") }.isEmpty)
+        // The same rows make the same bytes: the zip's entries carry a fixed date, not the clock's.
+        let again = folder.file("again.xlsx")
+        _ = try exportPurchases(queue, options: ExportOptions(format: .xlsx), to: .file(again))
+        #expect(try Fixtures.read(again) == Fixtures.read(out))
+        let dates = String(decoding: try Fixtures.python("""
+            import sys, zipfile
+            print(sorted({i.date_time for i in zipfile.ZipFile(sys.argv[1]).infolist()}))
+            """, [out]), as: UTF8.self)
+        #expect(dates.trimmingCharacters(in: .whitespacesAndNewlines) == "[(1980, 1, 1, 0, 0, 0)]", "\(dates)")
         #expect(try folder.entries().contains("x.xlsx"))
         let data = try Fixtures.python("""
             import json, sys, openpyxl

@@ -35,7 +35,9 @@ struct ExportPurchases: AsyncParsableCommand {
     @Option(help: "Field delimiter: , or ; or tab.") var delimiter: String = ","
     @Flag(help: "Write 12,50 instead of 12.50 for amounts and quantities.") var decimalComma = false
     @Flag(help: "Start with a UTF-8 byte-order mark (for Excel).") var bom = false
-    @Flag(help: "Prefix text starting with = + - @ tab CR with ' (implied by --bom and --decimal-comma).") var spreadsheetSafe = false
+    @Flag(inversion: .prefixedNo,
+          help: "Prefix text starting with = + - @ tab CR with ' (the default with --bom or --decimal-comma; --no-spreadsheet-safe keeps such text as stored, for an import that is no spreadsheet).")
+    var spreadsheetSafe: Bool?
     @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
 
     /// `--format`, else what `--out`'s extension says: `--out october.xlsx` is a workbook.

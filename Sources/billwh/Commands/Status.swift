@@ -13,8 +13,14 @@ struct Status: AsyncParsableCommand {
             at all), checks (the last nightly's data checks failed), quarantine (a quarantined document is not resolved).
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when one of these holds: stale[=HOURS],checks,quarantine (repeatable: the conditions add up).",
-                                                             valueName: "conditions"))
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when one of these holds: stale[=HOURS],checks,quarantine (repeatable: the conditions add up; HOURS 1–8760, the smallest given counts).",
+                                                             valueName: "conditions"),
+            transform: { text in
+                guard let conditions = FailOnConditions(parsing: text) else {
+                    throw ValidationError("the conditions are stale, stale=HOURS (1 to 8760), checks and quarantine, separated by commas")
+                }
+                return conditions
+            })
     var failOn: [FailOnConditions] = []
 
     func run() async throws {
