@@ -45,7 +45,7 @@ public struct WarehouseDamaged: Error, CustomStringConvertible {
     public var description: String {
         if notSQLite {
             return "\(path) is not a SQLite database (it does not start with SQLite's header): check that --db or BILLWH_DB names the warehouse. "
-                + "If it is the warehouse and something overwrote it, restore a backup with `billwh restore --from COPY --db \(path)`"
+                + "If it is the warehouse and something overwrote it, restore a backup with `billwh restore --from \(newestBackup ?? "COPY") --db \(path)`"
         }
         var text = "the warehouse file is damaged: \(path) (SQLite: \(detail)). The command stopped there: nothing after that point was written. Stop the jobs that use it"
         if let newestBackup {

@@ -36,6 +36,13 @@ struct Billwh: AsyncParsableCommand {
             VendorsCommand.self, DoctorCommand.self, RederiveCommand.self,
             Replicate.self, Backup.self, Restore.self,
         ])
+
+    /// `billwh` alone: the help, on stderr, as bad usage (exit 64), like `billwh export` alone:
+    /// a script whose command word went missing must not read as a run done.
+    func run() async throws {
+        Console.error(Self.helpMessage())
+        throw ExitCode(64)
+    }
 }
 
 struct DatabaseOptions: ParsableArguments {

@@ -142,6 +142,8 @@ import Warehouse
                 let alone = try await runBillwh([group])
                 #expect(alone.status == 64 && alone.stderr.contains("\(group) needs a subcommand: `billwh \(group) "), "\(group): \(alone.status) \(alone.stderr)")
             }
+            let bare = try await runBillwh([])
+            #expect(bare.status == 64 && bare.stderr.contains("SUBCOMMANDS") && bare.stdout.isEmpty, "\(bare.status) \(bare.stderr)")
             for sql in ["", " ;\n"] {
                 let empty = try await runBillwh(["query", "--db", harness.databasePath, sql])
                 #expect(empty.status == 64 && empty.stderr.contains("the SQL is empty"), "\(empty.stderr)")

@@ -290,7 +290,7 @@ import Warehouse
                 .write(to: URL(fileURLWithPath: db))
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
             let broken = try await runBillwh(["nightly", "--db", db], environment: env)
-            #expect(broken.status == 1 && broken.stderr.contains("the warehouse file is damaged"), "\(broken.stderr)")
+            #expect(broken.status == 1 && broken.stderr.contains("is not a SQLite database"), "\(broken.stderr)")
             #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == 1)
         }
     }
