@@ -6,11 +6,15 @@ public enum WarehouseError: Error, CustomStringConvertible {
     case notAWarehouse(String)
     case cannotCreate(String, String)
     case needsRecovery(String)
+    /// A WAL-mode file without its `-wal`/`-shm` beside it, in a folder this user may not write.
+    case companionsMissing(String)
 
     public var description: String {
         switch self {
         case .needsRecovery(let path):
             "\(path) was left mid-write by a run that was stopped, and only a user who may write the file can finish rolling it back: run `billwh nightly` (or `billwh migrate --db \(path)`) as the job's user, then read it again"
+        case .companionsMissing(let path):
+            "\(path) cannot be read by this user: its companion files \(path)-wal and \(path)-shm are missing (a copy of the file alone?), and SQLite must create them in a folder this user may not write. Open it once as a user who may write there (e.g. `billwh status --db \(path)` as the job's user: billwh keeps them from then on), or copy the file into a folder you may write"
         case .missingDatabase(let path): "no warehouse at \(path): run `billwh migrate --db \(path)` or `billwh nightly` first, or pass --db"
         case .notAWarehouse(let path):
             "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; an empty file becomes one with `billwh migrate --db \(path)`"
@@ -131,7 +135,11 @@ public enum WarehouseDatabase {
             // A writer stopped mid-transaction (killed, power cut) leaves a hot journal or a WAL
             // that only a writable connection may recover. Opening one recovers the file;
             // then it is opened read-only as asked.
-            guard FileManager.default.isWritableFile(atPath: path) else { throw WarehouseError.needsRecovery(path) }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                let companions = [path + "-wal", path + "-shm"].allSatisfy { FileManager.default.fileExists(atPath: $0) }
+                    || FileManager.default.fileExists(atPath: path + "-journal")
+                throw companions ? WarehouseError.needsRecovery(path) : WarehouseError.companionsMissing(path)
+            }
             var recovery = Configuration()
             recovery.busyMode = .timeout(10)
             try DatabaseQueue(path: path, configuration: recovery).read { _ = try Row.fetchOne($0, sql: "SELECT 1 FROM sqlite_schema LIMIT 1") }

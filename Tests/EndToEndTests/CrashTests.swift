@@ -198,6 +198,44 @@ import Warehouse
         }
     }
 
+    /// A reader who may not write the warehouse's folder (a 2750 folder, as operations.md sets
+    /// it up) reads it through the -wal and -shm that billwh keeps beside it; a copy of the file
+    /// alone is said to lack them, not to have been left mid-write.
+    @Test func aReaderWhoMayNotWriteTheFolder() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let db = harness.databasePath
+            #expect(try await runBillwh(["nightly", "--db", db], environment: environment(harness)).status == 0)
+            try await DatabaseQueue(path: db).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            let purchases = try harness.scalar("SELECT count(*) FROM purchases")
+            // Under /tmp, where any user may reach it; root reads as nobody, another user as itself.
+            let folder = URL(fileURLWithPath: "/tmp/billwh-reader-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            defer { chmod(folder.path, 0o755); try? FileManager.default.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent("w.sqlite").path
+            try FileManager.default.copyItem(atPath: db, toPath: copy)
+            func read() async throws -> ProcessResult {
+                chmod(folder.path, 0o555)
+                defer { chmod(folder.path, 0o755) }
+                let query = ["query", "--db", copy, "SELECT count(*) FROM purchases", "--format", "csv"]
+                if getuid() == 0 {
+                    return try await runCapturing(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                                                  ["--reuid=65534", "--regid=65534", "--clear-groups", try billwhBinary().path] + query)
+                }
+                return try await runBillwh(query)
+            }
+            chmod(copy, 0o644)
+            let alone = try await read()
+            #expect(alone.status == 1 && alone.stderr.contains("companion files") && !alone.stderr.contains("mid-write"), "\(alone.stderr)")
+            for suffix in ["-wal", "-shm"] {
+                try FileManager.default.copyItem(atPath: db + suffix, toPath: copy + suffix)
+                chmod(copy + suffix, 0o644)
+            }
+            let kept = try await read()
+            #expect(kept.status == 0 && kept.stdout == "count(*)\r\n\(purchases)\r\n", "\(kept.stdout) \(kept.stderr)")
+        }
+    }
+
     /// The disk fills up mid-run (a file size limit on the process: with SIGXFSZ ignored the
     /// writes fail, EFBIG; with its default action the process may die of it): the run fails,
     /// the file stays sound with what was committed, and the next run completes the warehouse.
