@@ -27,6 +27,8 @@ package struct RecordedWindow: Sendable {
     package var recentTier: Int
     /// Fields the vendor started or stopped sending, seen in this window (FieldLedger).
     package var fieldChanges: [FieldChange] = []
+    /// Documents read before that this window's answer newly lacked (MissingDocuments).
+    package var missingDocuments: [MissingDocuments.Missing] = []
 }
 
 /// The ledger row of one endpoint × window.
@@ -121,6 +123,8 @@ package enum IngestWriter {
         // The keys this response's documents were stored under: a second, different document
         // under one of them would silently replace the first one's lines.
         var storedKeys = Set<String>()
+        // And those it quarantined: a document the answer holds, though it is no longer readable.
+        var quarantinedKeys = Set<String>()
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -150,14 +154,19 @@ package enum IngestWriter {
                 rejection = documentRejection
             }
             outcome.quarantined += 1
+            if let key = document.keyHint { quarantinedKeys.insert(key) }
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
         }
         try context.queue.flush()
         var fieldChanges: [FieldChange] = []
+        var missing: [MissingDocuments.Missing] = []
         if bodyRejection == nil && entry.status == "ok" {
             try context.resolveWholeResponseQuarantine()
             fieldChanges = try FieldLedger.record(db, census: stream.census, vendor: entry.vendor, endpoint: entry.endpoint,
+                                                  ingestID: ingestID, now: now)
+            missing = try MissingDocuments.record(db, vendor: entry.vendor, endpoint: entry.endpoint, window: entry.window,
+                                                  holds: { storedKeys.contains($0) || quarantinedKeys.contains($0) },
                                                   ingestID: ingestID, now: now)
         }
         let status = entry.status == "ok" && outcome.quarantined > 0 ? "partial" : entry.status
@@ -168,7 +177,7 @@ package enum IngestWriter {
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
         return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
-                              fieldChanges: fieldChanges)
+                              fieldChanges: fieldChanges, missingDocuments: missing)
     }
 
     struct Context {

@@ -185,6 +185,11 @@ package struct Ingestor: Sendable {
             for change in written.fieldChanges {
                 logger.warning("vendor change: \(change) — see `billwh status` and docs/vendor-changes.md")
             }
+            if !written.missingDocuments.isEmpty {
+                let missing = written.missingDocuments
+                let shown = missing.prefix(5).map { "\($0.key) (\($0.date))" }.joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+                logger.warning("\(label): \(missing.count) document\(missing.count == 1 ? "" : "s") read before \(missing.count == 1 ? "is" : "are") missing from the vendor's answer for \(missing.count == 1 ? "its date" : "their dates"): \(shown). They are kept and still counted: if the vendor withdrew them, or sent them again under another number (then they count twice), see `billwh status` and docs/vendor-changes.md")
+            }
             progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")
             if chunks.count > 1 {
                 logger.debug("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")

@@ -1,4 +1,5 @@
 import GRDB
+import Ingestion
 import Vendors
 import Warehouse
 
@@ -166,6 +167,20 @@ package enum StatusReport {
         return "run \(id) (\(command), pid \(pid), started \(started)) did not finish: it was stopped or killed. What it committed stays; the next nightly reads its window again"
     }
 
+    /// Documents the vendor's latest answer for their dates no longer held (MissingDocuments).
+    static func missingDocuments(_ db: Database, shown: Int = 10) throws -> String {
+        let missing = try MissingDocuments.all(db)
+        guard !missing.isEmpty else { return "" }
+        var out = "\nDocuments missing from the vendor's latest answer for their dates (kept and still counted)\n"
+        out += TextTable.render(header: ["vendor", "endpoint", "document", "date", "missing since"],
+                                rows: missing.prefix(shown).map { [$0.vendor, $0.endpoint, $0.key, $0.date, $0.since] })
+        if missing.count > shown {
+            out += "  … and \(missing.count - shown) more: `billwh query \"SELECT * FROM missing_documents\"`\n"
+        }
+        out += "  The vendor withdrew them, or sent them again under another number, which counts them twice: ask the vendor (docs/vendor-changes.md)\n"
+        return out
+    }
+
     /// The text `billwh status` prints.
     package static func render(_ db: Database, runInProgress: Bool = false) throws -> String {
         var out = ""
@@ -187,6 +202,7 @@ package enum StatusReport {
         for e in endpoints where e.lastOutcome == "failed" {
             out += "  ! \(e.vendor)/\(e.endpoint) last failed: \(e.lastError ?? "see the log")\n"
         }
+        out += try missingDocuments(db)
         let matching = try matching(db)
         if !matching.isEmpty {
             out += "\nPurchases\n"

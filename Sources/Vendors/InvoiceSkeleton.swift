@@ -15,6 +15,9 @@ enum InvoiceSkeleton {
         var customers: CustomerReading = .spans
         /// What a stream's documents hand on to the next for the census (set by `streamResponse`).
         var carry: CensusCarry?
+        /// Each document is one customer's (2tCloud's customer invoices): an empty `Customers`
+        /// would read as a customer billed nothing, two as one invoice for both.
+        var oneCustomer = false
 
         /// Lines that feed `purchases` must carry what matching needs; cross-check lines are
         /// only compared, never summed or matched.
@@ -69,7 +72,7 @@ enum InvoiceSkeleton {
             countRejected()
             return StreamedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(value.kind)")))
         }
-        let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")
+        let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")?.trimmingXMLSpace
         do {
             let (header, lines) = try decodeInvoice(invoice, customers: customers, rules: rules)
             let counted = LineSource { emit in
@@ -139,7 +142,10 @@ enum InvoiceSkeleton {
         if let name = headerObject.repeatedMember(among: headerMembers) {
             throw DocumentRejection(Drift.repeatedMember("Invoice.Header", name))
         }
-        let key = try headerObject.requiredText("InvoiceID", in: "Header")
+        // Whitespace around it is no part of the number: " 102911" one night and "102911" the
+        // next are one invoice, not two both counted.
+        let key = try headerObject.requiredText("InvoiceID", in: "Header").trimmingXMLSpace
+        if key.isEmpty { throw DocumentRejection("Header.InvoiceID: missing") }
         let date = try headerObject.requiredDate("Date", in: "Header")
         let currency = try headerObject.requiredText("Currency", in: "Header")
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
@@ -156,14 +162,22 @@ enum InvoiceSkeleton {
                 total.add(line.amount)
                 try emit(line)
             }
+            func requireOneCustomer(_ count: Int) throws(DocumentRejection) {
+                guard rules.oneCustomer, count != 1 else { return }
+                throw DocumentRejection("Invoice.Customers: holds \(count) customers where a customer invoice holds exactly one, its Receiver: "
+                                        + "lines would be lost or booked to the wrong customer")
+            }
             switch customers {
             case nil:
-                for (c, customer) in try invoice.requiredObjects("Customers", in: "Invoice").enumerated() {
+                let entries = try invoice.requiredObjects("Customers", in: "Invoice")
+                try requireOneCustomer(entries.count)
+                for (c, customer) in entries.enumerated() {
                     if let repeated = repeatedField(in: customer) { throw repeatedRejection(repeated, customer: c) }
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             case .ranges(let body, let array)?:
                 let ranges = array.elements
+                try requireOneCustomer(ranges.count)
                 let arrayPath = documentPath + "." + array.name
                 fields.note(arrayPath)
                 // Like `objects(_:in:)`: every entry is checked to be an object before any line is read.

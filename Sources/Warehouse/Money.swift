@@ -32,8 +32,14 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Money(micros: sum)
     }
 
+    /// The largest magnitude a vendor's amount may have: just under a trillion units. Far more
+    /// than any invoice line, and small enough that the sums `status`, `check` and the exports
+    /// take over a warehouse's lines stay inside 64 bits, where one line near the 64-bit limit
+    /// would make them overflow.
+    public static let largestAmount = Money(micros: 999_999_999_999_999_999)
+
     /// Parses a decimal number from its text: `12`, `-0.5`, `1.234567`, `1.5E+2`.
-    /// More than 6 significant decimals or a value beyond the 64-bit range is an error,
+    /// More than 6 significant decimals or a value beyond `largestAmount` is an error,
     /// never a rounding. Trailing zeros past the sixth decimal are accepted: they round nothing.
     public init(parsing text: some StringProtocol) throws(MoneyError) {
         micros = try ExactDecimal.Number.reading(text) { bytes in Self.micros(bytes, text: text) }.get()
@@ -54,7 +60,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         for _ in number.scale..<Money.scale where !overflow {
             (magnitude, overflow) = magnitude.multipliedReportingOverflow(by: 10)
         }
-        if overflow { return .failure(.outOfRange(String(text))) }
+        if overflow || magnitude > largestAmount.micros { return .failure(.outOfRange(String(text))) }
         return .success(number.isNegative ? -magnitude : magnitude)
     }
 
@@ -126,7 +132,7 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notANumber(let text): "not a decimal number: \(text.prefix(40))"
         case .tooManyDecimals(let text): "more than 6 decimals (would need rounding): \(text.prefix(40))"
-        case .outOfRange(let text): "amount out of range: \(text.prefix(40))"
+        case .outOfRange(let text): "amount out of range (a trillion or more): \(text.prefix(40))"
         }
     }
 }

@@ -64,6 +64,36 @@ import Warehouse
         }
     }
 
+    /// A document the vendor's answer for its date no longer holds (here sent again under another
+    /// number, which counts it twice) is kept and counted, and listed: by the run's warning and
+    /// by `status`, until an answer holds it again.
+    @Test func aDocumentMissingFromTheVendorsAnswerIsListed() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let db = harness.databasePath
+            let first = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            #expect(first.status == 0 && !first.stderr.contains("missing from the vendor's answer"), "\(first.stderr)")
+            let id = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-10-01", to: "2026-10-31").first?.invoiceID)
+            harness.sandbox.faults.corruptDocument(invoiceID: id, how: .renumbered)
+            let renumbered = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            #expect(renumbered.status == 0, "\(renumbered.stderr)")
+            #expect(renumbered.stderr.contains("1 document read before is missing from the vendor's answer for its date: \(id) ("), "\(renumbered.stderr)")
+            let status = try await runBillwh(["status", "--db", db])
+            #expect(status.stdout.contains("Documents missing from the vendor's latest answer") && status.stdout.contains(id), "\(status.stdout)")
+            #expect(try harness.read { try String.fetchAll($0, sql: "SELECT document_key FROM missing_documents") } == [id])
+
+            // Sent again under its number: off the list, and now the renumbered copy is missing.
+            harness.sandbox.faults.clearCorruption(invoiceID: id)
+            let back = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            #expect(back.status == 0 && back.stderr.contains("\(id)-R ("), "\(back.stderr)")
+            #expect(try harness.read { try String.fetchAll($0, sql: "SELECT document_key FROM missing_documents") } == [id + "-R"])
+            // The same answer again: nothing newly missing, the list as it was.
+            let again = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            #expect(again.status == 0 && !again.stderr.contains("missing from the vendor's answer"), "\(again.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM missing_documents") == 1)
+        }
+    }
+
     /// Broken SQL: exit 1 with SQLite's message, nothing printed, nothing changed — in read-only
     /// mode every statement is prepared before any runs; with --write an explicit transaction
     /// that fails is rolled back.

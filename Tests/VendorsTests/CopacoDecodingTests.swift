@@ -55,6 +55,10 @@ import Warehouse
         let document = try documents[0].result.get()
         #expect(document.key == "X")
         #expect(document.lines.first?.subscriptionID == "5")
+        // Whitespace around the key is dropped, so that a re-sent invoice keeps its key.
+        let padded = try connector.decode(Array(body.replacingOccurrences(of: #""invoiceid": "X""#, with: #""invoiceid": " X\t""#).utf8),
+                                          endpoint: CopacoConnector.invoices)
+        #expect(try padded[0].result.get().key == "X" && padded[0].keyHint == "X")
         #expect(document.lines.first?.amount.micros == 1_500_000)
         #expect(document.lines.first?.chargeType == nil)
     }
@@ -66,6 +70,7 @@ import Warehouse
         (#"{"Header": {"InvoiceID": "A", "Date": "2026-01-01", "Currency": "EUR"}, "Customers": [{"Subscriptions": [{"PriceLines": [{"Quantity": 1}]}]}]}"#, "ExtendedPrice: missing"),
         (#"{"Header": {"InvoiceID": "A", "Date": "2026-01-01", "Currency": "EUR"}, "Customers": {"a": 1}}"#, "expected an array"),
         (#"{"Sender": {}}"#, "Header: missing"),
+        (#"{"Header": {"InvoiceID": "  ", "Date": "2026-01-01", "Currency": "EUR"}}"#, "Header.InvoiceID: missing"),
         (#"{"Header": {"InvoiceID": "A", "Date": "2026-01-01", "Currency": "EUR"}, "Customers": [{"Subscriptions": [{"PriceLines": [{"ExtendedPrice": "12,5x"}]}]}]}"#, "not a decimal number"),
     ])
     func rejectsOneDocumentAndKeepsTheOthers(bad: String, reason: String) throws {

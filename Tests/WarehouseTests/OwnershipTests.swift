@@ -13,6 +13,7 @@ import TestSupport
         "schema_migrations": ["Warehouse"],
         "raw_documents": ["Ingestion"], "documents": ["Ingestion"], "staging_lines": ["Ingestion"],
         "quarantine": ["Ingestion"], "ingest_runs": ["Ingestion"], "vendor_fields": ["Ingestion"],
+        "missing_documents": ["Ingestion"],
         "reconcile_queue": ["Warehouse"], "reconcile_queue_groups": ["Warehouse"],
         "purchases": ["Reconciliation"], "closed_months": ["Reconciliation"], "period_events": ["Reconciliation"],
         "runs": ["Pipeline"], "crm_companies": ["Vendors"], "crm_customer_numbers": ["Vendors"], "crm_publications": ["Vendors"],

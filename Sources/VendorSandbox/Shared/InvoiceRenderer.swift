@@ -82,7 +82,7 @@ enum InvoiceRenderer {
         w.openItem("Invoice")
         if corruption != .missingHeader {
             w.open("Header")
-            w.text("InvoiceID", document.invoiceID)
+            w.text("InvoiceID", corruption == .renumbered ? document.invoiceID + "-R" : document.invoiceID)
             w.dateTime("Date", document.date)
             w.dateTime("ExpirationDate", document.expirationDate)
             w.text("Currency", document.currency)

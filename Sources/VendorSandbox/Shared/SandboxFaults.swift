@@ -6,6 +6,8 @@ package enum SandboxCorruption: String, Sendable, Hashable {
     case badAmount
     /// The document has no `Header`.
     case missingHeader
+    /// The document is sent under another number: its `InvoiceID` gains the suffix `-R`.
+    case renumbered
 }
 
 /// Faults of the sandbox, switchable at runtime from any thread.

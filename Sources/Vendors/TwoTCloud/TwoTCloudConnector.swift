@@ -114,7 +114,8 @@ package struct TwoTCloudConnector: Connector {
     }
 
     static func rules(for direction: Direction) -> InvoiceSkeleton.Rules {
-        InvoiceSkeleton.Rules(customerKey: .accountID, amount: direction == .crossCheck ? .bestEffort : .extendedPrice)
+        InvoiceSkeleton.Rules(customerKey: .accountID, amount: direction == .crossCheck ? .bestEffort : .extendedPrice,
+                              oneCustomer: direction == .outgoing)
     }
 
     /// The element names that are lists in 2tCloud's XML, even when they hold one item or none.
