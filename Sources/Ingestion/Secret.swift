@@ -6,4 +6,29 @@ package struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugS
     package func reveal() -> String { value }
     package var description: String { "<redacted>" }
     package var debugDescription: String { "<redacted>" }
+
+    /// `bytes` with every occurrence of the value replaced by `<redacted>`: an answer that
+    /// echoes a credential (a proxy's debug page) is kept for someone to read, never the
+    /// credential itself.
+    package func redacting(_ bytes: [UInt8]) -> [UInt8] {
+        let needle = Array(value.utf8)
+        guard needle.count >= 4, bytes.count >= needle.count else { return bytes }
+        let mark = Array("<redacted>".utf8)
+        var out: [UInt8] = []
+        var index = 0, copied = 0
+        while index + needle.count <= bytes.count {
+            if bytes[index] == needle[0] && bytes[index..<(index + needle.count)].elementsEqual(needle) {
+                if out.isEmpty { out.reserveCapacity(bytes.count) }
+                out.append(contentsOf: bytes[copied..<index])
+                out.append(contentsOf: mark)
+                index += needle.count
+                copied = index
+            } else {
+                index += 1
+            }
+        }
+        guard copied > 0 else { return bytes }
+        out.append(contentsOf: bytes[copied...])
+        return out
+    }
 }

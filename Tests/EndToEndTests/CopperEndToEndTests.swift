@@ -215,6 +215,22 @@ import Warehouse
         }
     }
 
+    /// A full read that finds no company at all, while companies are stored, is more likely a
+    /// key whose user sees none than an account emptied overnight: nothing is removed, nothing
+    /// unlinked, and the sync fails saying so.
+    @Test func aFullReadThatFindsNoCompanyRemovesNone() async throws {
+        try await linked { harness, id in
+            let linkedBefore = try purchases(linkedTo: id, harness)
+            let stored = try harness.scalar("SELECT count(*) FROM crm_companies")
+            for company in harness.sandbox.copperData.companies { _ = harness.sandbox.deleteCopperCompany(id: company.id) }
+            let full = try await harness.runner.ingest(vendors: [.copper], window: nil, copperFullRead: true)
+            #expect(full.outcome != .ok)
+            #expect(try harness.scalar("SELECT count(*) FROM crm_companies") == stored)
+            #expect(try purchases(linkedTo: id, harness) == linkedBefore)
+            #expect(harness.logs.text.contains("a full read found no company at all, while \(stored) are stored"), "\(harness.logs.text.suffix(2000))")
+        }
+    }
+
     /// Whoever deleted a company in Copper need not wait for the weekly read: `ingest
     /// --full-copper-read` reads every company now. Without Copper among the vendors, the flag
     /// is refused as bad usage rather than ignored.

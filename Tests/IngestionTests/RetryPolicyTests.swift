@@ -20,5 +20,10 @@ import Testing
         #expect("\(secret)" == "<redacted>")
         #expect(String(reflecting: secret) == "<redacted>")
         #expect(!"\([secret])".contains("s3cr3t"))
+        // Bytes that echo it keep everything else.
+        func redacted(_ text: String) -> String { String(decoding: secret.redacting(Array(text.utf8)), as: UTF8.self) }
+        #expect(redacted("token=s3cr3t-value&again=s3cr3t-values3cr3t-value") == "token=<redacted>&again=<redacted><redacted>")
+        #expect(redacted("s3cr3t-valu") == "s3cr3t-valu")
+        #expect(redacted("") == "")
     }
 }

@@ -96,11 +96,21 @@ package struct CopperCustomFieldDefinition: Sendable, Equatable {
 extension [CopperCustomFieldDefinition] {
     /// The company field with this name, ignoring case and surrounding whitespace (a name
     /// typed with a trailing space in Copper or in the environment): one that exists on
-    /// companies wins over a namesake on people.
-    func companyField(named name: String) -> CopperCustomFieldDefinition? {
+    /// companies wins over a namesake on people, and the exact spelling over another letter
+    /// case. Two fields still tied are refused: reading or writing the wrong one would unlink
+    /// every purchase, or put an amount where nobody looks, without a word.
+    func companyField(named name: String) throws(CopperError) -> CopperCustomFieldDefinition? {
         let wanted = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let named = filter { $0.name.trimmingCharacters(in: .whitespacesAndNewlines).caseInsensitiveCompare(wanted) == .orderedSame }
-        return named.first(where: \.isOnCompanies) ?? named.first
+        let onCompanies = named.filter(\.isOnCompanies)
+        let candidates = onCompanies.isEmpty ? named : onCompanies
+        let exact = candidates.filter { $0.name.trimmingCharacters(in: .whitespacesAndNewlines) == wanted }
+        let best = exact.isEmpty ? candidates : exact
+        guard best.count <= 1 else {
+            throw .settings("Copper has \(best.count) company custom fields named \(JSONString.quoted(wanted)) (ids \(best.map { String($0.id) }.joined(separator: ", "))): "
+                            + "billwh cannot tell which one holds the value; rename or delete the others in Copper's settings")
+        }
+        return best.first
     }
 
     /// The names for an error message, quoted so that stray spaces show.
@@ -214,6 +224,11 @@ package struct CopperClient: Sendable {
     static func company(_ o: JSONObject) -> Result<CopperCompany, DocumentRejection> {
         guard let id = o.int64("id") else { return .failure(DocumentRejection("id: missing or not a whole number")) }
         guard let modified = o.int64("date_modified") else { return .failure(DocumentRejection("date_modified: missing or not a whole number")) }
+        // The sync's next search starts at the latest date read: one far ahead (milliseconds
+        // where the contract sends seconds) would make every later search miss every change.
+        guard modified <= Int64(Date().timeIntervalSince1970) + 86_400 else {
+            return .failure(DocumentRejection("date_modified: \(modified) is in the future (seconds since 1970 are expected, not milliseconds); the company's earlier version stays current"))
+        }
         var tags: [String] = []
         if case .array(let items)? = o["tags"] {
             for case .string(let tag) in items { tags.append(tag) }

@@ -77,7 +77,7 @@ package struct CopperPublisher: Sendable {
             for (name, value) in [(settings.billedField, { (billed: Money, _: Money) in billed }),
                                   (settings.marginField, { (_: Money, margin: Money) in margin })] {
                 guard let name else { continue }
-                guard let definition = definitions.companyField(named: name) else {
+                guard let definition = try definitions.companyField(named: name) else {
                     throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(name)); its custom fields are: \(definitions.quotedNames)")
                 }
                 fields.append((definition, value))

@@ -54,12 +54,13 @@ package struct CopperSync: Sendable {
             let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: nil),
                                     startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
             let unreadable = error as? CopperClient.UnreadablePage
+            let token = client.settings.accessToken
             try await database.write { db in
                 let ingestID = try IngestWriter.record(db, entry: entry, documents: []).ingestID
                 if let unreadable {
                     // It came whole: not transient, so its bytes are kept for someone to look at.
                     try IngestWriter.quarantine(db, vendor: .copper, endpoint: Self.endpoint, key: nil, reason: unreadable.reason,
-                                                raw: unreadable.body, ingestID: ingestID, now: Timestamp.now())
+                                                raw: token.redacting(unreadable.body), ingestID: ingestID, now: Timestamp.now())
                 }
             }
             if unreadable != nil { sync.quarantined += 1 }
@@ -77,11 +78,13 @@ package struct CopperSync: Sendable {
     func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics, report: inout Report) async throws {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
-        guard let field = definitions.companyField(named: wanted) else {
+        guard let field = try definitions.companyField(named: wanted) else {
             throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.quotedNames)")
         }
         let (lastSeen, fullRead) = try await database.read { db in
-            let lastSeen = try Int64.fetchOne(db, sql: "SELECT max(date_modified) FROM crm_companies")
+            // Never past now: a company stored with a date ahead (before such dates were refused)
+            // would hold every later search past the changes.
+            let lastSeen = try Int64.fetchOne(db, sql: "SELECT min(max(date_modified), CAST(strftime('%s', 'now') AS INTEGER)) FROM crm_companies")
             return (lastSeen, try FullRead.reason(db, field: field, asked: full, firstSync: lastSeen == nil, now: Date()))
         }
         if let fullRead { logger.info("copper/companies: reading every company (\(fullRead))") }
@@ -137,6 +140,11 @@ package struct CopperSync: Sendable {
         }
         if fullRead != nil, unidentified > 0 {
             logger.warning("copper/companies: \(unidentified) companies of this full read have no readable id (quarantined), so it removes no company: any stored one could be among them. The next sync reads every company again")
+        } else if fullRead != nil, seen.isEmpty, let stored = try await database.read({ try Int.fetchOne($0, sql: "SELECT count(*) FROM crm_companies") }), stored > 0 {
+            // More likely a key whose user sees no company than an account emptied overnight.
+            throw CopperError.settings("copper/companies: a full read found no company at all, while \(stored) are stored: none is removed and no purchase unlinked. "
+                                       + "The key's user may see no company (BILLWH_COPPER_USER_EMAIL should be an admin's); if every company really was deleted in Copper, "
+                                       + "remove them by hand: billwh query --write \"DELETE FROM crm_customer_numbers; DELETE FROM crm_companies\"")
         } else if fullRead != nil {
             let found = seen
             let removed = try await database.write { db in try FullRead.finish(db, seen: found, field: field, now: Date()) }
