@@ -485,4 +485,17 @@ import Warehouse
             #expect(try harness.scalar("SELECT count(*) FROM crm_publications") == 1)
         }
     }
+
+    /// Credentials refused on one write are refused for every company: the rest are not sent.
+    @Test func aPublishStopsOnceCopperRefusesTheCredentials() async throws {
+        try await publishing { harness, runner in
+            harness.sandbox.faults.failNext(100_000, status: 401, path: "/developer_api/v1/companies/")
+            let items = try await runner.publishCopper(month: "2026-10", apply: true)
+            let writes = items.flatMap(\.writes)
+            #expect(writes.count > 2)
+            #expect(writes.first?.error?.contains("HTTP 401") == true, "\(writes.first?.error ?? "nil")")
+            #expect(writes.dropFirst().allSatisfy { $0.error?.hasPrefix("not sent: Copper refused the credentials") == true })
+            #expect(try harness.scalar("SELECT count(*) FROM crm_publications") == 1)
+        }
+    }
 }

@@ -149,8 +149,13 @@ package struct CopperPublisher: Sendable {
                                               statistics: &statistics)
                     items[index].writes[w].status = 200
                 } catch {
-                    if case FetchError.gaveUp? = error as? FetchError {
+                    switch error as? FetchError {
+                    case .gaveUp?:
                         unreachable = "an earlier write gave up (\(error)); run again once Copper answers"
+                    case .notAuthorized?:
+                        // Credentials refused once are refused for every company.
+                        unreachable = "Copper refused the credentials on an earlier write (\(error)); run again once they are fixed"
+                    default: break
                     }
                     items[index].writes[w].error = "\(error)"
                     if case FetchError.rejected(let status, _)? = error as? FetchError { items[index].writes[w].status = status }
