@@ -124,7 +124,10 @@ package enum IngestWriter {
         // under one of them would silently replace the first one's lines.
         var storedKeys = Set<String>()
         // And those it quarantined: a document the answer holds, though it is no longer readable.
+        // One quarantined without a readable key may be any stored document: then the answer
+        // cannot tell which are missing.
         var quarantinedKeys = Set<String>()
+        var quarantinedWithoutKey = false
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -154,7 +157,7 @@ package enum IngestWriter {
                 rejection = documentRejection
             }
             outcome.quarantined += 1
-            if let key = document.keyHint { quarantinedKeys.insert(key) }
+            if let key = document.keyHint, !key.isEmpty { quarantinedKeys.insert(key) } else { quarantinedWithoutKey = true }
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
         }
@@ -165,9 +168,11 @@ package enum IngestWriter {
             try context.resolveWholeResponseQuarantine()
             fieldChanges = try FieldLedger.record(db, census: stream.census, vendor: entry.vendor, endpoint: entry.endpoint,
                                                   ingestID: ingestID, now: now)
-            missing = try MissingDocuments.record(db, vendor: entry.vendor, endpoint: entry.endpoint, window: entry.window,
-                                                  holds: { storedKeys.contains($0) || quarantinedKeys.contains($0) },
-                                                  ingestID: ingestID, now: now)
+            if !quarantinedWithoutKey {
+                missing = try MissingDocuments.record(db, vendor: entry.vendor, endpoint: entry.endpoint, window: entry.window,
+                                                      holds: { storedKeys.contains($0) || quarantinedKeys.contains($0) },
+                                                      ingestID: ingestID, now: now)
+            }
         }
         let status = entry.status == "ok" && outcome.quarantined > 0 ? "partial" : entry.status
         try db.execute(

@@ -140,6 +140,10 @@ package struct Ingestor: Sendable {
             return (task, answered)
         }
         var (current, answered) = start(chunks[0], load, nil)
+        // Documents a window's answer newly lacked, said once every window is read: a re-issue
+        // dated into a later window of this run is found there.
+        var missing: [MissingDocuments.Missing] = []
+        defer { if !missing.isEmpty { warnMissing(missing, label: label, vendor: connector.vendor, endpoint: endpoint) } }
         for (number, chunk) in chunks.enumerated() {
             let answer = await withTaskCancellationHandler { await answered.wait() } onCancel: { [current] in current.cancel() }
             let upcoming = answer && number + 1 < chunks.count ? start(chunks[number + 1], load, current) : nil
@@ -185,11 +189,7 @@ package struct Ingestor: Sendable {
             for change in written.fieldChanges {
                 logger.warning("vendor change: \(change) — see `billwh status` and docs/vendor-changes.md")
             }
-            if !written.missingDocuments.isEmpty {
-                let missing = written.missingDocuments
-                let shown = missing.prefix(5).map { "\($0.key) (\($0.date))" }.joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
-                logger.warning("\(label): \(missing.count) document\(missing.count == 1 ? "" : "s") read before \(missing.count == 1 ? "is" : "are") missing from the vendor's answer for \(missing.count == 1 ? "its date" : "their dates"): \(shown). They are kept and still counted: if the vendor withdrew them, or sent them again under another number (then they count twice), see `billwh status` and docs/vendor-changes.md")
-            }
+            missing += written.missingDocuments
             progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")
             if chunks.count > 1 {
                 logger.debug("\(label): window \(number + 1)/\(chunks.count) \(chunk): \(written.outcome.documents) documents, \(written.outcome.lines) lines")
@@ -198,6 +198,22 @@ package struct Ingestor: Sendable {
             (current, answered) = upcoming
         }
         return report
+    }
+
+    /// Logs the documents of `missing` that are still listed missing.
+    func warnMissing(_ missing: [MissingDocuments.Missing], label: String, vendor: VendorID, endpoint: Endpoint) {
+        let listed = (try? database.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT document_key FROM missing_documents WHERE vendor = ? AND endpoint = ?",
+                                    arguments: [vendor.rawValue, endpoint.name]))
+        }) ?? []
+        let still = missing.filter { listed.contains($0.key) }
+        guard !still.isEmpty else { return }
+        let shown = still.prefix(5).map { "\($0.key) (\($0.date))" }.joined(separator: ", ") + (still.count > 5 ? ", …" : "")
+        let one = still.count == 1
+        let counted = endpoint.direction.isStaged
+            ? "They are kept and still counted: if the vendor withdrew them, or sent them again under another number (then they count twice)"
+            : "They are kept (cross-check documents never count): if the vendor withdrew them, or sent them again under another number"
+        logger.warning("\(label): \(still.count) document\(one ? "" : "s") read before \(one ? "is" : "are") missing from the vendor's answer for \(one ? "its date" : "their dates"): \(shown). \(counted), see `billwh status` and docs/vendor-changes.md")
     }
 
     /// Whether a window's request was answered (2xx), once that is known. One waiter: the loop.

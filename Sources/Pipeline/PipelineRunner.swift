@@ -128,7 +128,9 @@ package struct PipelineRunner: Sendable {
         for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }
         let failed = checks.filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)
         let reminders = checks.filter { !$0.passed && $0.check.isReminder }
-        for reminder in reminders { logger.warning("\(command): reminder: \(reminder.check.rule) (\(reminder.failures) found; `billwh check` lists them)") }
+        for reminder in reminders {
+            logger.warning("\(command): reminder: \(reminder.failures) found against the rule \"\(reminder.check.rule)\" (`billwh check` lists them)")
+        }
         var outcome = RunOutcome.combine(reports)
         if failed.isEmpty {
             logger.info("\(command): \(checks.count - reminders.count) data checks passed")

@@ -274,14 +274,18 @@ package enum DataChecks {
             if result.passed {
                 out += "ok    \(result.check.name) — \(result.check.rule)\n"
             } else {
-                out += "FAIL  \(result.check.name) — \(result.check.rule): \(result.failures) offending rows\n"
+                out += "\(result.check.isReminder ? "WARN" : "FAIL")  \(result.check.name) — \(result.check.rule): \(result.failures) offending rows\n"
                 out += TextTable.render(header: result.columns, rows: result.sample)
                 if result.failures > result.sample.count { out += "  … \(result.failures - result.sample.count) more\n" }
             }
         }
-        let failed = results.filter { !$0.passed }
-        out += failed.isEmpty ? "\(results.count) checks passed\n"
+        let failed = results.filter { !$0.passed && !$0.check.isReminder }
+        let reminders = results.filter { !$0.passed && $0.check.isReminder }
+        out += failed.isEmpty ? "\(results.count - reminders.count) checks passed\n"
             : "\(failed.count) of \(results.count) checks failed: \(failed.map(\.check.name).joined(separator: ", "))\n"
+        if !reminders.isEmpty {
+            out += "reminder (a warning, not a failure): \(reminders.map(\.check.name).joined(separator: ", "))\n"
+        }
         return out
     }
 }

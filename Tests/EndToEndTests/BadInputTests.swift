@@ -73,7 +73,15 @@ import Warehouse
             let db = harness.databasePath
             let first = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
             #expect(first.status == 0 && !first.stderr.contains("missing from the vendor's answer"), "\(first.stderr)")
-            let id = try #require(harness.sandbox.copacoData.documents(.invoices, from: "2026-10-01", to: "2026-10-31").first?.invoiceID)
+            let october = harness.sandbox.copacoData.documents(.invoices, from: "2026-10-01", to: "2026-10-31")
+            let id = try #require(october.first?.invoiceID), unkeyed = try #require(october.last?.invoiceID)
+            // An answer with a document it cannot name (no Header) cannot tell which stored ones
+            // are missing: it names none.
+            harness.sandbox.faults.corruptDocument(invoiceID: unkeyed, how: .missingHeader)
+            let headless = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            #expect(headless.status == 2 && !headless.stderr.contains("missing from the vendor's answer"), "\(headless.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM missing_documents") == 0)
+            harness.sandbox.faults.clearCorruption(invoiceID: unkeyed)
             harness.sandbox.faults.corruptDocument(invoiceID: id, how: .renumbered)
             let renumbered = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
             #expect(renumbered.status == 0, "\(renumbered.stderr)")

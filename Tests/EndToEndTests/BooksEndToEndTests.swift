@@ -20,6 +20,10 @@ import Warehouse
             let clean = try await runBillwh(["check", "--db", harness.databasePath, "--max-open-months", "1200"])
             #expect(clean.status == 0, "\(clean.stdout)")
             #expect(clean.stdout.contains("9 checks passed"))
+            // Months left open are a reminder: printed, and no failure.
+            let open = try await runBillwh(["check", "--db", harness.databasePath])
+            #expect(open.status == 0 && open.stdout.contains("WARN  months_closed_in_time") && open.stdout.contains("8 checks passed")
+                    && open.stdout.contains("reminder (a warning, not a failure): months_closed_in_time"), "\(open.stdout)")
 
             // Break the data the ways the checks are for.
             let queue = try WarehouseDatabase.openForWriting(path: harness.databasePath)
@@ -106,6 +110,13 @@ import Warehouse
             _ = try runner.close(month: thisMonth, note: nil)
             let closed = try harness.read { db in try PeriodClose.closedMonths(db) }
             #expect(closed == [thisMonth])
+            // A close or reopen step run twice (a retried job) has nothing left to do, and says so.
+            let again = try await runBillwh(["close", "--db", harness.databasePath, "--month", thisMonth.description])
+            #expect(again.status == 0 && again.stderr.contains("\(thisMonth) is already closed: nothing to do"), "\(again.stderr)")
+            let open = thisMonth.previous
+            let reopen = try await runBillwh(["reopen", "--db", harness.databasePath, "--month", open.description, "--reason", "twice"])
+            #expect(reopen.status == 0 && reopen.stderr.contains("\(open) is not closed: nothing to reopen"), "\(reopen.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM period_events") == 1)
         }
     }
 

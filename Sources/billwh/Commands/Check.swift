@@ -5,12 +5,13 @@ import Warehouse
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the data tests: each failure is printed with its offending rows; exit 1 if any fails.",
+        abstract: "Run the data tests: each failure is printed with its offending rows; exit 1 if any fails (months left open are a reminder, not a failure).",
         discussion: """
             Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
             cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
             each document's lines add up to the vendor's stated Totals (to the cent); nothing waiting for reconcile; no month older \
-            than --max-open-months left open. `nightly` runs the same checks and reports them. \
+            than --max-open-months left open (a reminder: printed, exit 0). `nightly` runs the same rules over what it changed, so that its cost \
+            follows its window: a row edited by hand outside a run (`query --write`) shows here, not in the next nightly. \
             First, SQLite checks the file itself (quick_check; --full: integrity_check); a damaged file exits 1 with what to do.
             """)
     @OptionGroup var database: DatabaseOptions
@@ -28,7 +29,7 @@ struct Check: AsyncParsableCommand {
             Console.note("file: \(full ? "integrity_check" : "quick_check") ok")
             let results = try queue.read { db in try DataChecks.run(db, checks: DataChecks.all(today: .today(), maxOpenMonths: maxOpenMonths)) }
             Console.out(DataChecks.render(results))
-            return results.allSatisfy(\.passed) ? .success : ExitCode(1)
+            return results.allSatisfy({ $0.passed || $0.check.isReminder }) ? .success : ExitCode(1)
         }
     }
 }

@@ -15,7 +15,13 @@ struct Close: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
-            _ = try runner.close(month: month, note: note)
+            do {
+                _ = try runner.close(month: month, note: note)
+            } catch PeriodCloseError.alreadyClosed {
+                // A close step run twice (a retried job) has nothing left to do.
+                Console.note("\(month) is already closed: nothing to do")
+                return .success
+            }
             Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
             return .success
         }

@@ -19,7 +19,13 @@ struct Reopen: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let runner = PipelineRunner(databasePath: database.path, settings: Settings(), logger: logger)
-            let report = try runner.reopen(month: month, reason: reason)
+            let report: ReconcileReport
+            do {
+                report = try runner.reopen(month: month, reason: reason)
+            } catch PeriodCloseError.notClosed {
+                Console.note("\(month) is not closed: nothing to reopen")
+                return .success
+            }
             Console.note("reopened \(month); \(Summaries.reconcile(report))", terminator: "")
             return .success
         }
