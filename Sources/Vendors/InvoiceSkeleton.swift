@@ -15,9 +15,6 @@ enum InvoiceSkeleton {
         var customers: CustomerReading = .spans
         /// What a stream's documents hand on to the next for the census (set by `streamResponse`).
         var carry: CensusCarry?
-        /// Each document is one customer's (2tCloud's customer invoices): an empty `Customers`
-        /// would read as a customer billed nothing, two as one invoice for both.
-        var oneCustomer = false
 
         /// Lines that feed `purchases` must carry what matching needs; cross-check lines are
         /// only compared, never summed or matched.
@@ -162,22 +159,14 @@ enum InvoiceSkeleton {
                 total.add(line.amount)
                 try emit(line)
             }
-            func requireOneCustomer(_ count: Int) throws(DocumentRejection) {
-                guard rules.oneCustomer, count != 1 else { return }
-                throw DocumentRejection("Invoice.Customers: holds \(count) customers where a customer invoice holds exactly one, its Receiver: "
-                                        + "lines would be lost or booked to the wrong customer")
-            }
             switch customers {
             case nil:
-                let entries = try invoice.requiredObjects("Customers", in: "Invoice")
-                try requireOneCustomer(entries.count)
-                for (c, customer) in entries.enumerated() {
+                for (c, customer) in try invoice.requiredObjects("Customers", in: "Invoice").enumerated() {
                     if let repeated = repeatedField(in: customer) { throw repeatedRejection(repeated, customer: c) }
                     try customerLines(customer, index: c, rules: rules, emit: counting)
                 }
             case .ranges(let body, let array)?:
                 let ranges = array.elements
-                try requireOneCustomer(ranges.count)
                 let arrayPath = documentPath + "." + array.name
                 fields.note(arrayPath)
                 // Like `objects(_:in:)`: every entry is checked to be an object before any line is read.

@@ -143,33 +143,6 @@ import Warehouse
         #expect(rejection.reason.contains("Header.Date"))
         #expect(documents[1].keyHint == "2T-2")
     }
-
-    /// A customer invoice is one customer's: an empty `Customers` would read as that customer
-    /// billed nothing, two customers as one invoice for both. Purchase invoices hold many.
-    @Test func aCustomerInvoiceHoldsExactlyOneCustomer() throws {
-        func customerInvoice(_ customers: String) -> [UInt8] {
-            Array(#"""
-                {"Invoices": [{"Header": {"InvoiceID": "S-1", "Date": "2026-10-23", "Currency": "EUR"}, "Customers": [\#(customers)]}]}
-                """#.utf8)
-        }
-        let customer = #"""
-            {"AccountID": 5001, "CustomerNumber": "000417", "Subscriptions": [{"SubscriptionID": 991, "PriceLines": [
-              {"SKU": "A", "Quantity": 1, "ExtendedPrice": 10, "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}
-            """#
-        let one = try connector.decode(customerInvoice(customer), endpoint: connector.customerInvoices)
-        #expect(try one.first?.result.get().lines.count == 1)
-        for (customers, count) in [("", 0), (customer + "," + customer.replacingOccurrences(of: "5001", with: "5002"), 2)] {
-            let documents = try connector.decode(customerInvoice(customers), endpoint: connector.customerInvoices)
-            guard case .failure(let rejection)? = documents.first?.result else { Issue.record("\(count) customers: expected a rejection"); continue }
-            #expect(rejection.reason.contains("holds \(count) customers where a customer invoice holds exactly one"), "\(rejection.reason)")
-            // A purchase invoice may hold any number.
-            #expect((try? connector.decode(customerInvoice(customers), endpoint: connector.invoices).first?.result.get()) != nil)
-        }
-        // The same rule for XML.
-        let xml = try connector.decode(Array(Self.xml.utf8), endpoint: connector.customerInvoices)
-        guard case .failure(let rejection)? = xml.first?.result else { Issue.record("XML: expected a rejection"); return }
-        #expect(rejection.reason.contains("holds 2 customers"), "\(rejection.reason)")
-    }
 }
 
 extension DecodedDocument {

@@ -114,8 +114,7 @@ package struct TwoTCloudConnector: Connector {
     }
 
     static func rules(for direction: Direction) -> InvoiceSkeleton.Rules {
-        InvoiceSkeleton.Rules(customerKey: .accountID, amount: direction == .crossCheck ? .bestEffort : .extendedPrice,
-                              oneCustomer: direction == .outgoing)
+        InvoiceSkeleton.Rules(customerKey: .accountID, amount: direction == .crossCheck ? .bestEffort : .extendedPrice)
     }
 
     /// The element names that are lists in 2tCloud's XML, even when they hold one item or none.
