@@ -17,13 +17,17 @@ package enum NightlyMetrics {
         package var duration: Duration
         /// The finish time of the newest run that ended ok or partial, read from the warehouse.
         package var lastSuccess: Date?
+        /// Documents listed missing from the vendor's latest answer, by "vendor/endpoint".
+        package var missingDocuments: [String: Int]
 
-        package init(summary: RunSummary?, exitCode: Int32, startedAt: Date, duration: Duration, lastSuccess: Date?) {
+        package init(summary: RunSummary?, exitCode: Int32, startedAt: Date, duration: Duration, lastSuccess: Date?,
+                     missingDocuments: [String: Int] = [:]) {
             self.summary = summary
             self.exitCode = exitCode
             self.startedAt = startedAt
             self.duration = duration
             self.lastSuccess = lastSuccess
+            self.missingDocuments = missingDocuments
         }
     }
 
@@ -53,6 +57,8 @@ package enum NightlyMetrics {
                   Double(report.outcome.quarantined), labels: labels)
             gauge("billwh_nightly_endpoint_failed", "1 when the last nightly run could not read the endpoint (all or part of its window).",
                   report.succeeded ? 0 : 1, labels: labels)
+            gauge("billwh_documents_missing", "Documents read before that the vendor's latest answer for their dates no longer holds (kept and counted; billwh status lists them).",
+                  Double(run.missingDocuments["\(report.vendor.rawValue)/\(report.endpoint.name)"] ?? 0), labels: labels)
         }
         if let checks = summary.checks {
             let failed = checks.filter { !$0.passed && !$0.check.isReminder }
@@ -89,6 +95,16 @@ package enum NightlyMetrics {
     }
 
     /// The finish time of the newest committed nightly, for `last_success`.
+    /// The documents listed missing, by "vendor/endpoint".
+    package static func missingDocuments(databasePath: String) -> [String: Int] {
+        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return [:] }
+        defer { try? queue.close() }
+        let rows = (try? queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT vendor || '/' || endpoint, count(*) FROM missing_documents GROUP BY vendor, endpoint")
+        }) ?? []
+        return Dictionary(rows.map { ($0[0] as String, $0[1] as Int) }) { first, _ in first }
+    }
+
     package static func lastSuccess(databasePath: String) -> Date? {
         guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return nil }
         defer { try? queue.close() }

@@ -83,8 +83,12 @@ import Warehouse
             #expect(try harness.scalar("SELECT count(*) FROM missing_documents") == 0)
             harness.sandbox.faults.clearCorruption(invoiceID: unkeyed)
             harness.sandbox.faults.corruptDocument(invoiceID: id, how: .renumbered)
-            let renumbered = try await runBillwh(["nightly", "--db", db], environment: harness.environment)
+            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
+            let renumbered = try await runBillwh(["nightly", "--db", db], environment: harness.environment.merging(["BILLWH_METRICS_FILE": metrics]) { $1 })
             #expect(renumbered.status == 0, "\(renumbered.stderr)")
+            let samples = try prometheusSamples(metrics)
+            #expect(samples["billwh_documents_missing{endpoint=invoices,vendor=copaco}"] == 1, "\(samples)")
+            #expect(samples["billwh_documents_missing{endpoint=customer-specifications,vendor=copaco}"] == 0, "\(samples)")
             #expect(renumbered.stderr.contains("1 document read before is missing from the vendor's answer for its date: \(id) ("), "\(renumbered.stderr)")
             let status = try await runBillwh(["status", "--db", db])
             #expect(status.stdout.contains("Documents missing from the vendor's latest answer") && status.stdout.contains(id), "\(status.stdout)")

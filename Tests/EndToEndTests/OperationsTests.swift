@@ -356,24 +356,6 @@ import Warehouse
         try handle.close()
     }
 
-    /// Every sample of a Prometheus textfile as `name{label=value,…}` (labels sorted) → value,
-    /// read by the reference parser (prometheus_client).
-    func prometheusSamples(_ path: String) throws -> [String: Double] {
-        let script = """
-            import json, sys
-            from prometheus_client.parser import text_string_to_metric_families
-            out = {}
-            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
-                for s in family.samples:
-                    labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
-                    out[s.name + ("{" + labels + "}" if labels else "")] = s.value
-            print(json.dumps(out))
-            """
-        // `python` throws when the script fails: scripts/setup installs prometheus_client.
-        let output = try python(script, arguments: [path])
-        return try JSONDecoder().decode([String: Double].self, from: Data(output.utf8))
-    }
-
     /// A group this process may give files to, other than its own.
     func otherGroup() -> (name: String, id: gid_t)? {
         let own = getegid()

@@ -42,7 +42,8 @@ struct Nightly: AsyncParsableCommand {
         }
         if let metricsFile {
             let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
-                                         lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path))
+                                         lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path),
+                                         missingDocuments: NightlyMetrics.missingDocuments(databasePath: database.path))
             do { try NightlyMetrics.write(run, to: metricsFile) } catch {
                 Console.error("\(error)")
                 // Monitoring reads that file: a run that could not write it is not all good.
