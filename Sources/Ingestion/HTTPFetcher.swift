@@ -217,6 +217,16 @@ package struct HTTPFetcher: Sendable {
     /// log line or the ledger: every secret header value, and for HTTP Basic also its base64 token,
     /// the decoded `user:password` and the password, is replaced by `<redacted>`.
     static func redact(_ text: String, secrets: [(String, Secret)]) -> String {
+        var out = text
+        for needle in needles(secrets) where out.contains(needle) {
+            out = out.replacingOccurrences(of: needle, with: "<redacted>")
+        }
+        return out
+    }
+
+    /// The texts `redact` replaces, longest first (so that a part never leaves the rest of a
+    /// longer secret behind), none shorter than 4 characters.
+    package static func needles(_ secrets: [(String, Secret)]) -> [String] {
         var needles: [String] = []
         for (_, secret) in secrets {
             let value = secret.reveal()
@@ -233,12 +243,7 @@ package struct HTTPFetcher: Sendable {
                 needles.append(String(parts[1]))  // `Bearer <token>` and the like
             }
         }
-        var out = text
-        // Longest first, so that a part never leaves the rest of a longer secret behind.
-        for needle in needles.sorted(by: { $0.count > $1.count }) where needle.count >= 4 && out.contains(needle) {
-            out = out.replacingOccurrences(of: needle, with: "<redacted>")
-        }
-        return out
+        return needles.sorted(by: { $0.count > $1.count }).filter { $0.count >= 4 }
     }
 
     /// The vendor's `{"message": ...}` if there is one, else the start of the body.

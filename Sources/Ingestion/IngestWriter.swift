@@ -61,9 +61,9 @@ package enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     package static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting secrets: [Secret] = [],
                               recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
-        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, recentTierHolds: recentTierHolds)
+        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, redacting: secrets, recentTierHolds: recentTierHolds)
     }
 
     /// Records a window whose documents are decoded as they are written. Throws the stream's
@@ -82,7 +82,7 @@ package enum IngestWriter {
     /// `progress`: told what the window has written so far, at most once per `progressEvery`
     /// (a window of one large response takes minutes).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting secrets: [Secret] = [],
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
                               bulkLoad: Bool = false, bulkLoadAfter: Int? = nil,
                               progress: (@Sendable (WindowOutcome) -> Void)? = nil,
@@ -115,7 +115,7 @@ package enum IngestWriter {
         }
         try chooseTier()
         if let bodyRejection {
-            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
+            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)", redacting: secrets)
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -261,13 +261,28 @@ package enum IngestWriter {
                 arguments: [vendor.rawValue, endpoint.name, key, reason, hash, value, now, now, ingestID])
         }
 
+        /// Bodies up to this size are searched for credentials before they are quarantined.
+        static let redactedBodyLimit = 16 << 20
+
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
-        mutating func quarantine(spooled body: BodySpool, reason whole: String) throws {
+        mutating func quarantine(spooled body: BodySpool, reason whole: String, redacting secrets: [Secret] = []) throws {
             quarantineUnresolved = true
             var hasher = ContentHasher()
             try body.forEachPiece { piece, _ in hasher.update(piece) }
             let hash = hasher.finalize()
+            // An answer that echoes the credentials (a proxy's page showing the request) is small:
+            // it is kept with them redacted. content_sha256 stays that of the bytes received.
+            if !secrets.isEmpty, body.size <= Self.redactedBodyLimit {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(body.size)
+                try body.forEachPiece { piece, _ in bytes.append(contentsOf: piece) }
+                let redacted = secrets.reduce(bytes) { $1.redacting($0) }
+                if redacted != bytes {
+                    try upsertQuarantine(key: nil, reason: "\(whole) (credentials in it redacted)", hash: hash, payload: "?", Data(redacted))
+                    return
+                }
+            }
             // A blob cannot exceed SQLite's length limit (1 GB unless built otherwise): a larger
             // body keeps its start, and the reason says how much of it.
             // The limit is on the whole row, so the other columns need their share of it.

@@ -338,8 +338,9 @@ package struct Ingestor: Sendable {
         failed.status = "failed"
         failed.error = message
         let (entry, spool) = (failed, pipe.spool!)
+        let secrets = HTTPFetcher.needles(connector.request(for: entry.endpoint, window: entry.window).secretHeaders).map(Secret.init)
         let written = try await commit(label) { db in
-            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection))
+            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: secrets)
         }
         return WindowResult(statistics: entry.statistics, written: written, failure: message, bytes: pipe.received)
     }

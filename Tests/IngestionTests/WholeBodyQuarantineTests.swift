@@ -13,7 +13,7 @@ import Warehouse
     static let endpoint = Endpoint(name: "invoices", path: "/api/v1/invoices", version: "v1", direction: .incoming)
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: CalendarDate(year: 2026, month: 3, day: 31)!)!
 
-    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil) throws -> (payload: Data, hash: String, reason: String) {
+    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil, redacting secrets: [Secret] = []) throws -> (payload: Data, hash: String, reason: String) {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
@@ -27,7 +27,7 @@ import Warehouse
         try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: Self.endpoint, window: Self.window, startedAt: "now",
                                     statistics: FetchStatistics(), status: "failed", error: "unreadable")
-            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")))
+            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: secrets)
         }
         let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256, reason FROM quarantine") })
         return (row["payload"], row["content_sha256"], row["reason"])
@@ -40,6 +40,21 @@ import Warehouse
         #expect(stored.payload == Data(Self.body))
         #expect(stored.hash == sha256Hex(Self.body))
         #expect(stored.reason == "whole response: not JSON")
+    }
+
+    /// A proxy's page that shows the request: kept, without the key (content_sha256 is still of
+    /// the bytes received, so the same page seen again is the same sighting).
+    @Test func credentialsInTheBodyAreRedacted() throws {
+        let key = "copaco-key-0123456789"
+        let page = Array("<html><pre>GET /api/v1/invoices\nX-Api-Key: \(key)\n</pre>".utf8) + Self.body + Array(key.utf8)
+        let stored = try Self.quarantine(page, redacting: [Secret(key)])
+        let text = String(decoding: stored.payload, as: UTF8.self)
+        #expect(!text.contains(key) && text.hasPrefix("<html><pre>GET /api/v1/invoices\nX-Api-Key: <redacted>\n</pre>"))
+        #expect(stored.payload.suffix(10) == Data("<redacted>".utf8))
+        #expect(stored.hash == sha256Hex(page))
+        #expect(stored.reason == "whole response: not JSON (credentials in it redacted)")
+        // Without the key in it, the body is kept byte for byte.
+        #expect(try Self.quarantine(Self.body, redacting: [Secret(key)]).payload == Data(Self.body))
     }
 
     @Test func aBodyOverSQLitesLargestValueKeepsItsStartAndSaysSo() throws {
