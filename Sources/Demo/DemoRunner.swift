@@ -120,7 +120,7 @@ package struct DemoRunner: Sendable {
         if let first = closed.first, let last = closed.last {
             out += "Closed months: \(first)..\(last) (the back-filled history; `billwh reopen --month` reopens one with a reason)\n"
         }
-        let failed = (nightly.checks ?? []).filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)
+        let failed = (nightly.checks ?? []).filter(\.failed).map(\.check.name)
         out += failed.isEmpty ? "Data checks: all passed\n" : "Data checks FAILED: \(failed.joined(separator: ", ")) (`billwh check`)\n"
 
         out += "\nPurchases by status\n"

@@ -268,15 +268,19 @@ package enum IngestWriter {
         /// so that a body of any size is quarantined without being held in memory.
         mutating func quarantine(spooled body: BodySpool, reason whole: String, redacting secrets: [Secret] = []) throws {
             quarantineUnresolved = true
-            var hasher = ContentHasher()
-            try body.forEachPiece { piece, _ in hasher.update(piece) }
-            let hash = hasher.finalize()
             // An answer that echoes the credentials (a proxy's page showing the request) is small:
-            // it is kept with them redacted. content_sha256 stays that of the bytes received.
-            if !secrets.isEmpty, body.size <= Self.redactedBodyLimit {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(body.size)
-                try body.forEachPiece { piece, _ in bytes.append(contentsOf: piece) }
+            // it is read whole, in the same pass as its hash, and kept with them redacted.
+            // content_sha256 stays that of the bytes received.
+            let searched = !secrets.isEmpty && body.size <= Self.redactedBodyLimit
+            var bytes: [UInt8] = []
+            if searched { bytes.reserveCapacity(body.size) }
+            var hasher = ContentHasher()
+            try body.forEachPiece { piece, _ in
+                hasher.update(piece)
+                if searched { bytes.append(contentsOf: piece) }
+            }
+            let hash = hasher.finalize()
+            if searched {
                 let redacted = secrets.reduce(bytes) { $1.redacting($0) }
                 if redacted != bytes {
                     try upsertQuarantine(key: nil, reason: "\(whole) (credentials in it redacted)", hash: hash, payload: "?", Data(redacted))

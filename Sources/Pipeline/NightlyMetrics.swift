@@ -61,7 +61,7 @@ package enum NightlyMetrics {
                   Double(run.missingDocuments["\(report.vendor.rawValue)/\(report.endpoint.name)"] ?? 0), labels: labels)
         }
         if let checks = summary.checks {
-            let failed = checks.filter { !$0.passed && !$0.check.isReminder }
+            let failed = checks.filter(\.failed)
             gauge("billwh_nightly_failed_checks", "Data checks the last nightly run failed (reminders such as open months not counted).",
                   Double(failed.count))
             // A reminder (an open month) is no failure: an alert on check_failed must not fire for it.
@@ -94,25 +94,19 @@ package enum NightlyMetrics {
         }
     }
 
-    /// The finish time of the newest committed nightly, for `last_success`.
-    /// The documents listed missing, by "vendor/endpoint".
-    package static func missingDocuments(databasePath: String) -> [String: Int] {
-        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return [:] }
+    /// What the file reports from the warehouse itself, in one read: the finish time of the
+    /// newest committed nightly (`last_success`), and the documents listed missing by
+    /// "vendor/endpoint". Nothing when the file cannot be read.
+    package static func warehouseFacts(databasePath: String) -> (lastSuccess: Date?, missingDocuments: [String: Int]) {
+        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return (nil, [:]) }
         defer { try? queue.close() }
-        let rows = (try? queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT vendor || '/' || endpoint, count(*) FROM missing_documents GROUP BY vendor, endpoint")
-        }) ?? []
-        return Dictionary(rows.map { ($0[0] as String, $0[1] as Int) }) { first, _ in first }
-    }
-
-    package static func lastSuccess(databasePath: String) -> Date? {
-        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return nil }
-        defer { try? queue.close() }
-        let text = try? queue.read { db in
-            try String.fetchOne(db, sql: """
+        let facts = try? queue.read { db in
+            (try String.fetchOne(db, sql: """
                 SELECT max(finished_at) FROM runs WHERE command = 'nightly' AND outcome IN ('ok', 'partial')
-                """)
+                """),
+             try Row.fetchAll(db, sql: "SELECT vendor || '/' || endpoint, count(*) FROM missing_documents GROUP BY vendor, endpoint"))
         }
-        return (text ?? nil).flatMap { ISO8601DateFormatter().date(from: $0) }
+        let lastSuccess = (facts?.0).flatMap { ISO8601DateFormatter().date(from: $0) }
+        return (lastSuccess, Dictionary((facts?.1 ?? []).map { ($0[0] as String, $0[1] as Int) }) { first, _ in first })
     }
 }

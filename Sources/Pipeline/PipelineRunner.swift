@@ -126,8 +126,8 @@ package struct PipelineRunner: Sendable {
         checkpoint?.stop()
         logger.info("\(command): data checks took \(phaseTook())")
         for result in checks { logger.debug("\(command): check \(result.check.name) took \(result.elapsed.secondsText)") }
-        let failed = checks.filter { !$0.passed && !$0.check.isReminder }.map(\.check.name)
-        let reminders = checks.filter { !$0.passed && $0.check.isReminder }
+        let failed = checks.filter(\.failed).map(\.check.name)
+        let reminders = checks.filter(\.reminds)
         for reminder in reminders {
             logger.warning("\(command): reminder: \(reminder.failures) found against the rule \"\(reminder.check.rule)\" (`billwh check` lists them)")
         }

@@ -22,6 +22,10 @@ package struct CheckResult: Sendable {
     /// How long the check's queries took (progress output of `nightly`).
     package var elapsed: Duration = .zero
     package var passed: Bool { failures == 0 }
+    /// It did not pass, and it is no reminder: what makes a run partial and `check` exit 1.
+    package var failed: Bool { !passed && !check.isReminder }
+    /// A reminder that holds (months left open): reported as a warning, never a failure.
+    package var reminds: Bool { !passed && check.isReminder }
 }
 
 package enum DataChecks {
@@ -279,8 +283,8 @@ package enum DataChecks {
                 if result.failures > result.sample.count { out += "  … \(result.failures - result.sample.count) more\n" }
             }
         }
-        let failed = results.filter { !$0.passed && !$0.check.isReminder }
-        let reminders = results.filter { !$0.passed && $0.check.isReminder }
+        let failed = results.filter(\.failed)
+        let reminders = results.filter(\.reminds)
         out += failed.isEmpty ? "\(results.count - reminders.count) checks passed\n"
             : "\(failed.count) of \(results.count) checks failed: \(failed.map(\.check.name).joined(separator: ", "))\n"
         if !reminders.isEmpty {

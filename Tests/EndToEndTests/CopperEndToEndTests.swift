@@ -470,31 +470,21 @@ import Warehouse
         }
     }
 
-    /// Copper down for longer than the retry budget: the first write gives up and the rest
-    /// are not attempted, instead of each company waiting out a budget of its own.
-    @Test func aPublishStopsOnceCopperIsUnreachable() async throws {
+    /// Copper down for longer than the retry budget (503), or refusing the credentials (401,
+    /// refused for every company alike): the first write fails and the rest are not attempted,
+    /// instead of each company waiting out a budget of its own or being refused in turn.
+    @Test(arguments: [(503, "gave up", "not sent: an earlier write gave up"),
+                      (401, "HTTP 401", "not sent: Copper refused the credentials")])
+    func aPublishStopsAtAFailureEveryWriteWouldMeet(status: Int, firstError: String, notSent: String) async throws {
         try await publishing(retryBudget: .seconds(1)) { harness, runner in
-            harness.sandbox.faults.failNext(100_000, status: 503, path: "/developer_api/v1/companies/")
+            harness.sandbox.faults.failNext(100_000, status: status, path: "/developer_api/v1/companies/")
             let items = try await runner.publishCopper(month: "2026-10", apply: true)
             let writes = items.flatMap(\.writes)
             #expect(writes.count > 2)
-            #expect(writes.first?.error?.hasPrefix("gave up") == true, "\(writes.first?.error ?? "nil")")
-            #expect(writes.dropFirst().allSatisfy { $0.error?.hasPrefix("not sent: an earlier write gave up") == true })
+            #expect(writes.first?.error?.hasPrefix(firstError) == true, "\(writes.first?.error ?? "nil")")
+            #expect(writes.dropFirst().allSatisfy { $0.error?.hasPrefix(notSent) == true })
             #expect(harness.sandbox.copperWrites.isEmpty)
             // Only the attempted write is recorded.
-            #expect(try harness.scalar("SELECT count(*) FROM crm_publications") == 1)
-        }
-    }
-
-    /// Credentials refused on one write are refused for every company: the rest are not sent.
-    @Test func aPublishStopsOnceCopperRefusesTheCredentials() async throws {
-        try await publishing { harness, runner in
-            harness.sandbox.faults.failNext(100_000, status: 401, path: "/developer_api/v1/companies/")
-            let items = try await runner.publishCopper(month: "2026-10", apply: true)
-            let writes = items.flatMap(\.writes)
-            #expect(writes.count > 2)
-            #expect(writes.first?.error?.contains("HTTP 401") == true, "\(writes.first?.error ?? "nil")")
-            #expect(writes.dropFirst().allSatisfy { $0.error?.hasPrefix("not sent: Copper refused the credentials") == true })
             #expect(try harness.scalar("SELECT count(*) FROM crm_publications") == 1)
         }
     }

@@ -41,9 +41,9 @@ struct Nightly: AsyncParsableCommand {
             failure = error
         }
         if let metricsFile {
+            let facts = NightlyMetrics.warehouseFacts(databasePath: database.path)
             let run = NightlyMetrics.Run(summary: summary, exitCode: exitCode, startedAt: startedAt, duration: ContinuousClock.now - clock,
-                                         lastSuccess: NightlyMetrics.lastSuccess(databasePath: database.path),
-                                         missingDocuments: NightlyMetrics.missingDocuments(databasePath: database.path))
+                                         lastSuccess: facts.lastSuccess, missingDocuments: facts.missingDocuments)
             do { try NightlyMetrics.write(run, to: metricsFile) } catch {
                 Console.error("\(error)")
                 // Monitoring reads that file: a run that could not write it is not all good.
