@@ -61,9 +61,9 @@ package enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     package static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting secrets: [Secret] = [],
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting request: VendorRequest? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
-        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, redacting: secrets, recentTierHolds: recentTierHolds)
+        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, redacting: request, recentTierHolds: recentTierHolds)
     }
 
     /// Records a window whose documents are decoded as they are written. Throws the stream's
@@ -82,7 +82,7 @@ package enum IngestWriter {
     /// `progress`: told what the window has written so far, at most once per `progressEvery`
     /// (a window of one large response takes minutes).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting secrets: [Secret] = [],
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting request: VendorRequest? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
                               bulkLoad: Bool = false, bulkLoadAfter: Int? = nil,
                               progress: (@Sendable (WindowOutcome) -> Void)? = nil,
@@ -115,7 +115,7 @@ package enum IngestWriter {
         }
         try chooseTier()
         if let bodyRejection {
-            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)", redacting: secrets)
+            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)", redacting: request)
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -266,12 +266,13 @@ package enum IngestWriter {
 
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
-        mutating func quarantine(spooled body: BodySpool, reason whole: String, redacting secrets: [Secret] = []) throws {
+        mutating func quarantine(spooled body: BodySpool, reason whole: String, redacting request: VendorRequest? = nil) throws {
             quarantineUnresolved = true
             // An answer that echoes the credentials (a proxy's page showing the request) is small:
             // it is read whole, in the same pass as its hash, and kept with them redacted.
             // content_sha256 stays that of the bytes received.
-            let searched = !secrets.isEmpty && body.size <= Self.redactedBodyLimit
+            let searcher = request.flatMap { $0.secretHeaders.isEmpty || body.size > Self.redactedBodyLimit ? nil : $0 }
+            let searched = searcher != nil
             var bytes: [UInt8] = []
             if searched { bytes.reserveCapacity(body.size) }
             var hasher = ContentHasher()
@@ -280,8 +281,8 @@ package enum IngestWriter {
                 if searched { bytes.append(contentsOf: piece) }
             }
             let hash = hasher.finalize()
-            if searched {
-                let redacted = secrets.reduce(bytes) { $1.redacting($0) }
+            if let searcher {
+                let redacted = searcher.redacting(bytes)
                 if redacted != bytes {
                     try upsertQuarantine(key: nil, reason: "\(whole) (credentials in it redacted)", hash: hash, payload: "?", Data(redacted))
                     return

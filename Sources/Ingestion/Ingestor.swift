@@ -338,9 +338,9 @@ package struct Ingestor: Sendable {
         failed.status = "failed"
         failed.error = message
         let (entry, spool) = (failed, pipe.spool!)
-        let secrets = HTTPFetcher.needles(connector.request(for: entry.endpoint, window: entry.window).secretHeaders).map(Secret.init)
+        let request = connector.request(for: entry.endpoint, window: entry.window)
         let written = try await commit(label) { db in
-            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: secrets)
+            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: request)
         }
         return WindowResult(statistics: entry.statistics, written: written, failure: message, bytes: pipe.received)
     }

@@ -13,7 +13,7 @@ import Warehouse
     static let endpoint = Endpoint(name: "invoices", path: "/api/v1/invoices", version: "v1", direction: .incoming)
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: CalendarDate(year: 2026, month: 3, day: 31)!)!
 
-    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil, redacting secrets: [Secret] = []) throws -> (payload: Data, hash: String, reason: String) {
+    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil, redacting secrets: [(String, Secret)] = []) throws -> (payload: Data, hash: String, reason: String) {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
@@ -27,7 +27,7 @@ import Warehouse
         try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: Self.endpoint, window: Self.window, startedAt: "now",
                                     statistics: FetchStatistics(), status: "failed", error: "unreadable")
-            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: secrets)
+            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: VendorRequest(url: "http://127.0.0.1/", secretHeaders: secrets))
         }
         let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256, reason FROM quarantine") })
         return (row["payload"], row["content_sha256"], row["reason"])
@@ -47,14 +47,26 @@ import Warehouse
     @Test func credentialsInTheBodyAreRedacted() throws {
         let key = "copaco-key-0123456789"
         let page = Array("<html><pre>GET /api/v1/invoices\nX-Api-Key: \(key)\n</pre>".utf8) + Self.body + Array(key.utf8)
-        let stored = try Self.quarantine(page, redacting: [Secret(key)])
+        let stored = try Self.quarantine(page, redacting: [("X-Api-Key", Secret(key))])
         let text = String(decoding: stored.payload, as: UTF8.self)
         #expect(!text.contains(key) && text.hasPrefix("<html><pre>GET /api/v1/invoices\nX-Api-Key: <redacted>\n</pre>"))
         #expect(stored.payload.suffix(10) == Data("<redacted>".utf8))
         #expect(stored.hash == sha256Hex(page))
         #expect(stored.reason == "whole response: not JSON (credentials in it redacted)")
         // Without the key in it, the body is kept byte for byte.
-        #expect(try Self.quarantine(Self.body, redacting: [Secret(key)]).payload == Data(Self.body))
+        #expect(try Self.quarantine(Self.body, redacting: [("X-Api-Key", Secret(key))]).payload == Data(Self.body))
+    }
+
+    /// 2tCloud's Basic credentials are echoed in any of their forms: the header's token, or the
+    /// decoded account and key.
+    @Test func basicCredentialsInTheBodyAreRedactedInEveryForm() throws {
+        let pair = "acct-42:twotcloud-secret-key"
+        let token = Data(pair.utf8).base64EncodedString()
+        let page = Array("Authorization: Basic \(token)\nuser \(pair)\nkey twotcloud-secret-key\n".utf8) + Self.body
+        let stored = try Self.quarantine(page, redacting: [("Authorization", Secret("Basic \(token)"))])
+        let text = String(decoding: stored.payload, as: UTF8.self)
+        #expect(!text.contains(token) && !text.contains("twotcloud-secret-key"))
+        #expect(text.hasPrefix("Authorization: <redacted>\nuser <redacted>\nkey <redacted>\n"))
     }
 
     @Test func aBodyOverSQLitesLargestValueKeepsItsStartAndSaysSo() throws {

@@ -113,6 +113,15 @@ extension [CopperCustomFieldDefinition] {
         return best.first
     }
 
+    /// `companyField(named:)`, refusing a name Copper does not have: `setting` names where the
+    /// name came from, so the message says what to change.
+    func requiredCompanyField(named name: String, setting: String) throws(CopperError) -> CopperCustomFieldDefinition {
+        guard let field = try companyField(named: name) else {
+            throw .settings("Copper has no company custom field named \(JSONString.quoted(name)) (\(setting)); its custom fields are: \(quotedNames)")
+        }
+        return field
+    }
+
     /// The names for an error message, quoted so that stray spaces show.
     var quotedNames: String { map { JSONString.quoted($0.name) }.joined(separator: ", ") }
 }

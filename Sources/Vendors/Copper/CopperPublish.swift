@@ -74,13 +74,10 @@ package struct CopperPublisher: Sendable {
         var fields: [(definition: CopperCustomFieldDefinition, value: (Money, Money) -> Money)] = []
         if settings.billedField != nil || settings.marginField != nil {
             let definitions = try await client.customFieldDefinitions(statistics: &statistics)
-            for (name, value) in [(settings.billedField, { (billed: Money, _: Money) in billed }),
-                                  (settings.marginField, { (_: Money, margin: Money) in margin })] {
+            for (name, setting, value) in [(settings.billedField, "BILLWH_COPPER_PUBLISH_BILLED_FIELD", { (billed: Money, _: Money) in billed }),
+                                           (settings.marginField, "BILLWH_COPPER_PUBLISH_MARGIN_FIELD", { (_: Money, margin: Money) in margin })] {
                 guard let name else { continue }
-                guard let definition = try definitions.companyField(named: name) else {
-                    throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(name)); its custom fields are: \(definitions.quotedNames)")
-                }
-                fields.append((definition, value))
+                fields.append((try definitions.requiredCompanyField(named: name, setting: setting), value))
             }
         }
         var items = try await database.read { db in try Self.figures(db, month: month) }

@@ -54,13 +54,13 @@ package struct CopperSync: Sendable {
             let entry = LedgerEntry(runID: runID, vendor: .copper, endpoint: Self.endpoint, window: Self.window(from: nil),
                                     startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
             let unreadable = error as? CopperClient.UnreadablePage
-            let token = client.settings.accessToken
+            let request = client.request("GET", "/")
             try await database.write { db in
                 let ingestID = try IngestWriter.record(db, entry: entry, documents: []).ingestID
                 if let unreadable {
                     // It came whole: not transient, so its bytes are kept for someone to look at.
                     try IngestWriter.quarantine(db, vendor: .copper, endpoint: Self.endpoint, key: nil, reason: unreadable.reason,
-                                                raw: token.redacting(unreadable.body), ingestID: ingestID, now: Timestamp.now())
+                                                raw: request.redacting(unreadable.body), ingestID: ingestID, now: Timestamp.now())
                 }
             }
             if unreadable != nil { sync.quarantined += 1 }
@@ -78,9 +78,7 @@ package struct CopperSync: Sendable {
     func sync(runID: Int64, full: Bool, statistics: inout FetchStatistics, report: inout Report) async throws {
         let definitions = try await client.customFieldDefinitions(statistics: &statistics)
         let wanted = client.settings.customerNumberField
-        guard let field = try definitions.companyField(named: wanted) else {
-            throw CopperError.settings("Copper has no company custom field named \(JSONString.quoted(wanted)) (BILLWH_COPPER_CUSTOMER_NUMBER_FIELD); its custom fields are: \(definitions.quotedNames)")
-        }
+        let field = try definitions.requiredCompanyField(named: wanted, setting: "BILLWH_COPPER_CUSTOMER_NUMBER_FIELD")
         let (lastSeen, fullRead) = try await database.read { db in
             // Never past now: a company stored with a date ahead (before such dates were refused)
             // would hold every later search past the changes.
