@@ -13,7 +13,7 @@ import Warehouse
 /// final `rename(2)` is atomic); `commit()` flushes it to disk and renames it over the
 /// destination, `abandon()` deletes it. A failed export therefore leaves neither half a file
 /// nor a temporary file, and an existing destination is replaced only on success. A writer
-/// killed before `commit()` cannot clean up: the next one for the same destination removes
+/// interrupted by a signal removes it (InterruptCleanup); one killed outright cannot: the next one for the same destination removes
 /// the temporary files of writers that no longer run.
 ///
 /// A destination that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
@@ -76,6 +76,7 @@ package final class AtomicFile {
                 }
                 fileDescriptor = fd
                 temporaryPath = candidate
+                InterruptCleanup.register(candidate)
                 return
             }
             let code = errno
@@ -140,6 +141,7 @@ package final class AtomicFile {
             close(fileDescriptor)
             return
         }
+        defer { InterruptCleanup.unregister(temporaryPath) }
         if sync && fsync(fileDescriptor) != 0 {
             let reason = String(cString: strerror(errno))
             close(fileDescriptor)
@@ -163,7 +165,10 @@ package final class AtomicFile {
         guard !finished else { return }
         finished = true
         close(fileDescriptor)
-        if let temporaryPath { unlink(temporaryPath) }
+        if let temporaryPath {
+            unlink(temporaryPath)
+            InterruptCleanup.unregister(temporaryPath)
+        }
     }
 
     deinit { abandon() }

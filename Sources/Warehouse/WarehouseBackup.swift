@@ -31,6 +31,8 @@ public enum WarehouseBackup {
         let finalPath = (directory as NSString).appendingPathComponent("\(stem)-\(Self.timestamp(now)).sqlite")
         let partial = (directory as NSString).appendingPathComponent(".\(stem).partial.sqlite")
         try? FileManager.default.removeItem(atPath: partial)
+        InterruptCleanup.register(partial)
+        defer { InterruptCleanup.unregister(partial) }
         var identity: String?
         do {
             let source = try WarehouseDatabase.openReadOnly(path: databasePath)

@@ -20,6 +20,8 @@ public enum WarehouseRestore {
         }
         let incoming = databasePath + ".restoring"
         try? FileManager.default.removeItem(atPath: incoming)
+        InterruptCleanup.register(incoming)
+        defer { InterruptCleanup.unregister(incoming) }
         do {
             let source = try WarehouseBackup.openCopy(backupPath)
             try WarehouseBackup.copy(from: source, to: incoming, access: access, progress: nil)

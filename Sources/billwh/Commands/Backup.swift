@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Warehouse
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,7 @@ struct Backup: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         let logger = Logs.bootstrap()
         try await runReportingErrors(database) {
             let copy = try await database.withRunner(settings: try await Settings.loadPrintingWarnings(), logger: logger) { runner in

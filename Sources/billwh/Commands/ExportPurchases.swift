@@ -67,6 +67,7 @@ struct ExportPurchases: AsyncParsableCommand {
     func validate() throws { _ = try options() }
 
     func run() async throws {
+        InterruptCleanup.install()
         try await runReportingErrors(database) {
             let destination = ExportDestination(outOption: out)
             let exportOptions = try options()

@@ -4,6 +4,7 @@ import Export
 import Foundation
 import Pipeline
 import Reconciliation
+import Warehouse
 
 struct Report: CommandGroup {
     static let configuration = CommandConfiguration(
@@ -69,6 +70,7 @@ extension Report {
         }
 
         func run() async throws {
+            InterruptCleanup.install()
             try await runReportingErrors(database) {
                 try HTMLReport.write(databasePath: database.path,
                                      options: HTMLReport.Options(month: month, months: months, locale: locale), to: out)

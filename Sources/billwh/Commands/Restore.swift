@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Warehouse
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct Restore: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The backup file to restore.", valueName: "file")) var from: String
 
     func run() async throws {
+        InterruptCleanup.install()
         let logger = Logs.bootstrap()
         try await runReportingErrors {
             let runner = PipelineRunner(databasePath: database.path, settings: try await Settings.loadPrintingWarnings(), logger: logger)
