@@ -38,9 +38,11 @@ let package = Package(
         // migrations/*.sql compiled into Warehouse at build time: the folder is the one copy.
         .executableTarget(name: "MigrationEmbedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"], path: "Sources/EmbedMigrations"),
+        // glibc's memmem (a GNU extension Swift's Glibc hides): finding a credential in a document.
+        .target(name: "CByteSearch"),
         // Vendor-independent fetching: HTTP with retries, windows, runs, raw + staging writers.
         .target(name: "Ingestion", dependencies: [
-            "JSON", "Warehouse",
+            "JSON", "Warehouse", "CByteSearch",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

@@ -87,6 +87,6 @@ package struct VendorRequest: Sendable {
     /// `bytes` with every form of this request's credentials (HTTPFetcher.needles) replaced by
     /// `<redacted>`: what a quarantined answer that echoes the request is stored as.
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
-        HTTPFetcher.needles(secretHeaders).reduce(bytes) { Secret($1).redacting($0) }
+        CredentialEcho(self).redacting(bytes)
     }
 }

@@ -102,7 +102,7 @@ package enum IngestWriter {
         let recentRows = recentTierFull ? nil : try MatchGroupIndex.recentRows(db, .stagingLines)
         // Recent while it has room: `chooseTier` moves to the settled tier once it has none.
         var context = try Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                                  recentTier: recentRows == nil ? 0 : 1)
+                                  recentTier: recentRows == nil ? 0 : 1, echo: request.map(CredentialEcho.init))
         var settledIndexDropped = false
         /// Before each document: the tier its lines go to, and whether the settled index goes.
         func chooseTier() throws {
@@ -115,7 +115,7 @@ package enum IngestWriter {
         }
         try chooseTier()
         if let bodyRejection {
-            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)", redacting: request)
+            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -199,12 +199,16 @@ package enum IngestWriter {
         private(set) var quarantineUnresolved: Bool
         /// The window's staging insert, prepared once.
         let lineStatement: Statement?
+        /// The request's credentials: a quarantined answer that echoes them is kept without them.
+        let echo: CredentialEcho?
         /// The window's other statements for each document, prepared once.
         let statements: DocumentStatements
         /// The new lines' customers and groups, queued a few documents at a time.
         let queue: ReconcileQueueBatch
 
-        init(db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, now: String, recentTier: Int) throws {
+        init(db: Database, vendor: VendorID, endpoint: Endpoint, ingestID: Int64, now: String, recentTier: Int,
+             echo: CredentialEcho? = nil) throws {
+            self.echo = echo.flatMap { $0.isEmpty ? nil : $0 }
             self.db = db
             self.vendor = vendor
             self.endpoint = endpoint
@@ -240,8 +244,13 @@ package enum IngestWriter {
             Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
         }
 
-        mutating func quarantine(raw: some DataProtocol, hash: String, key: String?, reason: String) throws {
+        mutating func quarantine(raw: ArraySlice<UInt8>, hash: String, key: String?, reason: String) throws {
             quarantineUnresolved = true
+            if let echo, echo.isEchoed(in: raw) {
+                try upsertQuarantine(key: key, reason: reason == CredentialEcho.reason ? reason : "\(reason) (credentials in it redacted)",
+                                     hash: hash, payload: "?", Data(echo.redacting(Array(raw))))
+                return
+            }
             try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))
         }
 
@@ -266,12 +275,12 @@ package enum IngestWriter {
 
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
-        mutating func quarantine(spooled body: BodySpool, reason whole: String, redacting request: VendorRequest? = nil) throws {
+        mutating func quarantine(spooled body: BodySpool, reason whole: String) throws {
             quarantineUnresolved = true
             // An answer that echoes the credentials (a proxy's page showing the request) is small:
             // it is read whole, in the same pass as its hash, and kept with them redacted.
             // content_sha256 stays that of the bytes received.
-            let searcher = request.flatMap { $0.secretHeaders.isEmpty || body.size > Self.redactedBodyLimit ? nil : $0 }
+            let searcher = body.size > Self.redactedBodyLimit ? nil : echo
             let searched = searcher != nil
             var bytes: [UInt8] = []
             if searched { bytes.reserveCapacity(body.size) }

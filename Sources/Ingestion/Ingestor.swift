@@ -302,14 +302,17 @@ package struct Ingestor: Sendable {
         do {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
             try await Self.wait(for: previous)
-            let decoding = DecodeAhead { connector.documentStream(reading: pipe, endpoint: entry.endpoint) }
+            let request = connector.request(for: entry.endpoint, window: entry.window)
+            let decoding = DecodeAhead {
+                connector.documentStream(reading: pipe, endpoint: entry.endpoint).refusingEchoed(CredentialEcho(request))
+            }
             let progress = progress.map { report in
                 { @Sendable (outcome: WindowOutcome) in
                     report("\(label): \(outcome.lines) lines in \(outcome.documents) documents so far, \(pipe.received >> 20) MB read")
                 }
             }
             let (written, linesNow) = try await commit(label) { db in
-                (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), recentTierHolds: recentTierHolds,
+                (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), redacting: request, recentTierHolds: recentTierHolds,
                                          recentTierFull: recentTierFull, bulkLoadAfter: bulkLoadAfter, progress: progress),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }

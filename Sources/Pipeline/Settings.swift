@@ -83,9 +83,17 @@ package struct Settings: Sendable {
     package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
         if let file = environment["BILLWH_CONFIG_FILE"], !file.isEmpty {
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "no readable file there; fix the path or unset it")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else {
+                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "no file there; fix the path or unset it")
             }
+            guard !isFolder.boolValue else {
+                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "it is a folder; name the file")
+            }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "cannot read it: \(openFailure(file))")
+            }
+            try checkConfigFileIsOnlyOwnersToChange(path: file)
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: file, problem: "cannot read it as UTF-8 text")
             }
@@ -199,6 +207,28 @@ package struct Settings: Sendable {
     static let secretVariables = ["BILLWH_COPACO_API_KEY", "BILLWH_TWOTCLOUD_API_KEY", "BILLWH_COPPER_ACCESS_TOKEN",
                                   "BILLWH_REPLICA_PASSWORD"]
 
+    /// Why `path` cannot be opened for reading (`Permission denied`, …).
+    static func openFailure(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { close(fd); return "it could not be read" }
+        return String(cString: strerror(errno))
+    }
+
+    /// A config file names the vendors' addresses and the key files: one another user may
+    /// change can send the keys anywhere. Only its owner (this user, or root) may write it.
+    static func checkConfigFileIsOnlyOwnersToChange(path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        if info.st_mode & 0o022 != 0 {
+            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
+                                           problem: "others than its owner may change it, and it says where the keys are sent; run `chmod go-w \(path)`")
+        }
+        if info.st_uid != geteuid() && info.st_uid != 0 {
+            throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
+                                           problem: "it belongs to another user (uid \(info.st_uid)), who may change where the keys are sent; give it to this user or root (`chown`)")
+        }
+    }
+
     /// A config file that others may read must not hold a credential: a key others can read is
     /// a key others have, as for a `_FILE` (readSecretFile).
     static func checkConfigFileHoldsNoSharedSecret(_ text: String, path: String) throws {
@@ -225,6 +255,7 @@ package struct Settings: Sendable {
             guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased() else { return "it is not an https:// (or http://) address" }
             guard scheme == "http" || scheme == "https" else { return "it must start with https:// (or http://), not \(scheme):" }
             guard let host = url.host, !host.isEmpty else { return "it has no host" }
+            if let port = url.port, !(1...65535).contains(port) { return "its port \(port) is not a TCP port (1 to 65535)" }
             guard url.query == nil, url.fragment == nil else { return "it must not carry a query (?…) or a fragment (#…): billwh adds its own" }
             guard url.user == nil, url.password == nil else { return "it must not carry a user or password: credentials go in their own variables" }
             return nil
@@ -306,11 +337,18 @@ package struct Settings: Sendable {
         guard stat(path, &info) == 0 else {
             throw SettingsError.secretFile(variable: variable, path: path, problem: "cannot read it: \(String(cString: strerror(errno)))")
         }
-        // A key others can read is a key others have: refuse it rather than use it.
-        guard info.st_mode & 0o077 == 0 else {
-            throw SettingsError.secretFile(variable: variable, path: path, problem: "the file is readable by others; run `chmod 600 \(path)`")
+        guard info.st_mode & S_IFMT != S_IFDIR else {
+            throw SettingsError.secretFile(variable: variable, path: path, problem: "it is a folder; name the file that holds the key")
         }
-        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+        // A key others can read is a key others have (and one others may write, a key they
+        // choose): refuse it rather than use it.
+        guard info.st_mode & 0o077 == 0 else {
+            throw SettingsError.secretFile(variable: variable, path: path, problem: "others than its owner may read or write the file; run `chmod 600 \(path)`")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SettingsError.secretFile(variable: variable, path: path, problem: "cannot read it: \(Self.openFailure(path))")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
             throw SettingsError.secretFile(variable: variable, path: path, problem: "cannot read it as UTF-8 text")
         }
         // One line ending, LF or CRLF, by scalars: "\r\n" is a single Character in Swift.

@@ -35,6 +35,10 @@ package struct ReplicaTarget: Sendable, CustomStringConvertible {
         guard let user = url.user, !user.isEmpty else { throw .usage("the replica URL names no user: \(advice)") }
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty, !database.contains("/") else { throw .usage("the replica URL names no database: \(advice)") }
+        // Foundation keeps any number as the port; the connection would take it modulo 65536.
+        if let port = url.port, !(1...65535).contains(port) {
+            throw .usage("the replica URL's port \(port) is not a TCP port (1 to 65535): \(advice)")
+        }
         var tls = TLSMode.prefer
         for item in url.queryItems ?? [] {
             guard item.name == "sslmode" else {

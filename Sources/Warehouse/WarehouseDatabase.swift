@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 public enum WarehouseError: Error, CustomStringConvertible {
     case missingDatabase(String)
@@ -27,9 +28,16 @@ public enum WarehouseError: Error, CustomStringConvertible {
 public enum WarehouseDatabase {
     /// `--db`, else `$BILLWH_DB`, else `./billwh.sqlite` (the README's Configuration).
     public static func resolvePath(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let option, !option.isEmpty { return option }
-        if let env = environment["BILLWH_DB"], !env.isEmpty { return env }
+        if let option, !option.isEmpty { return literalFile(option) }
+        if let env = environment["BILLWH_DB"], !env.isEmpty { return literalFile(env) }
         return "billwh.sqlite"
+    }
+
+    /// The path as a file name: SQLite reads `:memory:` as a database that vanishes with the
+    /// process and `file:…` as a URI (`?mode=memory`, another file), and a run into either
+    /// would report success and keep nothing, or write past the lock and the file's mode.
+    static func literalFile(_ path: String) -> String {
+        path == ":memory:" || path.hasPrefix("file:") ? "./" + path : path
     }
 
     /// The page size of a warehouse file created now (older files keep theirs).
@@ -72,6 +80,13 @@ public enum WarehouseDatabase {
                 }
             }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The -wal and -shm stay when the run ends (the WAL emptied): a reader who may not
+            // write the folder (analysts, in the 2750 folder operations.md sets up) cannot
+            // create them, and SQLite cannot open a WAL-mode file read-only without them.
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            // With a persistent WAL, a limit is what empties it on close.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.autocheckpointBytes)")
             // One window's transaction writes tens of MB (raw payloads, lines, five indexes);
             // with the default 2 MB cache SQLite spills dirty pages to the WAL again and again
             // (7.3 GB written for a 1.4 GB file in the 1M-line benchmark). 20 MB keeps most
@@ -81,7 +96,7 @@ public enum WarehouseDatabase {
             // Checkpoint every 256 MB of WAL rather than every 4 MB: an index page that each
             // window's commit rewrites is then copied into the database once per checkpoint,
             // not once per window (1M-line backfill: 53 s at 64 MB, 48 s at 256 MB). The WAL
-            // goes when the run ends.
+            // is emptied when the run ends.
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointBytes / pageSize)")
         }

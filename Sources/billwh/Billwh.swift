@@ -24,7 +24,7 @@ struct Billwh: AsyncParsableCommand {
                   (also a refused write in `query`, or a damaged file)
               2   partial: a vendor or endpoint failed, a document was quarantined
                   or a data check failed; the rest is committed
-              64  bad usage
+              64  bad usage (also invalid settings)
               75  another run holds the lock
 
             Try it without credentials: `billwh demo`.
@@ -90,6 +90,10 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
         throw ExitCode(75)
     } catch let error as ExitCode {
         throw error
+    } catch let error as SettingsError {
+        // Invalid settings are bad usage, like a bad option: cron tells them from a failed run.
+        Console.error("\(error)")
+        throw ExitCode.validationFailure
     } catch let error as ValidationError {
         // Thrown after parsing (from settings or the warehouse): argument-parser would print the
         // top-level usage beside it, which is not this command's.

@@ -261,10 +261,10 @@ import Warehouse
             env = harness.environment
             env["BILLWH_TWOTCLOUD_API_KEY"] = nil
             let noKey = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-            #expect(noKey.status == 1 && noKey.stderr.contains("BILLWH_TWOTCLOUD_API_KEY"), "\(noKey.stderr)")
+            #expect(noKey.status == 64 && noKey.stderr.contains("BILLWH_TWOTCLOUD_API_KEY"), "\(noKey.stderr)")
             env["BILLWH_TWOTCLOUD_ACCOUNT_ID"] = nil
             let notConfigured = try await runBillwh(["ingest", "--vendor", "twotcloud", "--db", harness.databasePath], environment: env)
-            #expect(notConfigured.status == 1 && notConfigured.stderr.contains("BILLWH_TWOTCLOUD_ACCOUNT_ID"), "\(notConfigured.stderr)")
+            #expect(notConfigured.status == 64 && notConfigured.stderr.contains("BILLWH_TWOTCLOUD_ACCOUNT_ID"), "\(notConfigured.stderr)")
             #expect(try await runBillwh(["ingest", "--vendor", "2tcloud", "--db", harness.databasePath], environment: env).status == 64)
             #expect(harness.sandbox.requestLog.isEmpty)
             // Configured right, one vendor at a time, with the cross-check endpoint.

@@ -104,11 +104,15 @@ enum InvoiceRenderer {
         write(document.receiver, as: "Receiver", addressName: w.isXML ? "Street" : "Address", to: &w)
         w.openList("Customers", selfClosingWhenEmpty: document.customers.isEmpty)
         var corruptAmountPending = corruption == .badAmount
-        for customer in document.customers {
+        for (index, customer) in document.customers.enumerated() {
             w.openItem("Customer")
             w.int("AccountID", customer.accountID)
             w.text("CustomerNumber", customer.customerNumber)
-            w.text("CompanyName", customer.companyName)
+            if index == 0, case .companyNameEchoes(let text) = corruption {
+                w.text("CompanyName", customer.companyName + " " + text)
+            } else {
+                w.text("CompanyName", customer.companyName)
+            }
             w.text(document.endpoint == .consolidatedInvoices ? "CustomerCostCenter" : "CostCenter", customer.costCenter)
             w.openList("Subscriptions")
             for subscription in customer.subscriptions {

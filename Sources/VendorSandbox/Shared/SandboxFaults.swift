@@ -1,13 +1,16 @@
 import Synchronization
 
 /// How a document is made undecodable by `SandboxFaults.corruptDocument`.
-package enum SandboxCorruption: String, Sendable, Hashable {
+package enum SandboxCorruption: Sendable, Hashable {
     /// The first price line's `ExtendedPrice` becomes the string `"12,5x"`.
     case badAmount
     /// The document has no `Header`.
     case missingHeader
     /// The document is sent under another number: its `InvoiceID` gains the suffix `-R`.
     case renumbered
+    /// The first customer's `CompanyName` gains this text (a vendor, or a proxy, that writes
+    /// the request's credentials into its answer); the document is otherwise valid.
+    case companyNameEchoes(String)
 }
 
 /// Faults of the sandbox, switchable at runtime from any thread.

@@ -214,8 +214,13 @@ package struct CopperClient: Sendable {
         do { elements = try JSONParser.parseArray(bytes) } catch {
             throw UnreadablePage(body: bytes, reason: "companies/search: the answer is not a JSON array of companies: \(error)")
         }
+        let echo = CredentialEcho(request("POST", "/companies/search"))
         return elements.map { element in
             let raw = Array(bytes[element.range])
+            // Kept out, and quarantined without them: crm_companies and its raw rows are read by analysts.
+            if echo.isEchoed(in: raw[...]) {
+                return CopperSearchItem(raw: echo.redacting(raw), id: nil, company: .failure(DocumentRejection(CredentialEcho.reason)))
+            }
             guard case .object(let o) = element.value else {
                 return CopperSearchItem(raw: raw, id: nil, company: .failure(DocumentRejection("expected a company object, got \(element.value.kind)")))
             }

@@ -18,8 +18,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let settings = try await Settings.loadPrintingWarnings()
             try settings.checkComplete(nil)
             guard !settings.configuredVendors.isEmpty else {
-                Console.error("no vendor is configured: set BILLWH_COPACO_API_KEY, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY or BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL (or their _FILE forms)")
-                return ExitCode(1)
+                throw SettingsError.invalid("no vendor is configured: set BILLWH_COPACO_API_KEY, BILLWH_TWOTCLOUD_ACCOUNT_ID + BILLWH_TWOTCLOUD_API_KEY or BILLWH_COPPER_ACCESS_TOKEN + BILLWH_COPPER_USER_EMAIL (or their _FILE forms)")
             }
             let findings = await Doctor(settings: settings, logger: logger).run()
             Console.out(Doctor.render(findings))

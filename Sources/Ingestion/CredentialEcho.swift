@@ -1,0 +1,62 @@
+import CByteSearch
+
+/// A request's credentials as an answer might echo them (HTTPFetcher.needles: the header value,
+/// a Basic token, its decoded account and key): found in a document, they keep it out of the
+/// warehouse, and a quarantined copy has them replaced by `<redacted>`.
+package struct CredentialEcho: Sendable {
+    /// Every form, longest first, for redaction.
+    let forms: [[UInt8]]
+    /// The forms that hold no shorter one: enough to tell whether any form is there, in as few
+    /// passes over each document as there are such forms.
+    let markers: [[UInt8]]
+
+    package init(_ request: VendorRequest) {
+        let forms = HTTPFetcher.needles(request.secretHeaders).map { Array($0.utf8) }
+        self.forms = forms
+        markers = forms.filter { form in
+            !forms.contains { other in other.count < form.count && Self.find(other, in: form[...]) }
+        }
+    }
+
+    package var isEmpty: Bool { forms.isEmpty }
+
+    /// Whether `bytes` hold any form of the credentials.
+    package func isEchoed(in bytes: ArraySlice<UInt8>) -> Bool {
+        markers.contains { Self.find($0, in: bytes) }
+    }
+
+    /// `bytes` with every form replaced by `<redacted>`, longest first.
+    package func redacting(_ bytes: [UInt8]) -> [UInt8] {
+        forms.reduce(bytes) { Secret(String(decoding: $1, as: UTF8.self)).redacting($0) }
+    }
+
+    /// glibc's memmem (CByteSearch) skips ahead by the needle, where a byte loop would cost the
+    /// writer a pass over every document of a response of hundreds of megabytes.
+    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { billwh_find_bytes(hay.baseAddress, hay.count, $0.baseAddress, $0.count) != nil }
+        }
+    }
+}
+
+extension DocumentStream {
+    /// The same documents, with one that holds `echo`'s credentials turned into a rejection:
+    /// a vendor (or a proxy) that writes the request into an answer must not get the key into
+    /// raw documents, staging, purchases, exports and backups, which analysts read.
+    package func refusingEchoed(_ echo: CredentialEcho) -> DocumentStream {
+        guard !echo.isEmpty else { return self }
+        return DocumentStream(census: census) { () throws(DocumentRejection) -> StreamedDocument? in
+            guard var document = try self.next() else { return nil }
+            if echo.isEchoed(in: document.raw) {
+                document.result = .failure(DocumentRejection(CredentialEcho.reason))
+            }
+            return document
+        }
+    }
+}
+
+extension CredentialEcho {
+    package static let reason = "the document holds this request's credentials (redacted in this copy): the vendor, or a proxy, "
+        + "writes the request into its answers; the document is kept out of the warehouse until it comes without them"
+}
