@@ -112,6 +112,8 @@ import Warehouse
             ("BILLWH_COPACO_BASE_URL", "127.0.0.1:8080", "https://"),
             ("BILLWH_TWOTCLOUD_BASE_URL", "https://api.cloudnet.services?v=2", "query"),
             ("BILLWH_COPPER_BASE_URL", "https:///developer_api/v1", "host"),
+            ("BILLWH_COPACO_BASE_URL", "http://127.0.0.1:84467/", "port 84467 is not a TCP port"),
+            ("BILLWH_TWOTCLOUD_BASE_URL", "http://127.0.0.1:65536", "port 65536 is not a TCP port"),
             ("BILLWH_COPACO_API_KEY_HEADER", "", "header name"),
             ("BILLWH_COPACO_API_KEY_HEADER", " X-Api-Key", "header name"),
             ("BILLWH_COPACO_API_KEY_HEADER", "X Api Key", "header name"),
@@ -190,6 +192,25 @@ import Warehouse
         let keyFile = write("key", "from-environment\n", mode: 0o600)
         let both = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": own, "BILLWH_COPACO_API_KEY_FILE": keyFile])
         #expect(both.copaco?.apiKey.reveal() == "from-environment")
+
+        // A file others may change says where the keys go: refused, credential or not.
+        for mode in [0o664, 0o646] {
+            let writable = write("writable-\(mode).env", "BILLWH_COPACO_BASE_URL=http://127.0.0.1:9/\n", mode: mode)
+            chmod(writable, mode_t(mode))
+            do {
+                _ = try await Settings.load(environment: ["BILLWH_CONFIG_FILE": writable])
+                Issue.record("a config file of mode \(String(mode, radix: 8)) was accepted")
+            } catch {
+                #expect("\(error)".contains("may change it") && "\(error)".contains("chmod go-w"), "\(error)")
+            }
+        }
+        // Folders and unreadable key files say what they are.
+        do {
+            _ = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY_FILE": folder.path("")])
+            Issue.record("a folder as a key file was accepted")
+        } catch {
+            #expect("\(error)".contains("it is a folder"), "\(error)")
+        }
     }
 }
 
