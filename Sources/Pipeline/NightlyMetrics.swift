@@ -97,8 +97,9 @@ package enum NightlyMetrics {
     /// What the file reports from the warehouse itself, in one read: the finish time of the
     /// newest committed nightly (`last_success`), and the documents listed missing by
     /// "vendor/endpoint". Nothing when the file cannot be read.
-    package static func warehouseFacts(databasePath: String) -> (lastSuccess: Date?, missingDocuments: [String: Int]) {
-        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath) else { return (nil, [:]) }
+    /// `busyTimeout`: a run stopped mid-way may still have the file to itself (a first load).
+    package static func warehouseFacts(databasePath: String, busyTimeout: TimeInterval = 10) -> (lastSuccess: Date?, missingDocuments: [String: Int]) {
+        guard let queue = try? WarehouseDatabase.openReadOnly(path: databasePath, busyTimeout: busyTimeout) else { return (nil, [:]) }
         defer { try? queue.close() }
         let facts = try? queue.read { db in
             (try String.fetchOne(db, sql: """

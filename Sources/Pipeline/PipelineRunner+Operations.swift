@@ -31,7 +31,9 @@ extension PipelineRunner {
     package func restore(from backupPath: String) throws -> WarehouseRestore.Outcome {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "restore")
         defer { lock.release() }
-        return try WarehouseRestore.restore(from: backupPath, to: databasePath, access: settings.fileAccess)
+        // Into the file a link names, as the lock is taken on it: replacing the link would
+        // leave the real path on the old data, and each path with its own lock.
+        return try WarehouseRestore.restore(from: backupPath, to: canonical(databasePath), access: settings.fileAccess)
     }
 
     /// The nightly hook: after a run that committed (ok or partial: a vendor down for a week

@@ -187,6 +187,9 @@ package struct PipelineRunner: Sendable {
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
         let runID = apply ? try startRun(database, command: "publish copper \(month)") : nil
+        // The figures come from purchases: documents staged since the last reconcile (a run
+        // stopped before it) are reconciled first, as `close` does.
+        _ = try await database.write { db in try Reconciler.reconcile(db) }
         let publisher = CopperPublisher(database: database, client: CopperClient(settings: copper, fetcher: HTTPFetcher(policy: settings.retryPolicy, logger: logger)), logger: logger)
         let items = try await publisher.run(month: month, apply: apply, runID: runID, uncertainNotes: uncertainNotes)
         if let runID {

@@ -34,6 +34,13 @@ extension Settings {
             .map { "billwh: warning: \($0) is not a billwh setting and is ignored\(suggestion(for: $0))" }
     }
 
+    /// A credential set both ways: the plain form is used, and a key rotated by replacing the
+    /// file would go unnoticed while a stale variable stays.
+    package static func bothFormsWarnings(in environment: [String: String]) -> [String] {
+        secretVariables.filter { environment[$0, default: ""].isEmpty == false && environment[$0 + "_FILE", default: ""].isEmpty == false }
+            .map { "billwh: warning: both \($0) and \($0)_FILE are set; \($0) is used and the file is not read: unset one of them" }
+    }
+
     /// " (did you mean X?)" for the known name closest to a misspelling, or "".
     static func suggestion(for name: String) -> String {
         let upper = name.uppercased()

@@ -102,7 +102,7 @@ package struct Settings: Sendable {
             providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)))
         }
         var settings = try from(ConfigReader(providers: providers), environment: environment)
-        settings.warnings = unknownNameWarnings(in: environment)
+        settings.warnings = unknownNameWarnings(in: environment) + bothFormsWarnings(in: environment)
         return settings
     }
 
@@ -326,6 +326,9 @@ package struct Settings: Sendable {
     /// control character. Refused here, naming where it came from: sent, the HTTP client's
     /// error would quote the header, key and all, into the log and the run's record.
     static func checkHeaderSafe(_ value: String, variable: String, file: String?) throws {
+        if value.allSatisfy({ $0 == " " || $0 == "\t" }) {
+            throw SettingsError.invalid("\(file.map { "\(variable) (\($0))" } ?? variable) holds only spaces: set the key itself, or unset it")
+        }
         guard value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) else { return }
         let source = file.map { "\(variable) (\($0))" } ?? variable
         throw SettingsError.invalid("\(source) holds a line break or another control character, which no HTTP header can carry"

@@ -164,7 +164,7 @@ package enum StatusReport {
             ORDER BY run_id DESC LIMIT 1
             """, arguments: [runInProgress]) else { return nil }
         let (id, command, pid, started): (Int64, String, Int64, String) = (row["run_id"], row["command"], row["pid"], row["started_at"])
-        return "run \(id) (\(command), pid \(pid), started \(started)) did not finish: it was stopped or killed. What it committed stays; the next nightly reads its window again"
+        return "run \(id) (\(command), pid \(pid), started \(started)) did not finish: it was stopped or killed. What it committed stays; run it again to finish it (a nightly reads only the lookback window: an interrupted backfill needs its own --since again)"
     }
 
     /// Documents the vendor's latest answer for their dates no longer held (MissingDocuments).

@@ -29,25 +29,32 @@ public enum InterruptCleanup {
         guard !installed else { return }
         installed = true
         _ = paths  // allocated now, not in the handler
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            var current = sigaction()
-            guard sigaction(signalNumber, nil, &current) == 0 else { continue }
-            #if canImport(Darwin)
-            let handler = current.__sigaction_u.__sa_handler
-            #else
-            let handler = current.__sigaction_handler.sa_handler
-            #endif
-            // Function pointers are not Equatable: compared as addresses.
-            if unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+        for signalNumber in stopSignals where !isIgnored(signalNumber) {
             _ = signal(signalNumber, { caught in
                 for slot in 0..<InterruptCleanup.slots {
                     let path = InterruptCleanup.paths + slot * InterruptCleanup.slotSize
                     if path.pointee != 0 { _ = unlink(path) }
                 }
                 _ = signal(caught, SIG_DFL)
-                _ = raise(caught)
+                _ = kill(getpid(), caught)
             })
         }
+    }
+
+    /// The signals that stop a command: Ctrl-C, `kill` or `systemctl stop`, a closed terminal.
+    public static let stopSignals = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Whether the process was started ignoring `signalNumber` (`nohup`, a background job).
+    public static func isIgnored(_ signalNumber: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(signalNumber, nil, &current) == 0 else { return false }
+        #if canImport(Darwin)
+        let handler = current.__sigaction_u.__sa_handler
+        #else
+        let handler = current.__sigaction_handler.sa_handler
+        #endif
+        // Function pointers are not Equatable: compared as addresses.
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     /// Deletes `path` should the process be interrupted before `unregister(path)`. A path too

@@ -21,19 +21,24 @@ public enum WarehouseBackup {
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), !isFolder.boolValue {
             throw BackupError.io(directory, "it is a file, not a folder; --to (or BILLWH_BACKUP_DIR) names the folder the copies go into")
         }
+        let created = !FileManager.default.fileExists(atPath: directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
         } catch {
             throw BackupError.io(directory, "cannot create the folder (\((error as NSError).localizedDescription))")
         }
+        // The readers' group may enter a folder billwh made, as it may read the copies in it.
+        if created, let group = access.groupID { _ = chown(directory, uid_t.max, group) }
         let stem = Self.stem(of: databasePath)
-        let finalPath = (directory as NSString).appendingPathComponent("\(stem)-\(Self.timestamp(now)).sqlite")
-        let partial = (directory as NSString).appendingPathComponent(".\(stem).partial.sqlite")
-        try? FileManager.default.removeItem(atPath: partial)
+        // Each backup's own temporary name: two warehouses of one file name may share the
+        // folder, and a copy must never be finished under the other one's name.
+        removeLeftovers(directory: directory, stem: stem)
+        let partial = (directory as NSString).appendingPathComponent(".\(stem).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial.sqlite")
         InterruptCleanup.register(partial)
         defer { InterruptCleanup.unregister(partial) }
         var identity: String?
+        let finalPath: String
         do {
             let source = try WarehouseDatabase.openReadOnly(path: databasePath)
             identity = try source.read(Self.identity)
@@ -41,7 +46,7 @@ public enum WarehouseBackup {
             try source.close()
             try verify(partial)
             try syncFile(partial)
-            guard rename(partial, finalPath) == 0 else { throw BackupError.io(finalPath, String(cString: strerror(errno))) }
+            finalPath = try placeUnderFreeName(partial, directory: directory, stem: stem, now: now)
             syncDirectory(directory)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
@@ -112,6 +117,43 @@ public enum WarehouseBackup {
     /// Deletes all but the newest `keep` copies that carry `identity`: two warehouses of the same
     /// file name may share the folder, and neither may rotate the other's copies away. Without
     /// an identity (a warehouse from before it had one) the name alone decides.
+    /// Gives the finished copy its dated name, never replacing a copy there (another
+    /// warehouse's of the same file name, taken in the same millisecond): a link fails where a
+    /// rename would replace.
+    static func placeUnderFreeName(_ partial: String, directory: String, stem: String, now: Date) throws -> String {
+        for step in 0..<100 {
+            let candidate = (directory as NSString).appendingPathComponent("\(stem)-\(timestamp(now.addingTimeInterval(Double(step) / 1000))).sqlite")
+            if link(partial, candidate) == 0 {
+                unlink(partial)
+                return candidate
+            }
+            let code = errno
+            if code == EEXIST { continue }
+            // A file system without hard links (some network shares): a rename, after a look.
+            guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == ENOSYS else {
+                throw BackupError.io(candidate, String(cString: strerror(code)))
+            }
+            if FileManager.default.fileExists(atPath: candidate) { continue }
+            guard rename(partial, candidate) == 0 else { throw BackupError.io(candidate, String(cString: strerror(errno))) }
+            return candidate
+        }
+        throw BackupError.io(directory, "no free name for the copy: 100 copies of \(stem) within a tenth of a second")
+    }
+
+    /// The temporary copies (and their journals) of backups whose process is gone: killed
+    /// before the copy was finished, they would stay forever. A live backup's are left alone.
+    static func removeLeftovers(directory: String, stem: String) {
+        let prefix = ".\(stem)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && (name.hasSuffix(".partial.sqlite") || name.hasSuffix(".partial.sqlite-journal")) {
+            let middle = name.dropFirst(prefix.count).split(separator: ".")
+            guard middle.count >= 3, let pid = pid_t(middle[0]), pid > 0, UInt32(middle[1]) != nil else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
     static func rotate(directory: String, stem: String, keep: Int, identity: String?) throws {
         var mine = copies(in: directory, databasePath: stem)
         if let identity {

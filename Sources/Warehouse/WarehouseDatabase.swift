@@ -129,11 +129,12 @@ public enum WarehouseDatabase {
     }
 
     /// Opens an existing warehouse without the right to change it (analysts' default).
-    public static func openReadOnly(path: String) throws -> DatabaseQueue {
+    /// `busyTimeout`: how long to wait for a writer that has the file to itself (a first load).
+    public static func openReadOnly(path: String, busyTimeout: TimeInterval = 10) throws -> DatabaseQueue {
         guard FileManager.default.fileExists(atPath: path) else { throw WarehouseError.missingDatabase(path) }
         var config = Configuration()
         config.readonly = true
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         let queue = try openExisting(path: path, configuration: config)
         let isWarehouse = try queue.read { db in try db.tableExists("schema_migrations") }
         guard isWarehouse else {

@@ -470,6 +470,31 @@ import Warehouse
         }
     }
 
+    /// A publish killed while a note's POST waits for Copper's answer: the next run cannot know
+    /// whether Copper saved it, so it holds that note as uncertain and posts it no second time.
+    @Test func aNoteInFlightWhenPublishIsKilledIsUncertainNotPostedAgain() async throws {
+        try await publishing { harness, _ in
+            let month = "2026-10"
+            func notes() -> Int { harness.sandbox.copperWrites.filter { $0.kind == .createActivity }.count }
+            harness.sandbox.faults.delayNext(1, by: .seconds(8), path: "/developer_api/v1/activities")
+            let arguments = ["publish", "copper", "--db", harness.databasePath, "--month", month, "--apply"]
+            let killed = try BillwhChild(arguments, environment: harness.environment)
+            let inFlight = await killed.waitFor {
+                (try? harness.scalar("SELECT count(*) FROM crm_publications WHERE kind = 'activity' AND error LIKE 'outcome unknown: billwh ended%'")) == 1
+            }
+            #expect(inFlight, "\(killed.stderr)")
+            #expect(killed.killHard())
+
+            let again = try await runBillwh(arguments, environment: harness.environment)
+            #expect(again.status == 2 && again.stdout.contains("uncertain, not sent again"), "\(again.stdout) \(again.stderr)")
+            let companies = try harness.scalar("SELECT count(DISTINCT company_id) FROM crm_publications WHERE kind = 'activity'")
+            #expect(companies > 1)
+            // The delayed POST may still land at the sandbox: at most one note per company, ever.
+            try await Task.sleep(for: .seconds(9))
+            #expect(notes() <= Int(companies) && notes() >= Int(companies) - 1, "\(notes()) notes for \(companies) companies")
+        }
+    }
+
     /// Copper down for longer than the retry budget (503), or refusing the credentials (401,
     /// refused for every company alike): the first write fails and the rest are not attempted,
     /// instead of each company waiting out a budget of its own or being refused in turn.

@@ -201,6 +201,33 @@ import Warehouse
         }
     }
 
+    /// A nightly stopped by SIGTERM (`systemctl stop`, a unit's timeout) writes its metrics file
+    /// with exit code 143 and then ends by the signal: the file no longer says the night
+    /// before's 0, which kept the exit-code alert quiet.
+    @Test func aNightlyStoppedBySIGTERMSaysSoInItsMetrics() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
+            var env = environment(harness)
+            env["BILLWH_METRICS_FILE"] = metrics
+            #expect(try await runBillwh(["nightly", "--db", harness.databasePath], environment: env).status == 0)
+            #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == 0)
+
+            harness.sandbox.faults.delay = .seconds(30)
+            let run = try BillwhChild(["nightly", "--db", harness.databasePath], environment: env)
+            // It holds the lock, then waits on the vendor.
+            let lock = harness.databasePath + ".lock"
+            #expect(await run.waitFor { (try? String(contentsOfFile: lock, encoding: .utf8))?.contains("pid \(run.pid)") == true }, "\(run.stderr)")
+            try await Task.sleep(for: .seconds(1))
+            kill(run.pid, SIGTERM)
+            #expect(await awaitExit(run.process, timeout: .seconds(60)))
+            harness.sandbox.faults.delay = .zero
+            #expect(run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGTERM, "\(run.stderr)")
+            #expect(run.stderr.contains("nightly stopped by signal 15"), "\(run.stderr)")
+            #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == 143)
+        }
+    }
+
     /// A data check that fails makes the nightly exit 2, with what it fetched committed;
     /// `status --fail-on` and the metrics file say the same.
     @Test func aFailedCheckExits2AndStatusFailOnAndTheMetricsSaySo() async throws {

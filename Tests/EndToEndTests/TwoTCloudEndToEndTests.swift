@@ -257,7 +257,7 @@ import Warehouse
             var env = harness.environment
             env["BILLWH_TWOTCLOUD_API_VERSION"] = "v2.1"
             let badVersion = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)
-            #expect(badVersion.status == 1 && badVersion.stderr.contains("BILLWH_TWOTCLOUD_API_VERSION"), "\(badVersion.stderr)")
+            #expect(badVersion.status == 64 && badVersion.stderr.contains("BILLWH_TWOTCLOUD_API_VERSION"), "\(badVersion.stderr)")
             env = harness.environment
             env["BILLWH_TWOTCLOUD_API_KEY"] = nil
             let noKey = try await runBillwh(["nightly", "--db", harness.databasePath], environment: env)

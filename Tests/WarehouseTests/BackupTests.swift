@@ -63,6 +63,41 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: secondCopies[1]))
     }
 
+    /// Two warehouses of one file name backed up into one folder at once (the same moment
+    /// here): each copy holds its own warehouse, under a name of its own; a temporary copy left
+    /// by a backup that was killed is removed, a running one's is not.
+    @Test func simultaneousBackupsOfNamesakesKeepTheirOwnCopies() async throws {
+        let dir = try TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("a"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.path("b"), withIntermediateDirectories: true)
+        let (first, second) = (try warehouse(dir, "a/billwh.sqlite"), try warehouse(dir, "b/billwh.sqlite"))
+        let backups = dir.path("backups")
+        try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let killed = "\(backups)/.billwh.\(dead.processIdentifier).7.partial.sqlite"
+        let running = "\(backups)/.billwh.\(getppid()).8.partial.sqlite"
+        for leftover in [killed, killed + "-journal", running] { try Data("half".utf8).write(to: URL(fileURLWithPath: leftover)) }
+
+        let copies = try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for path in [first, second] {
+                group.addTask { (path, try WarehouseBackup.take(databasePath: path, into: backups, keep: 5, access: .ownerDefault, now: Self.start).path) }
+            }
+            return try await group.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(Set(copies.values).count == 2)
+        for (source, copy) in copies {
+            let identity = { (path: String) in try DatabaseQueue(path: path).read(WarehouseBackup.identity) }
+            #expect(try identity(copy) == identity(source) && identity(source) != nil)
+            #expect(WarehouseBackup.newest(databasePath: source, directory: nil) == copy)
+        }
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: backups))
+        #expect(!left.contains((killed as NSString).lastPathComponent) && !left.contains((killed as NSString).lastPathComponent + "-journal"))
+        #expect(left.contains((running as NSString).lastPathComponent))
+    }
+
     @Test func onlyAWholeWarehouseCountsAsACopy() throws {
         let dir = try TempDir()
         let plain = dir.path("plain.sqlite")

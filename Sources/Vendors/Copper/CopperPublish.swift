@@ -140,8 +140,14 @@ package struct CopperPublisher: Sendable {
                     items[index].writes[w].error = "not sent: \(unreachable)"
                     continue
                 }
+                // A note posted twice is two notes: its attempt is on record before it is sent, so
+                // that a process killed while Copper answers leaves it uncertain, not unsent.
+                let attempt = write.method == "POST"
+                    ? try await record(month: month, companyID: items[index].companyID, write,
+                                       error: "\(FetchError.outcomeUnknownPrefix): billwh ended while the note was being sent", runID: runID)
+                    : nil
                 do {
-                    // A note posted twice is two notes; a PUT of the same fields is the same company.
+                    // A PUT of the same fields is the same company.
                     _ = try await client.send(write.method, write.path, body: Array(write.body.utf8), repeatable: write.method != "POST",
                                               statistics: &statistics)
                     items[index].writes[w].status = 200
@@ -158,20 +164,31 @@ package struct CopperPublisher: Sendable {
                     if case FetchError.rejected(let status, _)? = error as? FetchError { items[index].writes[w].status = status }
                     logger.error("copper publish \(write.method) \(write.path): \(error)")
                 }
-                try await record(month: month, companyID: items[index].companyID, items[index].writes[w],
-                                 error: items[index].writes[w].error, runID: runID)
+                if let attempt {
+                    let outcome = items[index].writes[w]
+                    try await database.write { db in
+                        try db.execute(sql: "UPDATE crm_publications SET http_status = ?, error = ?, written_at = ? WHERE publication_id = ?",
+                                       arguments: [outcome.status, outcome.error, Timestamp.now(), attempt])
+                    }
+                } else {
+                    try await record(month: month, companyID: items[index].companyID, items[index].writes[w],
+                                     error: items[index].writes[w].error, runID: runID)
+                }
             }
         }
         return items
     }
 
-    func record(month: String, companyID: Int64, _ write: Write, error: String?, runID: Int64?) async throws {
+    /// Adds a row to the publication ledger; its id.
+    @discardableResult
+    func record(month: String, companyID: Int64, _ write: Write, error: String?, runID: Int64?) async throws -> Int64 {
         try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO crm_publications (month, company_id, kind, payload, payload_sha256, http_status, error, written_at, run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [month, companyID, write.kind, write.body, sha256Hex(Array(write.body.utf8)), write.status,
                                  error, Timestamp.now(), runID])
+            return db.lastInsertedRowID
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Export
 import Foundation
+import Pipeline
 import Warehouse
 
 struct ExportPurchases: AsyncParsableCommand {
@@ -22,7 +23,9 @@ struct ExportPurchases: AsyncParsableCommand {
             document numbers, SKU) are text cells, amounts and quantities number cells (an amount no double holds \
             exactly is a text cell, and the count of those is reported), dates date cells; the header row is frozen. \
             A sheet holds 1,048,575 rows: a larger selection fails before anything is written. \
-            The file is written to a temporary file and renamed, so a failed export never leaves half a file.
+            The file is written to a temporary file and renamed, so a failed export never leaves half a file. \
+            An export while documents staged since the last reconcile wait for it (a run stopped before reconciling) is \
+            refused, saying to run `billwh reconcile`; during a run it shows purchases as the last reconcile left them.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "YYYY-MM")) var month: String?
@@ -39,6 +42,8 @@ struct ExportPurchases: AsyncParsableCommand {
           help: "Prefix text starting with = + - @ tab CR with ' (the default with --bom or --decimal-comma; --no-spreadsheet-safe keeps such text as stored, for an import that is no spreadsheet).")
     var spreadsheetSafe: Bool?
     @Option(help: ArgumentHelp("Write to this file (default: stdout).", valueName: "file")) var out: String?
+    @Flag(help: "Export purchases as they are although documents staged since the last reconcile are not in them (refused otherwise: a run stopped before reconciling).")
+    var unreconciled = false
 
     /// `--format`, else what `--out`'s extension says: `--out october.xlsx` is a workbook.
     var resolvedFormat: ExportFormat {
@@ -71,6 +76,14 @@ struct ExportPurchases: AsyncParsableCommand {
         try await runReportingErrors(database) {
             let destination = ExportDestination(outOption: out)
             let exportOptions = try options()
+            if let stale = try PurchasesFreshness.of(databasePath: database.path)
+                .message(databasePath: database.path, what: "this export", override: "--unreconciled") {
+                if stale.refused && !unreconciled {
+                    Console.error(stale.text)
+                    return ExitCode(1)
+                }
+                Console.note(stale.refused ? "billwh: warning: \(stale.text)" : stale.text)
+            }
             let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
             if case .file(let path) = destination {
                 // One figure per currency: amounts of different currencies are never added.
