@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 public enum WarehouseError: Error, CustomStringConvertible {
     case missingDatabase(String)
@@ -80,13 +79,6 @@ public enum WarehouseDatabase {
                 }
             }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // The -wal and -shm stay when the run ends (the WAL emptied): a reader who may not
-            // write the folder (analysts, in the 2750 folder operations.md sets up) cannot
-            // create them, and SQLite cannot open a WAL-mode file read-only without them.
-            var persist: Int32 = 1
-            _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
-            // With a persistent WAL, a limit is what empties it on close.
-            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.autocheckpointBytes)")
             // One window's transaction writes tens of MB (raw payloads, lines, five indexes);
             // with the default 2 MB cache SQLite spills dirty pages to the WAL again and again
             // (7.3 GB written for a 1.4 GB file in the 1M-line benchmark). 20 MB keeps most
@@ -96,7 +88,7 @@ public enum WarehouseDatabase {
             // Checkpoint every 256 MB of WAL rather than every 4 MB: an index page that each
             // window's commit rewrites is then copied into the database once per checkpoint,
             // not once per window (1M-line backfill: 53 s at 64 MB, 48 s at 256 MB). The WAL
-            // is emptied when the run ends.
+            // goes when the run ends.
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointBytes / pageSize)")
         }
@@ -109,6 +101,22 @@ public enum WarehouseDatabase {
             }
         }
         return (queue, try migrateRacingOthers(queue))
+    }
+
+    /// Leaves the -wal and -shm beside a WAL-mode warehouse once its writers are done: the last
+    /// writer to close deletes them, and a reader who may not write the folder (analysts, in the
+    /// 2750 folder operations.md sets up) can neither create them nor open the file without
+    /// them. A read-only connection creates them and, unable to checkpoint, leaves them.
+    public static func leaveCompanionsForReaders(path: String, access: FileAccess? = nil) {
+        guard FileManager.default.fileExists(atPath: path),
+              !FileManager.default.fileExists(atPath: path + "-wal") || !FileManager.default.fileExists(atPath: path + "-shm"),
+              let queue = try? openReadOnly(path: path, busyTimeout: 1) else { return }
+        _ = try? queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        try? queue.close()
+        guard let access = try? access ?? FileAccess.from() else { return }
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try? access.apply(to: path + suffix)
+        }
     }
 
     /// Commands that write without the run lock (`migrate`, `query --write`) may open the file

@@ -74,6 +74,8 @@ struct DatabaseOptions: ParsableArguments {
 /// Runs a command body, turning errors into a message on stderr and the documented exit code.
 /// With `database`, an error that shows the file is damaged becomes the damaged-file message.
 func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async throws -> ExitCode) async throws {
+    // Whatever the command did, readers who may not write the folder can open the file after it.
+    defer { if let database { WarehouseDatabase.leaveCompanionsForReaders(path: database.path) } }
     let code: ExitCode
     do {
         code = try await body()

@@ -13,7 +13,7 @@ import Testing
         let db = folder.appendingPathComponent("w.sqlite").path
         // Enough rows that the export is still writing when the signal comes.
         let fill = """
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, sku, currency,
                                    cost_micros, sell_micros, margin_micros, match_status, match_rule)
             SELECT 'copaco', 'INV' || (i / 100), '2026-01-15', 'C' || (i % 977), 'SKU' || (i % 13), 'EUR',
