@@ -61,9 +61,9 @@ package enum IngestWriter {
     /// Records a window, returning the ledger id.
     @discardableResult
     package static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting request: VendorRequest? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting echo: CredentialEcho? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove) throws -> RecordedWindow {
-        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, redacting: request, recentTierHolds: recentTierHolds)
+        try record(db, entry: entry, stream: .eager { documents }, bodyRejection: bodyRejection, redacting: echo, recentTierHolds: recentTierHolds)
     }
 
     /// Records a window whose documents are decoded as they are written. Throws the stream's
@@ -82,7 +82,7 @@ package enum IngestWriter {
     /// `progress`: told what the window has written so far, at most once per `progressEvery`
     /// (a window of one large response takes minutes).
     package static func record(_ db: Database, entry: LedgerEntry, stream: DocumentStream,
-                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting request: VendorRequest? = nil,
+                              bodyRejection: (body: BodySpool, rejection: DocumentRejection)? = nil, redacting echo: CredentialEcho? = nil,
                               recentTierHolds: Int = MatchGroupIndex.settleAbove, recentTierFull: Bool = false,
                               bulkLoad: Bool = false, bulkLoadAfter: Int? = nil,
                               progress: (@Sendable (WindowOutcome) -> Void)? = nil,
@@ -102,7 +102,7 @@ package enum IngestWriter {
         let recentRows = recentTierFull ? nil : try MatchGroupIndex.recentRows(db, .stagingLines)
         // Recent while it has room: `chooseTier` moves to the settled tier once it has none.
         var context = try Context(db: db, vendor: entry.vendor, endpoint: entry.endpoint, ingestID: ingestID, now: now,
-                                  recentTier: recentRows == nil ? 0 : 1, echo: request.map(CredentialEcho.init))
+                                  recentTier: recentRows == nil ? 0 : 1, echo: echo)
         var settledIndexDropped = false
         /// Before each document: the tier its lines go to, and whether the settled index goes.
         func chooseTier() throws {

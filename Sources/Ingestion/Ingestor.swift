@@ -302,9 +302,9 @@ package struct Ingestor: Sendable {
         do {
             // Until the window before has committed, only the pipe fills (its bound), nothing is decoded.
             try await Self.wait(for: previous)
-            let request = connector.request(for: entry.endpoint, window: entry.window)
+            let echo = CredentialEcho(connector.request(for: entry.endpoint, window: entry.window))
             let decoding = DecodeAhead {
-                connector.documentStream(reading: pipe, endpoint: entry.endpoint).refusingEchoed(CredentialEcho(request))
+                connector.documentStream(reading: pipe, endpoint: entry.endpoint).refusingEchoed(echo)
             }
             let progress = progress.map { report in
                 { @Sendable (outcome: WindowOutcome) in
@@ -312,7 +312,7 @@ package struct Ingestor: Sendable {
                 }
             }
             let (written, linesNow) = try await commit(label) { db in
-                (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), redacting: request, recentTierHolds: recentTierHolds,
+                (try IngestWriter.record(db, entry: entry, stream: decoding.stream(), redacting: echo, recentTierHolds: recentTierHolds,
                                          recentTierFull: recentTierFull, bulkLoadAfter: bulkLoadAfter, progress: progress),
                  try Int.fetchOne(db, sql: BulkLoadGauge.sql) ?? 0)
             }
@@ -341,9 +341,9 @@ package struct Ingestor: Sendable {
         failed.status = "failed"
         failed.error = message
         let (entry, spool) = (failed, pipe.spool!)
-        let request = connector.request(for: entry.endpoint, window: entry.window)
+        let echo = CredentialEcho(connector.request(for: entry.endpoint, window: entry.window))
         let written = try await commit(label) { db in
-            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: request)
+            try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: echo)
         }
         return WindowResult(statistics: entry.statistics, written: written, failure: message, bytes: pipe.received)
     }

@@ -292,6 +292,7 @@ package struct Settings: Sendable {
             throw SettingsError.secretFile(variable: "BILLWH_CONFIG_FILE", path: path,
                                            problem: "it has Windows line ends (CRLF); convert it with `dos2unix \(path)` or `sed -i 's/\\r$//' \(path)`")
         }
+        var firstLine: [String: Int] = [:]
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let entry = line.trimmingCharacters(in: .whitespaces)
             if entry.isEmpty || entry.hasPrefix("#") { continue }
@@ -312,6 +313,11 @@ package struct Settings: Sendable {
             if name.uppercased().hasPrefix("BILLWH_"), !settingNames.contains(name) {
                 throw refuse("\(name) is not a billwh setting\(suggestion(for: name)); fix the name or remove the line")
             }
+            // Which of two values counts would be the reader's guess: the one meant may be the other.
+            if name.hasPrefix("BILLWH_") {
+                if let first = firstLine[name] { throw refuse("\(name) is set again (first on line \(first)): keep one of the two lines") }
+                firstLine[name] = number + 1
+            }
             let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
                 throw refuse("\(name)'s value is in quotes, which would be kept as part of it: remove them (the value is taken as written)")
@@ -329,9 +335,10 @@ package struct Settings: Sendable {
         if value.allSatisfy({ $0 == " " || $0 == "\t" }) {
             throw SettingsError.invalid("\(file.map { "\(variable) (\($0))" } ?? variable) holds only spaces: set the key itself, or unset it")
         }
-        guard value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) else { return }
+        // A tab may stand in a header, but not in a vendor's key: one there is a paste's leftover.
+        guard value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
         let source = file.map { "\(variable) (\($0))" } ?? variable
-        throw SettingsError.invalid("\(source) holds a line break or another control character, which no HTTP header can carry"
+        throw SettingsError.invalid("\(source) holds a tab, a line break or another control character, which a key never holds"
             + (file == nil ? "" : "; only one trailing newline is dropped from the file (look at it with `od -c`)"))
     }
 

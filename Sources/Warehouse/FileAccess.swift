@@ -36,8 +36,25 @@ public struct FileAccess: Sendable, Equatable {
             throw FileAccessError.cannotCreate(path, String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        try apply(fd: fd, path: path)
+        do {
+            try apply(fd: fd, path: path)
+        } catch {
+            // A file the group could not be given to is no use to the readers: none is left.
+            unlink(path)
+            throw error
+        }
         return true
+    }
+
+    /// Takes from an existing file of this user any access beyond 0640 (a `chmod 666` someone
+    /// made, a copy made under a loose umask): the warehouse holds every customer's prices.
+    /// Returns the mode it had when it was narrowed.
+    public func narrow(_ path: String) -> mode_t? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_uid == geteuid() else { return nil }
+        let mode = info.st_mode & 0o7777
+        guard mode & ~Self.mode != 0, chmod(path, mode & Self.mode) == 0 else { return nil }
+        return mode
     }
 
     /// Gives an existing file this access (mode 0640 despite the umask, and the group).

@@ -40,7 +40,7 @@ public enum WarehouseBackup {
         var identity: String?
         let finalPath: String
         do {
-            let source = try WarehouseDatabase.openReadOnly(path: databasePath)
+            let source = try WarehouseDatabase.openReadOnly(path: databasePath, anySchema: true)
             identity = try source.read(Self.identity)
             try copy(from: source, to: partial, access: access, progress: progress)
             try source.close()

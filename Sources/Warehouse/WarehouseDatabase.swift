@@ -8,6 +8,8 @@ public enum WarehouseError: Error, CustomStringConvertible {
     case needsRecovery(String)
     /// A WAL-mode file without its `-wal`/`-shm` beside it, in a folder this user may not write.
     case companionsMissing(String)
+    /// Fewer migrations applied than this billwh has: a stopped `migrate`, or an older billwh's file.
+    case schemaBehind(String, applied: Int, current: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum WarehouseError: Error, CustomStringConvertible {
         case .notAWarehouse(let path):
             "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; an empty file becomes one with `billwh migrate --db \(path)`"
         case .cannotCreate(let path, let reason): "cannot create the warehouse file \(path): \(reason)"
+        case let .schemaBehind(path, applied, current):
+            "\(path) has schema version \(applied), and this billwh reads version \(current) (a migrate that was stopped, a file of an older billwh, or a migrate running now): run `billwh migrate --db \(path)` as the job's user, then read it again"
         }
     }
 }
@@ -54,7 +58,11 @@ public enum WarehouseDatabase {
     public static func openMigrating(path: String, access: FileAccess? = nil) throws -> (queue: DatabaseQueue, applied: [Migration]) {
         let access = try access ?? FileAccess.from()
         do {
-            try access.create(path)
+            if try !access.create(path), let was = access.narrow(path) {
+                let warning = "billwh: warning: \(path) had mode \(String(was, radix: 8)), which lets users other than billwh's and its readers' group "
+                    + "read or change it; billwh set it to \(String(was & FileAccess.mode, radix: 8))\n"
+                _ = warning.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            }
         } catch let error as FileAccessError {
             throw WarehouseError.cannotCreate(path, "\(error)")
         }
@@ -110,7 +118,7 @@ public enum WarehouseDatabase {
     public static func leaveCompanionsForReaders(path: String, access: FileAccess? = nil) {
         guard FileManager.default.fileExists(atPath: path),
               !FileManager.default.fileExists(atPath: path + "-wal") || !FileManager.default.fileExists(atPath: path + "-shm"),
-              let queue = try? openReadOnly(path: path, busyTimeout: 1) else { return }
+              let queue = try? openReadOnly(path: path, busyTimeout: 1, anySchema: true) else { return }
         _ = try? queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         try? queue.close()
         guard let access = try? access ?? FileAccess.from() else { return }
@@ -138,16 +146,25 @@ public enum WarehouseDatabase {
 
     /// Opens an existing warehouse without the right to change it (analysts' default).
     /// `busyTimeout`: how long to wait for a writer that has the file to itself (a first load).
-    public static func openReadOnly(path: String, busyTimeout: TimeInterval = 10) throws -> DatabaseQueue {
+    /// `anySchema`: also a file whose migrations are behind (a backup copies it as it is);
+    /// otherwise such a file is refused in words, not met by "no such table" half way.
+    public static func openReadOnly(path: String, busyTimeout: TimeInterval = 10, anySchema: Bool = false) throws -> DatabaseQueue {
         guard FileManager.default.fileExists(atPath: path) else { throw WarehouseError.missingDatabase(path) }
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(busyTimeout)
         let queue = try openExisting(path: path, configuration: config)
-        let isWarehouse = try queue.read { db in try db.tableExists("schema_migrations") }
-        guard isWarehouse else {
+        let applied = try queue.read { db in
+            try db.tableExists("schema_migrations") ? try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0 : nil
+        }
+        guard let applied else {
             try? queue.close()
             throw WarehouseError.notAWarehouse(path)
+        }
+        let current = Migrations.embedded.map(\.version).max() ?? 0
+        guard anySchema || applied >= current else {
+            try? queue.close()
+            throw WarehouseError.schemaBehind(path, applied: applied, current: current)
         }
         return queue
     }

@@ -115,9 +115,9 @@ import Warehouse
     @Test func tooManyRequestsAreRetriedAndTheSyncCompletes() async throws {
         let started = try await Harness.start { config in
             config.copperCompanies = 900
-            // 3 requests in a rolling 2 s: the sync's 10 requests meet it even on a busy machine.
+            // 3 requests in a rolling 3 s: the sync's 10 requests meet it even on a busy machine.
             config.copperRateLimit = 3
-            config.copperRateWindow = .seconds(2)
+            config.copperRateWindow = .seconds(3)
         }
         try await stopping(started) {
             // A client that paces itself too generously meets 429s without Retry-After.

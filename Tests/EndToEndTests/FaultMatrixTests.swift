@@ -17,8 +17,8 @@ import Warehouse
     static let seeds: [UInt64] = long ? [42, 7, 2026] : [42]
     static let window = long ? history : DateWindow(start: CalendarDate(year: 2026, month: 5, day: 1)!, end: today)!
     /// Longer than any run should take: waiting it out would show in the elapsed time.
-    static let stall: Duration = long ? .seconds(30) : .seconds(12)
-    static let quick: Duration = long ? .seconds(20) : .seconds(8)
+    static let stall: Duration = long ? .seconds(30) : .seconds(20)
+    static let quick: Duration = long ? .seconds(20) : .seconds(14)
 
     enum Case: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case fiveHundredBurst = "5xx burst (503 503 503, 500 500, 502 502, 504)"

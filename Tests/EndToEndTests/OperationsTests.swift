@@ -17,6 +17,14 @@ import Warehouse
         return env
     }
 
+    /// The environment with a metrics file in the harness's folder, and that file's path.
+    func metricsEnvironment(_ harness: Harness, days: Int? = nil) -> (env: [String: String], metrics: String) {
+        let metrics = harness.directory.appendingPathComponent("billwh.prom").path
+        var env = environment(harness, days: days)
+        env["BILLWH_METRICS_FILE"] = metrics
+        return (env, metrics)
+    }
+
     /// `--to` naming a file is said in words, and the file is left as it was; a backup of a
     /// warehouse that is not there leaves no lock file behind.
     @Test func aBackupIntoAFileOrOfNoWarehouseSaysSoAndLeavesNothing() async throws {
@@ -183,9 +191,7 @@ import Warehouse
     @Test func aNightlyWhoseOutputCannotBeWrittenEndsWithItsMetricsAndCode() async throws {
         let harness = try await Harness.start()
         try await stopping(harness) {
-            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
-            var env = environment(harness)
-            env["BILLWH_METRICS_FILE"] = metrics
+            var (env, metrics) = metricsEnvironment(harness)
             env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
             let process = Process()
             process.executableURL = try billwhBinary()
@@ -207,9 +213,7 @@ import Warehouse
     @Test func aNightlyStoppedBySIGTERMSaysSoInItsMetrics() async throws {
         let harness = try await Harness.start()
         try await stopping(harness) {
-            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
-            var env = environment(harness)
-            env["BILLWH_METRICS_FILE"] = metrics
+            let (env, metrics) = metricsEnvironment(harness)
             #expect(try await runBillwh(["nightly", "--db", harness.databasePath], environment: env).status == 0)
             #expect(try prometheusSamples(metrics)["billwh_nightly_exit_code"] == 0)
 
@@ -234,9 +238,7 @@ import Warehouse
         let harness = try await Harness.start(twotcloud: true)
         try await stopping(harness) {
             let db = harness.databasePath
-            let metrics = harness.directory.appendingPathComponent("billwh.prom").path
-            var env = environment(harness, days: 40)
-            env["BILLWH_METRICS_FILE"] = metrics
+            let (env, metrics) = metricsEnvironment(harness, days: 40)
             #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
             // Reconcile then writes a margin that is not sell − cost: a broken rule, as a bug would.
             let sabotage = try await runBillwh(["query", "--db", db, "--write", """

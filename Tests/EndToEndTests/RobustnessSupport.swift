@@ -91,7 +91,7 @@ func runLockIsFree(_ databasePath: String) -> Bool {
 enum WarehouseDump {
     /// `PRAGMA integrity_check` on a read-only connection ("ok" when sound).
     static func integrity(_ path: String) throws -> String {
-        try WarehouseDatabase.openReadOnly(path: path).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
+        try WarehouseDatabase.openReadOnly(path: path, anySchema: true).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
     }
 
     /// Every table that holds warehouse data, each as sorted rows of text, without surrogate

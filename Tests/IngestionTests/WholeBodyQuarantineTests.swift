@@ -27,7 +27,7 @@ import Warehouse
         try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: Self.endpoint, window: Self.window, startedAt: "now",
                                     statistics: FetchStatistics(), status: "failed", error: "unreadable")
-            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: VendorRequest(url: "http://127.0.0.1/", secretHeaders: secrets))
+            _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: CredentialEcho(VendorRequest(url: "http://127.0.0.1/", secretHeaders: secrets)))
         }
         let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256, reason FROM quarantine") })
         return (row["payload"], row["content_sha256"], row["reason"])

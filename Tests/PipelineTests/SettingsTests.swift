@@ -85,7 +85,7 @@ import Warehouse
         // The key as read, or nil where the file is refused. ("\r\n" is one Character in Swift:
         // dropping two Characters of "key\r\n" once cut the key's last letter.)
         for (contents, expected) in [(key + "\n", key), (key + "\r\n", key), (key, key), (key + "é\r\n", key + "é"),
-                                     (key + "\n\n", nil), (key + "\n\r\n", nil), (key + "\r\r\n", nil), (key + "\t\n", key + "\t")] {
+                                     (key + "\n\n", nil), (key + "\n\r\n", nil), (key + "\r\r\n", nil), (key + "\t\n", nil), ("ab\tcd\n", nil)] {
             #expect(FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]))
             do {
                 let settings = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY_FILE": file])
@@ -154,6 +154,7 @@ import Warehouse
             ("BILLWH_COPACO_API_KEY=k\r\n", "Windows line ends (CRLF); convert it with `dos2unix"),
             ("OTHER_TOOL=1\nBILLWH_COPACO_APIKEY=k\n", "line 2: BILLWH_COPACO_APIKEY is not a billwh setting (did you mean BILLWH_COPACO_API_KEY?)"),
             ("billwh_lookback_days=3\n", "line 1: billwh_lookback_days is not a billwh setting (did you mean BILLWH_LOOKBACK_DAYS?)"),
+            ("BILLWH_LOOKBACK_DAYS=3\n# later\nBILLWH_LOOKBACK_DAYS=30\n", "line 3: BILLWH_LOOKBACK_DAYS is set again (first on line 1): keep one"),
             ("BILLWH_DB=/srv/billwh.sqlite\n", "line 1: BILLWH_DB is read from the environment only, before this file is opened: set it there or give --db"),
         ] {
             do {

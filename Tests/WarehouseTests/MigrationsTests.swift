@@ -37,6 +37,26 @@ import Testing
         }
     }
 
+    /// A migrate stopped half way leaves a file readers would meet as "no such table" in the
+    /// middle of a report: it is refused at the door, saying what to run; a backup still takes it.
+    @Test func aFileWithMigrationsBehindIsRefusedToReadersInWords() throws {
+        let dir = try TempDir()
+        let path = dir.path("w.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        _ = try Migrations.migrate(queue, migrations: Array(Migrations.embedded.prefix(3)))
+        try queue.close()
+        let current = try #require(Migrations.embedded.map(\.version).max())
+        #expect {
+            _ = try WarehouseDatabase.openReadOnly(path: path)
+        } throws: { error in
+            "\(error)".contains("schema version \(Migrations.embedded[2].version)") && "\(error)".contains("reads version \(current)")
+                && "\(error)".contains("billwh migrate --db \(path)")
+        }
+        try WarehouseDatabase.openReadOnly(path: path, anySchema: true).close()
+        _ = try WarehouseDatabase.openForWriting(path: path)
+        try WarehouseDatabase.openReadOnly(path: path).close()
+    }
+
     @Test func refusesAnEditedAppliedMigration() throws {
         let dir = try TempDir()
         let queue = try DatabaseQueue(path: dir.path("w.sqlite"))
@@ -65,5 +85,19 @@ import Testing
         _ = try WarehouseDatabase.openForWriting(path: path, access: .ownerDefault)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o640)
+    }
+
+    /// A warehouse someone opened to every user (`chmod 666`) is narrowed back by the next
+    /// writer; a stricter mode the owner chose is kept.
+    @Test func aWriterNarrowsAFileOpenToEveryone() throws {
+        let dir = try TempDir()
+        let path = dir.path("w.sqlite")
+        try WarehouseDatabase.openForWriting(path: path, access: .ownerDefault).close()
+        func mode() throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+        for (loose, narrowed) in [(0o666, 0o640), (0o604, 0o600), (0o600, 0o600)] {
+            #expect(chmod(path, mode_t(loose)) == 0)
+            try WarehouseDatabase.openForWriting(path: path, access: .ownerDefault).close()
+            #expect(try mode() == narrowed, "\(String(loose, radix: 8))")
+        }
     }
 }

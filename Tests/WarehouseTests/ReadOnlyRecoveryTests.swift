@@ -40,7 +40,7 @@ import Warehouse
             config.readonly = true
             _ = try DatabaseQueue(path: path, configuration: config)
         }
-        let queue = try WarehouseDatabase.openReadOnly(path: path)
+        let queue = try WarehouseDatabase.openReadOnly(path: path, anySchema: true)
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 1)
     }
 }

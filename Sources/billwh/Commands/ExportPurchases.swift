@@ -76,14 +76,8 @@ struct ExportPurchases: AsyncParsableCommand {
         try await runReportingErrors(database) {
             let destination = ExportDestination(outOption: out)
             let exportOptions = try options()
-            if let stale = try PurchasesFreshness.of(databasePath: database.path)
-                .message(databasePath: database.path, what: "this export", override: "--unreconciled") {
-                if stale.refused && !unreconciled {
-                    Console.error(stale.text)
-                    return ExitCode(1)
-                }
-                Console.note(stale.refused ? "billwh: warning: \(stale.text)" : stale.text)
-            }
+            guard try PurchasesFreshness.check(databasePath: database.path, what: "this export", override: "--unreconciled",
+                                               takeAsTheyAre: unreconciled) else { return ExitCode(1) }
             let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
             if case .file(let path) = destination {
                 // One figure per currency: amounts of different currencies are never added.

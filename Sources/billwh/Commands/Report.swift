@@ -72,10 +72,7 @@ extension Report {
         func run() async throws {
             InterruptCleanup.install()
             try await runReportingErrors(database) {
-                if let stale = try PurchasesFreshness.of(databasePath: database.path)
-                    .message(databasePath: database.path, what: "the report") {
-                    Console.note(stale.refused ? "billwh: warning: \(stale.text)" : stale.text)
-                }
+                _ = try PurchasesFreshness.check(databasePath: database.path, what: "the report", takeAsTheyAre: true)
                 try HTMLReport.write(databasePath: database.path,
                                      options: HTMLReport.Options(month: month, months: months, locale: locale), to: out)
                 Console.note("report written to \(out)")
