@@ -15,9 +15,12 @@ package enum PurchasesFreshness: Equatable {
     package static func of(databasePath: String) throws -> PurchasesFreshness {
         let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
         defer { try? queue.close() }
-        let waiting = try queue.read { db in
-            try db.tableExists("reconcile_queue") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0 : 0
-        }
+        return try queue.read { db in try of(db, databasePath: databasePath) }
+    }
+
+    /// Inside the reader's own transaction, the state it then reads purchases in.
+    package static func of(_ db: Database, databasePath: String) throws -> PurchasesFreshness {
+        let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
         guard waiting > 0 else { return .current }
         if let holder = RunLock.holder(databasePath: databasePath) { return .runInProgress(holder: holder) }
         return .behind(customers: waiting)

@@ -1,3 +1,4 @@
+import GRDB
 import Pipeline
 
 extension PurchasesFreshness {
@@ -5,9 +6,17 @@ extension PurchasesFreshness {
     /// false, with the refusal printed, when they are behind and `takeAsTheyAre` is false;
     /// otherwise prints the warning or note, if any, and returns true.
     static func check(databasePath: String, what: String, override: String? = nil, takeAsTheyAre: Bool) throws -> Bool {
-        guard let stale = try of(databasePath: databasePath).message(databasePath: databasePath, what: what, override: override) else {
-            return true
-        }
+        try announce(of(databasePath: databasePath), databasePath: databasePath, what: what, override: override, takeAsTheyAre: takeAsTheyAre)
+    }
+
+    /// `check`, inside the transaction that then reads purchases.
+    static func check(_ db: Database, databasePath: String, what: String, override: String? = nil, takeAsTheyAre: Bool) throws -> Bool {
+        try announce(of(db, databasePath: databasePath), databasePath: databasePath, what: what, override: override, takeAsTheyAre: takeAsTheyAre)
+    }
+
+    private static func announce(_ freshness: PurchasesFreshness, databasePath: String, what: String, override: String?,
+                                 takeAsTheyAre: Bool) -> Bool {
+        guard let stale = freshness.message(databasePath: databasePath, what: what, override: override) else { return true }
         if stale.refused && !takeAsTheyAre {
             Console.error(stale.text)
             return false

@@ -76,9 +76,14 @@ struct ExportPurchases: AsyncParsableCommand {
         try await runReportingErrors(database) {
             let destination = ExportDestination(outOption: out)
             let exportOptions = try options()
-            guard try PurchasesFreshness.check(databasePath: database.path, what: "this export", override: "--unreconciled",
-                                               takeAsTheyAre: unreconciled) else { return ExitCode(1) }
-            let summary = try exportPurchases(databasePath: database.path, options: exportOptions, to: destination)
+            // One snapshot: purchases are judged current in the transaction that exports them.
+            let queue = try WarehouseDatabase.openReadOnly(path: database.path)
+            let exported = try queue.read { db -> ExportSummary? in
+                guard try PurchasesFreshness.check(db, databasePath: database.path, what: "this export", override: "--unreconciled",
+                                                   takeAsTheyAre: unreconciled) else { return nil }
+                return try exportPurchases(db, options: exportOptions, to: destination)
+            }
+            guard let summary = exported else { return ExitCode(1) }
             if case .file(let path) = destination {
                 // One figure per currency: amounts of different currencies are never added.
                 let totals = summary.totals.map {
