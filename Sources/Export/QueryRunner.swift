@@ -142,7 +142,8 @@ package func runQuery(_ sql: String, databasePath: String, format: QueryFormat =
             return summary
         }
     }
-    let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
+    // An analyst's own SQL may well read a file not migrated yet (billwh upgraded, nightly not yet run).
+    let queue = try WarehouseDatabase.openReadOnly(path: databasePath, anySchema: true)
     return try queue.read { db in try runQuery(sql, in: db, format: format, allowWrite: false, output: output) }
 }
 

@@ -103,6 +103,9 @@ package struct Settings: Sendable {
         }
         var settings = try from(ConfigReader(providers: providers), environment: environment)
         settings.warnings = unknownNameWarnings(in: environment) + bothFormsWarnings(in: environment)
+        if settings.replicaTarget?.urlPasswordOverridden == true {
+            settings.warnings.append("BILLWH_REPLICA_URL holds a password, and BILLWH_REPLICA_PASSWORD(_FILE) is used instead")
+        }
         return settings
     }
 

@@ -163,13 +163,40 @@ enum ReplicaSchema {
 
     static var latest: Int { versions.count }
 
+    /// Each view as the latest version defines it, as CREATE OR REPLACE: a whole copy puts back
+    /// a view someone dropped or changed by hand.
+    static let currentViews: [String] = {
+        var definitions: [(name: String, sql: String)] = []
+        for statement in versions.joined() {
+            guard let match = statement.firstMatch(of: /^CREATE (?:OR REPLACE )?VIEW (\w+) AS/) else { continue }
+            let sql = statement.hasPrefix("CREATE VIEW") ? "CREATE OR REPLACE VIEW" + statement.dropFirst("CREATE VIEW".count) : statement
+            definitions.removeAll { $0.name == String(match.1) }
+            definitions.append((String(match.1), sql))
+        }
+        return definitions.map(\.sql)
+    }()
+
+    /// Runs with the schema first on the search path.
+    static func recreateViews(_ connection: PostgresConnection, logger: Logger) async throws {
+        for view in currentViews { try await connection.query(PostgresQuery(unsafeSQL: view), logger: logger) }
+    }
+
     /// Creates the schema if needed and applies the versions it lacks (up to `upTo`: tests make
     /// an older replica this way). Returns the version it found. Runs inside the caller's
     /// transaction, so that a replicate that fails after it leaves no tables behind, empty or
     /// upgraded without the whole copy their new columns need.
     @discardableResult
     static func upgrade(_ connection: PostgresConnection, schema: SchemaName, upTo: Int = latest, logger: Logger) async throws -> Int {
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema.quoted)"), logger: logger)
+        // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+        // the schema is there, and a least-privileged user may only own its schema.
+        var exists = false
+        for try await found in try await connection.query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(schema.name))",
+                                                          logger: logger).decode(Bool.self) {
+            exists = found
+        }
+        if !exists {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema.quoted)"), logger: logger)
+        }
         try await connection.query(PostgresQuery(unsafeSQL: """
             CREATE TABLE IF NOT EXISTS \(schema.quoted).replica_ddl (
                 version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())

@@ -2,12 +2,14 @@ import Foundation
 import Ingestion
 
 /// Where a replica lives: a PostgreSQL URL parsed once, at the edge
-/// (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`).
+/// (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full[&sslrootcert=FILE]]`).
 ///
 /// The password prints as `<redacted>`; `BILLWH_REPLICA_PASSWORD_FILE` keeps it out of the URL
 /// (and of `ps`) altogether.
 package struct ReplicaTarget: Sendable, CustomStringConvertible {
-    package enum TLSMode: String, Sendable { case disable, prefer, require }
+    /// As libpq names them: `prefer` and `require` encrypt without checking the certificate,
+    /// `verify-full` checks it (system CAs, or `sslrootcert`) and the host name.
+    package enum TLSMode: String, Sendable { case disable, prefer, require, verifyFull = "verify-full" }
 
     package var host: String
     package var port: Int
@@ -15,6 +17,10 @@ package struct ReplicaTarget: Sendable, CustomStringConvertible {
     package var user: String
     package var password: Secret?
     package var tls: TLSMode
+    /// `sslrootcert`: the CA file `verify-full` checks the server's certificate against.
+    package var rootCertificate: String?
+    /// The URL held a password that `BILLWH_REPLICA_PASSWORD(_FILE)` overrides.
+    package var urlPasswordOverridden = false
 
     package init(host: String, port: Int = 5432, database: String, user: String, password: Secret?, tls: TLSMode = .prefer) {
         self.host = host
@@ -40,17 +46,30 @@ package struct ReplicaTarget: Sendable, CustomStringConvertible {
             throw .usage("the replica URL's port \(port) is not a TCP port (1 to 65535): \(advice)")
         }
         var tls = TLSMode.prefer
+        var rootCertificate: String?
         for item in url.queryItems ?? [] {
-            guard item.name == "sslmode" else {
-                throw .usage("the replica URL has an unknown parameter \(item.name): only sslmode=disable|prefer|require is understood")
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
+                    throw .usage("sslmode must be disable, prefer, require or verify-full (as libpq names them)")
+                }
+                tls = mode
+            case "sslrootcert":
+                guard let file = item.value, !file.isEmpty else { throw .usage("sslrootcert names the CA certificate file verify-full checks against") }
+                rootCertificate = file
+            default:
+                throw .usage("the replica URL has an unknown parameter \(item.name): only sslmode=disable|prefer|require|verify-full and sslrootcert=FILE are understood")
             }
-            guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
-                throw .usage("sslmode must be disable, prefer or require")
-            }
-            tls = mode
         }
-        self.init(host: host, port: url.port ?? 5432, database: database, user: user,
+        if rootCertificate != nil && tls != .verifyFull {
+            throw .usage("sslrootcert is only used with sslmode=verify-full: add it, or drop sslrootcert")
+        }
+        // An IPv6 literal comes in brackets, which are the URL's, not the address's.
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        self.init(host: bare, port: url.port ?? 5432, database: database, user: user,
                   password: password ?? url.password.map { Secret($0.removingPercentEncoding ?? $0) }, tls: tls)
+        self.rootCertificate = rootCertificate
+        urlPasswordOverridden = password != nil && url.password != nil
     }
 
     /// Names the replica without its credentials: logs, errors, and the warehouse's record of

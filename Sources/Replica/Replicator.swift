@@ -51,29 +51,41 @@ package struct Replicator: Sendable {
     /// How long a replicate waits for another one of the same schema before it gives up (75).
     static let lockWait = Duration.seconds(10)
 
+    /// How long a statement waits for a table another session holds before the run fails.
+    static let lockTimeoutSeconds = 60
+
     /// COPY data goes out in chunks of this many bytes.
     static let chunk = 256 * 1024
 
     package func run() async throws -> ReplicateReport {
         let clock = ContinuousClock()
         let start = clock.now
+        // Only read: a mistyped --db must not become an empty warehouse that empties the replica.
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
         let database = try WarehouseDatabase.openForWriting(path: databasePath)
         let identity = target.identity(schema: schema)
         // Registered before the snapshot is taken: every change after it is logged.
-        let newlyRegistered = try await database.write { db in try ReplicaChangeLog.register(db, target: identity) }
-        let connection = try await connect()
+        let registration = try await database.write { db in try ReplicaChangeLog.register(db, target: identity) }
         var report: ReplicateReport
         do {
-            report = try await ConnectionWatch.run(on: connection) { [self] in
-                try await replicate(on: connection, newlyRegistered: newlyRegistered)
+            let connection = try await connect()
+            do {
+                report = try await ConnectionWatch.run(on: connection) { [self] in
+                    try await replicate(on: connection, registration: registration)
+                }
+            } catch {
+                try? await connection.close()
+                throw error
             }
-        } catch {
             try? await connection.close()
+        } catch {
+            // A replica that never came to be (a mistyped host, a refused login) must not
+            // keep the change log from being pruned for ever.
+            if registration.isNew { try? await database.write { db in try ReplicaChangeLog.unregister(db, target: identity) } }
             if let error = error as? ReplicaError { throw error }
             if error is PSQLError { throw ReplicaError.postgres(doing: "the replicate", reason: ReplicaError.reason(error)) }
             throw error
         }
-        try? await connection.close()
         let mark = report.mark
         try await database.write { db in try ReplicaChangeLog.consumed(db, target: identity, through: mark) }
         report.elapsed = clock.now - start
@@ -85,20 +97,40 @@ package struct Replicator: Sendable {
             let tls: PostgresConnection.Configuration.TLS
             switch target.tls {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.unverified))
+            case .require: tls = .require(try NIOSSLContext(configuration: Self.unverified))
+            case .verifyFull: tls = .require(try NIOSSLContext(configuration: Self.verified(ca: target.rootCertificate)))
             }
             var configuration = PostgresConnection.Configuration(
                 host: target.host, port: target.port, username: target.user, password: target.password?.reveal(),
                 database: target.database, tls: tls)
             configuration.options.connectTimeout = .seconds(10)
+            // Named in pg_stat_activity: a replicate that waits for this one can say who holds the schema.
+            configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
             throw ReplicaError.connect(target: target.description, reason: ReplicaError.reason(error))
         }
     }
 
-    func replicate(on connection: PostgresConnection, newlyRegistered: Bool) async throws -> ReplicateReport {
+    /// libpq's `prefer` and `require`: encrypted, the server's certificate not checked (a
+    /// self-signed one, as Debian's PostgreSQL makes, is the common case).
+    static var unverified: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        return configuration
+    }
+
+    /// libpq's `verify-full`: the certificate checked against the system's CAs or `sslrootcert`, and the host name.
+    static func verified(ca: String?) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let ca { configuration.trustRoots = .file(ca) }
+        return configuration
+    }
+
+    static let applicationName = "billwh replicate (pid \(getpid()) on \(ProcessInfo.processInfo.hostName))"
+
+    func replicate(on connection: PostgresConnection, registration: ReplicaChangeLog.Registration) async throws -> ReplicateReport {
         // One replicate per schema at a time; the server drops the lock with the session, so a
         // killed run never leaves it behind. Waiting a little covers the moment the server
         // takes to notice a killed client.
@@ -110,7 +142,9 @@ package struct Replicator: Sendable {
                 locked = granted
             }
             if locked { break }
-            guard ContinuousClock.now < deadline else { throw ReplicaError.busy(schema: schema.name) }
+            guard ContinuousClock.now < deadline else {
+                throw ReplicaError.busy(schema: schema.name, holder: try? await lockHolder(connection, key: lockKey))
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
 
@@ -120,11 +154,17 @@ package struct Replicator: Sendable {
         // copy its new columns need.
         try await connection.query("BEGIN", logger: logger)
         do {
+            // A session that holds a table (a BI tool idle in a transaction, during an upgrade's
+            // DDL) makes this run fail in words, not wait for ever with the nightly behind it.
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.lockTimeoutSeconds)s'"), logger: logger)
             report.schemaVersionBefore = try await ReplicaSchema.upgrade(connection, schema: schema, logger: logger)
             let snapshot = try WarehouseSnapshot(path: databasePath)
             let state = try await ReplicaState.read(connection, schema: schema, logger: logger)
+            if let state, state.warehouseID != snapshot.warehouseID, !wholeCopy {
+                throw ReplicaError.anotherWarehouse(schema: schema.name, target: target.description, found: state.warehouseID, this: snapshot.warehouseID)
+            }
             report.fullCopyReason = state.map {
-                fullCopyReason($0, snapshot: snapshot, newlyRegistered: newlyRegistered)
+                fullCopyReason($0, snapshot: snapshot, registration: registration)
                     ?? ReplicaSchema.wholeCopyReason(upgradedFrom: report.schemaVersionBefore)
             } ?? "first replicate"
             if wholeCopy && report.fullCopyReason == nil { report.fullCopyReason = "asked for (--full)" }
@@ -134,7 +174,13 @@ package struct Replicator: Sendable {
             let copier = TableCopier(connection: connection, snapshot: snapshot, logger: logger)
             if let reason = report.fullCopyReason {
                 logger.info("replicate: copying the whole warehouse into \(target)/\(schema) (\(reason))")
-                try await connection.query("TRUNCATE staging_lines, documents, purchases, raw_documents", logger: logger)
+                // DELETE, not TRUNCATE: TRUNCATE is not MVCC-safe, and readers whose snapshot is
+                // older would find the tables empty; it would also wait for every reader.
+                for table in ["staging_lines", "documents", "purchases", "raw_documents"] {
+                    try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"), logger: logger)
+                }
+                // Asked for: put back views changed by hand (CREATE OR REPLACE waits for their readers).
+                if wholeCopy { try await ReplicaSchema.recreateViews(connection, logger: logger) }
                 for table in [ReplicatedTable.stagingLines, .documents, .purchases] {
                     report.rows[table.name] = try await copier.copy(table, sql: "SELECT \(table.selectList("x")) FROM \(table.name) x")
                 }
@@ -143,8 +189,8 @@ package struct Replicator: Sendable {
             }
             try await replicateRaw(copier, previous: report.fullCopyReason == nil ? state : nil, report: &report)
             // The small tables: whole, every time.
-            try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE " + ReplicatedTable.small.map(\.name).joined(separator: ", ")), logger: logger)
             for table in ReplicatedTable.small {
+                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table.name)"), logger: logger)
                 report.rows[table.name] = try await copier.copy(table, sql: "SELECT \(table.selectList("x")) FROM \(table.name) x")
             }
             try await ReplicaState(warehouseID: snapshot.warehouseID, changeID: snapshot.lastChange,
@@ -164,7 +210,7 @@ package struct Replicator: Sendable {
         let copiedThrough = previous.flatMap { $0.withRaw ? $0.rawID : nil } ?? 0
         if withRaw {
             if copiedThrough == 0, previous != nil {
-                try await copier.connection.query("TRUNCATE raw_documents", logger: logger)
+                try await copier.connection.query("DELETE FROM raw_documents", logger: logger)
             }
             report.rows[table.name] = try await copier.copy(table, sql: """
                 SELECT \(table.selectList("x")) FROM raw_documents x WHERE x.raw_id > \(copiedThrough)
@@ -172,17 +218,40 @@ package struct Replicator: Sendable {
                 """)
         } else if previous?.withRaw == true {
             // Asked for without --with-raw now: the replica no longer keeps them.
-            try await copier.connection.query("TRUNCATE raw_documents", logger: logger)
+            try await copier.connection.query("DELETE FROM raw_documents", logger: logger)
         }
     }
 
-    func fullCopyReason(_ state: ReplicaState, snapshot: WarehouseSnapshot, newlyRegistered: Bool) -> String? {
-        if state.warehouseID != snapshot.warehouseID { return "the schema holds a copy of another warehouse" }
-        if newlyRegistered { return "this warehouse was not logging its changes for this replica" }
+    func fullCopyReason(_ state: ReplicaState, snapshot: WarehouseSnapshot, registration: ReplicaChangeLog.Registration) -> String? {
+        if state.warehouseID != snapshot.warehouseID { return "the schema held a copy of another warehouse (--full)" }
+        if registration.isNew { return "this warehouse was not logging its changes for this replica" }
         if state.changeID > snapshot.lastChange { return "the warehouse is older than the replica (restored from a backup?)" }
+        // The file's own record of this replica is behind the replica: an older copy of the
+        // file was put back (a disk snapshot, `cp`), whose log numbers may repeat other changes.
+        if state.changeID > registration.consumedThrough {
+            return "the warehouse's record of this replica is older than the replica (an older copy of the file put back?)"
+        }
         if state.changeID < snapshot.prunedThrough {
             return "the change log does not reach back to the replica's mark (pruned, or the warehouse was written by hand with `billwh query --write`)"
         }
         return nil
+    }
+}
+
+extension Replicator {
+    /// Who holds this schema's advisory lock, as pg_stat_activity names them.
+    func lockHolder(_ connection: PostgresConnection, key: String) async throws -> String? {
+        let rows = try await connection.query("""
+            SELECT a.application_name, a.pid, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ')
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(\(key), 0)
+            LIMIT 1
+            """, logger: logger)
+        var holder: String?
+        for try await (name, pid, started) in rows.decode((String, Int, String).self) {
+            holder = "\(name.isEmpty ? "a session" : name), server process \(pid), connected \(started)"
+        }
+        return holder
     }
 }

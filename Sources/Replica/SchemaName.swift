@@ -9,8 +9,8 @@ package struct SchemaName: Sendable, Hashable, CustomStringConvertible {
         let valid = !bytes.isEmpty && bytes.count <= 63
             && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0])
             && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
-        guard valid, !name.hasPrefix("pg_") else {
-            throw .usage("--schema takes a lower-case name of letters, digits and _ starting with a letter (not pg_…), at most 63 characters; got \(name.prefix(70))")
+        guard valid, !name.hasPrefix("pg_"), name != "information_schema", name != "public" else {
+            throw .usage("--schema takes a lower-case name of letters, digits and _ starting with a letter (not pg_…, information_schema or public), at most 63 characters; got \(name.prefix(70))")
         }
         self.name = name
     }

@@ -33,11 +33,26 @@ public enum ReplicaChangeLog {
         }
     }
 
-    /// Registers a replica so that changes are logged from now on; true when it was not yet.
-    public static func register(_ db: Database, target: String) throws -> Bool {
+    /// A replica as the warehouse knows it when a replicate starts.
+    public struct Registration: Sendable {
+        /// Registered by this call: nothing was logged for it before.
+        public var isNew: Bool
+        /// The change the replica had read through when its last replicate ended.
+        public var consumedThrough: Int64
+    }
+
+    /// Registers a replica so that changes are logged from now on.
+    public static func register(_ db: Database, target: String) throws -> Registration {
         try db.execute(sql: "INSERT OR IGNORE INTO replica_consumers (target, registered_at) VALUES (?, ?)",
                        arguments: [target, Timestamp.now()])
-        return db.changesCount > 0
+        let isNew = db.changesCount > 0
+        let consumed = try Int64.fetchOne(db, sql: "SELECT consumed_through FROM replica_consumers WHERE target = ?", arguments: [target]) ?? 0
+        return Registration(isNew: isNew, consumedThrough: consumed)
+    }
+
+    /// Forgets a replica registered by a replicate that failed before it existed.
+    public static func unregister(_ db: Database, target: String) throws {
+        try db.execute(sql: "DELETE FROM replica_consumers WHERE target = ?", arguments: [target])
     }
 
     /// Records how far a replica has read (after its PostgreSQL commit) and prunes what every

@@ -13,6 +13,24 @@ import Warehouse
          "BILLWH_LOOKBACK_DAYS": "400"]
     }
 
+    /// A file a stopped migrate (or an older billwh) left behind: `status` refuses it naming
+    /// `billwh migrate`, an analyst's `query` still reads it, and after the migrate all is well.
+    @Test func aFileWhoseMigrationsAreBehindIsRefusedByStatusAndReadByQuery() async throws {
+        let folder = try TempDir()
+        let db = folder.path("w.sqlite")
+        let queue = try DatabaseQueue(path: db)
+        _ = try Migrations.migrate(queue, migrations: Array(Migrations.embedded.prefix(3)))
+        try queue.close()
+        let status = try await runBillwh(["status", "--db", db])
+        #expect(status.status == 1 && status.stderr.contains("schema version") && status.stderr.contains("billwh migrate --db \(db)"),
+                "\(status.stderr)")
+        let query = try await runBillwh(["query", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM schema_migrations"])
+        #expect(query.status == 0 && query.stdout.split(whereSeparator: \.isNewline) == ["n", "3"], "\(query.stdout) \(query.stderr)")
+        #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
+        let after = try await runBillwh(["status", "--db", db])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+
     @Test func nightlyThenExportParsesWithPythonInBothVariants() async throws {
         let harness = try await Harness.start()
         try await stopping(harness) {

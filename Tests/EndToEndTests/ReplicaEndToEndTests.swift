@@ -291,28 +291,30 @@ struct ReplicaEndToEndTests {
             for round in 0..<6 {
                 // Even rounds start from a stale schema of another warehouse (a whole copy), odd
                 // ones from the incremental change.
+                // (--full: without it, another warehouse's copy is left as it is.)
+                let arguments = round % 2 == 0 ? ["--with-raw", "--full"] : ["--with-raw"]
                 if round % 2 == 0 {
                     #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
                 }
-                let process = try fixture.launchReplicate(["--with-raw"])
+                let process = try fixture.launchReplicate(arguments)
                 let delay = Double(random.next() % 1000) / 1000 * took.seconds
                 try await Task.sleep(for: .seconds(delay))
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                let rerun = try await fixture.replicate(["--with-raw"])
+                let rerun = try await fixture.replicate(arguments)
                 #expect(rerun.status == 0, "round \(round) after \(delay) s: \(rerun.stderr)")
                 try await fixture.expectEqual()
             }
 
             // A server restart in the middle of a whole copy.
             #expect(try fixture.server.psql("UPDATE billwh.replica_state SET warehouse_id = 'other'").status == 0)
-            let process = try fixture.launchReplicate(["--with-raw"])
+            let process = try fixture.launchReplicate(["--with-raw", "--full"])
             try await Task.sleep(for: took / 3)
             try fixture.server.restart()
             let deadline = Date().addingTimeInterval(120)
             while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(!process.isRunning)
-            let rerun = try await fixture.replicate(["--with-raw"])
+            let rerun = try await fixture.replicate(["--with-raw", "--full"])
             #expect(rerun.status == 0, "\(rerun.stderr)")
             try await fixture.expectEqual()
             #expect(try fixture.pgScalar("SELECT count(*) FROM raw_documents") == String(try harness.scalar("SELECT count(*) FROM raw_documents")))
@@ -334,7 +336,7 @@ struct ReplicaEndToEndTests {
             try await connection.query("SELECT pg_advisory_lock(hashtextextended('billwh replicate reseller_a', 0))", logger: fixture.harness.logs.logger)
             let busy = try await fixture.replicate(schema: "reseller_a")
             #expect(busy.status == 75, "\(busy.stderr)")
-            #expect(busy.stderr.contains("another billwh replicate"))
+            #expect(busy.stderr.contains("another billwh replicate") && busy.stderr.contains("server process"), "\(busy.stderr)")
             try await connection.query("SELECT pg_advisory_unlock_all()", logger: fixture.harness.logs.logger)
             try await connection.close()
             let upgraded = try await fixture.replicate(schema: "reseller_a")
@@ -359,6 +361,79 @@ struct ReplicaEndToEndTests {
                                        "--to", "postgres://billwh_admin:not-it@127.0.0.1:\(fixture.server.port)/postgres?sslmode=disable"])
             #expect(wrong.status == 1)
             #expect(wrong.stderr.contains("password") && !wrong.stderr.contains("not-it"), "\(wrong.stderr)")
+        }
+    }
+
+    /// What a mistyped --db or --schema must not do: a missing warehouse is refused (it used to
+    /// be created empty and copied over the replica), another warehouse's copy is left as it is
+    /// (exit 1, naming --full), and a failed first replicate leaves no registered replica that
+    /// would keep the change log from being pruned.
+    @Test func aMistypedDatabaseOrSchemaLeavesAnotherReplicaAsItIs() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            #expect(try await fixture.replicate().status == 0)
+            let purchases = try fixture.pgScalar("SELECT count(*) FROM purchases")
+            #expect(purchases != "0")
+            let typo = fixture.harness.directory.appendingPathComponent("typo.sqlite").path
+            let missing = try await runBillwh(["replicate", "--db", typo, "--to", fixture.server.url, "--schema", "billwh"],
+                                              environment: fixture.environment)
+            #expect(missing.status == 1 && missing.stderr.contains("no warehouse at \(typo)"), "\(missing.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: typo))
+
+            let other = fixture.harness.directory.appendingPathComponent("other.sqlite").path
+            #expect(try await runBillwh(["migrate", "--db", other]).status == 0)
+            let refused = try await runBillwh(["replicate", "--db", other, "--to", fixture.server.url, "--schema", "billwh"],
+                                              environment: fixture.environment)
+            #expect(refused.status == 1 && refused.stderr.contains("holds the copy of another warehouse")
+                    && refused.stderr.contains("--full"), "\(refused.stderr)")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases") == purchases)
+            let replaced = try await runBillwh(["replicate", "--db", other, "--to", fixture.server.url, "--schema", "billwh", "--full"],
+                                               environment: fixture.environment)
+            #expect(replaced.status == 0, "\(replaced.stderr)")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases") == "0")
+            // Back to this warehouse, with a view someone dropped put back by --full.
+            #expect(try fixture.server.psql("DROP VIEW billwh.purchases_readable").status == 0)
+            let back = try await fixture.replicate(["--full"])
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(try fixture.pgScalar("SELECT count(*) FROM purchases_readable") == purchases)
+            try await fixture.expectEqual()
+
+            let unreachable = try await runBillwh(["replicate", "--db", fixture.harness.databasePath, "--schema", "billwh",
+                                                   "--to", "postgres://billwh@127.0.0.1:1/warehouse?sslmode=disable"],
+                                                  environment: fixture.environment)
+            #expect(unreachable.status == 1, "\(unreachable.stderr)")
+            let consumers = try await runBillwh(["query", "--db", fixture.harness.databasePath, "--format", "csv",
+                                                 "SELECT count(*) AS n FROM replica_consumers WHERE target LIKE '127.0.0.1:1/%'"])
+            #expect(consumers.stdout.split(whereSeparator: \.isNewline) == ["n", "0"], "\(consumers.stdout)")
+        }
+    }
+
+    /// A reader inside one transaction (a BI tool's report of several queries) sees the replica
+    /// as it was when the transaction began while a replicate commits: rows are deleted, not
+    /// truncated (TRUNCATE is not MVCC-safe), and the replicate does not wait for the reader.
+    @Test func aReaderInsideATransactionKeepsItsSnapshotWhileAReplicateCommits() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            #expect(try await fixture.replicate().status == 0)
+            let runs = try fixture.pgScalar("SELECT count(*) FROM ingest_runs")
+            let configuration = PostgresConnection.Configuration(
+                host: "127.0.0.1", port: fixture.server.port, username: fixture.server.superuser, password: fixture.server.password,
+                database: "postgres", tls: .disable)
+            let logger = fixture.harness.logs.logger
+            let reader = try await PostgresConnection.connect(configuration: configuration, id: 11, logger: logger)
+            try await reader.query("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
+            _ = try await reader.query("SELECT count(*) FROM billwh.purchases", logger: logger).collect()
+            for extra in [[], ["--full"]] {
+                let again = try await fixture.replicate(extra)
+                #expect(again.status == 0, "\(again.stderr)")
+                var seen = -1
+                for try await count in try await reader.query("SELECT count(*)::int FROM billwh.ingest_runs", logger: logger).decode(Int.self) {
+                    seen = count
+                }
+                #expect(String(seen) == runs, "after replicate \(extra)")
+            }
+            try await reader.query("COMMIT", logger: logger)
+            try await reader.close()
         }
     }
 
@@ -390,10 +465,12 @@ struct ReplicaEndToEndTests {
             #expect(try await fixture.replicate().status == 0)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("scripts/replica-analyst-role.sql").path
-            let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"])
-            #expect(setup.status == 0, "\(setup.output)")
-            // Twice: the script is idempotent.
-            #expect(try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "password": "analyst-pw", "schemas": "billwh"]).status == 0)
+            let setup = try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "schemas": "billwh"])
+            #expect(setup.status == 0 && setup.output.contains("\\password analyst_a"), "\(setup.output)")
+            // The password is the administrator's to set (psql's \password, in real life).
+            #expect(try fixture.server.psql("ALTER ROLE analyst_a PASSWORD 'analyst-pw'").status == 0)
+            // Twice: the script is idempotent, and keeps the password.
+            #expect(try fixture.server.psqlFile(script, variables: ["role": "analyst_a", "schemas": "billwh"]).status == 0)
             let read = try fixture.server.psql("SELECT count(*) FROM billwh.purchases_readable", user: "analyst_a", password: "analyst-pw")
             #expect(read.status == 0, "\(read.output)")
             #expect(read.output.contains(String(try fixture.harness.scalar("SELECT count(*) FROM purchases"))))

@@ -9,20 +9,23 @@ struct Replicate: AsyncParsableCommand {
         discussion: """
             The first run copies everything (COPY); later runs copy what changed since the last one, deletions \
             included, in one PostgreSQL transaction with the replica's mark: a killed run changes nothing, the next \
-            one converges. The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD \
-            or the URL. Exit 75 when another replicate is writing the same schema. A replica changed by hand is not \
-            seen by the incremental run (it follows the warehouse's change log): --full copies everything again.
+            one converges. Readers of the replica keep reading meanwhile, and see the last run or this one. \
+            The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD \
+            or the URL. Exit 75 when another replicate is writing the same schema. A schema that holds another \
+            warehouse's copy is left as it is (exit 1) unless --full. A replica changed by hand is not \
+            seen by the incremental run (it follows the warehouse's change log): --full copies everything again and \
+            re-creates the views.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("to"), help: ArgumentHelp(
-        "postgres://USER@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require] (default: $BILLWH_REPLICA_URL).", valueName: "url"))
+        "postgres://USER@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require|verify-full[&sslrootcert=FILE]] (default: $BILLWH_REPLICA_URL). prefer and require encrypt without checking the certificate, as libpq does.", valueName: "url"))
     var to: String?
     @Option(help: ArgumentHelp(
         "The schema that holds this warehouse: lower-case letters, digits and _ (default: $BILLWH_REPLICA_SCHEMA, else billwh).",
         valueName: "name"))
     var schema: SchemaName?
-    @Flag(help: "Also copy raw_documents, the vendors' documents as sent (BYTEA).") var withRaw = false
-    @Flag(help: "Copy the whole warehouse again, even when the replica is up to date (after it was changed by hand).")
+    @Flag(help: "Also copy raw_documents, the vendors' documents as sent (BYTEA); also on with BILLWH_REPLICA_WITH_RAW=true. A run without it empties the replica's raw_documents.") var withRaw = false
+    @Flag(help: "Copy the whole warehouse again, even when the replica is up to date (after it was changed by hand), or into a schema that holds another warehouse's copy.")
     var full = false
 
     func run() async throws {
@@ -39,6 +42,9 @@ struct Replicate: AsyncParsableCommand {
                 target = configured
             } else {
                 throw ValidationError("--to URL is needed (or BILLWH_REPLICA_URL): e.g. billwh replicate --to postgres://billwh@db.example.com/warehouse")
+            }
+            if target.urlPasswordOverridden {
+                Console.note("billwh: warning: the replica URL holds a password, and BILLWH_REPLICA_PASSWORD(_FILE) is used instead")
             }
             let replica = ReplicaSettings(target: target, schema: schema ?? settings.replicaSchema, withRaw: withRaw || settings.replicaWithRaw)
             let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
