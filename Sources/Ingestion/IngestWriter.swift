@@ -58,6 +58,14 @@ package struct LedgerEntry: Sendable {
 /// Writes raw documents, staging lines, quarantine and the ledger row of one window, all in the
 /// caller's transaction: a crash leaves either all of the window or none of it.
 package enum IngestWriter {
+    static let secondDocumentUnderOneKey = "a second, different document under the same key in one response"
+    static let credentialsRedacted = "(credentials in it redacted)"
+
+    /// Quarantine reasons that are not the decoder's to lift, as SQL LIKE patterns: a second
+    /// document under a key the response already used (released, it would take turns with the
+    /// first on every run), and copies with credentials redacted (no longer the vendor's bytes).
+    package static let notTheDecodersPatterns = ["%\(secondDocumentUnderOneKey)%", "\(CredentialEcho.reason)%", "%\(credentialsRedacted)"]
+
     /// Records a window, returning the ledger id.
     @discardableResult
     package static func record(_ db: Database, entry: LedgerEntry, documents: [FetchedDocument],
@@ -139,7 +147,7 @@ package enum IngestWriter {
             case .success(let (header, lines)):
                 if storedKeys.contains(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
                     rejection = DocumentRejection(
-                        "Header.InvoiceID \(header.key.prefix(80)): a second, different document under the same key in one response; "
+                        "Header.InvoiceID \(header.key.prefix(80)): \(Self.secondDocumentUnderOneKey); "
                         + "the first one is kept (each document has its own InvoiceID): ask the vendor which one stands")
                     break
                 }
@@ -247,7 +255,7 @@ package enum IngestWriter {
         mutating func quarantine(raw: ArraySlice<UInt8>, hash: String, key: String?, reason: String) throws {
             quarantineUnresolved = true
             if let echo, echo.isEchoed(in: raw) {
-                try upsertQuarantine(key: key, reason: reason == CredentialEcho.reason ? reason : "\(reason) (credentials in it redacted)",
+                try upsertQuarantine(key: key, reason: reason == CredentialEcho.reason ? reason : "\(reason) \(IngestWriter.credentialsRedacted)",
                                      hash: hash, payload: "?", Data(echo.redacting(Array(raw))))
                 return
             }
@@ -293,7 +301,7 @@ package enum IngestWriter {
             if let searcher {
                 let redacted = searcher.redacting(bytes)
                 if redacted != bytes {
-                    try upsertQuarantine(key: nil, reason: "\(whole) (credentials in it redacted)", hash: hash, payload: "?", Data(redacted))
+                    try upsertQuarantine(key: nil, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash, payload: "?", Data(redacted))
                     return
                 }
             }

@@ -13,6 +13,8 @@ package struct RederiveReport: Sendable {
     package var released = 0
     package var superseded = 0
     package var lines = 0
+    /// Quarantined items no decoder lifts (a second document under one key, credentials in it).
+    package var keptInQuarantine = 0
     /// Documents the current decoder rejects (kept in quarantine with the reason).
     package var rejected: [(document: String, reason: String)] = []
     package var reconcile: ReconcileReport?
@@ -32,6 +34,8 @@ extension PipelineRunner {
         let lock = try RunLock.acquire(databasePath: databasePath, command: "rederive")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)
+        // Rederive reads every stored page: damage there is the file's, not the vendor's.
+        try WarehouseDatabase.quickCheck(database, backupDirectory: settings.backup?.directory)
         let runID = try startRun(database, command: "rederive")
         var report = RederiveReport()
         let vendorList = wanted.map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -50,20 +54,28 @@ extension PipelineRunner {
             }
         }
         for (number, batch) in current.chunked(Self.rederiveBatch).enumerated() {
-            let outcomes = try await WarehouseWriteError.writing(database, "rederive batch \(number + 1)") { [settings] db in
-                try batch.map { item in try Self.restageCurrent(db, item, settings: settings) }
+            let outcomes = try await WarehouseWriteError.writing(database, "rederive batch \(number + 1)") { [settings, databasePath] db in
+                try batch.map { item in try Self.restageCurrent(db, item, settings: settings, databasePath: databasePath) }
             }
             for (label, outcome) in outcomes { report.count(outcome, label: label) }
             progress?("rederive: \(min((number + 1) * Self.rederiveBatch, current.count))/\(current.count) documents")
         }
 
-        // Quarantined bytes, documents or whole responses, that may decode now.
+        // Quarantined bytes, documents or whole responses, that may decode now; not those kept
+        // out for what they are rather than how they decode.
+        let notTheDecoders = IngestWriter.notTheDecodersPatterns.map { _ in "q.reason NOT LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
+        let patterns = IngestWriter.notTheDecodersPatterns.map { StatementArguments([$0]) }.reduce(StatementArguments(), +)
+        report.keptInQuarantine = try await database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM quarantine q WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND NOT (\(notTheDecoders))
+                """, arguments: patterns) ?? 0
+        }
         let quarantined = try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT q.quarantine_id, q.vendor, q.endpoint, q.last_seen_at, q.ingest_id, r.endpoint_version
                 FROM quarantine q JOIN ingest_runs r ON r.ingest_id = q.ingest_id
-                WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) ORDER BY q.quarantine_id
-                """).map { row in
+                WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND \(notTheDecoders) ORDER BY q.quarantine_id
+                """, arguments: patterns).map { row in
                 QuarantinedItem(id: row["quarantine_id"], vendor: VendorID(rawValue: row["vendor"]), endpoint: row["endpoint"],
                                 seenAt: row["last_seen_at"], ingestID: row["ingest_id"], version: row["endpoint_version"])
             }
@@ -78,7 +90,7 @@ extension PipelineRunner {
         }
 
         report.reconcile = try await WarehouseWriteError.writing(database, "the reconcile") { db in try Reconciler.reconcile(db) }
-        let summary = "\(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine, \(report.rejected.count) rejected"
+        let summary = "\(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine, \(report.rejected.count) rejected, \(report.keptInQuarantine) kept in quarantine"
         try finishRun(database, runID: runID, outcome: report.outcome, summary: summary)
         return report
     }
@@ -105,16 +117,26 @@ extension PipelineRunner {
     }
 
     /// Rederives one current document from its stored bytes.
-    static func restageCurrent(_ db: Database, _ item: CurrentItem, settings: Settings) throws -> (String, IngestWriter.Restaged) {
+    static func restageCurrent(_ db: Database, _ item: CurrentItem, settings: Settings, databasePath: String) throws -> (String, IngestWriter.Restaged) {
         let label = "\(item.vendor)/\(item.endpoint) \(item.key)"
         guard let endpoint = endpoint(item.vendor, item.endpoint, version: item.version, settings: settings),
-              let payload = try Data.fetchOne(db, sql: "SELECT payload FROM raw_documents WHERE raw_id = ?", arguments: [item.rawID]),
+              let row = try Row.fetchOne(db, sql: "SELECT payload, content_sha256 FROM raw_documents WHERE raw_id = ?", arguments: [item.rawID]),
+              let payload = row["payload"] as Data?,
               let stream = StoredDocuments.stream(Array(payload), vendor: item.vendor, endpoint: endpoint) else {
             return (label, .unchanged)
         }
+        /// A stored document that no longer reads: its bytes may no longer be those stored.
+        func rejected(_ reason: String) throws -> (String, IngestWriter.Restaged) {
+            guard sha256Hex(Array(payload)) == row["content_sha256"] as String? else {
+                throw WarehouseDamaged(path: databasePath, detail: "raw document \(item.rawID) (\(label)) no longer matches its SHA-256",
+                                       newestBackup: WarehouseBackup.newest(databasePath: databasePath, directory: settings.backup?.directory))
+            }
+            return (label, .rejected(reason))
+        }
         let document: StreamedDocument?
-        do { document = try stream.next() } catch { return (label, .rejected(error.reason)) }
-        guard let document else { return (label, .rejected("the stored bytes hold no document")) }
+        do { document = try stream.next() } catch { return try rejected(error.reason) }
+        guard let document else { return try rejected("the stored bytes hold no document") }
+        if case .failure(let rejection) = document.result { return try rejected(rejection.reason) }
         return (label, try IngestWriter.restage(db, vendor: item.vendor, endpoint: endpoint, rawID: item.rawID,
                                                 ingestID: item.ingestID, document: document))
     }

@@ -174,6 +174,27 @@ import Warehouse
         }
     }
 
+    /// Stored bytes that no longer match their hash are the file's damage, not a vendor's
+    /// document: rederive says so and exits 1, leaving the document as it was.
+    @Test func rederiveCallsAStoredDocumentWhoseBytesChangedDamage() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            #expect(try await harness.runner.nightly(window: Self.window).outcome == .ok)
+            let db = harness.databasePath
+            try await WarehouseDatabase.openForWriting(path: db).write { db in
+                try db.execute(sql: """
+                    UPDATE raw_documents SET payload = CAST(substr(CAST(payload AS TEXT), 1, 40) AS BLOB)
+                    WHERE raw_id = (SELECT current_raw_id FROM documents WHERE vendor = 'copaco' ORDER BY document_key LIMIT 1)
+                    """)
+            }
+            let lines = try harness.scalar("SELECT count(*) FROM staging_lines")
+            let run = try await runBillwh(["rederive", "--db", db])
+            #expect(run.status == 1 && run.stderr.contains("the warehouse file is damaged") && run.stderr.contains("no longer matches its SHA-256"),
+                    "\(run.stderr)")
+            #expect(try harness.scalar("SELECT count(*) FROM staging_lines") == lines)
+        }
+    }
+
     /// `afterGoodReads`: the documents' earlier versions decode, so rederive finds them current
     /// and unchanged; the newer versions that fail stay quarantined all the same.
     @Test(arguments: [false, true])

@@ -82,6 +82,19 @@ import Warehouse
             #expect(try harness.read { db in
                 try String.fetchAll(db, sql: "SELECT document_key FROM quarantine WHERE reason LIKE '%holds this request''s credentials%' ORDER BY vendor")
             } == echoing)
+            // Rederive decodes the redacted copies fine, and must still not make them current: they
+            // are no longer the vendor's bytes, and the quarantine is not the decoder's to lift.
+            let rederived = try await runBillwh(["rederive", "--db", db], environment: env)
+            #expect(rederived.stderr.contains("quarantined kept as they are"), "\(rederived.stderr)")
+            #expect(try harness.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM quarantine WHERE reason LIKE '%holds this request''s credentials%' AND resolved_at IS NULL
+                    """)
+            } == echoing.count)
+            #expect(try harness.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM raw_documents WHERE instr(payload, CAST('<redacted>' AS BLOB)) > 0")
+            } == 0)
+            scan.process("rederive after the echo", rederived)
             for id in echoing { faults.clearCorruption(invoiceID: id) }
             #expect(echoed.stderr.contains("retry") && echoed.stderr.contains("quarantined"), "\(echoed.stderr)")
             #expect(echoed.stderr.contains("HTTP 400") && echoed.stderr.contains("<redacted>"), "\(echoed.stderr)")

@@ -11,8 +11,10 @@ struct RederiveCommand: AsyncParsableCommand {
             The fix path after a decoder change or a vendor's field change: documents whose lines decode \
             differently are written again, quarantined documents that decode now are released (unless a later \
             version is current), and the changed match groups are reconciled (closed months get adjustments as \
-            usual). Safe to re-run and to resume after a kill. Exit 0 when every document decodes, 2 when some stay \
-            quarantined.
+            usual). A document quarantined for what it is rather than how it decodes (a second document under a key \
+            the response already used, or one holding the request's credentials) stays quarantined. Safe to re-run \
+            and to resume after a kill. Exit 0 when every document decodes, 2 when some stay quarantined; 1 on a \
+            damaged file.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [VendorID] = []
@@ -31,6 +33,10 @@ struct RederiveCommand: AsyncParsableCommand {
             var text = "rederive: \(report.documents) documents: \(report.unchanged) unchanged, \(report.restaged) restaged, \(report.released) released from quarantine"
             if report.superseded > 0 { text += ", \(report.superseded) superseded by a later version" }
             text += ", \(report.lines) lines written, \(report.rejected.count) still rejected\n"
+            if report.keptInQuarantine > 0 {
+                text += "  \(report.keptInQuarantine) quarantined kept as they are: not a decoding matter (a second document under one key, "
+                    + "or credentials in it); the vendor's next answer decides (billwh status)\n"
+            }
             for (document, reason) in report.rejected.prefix(20) { text += "  ! \(document): \(reason)\n" }
             if report.rejected.count > 20 { text += "  … and \(report.rejected.count - 20) more (billwh status)\n" }
             if let reconcile = report.reconcile { text += Summaries.reconcile(reconcile) }
