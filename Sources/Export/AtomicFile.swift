@@ -20,6 +20,9 @@ import Warehouse
 /// written directly: there is nothing to replace atomically.
 package final class AtomicFile {
     package let path: String
+    /// The file `path` names once symbolic links are followed: the one replaced. Replacing the
+    /// link itself would leave whatever reads the link's target on the old file.
+    package let target: String
     package let fileDescriptor: Int32
     /// nil when writing straight into a special file.
     package let temporaryPath: String?
@@ -40,18 +43,21 @@ package final class AtomicFile {
             guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
             fileDescriptor = fd
             temporaryPath = nil
+            target = path
             return
         }
-        if exists && access(path, W_OK) != 0 {
+        let target = Self.followingLinks(path)
+        self.target = target
+        if exists && access(target, W_OK) != 0 {
             throw failure("the existing file is not writable (\(String(cString: strerror(errno))))")
         }
-        if exists, let kind = Self.databaseKind(path) {
+        if exists, let kind = Self.databaseKind(target) {
             throw failure("it is \(kind): an export or report never replaces one; give another file name")
         }
 
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let slash = target.lastIndex(of: "/")
+        let directory = slash.map { $0 == target.startIndex ? "/" : String(target[..<$0]) } ?? "."
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
         var directoryInfo = stat()
         guard stat(directory, &directoryInfo) == 0 else {
             throw failure("its folder \(directory) does not exist or cannot be reached (\(String(cString: strerror(errno))))")
@@ -87,6 +93,27 @@ package final class AtomicFile {
             }
             throw failure(String(cString: strerror(code)))
         }
+    }
+
+    /// `path` with its symbolic links followed, a dangling one to the file it would name.
+    static func followingLinks(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            var info = stat()
+            guard lstat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return current }
+            let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if link.hasPrefix("/") {
+                current = link
+            } else if let slash = current.lastIndex(of: "/") {
+                current = String(current[...slash]) + link
+            } else {
+                current = link
+            }
+        }
+        return current
     }
 
     /// Temporary files for `name` are `.<name>.<pid>.<random>.tmp`.
@@ -153,7 +180,7 @@ package final class AtomicFile {
             unlink(temporaryPath)
             throw OutputError(destination: path, reason: reason)
         }
-        if rename(temporaryPath, path) != 0 {
+        if rename(temporaryPath, target) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw OutputError(destination: path, reason: reason)

@@ -39,8 +39,15 @@ package enum HTMLReport {
     }
 
     /// Writes the page to `path` through a temporary file and a rename: never half a page.
+    /// `path` "-" is standard output.
     package static func write(databasePath: String, options: Options, to path: String) throws {
         let html = try render(databasePath: databasePath, options: options)
+        if path == "-" {
+            var writer = ByteWriter(fileDescriptor: STDOUT_FILENO, destinationName: "standard output")
+            writer.append(html)
+            try writer.flush()
+            return
+        }
         let file = try AtomicFile(path: path)
         do {
             var writer = ByteWriter(fileDescriptor: file.fileDescriptor, destinationName: path)

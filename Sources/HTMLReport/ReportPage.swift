@@ -109,6 +109,8 @@ struct ReportPage {
     var month: String
     var firstMonth: String
     var monthCount: Int
+    /// "last month" or "last 12 months".
+    var monthsText: String
     var database: String
     var generatedAt: String
     var vendors: [String]
@@ -143,10 +145,12 @@ struct ReportPage {
         }
         func exact(_ row: Row, _ column: String) -> Int64? { (try? ReportData.micros(row[column])) ?? nil }
 
-        lang = locale.rawValue
+        // The page's words are English whatever the number format.
+        lang = "en"
         month = data.month.description
         firstMonth = data.months.first?.description ?? month
         monthCount = data.months.count
+        monthsText = monthCount == 1 ? "last month" : "last \(monthCount) months"
         self.database = database
         self.generatedAt = generatedAt
         vendors = data.vendors

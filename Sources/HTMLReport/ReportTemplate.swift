@@ -41,7 +41,7 @@ enum ReportTemplate {
         </head>
         <body>
         <h1>Margin and leakage — {{month}}</h1>
-        <p class="meta">Warehouse {{database}} · vendors: {{#vendors}}{{.}} {{/vendors}}{{^vendors}}none{{/vendors}}· last {{monthCount}} months ({{firstMonth}} to {{month}}) · generated {{generatedAt}}</p>
+        <p class="meta">Warehouse {{database}} · vendors: {{#vendors}}{{.}} {{/vendors}}{{^vendors}}none{{/vendors}}· {{monthsText}} ({{firstMonth}} to {{month}}) · generated {{generatedAt}}</p>
         <p class="meta">Amounts are per currency, rounded to 2 decimals for reading (the exact value is in each cell's data-micros); different currencies are never added. The figures are those of <code>billwh report margin</code> and <code>billwh report exceptions</code>.</p>
         {{^hasData}}<p class="empty" id="no-data">No purchases in {{month}}.</p>{{/hasData}}
 

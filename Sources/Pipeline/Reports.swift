@@ -62,7 +62,8 @@ package enum Reports {
                    billwh_money(coalesce(sum(cost_micros), 0)) AS cost, billwh_money(coalesce(sum(sell_micros), 0)) AS sell,
                    billwh_money(coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0)) AS margin,
                    CASE WHEN coalesce(sum(sell_micros), 0) <> 0
-                        THEN printf('%.1f', 100.0 * (coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0)) / sum(sell_micros)) END AS margin_pct,
+                        -- round, then + 0.0: a margin just below zero shows as 0.0, not -0.0
+                        THEN printf('%.1f', round(100.0 * (coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0)) / sum(sell_micros), 1) + 0.0) END AS margin_pct,
                    billwh_money(coalesce(sum(CASE WHEN match_status = 'unbilled' THEN cost_micros END), 0)) AS unbilled_cost
             FROM purchases
             WHERE (?1 IS NULL OR substr(invoice_date, 1, 7) = ?1)

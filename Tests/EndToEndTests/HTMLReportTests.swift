@@ -253,6 +253,26 @@ import Warehouse
         #expect(dom.amounts.isEmpty)
     }
 
+    /// `--out` through a symbolic link replaces the file the link names (a dashboard reading
+    /// the link's target sees the new page); `--out -` is standard output; one month is "last month".
+    @Test func theReportGoesThroughALinkOrToStandardOutput() async throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try craftedWarehouse(dir)
+        let target = dir.appendingPathComponent("published.html").path
+        #expect(FileManager.default.createFile(atPath: target, contents: Data("old".utf8)))
+        let link = dir.appendingPathComponent("latest.html").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "published.html")
+        let run = try await runBillwh(["report", "html", "--db", db, "--month", "2026-05", "--months", "1", "--out", link])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "published.html")
+        let page = try String(contentsOfFile: target, encoding: .utf8)
+        #expect(page.contains("last month (2026-05 to 2026-05)") && page.contains("<html lang=\"en\">"), "\(page.prefix(600))")
+        let out = try await runBillwh(["report", "html", "--db", db, "--month", "2026-05", "--out", "-", "--locale", "nl"])
+        #expect(out.status == 0 && out.stdout.hasPrefix("<!DOCTYPE html>") && out.stdout.contains("<html lang=\"en\">"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "-"))
+    }
+
     @Test func amountsForPeopleFromExactMicros() {
         #expect(ReportLocale.en.amount(micros: 1_234_560_000) == "1,234.56")
         #expect(ReportLocale.nl.amount(micros: 1_234_560_000) == "1.234,56")
@@ -270,7 +290,7 @@ import Warehouse
     }
 
     @Test func badArgumentsAreRefused() async throws {
-        for arguments in [["--month", "2026-13"], ["--locale", "fr"], ["--months", "0"]] {
+        for arguments in [["--month", "2026-13"], ["--locale", "fr"], ["--months", "0"], ["--month", "2999-01"]] {
             let run = try await runBillwh(["report", "html", "--db", "/nonexistent/w.sqlite"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.stderr)")
         }

@@ -62,11 +62,16 @@ extension Report {
         @Option(help: ArgumentHelp("The month the tables show (default: last month, or the latest month with purchases if earlier).", valueName: "YYYY-MM"))
         var month: Month?
         @Option(help: "How many months the charts cover, ending with --month.") var months: Int = 12
-        @Option(help: ArgumentHelp("Write the page here.", valueName: "file")) var out: String = "billwh-report.html"
+        @Option(help: ArgumentHelp("Write the page here (- for standard output; a symbolic link's target is replaced, not the link).",
+                                   valueName: "file")) var out: String = "billwh-report.html"
         @Option(help: "en writes 1,234.56; nl writes 1.234,56.") var locale: ReportLocale = .en
 
         func validate() throws {
             guard (1...120).contains(months) else { throw ValidationError("--months takes 1 to 120") }
+            let today = CalendarDate.today()
+            if let month, month > Month(of: today) {
+                throw ValidationError("--month \(month) has not begun (today is \(today)): a mistyped year? The page would show it empty")
+            }
         }
 
         func run() async throws {
@@ -75,7 +80,7 @@ extension Report {
                 _ = try PurchasesFreshness.check(databasePath: database.path, what: "the report", takeAsTheyAre: true)
                 try HTMLReport.write(databasePath: database.path,
                                      options: HTMLReport.Options(month: month, months: months, locale: locale), to: out)
-                Console.note("report written to \(out)")
+                if out != "-" { Console.note("report written to \(out)") }
                 return .success
             }
         }
