@@ -115,7 +115,16 @@ package struct PipelineRunner: Sendable {
         logger.info("\(command): reconcile took \(phaseTook())")
         // A failed check (a vendor's total that does not add up) makes the run partial, not
         // failed: what it fetched is committed and consistent. Open months are a reminder.
-        let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting)
+        let recheckAll = try await database.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM runs WHERE command = ?1
+                                 AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE command = 'nightly' AND run_id < ?2), 0))
+                    OR coalesce((SELECT failed_checks FROM runs WHERE command = 'nightly' AND run_id < ?2 AND finished_at IS NOT NULL
+                                 ORDER BY run_id DESC LIMIT 1), '') <> ''
+                """, arguments: [HandWrites.command, runID]) ?? false
+        }
+        let scope = DataChecks.RunScope(linesAfter: linesBefore, purchasesAfter: reconcile.rebuiltAfter, adjusting: reconcile.adjusting,
+                                        recheckAll: recheckAll)
         // The run's pages wait in the WAL: copied into the file on the second core while the
         // checks only read, the close has little left to copy (over a long history, most of the
         // pages a nightly dirties are index pages scattered through the file).

@@ -159,7 +159,7 @@ package enum StatusReport {
     package static func interruptedRun(_ db: Database, runInProgress: Bool) throws -> String? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT run_id, command, pid, started_at FROM runs
-            WHERE finished_at IS NULL AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE finished_at IS NOT NULL), 0)
+            WHERE finished_at IS NULL AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE finished_at IS NOT NULL AND command <> '\(HandWrites.command)'), 0)
               AND (? = 0 OR run_id < (SELECT max(run_id) FROM runs))
             ORDER BY run_id DESC LIMIT 1
             """, arguments: [runInProgress]) else { return nil }

@@ -72,10 +72,14 @@ package enum DataChecks {
         package var purchasesAfter: Int64
         /// The reconcile rebuilt customers whole while a month is closed (ReconcileReport.adjusting).
         package var adjusting: Bool
-        package init(linesAfter: Int64, purchasesAfter: Int64, adjusting: Bool = false) {
+        /// Something else may have broken a rule anywhere: a write by hand since the last
+        /// nightly, or a check the last nightly failed (it stays failed until it passes).
+        package var recheckAll: Bool
+        package init(linesAfter: Int64, purchasesAfter: Int64, adjusting: Bool = false, recheckAll: Bool = false) {
             self.linesAfter = linesAfter
             self.purchasesAfter = purchasesAfter
             self.adjusting = adjusting
+            self.recheckAll = recheckAll
         }
     }
 
@@ -83,11 +87,12 @@ package enum DataChecks {
     /// the nightly cost follows its window and not the warehouse's history.
     /// When the reconcile rebuilt customers whole while a month is closed, the whole set runs:
     /// adjustment rows net frozen rows across match groups, which the scoped totals cannot see.
-    /// (Groups rebuilt on their own have nothing in closed months.) `billwh check` always runs
-    /// the whole set.
+    /// (Groups rebuilt on their own have nothing in closed months.) So does a run after a write
+    /// by hand, and every run after one whose checks failed. `billwh check` always runs the
+    /// whole set.
     package static func nightly(today: CalendarDate, scope: RunScope,
                                maxOpenMonths: Int = defaultMaxOpenMonths) -> [DataCheck] {
-        if scope.adjusting {
+        if scope.adjusting || scope.recheckAll {
             return all(today: today, maxOpenMonths: maxOpenMonths)
         }
         let cutoff = cutoffMonth(today: today, maxOpenMonths: maxOpenMonths)

@@ -324,6 +324,35 @@ import Warehouse
         }
     }
 
+    /// A rule broken by hand (`query --write`) is found by the next nightly, which checks the
+    /// whole warehouse after a hand write, and it stays failed in every nightly (and in
+    /// `status --fail-on checks`) until it is mended; the nightly otherwise checks only what it changed.
+    @Test func aRuleBrokenByHandFailsEveryNightlyUntilMended() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            let db = harness.databasePath
+            let env = environment(harness, days: 40)
+            let first = try await runBillwh(["nightly", "--db", db], environment: env)
+            #expect(first.status == 0, "\(first.stderr)")
+            let id = try harness.scalar("SELECT min(purchase_id) FROM purchases WHERE match_status = 'matched'")
+            func write(_ sql: String) async throws {
+                let run = try await runBillwh(["query", "--db", db, "--write", sql])
+                #expect(run.status == 0, "\(run.stderr)")
+            }
+            try await write("UPDATE purchases SET cost_micros = cost_micros + 1 WHERE purchase_id = \(id)")
+            for night in 0..<2 {
+                let run = try await runBillwh(["nightly", "--db", db], environment: env)
+                #expect(run.status == 2 && run.stderr.contains("cost_sell_margin_consistent"), "night \(night): \(run.stderr)")
+                #expect(try await runBillwh(["status", "--db", db, "--fail-on", "checks"]).status == 1)
+            }
+            try await write("UPDATE purchases SET cost_micros = cost_micros - 1 WHERE purchase_id = \(id)")
+            let mended = try await runBillwh(["nightly", "--db", db], environment: env)
+            #expect(mended.status == 0, "\(mended.stderr)")
+            #expect(try await runBillwh(["status", "--db", db, "--fail-on", "checks"]).status == 0)
+            #expect(try harness.scalar("SELECT count(*) FROM runs WHERE command = 'query --write' AND outcome = 'ok'") == 2)
+        }
+    }
+
     /// With BILLWH_FILE_GROUP the warehouse, its companions and the backups belong to that
     /// group, mode 0640; an unknown group is refused with what to do.
     @Test func filesGoToTheConfiguredGroup() async throws {
