@@ -24,6 +24,9 @@ package enum ReplicaError: Error, CustomStringConvertible {
                 + "warehouse (its readers then see this one), run `billwh replicate --full` once"
         case let .connect(target, reason) where reason.contains("authMechanismRequiresPassword"):
             "cannot connect to the replica \(target): the server asks for a password and none was given: set BILLWH_REPLICA_PASSWORD_FILE (a file only its owner reads)"
+        case let .connect(target, reason) where reason.contains("CERTIFICATE_VERIFY_FAILED"):
+            "cannot connect to the replica \(target): the server's TLS certificate is not trusted (sslmode=verify-full): give the CA that signed it "
+                + "with sslrootcert=FILE, or use sslmode=require (encrypted, the certificate not checked, as libpq does)"
         case let .connect(target, reason):
             "cannot connect to the replica \(target): \(reason) (check the host, port, user, BILLWH_REPLICA_PASSWORD_FILE and pg_hba.conf)"
         case let .postgres(doing, reason):

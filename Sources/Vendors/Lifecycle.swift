@@ -133,7 +133,12 @@ package struct LifecycleRegistry: Sendable {
         guard let statusText = parts.first, let status = LifecycleStatus(parsing: statusText) else {
             throw LifecycleSettingError("\(entry): the status must be one of \(LifecycleStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var lifecycle = EndpointLifecycle(vendor: vendor, endpoint: String(path[1]), version: names.count == 2 ? String(names[1]) : nil,
+        // An entry for an endpoint billwh does not call would never warn: a typo must not hide a deprecation.
+        let known = published.entries.filter { $0.vendor == vendor }.map(\.endpoint).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard let endpoint = known.first(where: { $0.lowercased() == path[1].lowercased() }) else {
+            throw LifecycleSettingError("\(entry): \(vendor) has no endpoint \(path[1]) that billwh calls (\(known.joined(separator: ", ")))")
+        }
+        var lifecycle = EndpointLifecycle(vendor: vendor, endpoint: endpoint, version: names.count == 2 ? String(names[1]) : nil,
                                           status: status, source: "BILLWH_ENDPOINT_LIFECYCLE")
         for part in parts.dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -145,6 +150,13 @@ package struct LifecycleRegistry: Sendable {
             case "eol", "end-of-life", "endoflife": lifecycle.endOfLife = date
             default: throw LifecycleSettingError("\(entry): \(part): expected deprecated=YYYY-MM-DD or eol=YYYY-MM-DD")
             }
+        }
+        // Dates that contradict the status or each other: which one the vendor meant is a guess.
+        if lifecycle.endOfLife != nil || lifecycle.deprecatedOn != nil, ![.deprecated, .endOfLife].contains(status) {
+            throw LifecycleSettingError("\(entry): a deprecation or end-of-life date goes with Deprecated or End-of-life, not \(status.rawValue)")
+        }
+        if let deprecated = lifecycle.deprecatedOn, let end = lifecycle.endOfLife, deprecated > end {
+            throw LifecycleSettingError("\(entry): deprecated on \(deprecated) is after the end of life \(end)")
         }
         return lifecycle
     }

@@ -44,7 +44,10 @@ import Warehouse
     }
 
     @Test(arguments: ["copaco/invoices", "copaco=Stable", "acme/invoices=Stable", "copaco/invoices=Sunset",
-                      "copaco/invoices=Deprecated,eol=soon", "copaco/invoices=Deprecated,until=2027-01-01"])
+                      "copaco/invoices=Deprecated,eol=soon", "copaco/invoices=Deprecated,until=2027-01-01",
+                      // An endpoint billwh does not call (a typo hides the deprecation), and dates at odds.
+                      "copaco/invoice@v1=Deprecated,eol=2027-01-01", "copaco/nope=Stable",
+                      "copaco/invoices@v1=Stable,eol=2026-01-01", "copaco/invoices=Deprecated,eol=2027-01-01,deprecated=2027-06-01"])
     func aMalformedOverrideIsRefusedWithTheForm(text: String) {
         #expect(throws: LifecycleSettingError.self) { try LifecycleRegistry.published.overridden(by: text) }
     }

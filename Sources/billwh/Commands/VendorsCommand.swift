@@ -26,6 +26,9 @@ struct VendorsCommand: AsyncParsableCommand {
                 let queue = try WarehouseDatabase.openReadOnly(path: database.path)
                 let listed = rows
                 rows = try await queue.read { db in try VendorsReport.withLastSuccess(listed, db) }
+            } else {
+                // "never" would read as "the job never ran", where the path may just be mistyped.
+                Console.note("billwh: note: no warehouse at \(database.path), so no last success is shown (--db, BILLWH_DB)")
             }
             Console.out(VendorsReport.render(rows, today: .today()))
             return .success
