@@ -82,6 +82,22 @@ final class PostgresServer: @unchecked Sendable {
         usleep(100_000)
     }
 
+    /// Turns TLS on with a self-signed certificate for 127.0.0.1 (as Debian's snakeoil one is
+    /// self-signed), and restarts; returns the certificate's path, its own CA.
+    func enableTLS() throws -> String {
+        let certificate = dataDirectory + "/server.crt", key = dataDirectory + "/server.key"
+        let made = try run(asServerUser: ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                          "-keyout", key, "-out", certificate], deadline: 60)
+        guard made.status == 0 else { throw ServerError("openssl failed: \(made.output)") }
+        let conf = try FileHandle(forWritingTo: URL(fileURLWithPath: dataDirectory + "/postgresql.conf"))
+        conf.seekToEndOfFile()
+        conf.write(Data("\nssl = on\n".utf8))
+        try conf.close()
+        try restart()
+        return certificate
+    }
+
     func restart() throws {
         stopServer()
         try startServer()

@@ -408,6 +408,31 @@ struct ReplicaEndToEndTests {
         }
     }
 
+    /// A server with TLS on and a self-signed certificate (Debian's default): prefer and require
+    /// encrypt without checking it, as libpq does; verify-full refuses it, saying what to do,
+    /// and accepts it with sslrootcert naming the certificate.
+    @Test func tlsModesAsLibpqMeansThem() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            let certificate = try fixture.server.enableTLS()
+            let base = "postgres://\(fixture.server.superuser)@127.0.0.1:\(fixture.server.port)/postgres"
+            func replicate(_ url: String) async throws -> ProcessResult {
+                try await runBillwh(["replicate", "--db", fixture.harness.databasePath, "--to", url], environment: fixture.environment)
+            }
+            for url in [base, base + "?sslmode=require"] {
+                let run = try await replicate(url)
+                #expect(run.status == 0, "\(url): \(run.stderr)")
+            }
+            let ssl = try fixture.server.psql("SELECT count(*) FROM pg_stat_ssl WHERE ssl")
+            #expect(ssl.status == 0, "\(ssl.output)")
+            let unverified = try await replicate(base + "?sslmode=verify-full")
+            #expect(unverified.status == 1 && unverified.stderr.contains("sslrootcert=FILE"), "\(unverified.stderr)")
+            let verified = try await replicate(base + "?sslmode=verify-full&sslrootcert=\(certificate)")
+            #expect(verified.status == 0, "\(verified.stderr)")
+            try await fixture.expectEqual()
+        }
+    }
+
     /// A reader inside one transaction (a BI tool's report of several queries) sees the replica
     /// as it was when the transaction began while a replicate commits: rows are deleted, not
     /// truncated (TRUNCATE is not MVCC-safe), and the replicate does not wait for the reader.
