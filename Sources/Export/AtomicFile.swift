@@ -29,11 +29,14 @@ package final class AtomicFile {
     private var finished = false
 
     /// Opens the temporary file, or fails at once with an error naming `path`. A new file gets
-    /// `fileAccess` (0640 and `BILLWH_FILE_GROUP`'s group by default), like the warehouse it comes from.
-    package init(path: String, fileAccess: FileAccess? = try? FileAccess.from()) throws(OutputError) {
+    /// `fileAccess` (default: 0640 and `BILLWH_FILE_GROUP`'s group), like the warehouse it comes
+    /// from; an unknown group is refused, as every command refuses it.
+    package init(path: String, fileAccess: FileAccess? = nil) throws(OutputError) {
         self.path = path
         func failure(_ reason: String) -> OutputError { OutputError(destination: path, reason: reason) }
         guard !path.isEmpty else { throw failure("empty path") }
+        let newFileAccess: FileAccess
+        do { newFileAccess = try fileAccess ?? FileAccess.from() } catch { throw failure("\(error)") }
 
         var info = stat()
         let exists = stat(path, &info) == 0
@@ -73,8 +76,8 @@ package final class AtomicFile {
                 // Replacing a file keeps its permissions.
                 if exists {
                     _ = fchmod(fd, info.st_mode & 0o7777)
-                } else if let fileAccess {
-                    do { try fileAccess.apply(fd: fd, path: path) } catch {
+                } else {
+                    do { try newFileAccess.apply(fd: fd, path: path) } catch {
                         close(fd)
                         unlink(candidate)
                         throw failure("\(error)")

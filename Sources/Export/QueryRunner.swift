@@ -138,10 +138,7 @@ package func runQuery(_ sql: String, databasePath: String, format: QueryFormat =
         let queue = try WarehouseDatabase.openForWriting(path: databasePath)
         return try queue.writeWithoutTransaction { db in
             let summary = try runQuery(sql, in: db, format: format, allowWrite: true, output: output)
-            if summary.changes > 0 {
-                try ReplicaChangeLog.recordHandWrite(db)
-                try HandWrites.record(db, changes: summary.changes)
-            }
+            if summary.changes > 0 { try ReplicaChangeLog.recordHandWrite(db) }
             return summary
         }
     }

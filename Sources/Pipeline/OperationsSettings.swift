@@ -17,9 +17,11 @@ package struct BackupSettings: Sendable, Equatable {
 
 extension Settings {
     static func backup(_ config: ConfigReader) throws -> BackupSettings? {
-        guard let directory = config.string(forKey: ["billwh", "backup", "dir"]), !directory.isEmpty else { return nil }
+        // Read with or without a folder: a value that does not parse is refused now, not on the
+        // day backups are turned on.
         let keep = try wholeNumber(config, ["billwh", "backup", "keep"], variable: "BILLWH_BACKUP_KEEP",
                                    default: BackupSettings.defaultKeep, range: 1...10_000, unit: "copies")
+        guard let directory = config.string(forKey: ["billwh", "backup", "dir"]), !directory.isEmpty else { return nil }
         return BackupSettings(directory: directory, keep: keep)
     }
 

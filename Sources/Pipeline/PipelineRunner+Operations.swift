@@ -40,7 +40,9 @@ extension PipelineRunner {
     /// must not stop the backups of what only this file holds), when `BILLWH_BACKUP_DIR` is
     /// set. A backup that fails makes the run partial; a damaged file fails it.
     func backupAfterNightly(_ outcome: RunOutcome, command: String, database: DatabaseQueue, runID: Int64) throws -> RunOutcome {
-        guard let backup = settings.backup, outcome != .failed else { return outcome }
+        // Also after a run every vendor failed: what only this file holds (closed months, CRM
+        // links, a week of earlier nights) must not go without a backup while a vendor is down.
+        guard let backup = settings.backup else { return outcome }
         do {
             let copy = try takeBackup(to: backup.directory, keep: backup.keep)
             logger.info("\(command): backup \(copy.path) (\(copy.bytes / 1_048_576) MB, verified; the newest \(backup.keep) kept)")
@@ -50,11 +52,12 @@ extension PipelineRunner {
             throw damage
         } catch {
             logger.error("\(command): the backup into \(backup.directory) failed: \(error)")
+            let after: RunOutcome = outcome == .failed ? .failed : .partial
             try database.write { db in
-                try db.execute(sql: "UPDATE runs SET outcome = 'partial', summary = summary || ? WHERE run_id = ?",
-                               arguments: ["\nbackup failed: \(error)", runID])
+                try db.execute(sql: "UPDATE runs SET outcome = ?, summary = summary || ? WHERE run_id = ?",
+                               arguments: [after.rawValue, "\nbackup failed: \(error)", runID])
             }
-            return .partial
+            return after
         }
     }
 }

@@ -20,10 +20,10 @@ package enum PurchasesFreshness: Equatable {
 
     /// Inside the reader's own transaction, the state it then reads purchases in.
     package static func of(_ db: Database, databasePath: String) throws -> PurchasesFreshness {
-        let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
-        guard waiting > 0 else { return .current }
+        // A run that has not staged anything yet will still change purchases: said all the same.
         if let holder = RunLock.holder(databasePath: databasePath) { return .runInProgress(holder: holder) }
-        return .behind(customers: waiting)
+        let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM reconcile_queue") ?? 0
+        return waiting > 0 ? .behind(customers: waiting) : .current
     }
 
     /// The refusal of a command that reads purchases for accounting, or its note; nil when current.

@@ -128,6 +128,10 @@ package struct Settings: Sendable {
         }
         let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
         let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY", environment: environment)
+        // Read whether or not 2tCloud is configured: a value that does not parse is refused now,
+        // not on the day the vendor is added.
+        let includeConsolidated = try flag(config, ["billwh", "twotcloud", "include", "consolidated"],
+                                           variable: "BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED", default: false)
         switch (accountID.isEmpty, twotcloudKey) {
         case (false, let key?):
             let version = config.string(forKey: ["billwh", "twotcloud", "api", "version"], default: "v2")
@@ -137,7 +141,7 @@ package struct Settings: Sendable {
             settings.twotcloud = TwoTCloudConnector.Settings(
                 baseURL: try baseURL(config, ["billwh", "twotcloud", "base", "url"], variable: "BILLWH_TWOTCLOUD_BASE_URL", default: "https://api.cloudnet.services"),
                 accountID: accountID, apiKey: key, version: version,
-                includeConsolidated: try flag(config, ["billwh", "twotcloud", "include", "consolidated"], variable: "BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED", default: false))
+                includeConsolidated: includeConsolidated)
         case (true, nil):
             break
         case (true, _?):
@@ -168,6 +172,12 @@ package struct Settings: Sendable {
     static func copper(_ config: ConfigReader, environment: [String: String] = [:]) throws -> CopperSettings? {
         let token = try secret(config, ["billwh", "copper", "access", "token"], variable: "BILLWH_COPPER_ACCESS_TOKEN", environment: environment)
         let email = config.string(forKey: ["billwh", "copper", "user", "email"]) ?? ""
+        // Read whether or not Copper is configured: a value that does not parse is refused now.
+        let publishNote = try flag(config, ["billwh", "copper", "publish", "note"], variable: "BILLWH_COPPER_PUBLISH_NOTE", default: false)
+        let noteActivityTypeID = try wholeNumber(config, ["billwh", "copper", "note", "activity", "type", "id"],
+                                                 variable: "BILLWH_COPPER_NOTE_ACTIVITY_TYPE_ID", default: 0, range: 0...Int(Int32.max))
+        let requestsPerWindow = try wholeNumber(config, ["billwh", "copper", "requests", "per", "minute"], variable: "BILLWH_COPPER_REQUESTS_PER_MINUTE",
+                                                default: 160, range: 1...180, unit: "requests a minute", note: " (Copper allows 180 per key)")
         switch (token, email.isEmpty) {
         case (nil, true): return nil
         case (nil, false):
@@ -181,11 +191,9 @@ package struct Settings: Sendable {
                 customerNumberField: config.string(forKey: ["billwh", "copper", "customer", "number", "field"], default: "Customer Number"))
             copper.billedField = config.string(forKey: ["billwh", "copper", "publish", "billed", "field"]).flatMap { $0.isEmpty ? nil : $0 }
             copper.marginField = config.string(forKey: ["billwh", "copper", "publish", "margin", "field"]).flatMap { $0.isEmpty ? nil : $0 }
-            copper.publishNote = try flag(config, ["billwh", "copper", "publish", "note"], variable: "BILLWH_COPPER_PUBLISH_NOTE", default: false)
-            copper.noteActivityTypeID = try wholeNumber(config, ["billwh", "copper", "note", "activity", "type", "id"],
-                                                        variable: "BILLWH_COPPER_NOTE_ACTIVITY_TYPE_ID", default: 0, range: 0...Int(Int32.max))
-            copper.requestsPerWindow = try wholeNumber(config, ["billwh", "copper", "requests", "per", "minute"], variable: "BILLWH_COPPER_REQUESTS_PER_MINUTE",
-                                                       default: 160, range: 1...180, unit: "requests a minute", note: " (Copper allows 180 per key)")
+            copper.publishNote = publishNote
+            copper.noteActivityTypeID = noteActivityTypeID
+            copper.requestsPerWindow = requestsPerWindow
             return copper
         }
     }

@@ -17,6 +17,8 @@ package enum VendorsReport {
         package var use: String
         package var lifecycle: EndpointLifecycle?
         package var lastSuccess: String?
+        /// Why it is not called though its vendor is configured (an opt-in left off), if so.
+        var off: String?
         /// The ledger's endpoint whose good runs count for this one: Copper's field definitions
         /// are read at the start of every companies run and have no runs of their own.
         var ledgerEndpoint: String?
@@ -40,6 +42,9 @@ package enum VendorsReport {
         add(.twotcloud, twotcloud.customerInvoices, configured: settings.twotcloud != nil, use: "outgoing (selling price)")
         add(.twotcloud, twotcloud.consolidatedInvoices, configured: settings.twotcloud?.includeConsolidated ?? false,
             use: "cross-check, opt-in")
+        if settings.twotcloud != nil && settings.twotcloud?.includeConsolidated != true {
+            rows[rows.count - 1].off = "off (BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED)"
+        }
         add(.copper, Endpoint(name: "custom_field_definitions", path: "/custom_field_definitions", version: "v1", direction: .crossCheck),
             configured: settings.copper != nil, use: "CRM field names", ledger: CopperSync.endpoint)
         add(.copper, CopperSync.endpoint, configured: settings.copper != nil, use: "CRM companies")
@@ -64,7 +69,7 @@ package enum VendorsReport {
             rows: rows.map { row in
                 [row.vendor.rawValue, row.path, row.version, row.lifecycle?.status.rawValue ?? "unknown",
                  row.lifecycle?.deprecatedOn?.description ?? "-", row.lifecycle?.endOfLife?.description ?? "-",
-                 row.lastSuccess ?? "never", row.configured ? row.use : "not configured", row.lifecycle?.source ?? "no entry"]
+                 row.lastSuccess ?? "never", row.configured ? row.use : row.off ?? "not configured", row.lifecycle?.source ?? "no entry"]
             })
         let warnings = rows.filter(\.configured).compactMap { $0.lifecycle?.warning(today: today) }
         for warning in warnings { out += "  ! \(warning)\n" }
@@ -72,7 +77,9 @@ package enum VendorsReport {
             out += "  ! \(row.vendor)/\(row.endpoint) \(row.version) is in Development: `nightly` refuses it unless BILLWH_ALLOW_DEVELOPMENT_ENDPOINTS=true\n"
         }
         for row in rows where row.configured && row.lifecycle == nil {
-            out += "  ! \(row.vendor)/\(row.endpoint) \(row.version): no lifecycle entry for this version; record it with BILLWH_ENDPOINT_LIFECYCLE\n"
+            // 2tCloud's versions are known: another one is a typo more likely than a new version.
+            let known = row.vendor == .twotcloud ? " (2tCloud's API has v1 to v4: check BILLWH_TWOTCLOUD_API_VERSION)" : ""
+            out += "  ! \(row.vendor)/\(row.endpoint) \(row.version): no lifecycle entry for this version\(known); record it with BILLWH_ENDPOINT_LIFECYCLE\n"
         }
         return out
     }

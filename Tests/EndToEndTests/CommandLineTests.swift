@@ -13,6 +13,20 @@ import Warehouse
          "BILLWH_LOOKBACK_DAYS": "400"]
     }
 
+    /// An unknown BILLWH_FILE_GROUP is refused by an export and a report as by every command
+    /// (the files used to get the process's group without a word).
+    @Test func anUnknownFileGroupIsRefusedByExportsAndReports() async throws {
+        let folder = try TempDir()
+        let db = folder.path("w.sqlite")
+        #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
+        let env = ["BILLWH_FILE_GROUP": "no-such-group-billwh"]
+        for command in [["export", "purchases", "--out", folder.path("p.csv")], ["report", "html", "--out", folder.path("r.html")]] {
+            let run = try await runBillwh(command + ["--db", db], environment: env)
+            #expect(run.status != 0 && run.stderr.contains("groupadd no-such-group-billwh"), "\(command): \(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path("p.csv")) && !FileManager.default.fileExists(atPath: folder.path("r.html")))
+    }
+
     /// A file a stopped migrate (or an older billwh) left behind: `status` refuses it naming
     /// `billwh migrate`, an analyst's `query` still reads it, and after the migrate all is well.
     @Test func aFileWhoseMigrationsAreBehindIsRefusedByStatusAndReadByQuery() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import TestSupport
 import Testing
 import VendorSandbox
@@ -350,6 +351,24 @@ import Warehouse
             #expect(mended.status == 0, "\(mended.stderr)")
             #expect(try await runBillwh(["status", "--db", db, "--fail-on", "checks"]).status == 0)
             #expect(try harness.scalar("SELECT count(*) FROM runs WHERE command = 'query --write' AND outcome = 'ok'") == 2)
+        }
+    }
+
+    /// A nightly whose only vendor is down (exit 1) still takes its backup: what only this
+    /// file holds must not go without one for as long as the vendor is away.
+    @Test func aNightlyWhoseEveryVendorFailedStillTakesItsBackup() async throws {
+        let harness = try await Harness.start()
+        try await stopping(harness) {
+            #expect(try await harness.runner.nightly(window: history).outcome == .ok)
+            var settings = harness.settings
+            settings.copaco?.baseURL = "http://127.0.0.1:\(try FaultMatrixTests.deadPort())"
+            settings.retryPolicy.maxTotal = .milliseconds(300)
+            let folder = harness.directory.appendingPathComponent("backups").path
+            settings.backup = BackupSettings(directory: folder)
+            let runner = PipelineRunner(databasePath: harness.databasePath, settings: settings, logger: harness.logs.logger, today: today)
+            let down = try await runner.nightly()
+            #expect(down.outcome == .failed)
+            #expect(WarehouseBackup.copies(in: folder, databasePath: harness.databasePath).count == 1)
         }
     }
 

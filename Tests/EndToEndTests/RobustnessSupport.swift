@@ -89,9 +89,10 @@ func runLockIsFree(_ databasePath: String) -> Bool {
 }
 
 enum WarehouseDump {
-    /// `PRAGMA integrity_check` on a read-only connection ("ok" when sound).
+    /// `PRAGMA integrity_check` ("ok" when sound), also of a file a kill left before it was a
+    /// warehouse (no schema_migrations yet); the connection rolls back a hot journal first.
     static func integrity(_ path: String) throws -> String {
-        try WarehouseDatabase.openReadOnly(path: path, anySchema: true).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
+        try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
     }
 
     /// Every table that holds warehouse data, each as sorted rows of text, without surrogate

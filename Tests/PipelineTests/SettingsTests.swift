@@ -133,6 +133,17 @@ import Warehouse
         }
     }
 
+    /// A value that does not parse is refused although its feature is off: it would otherwise
+    /// wait, unnoticed, for the day the feature is turned on.
+    @Test(arguments: [["BILLWH_BACKUP_KEEP": "x"], ["BILLWH_TWOTCLOUD_INCLUDE_CONSOLIDATED": "maybe"],
+                      ["BILLWH_COPPER_PUBLISH_NOTE": "maybe"], ["BILLWH_COPPER_REQUESTS_PER_MINUTE": "abc"],
+                      ["BILLWH_COPPER_NOTE_ACTIVITY_TYPE_ID": "abc"]])
+    func aMalformedValueOfAFeatureNotInUseIsRefused(environment: [String: String]) async throws {
+        await #expect(throws: SettingsError.self) {
+            _ = try await Settings.load(environment: environment.merging(["BILLWH_COPACO_API_KEY": "k"]) { $1 })
+        }
+    }
+
     /// The config file's lines are KEY=value, taken as written: the forms other `.env` readers
     /// treat otherwise are refused, naming the line, instead of giving a key with quotes in it.
     @Test func configFileLinesOtherReadersWouldReadOtherwiseAreRefused() async throws {

@@ -7,9 +7,11 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check each configured vendor's credentials with one cheap call, before the first night.",
         discussion: """
-            Copaco: its example invoices; 2tCloud: one day of invoices; Copper: one page of companies. \
-            Prints per vendor whether it is reachable and takes the credentials, the API version that answered, \
-            and on a refusal what to check. Exit 0 only when every configured vendor answers; 1 otherwise.
+            One call per endpoint `nightly` reads: one day of each invoice endpoint (Copaco's invoices and customer \
+            specifications, 2tCloud's invoices and customer invoices), one page of Copper's companies. \
+            Prints per endpoint whether it is reachable, takes the credentials and answers in the vendor's shape, the API \
+            version, and on a refusal what to check. Exit 0 only when every call answers; 1 otherwise; 64 when no vendor \
+            is configured or one has half its credentials.
             """)
 
     func run() async throws {

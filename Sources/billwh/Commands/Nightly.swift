@@ -10,7 +10,7 @@ struct Nightly: AsyncParsableCommand {
             One run at a time: a second one exits at once with code 75, naming the holder. Exit 0 all good; 2 partial \
             (a vendor or endpoint failed, a document was quarantined, or a data check failed — what was fetched is committed); \
             1 failed (also: the warehouse file is damaged). Open months are a reminder, not a failure.
-            With BILLWH_BACKUP_DIR set, a verified backup follows every run that committed (BILLWH_BACKUP_KEEP copies kept). \
+            With BILLWH_BACKUP_DIR set, a verified backup follows every run that got to its end, also when every vendor failed (BILLWH_BACKUP_KEEP copies kept). \
             With BILLWH_METRICS_FILE set, a Prometheus textfile is written after the run, whatever its outcome.
             """)
     @OptionGroup var database: DatabaseOptions
