@@ -1,5 +1,8 @@
+import Foundation
+import GRDB
 import Ingestion
 import Replica
+import Warehouse
 
 extension PipelineRunner {
     /// `billwh replicate`. It reads one snapshot of the warehouse and needs no run lock: it
@@ -9,6 +12,18 @@ extension PipelineRunner {
                                     withRaw: replica.withRaw, logger: logger)
         replicator.wholeCopy = wholeCopy
         return try await replicator.run()
+    }
+
+    /// `billwh replicate --forget`: the warehouse stops logging changes for a replica that is
+    /// gone (a schema dropped, a server retired), which would otherwise keep the change log
+    /// from being pruned for ever. Nothing is sent to the server. True when it was registered.
+    package func forgetReplica(_ replica: ReplicaSettings) throws -> Bool {
+        let identity = replica.target.identity(schema: replica.schema)
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw WarehouseError.missingDatabase(databasePath) }
+        return try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess).write { db in
+            try ReplicaChangeLog.unregister(db, target: identity)
+            return db.changesCount > 0
+        }
     }
 
     /// The nightly hook: after a run that committed (all good or partial) and when a replica

@@ -405,6 +405,17 @@ struct ReplicaEndToEndTests {
             let consumers = try await runBillwh(["query", "--db", fixture.harness.databasePath, "--format", "csv",
                                                  "SELECT count(*) AS n FROM replica_consumers WHERE target LIKE '127.0.0.1:1/%'"])
             #expect(consumers.stdout.split(whereSeparator: \.isNewline) == ["n", "0"], "\(consumers.stdout)")
+            // A replica that is gone can be forgotten, without a call to its server.
+            let registered = "SELECT count(*) AS n FROM replica_consumers"
+            let before = try await runBillwh(["query", "--db", fixture.harness.databasePath, "--format", "csv", registered])
+            let forget = try await runBillwh(["replicate", "--db", fixture.harness.databasePath, "--schema", "billwh", "--forget",
+                                              "--to", "postgres://billwh@127.0.0.1:1/warehouse?sslmode=disable"], environment: fixture.environment)
+            #expect(forget.status == 0 && forget.stderr.contains("was not a registered replica"), "\(forget.stderr)")
+            let forgotten = try await runBillwh(["replicate", "--db", fixture.harness.databasePath, "--schema", "billwh", "--forget",
+                                                 "--to", fixture.server.url], environment: fixture.environment)
+            #expect(forgotten.status == 0 && forgotten.stderr.contains("forgotten"), "\(forgotten.stderr)")
+            let after = try await runBillwh(["query", "--db", fixture.harness.databasePath, "--format", "csv", registered])
+            #expect(Int(after.stdout.split(whereSeparator: \.isNewline).last ?? "") == Int(before.stdout.split(whereSeparator: \.isNewline).last ?? "")! - 1)
         }
     }
 

@@ -27,6 +27,8 @@ struct Replicate: AsyncParsableCommand {
     @Flag(help: "Also copy raw_documents, the vendors' documents as sent (BYTEA); also on with BILLWH_REPLICA_WITH_RAW=true. A run without it empties the replica's raw_documents.") var withRaw = false
     @Flag(help: "Copy the whole warehouse again, even when the replica is up to date (after it was changed by hand), or into a schema that holds another warehouse's copy.")
     var full = false
+    @Flag(help: "Forget this replica (a schema dropped, a server retired): the warehouse stops logging changes for it, so its change log is pruned again. Nothing is sent to the server.")
+    var forget = false
 
     func run() async throws {
         Console.outliveClosedOutput()
@@ -48,6 +50,12 @@ struct Replicate: AsyncParsableCommand {
             }
             let replica = ReplicaSettings(target: target, schema: schema ?? settings.replicaSchema, withRaw: withRaw || settings.replicaWithRaw)
             let runner = PipelineRunner(databasePath: database.path, settings: settings, logger: logger)
+            if forget {
+                let known = try runner.forgetReplica(replica)
+                Console.note(known ? "replicate: \(replica.target)/\(replica.schema) forgotten; the change log no longer waits for it"
+                                   : "replicate: \(replica.target)/\(replica.schema) was not a registered replica of this warehouse")
+                return .success
+            }
             do {
                 let report = try await runner.replicate(replica, wholeCopy: full)
                 Console.note("replicate \(replica.target)/\(replica.schema): \(ReplicateSummary.line(report))")
