@@ -77,8 +77,12 @@ package enum PeriodClose {
         try db.execute(sql: "DELETE FROM closed_months WHERE month = ?", arguments: [month.description])
         try db.execute(sql: "INSERT INTO period_events (month, action, at, reason, user) VALUES (?, 'reopen', ?, ?, ?)",
                        arguments: [month.description, Timestamp.now(), trimmed, user])
+        // Also every customer with an adjustment dated after the month: for an earlier closed
+        // month, the first open month after it is now this one, and its adjustments move here.
         try ReconcileQueue(db).enqueueCustomers("""
-            SELECT DISTINCT vendor, customer_key FROM purchases WHERE substr(invoice_date, 1, 7) = ?1 OR adjusts_month = ?1
+            SELECT DISTINCT vendor, customer_key FROM purchases
+            WHERE substr(invoice_date, 1, 7) = ?1 OR adjusts_month = ?1
+               OR (adjusts_month IS NOT NULL AND substr(invoice_date, 1, 7) > ?1)
             """, arguments: [month.description])
     }
 }

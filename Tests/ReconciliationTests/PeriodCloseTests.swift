@@ -154,6 +154,35 @@ import Warehouse
         #expect(events[3]["reason"] == "wrong VAT" && events[3]["user"] == "ann")
     }
 
+    /// Reopening a month moves the adjustments of the closed months before it into that month
+    /// (now their first open month), also for a customer with no row in the reopened month;
+    /// incremental and full rebuilds agree.
+    @Test func reopenRedatesEarlierMonthsAdjustmentsOfEveryCustomer() throws {
+        let queue = try fixture.warehouse([
+            .init(hash: "h1", amount: 10_000_000),
+            .init(direction: "outgoing", document: "CS-1", hash: "h1", amount: 12_000_000),
+            .init(document: "INV-2", date: "2026-11-23", customer: "000999", sku: "SKU-N", hash: "h3", amount: 1_000_000),
+        ])
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        try queue.write { db in
+            try PeriodClose.close(db, month: october, note: nil, user: nil)
+            try PeriodClose.close(db, month: Month("2026-11")!, note: nil, user: nil)
+        }
+        try queue.write { db in
+            try db.execute(sql: "UPDATE staging_lines SET amount_micros = 9000000 WHERE row_hash = 'h1' AND direction = 'incoming'")
+            try db.execute(sql: "INSERT OR IGNORE INTO reconcile_queue VALUES ('copaco', '000417')")
+        }
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        let adjustmentDate = "SELECT invoice_date FROM purchases WHERE adjusts_month = '2026-10'"
+        #expect(try rows(queue, adjustmentDate).map { $0["invoice_date"] as String } == ["2026-12-01"])
+        try queue.write { try PeriodClose.reopen($0, month: Month("2026-11")!, reason: "late credit note", user: nil) }
+        _ = try queue.write { try Reconciler.reconcile($0) }
+        #expect(try rows(queue, adjustmentDate).map { $0["invoice_date"] as String } == ["2026-11-01"])
+        let incremental = try fixture.dumpWithoutIDs(queue)
+        _ = try queue.write { try Reconciler.reconcile($0, full: true) }
+        #expect(try fixture.dumpWithoutIDs(queue) == incremental)
+    }
+
     @Test func monthParsing() {
         #expect(Month("2026-10")?.next.description == "2026-11")
         #expect(Month("2026-12")?.next.description == "2027-01")
