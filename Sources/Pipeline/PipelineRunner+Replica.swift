@@ -45,8 +45,12 @@ extension PipelineRunner {
 /// One line about a replicate, for logs and the CLI.
 package enum ReplicateSummary {
     package static func line(_ report: ReplicateReport) -> String {
-        let rows = report.rows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        // The small tables are copied whole every time: counted apart, they do not read as changes.
+        let small = ReplicateReport.smallTables
+        let rows = report.rows.filter { $0.value > 0 && !small.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let smallRows = report.rows.filter { small.contains($0.key) }.map(\.value).reduce(0, +)
         let kind = report.fullCopyReason.map { "whole copy: \($0)" } ?? "\(report.changes) changes"
-        return "\(kind); rows written: \(rows.isEmpty ? "none" : rows); \(report.elapsed.secondsText)"
+        return "\(kind); rows written: \(rows.isEmpty ? "none" : rows); small tables copied whole (\(smallRows) rows); \(report.elapsed.secondsText)"
     }
 }

@@ -19,6 +19,9 @@ package struct ReplicateReport: Sendable {
     /// The warehouse's change log position the replica now reflects.
     package var mark: Int64 = 0
     package var elapsed: Duration = .zero
+
+    /// The tables copied whole on every run (the ledger, quarantine, the books, the CRM).
+    package static var smallTables: Set<String> { Set(ReplicatedTable.small.map(\.name)) }
 }
 
 /// `billwh replicate`: makes one PostgreSQL schema equal to the warehouse.
