@@ -22,6 +22,38 @@ package struct DemoRunner: Sendable {
         self.today = today
     }
 
+    /// Marks a folder the demo made its own: only such a folder (or a new or empty one) is
+    /// written into, since the demo replaces the warehouse, CSV and report it finds there.
+    static let marker = ".billwh-demo"
+
+    /// Makes `directory` the demo's, or refuses it in words.
+    static func claim(_ directory: String) throws {
+        guard !directory.isEmpty else { throw DemoFolderRefused("--dir is empty: name a folder for the demo's files") }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw DemoFolderRefused("\(directory) is a file: --dir names the folder the demo writes into") }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            guard entries.isEmpty || entries.contains(marker) else {
+                throw DemoFolderRefused("\(directory) holds files that are not a demo's (\(entries.sorted().prefix(3).joined(separator: ", "))"
+                    + "\(entries.count > 3 ? ", …" : "")): the demo replaces the warehouse, CSV and report it finds, so it only writes "
+                    + "into a new or empty folder, or one an earlier demo made; give another --dir")
+            }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw DemoFolderRefused("cannot create the folder \(directory): \(Self.reason(error))")
+            }
+        }
+        guard FileManager.default.createFile(atPath: (directory as NSString).appendingPathComponent(marker),
+                                             contents: Data("made by billwh demo: it may replace what is in this folder\n".utf8)) else {
+            throw DemoFolderRefused("cannot write into \(directory): check that this user may write it")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let code = (error as NSError).userInfo[NSUnderlyingErrorKey].flatMap { ($0 as? NSError)?.code } ?? (error as NSError).code
+        return code > 0 && code < 200 ? String(cString: strerror(Int32(code))) : (error as NSError).localizedDescription
+    }
+
     package struct Result: Sendable {
         package var databasePath: String
         package var csvPath: String
@@ -32,9 +64,13 @@ package struct DemoRunner: Sendable {
     }
 
     package func run() async throws -> Result {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.claim(directory)
         let databasePath = (directory as NSString).appendingPathComponent("billwh.sqlite")
         let csvPath = (directory as NSString).appendingPathComponent("purchases.csv")
+        // Not from under a run: its writes would go on into a deleted file and end "ok".
+        if let holder = RunLock.holder(databasePath: databasePath) {
+            throw LockHeld(path: canonicalPath(databasePath) + ".lock", holder: holder)
+        }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
 
         let configuration = SandboxConfiguration.demo(today: today.description)
@@ -175,4 +211,10 @@ package struct DemoRunner: Sendable {
             """
         return out
     }
+}
+
+/// A --dir the demo will not write into, and why.
+package struct DemoFolderRefused: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -49,7 +49,7 @@ package final class AtomicFile {
             target = path
             return
         }
-        let target = Self.followingLinks(path)
+        let target = canonicalPath(path)
         self.target = target
         if exists && access(target, W_OK) != 0 {
             throw failure("the existing file is not writable (\(String(cString: strerror(errno))))")
@@ -96,27 +96,6 @@ package final class AtomicFile {
             }
             throw failure(String(cString: strerror(code)))
         }
-    }
-
-    /// `path` with its symbolic links followed, a dangling one to the file it would name.
-    static func followingLinks(_ path: String) -> String {
-        var current = path
-        for _ in 0..<40 {
-            var info = stat()
-            guard lstat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return current }
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = readlink(current, &buffer, buffer.count - 1)
-            guard count > 0 else { return current }
-            let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if link.hasPrefix("/") {
-                current = link
-            } else if let slash = current.lastIndex(of: "/") {
-                current = String(current[...slash]) + link
-            } else {
-                current = link
-            }
-        }
-        return current
     }
 
     /// Temporary files for `name` are `.<name>.<pid>.<random>.tmp`.

@@ -33,7 +33,7 @@ extension PipelineRunner {
         defer { lock.release() }
         // Into the file a link names, as the lock is taken on it: replacing the link would
         // leave the real path on the old data, and each path with its own lock.
-        return try WarehouseRestore.restore(from: backupPath, to: canonical(databasePath), access: settings.fileAccess)
+        return try WarehouseRestore.restore(from: backupPath, to: canonicalPath(databasePath), access: settings.fileAccess)
     }
 
     /// The nightly hook: after a run that committed (ok or partial: a vendor down for a week

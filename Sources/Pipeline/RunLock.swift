@@ -1,8 +1,13 @@
 import Foundation
+import Warehouse
 
 package struct LockHeld: Error, CustomStringConvertible {
     package let path: String
     package let holder: String
+    package init(path: String, holder: String) {
+        self.path = path
+        self.holder = holder
+    }
     package var description: String {
         "another billwh run holds the lock \(path) (\(holder)); it exits on its own — try again later"
     }
@@ -38,7 +43,7 @@ package final class RunLock: @unchecked Sendable {
     /// lock file cannot be opened.
     package static func acquire(databasePath: String, command: String, waiting: Duration = .zero,
                                waitingFor: ((String) -> Void)? = nil) throws -> RunLock {
-        let path = canonical(databasePath) + ".lock"
+        let path = canonicalPath(databasePath) + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LockUnavailable(path: path, reason: String(cString: strerror(errno)))
@@ -66,7 +71,7 @@ package final class RunLock: @unchecked Sendable {
     /// What the run holding the warehouse's lock wrote in it (pid, command, start), or nil when
     /// no run holds it: for a command that found the file itself locked.
     package static func holder(databasePath: String) -> String? {
-        let fd = open(canonical(databasePath) + ".lock", O_RDONLY | O_CLOEXEC)
+        let fd = open(canonicalPath(databasePath) + ".lock", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         // A shared lock is refused only while a run holds it exclusively.
@@ -93,23 +98,3 @@ package final class RunLock: @unchecked Sendable {
     deinit { release() }
 }
 
-/// The file a path names, symlinks resolved (also one to a file not made yet, whose folder is
-/// resolved): one warehouse reached through a symlink must take the same lock as through its
-/// own name, as SQLite itself follows the link to find the file's journal.
-func canonical(_ path: String) -> String {
-    var path = path
-    var info = stat()
-    // A dangling link (the warehouse not created yet) is followed by hand: realpath refuses it.
-    for _ in 0..<40 where lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
-        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &target, target.count - 1)
-        guard count > 0 else { break }
-        let destination = String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        path = destination.hasPrefix("/") ? destination
-            : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
-    }
-    let folder = (path as NSString).deletingLastPathComponent
-    guard let resolved = realpath(folder.isEmpty ? "." : folder, nil) else { return path }
-    defer { free(resolved) }
-    return (String(cString: resolved) as NSString).appendingPathComponent((path as NSString).lastPathComponent)
-}

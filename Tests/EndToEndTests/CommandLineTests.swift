@@ -13,6 +13,36 @@ import Warehouse
          "BILLWH_LOOKBACK_DAYS": "400"]
     }
 
+    /// The demo replaces what it finds in --dir: it refuses a folder holding anything not a
+    /// demo's (a real warehouse above all), a file, and a folder whose warehouse a run holds,
+    /// leaving each as it was.
+    @Test func theDemoNeverReplacesAWarehouseNotItsOwn() async throws {
+        let folder = try TempDir()
+        let real = folder.path("prod")
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        let db = real + "/billwh.sqlite"
+        #expect(try await runBillwh(["migrate", "--db", db]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let refused = try await runBillwh(["demo", "--dir", real])
+        #expect(refused.status == 64 && refused.stderr.contains("not a demo's"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        let file = folder.path("a-file")
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        let onFile = try await runBillwh(["demo", "--dir", file])
+        #expect(onFile.status == 64 && onFile.stderr.contains("is a file"), "\(onFile.stderr)")
+
+        // A demo's own folder whose warehouse a run holds: exit 75, the warehouse left alone.
+        let demo = folder.path("demo")
+        try FileManager.default.createDirectory(atPath: demo, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: demo + "/.billwh-demo", contents: Data()))
+        #expect(try await runBillwh(["migrate", "--db", demo + "/billwh.sqlite"]).status == 0)
+        let lock = try RunLock.acquire(databasePath: demo + "/billwh.sqlite", command: "test")
+        let busy = try await runBillwh(["demo", "--dir", demo])
+        lock.release()
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(FileManager.default.fileExists(atPath: demo + "/billwh.sqlite"))
+    }
+
     /// An unknown BILLWH_FILE_GROUP is refused by an export and a report as by every command
     /// (the files used to get the process's group without a word).
     @Test func anUnknownFileGroupIsRefusedByExportsAndReports() async throws {
