@@ -34,6 +34,7 @@ package enum ReportServer {
     /// Serves until the process is stopped; `onListening` gets the bound port (0 picks a free one).
     package static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
+        router.add(middleware: LoopbackHostMiddleware())
         router.get("/") { request, _ -> Response in
             let query = request.uri.queryParameters
             let options: HTMLReport.Options
@@ -44,7 +45,13 @@ package enum ReportServer {
                 return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
             }
-            let html = try HTMLReport.render(databasePath: databasePath, options: options)
+            let html: String
+            do { html = try HTMLReport.render(databasePath: databasePath, options: options) } catch {
+                // Said to the browser and the log, as the CLI says it: an empty 500 said nothing.
+                logger.error("serve: \(error)")
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "10"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "the report cannot be read now: \(error)\n")))
+            }
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             // The page needs nothing beyond itself; tell the browser so.
             headers[HTTPFields.Element.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
@@ -56,5 +63,28 @@ package enum ReportServer {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         try await app.runService()
+    }
+}
+
+/// Answers only requests addressed to a loopback name. A web page can point its own domain at
+/// 127.0.0.1 (DNS rebinding) and then read this server as same-origin; the Host header it sends
+/// still names that domain.
+struct LoopbackHostMiddleware<Context: RequestContext>: RouterMiddleware {
+    static func isLoopback(_ authority: String) -> Bool {
+        var host = Substring(authority.lowercased())
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        return host == "127.0.0.1" || host == "localhost" || host == "::1"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let authority = request.head.authority, Self.isLoopback(authority) else {
+            return Response(status: .misdirectedRequest, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "this server answers requests to 127.0.0.1 or localhost only\n")))
+        }
+        return try await next(request, context)
     }
 }

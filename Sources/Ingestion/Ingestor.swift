@@ -208,7 +208,9 @@ package struct Ingestor: Sendable {
         }) ?? []
         let still = missing.filter { listed.contains($0.key) }
         guard !still.isEmpty else { return }
-        let shown = still.prefix(5).map { "\($0.key) (\($0.date))" }.joined(separator: ", ") + (still.count > 5 ? ", …" : "")
+        // A key is the vendor's text: one of megabytes must not become a log line of megabytes.
+        let shown = still.prefix(5).map { "\($0.key.count > 80 ? $0.key.prefix(80) + "…" : $0.key) (\($0.date))" }
+            .joined(separator: ", ") + (still.count > 5 ? ", …" : "")
         let one = still.count == 1
         let counted = endpoint.direction.isStaged
             ? "They are kept and still counted: if the vendor withdrew them, or sent them again under another number (then they count twice)"

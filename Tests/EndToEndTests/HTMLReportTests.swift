@@ -337,6 +337,17 @@ import Warehouse
         post.httpMethod = "POST"
         let (_, refused) = try await URLSession.shared.data(for: post)
         #expect((refused as? HTTPURLResponse).map { $0.statusCode >= 400 } == true)
+        // A request addressed to another name (a page that rebinds its domain to 127.0.0.1) is
+        // not answered; loopback names are.
+        let port = try #require(url.port)
+        let statuses = try python("""
+            import http.client, sys
+            for host in sys.argv[2:]:
+                c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+                c.request("GET", "/?month=2026-10", headers={"Host": host})
+                print(c.getresponse().status)
+            """, arguments: ["\(port)", "attacker.example.com:\(port)", "localhost:\(port)", "127.0.0.1"])
+        #expect(statuses.split(separator: "\n") == ["421", "200", "200"], "\(statuses)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
 }
