@@ -114,10 +114,26 @@ package final class FieldPathMemo: @unchecked Sendable {
 
     package init() {}
 
-    /// The number of a path spelled so; `key` is `path.lowercased()`.
+    /// Distinct member names one object path may have before the rest are counted together as
+    /// `path.*`: an object keyed by ids (`VendorDetails: {"<id>": …}`, which the contracts allow
+    /// as unknown fields) would otherwise add a path, a census entry and a `vendor_fields` row per id.
+    package static let namesPerObject = 200
+    private var namesUnder: [String: Int] = [:]
+
+    /// The number of a path spelled so; `key` is `path.lowercased()`. Past `namesPerObject`
+    /// names under one object, a new name is numbered as that object's `.*`.
     func id(of path: String, key: @autoclosure () -> String) -> Int {
         if let id = spellingIDs[path] { return id }
         let key = key()
+        if keyIDs[key] == nil, !path.hasSuffix(".*"), let dot = path.lastIndex(of: ".") {
+            let parent = String(key[..<key.index(key.startIndex, offsetBy: path.distance(from: path.startIndex, to: dot))])
+            let names = namesUnder[parent, default: 0]
+            if names >= Self.namesPerObject {
+                let other = String(path[..<dot]) + ".*"
+                return id(of: other, key: other.lowercased())
+            }
+            namesUnder[parent] = names + 1
+        }
         let keyID: Int
         if let known = keyIDs[key] {
             keyID = known
@@ -190,8 +206,10 @@ package struct DocumentFields: Sendable {
         } else {
             let names = object.members.map(\.key)
             paths = names.map { name in
-                let path = prefix + "." + name
-                return (path, note(path), path + "[]")
+                let id = note(prefix + "." + name)
+                // As numbered: an id-keyed object's members past the limit walk on as `.*`.
+                let path = memo.spellings[id].path
+                return (path, id, path + "[]")
             }
             memo.walks[prefix] = FieldPathMemo.Walk(names: names, paths: paths, noted: generation)
         }

@@ -23,6 +23,28 @@ import Testing
         #expect(census.documents == documents.count)
     }
 
+    /// An object keyed by ids (one name per line or per customer) counts its first names one
+    /// by one and the rest as one `.*` path: the census, and the vendor_fields rows it becomes,
+    /// stay bounded.
+    @Test func anObjectKeyedByIDsCountsItsNamesPastTheLimitAsOne() {
+        let memo = FieldPathMemo()
+        let census = FieldCensus()
+        for document in 0..<50 {
+            var fields = DocumentFields(memo: memo)
+            fields.note("Invoices[].Header")
+            for line in 0..<100 {
+                let id = "Invoices[].VendorDetails.ID\(document * 100 + line)"
+                fields.note(id)
+            }
+            census.add(fields)
+        }
+        let paths = census.paths.map(\.path)
+        let limit = FieldPathMemo.namesPerObject
+        #expect(paths.filter { $0.hasPrefix("Invoices[].VendorDetails.ID") }.count == limit)
+        #expect(paths.contains("Invoices[].VendorDetails.*") && paths.contains("Invoices[].Header"))
+        #expect(paths.count == limit + 2, "\(paths.count) paths")
+    }
+
     @Test func aCensusAbsorbedAddsItsCounts() {
         let mine = FieldCensus(), theirs = FieldCensus()
         _ = counts([["A"], ["A"]], into: mine)
