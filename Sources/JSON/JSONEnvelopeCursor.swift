@@ -234,8 +234,16 @@ package struct JSONEnvelopeCursor {
         if base == 0, index == 0, buffer.starts(with: mark) { index = mark.count }
     }
 
+    /// Whitespace read whole is dropped before the next piece comes: between values it is
+    /// bounded by nothing, so kept it would grow with the response.
     mutating func skipWhitespace() throws(JSONParseError) {
-        while let byte = try peek() {
+        while true {
+            if index > 0, index == buffer.count {
+                base += index
+                index = 0
+                buffer.removeAll(keepingCapacity: true)
+            }
+            guard let byte = try peek() else { return }
             switch byte {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
             default: return

@@ -201,4 +201,23 @@ import Testing
             }
         }
     }
+
+    /// Whitespace between values is not part of any document: however much of it a body holds
+    /// (here 4 MiB between documents, members and after the envelope), it must not pile up in
+    /// the buffer, where it would escape the per-document limit.
+    @Test func whitespaceBetweenValuesIsNotKept() throws {
+        let gap = String(repeating: " \n\t\r", count: 1 << 20)
+        let body = Array("\(gap){\(gap)\"Meta\": 1,\(gap)\"Invoices\":\(gap)[\(gap){\"a\": 1}\(gap),\(gap){\"b\": [2]}\(gap)]\(gap)}\(gap)".utf8)
+        #expect(Self.same(Self.whole(body), Self.streamed(body, pieceSize: 64 << 10)))
+        var cursor = JSONEnvelopeCursor(reading: WholeBody(body, pieceSize: 64 << 10), arrayKey: "Invoices")
+        var largest = 0
+        var elements = 0
+        while try cursor.next() != nil {
+            elements += 1
+            largest = max(largest, cursor.buffer.count)
+        }
+        largest = max(largest, cursor.buffer.count)
+        #expect(elements == 2)
+        #expect(largest <= 128 << 10, "the buffer held \(largest) bytes of a body of \(body.count)")
+    }
 }
