@@ -12,6 +12,17 @@ package struct WindowOutcome: Sendable, Equatable {
     package init() {}
 }
 
+/// What a quarantined item is (`quarantine.kind`): what may be done with it later.
+package enum QuarantineKind: String, Sendable {
+    /// The decoder refused the bytes: a later decoder may read them (`rederive` tries).
+    case rejected
+    /// A second, different document under a key its response already used: released, it
+    /// would take turns with the first on every run.
+    case duplicateKey = "duplicate_key"
+    /// Kept with the request's credentials replaced: no longer the vendor's bytes.
+    case redacted
+}
+
 /// A document of a window that was quarantined, for the log.
 package struct QuarantinedDocument: Sendable {
     package var key: String?
@@ -61,10 +72,6 @@ package enum IngestWriter {
     static let secondDocumentUnderOneKey = "a second, different document under the same key in one response"
     static let credentialsRedacted = "(credentials in it redacted)"
 
-    /// Quarantine reasons that are not the decoder's to lift, as SQL LIKE patterns: a second
-    /// document under a key the response already used (released, it would take turns with the
-    /// first on every run), and copies with credentials redacted (no longer the vendor's bytes).
-    package static let notTheDecodersPatterns = ["%\(secondDocumentUnderOneKey)%", "\(CredentialEcho.reason)%", "%\(credentialsRedacted)"]
 
     /// Records a window, returning the ledger id.
     @discardableResult
@@ -143,12 +150,14 @@ package enum IngestWriter {
             }
             try chooseTier()
             let rejection: DocumentRejection
+            var kind = QuarantineKind.rejected
             switch document.result {
             case .success(let (header, lines)):
                 if storedKeys.contains(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
                     rejection = DocumentRejection(
                         "Header.InvoiceID \(header.key.prefix(80)): \(Self.secondDocumentUnderOneKey); "
                         + "the first one is kept (each document has its own InvoiceID): ask the vendor which one stands")
+                    kind = .duplicateKey
                     break
                 }
                 do {
@@ -167,7 +176,7 @@ package enum IngestWriter {
             outcome.quarantined += 1
             if let key = document.keyHint, !key.isEmpty { quarantinedKeys.insert(key) } else { quarantinedWithoutKey = true }
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
-            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, kind: kind, reason: rejection.reason)
         }
         try context.queue.flush()
         var fieldChanges: [FieldChange] = []
@@ -252,30 +261,31 @@ package enum IngestWriter {
             Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
         }
 
-        mutating func quarantine(raw: ArraySlice<UInt8>, hash: String, key: String?, reason: String) throws {
+        mutating func quarantine(raw: ArraySlice<UInt8>, hash: String, key: String?, kind: QuarantineKind, reason: String) throws {
             quarantineUnresolved = true
             if let echo, echo.isEchoed(in: raw) {
-                try upsertQuarantine(key: key, reason: reason == CredentialEcho.reason ? reason : "\(reason) \(IngestWriter.credentialsRedacted)",
+                try upsertQuarantine(key: key, kind: .redacted,
+                                     reason: reason == CredentialEcho.reason ? reason : "\(reason) \(IngestWriter.credentialsRedacted)",
                                      hash: hash, payload: "?", Data(echo.redacting(Array(raw))))
                 return
             }
-            try upsertQuarantine(key: key, reason: reason, hash: hash, payload: "?", Data(raw))
+            try upsertQuarantine(key: key, kind: kind, reason: reason, hash: hash, payload: "?", Data(raw))
         }
 
         /// The same bad bytes seen again update the sighting, not a new row: re-runs stay
         /// idempotent. `payload` is the SQL of the payload's value, bound to `value`.
-        private func upsertQuarantine(key: String?, reason: String, hash: String, payload: String,
+        private func upsertQuarantine(key: String?, kind: QuarantineKind, reason: String, hash: String, payload: String,
                                       _ value: some DatabaseValueConvertible) throws {
             try db.execute(
                 sql: """
-                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload,
-                        first_seen_at, last_seen_at, ingest_id)
-                    VALUES (?, ?, ?, ?, ?, \(payload), ?, ?, ?)
+                    INSERT INTO quarantine (vendor, endpoint, document_key, kind, reason, content_sha256,
+                        first_seen_at, last_seen_at, ingest_id, payload)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(payload))
                     ON CONFLICT (vendor, endpoint, content_sha256) DO UPDATE SET
-                        last_seen_at = excluded.last_seen_at, reason = excluded.reason, resolved_at = NULL,
+                        last_seen_at = excluded.last_seen_at, kind = excluded.kind, reason = excluded.reason, resolved_at = NULL,
                         ingest_id = excluded.ingest_id
                     """,
-                arguments: [vendor.rawValue, endpoint.name, key, reason, hash, value, now, now, ingestID])
+                arguments: [vendor.rawValue, endpoint.name, key, kind.rawValue, reason, hash, now, now, ingestID, value])
         }
 
         /// Bodies up to this size are searched for credentials before they are quarantined.
@@ -301,7 +311,7 @@ package enum IngestWriter {
             if let searcher {
                 let redacted = searcher.redacting(bytes)
                 if redacted != bytes {
-                    try upsertQuarantine(key: nil, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash, payload: "?", Data(redacted))
+                    try upsertQuarantine(key: nil, kind: .redacted, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash, payload: "?", Data(redacted))
                     return
                 }
             }
@@ -316,7 +326,7 @@ package enum IngestWriter {
             let seen = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?)",
                                          arguments: [vendor.rawValue, endpoint.name, hash]) == true
             // A new row is filled piece by piece from the copy; a sighting already holds the bytes.
-            try upsertQuarantine(key: nil, reason: reason, hash: hash, payload: "zeroblob(?)", kept)
+            try upsertQuarantine(key: nil, kind: .rejected, reason: reason, hash: hash, payload: "zeroblob(?)", kept)
             guard !seen else { return }
             try BlobWriter.write(db, table: "quarantine", column: "payload", row: db.lastInsertedRowID) { write in
                 try body.forEachPiece { piece, offset in

@@ -29,14 +29,14 @@ extension IngestWriter {
         let header: DocumentHeader, source: LineSource
         switch document.result {
         case .failure(let rejection):
-            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, reason: rejection.reason)
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, kind: .rejected, reason: rejection.reason)
             return .rejected(rejection.reason)
         case .success(let decoded):
             (header, source) = decoded
         }
         let lines: [StagingLine]
         do { lines = try source.collect() } catch {
-            try context.quarantine(raw: document.raw, hash: document.contentHash, key: header.key, reason: error.reason)
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: header.key, kind: .rejected, reason: error.reason)
             return .rejected(error.reason)
         }
         // A cross-check document (2tCloud's consolidated invoices) is kept raw only: it has no

@@ -28,7 +28,7 @@ extension IngestWriter {
     package static func quarantine(_ db: Database, vendor: VendorID, endpoint: Endpoint, key: String?, reason: String,
                                   raw: [UInt8], ingestID: Int64, now: String) throws {
         var context = try Context(db: db, vendor: vendor, endpoint: endpoint, ingestID: ingestID, now: now, recentTier: 0)
-        try context.quarantine(raw: raw[...], hash: sha256Hex(raw), key: key, reason: reason)
+        try context.quarantine(raw: raw[...], hash: sha256Hex(raw), key: key, kind: .rejected, reason: reason)
     }
 
     /// The keys among these with an unresolved quarantine sighting (`nil` stands for sightings

@@ -63,19 +63,18 @@ extension PipelineRunner {
 
         // Quarantined bytes, documents or whole responses, that may decode now; not those kept
         // out for what they are rather than how they decode.
-        let notTheDecoders = IngestWriter.notTheDecodersPatterns.map { _ in "q.reason NOT LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
-        let patterns = IngestWriter.notTheDecodersPatterns.map { StatementArguments([$0]) }.reduce(StatementArguments(), +)
+        let rejected = QuarantineKind.rejected.rawValue
         report.keptInQuarantine = try await database.read { db in
             try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM quarantine q WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND NOT (\(notTheDecoders))
-                """, arguments: patterns) ?? 0
+                SELECT count(*) FROM quarantine q WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND q.kind <> ?
+                """, arguments: [rejected]) ?? 0
         }
         let quarantined = try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT q.quarantine_id, q.vendor, q.endpoint, q.last_seen_at, q.ingest_id, r.endpoint_version
                 FROM quarantine q JOIN ingest_runs r ON r.ingest_id = q.ingest_id
-                WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND \(notTheDecoders) ORDER BY q.quarantine_id
-                """, arguments: patterns).map { row in
+                WHERE q.resolved_at IS NULL AND q.vendor IN (\(vendorList)) AND q.kind = ? ORDER BY q.quarantine_id
+                """, arguments: [rejected]).map { row in
                 QuarantinedItem(id: row["quarantine_id"], vendor: VendorID(rawValue: row["vendor"]), endpoint: row["endpoint"],
                                 seenAt: row["last_seen_at"], ingestID: row["ingest_id"], version: row["endpoint_version"])
             }

@@ -149,6 +149,11 @@ enum ReplicaSchema {
             FROM purchases
             """,
         ],
+        // 4: what a quarantined item is (the warehouse's migration 0016). The quarantine is
+        // copied whole on every run, so the next one fills it.
+        [
+            "ALTER TABLE quarantine ADD COLUMN kind TEXT",
+        ],
     ]
 
     /// A replica upgraded from below this version gained columns its rows do not fill yet: the

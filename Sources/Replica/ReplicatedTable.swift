@@ -57,7 +57,7 @@ struct ReplicatedTable: Sendable {
             "lines", "quarantined", "error",
         ], tracking: .whole),
         ReplicatedTable(name: "quarantine", columns: [
-            "quarantine_id", "vendor", "endpoint", "document_key", "reason", "content_sha256", "payload",
+            "quarantine_id", "vendor", "endpoint", "document_key", "kind", "reason", "content_sha256", "payload",
             "first_seen_at", "last_seen_at", "ingest_id", "resolved_at",
         ], tracking: .whole),
         ReplicatedTable(name: "closed_months", columns: ["month", "closed_at", "note"], tracking: .whole),

@@ -143,8 +143,8 @@ import Warehouse
             try await WarehouseDatabase.openForWriting(path: db).write { db in
                 try db.execute(sql: "DELETE FROM staging_lines WHERE vendor = 'copaco' AND document_key IN (\(emptied.map { "'\($0)'" }.joined(separator: ",")))")
                 try db.execute(sql: """
-                    INSERT INTO quarantine (vendor, endpoint, document_key, reason, content_sha256, payload, first_seen_at, last_seen_at, ingest_id)
-                    SELECT r.vendor, r.endpoint, r.document_key, 'an older decoder rejected it', r.content_sha256, r.payload, r.fetched_at, r.fetched_at, r.ingest_id
+                    INSERT INTO quarantine (vendor, endpoint, document_key, kind, reason, content_sha256, payload, first_seen_at, last_seen_at, ingest_id)
+                    SELECT r.vendor, r.endpoint, r.document_key, 'rejected', 'an older decoder rejected it', r.content_sha256, r.payload, r.fetched_at, r.fetched_at, r.ingest_id
                     FROM raw_documents r WHERE r.vendor = 'twotcloud' AND r.endpoint = 'customerinvoices' AND r.document_key = ?
                     """, arguments: [rejected])
                 try db.execute(sql: "DELETE FROM staging_lines WHERE vendor = 'twotcloud' AND document_key = ?", arguments: [rejected])

@@ -347,7 +347,8 @@ struct ReplicaEndToEndTests {
             // upgrade adds the columns and fills them by copying the warehouse whole.
             let downgrade = try fixture.server.psql("""
                 SET search_path TO reseller_a; DROP VIEW purchases_export; DROP VIEW purchases_readable; DROP VIEW staging_lines_readable;
-                ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; DELETE FROM replica_ddl WHERE version > 1;
+                ALTER TABLE purchases DROP COLUMN document_type, DROP COLUMN vat_micros; ALTER TABLE quarantine DROP COLUMN kind;
+                DELETE FROM replica_ddl WHERE version > 1;
                 """)
             #expect(downgrade.status == 0, "\(downgrade.output)")
             let refilled = try await fixture.replicate(schema: "reseller_a")

@@ -13,7 +13,8 @@ import Warehouse
     static let endpoint = Endpoint(name: "invoices", path: "/api/v1/invoices", version: "v1", direction: .incoming)
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 3, day: 1)!, end: CalendarDate(year: 2026, month: 3, day: 31)!)!
 
-    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil, redacting secrets: [(String, Secret)] = []) throws -> (payload: Data, hash: String, reason: String) {
+    /// `sqliteMemory`: SQLite's own peak allocation while the body was written (process-wide).
+    static func quarantine(_ body: [UInt8], lengthLimit: Int32? = nil, redacting secrets: [(String, Secret)] = []) throws -> (payload: Data, hash: String, reason: String, sqliteMemory: Int64) {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         let queue = warehouse.queue
@@ -24,13 +25,15 @@ import Warehouse
         for start in stride(from: 0, to: body.count, by: 3000) {
             try spool.write(ByteBuffer(bytes: body[start..<min(body.count, start + 3000)]))
         }
+        _ = sqlite3_memory_highwater(1)
         try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: Self.endpoint, window: Self.window, startedAt: "now",
                                     statistics: FetchStatistics(), status: "failed", error: "unreadable")
             _ = try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, DocumentRejection("not JSON")), redacting: CredentialEcho(VendorRequest(url: "http://127.0.0.1/", secretHeaders: secrets)))
         }
+        let peak = sqlite3_memory_highwater(0)
         let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT payload, content_sha256, reason FROM quarantine") })
-        return (row["payload"], row["content_sha256"], row["reason"])
+        return (row["payload"], row["content_sha256"], row["reason"], peak)
     }
 
     static let body: [UInt8] = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 251) }
@@ -67,6 +70,16 @@ import Warehouse
         let text = String(decoding: stored.payload, as: UTF8.self)
         #expect(!text.contains(token) && !text.contains("twotcloud-secret-key"))
         #expect(text.hasPrefix("Authorization: <redacted>\nuser <redacted>\nkey <redacted>\n"))
+    }
+
+    /// The body goes into its row piece by piece: SQLite never holds it whole (with the payload
+    /// anywhere but last in the row, it built the whole value, and then the whole record).
+    @Test func aLargeBodyIsNeverWholeInMemory() throws {
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: 96 << 20)
+        let stored = try Self.quarantine(body)
+        #expect(stored.payload.count == body.count && stored.hash == sha256Hex(body))
+        // Other tests' connections count too: the bound is loose, and still half the body.
+        #expect(stored.sqliteMemory < 48 << 20, "SQLite held \(stored.sqliteMemory >> 20) MiB for a body of 96 MiB")
     }
 
     @Test func aBodyOverSQLitesLargestValueKeepsItsStartAndSaysSo() throws {

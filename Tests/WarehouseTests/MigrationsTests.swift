@@ -57,6 +57,44 @@ import Testing
         try WarehouseDatabase.openReadOnly(path: path).close()
     }
 
+    /// 0016 names what each quarantined item is, from the wording its reason had until then,
+    /// and keeps every row's bytes; the payload ends the row (a zeroblob is filled in place only
+    /// there).
+    @Test func quarantineKindsComeFromTheOldReasons() throws {
+        let dir = try TempDir()
+        let queue = try DatabaseQueue(path: dir.path("w.sqlite"))
+        let before = Migrations.embedded.filter { $0.version < 16 }
+        _ = try Migrations.migrate(queue, migrations: before)
+        let reasons = [
+            "Customers[0]: expected an object, got a string",
+            "Header.InvoiceID INV-1: a second, different document under the same key in one response; the first one is kept",
+            "the document holds this request's credentials (redacted in this copy): the vendor, or a proxy, writes it",
+            "whole response: the response is not a JSON object (credentials in it redacted)",
+            "whole response: a single document of more than 512 MiB",
+        ]
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO runs (run_id, command, pid, started_at) VALUES (1, 'nightly', 1, '2026-12-01T00:00:00Z')")
+            try db.execute(sql: """
+                INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
+                VALUES (1, 1, 'copaco', 'invoices', 'v1', '2026-11-01', '2026-11-30', '2026-12-01T00:00:00Z', '2026-12-01T00:00:01Z', 'partial')
+                """)
+            for (number, reason) in reasons.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO quarantine (vendor, endpoint, reason, content_sha256, payload, first_seen_at, last_seen_at, ingest_id)
+                    VALUES ('copaco', 'invoices', ?, ?, ?, 'a', 'b', 1)
+                    """, arguments: [reason, "hash\(number)", Data("bytes \(number)".utf8)])
+            }
+        }
+        _ = try Migrations.migrate(queue)
+        let rows = try queue.read { try Row.fetchAll($0, sql: "SELECT kind, reason, payload FROM quarantine ORDER BY quarantine_id") }
+        #expect(rows.map { $0["kind"] as String } == ["rejected", "duplicate_key", "redacted", "redacted", "rejected"])
+        #expect(rows.map { $0["reason"] as String } == reasons)
+        #expect(rows.enumerated().allSatisfy { $1["payload"] == Data("bytes \($0)".utf8) })
+        let columns = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM pragma_table_info('quarantine') ORDER BY cid") }
+        #expect(columns.last == "payload")
+        try queue.read { db in try db.execute(sql: "PRAGMA foreign_key_check") }
+    }
+
     @Test func refusesAnEditedAppliedMigration() throws {
         let dir = try TempDir()
         let queue = try DatabaseQueue(path: dir.path("w.sqlite"))
