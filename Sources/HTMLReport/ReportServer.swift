@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Reconciliation
 import Warehouse
 
@@ -31,10 +32,15 @@ package enum ReportServer {
         return options
     }
 
+    /// How long a connection may stay open with no request.
+    package static let idleTimeout = TimeAmount.seconds(15)
+
     /// Serves until the process is stopped; `onListening` gets the bound port (0 picks a free one).
     package static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        let router = Router()
+        // HEAD as GET without the body: a monitor's check of the page is not a "not found".
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: LoopbackHostMiddleware())
+        router.add(middleware: ReadOnlyMethodsMiddleware())
         router.get("/") { request, _ -> Response in
             let query = request.uri.queryParameters
             let options: HTMLReport.Options
@@ -59,6 +65,9 @@ package enum ReportServer {
         }
         let app = Application(
             router: router,
+            // A connection left open and idle is closed: otherwise any local client could hold
+            // every descriptor the process has.
+            server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -84,6 +93,18 @@ struct LoopbackHostMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let authority = request.head.authority, Self.isLoopback(authority) else {
             return Response(status: .misdirectedRequest, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "this server answers requests to 127.0.0.1 or localhost only\n")))
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The report is read, never written: any method but GET and HEAD is 405 with `Allow`, not a
+/// 404 that would say the page is not there.
+struct ReadOnlyMethodsMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "this server only reads: GET or HEAD\n")))
         }
         return try await next(request, context)
     }

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import NIOCore
 import Pipeline
 import Warehouse
 
@@ -92,6 +93,10 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
         throw ExitCode(75)
     } catch let error as ExitCode {
         throw error
+    } catch let error as IOError where error.errnoCode == EADDRINUSE {
+        // serve and sandbox: NIO says only "bind(descriptor:ptr:bytes:): Address already in use".
+        Console.error("cannot listen on that port: another program (or another billwh serve or sandbox) listens there; choose another --port, or --port 0 for any free one")
+        throw ExitCode(1)
     } catch let error as SettingsError {
         // Invalid settings are bad usage, like a bad option: cron tells them from a failed run.
         Console.error("\(error)")

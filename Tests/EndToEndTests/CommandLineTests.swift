@@ -363,6 +363,11 @@ import Warehouse
             let result = try await runBillwh([command, "--port", "99999"])
             #expect(result.status == 64 && result.stderr.contains("--port takes 0 to 65535"), "\(command): \(result.stderr)")
         }
+        // rederive offers only the vendors it can decode again, and says why not Copper.
+        let rederiveHelp = try await runBillwh(["rederive", "--help"]).stdout
+        #expect(rederiveHelp.contains("copaco, twotcloud") && !rederiveHelp.contains("copper"), "\(rederiveHelp)")
+        let copper = try await runBillwh(["rederive", "--vendor", "copper"])
+        #expect(copper.status == 64 && copper.stderr.contains("Copper's companies are read from Copper by nightly"), "\(copper.stderr)")
         let top = try await runBillwh(["--help"]).stdout
         for code in ["0   all done", "1   failed:", "2   partial:", "64  bad usage", "75  another run holds the lock"] {
             #expect(top.contains(code), "\(code)")

@@ -336,7 +336,12 @@ import Warehouse
         var post = URLRequest(url: url)
         post.httpMethod = "POST"
         let (_, refused) = try await URLSession.shared.data(for: post)
-        #expect((refused as? HTTPURLResponse).map { $0.statusCode >= 400 } == true)
+        #expect((refused as? HTTPURLResponse)?.statusCode == 405)
+        #expect((refused as? HTTPURLResponse)?.value(forHTTPHeaderField: "Allow") == "GET, HEAD")
+        var head = URLRequest(url: URL(string: url.absoluteString + "?month=2026-10")!)
+        head.httpMethod = "HEAD"
+        let (headBody, headed) = try await URLSession.shared.data(for: head)
+        #expect((headed as? HTTPURLResponse)?.statusCode == 200 && headBody.isEmpty)
         // A request addressed to another name (a page that rebinds its domain to 127.0.0.1) is
         // not answered; loopback names are.
         let port = try #require(url.port)
@@ -348,6 +353,19 @@ import Warehouse
                 print(c.getresponse().status)
             """, arguments: ["\(port)", "attacker.example.com:\(port)", "localhost:\(port)", "127.0.0.1"])
         #expect(statuses.split(separator: "\n") == ["421", "200", "200"], "\(statuses)")
+        // A connection opened and left idle is closed by the server (it would hold a descriptor).
+        let idle = try python("""
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=40)
+            start = time.monotonic()
+            data = s.recv(1)
+            print("closed" if data == b"" else "data", round(time.monotonic() - start))
+            """, arguments: ["\(port)"])
+        let idleWords = idle.split(whereSeparator: \.isWhitespace)
+        #expect(idleWords.first == "closed" && (Int(idleWords.last ?? "") ?? 99) < 30, "\(idle)")
+        // A second server on the same port says so in words.
+        let second = try await runBillwh(["serve", "--db", db, "--port", "\(port)"])
+        #expect(second.status == 1 && second.stderr.contains("cannot listen on that port") && second.stderr.contains("--port 0"), "\(second.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
 }

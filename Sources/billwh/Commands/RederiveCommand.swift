@@ -17,11 +17,17 @@ struct RederiveCommand: AsyncParsableCommand {
             damaged file.
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("vendor"), help: "Only this vendor (repeatable): copaco, twotcloud.") var vendors: [VendorID] = []
+    // Parsed here rather than as a plain VendorID, whose values in --help would offer copper.
+    @Option(name: .customLong("vendor"), help: ArgumentHelp("Only this vendor (repeatable): copaco, twotcloud.", valueName: "vendor"),
+            transform: Self.rederivable) var vendors: [VendorID] = []
     @OptionGroup var dates: DateRangeOptions
 
-    func validate() throws {
-        if let problem = PipelineRunner.unrederivable(vendors) { throw ValidationError(problem) }
+    static func rederivable(_ argument: String) throws -> VendorID {
+        guard let vendor = VendorID(argument: argument) else {
+            throw ValidationError("unknown vendor \(argument): rederive reads copaco and twotcloud")
+        }
+        if let problem = PipelineRunner.unrederivable([vendor]) { throw ValidationError(problem) }
+        return vendor
     }
 
     func run() async throws {
