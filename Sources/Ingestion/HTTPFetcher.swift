@@ -157,6 +157,7 @@ package struct HTTPFetcher: Sendable {
             }
             statistics.retries += 1
             logger.warning("\(label): \(problem); retry \(attempt) in \(Self.format(wait))")
+            FreedMemory.giveBack()
             try await Task.sleep(for: wait)
         }
     }
