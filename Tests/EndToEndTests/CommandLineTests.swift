@@ -363,6 +363,11 @@ import Warehouse
             let result = try await runBillwh([command, "--port", "99999"])
             #expect(result.status == 64 && result.stderr.contains("--port takes 0 to 65535"), "\(command): \(result.stderr)")
         }
+        // The sandbox's dates are checked before it serves: a mistyped one, or an empty span.
+        let backwards = try await runBillwh(["sandbox", "--from", "2026-01-01", "--today", "2025-01-01"])
+        #expect(backwards.status == 64 && backwards.stderr.contains("--from 2026-01-01 is after --today 2025-01-01"), "\(backwards.stderr)")
+        let noDay = try await runBillwh(["sandbox", "--today", "2026-13-01"])
+        #expect(noDay.status == 64 && noDay.stderr.contains("no such day in the calendar"), "\(noDay.stderr)")
         // rederive offers only the vendors it can decode again, and says why not Copper.
         let rederiveHelp = try await runBillwh(["rederive", "--help"]).stdout
         #expect(rederiveHelp.contains("copaco, twotcloud") && !rederiveHelp.contains("copper"), "\(rederiveHelp)")

@@ -10,8 +10,10 @@ struct SandboxCommand: AsyncParsableCommand {
         discussion: "Generated, seeded data shaped like the vendors' APIs (docs/vendors.md). Point billwh at it with the variables it prints.")
     @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8090
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 42
-    @Option(help: ArgumentHelp("Last day of the generated data, YYYY-MM-DD (default: today, UTC).", valueName: "date")) var today: String?
-    @Option(help: ArgumentHelp("First day of the generated data, YYYY-MM-DD.", valueName: "date")) var from: String = "2023-10-01"
+    @Option(help: ArgumentHelp("Last day of the generated data, YYYY-MM-DD (default: today, UTC).", valueName: "date"),
+            transform: CalendarDate.argument) var today: CalendarDate?
+    @Option(help: ArgumentHelp("First day of the generated data, YYYY-MM-DD (default: 2023-10-01).", valueName: "date"),
+            transform: CalendarDate.argument) var from = Self.demoFrom
     @Option(help: "Copaco end customers (volume knob, for benchmarks).") var customers: Int = 8
     @Option(help: "Copaco metered lines per usage subscription, times this (volume knob, for benchmarks).") var scale: Int = 1
     @Option(help: ArgumentHelp(
@@ -23,9 +25,12 @@ struct SandboxCommand: AsyncParsableCommand {
         discussion: "To rehearse a vendor outage: billwh retries, then reports the endpoint failed and commits the rest (exit 2).", valueName: "fault"))
     var fault: [SandboxFault] = []
 
+    static let demoFrom = CalendarDate(year: 2023, month: 10, day: 1)!
+
     func validate() throws {
-        for (name, value) in [("--today", today), ("--from", from)] {
-            if let value, CalendarDate(parsing: value) == nil { throw ValidationError("\(name) must be a date YYYY-MM-DD: \(value)") }
+        let last = today ?? CalendarDate.today()
+        guard from <= last else {
+            throw ValidationError("--from \(from) is after \(today == nil ? "today" : "--today") \(last): there would be no data to serve")
         }
         guard customers >= 0, scale >= 1 else { throw ValidationError("--customers must be >= 0 and --scale >= 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
@@ -33,11 +38,11 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let last = today ?? CalendarDate.today().description
+            let last = (today ?? CalendarDate.today()).description
             var configuration = SandboxConfiguration.demo(today: last, seed: seed)
-            if from != "2023-10-01" || customers != 8 || scale != 1 {
-                configuration.copacoData = .generate(seed: seed, from: from, to: last, customers: customers, linesPerSubscriptionScale: scale)
-                configuration.twotcloudData = .generate(seed: seed, from: from, to: last)
+            if from != Self.demoFrom || customers != 8 || scale != 1 {
+                configuration.copacoData = .generate(seed: seed, from: from.description, to: last, customers: customers, linesPerSubscriptionScale: scale)
+                configuration.twotcloudData = .generate(seed: seed, from: from.description, to: last)
             }
             configuration.port = port
             let sandbox = VendorSandbox(configuration: configuration)
