@@ -67,11 +67,11 @@ package struct DemoRunner: Sendable {
         try Self.claim(directory)
         let databasePath = (directory as NSString).appendingPathComponent("billwh.sqlite")
         let csvPath = (directory as NSString).appendingPathComponent("purchases.csv")
-        // Not from under a run: its writes would go on into a deleted file and end "ok".
-        if let holder = RunLock.holder(databasePath: databasePath) {
-            throw LockHeld(path: canonicalPath(databasePath) + ".lock", holder: holder)
-        }
+        // Not from under a run: its writes would go on into a deleted file and end "ok". Held
+        // while deleting, so no run can start in between; the demo's own run takes it again.
+        let lock = try RunLock.acquire(databasePath: databasePath, command: "demo (replacing the demo warehouse)")
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+        lock.release()
 
         let configuration = SandboxConfiguration.demo(today: today.description)
         let sandbox = VendorSandbox(configuration: configuration)
