@@ -131,14 +131,23 @@ package func runQuery(_ sql: String, in db: Database, format: QueryFormat = .tab
 }
 
 /// Opens the warehouse at `databasePath` (read-only, or migrated for writing with
-/// `allowWrite`) and runs `sql`: what `billwh query` does.
+/// `allowWrite`) and runs `sql`: what `billwh query` does. After SQL that changed rows,
+/// `recordingChanges` puts them on record, on the same connection and in one transaction with
+/// the replica's note (`runs`, where the caller records them, is not this module's table).
 package func runQuery(_ sql: String, databasePath: String, format: QueryFormat = .table, allowWrite: Bool = false,
+                     recordingChanges: ((Database, Int) throws -> Void)? = nil,
                      output: FileHandle = .standardOutput) throws -> QuerySummary {
     if allowWrite {
         let queue = try WarehouseDatabase.openForWriting(path: databasePath)
         return try queue.writeWithoutTransaction { db in
             let summary = try runQuery(sql, in: db, format: format, allowWrite: true, output: output)
-            if summary.changes > 0 { try ReplicaChangeLog.recordHandWrite(db) }
+            if summary.changes > 0 {
+                try db.inTransaction {
+                    try ReplicaChangeLog.recordHandWrite(db)
+                    try recordingChanges?(db, summary.changes)
+                    return .commit
+                }
+            }
             return summary
         }
     }

@@ -27,9 +27,9 @@ struct Query: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors(database) {
-            let summary = try Export.runQuery(sql, databasePath: database.path, format: format, allowWrite: write)
-            // On record for the next nightly, which then checks the whole warehouse.
-            if summary.changes > 0 { try HandWrites.record(databasePath: database.path, changes: summary.changes) }
+            // Changes are on record for the next nightly, which then checks the whole warehouse.
+            let summary = try Export.runQuery(sql, databasePath: database.path, format: format, allowWrite: write,
+                                              recordingChanges: HandWrites.record)
             if summary.cutValues > 0 {
                 Console.note("billwh: note: \(summary.cutValues) value\(summary.cutValues == 1 ? " was" : "s were") longer than the table's column and shown cut short (ending in …); --format csv, tsv, json or jsonl gives whole values")
             }
