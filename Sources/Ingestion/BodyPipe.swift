@@ -188,18 +188,24 @@ package final class BodySpool: @unchecked Sendable {
     deinit { close(descriptor) }
 
     func write(_ piece: ByteBuffer) throws {
-        try piece.withUnsafeReadableBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw BodyReadError(description: "cannot write the response's scratch copy: \(String(cString: strerror(errno)))")
-                }
-                offset += written
+        try piece.withUnsafeReadableBytes { try write($0) }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw BodyReadError(description: "cannot write the response's scratch copy: \(String(cString: strerror(errno)))")
             }
+            offset += written
         }
-        size += piece.readableBytes
+        size += bytes.count
     }
 
     /// The copy from its start, in pieces of at most `pieceSize` bytes.

@@ -288,33 +288,29 @@ package enum IngestWriter {
                 arguments: [vendor.rawValue, endpoint.name, key, kind.rawValue, reason, hash, now, now, ingestID, value])
         }
 
-        /// Bodies up to this size are searched for credentials before they are quarantined.
-        static let redactedBodyLimit = 16 << 20
-
         /// A whole response, from its copy on disk: written into the row's blob piece by piece,
         /// so that a body of any size is quarantined without being held in memory.
         mutating func quarantine(spooled body: BodySpool, reason whole: String) throws {
             quarantineUnresolved = true
-            // An answer that echoes the credentials (a proxy's page showing the request) is small:
-            // it is read whole, in the same pass as its hash, and kept with them redacted.
-            // content_sha256 stays that of the bytes received.
-            let searcher = body.size > Self.redactedBodyLimit ? nil : echo
-            let searched = searcher != nil
-            var bytes: [UInt8] = []
-            if searched { bytes.reserveCapacity(body.size) }
+            // An answer that echoes the credentials (a proxy's page showing the request) is kept
+            // with them redacted; the search runs in the same pass as the hash, and the redacted
+            // copy is made piece by piece too. content_sha256 stays that of the bytes received.
             var hasher = ContentHasher()
+            var search = echo.map(StreamedRedaction.init)
             try body.forEachPiece { piece, _ in
                 hasher.update(piece)
-                if searched { bytes.append(contentsOf: piece) }
+                _ = search?.feed(piece)
             }
+            _ = search?.finish()
             let hash = hasher.finalize()
-            if let searcher {
-                let redacted = searcher.redacting(bytes)
-                if redacted != bytes {
-                    try upsertQuarantine(key: nil, kind: .redacted, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash, payload: "?", Data(redacted))
-                    return
-                }
+            if let echo, search?.redacted == true {
+                try quarantineWhole(try body.redacted(by: echo), kind: .redacted, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash)
+            } else {
+                try quarantineWhole(body, kind: .rejected, reason: whole, hash: hash)
             }
+        }
+
+        private func quarantineWhole(_ body: BodySpool, kind: QuarantineKind, reason whole: String, hash: String) throws {
             // A blob cannot exceed SQLite's length limit (1 GB unless built otherwise): a larger
             // body keeps its start, and the reason says how much of it.
             // The limit is on the whole row, so the other columns need their share of it.
@@ -326,7 +322,7 @@ package enum IngestWriter {
             let seen = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM quarantine WHERE vendor = ? AND endpoint = ? AND content_sha256 = ?)",
                                          arguments: [vendor.rawValue, endpoint.name, hash]) == true
             // A new row is filled piece by piece from the copy; a sighting already holds the bytes.
-            try upsertQuarantine(key: nil, kind: .rejected, reason: reason, hash: hash, payload: "zeroblob(?)", kept)
+            try upsertQuarantine(key: nil, kind: kind, reason: reason, hash: hash, payload: "zeroblob(?)", kept)
             guard !seen else { return }
             try BlobWriter.write(db, table: "quarantine", column: "payload", row: db.lastInsertedRowID) { write in
                 try body.forEachPiece { piece, offset in

@@ -7,13 +7,18 @@ package struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugS
     package var description: String { "<redacted>" }
     package var debugDescription: String { "<redacted>" }
 
+    /// What a credential found in bytes is replaced by.
+    static let mark = Array("<redacted>".utf8)
+    /// Shorter values are not searched for: they would match ordinary text.
+    static let shortestRedacted = 4
+
     /// `bytes` with every occurrence of the value replaced by `<redacted>`: an answer that
     /// echoes a credential (a proxy's debug page) is kept for someone to read, never the
     /// credential itself.
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
         let needle = Array(value.utf8)
-        guard needle.count >= 4, bytes.count >= needle.count else { return bytes }
-        let mark = Array("<redacted>".utf8)
+        guard needle.count >= Self.shortestRedacted, bytes.count >= needle.count else { return bytes }
+        let mark = Self.mark
         var out: [UInt8] = []
         var index = 0, copied = 0
         while index + needle.count <= bytes.count {

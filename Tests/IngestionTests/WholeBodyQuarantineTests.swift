@@ -60,6 +60,21 @@ import Warehouse
         #expect(try Self.quarantine(Self.body, redacting: [("X-Api-Key", Secret(key))]).payload == Data(Self.body))
     }
 
+    /// A page of any size: the search and the copy go piece by piece (1 MiB each), so a key
+    /// cut in two by a piece's end is found as well.
+    @Test func credentialsInALargeBodyAreRedactedAcrossPieces() throws {
+        let key = "copaco-key-0123456789"
+        var page = [UInt8](repeating: UInt8(ascii: "."), count: 20 << 20)
+        for start in [(1 << 20) - 7, 5 << 20, page.count - key.utf8.count] {
+            page.replaceSubrange(start..<start + key.utf8.count, with: Array(key.utf8))
+        }
+        let stored = try Self.quarantine(page, redacting: [("X-Api-Key", Secret(key))])
+        #expect(!String(decoding: stored.payload, as: UTF8.self).contains(key))
+        #expect(stored.payload.count == page.count + 3 * ("<redacted>".utf8.count - key.utf8.count))
+        #expect(stored.hash == sha256Hex(page))
+        #expect(stored.reason.hasSuffix("(credentials in it redacted)"))
+    }
+
     /// 2tCloud's Basic credentials are echoed in any of their forms: the header's token, or the
     /// decoded account and key.
     @Test func basicCredentialsInTheBodyAreRedactedInEveryForm() throws {
