@@ -135,13 +135,12 @@ package enum IngestWriter {
         }
         var rejected: [QuarantinedDocument] = []
         var reported = ContinuousClock.now
-        // The keys this response's documents were stored under: a second, different document
-        // under one of them would silently replace the first one's lines.
-        var storedKeys = Set<String>()
-        // And those it quarantined: a document the answer holds, though it is no longer readable.
-        // One quarantined without a readable key may be any stored document: then the answer
+        // The keys this response's documents were stored under (a second, different document
+        // under one of them would silently replace the first one's lines) and those it
+        // quarantined (a document the answer holds, though it is no longer readable). One
+        // quarantined without a readable key may be any stored document: then the answer
         // cannot tell which are missing.
-        var quarantinedKeys = Set<String>()
+        var keys = WindowKeys()
         var quarantinedWithoutKey = false
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
@@ -153,7 +152,7 @@ package enum IngestWriter {
             var kind = QuarantineKind.rejected
             switch document.result {
             case .success(let (header, lines)):
-                if storedKeys.contains(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
+                if keys.wasStored(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
                     rejection = DocumentRejection(
                         "Header.InvoiceID \(header.key.prefix(80)): \(Self.secondDocumentUnderOneKey); "
                         + "the first one is kept (each document has its own InvoiceID): ask the vendor which one stands")
@@ -165,7 +164,7 @@ package enum IngestWriter {
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
-                    storedKeys.insert(header.key)
+                    keys.store(header.key)
                     continue
                 } catch let lineRejection as DocumentRejection {
                     rejection = lineRejection
@@ -174,7 +173,7 @@ package enum IngestWriter {
                 rejection = documentRejection
             }
             outcome.quarantined += 1
-            if let key = document.keyHint, !key.isEmpty { quarantinedKeys.insert(key) } else { quarantinedWithoutKey = true }
+            if let key = document.keyHint, !key.isEmpty { keys.quarantine(key) } else { quarantinedWithoutKey = true }
             rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
             try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, kind: kind, reason: rejection.reason)
         }
@@ -187,7 +186,7 @@ package enum IngestWriter {
                                                   ingestID: ingestID, now: now)
             if !quarantinedWithoutKey {
                 missing = try MissingDocuments.record(db, vendor: entry.vendor, endpoint: entry.endpoint, window: entry.window,
-                                                      holds: { storedKeys.contains($0) || quarantinedKeys.contains($0) },
+                                                      holds: keys.holds,
                                                       ingestID: ingestID, now: now)
             }
         }

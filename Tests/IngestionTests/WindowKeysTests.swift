@@ -1,0 +1,19 @@
+import Testing
+@testable import Ingestion
+
+/// A window's keys are told apart byte for byte, as the warehouse's tables tell them apart.
+@Suite struct WindowKeysTests {
+    @Test func storedAndQuarantinedKeysAreHeldByteForByte() {
+        var keys = WindowKeys()
+        keys.store("INV-1")
+        keys.quarantine("INV-2")
+        #expect(keys.wasStored("INV-1") && !keys.wasStored("INV-2") && !keys.wasStored("inv-1") && !keys.wasStored("INV-1 "))
+        #expect(keys.holds("INV-1") && keys.holds("INV-2") && !keys.holds("INV-3"))
+        // "é" composed and decomposed: equal as Swift strings, two keys to SQLite and the vendor.
+        keys.store("FACT-\u{E9}")
+        #expect(keys.wasStored("FACT-\u{E9}") && !keys.wasStored("FACT-e\u{301}"))
+        for number in 0..<100_000 { keys.store("RESELLER-NL-2026-LONGKEY-\(number)") }
+        #expect((0..<100_000).allSatisfy { keys.wasStored("RESELLER-NL-2026-LONGKEY-\($0)") })
+        #expect(!(100_000..<200_000).contains { keys.wasStored("RESELLER-NL-2026-LONGKEY-\($0)") })
+    }
+}
