@@ -28,10 +28,13 @@ package enum HTMLReport {
     }
 
     /// The page for the warehouse at `databasePath` (opened read-only).
-    package static func render(databasePath: String, options: Options) throws -> String {
+    /// `beforeReading` runs first in the transaction the page is read in (the CLI's freshness
+    /// note then speaks of the state the page shows).
+    package static func render(databasePath: String, options: Options, beforeReading: (Database) throws -> Void = { _ in }) throws -> String {
         let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
         let data = try queue.read { db in
-            try ReportData.read(db, month: options.month, months: max(1, options.months), today: options.today)
+            try beforeReading(db)
+            return try ReportData.read(db, month: options.month, months: max(1, options.months), today: options.today)
         }
         let page = ReportPage(data: data, locale: options.locale, database: (databasePath as NSString).lastPathComponent,
                               generatedAt: Timestamp.now())
@@ -40,8 +43,9 @@ package enum HTMLReport {
 
     /// Writes the page to `path` through a temporary file and a rename: never half a page.
     /// `path` "-" is standard output.
-    package static func write(databasePath: String, options: Options, to path: String) throws {
-        let html = try render(databasePath: databasePath, options: options)
+    package static func write(databasePath: String, options: Options, to path: String,
+                              beforeReading: (Database) throws -> Void = { _ in }) throws {
+        let html = try render(databasePath: databasePath, options: options, beforeReading: beforeReading)
         if path == "-" {
             var writer = ByteWriter(fileDescriptor: STDOUT_FILENO, destinationName: "standard output")
             writer.append(html)

@@ -12,12 +12,6 @@ package enum PurchasesFreshness: Equatable {
     /// Nothing will reconcile them until someone does.
     case behind(customers: Int)
 
-    package static func of(databasePath: String) throws -> PurchasesFreshness {
-        let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
-        defer { try? queue.close() }
-        return try queue.read { db in try of(db, databasePath: databasePath) }
-    }
-
     /// Inside the reader's own transaction, the state it then reads purchases in.
     package static func of(_ db: Database, databasePath: String) throws -> PurchasesFreshness {
         // A run that has not staged anything yet will still change purchases: said all the same.

@@ -2,14 +2,10 @@ import GRDB
 import Pipeline
 
 extension PurchasesFreshness {
-    /// Tells the user whether purchases are behind staging before `what` reads them. Returns
-    /// false, with the refusal printed, when they are behind and `takeAsTheyAre` is false;
-    /// otherwise prints the warning or note, if any, and returns true.
-    static func check(databasePath: String, what: String, override: String? = nil, takeAsTheyAre: Bool) throws -> Bool {
-        try announce(of(databasePath: databasePath), databasePath: databasePath, what: what, override: override, takeAsTheyAre: takeAsTheyAre)
-    }
-
-    /// `check`, inside the transaction that then reads purchases.
+    /// Tells the user whether purchases are behind staging before `what` reads them, inside the
+    /// transaction that then reads purchases. Returns false, with the refusal printed, when they
+    /// are behind and `takeAsTheyAre` is false; otherwise prints the warning or note, if any,
+    /// and returns true.
     static func check(_ db: Database, databasePath: String, what: String, override: String? = nil, takeAsTheyAre: Bool) throws -> Bool {
         try announce(of(db, databasePath: databasePath), databasePath: databasePath, what: what, override: override, takeAsTheyAre: takeAsTheyAre)
     }

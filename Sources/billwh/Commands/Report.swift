@@ -77,9 +77,10 @@ extension Report {
         func run() async throws {
             InterruptCleanup.install()
             try await runReportingErrors(database) {
-                _ = try PurchasesFreshness.check(databasePath: database.path, what: "the report", takeAsTheyAre: true)
                 try HTMLReport.write(databasePath: database.path,
-                                     options: HTMLReport.Options(month: month, months: months, locale: locale), to: out)
+                                     options: HTMLReport.Options(month: month, months: months, locale: locale), to: out) { db in
+                    _ = try PurchasesFreshness.check(db, databasePath: database.path, what: "the report", takeAsTheyAre: true)
+                }
                 if out != "-" { Console.note("report written to \(out)") }
                 return .success
             }
