@@ -293,6 +293,43 @@ import Testing
         }
     }
 
+    /// Reading the root's children one at a time accepts, rejects and cuts exactly what parsing
+    /// the whole tree does: the same children, the same error at the same offset.
+    @Test func theCursorReadsWhatTheWholeParseReads() {
+        let text = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <!-- head --><ns:InvoiceResponse xmlns:ns="urn:x" a="1"><Meta>m&amp;</Meta>
+          <ns:Invoice><Header><InvoiceID>1</InvoiceID></Header><![CDATA[x<y]]></ns:Invoice><?pi x?>
+          <Invoice/><Invoice><Customers><Customer><Name>é</Name></Customer></Customers></Invoice>
+        </ns:InvoiceResponse>
+        """
+        let bytes = Array(text.utf8)
+        func agree(_ body: [UInt8]) -> Bool {
+            let cursor = XMLEnvelopeCursor(body)
+            var children: [XMLElement] = []
+            let streamed: Result<[XMLElement], XMLParseError>
+            do {
+                while let child = try cursor.next() { children.append(child) }
+                streamed = .success(children)
+            } catch { streamed = .failure(error) }
+            do {
+                let root = try XMLReader.parse(body)
+                return streamed == .success(root.children) && cursor.rootName == root.name
+            } catch {
+                return streamed == .failure(error)
+            }
+        }
+        #expect(agree(bytes))
+        for cut in 0...bytes.count where !agree(Array(bytes[..<cut])) { Issue.record("cut at \(cut)") }
+        for position in bytes.indices {
+            for replacement: UInt8 in [0x3C, 0x3E, 0x2F, 0x26, 0x20, 0x78, 0xFF] where replacement != bytes[position] {
+                var body = bytes
+                body[position] = replacement
+                if !agree(body) { Issue.record("byte \(position) → \(replacement)") }
+            }
+        }
+    }
+
     @Test func realisticTwoTCloudInvoice() throws {
         let text = """
         <?xml version="1.0" encoding="utf-8"?>

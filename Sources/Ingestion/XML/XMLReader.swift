@@ -61,7 +61,10 @@ package struct XMLElement: Sendable, Equatable {
     }
 
     /// The name without its namespace prefix: `Invoice` for `ns:Invoice`.
-    package var localName: String {
+    package var localName: String { Self.localName(of: name) }
+
+    /// `name` without its namespace prefix.
+    package static func localName(of name: String) -> String {
         guard let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) else { return name }
         return String(name[name.utf8.index(after: colon)...])
     }
@@ -110,6 +113,36 @@ package enum XMLReader {
             }
         }
         return false
+    }
+}
+
+/// An XML document read one child of its root at a time: the tree of each child is built,
+/// handed out and dropped, so that a response of any size holds one invoice's tree, not all of
+/// them. Well-formedness is checked as by `XMLReader.parse`, with the same errors at the same
+/// offsets; an error after some children surfaces when the cursor reaches it.
+package final class XMLEnvelopeCursor {
+    package let bytes: [UInt8]
+    private var index = 0
+    private var state = Reader.ParseState()
+    private var ended = false
+
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The root's qualified name, once its start tag was read.
+    package var rootName: String? { state.rootName }
+
+    /// The next complete element directly inside the root; nil at the document's end, once all
+    /// of it was read and found well-formed.
+    package func next() throws(XMLParseError) -> XMLElement? {
+        guard !ended else { return nil }
+        let child = try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement? in
+            var reader = Reader(buffer)
+            reader.index = index
+            defer { index = reader.index }
+            return try reader.parse(&state, handingOutChildrenOfRoot: true)
+        }
+        if child == nil { ended = true }
+        return child
     }
 }
 
@@ -187,19 +220,49 @@ private struct Reader {
     // MARK: Document
 
     mutating func parseDocument() throws(XMLParseError) -> XMLElement {
-        if bytes.count >= 2, (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE) {
-            throw error("UTF-16 is not supported; only UTF-8", at: 0)
-        }
-        if bytes.starts(with: UTF8Sequence.byteOrderMark) { index = UTF8Sequence.byteOrderMark.count }
-        // Strictly the declaration must be the very first thing; leading whitespace (which some
-        // servers emit) is tolerated.
-        skipSpace()
-        if startsWith("<?xml"), let after = peek(5), Reader.isSpace(after) || after == UInt8(ascii: "?") {
-            try parseXMLDeclaration()
-        }
+        var state = ParseState()
+        _ = try parse(&state, handingOutChildrenOfRoot: false)
+        return state.root!
+    }
 
+    /// Where a parse stands between calls of `parse`.
+    struct ParseState {
+        var begun = false
         var stack: [Frame] = []
         var root: XMLElement?
+        /// The root element's name, once its start tag was read.
+        var rootName: String?
+    }
+
+    /// Parses on from `state`. With `handingOutChildrenOfRoot`, each element directly inside the
+    /// root is returned as soon as it is complete, and not kept in the root; nil once the whole
+    /// document was read and found well-formed (`state.root` then holds the root).
+    mutating func parse(_ state: inout ParseState, handingOutChildrenOfRoot: Bool) throws(XMLParseError) -> XMLElement? {
+        if !state.begun {
+            state.begun = true
+            if bytes.count >= 2, (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE) {
+                throw error("UTF-16 is not supported; only UTF-8", at: 0)
+            }
+            if bytes.starts(with: UTF8Sequence.byteOrderMark) { index = UTF8Sequence.byteOrderMark.count }
+            // Strictly the declaration must be the very first thing; leading whitespace (which some
+            // servers emit) is tolerated.
+            skipSpace()
+            if startsWith("<?xml"), let after = peek(5), Reader.isSpace(after) || after == UInt8(ascii: "?") {
+                try parseXMLDeclaration()
+            }
+        }
+
+        /// A complete element: handed out, or kept in its parent (or as the root).
+        func complete(_ element: XMLElement, _ state: inout ParseState) -> XMLElement? {
+            if state.stack.isEmpty {
+                state.root = element
+            } else if handingOutChildrenOfRoot && state.stack.count == 1 {
+                return element
+            } else {
+                state.stack[state.stack.count - 1].children.append(element)
+            }
+            return nil
+        }
 
         while index < bytes.count {
             let b = bytes[index]
@@ -207,53 +270,54 @@ private struct Reader {
                 guard let next = peek(1) else { throw error("the document ends inside a tag") }
                 switch next {
                 case UInt8(ascii: "/"):
-                    guard let frame = stack.popLast() else { throw error("an end tag without a start tag") }
+                    guard let frame = state.stack.popLast() else { throw error("an end tag without a start tag") }
                     try parseEndTag(of: frame)
                     let element = XMLElement(
                         name: frame.name, attributes: frame.attributes, children: frame.children,
                         text: frame.text(bytes), range: frame.start..<index,
                         isEmpty: frame.children.isEmpty && !frame.hasText)
-                    if stack.isEmpty { root = element } else { stack[stack.count - 1].children.append(element) }
+                    if let child = complete(element, &state) { return child }
                 case UInt8(ascii: "?"):
                     try skipProcessingInstruction()
                 case UInt8(ascii: "!"):
                     if startsWith("<!--") {
                         try skipComment()
                     } else if startsWith("<![CDATA[") {
-                        guard !stack.isEmpty else { throw error("a CDATA section outside the root element") }
-                        try parseCDATA(into: &stack[stack.count - 1])
+                        guard !state.stack.isEmpty else { throw error("a CDATA section outside the root element") }
+                        try parseCDATA(into: &state.stack[state.stack.count - 1])
                     } else {
                         throw markupDeclarationError()
                     }
                 default:
-                    if stack.isEmpty, root != nil { throw error("more than one root element") }
-                    guard stack.count < XMLReader.maxDepth else {
+                    if state.stack.isEmpty, state.root != nil { throw error("more than one root element") }
+                    guard state.stack.count < XMLReader.maxDepth else {
                         throw error("elements nested deeper than \(XMLReader.maxDepth)")
                     }
                     let start = index
                     let (frame, selfClosing) = try parseStartTag()
+                    if state.stack.isEmpty { state.rootName = frame.name }
                     if selfClosing {
                         let element = XMLElement(name: frame.name, attributes: frame.attributes,
                                                  range: start..<index, isEmpty: true)
-                        if stack.isEmpty { root = element } else { stack[stack.count - 1].children.append(element) }
+                        if let child = complete(element, &state) { return child }
                     } else {
-                        stack.append(frame)
+                        state.stack.append(frame)
                     }
                 }
-            } else if stack.isEmpty {
+            } else if state.stack.isEmpty {
                 guard Reader.isSpace(b) else {
-                    throw error(root == nil ? "text before the root element" : "text after the root element")
+                    throw error(state.root == nil ? "text before the root element" : "text after the root element")
                 }
                 index += 1
             } else {
-                try parseText(into: &stack[stack.count - 1])
+                try parseText(into: &state.stack[state.stack.count - 1])
             }
         }
-        if let open = stack.last {
+        if let open = state.stack.last {
             throw error("the element <\(open.name)> opened at byte \(open.start) is not closed")
         }
-        guard let root else { throw error("no root element") }
-        return root
+        guard state.root != nil else { throw error("no root element") }
+        return nil
     }
 
     /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`: only the encoding matters,

@@ -34,13 +34,13 @@ extension XMLReader {
     /// case and a namespace prefix. Returns nil when the root element is not named `root`.
     package static func parseEnvelope(_ bytes: [UInt8], root: String, element: String,
                                      listNames: Set<String>) throws(XMLParseError) -> [(range: Range<Int>, value: JSONValue)]? {
-        let document = try parse(bytes)
-        guard asciiCaseInsensitiveEquals(document.localName, root) else { return nil }
+        let cursor = XMLEnvelopeCursor(bytes)
         let converter = converter(listNames)
         var result: [(range: Range<Int>, value: JSONValue)] = []
-        for child in document.children where asciiCaseInsensitiveEquals(child.localName, element) {
-            result.append((child.range, converter.value(child)))
+        while let child = try cursor.next() {
+            if asciiCaseInsensitiveEquals(child.localName, element) { result.append((child.range, converter.value(child))) }
         }
+        guard let name = cursor.rootName, asciiCaseInsensitiveEquals(XMLElement.localName(of: name), root) else { return nil }
         return result
     }
 
