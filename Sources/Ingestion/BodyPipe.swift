@@ -29,6 +29,8 @@ package final class BodyPipe: BodyReader, @unchecked Sendable {
     /// The body's bytes that came so far.
     package var received: Int { condition.withLock { receivedBytes } }
     private var receivedBytes = 0
+    /// When the last piece came, and how long the producer had waited for room by then.
+    private var lastPiece: (at: ContinuousClock.Instant, waited: Duration)?
     /// The most that ever waited in the pipe (tests check the bound).
     var peakBuffered: Int { condition.withLock { peak } }
     private var peak = 0
@@ -41,8 +43,11 @@ package final class BodyPipe: BodyReader, @unchecked Sendable {
 
     // MARK: The connection's side
 
-    /// Reads `body` into the pipe to its end or first failure. The response must be whole
-    /// within `timeout`, not counting the time the pipe was full (the writer's time).
+    /// Reads `body` into the pipe to its end or first failure. It fails when the connection
+    /// delivers nothing for `timeout`, or delivers slower than `slowestPace` bytes a second
+    /// (the whole body may take `timeout` plus a second for each `slowestPace` bytes received),
+    /// not counting the time the pipe was full (the writer's time). A steady body takes as long
+    /// as it needs: a fixed limit failed every attempt of a large one over a slow link.
     package func fill(from body: some AsyncSequence<ByteBuffer, any Error> & Sendable, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -60,24 +65,37 @@ package final class BodyPipe: BodyReader, @unchecked Sendable {
         }
     }
 
-    /// Ends the pipe with a timeout once the connection's own time passes `timeout`.
+    /// A body slower than this on average is abandoned (256 KiB a second).
+    static let slowestPace = 256 << 10
+
+    /// Ends the pipe with a timeout once the connection stalls or trickles (see `fill`).
     private func watch(timeout: Duration) async {
         let clock = ContinuousClock()
         let started = clock.now
         while !Task.isCancelled {
-            let paused = condition.withLock { waited + (waitingSince.map { clock.now - $0 } ?? .zero) }
-            let deadline = started + timeout + paused
-            if clock.now >= deadline {
+            let now = clock.now
+            let (paused, received, last) = condition.withLock {
+                (waited + (waitingSince.map { now - $0 } ?? .zero), receivedBytes, lastPiece ?? (started, .zero))
+            }
+            // The connection's own time: since it began, and since its last piece.
+            let own = now - started - paused
+            let silent = now - last.at - (paused - last.waited)
+            let allowed = timeout + .seconds(received / Self.slowestPace)
+            if silent >= timeout || own >= allowed {
                 finish(.failure(HTTPFetcher.ResponseTimedOut()))
                 return
             }
-            try? await Task.sleep(until: min(deadline, clock.now + .milliseconds(200)), clock: clock)
+            let wake = min(timeout - silent, allowed - own)
+            try? await Task.sleep(until: now + min(wake, .milliseconds(200)), clock: clock)
         }
     }
 
     func put(_ piece: ByteBuffer) async throws {
         try spool?.write(piece)
-        condition.withLock { receivedBytes += piece.readableBytes }
+        condition.withLock {
+            receivedBytes += piece.readableBytes
+            lastPiece = (.now, waited)
+        }
         while true {
             let placed: Bool = try condition.withLock {
                 if ending != nil || (closed && !draining) { throw ReaderGone() }

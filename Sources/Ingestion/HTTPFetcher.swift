@@ -162,7 +162,8 @@ package struct HTTPFetcher: Sendable {
         }
     }
 
-    /// The request timed out: its whole response had not arrived within `RetryPolicy.requestTimeout`.
+    /// The request timed out: no head within `RetryPolicy.requestTimeout`, or a body that stalled
+    /// that long or came slower than `BodyPipe.slowestPace`.
     struct ResponseTimedOut: Error {}
 
     /// One attempt's answer: status and headers within `policy.requestTimeout` (AsyncHTTPClient's
@@ -266,7 +267,7 @@ package struct HTTPFetcher: Sendable {
     /// What went wrong with an attempt, in words that say what to check.
     static func describe(_ error: any Error, url: String = "") -> String {
         let host = URL(string: url).map { u in "\(u.host ?? "?")\(u.port.map { ":\($0)" } ?? "")" } ?? "the vendor"
-        if error is ResponseTimedOut { return "timed out (no complete response within the request timeout)" }
+        if error is ResponseTimedOut { return "timed out (the response stalled, or came too slowly to finish)" }
         if let error = error as? IOError {
             if error.errnoCode == ECONNREFUSED {
                 return "could not connect to \(host): connection refused (is the base URL right, and the vendor reachable from here?)"

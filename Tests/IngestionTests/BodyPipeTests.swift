@@ -76,6 +76,48 @@ import TestSupport
         #expect(failure.underlying is HTTPFetcher.ResponseTimedOut)
     }
 
+    /// A body that keeps coming is read to its end however long it takes (a fixed limit failed
+    /// every attempt of a large response over a slow link); one that trickles slower than the
+    /// slowest pace is abandoned all the same, though it never stalls for the timeout.
+    @Test func aSteadyBodyIsReadPastTheTimeoutAndATrickleIsNot() async throws {
+        let executor = ThreadExecutor(label: "body-pipe-test")
+        func paced(_ pieces: [[UInt8]], every interval: Duration) -> AsyncThrowingStream<ByteBuffer, any Error> {
+            AsyncThrowingStream { continuation in
+                let task = Task(executorPreference: executor) {
+                    for piece in pieces {
+                        continuation.yield(ByteBuffer(bytes: piece))
+                        try? await Task.sleep(for: interval)
+                    }
+                    continuation.finish()
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        }
+        // 16 pieces of 256 KiB, one every 100 ms: 1.6 s against a timeout of 0.5 s.
+        let steady = BodyPipe(capacity: 8 << 20, spool: nil)
+        let steadyPieces = Self.pieces(16, size: BodyPipe.slowestPace)
+        async let steadyFilled: Void = withTaskExecutorPreference(executor) {
+            await steady.fill(from: paced(steadyPieces, every: .milliseconds(100)), timeout: .milliseconds(500))
+        }
+        let steadyRead = await Self.readAll(steady)
+        await steadyFilled
+        #expect((try? steadyRead.get())?.count == 16 * BodyPipe.slowestPace, "\(steadyRead)")
+        // 10 bytes every 50 ms for 3 s: never silent for the timeout, far below the pace.
+        let trickle = BodyPipe(capacity: 8 << 20, spool: nil)
+        let started = ContinuousClock.now
+        async let trickleFilled: Void = withTaskExecutorPreference(executor) {
+            await trickle.fill(from: paced(Self.pieces(60, size: 10), every: .milliseconds(50)), timeout: .milliseconds(500))
+        }
+        let trickleRead = await Self.readAll(trickle)
+        await trickleFilled
+        #expect(ContinuousClock.now - started < .seconds(2.5))
+        guard case .failure(let error) = trickleRead, let failure = error as? TransportFailure else {
+            Issue.record("expected a transport failure, got \(trickleRead)")
+            return
+        }
+        #expect(failure.underlying is HTTPFetcher.ResponseTimedOut)
+    }
+
     @Test func theTimeThePipeWasFullDoesNotCount() async throws {
         // The reader takes about three seconds over a body the connection delivers at once; the
         // timeout is a third of that. The filler, its watch and the body run on a thread of their
