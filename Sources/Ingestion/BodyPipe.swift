@@ -80,14 +80,18 @@ package final class BodyPipe: BodyReader, @unchecked Sendable {
             // The connection's own time: since it began, and since its last piece.
             let own = now - started - paused
             let silent = now - last.at - (paused - last.waited)
-            let allowed = timeout + .seconds(received / Self.slowestPace)
-            if silent >= timeout || own >= allowed {
+            if Self.timedOut(own: own, silent: silent, received: received, timeout: timeout) {
                 finish(.failure(HTTPFetcher.ResponseTimedOut()))
                 return
             }
-            let wake = min(timeout - silent, allowed - own)
-            try? await Task.sleep(until: now + min(wake, .milliseconds(200)), clock: clock)
+            try? await Task.sleep(until: now + .milliseconds(200), clock: clock)
         }
+    }
+
+    /// Whether a body `received` bytes into it, `own` of the connection's time since it began
+    /// and `silent` since its last piece, is late.
+    static func timedOut(own: Duration, silent: Duration, received: Int, timeout: Duration) -> Bool {
+        silent >= timeout || own >= timeout + .seconds(received / slowestPace)
     }
 
     func put(_ piece: ByteBuffer) async throws {

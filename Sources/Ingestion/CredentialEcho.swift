@@ -25,6 +25,13 @@ package struct CredentialEcho: Sendable {
         markers.contains { Self.find($0, in: bytes) }
     }
 
+    /// `text` with every form replaced by `<redacted>`: a message or key that quotes a document.
+    package func redacting(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        let redacted = redacting(bytes)
+        return redacted == bytes ? text : String(decoding: redacted, as: UTF8.self)
+    }
+
     /// `bytes` with every form replaced by `<redacted>`, longest first.
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
         forms.reduce(bytes) { Secret(String(decoding: $1, as: UTF8.self)).redacting($0) }

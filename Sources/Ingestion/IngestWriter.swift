@@ -130,7 +130,7 @@ package enum IngestWriter {
         }
         try chooseTier()
         if let bodyRejection {
-            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(bodyRejection.rejection.reason)")
+            try context.quarantine(spooled: bodyRejection.body, reason: "whole response: \(context.redacting(bodyRejection.rejection.reason))")
             outcome.quarantined += 1
         }
         var rejected: [QuarantinedDocument] = []
@@ -152,10 +152,15 @@ package enum IngestWriter {
             var kind = QuarantineKind.rejected
             switch document.result {
             case .success(let (header, lines)):
-                if keys.wasStored(header.key), try !context.isCurrent(key: header.key, hash: document.contentHash) {
+                if keys.holds(header.key) {
+                    let firstStored = keys.wasStored(header.key)
+                    // The same bytes again change nothing, and are not counted twice.
+                    if try firstStored && context.isCurrent(key: header.key, hash: document.contentHash) { continue }
+                    // Whichever of the two decodes: a key the response already used is a conflict.
                     rejection = DocumentRejection(
                         "Header.InvoiceID \(header.key.prefix(80)): \(Self.secondDocumentUnderOneKey); "
-                        + "the first one is kept (each document has its own InvoiceID): ask the vendor which one stands")
+                        + (firstStored ? "the first one is kept" : "the first one did not decode and is quarantined too")
+                        + " (each document has its own InvoiceID): ask the vendor which one stands")
                     kind = .duplicateKey
                     break
                 }
@@ -174,8 +179,11 @@ package enum IngestWriter {
             }
             outcome.quarantined += 1
             if let key = document.keyHint, !key.isEmpty { keys.quarantine(key) } else { quarantinedWithoutKey = true }
-            rejected.append(QuarantinedDocument(key: document.keyHint, reason: rejection.reason))
-            try context.quarantine(raw: document.raw, hash: document.contentHash, key: document.keyHint, kind: kind, reason: rejection.reason)
+            // A key or a reason (which may quote the document) must not carry the credentials
+            // into the tables and the log either.
+            let (key, reason) = (document.keyHint.map(context.redacting), context.redacting(rejection.reason))
+            rejected.append(QuarantinedDocument(key: key, reason: reason))
+            try context.quarantine(raw: document.raw, hash: document.contentHash, key: key, kind: kind, reason: reason)
         }
         try context.queue.flush()
         var fieldChanges: [FieldChange] = []
@@ -258,6 +266,11 @@ package enum IngestWriter {
         func bindWindow(lines statement: Statement) {
             let handle = statement.sqliteStatement
             Self.bind(handle, 2, vendor.rawValue); Self.bind(handle, 3, endpoint.name); Self.bind(handle, 4, endpoint.direction.rawValue)
+        }
+
+        /// `text` without the request's credentials.
+        func redacting(_ text: String) -> String {
+            echo?.redacting(text) ?? text
         }
 
         mutating func quarantine(raw: ArraySlice<UInt8>, hash: String, key: String?, kind: QuarantineKind, reason: String) throws {

@@ -337,13 +337,14 @@ package struct Ingestor: Sendable {
             await filling.value
             throw error
         }
-        let message = "\(label): the response could not be read and was quarantined: \(rejection.reason)"
+        // The reason may quote the body (an XML parser's tag name), and with it the credentials.
+        let echo = CredentialEcho(connector.request(for: entry.endpoint, window: entry.window))
+        let message = echo.redacting("\(label): the response could not be read and was quarantined: \(rejection.reason)")
         logger.error("\(message)")
         var failed = entry
         failed.status = "failed"
         failed.error = message
         let (entry, spool) = (failed, pipe.spool!)
-        let echo = CredentialEcho(connector.request(for: entry.endpoint, window: entry.window))
         let written = try await commit(label) { db in
             try IngestWriter.record(db, entry: entry, documents: [], bodyRejection: (spool, rejection), redacting: echo)
         }

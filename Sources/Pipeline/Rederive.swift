@@ -19,7 +19,7 @@ package struct RederiveReport: Sendable {
     package var rejected: [(document: String, reason: String)] = []
     package var reconcile: ReconcileReport?
 
-    package var outcome: RunOutcome { rejected.isEmpty ? .ok : .partial }
+    package var outcome: RunOutcome { rejected.isEmpty && keptInQuarantine == 0 ? .ok : .partial }
 }
 
 extension PipelineRunner {

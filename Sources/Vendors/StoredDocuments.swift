@@ -16,13 +16,21 @@ package enum StoredDocuments {
         default: return nil
         }
         if XMLReader.looksLikeXML(raw) {
-            return .eager(census: rules.census) { () throws(DocumentRejection) in
-                if let document = try? XMLReader.parse(raw), document.name == "Invoice" {
+            // One stored `<Invoice>` (under any namespace prefix: its declaration stayed on the
+            // response's root), or a whole response quarantined, read one invoice at a time.
+            // The root's name shows after reading no more than its first child.
+            let peek = XMLEnvelopeCursor(raw)
+            _ = try? peek.next()
+            if let root = peek.rootName, asciiCaseInsensitiveEquals(XMLElement.localName(of: root), "Invoice") {
+                return .eager(census: rules.census) { () throws(DocumentRejection) in
+                    let document: XMLElement
+                    do { document = try XMLReader.parse(raw) } catch { throw DocumentRejection("XML: \(error)") }
                     let value = XMLReader.jsonValue(document, listNames: TwoTCloudConnector.listNames)
                     return [InvoiceSkeleton.document(raw[...], value: value, customers: nil, rules: rules).collected()]
                 }
-                return try TwoTCloudConnector.splitXML(raw, rules: rules)
             }
+            var invoices = TwoTCloudConnector.XMLInvoices(raw, rules: rules)
+            return DocumentStream(census: rules.census) { () throws(DocumentRejection) -> StreamedDocument? in try invoices.next() }
         }
         let value: JSONValue
         do { value = try JSONParser.parse(raw) } catch {

@@ -368,6 +368,9 @@ import Warehouse
         #expect(backwards.status == 64 && backwards.stderr.contains("--from 2026-01-01 is after --today 2025-01-01"), "\(backwards.stderr)")
         let noDay = try await runBillwh(["sandbox", "--today", "2026-13-01"])
         #expect(noDay.status == 64 && noDay.stderr.contains("no such day in the calendar"), "\(noDay.stderr)")
+        // Volumes past any benchmark's are refused before the data is generated in memory.
+        let huge = try await runBillwh(["sandbox", "--scale", "1000000000"])
+        #expect(huge.status == 64 && huge.stderr.contains("--scale 1 to"), "\(huge.stderr)")
         // rederive offers only the vendors it can decode again, and says why not Copper.
         let rederiveHelp = try await runBillwh(["rederive", "--help"]).stdout
         #expect(rederiveHelp.contains("copaco, twotcloud") && !rederiveHelp.contains("copper"), "\(rederiveHelp)")

@@ -21,13 +21,14 @@ import Warehouse
         return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR"}}"#
     }
 
-    func write(_ queue: DatabaseQueue, _ invoices: [String]) throws -> (outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+    func write(_ queue: DatabaseQueue, _ invoices: [String], echo: CredentialEcho? = nil) throws -> (outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
         let body = Array(#"{"Invoices": [\#(invoices.joined(separator: ","))]}"#.utf8)
         return try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: CopacoConnector.invoices,
                                     window: DateWindow(start: CalendarDate(year: 2026, month: 10, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!,
                                     startedAt: "now", statistics: FetchStatistics(), status: "ok")
-            let written = try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices))
+            let written = try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices),
+                                                  redacting: echo)
             return (written.outcome, written.rejected)
         }
     }
@@ -78,7 +79,8 @@ import Warehouse
                         Self.invoice("DUP-7", customers: 1, amount: "40"), Self.invoice("INV-2", customers: 1)]
         for _ in 0..<2 {
             let written = try write(queue, response)
-            #expect(written.outcome.documents == 3 && written.outcome.quarantined == 1 && written.outcome.lines == 4)
+            // The identical copy of INV-2 is one document, counted once.
+            #expect(written.outcome.documents == 2 && written.outcome.quarantined == 1 && written.outcome.lines == 3, "\(written.outcome)")
             #expect(written.rejected.map(\.key) == ["DUP-7"])
             #expect(written.rejected.first?.reason.contains("a second, different document under the same key in one response") == true)
             try queue.read { db throws in
@@ -86,6 +88,41 @@ import Warehouse
                 #expect(try String.fetchAll(db, sql: "SELECT kind FROM quarantine WHERE document_key = 'DUP-7' AND resolved_at IS NULL") == ["duplicate_key"])
                 #expect(try Int.fetchOne(db, sql: "SELECT versions FROM documents WHERE document_key = 'DUP-7'") == 1)
             }
+        }
+    }
+
+    /// A key the response used twice is a conflict whichever copy decodes, and the same bytes
+    /// twice are one document, counted once.
+    @Test func aRepeatedKeyIsAConflictWhicheverCopyDecodes() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let queue = warehouse.queue
+        let bad = Self.invoice("DUP-8", customers: 1, badLast: true), good = Self.invoice("DUP-8", customers: 1, amount: "40")
+        let written = try write(queue, [bad, good, Self.invoice("INV-3", customers: 1), Self.invoice("INV-3", customers: 1)])
+        #expect(written.outcome.documents == 1 && written.outcome.lines == 1 && written.outcome.quarantined == 2, "\(written.outcome)")
+        #expect(written.rejected.last?.reason.contains("the first one did not decode and is quarantined too") == true, "\(written.rejected)")
+        try queue.read { db throws in
+            #expect(try String.fetchAll(db, sql: "SELECT kind FROM quarantine WHERE document_key = 'DUP-8' AND resolved_at IS NULL ORDER BY quarantine_id")
+                    == ["rejected", "duplicate_key"])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM documents WHERE document_key = 'DUP-8'") == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT documents FROM ingest_runs") == 1)
+        }
+    }
+
+    /// A rejected document's key and reason may quote the credentials (an InvoiceID that is the
+    /// key): the quarantine row and the run's list hold them redacted, like the payload.
+    @Test func aQuarantinedDocumentsKeyAndReasonAreRedacted() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let key = "copaco-secret-key-42"
+        let echo = CredentialEcho(VendorRequest(url: "http://127.0.0.1/", secretHeaders: [("X-Api-Key", Secret(key))]))
+        let written = try write(warehouse.queue, [Self.invoice(key, customers: 1, badLast: true)], echo: echo)
+        #expect(written.outcome.quarantined == 1)
+        #expect(!"\(written.rejected)".contains(key) && written.rejected.first?.key == "<redacted>", "\(written.rejected)")
+        try warehouse.queue.read { db throws in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT document_key, reason, kind, CAST(payload AS TEXT) AS payload FROM quarantine"))
+            #expect(!"\(row)".contains(key), "\(row)")
+            #expect(row["kind"] == "redacted")
         }
     }
 }

@@ -145,6 +145,41 @@ import Warehouse
     }
 }
 
+
+extension TwoTCloudDecodingTests {
+    /// Invoices in a wrapper, or under another name, would read as no invoices at all: the
+    /// response is refused instead (as JSON without its `Invoices` array is). Other elements
+    /// beside the invoices are unknown fields.
+    @Test func invoicesNotDirectlyUnderTheRootRefuseTheResponse() throws {
+        let wrapped = Self.xml.replacingOccurrences(of: "<Invoice>", with: "<Invoices><Invoice>")
+            .replacingOccurrences(of: "</Invoice>", with: "</Invoice></Invoices>")
+        let renamed = Self.xml.replacingOccurrences(of: "<Invoice>", with: "<InvoiceItem>").replacingOccurrences(of: "</Invoice>", with: "</InvoiceItem>")
+        for (body, named) in [(wrapped, "<Invoice> inside <Invoices>"), (renamed, "<Header> inside <InvoiceItem>")] {
+            #expect {
+                try connector.decode(Array(body.utf8), endpoint: connector.invoices)
+            } throws: { error in
+                "\(error)".contains(named) && "\(error)".contains("the vendor changed the response's shape")
+            }
+        }
+        let extra = Self.xml.replacingOccurrences(of: "<Invoice>", with: "<Meta><Page>1</Page></Meta><Invoice>")
+        #expect(try connector.decode(Array(extra.utf8), endpoint: connector.invoices).count == 1)
+    }
+
+    /// A stored invoice under a namespace prefix (its declaration stayed on the response's
+    /// root) decodes again, as rederive reads it.
+    @Test func aPrefixedStoredInvoiceDecodesAgain() throws {
+        let prefixed = Self.xml.replacingOccurrences(of: "<InvoiceResponse ", with: "<b:InvoiceResponse xmlns:b=\"urn:2t\" ")
+            .replacingOccurrences(of: "</InvoiceResponse>", with: "</b:InvoiceResponse>")
+            .replacingOccurrences(of: "<Invoice>", with: "<b:Invoice>").replacingOccurrences(of: "</Invoice>", with: "</b:Invoice>")
+        let documents = try connector.decode(Array(prefixed.utf8), endpoint: connector.invoices)
+        let fetched = try #require(documents.first)
+        let stored = try #require(StoredDocuments.stream(fetched.raw, vendor: .twotcloud, endpoint: connector.invoices))
+        let again = try stored.collect()
+        #expect(again.count == 1)
+        #expect(try again.first?.result.get().lines == fetched.result.get().lines)
+    }
+}
+
 extension DecodedDocument {
     func with(description: String?, at index: Int) -> DecodedDocument {
         var copy = self

@@ -144,19 +144,34 @@ package struct TwoTCloudConnector: Connector {
         }
 
         mutating func next() throws(DocumentRejection) -> StreamedDocument? {
-            do {
-                while let child = try cursor.next() {
-                    // A response under another root is refused once read whole: a fault in it
-                    // is named first, as when the whole tree was built before looking.
-                    guard isInvoiceResponse else { continue }
-                    guard asciiCaseInsensitiveEquals(child.localName, "Invoice") else { continue }
-                    let value = XMLReader.jsonValue(child, listNames: TwoTCloudConnector.listNames)
-                    return InvoiceSkeleton.document(cursor.bytes[child.range], value: value, customers: nil, rules: rules)
+            while true {
+                let next: XMLElement?
+                do { next = try cursor.next() } catch { throw DocumentRejection("XML: \(error)") }
+                guard let child = next else { break }
+                // A response under another root is refused once read whole: a fault in it is
+                // named first, as when the whole tree was built before looking.
+                guard isInvoiceResponse else { continue }
+                guard asciiCaseInsensitiveEquals(child.localName, "Invoice") else {
+                    // Other elements are unknown fields, unless invoices hide in them: a wrapper
+                    // or a renamed <Invoice> would otherwise read as no invoices at all.
+                    if let found = Self.invoiceInside(child) {
+                        throw DocumentRejection("XML: <\(found)> inside <\(child.name)>, where <Invoice> elements sit directly under <InvoiceResponse>: the vendor changed the response's shape")
+                    }
+                    continue
                 }
-            } catch {
-                throw DocumentRejection("XML: \(error)")
+                let value = XMLReader.jsonValue(child, listNames: TwoTCloudConnector.listNames)
+                return InvoiceSkeleton.document(cursor.bytes[child.range], value: value, customers: nil, rules: rules)
             }
             guard isInvoiceResponse else { throw DocumentRejection("the XML response's root is not <InvoiceResponse>") }
+            return nil
+        }
+
+        /// The name of an `<Invoice>` or an invoice's `<Header>` in `element` or under it.
+        static func invoiceInside(_ element: XMLElement) -> String? {
+            for child in element.children {
+                if asciiCaseInsensitiveEquals(child.localName, "Invoice") || asciiCaseInsensitiveEquals(child.localName, "Header") { return child.name }
+                if let found = invoiceInside(child) { return found }
+            }
             return nil
         }
 

@@ -26,13 +26,18 @@ struct SandboxCommand: AsyncParsableCommand {
     var fault: [SandboxFault] = []
 
     static let demoFrom = CalendarDate(year: 2023, month: 10, day: 1)!
+    static let mostCustomers = 20_000
+    static let largestScale = 20
 
     func validate() throws {
         let last = today ?? CalendarDate.today()
         guard from <= last else {
             throw ValidationError("--from \(from) is after \(today == nil ? "today" : "--today") \(last): there would be no data to serve")
         }
-        guard customers >= 0, scale >= 1 else { throw ValidationError("--customers must be >= 0 and --scale >= 1") }
+        // Bounds well past the benchmarks' volumes, before the data is generated in memory.
+        guard (0...Self.mostCustomers).contains(customers), (1...Self.largestScale).contains(scale) else {
+            throw ValidationError("--customers takes 0 to \(Self.mostCustomers) and --scale 1 to \(Self.largestScale)")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
     }
 
