@@ -165,6 +165,17 @@ extension TwoTCloudDecodingTests {
         #expect(try connector.decode(Array(extra.utf8), endpoint: connector.invoices).count == 1)
     }
 
+    /// A proxy's HTML page is named as such, not only as XML that does not parse.
+    @Test func anHTMLPageIsSaidToBeOne() {
+        for page in ["<!DOCTYPE html>\n<html><body>Sign in</body></html>", "  <HTML><head><title>502</title></head></HTML>"] {
+            #expect {
+                try connector.decode(Array(page.utf8), endpoint: connector.invoices)
+            } throws: { error in
+                "\(error)".contains("the response is an HTML page, not the JSON asked for")
+            }
+        }
+    }
+
     /// A stored invoice under a namespace prefix (its declaration stayed on the response's
     /// root) decodes again, as rederive reads it.
     @Test func aPrefixedStoredInvoiceDecodesAgain() throws {

@@ -146,7 +146,12 @@ package struct TwoTCloudConnector: Connector {
         mutating func next() throws(DocumentRejection) -> StreamedDocument? {
             while true {
                 let next: XMLElement?
-                do { next = try cursor.next() } catch { throw DocumentRejection("XML: \(error)") }
+                do { next = try cursor.next() } catch {
+                    // A proxy's or a login page is HTML: said as such, not as bad XML.
+                    throw DocumentRejection(Self.isHTML(cursor.bytes)
+                        ? "the response is an HTML page, not the JSON asked for (a proxy's or a login page?); as XML: \(error)"
+                        : "XML: \(error)")
+                }
                 guard let child = next else { break }
                 // A response under another root is refused once read whole: a fault in it is
                 // named first, as when the whole tree was built before looking.
@@ -162,8 +167,19 @@ package struct TwoTCloudConnector: Connector {
                 let value = XMLReader.jsonValue(child, listNames: TwoTCloudConnector.listNames)
                 return InvoiceSkeleton.document(cursor.bytes[child.range], value: value, customers: nil, rules: rules)
             }
-            guard isInvoiceResponse else { throw DocumentRejection("the XML response's root is not <InvoiceResponse>") }
+            guard isInvoiceResponse else {
+                throw DocumentRejection(Self.isHTML(cursor.bytes)
+                    ? "the response is an HTML page, not the JSON asked for (a proxy's or a login page?)"
+                    : "the XML response's root is not <InvoiceResponse>")
+            }
             return nil
+        }
+
+        /// Whether `bytes` open like an HTML page (`<!DOCTYPE html` or `<html`, any case).
+        static func isHTML(_ bytes: [UInt8]) -> Bool {
+            let head = bytes.prefix(1024).drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }
+            let text = String(decoding: head.prefix(14), as: UTF8.self).lowercased()
+            return text.hasPrefix("<!doctype html") || text.hasPrefix("<html")
         }
 
         /// The name of an `<Invoice>` or an invoice's `<Header>` in `element` or under it.
