@@ -152,8 +152,10 @@ package enum IngestWriter {
             var kind = QuarantineKind.rejected
             switch document.result {
             case .success(let (header, lines)):
-                if keys.holds(header.key) {
-                    let firstStored = keys.wasStored(header.key)
+                // Computed once per document: it is looked up, and then stored.
+                let fingerprint = WindowKeys.Fingerprint(header.key)
+                if keys.holds(fingerprint) {
+                    let firstStored = keys.wasStored(fingerprint)
                     // The same bytes again change nothing, and are not counted twice.
                     if try firstStored && context.isCurrent(key: header.key, hash: document.contentHash) { continue }
                     // Whichever of the two decodes: a key the response already used is a conflict.
@@ -169,7 +171,7 @@ package enum IngestWriter {
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
-                    keys.store(header.key)
+                    keys.store(fingerprint)
                     continue
                 } catch let lineRejection as DocumentRejection {
                     rejection = lineRejection
@@ -194,7 +196,7 @@ package enum IngestWriter {
                                                   ingestID: ingestID, now: now)
             if !quarantinedWithoutKey {
                 missing = try MissingDocuments.record(db, vendor: entry.vendor, endpoint: entry.endpoint, window: entry.window,
-                                                      holds: keys.holds,
+                                                      holds: { keys.holds($0) },
                                                       ingestID: ingestID, now: now)
             }
         }

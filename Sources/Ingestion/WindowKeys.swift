@@ -28,15 +28,13 @@ struct WindowKeys {
     private var stored = Set<Fingerprint>()
     private var quarantined = Set<Fingerprint>()
 
-    /// A document under `key` was stored.
-    mutating func store(_ key: String) { stored.insert(Fingerprint(key)) }
+    /// A document under the key was stored.
+    mutating func store(_ key: Fingerprint) { stored.insert(key) }
     /// A document under `key` was quarantined (the answer still holds it, unreadable).
     mutating func quarantine(_ key: String) { quarantined.insert(Fingerprint(key)) }
 
-    func wasStored(_ key: String) -> Bool { stored.contains(Fingerprint(key)) }
-    /// Whether the answer held a document under `key`, stored or quarantined.
-    func holds(_ key: String) -> Bool {
-        let fingerprint = Fingerprint(key)
-        return stored.contains(fingerprint) || quarantined.contains(fingerprint)
-    }
+    func wasStored(_ key: Fingerprint) -> Bool { stored.contains(key) }
+    /// Whether the answer held a document under the key, stored or quarantined.
+    func holds(_ key: Fingerprint) -> Bool { stored.contains(key) || quarantined.contains(key) }
+    func holds(_ key: String) -> Bool { holds(Fingerprint(key)) }
 }
