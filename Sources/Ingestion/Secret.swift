@@ -16,24 +16,9 @@ package struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugS
     /// echoes a credential (a proxy's debug page) is kept for someone to read, never the
     /// credential itself.
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
-        let needle = Array(value.utf8)
-        guard needle.count >= Self.shortestRedacted, bytes.count >= needle.count else { return bytes }
-        let mark = Self.mark
-        var out: [UInt8] = []
-        var index = 0, copied = 0
-        while index + needle.count <= bytes.count {
-            if bytes[index] == needle[0] && bytes[index..<(index + needle.count)].elementsEqual(needle) {
-                if out.isEmpty { out.reserveCapacity(bytes.count) }
-                out.append(contentsOf: bytes[copied..<index])
-                out.append(contentsOf: mark)
-                index += needle.count
-                copied = index
-            } else {
-                index += 1
-            }
-        }
-        guard copied > 0 else { return bytes }
-        out.append(contentsOf: bytes[copied...])
-        return out
+        // The streamed redaction's one stage, fed the whole of it: one way to replace a value.
+        var stage = StreamedRedaction.Stage(Array(value.utf8))
+        let out = stage.feed(bytes, final: true)
+        return stage.replaced ? out : bytes
     }
 }

@@ -30,7 +30,7 @@ struct StreamedRedaction {
         return bytes
     }
 
-    /// One form, replaced left to right without overlaps, as `Secret.redacting` does.
+    /// One form, replaced left to right without overlaps (also `Secret.redacting`, fed whole).
     struct Stage {
         let needle: [UInt8]
         var pending: [UInt8] = []
@@ -40,7 +40,7 @@ struct StreamedRedaction {
 
         mutating func feed(_ bytes: [UInt8], final: Bool) -> [UInt8] {
             pending.append(contentsOf: bytes)
-            // Secret.redacting leaves a value this short alone.
+            // A value this short is left alone: it would match ordinary text.
             guard needle.count >= Secret.shortestRedacted else {
                 defer { pending.removeAll(keepingCapacity: true) }
                 return pending
