@@ -1,5 +1,3 @@
-import CByteSearch
-
 /// A request's credentials as an answer might echo them (HTTPFetcher.needles: the header value,
 /// a Basic token, its decoded account and key): found in a document, they keep it out of the
 /// warehouse, and a quarantined copy has them replaced by `<redacted>`.
@@ -14,7 +12,7 @@ package struct CredentialEcho: Sendable {
         let forms = HTTPFetcher.needles(request.secretHeaders).map { Array($0.utf8) }
         self.forms = forms
         markers = forms.filter { form in
-            !forms.contains { other in other.count < form.count && Self.find(other, in: form[...]) }
+            !forms.contains { other in other.count < form.count && firstIndex(of: other, in: form[...]) != nil }
         }
     }
 
@@ -22,7 +20,7 @@ package struct CredentialEcho: Sendable {
 
     /// Whether `bytes` hold any form of the credentials.
     package func isEchoed(in bytes: ArraySlice<UInt8>) -> Bool {
-        markers.contains { Self.find($0, in: bytes) }
+        markers.contains { firstIndex(of: $0, in: bytes) != nil }
     }
 
     /// `text` with every form replaced by `<redacted>`: a message or key that quotes a document.
@@ -36,13 +34,33 @@ package struct CredentialEcho: Sendable {
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
         forms.reduce(bytes) { Secret(String(decoding: $1, as: UTF8.self)).redacting($0) }
     }
+}
 
-    /// glibc's memmem (CByteSearch) skips ahead by the needle, where a byte loop would cost the
-    /// writer a pass over every document of a response of hundreds of megabytes.
-    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { billwh_find_bytes(hay.baseAddress, hay.count, $0.baseAddress, $0.count) != nil }
+extension CredentialEcho {
+    /// `isEchoed` over a body read in pieces, with nothing copied but the seam between two
+    /// pieces: whether a response quarantined whole needs a redacted copy at all.
+    struct Search {
+        private let markers: [[UInt8]]
+        /// The last bytes seen that could still begin a marker the next piece completes.
+        private var tail: [UInt8] = []
+        private let overlap: Int
+        private(set) var found = false
+
+        init(_ echo: CredentialEcho) {
+            markers = echo.markers
+            overlap = (markers.map(\.count).max() ?? 1) - 1
+        }
+
+        mutating func feed(_ piece: UnsafeRawBufferPointer) {
+            guard !found, !markers.isEmpty else { return }
+            var seam = tail
+            seam.append(contentsOf: piece.prefix(overlap))
+            found = markers.contains { firstIndex(of: $0, in: seam[...]) != nil || firstOffset(of: $0, in: piece) != nil }
+            if piece.count >= overlap {
+                tail = Array(piece.suffix(overlap))
+            } else {
+                tail = Array(seam.suffix(overlap))
+            }
         }
     }
 }

@@ -310,14 +310,13 @@ package enum IngestWriter {
             // with them redacted; the search runs in the same pass as the hash, and the redacted
             // copy is made piece by piece too. content_sha256 stays that of the bytes received.
             var hasher = ContentHasher()
-            var search = echo.map(StreamedRedaction.init)
+            var search = echo.map(CredentialEcho.Search.init)
             try body.forEachPiece { piece, _ in
                 hasher.update(piece)
-                _ = search?.feed(piece)
+                search?.feed(piece)
             }
-            _ = search?.finish()
             let hash = hasher.finalize()
-            if let echo, search?.redacted == true {
+            if let echo, search?.found == true {
                 try quarantineWhole(try body.redacted(by: echo), kind: .redacted, reason: "\(whole) \(IngestWriter.credentialsRedacted)", hash: hash)
             } else {
                 try quarantineWhole(body, kind: .rejected, reason: whole, hash: hash)

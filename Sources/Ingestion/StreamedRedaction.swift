@@ -1,5 +1,3 @@
-import CByteSearch
-
 /// `CredentialEcho.redacting` over a body read in pieces: the same bytes out, with the body
 /// never whole in memory (a proxy's page of any size that shows the request is kept without
 /// the key). Each form is a stage of its own, in the same order; a stage holds back the last
@@ -49,7 +47,7 @@ struct StreamedRedaction {
             let decided = final ? pending.count : max(0, pending.count - (needle.count - 1))
             var out: [UInt8] = []
             var copied = 0
-            while copied < decided, let match = Self.find(needle, in: pending, from: copied), match < decided {
+            while copied < decided, let match = firstIndex(of: needle, in: pending[copied...]), match < decided {
                 out.append(contentsOf: pending[copied..<match])
                 out.append(contentsOf: Secret.mark)
                 copied = match + needle.count
@@ -59,16 +57,6 @@ struct StreamedRedaction {
             out.append(contentsOf: pending[copied..<kept])
             pending.removeSubrange(0..<kept)
             return out
-        }
-
-        static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-            guard bytes.count - start >= needle.count else { return nil }
-            return bytes.withUnsafeBytes { hay in
-                needle.withUnsafeBytes { wanted in
-                    billwh_find_bytes(hay.baseAddress! + start, hay.count - start, wanted.baseAddress, wanted.count)
-                        .map { UnsafeRawPointer($0) - UnsafeRawPointer(hay.baseAddress!) }
-                }
-            }
         }
     }
 }

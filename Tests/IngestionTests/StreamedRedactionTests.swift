@@ -41,4 +41,29 @@ import Testing
         let clean = Array("nothing to see here".utf8)
         #expect(Self.streamed(clean, pieces: [1]) == (clean, false))
     }
+
+    /// The detect-only search over pieces agrees with `isEchoed` over the whole body.
+    @Test func theSearchFindsWhatTheWholeBodyHoldsWhereverThePiecesAreCut() {
+        let plants = [Self.key, "Basic \(Self.key)", "copaco-key-0123456788", "copaco-", "<redacted>"]
+        var random = SystemRandomNumberGenerator()
+        var found = 0
+        for round in 0..<300 {
+            var body: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...4, using: &random) {
+                body += (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
+                body += Array(plants.randomElement(using: &random)!.utf8)
+            }
+            var search = CredentialEcho.Search(Self.echo)
+            var start = 0
+            while start < body.count {
+                let end = min(body.count, start + Int.random(in: 1...(round % 3 == 0 ? 3 : 40), using: &random))
+                body[start..<end].withUnsafeBytes { search.feed($0) }
+                start = end
+            }
+            let whole = Self.echo.isEchoed(in: body[...])
+            #expect(search.found == whole, "\(String(decoding: body, as: UTF8.self))")
+            if whole { found += 1 }
+        }
+        #expect(found > 50 && found < 300)
+    }
 }
