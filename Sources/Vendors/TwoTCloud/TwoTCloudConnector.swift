@@ -137,6 +137,8 @@ package struct TwoTCloudConnector: Connector {
     struct XMLInvoices {
         let cursor: XMLEnvelopeCursor
         let rules: InvoiceSkeleton.Rules
+        /// Whether the root is `<InvoiceResponse>`, decided once its start tag is read.
+        private var rootIsInvoiceResponse: Bool?
 
         init(_ body: [UInt8], rules: InvoiceSkeleton.Rules) {
             cursor = XMLEnvelopeCursor(body)
@@ -155,7 +157,7 @@ package struct TwoTCloudConnector: Connector {
                 guard let child = next else { break }
                 // A response under another root is refused once read whole: a fault in it is
                 // named first, as when the whole tree was built before looking.
-                guard isInvoiceResponse else { continue }
+                guard isInvoiceResponse() else { continue }
                 guard asciiCaseInsensitiveEquals(child.localName, "Invoice") else {
                     // Other elements are unknown fields, unless invoices hide in them: a wrapper
                     // or a renamed <Invoice> would otherwise read as no invoices at all.
@@ -167,7 +169,7 @@ package struct TwoTCloudConnector: Connector {
                 let value = XMLReader.jsonValue(child, listNames: TwoTCloudConnector.listNames)
                 return InvoiceSkeleton.document(cursor.bytes[child.range], value: value, customers: nil, rules: rules)
             }
-            guard isInvoiceResponse else {
+            guard isInvoiceResponse() else {
                 throw DocumentRejection(Self.isHTML(cursor.bytes)
                     ? "the response is an HTML page, not the JSON asked for (a proxy's or a login page?)"
                     : "the XML response's root is not <InvoiceResponse>")
@@ -191,8 +193,12 @@ package struct TwoTCloudConnector: Connector {
             return nil
         }
 
-        var isInvoiceResponse: Bool {
-            cursor.rootName.map { asciiCaseInsensitiveEquals(XMLElement.localName(of: $0), "InvoiceResponse") } ?? false
+        mutating func isInvoiceResponse() -> Bool {
+            if let known = rootIsInvoiceResponse { return known }
+            guard let root = cursor.rootName else { return false }
+            let known = asciiCaseInsensitiveEquals(XMLElement.localName(of: root), "InvoiceResponse")
+            rootIsInvoiceResponse = known
+            return known
         }
     }
 
