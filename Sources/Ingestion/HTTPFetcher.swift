@@ -11,8 +11,10 @@ package enum FetchError: Error, CustomStringConvertible, Sendable {
     case notAuthorized(status: Int, advice: String)
     /// 400 and other request errors: the request itself is wrong.
     case rejected(status: Int, message: String)
-    /// Transient failures until the time budget ran out.
-    case gaveUp(attempts: Int, lastProblem: String)
+    /// Transient failures until the time budget ran out; `connected` is false when no attempt
+    /// reached the vendor at all (refused, no route, no name), which its other endpoints would
+    /// meet too.
+    case gaveUp(attempts: Int, lastProblem: String, connected: Bool)
     /// A 3xx: not followed, since a redirect to another host would take the credentials along.
     case redirected(status: Int, location: String)
     /// The request's URL cannot be valid (a base URL with a newline in it, no host): retrying
@@ -25,11 +27,16 @@ package enum FetchError: Error, CustomStringConvertible, Sendable {
     /// The start of `outcomeUnknown`'s description, by which a recorded error is recognised.
     package static let outcomeUnknownPrefix = "outcome unknown"
 
+    /// No attempt could connect for the whole retry budget.
+    package var neverConnected: Bool {
+        if case .gaveUp(_, _, connected: false) = self { true } else { false }
+    }
+
     package var description: String {
         switch self {
         case let .notAuthorized(status, advice): "HTTP \(status): \(advice)"
         case let .rejected(status, message): "HTTP \(status): the vendor refused the request: \(message)"
-        case let .gaveUp(attempts, last): "gave up after \(attempts) attempts: \(last)"
+        case let .gaveUp(attempts, last, _): "gave up after \(attempts) attempts: \(last)"
         case let .redirected(status, location):
             "HTTP \(status): the vendor redirects to \(location.isEmpty ? "(no Location)" : location); billwh does not follow redirects, which could carry the API credentials to another host: set the vendor's base URL (BILLWH_..._BASE_URL) to the address it redirects to, if you trust it"
         case let .badURL(url):
@@ -105,6 +112,7 @@ package struct HTTPFetcher: Sendable {
         let started = ContinuousClock.now
         var random = SystemRandomNumberGenerator()
         var attempt = 0
+        var connected = false
         while true {
             attempt += 1
             statistics.requests += 1
@@ -122,6 +130,7 @@ package struct HTTPFetcher: Sendable {
                     // Resets, refused connections, timeouts before the answer.
                     throw TransportFailure(underlying: error)
                 }
+                connected = true
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) {
                     return try await read(response.body, statistics)
@@ -148,12 +157,13 @@ package struct HTTPFetcher: Sendable {
             } catch let error as TransportFailure {
                 try Task.checkCancellation()
                 problem = Self.redact(Self.describe(error.underlying, url: request.url), secrets: request.secretHeaders)
+                if !Self.neverConnected(error.underlying) { connected = true }
                 if !request.repeatable && !Self.neverConnected(error.underlying) { throw FetchError.outcomeUnknown(problem: problem) }
             }
             let wait = policy.delay(retry: attempt, retryAfterSeconds: retryAfter, random: &random)
             let elapsed = ContinuousClock.now - started
             if elapsed + wait > policy.maxTotal {
-                throw FetchError.gaveUp(attempts: attempt, lastProblem: problem)
+                throw FetchError.gaveUp(attempts: attempt, lastProblem: problem, connected: connected)
             }
             statistics.retries += 1
             logger.warning("\(label): \(problem); retry \(attempt) in \(Self.format(wait))")

@@ -14,6 +14,8 @@ package struct EndpointReport: Sendable {
     package var statistics = FetchStatistics()
     /// Set when the endpoint could not be read (all or part of the window is missing).
     package var failure: String?
+    /// No attempt reached the vendor for the whole retry budget: its other endpoints are not tried.
+    package var vendorUnreachable = false
 
     package var succeeded: Bool { failure == nil }
 
@@ -74,6 +76,10 @@ package struct Ingestor: Sendable {
         var reports: [EndpointReport] = []
         do {
             for endpoint in endpoints ?? connector.endpoints {
+                if let unreachable = reports.first(where: \.vendorUnreachable) {
+                    reports.append(try await skip(connector, endpoint: endpoint, window: window, runID: runID, after: unreachable))
+                    continue
+                }
                 reports.append(try await ingest(connector, endpoint: endpoint, window: window, runID: runID,
                                                 checkpoint: checkpoint, load: &load))
             }
@@ -87,6 +93,25 @@ package struct Ingestor: Sendable {
         try await restoreSettledLinesIndex()
         if firstLoad { try await database.writeWithoutTransaction { db in try FirstLoadJournal.end(db) } }
         return reports
+    }
+
+    /// An endpoint not tried because its vendor could not be reached for a whole retry budget
+    /// on an endpoint before it: the same host would only take another budget (minutes) to
+    /// fail the same way. It fails, in the ledger too, saying why.
+    func skip(_ connector: some Connector, endpoint: Endpoint, window: DateWindow, runID: Int64,
+              after unreachable: EndpointReport) async throws -> EndpointReport {
+        var report = EndpointReport(vendor: connector.vendor, endpoint: endpoint)
+        report.vendorUnreachable = true
+        let label = "\(connector.vendor)/\(endpoint.name) \(window)"
+        let error = "not tried: \(connector.vendor) could not be reached for the whole retry budget on \(unreachable.endpoint.name) "
+            + "(\(unreachable.failure ?? "no connection")); check BILLWH_\(connector.vendor.rawValue.uppercased())_BASE_URL "
+            + "and that this machine can reach it, then run again"
+        report.failure = "\(label): \(error)"
+        logger.error("\(label): \(error)")
+        let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window,
+                                startedAt: Timestamp.now(), statistics: FetchStatistics(), status: "failed", error: error)
+        try await commit(label) { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
+        return report
     }
 
     /// Whether a run is a bulk load: once it has written more lines than the warehouse held
@@ -168,6 +193,7 @@ package struct Ingestor: Sendable {
             report.statistics.requests += result.statistics.requests
             report.statistics.retries += result.statistics.retries
             if let failure = result.failure { report.failure = failure }
+            report.vendorUnreachable = result.vendorUnreachable
             guard let written = result.written else {
                 // Later chunks would fail the same way (credentials) or prolong an outage.
                 await dropNext()
@@ -251,6 +277,8 @@ package struct Ingestor: Sendable {
         /// request failed (and the windows after it are not read).
         var written: RecordedWindow?
         var failure: String?
+        /// The request gave up without ever reaching the vendor.
+        var vendorUnreachable = false
         /// `max(line_id)` after a window whose documents were written.
         var linesNow: Int?
         var bytes = 0
@@ -279,7 +307,8 @@ package struct Ingestor: Sendable {
             let entry = LedgerEntry(runID: runID, vendor: connector.vendor, endpoint: endpoint, window: window,
                                     startedAt: startedAt, statistics: statistics, status: "failed", error: "\(error)")
             try await commit("\(label) \(window)") { db in _ = try IngestWriter.record(db, entry: entry, documents: []) }
-            return WindowResult(statistics: statistics, written: nil, failure: "\(label) \(window): \(error)")
+            return WindowResult(statistics: statistics, written: nil, failure: "\(label) \(window): \(error)",
+                                vendorUnreachable: error.neverConnected)
         }
     }
 

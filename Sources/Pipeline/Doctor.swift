@@ -108,7 +108,7 @@ package struct Doctor: Sendable {
                 finding.reachable = true
                 finding.authenticated = nil
                 finding.detail = "HTTP \(status): the vendor refused the request (\(message)); check \(baseURL) and BILLWH_\(vendor.rawValue.uppercased())_API_VERSION"
-            case let .gaveUp(_, lastProblem):
+            case let .gaveUp(_, lastProblem, _):
                 // Answers that were errors (5xx, 429) still show the server is there.
                 finding.reachable = lastProblem.hasPrefix("HTTP ")
                 finding.authenticated = nil

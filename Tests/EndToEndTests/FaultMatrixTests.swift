@@ -174,6 +174,18 @@ import Warehouse
                 let retries = summary.reports.reduce(0) { $0 + $1.statistics.retries }
                 let requests = summary.reports.reduce(0) { $0 + $1.statistics.requests }
                 check(fault, logs: harness.logs.text, retries: retries, elapsed: elapsed)
+                if fault == .refused || fault == .allDown {
+                    // A vendor no attempt reached is given one retry budget, not one per endpoint.
+                    for vendor in fault == .refused ? [VendorID.copaco] : [.copaco, .twotcloud] {
+                        let reports = summary.reports.filter { $0.vendor == vendor }
+                        #expect(reports.count >= 2 && reports[0].statistics.requests > 1)
+                        for report in reports.dropFirst() {
+                            #expect(report.statistics.requests == 0, "\(report.endpoint.name)")
+                            #expect(report.failure?.contains("not tried: \(vendor) could not be reached for the whole retry budget on \(reports[0].endpoint.name)") == true,
+                                    "\(report.failure ?? "")")
+                        }
+                    }
+                }
 
                 // A clean re-run converges to the fault-free warehouse.
                 harness.sandbox.faults.reset()
