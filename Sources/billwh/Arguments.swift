@@ -61,6 +61,15 @@ struct DateRangeOptions: ParsableArguments {
     }
 }
 
+/// `--port` of the servers: 0 (any free port) to 65535. Read unconditionally, so that
+/// `--port -1` is refused as a port rather than taken for a missing value.
+enum PortArgument {
+    static func parse(_ text: String) throws -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("a port is 0 (any free port) to 65535") }
+        return port
+    }
+}
+
 extension SandboxDrift: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }

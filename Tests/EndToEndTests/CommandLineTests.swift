@@ -359,9 +359,13 @@ import Warehouse
         }
         #expect(seen > 25, "walked \(seen) commands")
         // A port out of range is bad usage, for the sandbox as for serve (not a port modulo 65536).
+        // A negative one is a bad port too, not a missing value.
         for command in ["sandbox", "serve"] {
-            let result = try await runBillwh([command, "--port", "99999"])
-            #expect(result.status == 64 && result.stderr.contains("--port takes 0 to 65535"), "\(command): \(result.stderr)")
+            for port in ["99999", "-1"] {
+                let result = try await runBillwh([command, "--port", port])
+                #expect(result.status == 64 && result.stderr.contains("'\(port)' is invalid for '--port <port>'")
+                        && result.stderr.contains("a port is 0 (any free port) to 65535"), "\(command): \(result.stderr)")
+            }
         }
         // The sandbox's dates are checked before it serves: a mistyped one, or an empty span.
         let backwards = try await runBillwh(["sandbox", "--from", "2026-01-01", "--today", "2025-01-01"])

@@ -8,7 +8,7 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Serve the local fake vendor APIs on 127.0.0.1 until stopped (Ctrl-C).",
         discussion: "Generated, seeded data shaped like the vendors' APIs (docs/vendors.md). Point billwh at it with the variables it prints.")
-    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8090
+    @Option(parsing: .unconditional, help: "Port to listen on (0 = any free port).", transform: PortArgument.parse) var port: Int = 8090
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 42
     @Option(help: ArgumentHelp("Last day of the generated data, YYYY-MM-DD (default: today, UTC).", valueName: "date"),
             transform: CalendarDate.argument) var today: CalendarDate?
@@ -38,7 +38,6 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...Self.mostCustomers).contains(customers), (1...Self.largestScale).contains(scale) else {
             throw ValidationError("--customers takes 0 to \(Self.mostCustomers) and --scale 1 to \(Self.largestScale)")
         }
-        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
     }
 
     func run() async throws {

@@ -8,11 +8,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve the HTML report read-only on 127.0.0.1 until stopped (Ctrl-C).",
         discussion: "GET / renders `report html` anew on each request from the warehouse opened read-only; ?month=YYYY-MM&months=N&locale=en|nl as its options.")
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 8091
-
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
-    }
+    @Option(parsing: .unconditional, help: "Port to listen on (0 = any free port).", transform: PortArgument.parse) var port: Int = 8091
 
     func run() async throws {
         let logger = Logs.bootstrap()
