@@ -6,8 +6,9 @@ import VendorSandbox
 import Warehouse
 
 /// Crash anywhere, the run lock, the file's permissions and a full disk: the bounded form of
-/// `scripts/crash-test` (which does 100 kill points against `billwh sandbox`).
-@Suite(.serialized) struct CrashTests {
+/// `scripts/crash-test` (which does 100 kill points against `billwh sandbox`). The time limit
+/// turns a wait that never ends into a failure that names the test, not a hung suite.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CrashTests {
     /// The CLI's window is relative to the real date; the sandbox's data ends on `today`.
     /// From here to today is about six months of both vendors' documents: quick to fetch.
     static let windowStart = CalendarDate(year: 2026, month: 6, day: 1)!
