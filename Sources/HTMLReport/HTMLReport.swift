@@ -30,8 +30,10 @@ package enum HTMLReport {
     /// The page for the warehouse at `databasePath` (opened read-only).
     /// `beforeReading` runs first in the transaction the page is read in (the CLI's freshness
     /// note then speaks of the state the page shows).
-    package static func render(databasePath: String, options: Options, beforeReading: (Database) throws -> Void = { _ in }) throws -> String {
-        let queue = try WarehouseDatabase.openReadOnly(path: databasePath)
+    /// `busyTimeout`: how long to wait for a process that has the file to itself (a first load).
+    package static func render(databasePath: String, options: Options, busyTimeout: TimeInterval = 10,
+                               beforeReading: (Database) throws -> Void = { _ in }) throws -> String {
+        let queue = try WarehouseDatabase.openReadOnly(path: databasePath, busyTimeout: busyTimeout)
         let data = try queue.read { db in
             try beforeReading(db)
             return try ReportData.read(db, month: options.month, months: max(1, options.months), today: options.today)

@@ -34,6 +34,8 @@ package enum ReportServer {
 
     /// How long a connection may stay open with no request.
     package static let idleTimeout = TimeAmount.seconds(15)
+    /// How long a request waits for a process that has the warehouse to itself.
+    static let busyTimeout: TimeInterval = 1
 
     /// Serves until the process is stopped; `onListening` gets the bound port (0 picks a free one).
     package static func run(databasePath: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
@@ -52,11 +54,16 @@ package enum ReportServer {
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
             }
             let html: String
-            do { html = try HTMLReport.render(databasePath: databasePath, options: options) } catch {
+            do {
+                // A first load has the file to itself for minutes: answered 503 at once, rather
+                // than each request holding a thread for the CLI's wait.
+                html = try HTMLReport.render(databasePath: databasePath, options: options, busyTimeout: Self.busyTimeout)
+            } catch {
                 // Said to the browser and the log, as the CLI says it: an empty 500 said nothing.
-                logger.error("serve: \(error)")
+                let reason = WarehouseBusy.detect(error, path: databasePath).map { "\($0)" } ?? "\(error)"
+                logger.error("serve: \(reason)")
                 return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "10"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(string: "the report cannot be read now: \(error)\n")))
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "the report cannot be read now: \(reason)\n")))
             }
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             // The page needs nothing beyond itself; tell the browser so.

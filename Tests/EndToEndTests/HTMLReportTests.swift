@@ -367,5 +367,23 @@ import Warehouse
         let second = try await runBillwh(["serve", "--db", db, "--port", "\(port)"])
         #expect(second.status == 1 && second.stderr.contains("cannot listen on that port") && second.stderr.contains("--port 0"), "\(second.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        // While another process has the file to itself (as a first load does), a request is
+        // answered 503 at once, in words, not after the CLI's 10 s wait.
+        let locked = try python("""
+            import http.client, sqlite3, sys, time
+            holder = sqlite3.connect(sys.argv[2], isolation_level=None)
+            holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+            holder.execute("BEGIN EXCLUSIVE")
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+            start = time.monotonic()
+            c.request("GET", "/?month=2026-10")
+            r = c.getresponse()
+            body = r.read().decode()
+            print(r.status, round(time.monotonic() - start, 1), r.getheader("Retry-After"), "busy" if "locked by another process" in body else body)
+            holder.execute("ROLLBACK")
+            """, arguments: ["\(port)", db])
+        let lockedWords = locked.split(whereSeparator: \.isWhitespace)
+        #expect(lockedWords.count == 4 && lockedWords[0] == "503" && (Double(lockedWords[1]) ?? 99) < 5
+                && lockedWords[2] == "10" && lockedWords[3] == "busy", "\(locked)")
     }
 }
