@@ -23,10 +23,11 @@ package enum StoredDocuments {
             _ = try? peek.next()
             if let root = peek.rootName, asciiCaseInsensitiveEquals(XMLElement.localName(of: root), "Invoice") {
                 return .eager(census: rules.census) { () throws(DocumentRejection) in
-                    let document: XMLElement
-                    do { document = try XMLReader.parse(raw) } catch { throw DocumentRejection("XML: \(error)") }
-                    let value = XMLReader.jsonValue(document, listNames: TwoTCloudConnector.listNames)
-                    return [InvoiceSkeleton.document(raw[...], value: value, customers: nil, rules: rules).collected()]
+                    let document: XMLJSONNode
+                    do { document = try XMLReader.jsonDocument(raw, listNames: TwoTCloudConnector.listNames) } catch {
+                        throw DocumentRejection("XML: \(error)")
+                    }
+                    return [InvoiceSkeleton.document(raw[...], value: document.value, customers: nil, rules: rules).collected()]
                 }
             }
             var invoices = TwoTCloudConnector.XMLInvoices(raw, rules: rules)

@@ -330,6 +330,68 @@ import Testing
         }
     }
 
+    /// The first element below `element` (document order) with a watched local name: what
+    /// `XMLJSONNode.watchedBelow` must say, by walking the tree.
+    static func watchedBelow(_ element: XMLElement, _ watched: [String]) -> String? {
+        for child in element.children {
+            if watched.contains(where: { asciiCaseInsensitiveEquals(child.localName, $0) }) { return child.name }
+            if let found = watchedBelow(child, watched) { return found }
+        }
+        return nil
+    }
+
+    /// Building each element's JSON shape as it completes gives what converting the whole tree
+    /// gives, element by element, and fails where parsing the tree fails: on shapes the rules
+    /// single out, and on every cut and byte flip of them.
+    @Test func theShapeBuiltBottomUpIsTheTreesShape() {
+        let text = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <ns:InvoiceResponse xmlns:ns="urn:x" xmlns:xsi="urn:i"><Meta>m&amp;</Meta>
+          <ns:Invoice><Header><InvoiceID> 1 </InvoiceID><Nil xsi:nil="true"><X>1</X></Nil><Nil2 q:nil="1"/></Header>
+          <Customers><Customer><Name>é</Name><Subscriptions/></Customer></Customers><Note><![CDATA[x<y]]></Note>
+          <A>1</A><B>2</B><A>3</A><C/><D> </D><E>e</E><F>f</F><G>g</G><H>h</H><I>i</I><J>j</J><K>k</K><L>l</L><M>m</M>
+          <N>n</N><O>o</O><P>p</P><Q>q</Q><R>r</R><S>s</S><B>4</B><Items><Item>1</Item></Items><Items2><Item>1</Item><Other/></Items2>
+          </ns:Invoice><?pi x?><Invoice/><Wrapper><Deeper><invoice><Header/></invoice></Deeper></Wrapper>
+          <PriceLines></PriceLines><Wrap2><header>h</header></Wrap2>
+        </ns:InvoiceResponse>
+        """
+        let bytes = Array(text.utf8)
+        let watched = ["Invoice", "Header"]
+        func agree(_ body: [UInt8]) -> Bool {
+            // The whole document.
+            let whole = Result { () throws(XMLParseError) in try XMLReader.jsonDocument(body, listNames: Self.listNames).value }
+            let tree = Result { () throws(XMLParseError) in XMLReader.jsonValue(try XMLReader.parse(body), listNames: Self.listNames) }
+            guard whole == tree else { return false }
+            // The root's children, one at a time.
+            let shapes = XMLShapeCursor(body, listNames: Self.listNames, watching: watched)
+            let elements = XMLEnvelopeCursor(body)
+            while true {
+                let shape = Result { () throws(XMLParseError) in try shapes.next() }
+                let element = Result { () throws(XMLParseError) in try elements.next() }
+                switch (shape, element) {
+                case (.success(let shape?), .success(let element?)):
+                    guard shape.name == element.name, shape.localName == element.localName, shape.range == element.range,
+                          shape.value == XMLReader.jsonValue(element, listNames: Self.listNames),
+                          shape.watchedBelow == Self.watchedBelow(element, watched) else { return false }
+                case (.success(nil), .success(nil)): return shapes.rootName == elements.rootName
+                case (.failure(let a), .failure(let b)): return a == b
+                default: return false
+                }
+            }
+        }
+        #expect(agree(bytes))
+        let parsed = try? XMLReader.jsonDocument(bytes, listNames: Self.listNames)
+        #expect(parsed != nil)
+        for cut in 0...bytes.count where !agree(Array(bytes[..<cut])) { Issue.record("cut at \(cut)") }
+        for position in bytes.indices {
+            for replacement: UInt8 in [0x3C, 0x3E, 0x2F, 0x26, 0x20, 0x78] where replacement != bytes[position] {
+                var body = bytes
+                body[position] = replacement
+                if !agree(body) { Issue.record("byte \(position) → \(replacement)") }
+            }
+        }
+    }
+
     @Test func realisticTwoTCloudInvoice() throws {
         let text = """
         <?xml version="1.0" encoding="utf-8"?>

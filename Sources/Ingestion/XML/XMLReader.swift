@@ -88,14 +88,38 @@ package struct XMLParseError: Error, CustomStringConvertible, Equatable, Sendabl
     package var description: String { "invalid XML at byte \(offset): \(reason)" }
 }
 
+/// What the reader makes of each element once its end tag is read, from its parts and what
+/// it made of the element's children: the tree itself (`XMLTreeBuilder`), or something smaller
+/// built bottom-up, so that a large document never exists as a tree (`XMLJSONBuilder`).
+protocol XMLNodeBuilder {
+    associatedtype Node
+    func node(name: String, attributes: [XMLAttribute], children: [Node], text: String, range: Range<Int>, isEmpty: Bool) -> Node
+}
+
+/// Builds the `XMLElement` tree.
+struct XMLTreeBuilder: XMLNodeBuilder {
+    func node(name: String, attributes: [XMLAttribute], children: [XMLElement], text: String, range: Range<Int>,
+                      isEmpty: Bool) -> XMLElement {
+        XMLElement(name: name, attributes: attributes, children: children, text: text, range: range, isEmpty: isEmpty)
+    }
+}
+
 package enum XMLReader {
     /// Element nesting deeper than this is refused.
     package static let maxDepth = 256
 
+    /// Parses one whole XML document and returns what `builder` made of its root.
+    static func parse<Builder: XMLNodeBuilder>(_ bytes: [UInt8], builder: Builder) throws(XMLParseError) -> Builder.Node {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> Builder.Node in
+            var reader = Reader(buffer, builder: builder)
+            return try reader.parseDocument()
+        }
+    }
+
     /// Parses one whole XML document and returns its root element.
     package static func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
         try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement in
-            var reader = Reader(buffer)
+            var reader = Reader(buffer, builder: XMLTreeBuilder())
             return try reader.parseDocument()
         }
     }
@@ -116,27 +140,31 @@ package enum XMLReader {
     }
 }
 
-/// An XML document read one child of its root at a time: the tree of each child is built,
-/// handed out and dropped, so that a response of any size holds one invoice's tree, not all of
+/// An XML document read one child of its root at a time: what `Builder` makes of each child is
+/// handed out and dropped, so that a response of any size holds one invoice, not all of
 /// them. Well-formedness is checked as by `XMLReader.parse`, with the same errors at the same
 /// offsets; an error after some children surfaces when the cursor reaches it.
-package final class XMLEnvelopeCursor {
-    package let bytes: [UInt8]
+final class XMLNodeCursor<Builder: XMLNodeBuilder> {
+    let bytes: [UInt8]
+    private let builder: Builder
     private var index = 0
-    private var state = Reader.ParseState()
+    private var state = Reader<Builder>.ParseState()
     private var ended = false
 
-    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], builder: Builder) {
+        self.bytes = bytes
+        self.builder = builder
+    }
 
     /// The root's qualified name, once its start tag was read.
-    package var rootName: String? { state.rootName }
+    var rootName: String? { state.rootName }
 
     /// The next complete element directly inside the root; nil at the document's end, once all
     /// of it was read and found well-formed.
-    package func next() throws(XMLParseError) -> XMLElement? {
+    func next() throws(XMLParseError) -> Builder.Node? {
         guard !ended else { return nil }
-        let child = try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement? in
-            var reader = Reader(buffer)
+        let child = try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> Builder.Node? in
+            var reader = Reader(buffer, builder: builder)
             reader.index = index
             defer { index = reader.index }
             return try reader.parse(&state, handingOutChildrenOfRoot: true)
@@ -146,10 +174,36 @@ package final class XMLEnvelopeCursor {
     }
 }
 
+// The cursors other modules use are concrete: a generic one called from another module would
+// run unspecialised, every element through witness tables.
+
+/// The root's children as `XMLElement` trees.
+package final class XMLEnvelopeCursor {
+    private let cursor: XMLNodeCursor<XMLTreeBuilder>
+    package init(_ bytes: [UInt8]) { cursor = XMLNodeCursor(bytes, builder: XMLTreeBuilder()) }
+    package var bytes: [UInt8] { cursor.bytes }
+    /// The root's qualified name, once its start tag was read.
+    package var rootName: String? { cursor.rootName }
+    package func next() throws(XMLParseError) -> XMLElement? { try cursor.next() }
+}
+
+/// The root's children as their JSON shapes (`XMLJSONBuilder`), no tree built.
+package final class XMLShapeCursor {
+    private let cursor: XMLNodeCursor<XMLJSONBuilder>
+    package init(_ bytes: [UInt8], listNames: Set<String>, watching watched: [String] = []) {
+        cursor = XMLNodeCursor(bytes, builder: XMLJSONBuilder(listNames: listNames, watching: watched))
+    }
+    package var bytes: [UInt8] { cursor.bytes }
+    /// The root's qualified name, once its start tag was read.
+    package var rootName: String? { cursor.rootName }
+    package func next() throws(XMLParseError) -> XMLJSONNode? { try cursor.next() }
+}
+
 // MARK: - The reader
 
-private struct Reader {
+private struct Reader<Builder: XMLNodeBuilder> {
     let bytes: UnsafeBufferPointer<UInt8>
+    let builder: Builder
     var index = 0
 
     /// An element whose end tag has not been read yet.
@@ -158,7 +212,7 @@ private struct Reader {
         var nameRange: Range<Int>
         var name: String
         var attributes: [XMLAttribute]
-        var children: [XMLElement] = []
+        var children: [Builder.Node] = []
         /// Text kept as a slice of the input while it is a single segment without references
         /// or CR, so the common leaf needs no copy before becoming a String.
         var rawText: Range<Int>? = nil
@@ -192,7 +246,10 @@ private struct Reader {
         }
     }
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>, builder: Builder) {
+        self.bytes = bytes
+        self.builder = builder
+    }
 
     func error(_ reason: String, at offset: Int? = nil) -> XMLParseError {
         XMLParseError(offset: offset ?? index, reason: reason)
@@ -219,7 +276,7 @@ private struct Reader {
 
     // MARK: Document
 
-    mutating func parseDocument() throws(XMLParseError) -> XMLElement {
+    mutating func parseDocument() throws(XMLParseError) -> Builder.Node {
         var state = ParseState()
         _ = try parse(&state, handingOutChildrenOfRoot: false)
         return state.root!
@@ -229,7 +286,7 @@ private struct Reader {
     struct ParseState {
         var begun = false
         var stack: [Frame] = []
-        var root: XMLElement?
+        var root: Builder.Node?
         /// The root element's name, once its start tag was read.
         var rootName: String?
     }
@@ -237,7 +294,7 @@ private struct Reader {
     /// Parses on from `state`. With `handingOutChildrenOfRoot`, each element directly inside the
     /// root is returned as soon as it is complete, and not kept in the root; nil once the whole
     /// document was read and found well-formed (`state.root` then holds the root).
-    mutating func parse(_ state: inout ParseState, handingOutChildrenOfRoot: Bool) throws(XMLParseError) -> XMLElement? {
+    mutating func parse(_ state: inout ParseState, handingOutChildrenOfRoot: Bool) throws(XMLParseError) -> Builder.Node? {
         if !state.begun {
             state.begun = true
             if bytes.count >= 2, (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE) {
@@ -253,7 +310,7 @@ private struct Reader {
         }
 
         /// A complete element: handed out, or kept in its parent (or as the root).
-        func complete(_ element: XMLElement, _ state: inout ParseState) -> XMLElement? {
+        func complete(_ element: Builder.Node, _ state: inout ParseState) -> Builder.Node? {
             if state.stack.isEmpty {
                 state.root = element
             } else if handingOutChildrenOfRoot && state.stack.count == 1 {
@@ -272,7 +329,7 @@ private struct Reader {
                 case UInt8(ascii: "/"):
                     guard let frame = state.stack.popLast() else { throw error("an end tag without a start tag") }
                     try parseEndTag(of: frame)
-                    let element = XMLElement(
+                    let element = builder.node(
                         name: frame.name, attributes: frame.attributes, children: frame.children,
                         text: frame.text(bytes), range: frame.start..<index,
                         isEmpty: frame.children.isEmpty && !frame.hasText)
@@ -297,8 +354,8 @@ private struct Reader {
                     let (frame, selfClosing) = try parseStartTag()
                     if state.stack.isEmpty { state.rootName = frame.name }
                     if selfClosing {
-                        let element = XMLElement(name: frame.name, attributes: frame.attributes,
-                                                 range: start..<index, isEmpty: true)
+                        let element = builder.node(name: frame.name, attributes: frame.attributes, children: [], text: "",
+                                                   range: start..<index, isEmpty: true)
                         if let child = complete(element, &state) { return child }
                     } else {
                         state.stack.append(frame)

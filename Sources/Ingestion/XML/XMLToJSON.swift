@@ -25,7 +25,12 @@ import JSON
 extension XMLReader {
     /// The JSON shape of `element` (see the rules above).
     package static func jsonValue(_ element: XMLElement, listNames: Set<String>) -> JSONValue {
-        converter(listNames).value(element)
+        XMLToJSONConverter(listNames).value(element)
+    }
+
+    /// The JSON shape of a whole document's root, built bottom-up without the tree.
+    package static func jsonDocument(_ bytes: [UInt8], listNames: Set<String>) throws(XMLParseError) -> XMLJSONNode {
+        try parse(bytes, builder: XMLJSONBuilder(listNames: listNames))
     }
 
     /// Parses an XML document `<root ...><element>...</element>...</root>` and returns each
@@ -34,45 +39,87 @@ extension XMLReader {
     /// case and a namespace prefix. Returns nil when the root element is not named `root`.
     package static func parseEnvelope(_ bytes: [UInt8], root: String, element: String,
                                      listNames: Set<String>) throws(XMLParseError) -> [(range: Range<Int>, value: JSONValue)]? {
-        let cursor = XMLEnvelopeCursor(bytes)
-        let converter = converter(listNames)
+        let cursor = XMLShapeCursor(bytes, listNames: listNames)
         var result: [(range: Range<Int>, value: JSONValue)] = []
         while let child = try cursor.next() {
-            if asciiCaseInsensitiveEquals(child.localName, element) { result.append((child.range, converter.value(child))) }
+            if asciiCaseInsensitiveEquals(child.localName, element) { result.append((child.range, child.value)) }
         }
         guard let name = cursor.rootName, asciiCaseInsensitiveEquals(XMLElement.localName(of: name), root) else { return nil }
         return result
     }
+}
 
-    private static func converter(_ listNames: Set<String>) -> XMLToJSONConverter {
-        XMLToJSONConverter(listNames: Set(listNames.map { asciiLowercased($0) }))
+/// One element's JSON shape, kept until its parent is complete (`XMLJSONBuilder`).
+package struct XMLJSONNode {
+    /// The qualified name as written.
+    package var name: String
+    /// `name` without its namespace prefix.
+    package var localName: String
+    package var value: JSONValue
+    /// The bytes of the whole element in the input.
+    package var range: Range<Int>
+    /// The qualified name of the first element below this one, in document order, whose local
+    /// name is one the builder watches for (ASCII case ignored).
+    package var watchedBelow: String?
+}
+
+/// Builds each element's JSON shape (the rules above) from its children's as it completes:
+/// the tree of a large document is never built, only its JSON shape.
+struct XMLJSONBuilder: XMLNodeBuilder {
+    let converter: XMLToJSONConverter
+    /// Local names `XMLJSONNode.watchedBelow` reports.
+    let watched: [String]
+
+    init(listNames: Set<String>, watching watched: [String] = []) {
+        converter = XMLToJSONConverter(listNames)
+        self.watched = watched
+    }
+
+    func node(name: String, attributes: [XMLAttribute], children: [XMLJSONNode], text: String, range: Range<Int>,
+                      isEmpty: Bool) -> XMLJSONNode {
+        let localName = XMLElement.localName(of: name)
+        let value = converter.isNil(attributes)
+            ? JSONValue.null : converter.value(localName: localName, text: text, children: children.map { ($0.localName, $0.value) })
+        var below: String?
+        for child in children {
+            if watched.contains(where: { asciiCaseInsensitiveEquals(child.localName, $0) }) { below = child.name; break }
+            if let found = child.watchedBelow { below = found; break }
+        }
+        return XMLJSONNode(name: name, localName: localName, value: value, range: range, watchedBelow: below)
     }
 }
 
-private struct XMLToJSONConverter {
+struct XMLToJSONConverter {
     /// Lowercased (ASCII) local names.
     let listNames: Set<String>
 
+    init(_ listNames: Set<String>) {
+        self.listNames = Set(listNames.map { asciiLowercased($0) })
+    }
+
     func value(_ element: XMLElement) -> JSONValue {
-        if isNil(element) { return .null }
-        let name = element.localName
-        if element.children.isEmpty {
-            if isBlank(element.text) {
+        if isNil(element.attributes) { return .null }
+        return value(localName: element.localName, text: element.text, children: element.children.map { ($0.localName, value($0)) })
+    }
+
+    /// An element that is not nil, from its children's local names and shapes.
+    func value(localName name: String, text: String, children: [(name: String, value: JSONValue)]) -> JSONValue {
+        if children.isEmpty {
+            if isBlank(text) {
                 return listNames.contains(asciiLowercased(name)) ? .array([]) : .null
             }
-            return .string(element.text)
+            return .string(text)
         }
-        let childNames = element.children.map(\.localName)
+        let childNames = children.map(\.name)
         if isListContainer(name: name, childNames: childNames) {
-            return .array(element.children.map(value))
+            return .array(children.map(\.value))
         }
         var groups: [(key: String, values: [JSONValue])] = []
         groups.reserveCapacity(childNames.count)
         // Most objects have a handful of names, where a linear search beats hashing; the index
         // is built only for wide ones.
         var position: [String: Int]?
-        for (child, childName) in zip(element.children, childNames) {
-            let childValue = value(child)
+        for (childName, childValue) in children {
             if position == nil, groups.count > 16 {
                 position = Dictionary(groups.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
             }
@@ -95,8 +142,8 @@ private struct XMLToJSONConverter {
     }
 
     /// `xsi:nil="true"` under any prefix.
-    func isNil(_ element: XMLElement) -> Bool {
-        element.attributes.contains { attribute in
+    func isNil(_ attributes: [XMLAttribute]) -> Bool {
+        attributes.contains { attribute in
             guard attribute.name.utf8.count > 4, attribute.name.hasSuffix(":nil") else { return false }
             let value = attribute.value.trimmingXMLSpace
             return value == "1" || asciiCaseInsensitiveEquals(value, "true")

@@ -102,9 +102,9 @@ package struct TwoTCloudConnector: Connector {
             try InvoiceSkeleton.decodeInvoice(invoice, customerKey: rules.customerKey, amount: rules.amount)
         }
         if XMLReader.looksLikeXML(raw) {
-            let element: XMLElement
-            do { element = try XMLReader.parse(raw) } catch { throw DocumentRejection("XML: \(error)") }
-            guard case .object(let invoice) = XMLReader.jsonValue(element, listNames: listNames) else {
+            let element: XMLJSONNode
+            do { element = try XMLReader.jsonDocument(raw, listNames: listNames) } catch { throw DocumentRejection("XML: \(error)") }
+            guard case .object(let invoice) = element.value else {
                 throw DocumentRejection("XML: <\(element.name)> has no fields")
             }
             return try decode(invoice)
@@ -131,23 +131,24 @@ package struct TwoTCloudConnector: Connector {
     }
 
     /// The `<Invoice>` elements of `<InvoiceResponse>`, one document at a time: each invoice's
-    /// tree is built, turned into its document and dropped (all of them at once cost about 7.5×
-    /// the response). A malformed response fails when the reader reaches the fault, as a JSON
+    /// JSON shape is built as its elements complete (never its tree), turned into its document
+    /// and dropped. A malformed response fails when the reader reaches the fault, as a JSON
     /// one does, and its window is not written.
     struct XMLInvoices {
-        let cursor: XMLEnvelopeCursor
+        let cursor: XMLShapeCursor
         let rules: InvoiceSkeleton.Rules
         /// Whether the root is `<InvoiceResponse>`, decided once its start tag is read.
         private var rootIsInvoiceResponse: Bool?
 
         init(_ body: [UInt8], rules: InvoiceSkeleton.Rules) {
-            cursor = XMLEnvelopeCursor(body)
+            // An invoice, or an invoice's header, below another element is found on the way.
+            cursor = XMLShapeCursor(body, listNames: TwoTCloudConnector.listNames, watching: ["Invoice", "Header"])
             self.rules = rules
         }
 
         mutating func next() throws(DocumentRejection) -> StreamedDocument? {
             while true {
-                let next: XMLElement?
+                let next: XMLJSONNode?
                 do { next = try cursor.next() } catch {
                     // A proxy's or a login page is HTML: said as such, not as bad XML.
                     throw DocumentRejection(Self.isHTML(cursor.bytes)
@@ -161,13 +162,12 @@ package struct TwoTCloudConnector: Connector {
                 guard asciiCaseInsensitiveEquals(child.localName, "Invoice") else {
                     // Other elements are unknown fields, unless invoices hide in them: a wrapper
                     // or a renamed <Invoice> would otherwise read as no invoices at all.
-                    if let found = Self.invoiceInside(child) {
+                    if let found = child.watchedBelow {
                         throw DocumentRejection("XML: <\(found)> inside <\(child.name)>, where <Invoice> elements sit directly under <InvoiceResponse>: the vendor changed the response's shape")
                     }
                     continue
                 }
-                let value = XMLReader.jsonValue(child, listNames: TwoTCloudConnector.listNames)
-                return InvoiceSkeleton.document(cursor.bytes[child.range], value: value, customers: nil, rules: rules)
+                return InvoiceSkeleton.document(cursor.bytes[child.range], value: child.value, customers: nil, rules: rules)
             }
             guard isInvoiceResponse() else {
                 throw DocumentRejection(Self.isHTML(cursor.bytes)
@@ -182,15 +182,6 @@ package struct TwoTCloudConnector: Connector {
             let head = bytes.prefix(1024).drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }
             let text = String(decoding: head.prefix(14), as: UTF8.self).lowercased()
             return text.hasPrefix("<!doctype html") || text.hasPrefix("<html")
-        }
-
-        /// The name of an `<Invoice>` or an invoice's `<Header>` in `element` or under it.
-        static func invoiceInside(_ element: XMLElement) -> String? {
-            for child in element.children {
-                if asciiCaseInsensitiveEquals(child.localName, "Invoice") || asciiCaseInsensitiveEquals(child.localName, "Header") { return child.name }
-                if let found = invoiceInside(child) { return found }
-            }
-            return nil
         }
 
         mutating func isInvoiceResponse() -> Bool {
