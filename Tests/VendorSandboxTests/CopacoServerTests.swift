@@ -182,6 +182,17 @@ struct CopacoServerTests {
         await again.stop()
     }
 
+    @Test("a server task that never ends holds stop() for its limit only")
+    func stopGivesUpOnATaskThatNeverEnds() async {
+        let forever = Task { while true { try? await Task.sleep(for: .seconds(3600)) } }
+        let started = ContinuousClock.now
+        #expect(await VendorSandbox.ended(forever, within: .milliseconds(300)) == false)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        let quick = Task { _ = try? await Task.sleep(for: .milliseconds(20)) }
+        #expect(await VendorSandbox.ended(quick, within: .seconds(60)))
+        forever.cancel()
+    }
+
     @Test("stopping while clients keep connecting neither crashes nor hangs")
     func stopUnderLoad() async throws {
         for _ in 0..<3 {

@@ -133,7 +133,32 @@ package final class VendorSandbox: Sendable {
         }
         try? await Task.sleep(for: .milliseconds(50))
         task.cancel()
-        await task.value
+        // A connection the server's shutdown waits on forever must not hold the caller (a
+        // test, the demo) forever too: past the limit it is said, and left behind.
+        if !(await Self.ended(task, within: VendorSandbox.shutdownGracePeriod * 2)) {
+            (configuration.logger ?? Logger(label: "billwh.sandbox")).warning(
+                "sandbox: the server did not stop within \(VendorSandbox.shutdownGracePeriod * 2); left running")
+        }
+    }
+
+    /// Whether `task` ended within `limit` (awaiting a task's value cannot be cancelled, so the
+    /// wait is raced against a timer).
+    package static func ended(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+        let outcome = Mutex<(decided: Bool, continuation: CheckedContinuation<Bool, Never>?)>((false, nil))
+        let decide = { @Sendable (ended: Bool) in
+            let continuation = outcome.withLock { state -> CheckedContinuation<Bool, Never>? in
+                guard !state.decided else { return nil }
+                state.decided = true
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(returning: ended)
+        }
+        return await withCheckedContinuation { continuation in
+            outcome.withLock { $0.continuation = continuation }
+            Task { await task.value; decide(true) }
+            Task { try? await Task.sleep(for: limit); decide(false) }
+        }
     }
 
     /// The bound port while running.
