@@ -9,7 +9,15 @@ package struct CredentialEcho: Sendable {
     let markers: [[UInt8]]
 
     package init(_ request: VendorRequest) {
-        let forms = HTTPFetcher.needles(request.secretHeaders).map { Array($0.utf8) }
+        self.init(secrets: request.secretHeaders)
+    }
+
+    init(secrets: [(String, Secret)]) {
+        var forms: [[UInt8]] = []
+        for needle in HTTPFetcher.needles(secrets) {
+            for form in [Array(needle.utf8)] + Self.escapedForms(of: needle) where !forms.contains(form) { forms.append(form) }
+        }
+        forms.sort { $0.count > $1.count }
         self.forms = forms
         markers = forms.filter { form in
             !forms.contains { other in other.count < form.count && firstIndex(of: other, in: form[...]) != nil }
@@ -17,6 +25,42 @@ package struct CredentialEcho: Sendable {
     }
 
     package var isEmpty: Bool { forms.isEmpty }
+
+    /// `value` as a JSON or XML writer may put it into an answer, where that differs from the
+    /// value itself: a key with `+` or `/` (base64) comes back as `\u002B` from .NET or as `\/`
+    /// from PHP, and the document's text holds the key once decoded.
+    static func escapedForms(of value: String) -> [[UInt8]] {
+        func escaping(_ map: (Unicode.Scalar) -> String?) -> [UInt8] {
+            Array(value.unicodeScalars.map { map($0) ?? String($0) }.joined().utf8)
+        }
+        func unicode(_ scalar: Unicode.Scalar, uppercase: Bool) -> String {
+            let hex = String(scalar.value, radix: 16, uppercase: uppercase)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+        let required: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\"]
+        let isPlain = { (scalar: Unicode.Scalar) in
+            scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar)
+        }
+        let forms = [
+            // Every JSON writer: `"` and `\` escaped.
+            escaping { required[$0] },
+            // PHP's json_encode: also `/`.
+            escaping { $0 == "/" ? "\\/" : required[$0] },
+            // .NET's System.Text.Json: HTML-sensitive characters and `+` as \uXXXX.
+            escaping { "\"&'+<>`".unicodeScalars.contains($0) ? unicode($0, uppercase: true) : $0 == "\\" ? "\\\\" : nil },
+            // Go's encoding/json: `<`, `>` and `&` as \u00xx.
+            escaping { "<>&".unicodeScalars.contains($0) ? unicode($0, uppercase: false) : required[$0] },
+            // A writer that escapes every character but letters and digits, either case.
+            escaping { isPlain($0) || !$0.isASCII ? nil : unicode($0, uppercase: true) },
+            escaping { isPlain($0) || !$0.isASCII ? nil : unicode($0, uppercase: false) },
+            // XML's entities.
+            escaping { ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;"][$0] },
+        ]
+        let plain = Array(value.utf8)
+        var distinct: [[UInt8]] = []
+        for form in forms where form != plain && !distinct.contains(form) { distinct.append(form) }
+        return distinct
+    }
 
     /// Whether `bytes` hold any form of the credentials.
     package func isEchoed(in bytes: ArraySlice<UInt8>) -> Bool {

@@ -227,13 +227,10 @@ package struct HTTPFetcher: Sendable {
 
     /// A vendor that echoes a credential back (in an error message, say) must not get it into a
     /// log line or the ledger: every secret header value, and for HTTP Basic also its base64 token,
-    /// the decoded `user:password` and the password, is replaced by `<redacted>`.
+    /// the decoded `user:password` and the password, is replaced by `<redacted>`, also as JSON
+    /// or XML writers escape them (`CredentialEcho`).
     static func redact(_ text: String, secrets: [(String, Secret)]) -> String {
-        var out = text
-        for needle in needles(secrets) where out.contains(needle) {
-            out = out.replacingOccurrences(of: needle, with: "<redacted>")
-        }
-        return out
+        CredentialEcho(secrets: secrets).redacting(text)
     }
 
     /// The texts `redact` replaces, longest first (so that a part never leaves the rest of a
