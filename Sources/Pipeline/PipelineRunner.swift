@@ -192,6 +192,9 @@ package struct PipelineRunner: Sendable {
     package func publishCopper(month: String, apply: Bool,
                                uncertainNotes: CopperPublisher.UncertainNotes = .hold) async throws -> [CopperPublisher.Item] {
         let copper = try configuredCopper()
+        guard copper.billedField != nil || copper.marginField != nil || copper.publishNote else {
+            throw SettingsError.invalid("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
+        }
         let lock = try RunLock.acquire(databasePath: databasePath, command: "publish")
         defer { lock.release() }
         let database = try WarehouseDatabase.openForWriting(path: databasePath, access: settings.fileAccess)

@@ -367,6 +367,10 @@ import Warehouse
                         && result.stderr.contains("a port is 0 (any free port) to 65535"), "\(command): \(result.stderr)")
             }
         }
+        // Copper configured with nothing to publish is a setting to fix (64), not a failed run.
+        let nothing = try await runBillwh(["publish", "copper", "--month", "2026-10", "--db", "/nonexistent/w.sqlite"],
+                                          environment: ["BILLWH_COPPER_ACCESS_TOKEN": "token-1234", "BILLWH_COPPER_USER_EMAIL": "a@b.c"])
+        #expect(nothing.status == 64 && nothing.stderr.contains("nothing to publish"), "\(nothing.stderr)")
         // The sandbox's dates are checked before it serves: a mistyped one, or an empty span.
         let backwards = try await runBillwh(["sandbox", "--from", "2026-01-01", "--today", "2025-01-01"])
         #expect(backwards.status == 64 && backwards.stderr.contains("--from 2026-01-01 is after --today 2025-01-01"), "\(backwards.stderr)")

@@ -67,9 +67,6 @@ package struct CopperPublisher: Sendable {
 
     package func run(month: String, apply: Bool, runID: Int64?, uncertainNotes: UncertainNotes = .hold) async throws -> [Item] {
         let settings = client.settings
-        guard settings.billedField != nil || settings.marginField != nil || settings.publishNote else {
-            throw CopperError.settings("nothing to publish: set BILLWH_COPPER_PUBLISH_BILLED_FIELD and/or BILLWH_COPPER_PUBLISH_MARGIN_FIELD (custom field names), and/or BILLWH_COPPER_PUBLISH_NOTE=true")
-        }
         var statistics = FetchStatistics()
         var fields: [(definition: CopperCustomFieldDefinition, value: (Money, Money) -> Money)] = []
         if settings.billedField != nil || settings.marginField != nil {
