@@ -172,6 +172,11 @@ package struct PipelineRunner: Sendable {
         }
     }
 
+    /// What may be missing from the purchases of `window` (`DocumentGaps`).
+    package func documentGaps(in window: DateWindow) throws -> [String] {
+        try WarehouseDatabase.openReadOnly(path: databasePath).read { db in try DocumentGaps.find(db, in: window, today: today) }
+    }
+
     /// `billwh reopen --month --reason`: unfreezes the month (latest closed first) and rebuilds it.
     package func reopen(month: Month, reason: String) throws -> ReconcileReport {
         try writeLocked("reopen") { db in

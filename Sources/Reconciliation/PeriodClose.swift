@@ -25,6 +25,11 @@ package struct Month: Sendable, Hashable, Comparable, CustomStringConvertible {
     package var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
     package var previous: Month { month == 1 ? Month(year: year - 1, month: 12) : Month(year: year, month: month - 1) }
     package var firstDay: String { "\(description)-01" }
+    /// Its days, first to last.
+    package var days: DateWindow {
+        DateWindow(start: CalendarDate(year: year, month: month, day: 1)!,
+                   end: CalendarDate(year: year, month: month, day: CalendarDate.daysIn(month: month, year: year))!)!
+    }
     package var description: String {
         let m = month < 10 ? "0\(month)" : "\(month)"
         return "\(year)-\(m)"

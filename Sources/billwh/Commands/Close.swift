@@ -23,6 +23,12 @@ struct Close: AsyncParsableCommand {
                 return .success
             }
             Console.note("closed \(month): its purchases are frozen; later changes become adjustments")
+            // Whoever closes does not read the nightly's exit code: what may be missing is said here.
+            let gaps = try runner.documentGaps(in: month.days)
+            for gap in gaps { Console.note("warning: \(month) may be incomplete: \(gap)") }
+            if !gaps.isEmpty {
+                Console.note("what arrives later for \(month) becomes adjustment rows in the first open month; `billwh reopen` undoes the close")
+            }
             return .success
         }
     }

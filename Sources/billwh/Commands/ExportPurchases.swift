@@ -78,12 +78,16 @@ struct ExportPurchases: AsyncParsableCommand {
             let exportOptions = try options()
             // One snapshot: purchases are judged current in the transaction that exports them.
             let queue = try WarehouseDatabase.openReadOnly(path: database.path)
-            let exported = try queue.read { db -> ExportSummary? in
+            let exported = try queue.read { db -> (ExportSummary, gaps: [String])? in
                 guard try PurchasesFreshness.check(db, databasePath: database.path, what: "this export", override: "--unreconciled",
                                                    takeAsTheyAre: unreconciled) else { return nil }
-                return try exportPurchases(db, options: exportOptions, to: destination)
+                let summary = try exportPurchases(db, options: exportOptions, to: destination)
+                // Invoice dates whose documents may not all be here: said beside the export.
+                guard exportOptions.by == .invoiceDate, let window = try exportOptions.selection?.window() else { return (summary, []) }
+                return (summary, try DocumentGaps.find(db, in: window, today: CalendarDate.today()))
             }
-            guard let summary = exported else { return ExitCode(1) }
+            guard let (summary, gaps) = exported else { return ExitCode(1) }
+            for gap in gaps { Console.note("warning: the export may be incomplete: \(gap)") }
             if case .file(let path) = destination {
                 // One figure per currency: amounts of different currencies are never added.
                 let totals = summary.totals.map {
