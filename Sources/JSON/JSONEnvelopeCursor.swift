@@ -23,6 +23,9 @@ package struct JSONEnvelopeCursor {
         package var raw: [UInt8]
         package var value: JSONValue
         package var deferred: DeferredArray?
+        /// Set (and `value` null) for an element whose extent is sound but a string in it is
+        /// not (`JSONParseError.isStringContent`): that document is bad, not the response.
+        package var unreadable: JSONParseError?
     }
 
     /// A generous bound on one element (a document) or one other envelope member: memory
@@ -125,15 +128,24 @@ package struct JSONEnvelopeCursor {
     /// piece once per document nor hands every document a whole piece's storage.
     mutating func element() throws(JSONParseError) -> Element {
         dropConsumed()
-        try completeValue()
+        let extent = try completeValue()
         let start = index
         let deferKey = deferKey
-        let (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, DeferredArray?) in
-            if let deferKey, parser.peek() == UInt8(ascii: "{") {
-                let shallow = try parser.parseShallowObject(deferring: deferKey)
-                return (.object(shallow.object), shallow.deferred)
+        let value: JSONValue, deferred: DeferredArray?, unreadable: JSONParseError?
+        do {
+            (value, deferred) = try parse { (parser) throws(JSONParseError) -> (JSONValue, DeferredArray?) in
+                if let deferKey, parser.peek() == UInt8(ascii: "{") {
+                    let shallow = try parser.parseShallowObject(deferring: deferKey)
+                    return (.object(shallow.object), shallow.deferred)
+                }
+                return (try parser.parseValue(), nil)
             }
-            return (try parser.parseValue(), nil)
+            unreadable = nil
+        } catch where error.isStringContent && extent != nil {
+            // One document's bad text (a cut emoji, a byte in another encoding) is that
+            // document's fault: it is handed on to be quarantined, and the response read on.
+            (value, deferred, unreadable) = (.null, nil, error)
+            index = extent!
         }
         let end = index
         let range = base + start..<base + end
@@ -156,7 +168,7 @@ package struct JSONEnvelopeCursor {
         return Element(range: range, raw: raw, value: value,
                        deferred: deferred.map { array in
                            DeferredArray(name: array.name, elements: array.elements.map { $0.lowerBound - start..<$0.upperBound - start })
-                       })
+                       }, unreadable: unreadable)
     }
 
     /// Reads members up to the wanted array (returns true, positioned after its `[`) or to the
@@ -258,8 +270,9 @@ package struct JSONEnvelopeCursor {
     }
 
     /// Reads until the value starting at `index` is in the buffer whole, with `lookahead` bytes
-    /// after it, or the body has ended.
-    mutating func completeValue() throws(JSONParseError) {
+    /// after it, or the body has ended; the value's end by its brackets and quotes, if it has one.
+    @discardableResult
+    mutating func completeValue() throws(JSONParseError) -> Int? {
         var scanner = JSONValueScanner(at: index)
         while true {
             let end = buffer.withUnsafeBufferPointer { scanner.scan($0) }
@@ -270,9 +283,9 @@ package struct JSONEnvelopeCursor {
             }
             if let end {
                 while buffer.count < end + Self.lookahead { guard try fill() else { break } }
-                return
+                return end
             }
-            guard try fill() else { return }
+            guard try fill() else { return nil }
         }
     }
 
@@ -290,7 +303,9 @@ package struct JSONEnvelopeCursor {
                 let result = try body(&parser)
                 return (result, parser.index)
             } catch {
-                throw JSONParseError(offset: base + error.offset, reason: error.reason, isInvalidJSON: error.isInvalidJSON)
+                var moved = JSONParseError(offset: base + error.offset, reason: error.reason, isInvalidJSON: error.isInvalidJSON)
+                moved.isStringContent = error.isStringContent
+                throw moved
             }
         }
         index = end

@@ -6,6 +6,15 @@ package struct JSONParseError: Error, CustomStringConvertible, Sendable {
     /// that broke off): the bytes may well be JSON, and the message must not say otherwise.
     package var isInvalidJSON = true
     package var description: String { isInvalidJSON ? "invalid JSON at byte \(offset): \(reason)" : "at byte \(offset): \(reason)" }
+    /// A string's content is unusable (not UTF-8, a lone surrogate, a raw control character)
+    /// while the text's structure is sound: inside one document, that document alone is bad.
+    package var isStringContent = false
+
+    static func stringContent(offset: Int, _ reason: String) -> JSONParseError {
+        var error = JSONParseError(offset: offset, reason: reason)
+        error.isStringContent = true
+        return error
+    }
 
     /// The envelope's array named twice (names match ignoring case, as the vendors' are): read
     /// from one of them, the other's documents would be lost without a word.
@@ -40,14 +49,16 @@ package struct JSONParser {
     /// Parses `{ ..., "<arrayKey>": [ e0, e1, ... ], ... }` and returns each element of that
     /// array with its exact byte range, so each element can be stored verbatim. The key is
     /// matched ignoring ASCII case. Returns nil elements when the key is absent.
-    package static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? {
-        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)]? in
+    /// An element whose extent is sound but a string in it is not comes with that error and a
+    /// null value (`JSONEnvelopeCursor.Element.unreadable`).
+    package static func parseEnvelope(_ data: [UInt8], arrayKey: String) throws(JSONParseError) -> [EnvelopeElement]? {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [EnvelopeElement]? in
             var parser = JSONParser(buffer)
             parser.skipByteOrderMark()
             parser.skipWhitespace()
             guard parser.peek() == UInt8(ascii: "{") else { throw parser.error(UTF8Sequence.notAnObject(start: buffer)) }
             parser.index += 1
-            var found: [(range: Range<Int>, value: JSONValue)]?
+            var found: [EnvelopeElement]?
             var sawArrayKey = false
             parser.skipWhitespace()
             if parser.peek() == UInt8(ascii: "}") {
@@ -63,7 +74,7 @@ package struct JSONParser {
                         sawArrayKey = true
                     }
                     if found == nil, isArrayKey, parser.peek() == UInt8(ascii: "[") {
-                        found = try parser.parseElementsWithRanges()
+                        found = try parser.parseElementsWithRanges(keepingUnreadable: true)
                     } else {
                         _ = try parser.parseValue()
                     }
@@ -87,19 +98,28 @@ package struct JSONParser {
             parser.skipByteOrderMark()
             parser.skipWhitespace()
             guard parser.peek() == UInt8(ascii: "[") else { throw parser.error("the response is not a JSON array") }
-            let elements = try parser.parseElementsWithRanges()
+            let elements = try parser.parseElementsWithRanges(keepingUnreadable: false)
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.error("unexpected data after the value") }
-            return elements
+            return elements.map { ($0.range, $0.value) }
         }
     }
 
-    mutating func parseElementsWithRanges() throws(JSONParseError) -> [(range: Range<Int>, value: JSONValue)] {
-        var elements: [(range: Range<Int>, value: JSONValue)] = []
+    package typealias EnvelopeElement = (range: Range<Int>, value: JSONValue, unreadable: JSONParseError?)
+
+    mutating func parseElementsWithRanges(keepingUnreadable: Bool) throws(JSONParseError) -> [EnvelopeElement] {
+        var elements: [EnvelopeElement] = []
         try container(closedBy: UInt8(ascii: "]"), nested: false) { (parser) throws(JSONParseError) in
             let start = parser.index
-            let value = try parser.parseValue()
-            elements.append((start..<parser.index, value))
+            do throws(JSONParseError) {
+                let value = try parser.parseValue()
+                elements.append((start..<parser.index, value, nil))
+            } catch where keepingUnreadable && error.isStringContent {
+                var scanner = JSONValueScanner(at: start)
+                guard let end = scanner.scan(parser.bytes) else { throw error }
+                parser.index = end
+                elements.append((start..<end, .null, error))
+            }
         }
         return elements
     }
@@ -237,13 +257,13 @@ package struct JSONParser {
                     return String(decoding: slice, as: UTF8.self)
                 }
                 guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
+                    throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8")
                 }
                 index += 1
                 return text
             }
             if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("a control character inside a string must be escaped") }
+            if b < 0x20 { throw JSONParseError.stringContent(offset: index, "a control character inside a string must be escaped") }
             if b >= 0x80 { ascii = false }
             index += 1
         }
@@ -252,7 +272,7 @@ package struct JSONParser {
             guard index < bytes.count else { throw error("a string is not closed") }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") { index += 1; break }
-            if b < 0x20 { throw error("a control character inside a string must be escaped") }
+            if b < 0x20 { throw JSONParseError.stringContent(offset: index, "a control character inside a string must be escaped") }
             if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
             index += 1
             guard let escape = peek() else { throw error("a string is not closed") }
@@ -274,7 +294,7 @@ package struct JSONParser {
             }
         }
         guard let text = String(validating: out, as: UTF8.self) else {
-            throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
+            throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8")
         }
         return text
     }
@@ -284,14 +304,14 @@ package struct JSONParser {
         let scalar = try hex4()
         if (0xD800...0xDBFF).contains(scalar) {
             guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-                throw error("a lone UTF-16 surrogate in a string")
+                throw JSONParseError.stringContent(offset: index, "a lone UTF-16 surrogate in a string")
             }
             index += 2
             let low = try hex4()
-            guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
+            guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError.stringContent(offset: index, "a lone UTF-16 surrogate in a string") }
             return 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
         }
-        if (0xDC00...0xDFFF).contains(scalar) { throw error("a lone UTF-16 surrogate in a string") }
+        if (0xDC00...0xDFFF).contains(scalar) { throw JSONParseError.stringContent(offset: index, "a lone UTF-16 surrogate in a string") }
         return scalar
     }
 

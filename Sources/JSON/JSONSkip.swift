@@ -70,7 +70,7 @@ extension JSONParser {
                 index += 1
                 break
             }
-            if b < 0x20 { throw error("a control character inside a string must be escaped") }
+            if b < 0x20 { throw JSONParseError.stringContent(offset: index, "a control character inside a string must be escaped") }
             if b >= 0x80 { highInRun = true; index += 1; continue }
             if b != UInt8(ascii: "\\") { index += 1; continue }
             if highInRun, !UTF8Sequence.isValid(bytes, runStart..<index) { invalidUTF8 = true }
@@ -89,6 +89,6 @@ extension JSONParser {
             }
             runStart = index
         }
-        if invalidUTF8 { throw JSONParseError(offset: start, reason: "a string is not valid UTF-8") }
+        if invalidUTF8 { throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8") }
     }
 }

@@ -47,6 +47,9 @@ enum InvoiceSkeleton {
                 if !cursor.foundArray { throw DocumentRejection("the response has no \"Invoices\" array") }
                 return nil
             }
+            if let unreadable = element.unreadable {
+                return StreamedDocument(raw: element.raw[...], keyHint: nil, result: .failure(DocumentRejection("\(unreadable)")))
+            }
             let customers: CustomerEntries? = element.deferred.map { .ranges(element.raw, $0) }
             return document(element.raw[...], value: element.value, customers: customers, rules: rules)
         }

@@ -2,15 +2,19 @@ import Testing
 @testable import JSON
 
 /// The streaming envelope reader must accept, reject and cut exactly what the whole-body parser
-/// does: same elements, same byte ranges, same error at the same offset.
+/// does: same elements, same byte ranges, same error at the same offset, and the same elements
+/// left unreadable (a bad string inside a sound element: that document alone is bad).
 @Suite struct JSONEnvelopeCursorTests {
-    typealias Outcome = (elements: [(Range<Int>, JSONValue)]?, error: JSONParseError?)
+    /// An element: its range, its value, and for an unreadable one its error's offset and reason.
+    typealias Outcome = (elements: [(Range<Int>, JSONValue, String?)]?, error: JSONParseError?)
 
     static func whole(_ body: [UInt8]) -> Outcome {
         do {
-            return (try JSONParser.parseEnvelope(body, arrayKey: "Invoices")?.map { ($0.range, $0.value) }, nil)
+            return (try JSONParser.parseEnvelope(body, arrayKey: "Invoices")?.map { ($0.range, $0.value, $0.unreadable.map(describe)) }, nil)
         } catch { return (nil, error) }
     }
+
+    static func describe(_ error: JSONParseError) -> String { "\(error.offset): \(error.reason)" }
 
     /// The body as it would arrive off the wire: in pieces of every size from one byte.
     static let pieceSizes = [1, 2, 3, 7, 64, 1 << 20]
@@ -22,11 +26,11 @@ import Testing
 
     static func streamed(_ body: [UInt8], pieceSize: Int) -> Outcome {
         var cursor = JSONEnvelopeCursor(reading: WholeBody(body, pieceSize: pieceSize), arrayKey: "Invoices")
-        var elements: [(Range<Int>, JSONValue)] = []
+        var elements: [(Range<Int>, JSONValue, String?)] = []
         do {
             while let element = try cursor.next() {
                 guard element.raw == Array(body[element.range]) else { return (nil, JSONParseError(offset: -2, reason: "raw is not the range's bytes")) }
-                elements.append((element.range, element.value))
+                elements.append((element.range, element.value, element.unreadable.map(describe)))
             }
             #expect(try cursor.next() == nil, "the cursor stays at its end")
             return (cursor.foundArray ? elements : nil, nil)
@@ -38,7 +42,7 @@ import Testing
         case let (x?, y?): return x.offset == y.offset && x.reason == y.reason
         case (nil, nil):
             guard let ea = a.elements, let eb = b.elements else { return a.elements == nil && b.elements == nil }
-            return ea.count == eb.count && zip(ea, eb).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            return ea.count == eb.count && zip(ea, eb).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 && $0.2 == $1.2 }
         default: return false
         }
     }
@@ -73,7 +77,7 @@ import Testing
         let marked = [0xEF, 0xBB, 0xBF] + plain
         let (whole, streamed) = (Self.whole(marked), Self.streamed(marked))
         #expect(Self.same(whole, streamed))
-        let shifted = Self.whole(plain).elements?.map { (($0.0.lowerBound + 3)..<($0.0.upperBound + 3), $0.1) }
+        let shifted = Self.whole(plain).elements?.map { (($0.0.lowerBound + 3)..<($0.0.upperBound + 3), $0.1, $0.2) }
         #expect(Self.same(streamed, (shifted, nil)), "the same elements, three bytes further on")
         // Only the body's first bytes: a mark after whitespace, a second mark or a partial one is not JSON.
         for body in ["\u{FEFF}\u{FEFF}{}", " \u{FEFF}{}", "{\u{FEFF}}", "{\"Invoices\": [\u{FEFF}1]}"] {
@@ -135,8 +139,8 @@ import Testing
         guard whole.error == nil else { return false }
         guard let full = whole.elements else { return !cursor.foundArray }
         guard full.count == elements.count else { return false }
-        for (element, (range, value)) in zip(elements, full) {
-            guard element.range == range else { return false }
+        for (element, (range, value, unreadable)) in zip(elements, full) {
+            guard element.range == range, element.unreadable.map(describe) == unreadable else { return false }
             guard case .object(let object) = value, case .object(let shallow) = element.value else {
                 if element.value != value || element.deferred != nil { return false }
                 continue
@@ -219,5 +223,31 @@ import Testing
         largest = max(largest, cursor.buffer.count)
         #expect(elements == 2)
         #expect(largest <= 128 << 10, "the buffer held \(largest) bytes of a body of \(body.count)")
+    }
+
+    /// A string no reader can use, inside a document whose brackets and quotes are sound, makes
+    /// that document unreadable and leaves the others: a cut emoji (`\ud83d`), a byte of another
+    /// encoding, a raw tab. Outside the documents it still fails the response.
+    @Test func aBadStringSpoilsItsDocumentOnly() {
+        for bad in [#""Caf\#u{FF}""#, #""emoji \ud83d""#, "\"a\tb\"", #""\udc00 low""#] {
+            let text = #"{"Invoices": [{"n": 1}, {"Header": {"Name": \#(bad)}, "Customers": [{"x": \#(bad)}]}, {"n": 3}], "Meta": 2}"#
+            // ÿ as the byte of another encoding (Swift would write it as UTF-8).
+            func encoded(_ text: String) -> [UInt8] {
+                var bytes = Array(text.utf8)
+                while let marker = bytes.firstIndex(of: 0xC3), bytes[marker + 1] == 0xBF { bytes.replaceSubrange(marker...marker + 1, with: [0xFF]) }
+                return bytes
+            }
+            let bytes = encoded(text)
+            let (whole, streamed) = (Self.whole(bytes), Self.streamed(bytes))
+            #expect(Self.same(whole, streamed), "\(bad)")
+            #expect(Self.deferredAgrees(bytes), "\(bad)")
+            let elements = streamed.elements ?? []
+            #expect(elements.count == 3 && elements[0].2 == nil && elements[2].2 == nil && elements[1].1 == .null, "\(bad)")
+            #expect(elements.count == 3 && String(decoding: bytes[elements[1].0], as: UTF8.self).hasPrefix(#"{"Header""#)
+                    && bytes[elements[1].0].last == UInt8(ascii: "}"), "\(bad)")
+            // In the envelope, not in a document: the response is refused as before.
+            let outside = encoded(#"{"Meta": \#(bad), "Invoices": [{"n": 1}]}"#)
+            #expect(Self.streamed(outside).error != nil && Self.same(Self.whole(outside), Self.streamed(outside)), "\(bad)")
+        }
     }
 }

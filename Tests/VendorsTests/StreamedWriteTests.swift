@@ -71,6 +71,35 @@ import Warehouse
     /// Two different documents under one InvoiceID in one response: the second would replace
     /// the first one's lines without a word. It is quarantined instead, the first kept; an
     /// identical copy is no conflict. A second run ends the same way.
+    /// One document whose text no reader can use (an emoji cut in two, a byte of another
+    /// encoding) is quarantined, byte for byte; the documents around it are written.
+    @Test func aDocumentWithABadStringIsQuarantinedAndTheOthersWritten() throws {
+        for bad in [#"Caf\ud83d"#, "Caf\u{FF}"] {
+            let warehouse = try TempWarehouse(withRun: true)
+            defer { warehouse.remove() }
+            let spoiled = Self.invoice("INV-2", customers: 2).replacingOccurrences(of: #""C1""#, with: #""\#(bad)""#)
+            let invoices = [Self.invoice("INV-1", customers: 2), spoiled, Self.invoice("INV-3", customers: 1)]
+            // ÿ as the byte of another encoding, not as UTF-8.
+            let bytes = { (text: String) -> [UInt8] in
+                var bytes = Array(text.utf8)
+                while let i = bytes.firstIndex(of: 0xC3), bytes[i + 1] == 0xBF { bytes.replaceSubrange(i...i + 1, with: [0xFF]) }
+                return bytes
+            }
+            let body = bytes(#"{"Invoices": [\#(invoices.joined(separator: ","))]}"#)
+            let written = try warehouse.queue.write { db in
+                let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: CopacoConnector.invoices,
+                                        window: DateWindow(start: CalendarDate(year: 2026, month: 10, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!,
+                                        startedAt: "now", statistics: FetchStatistics(), status: "ok")
+                return try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices))
+            }
+            #expect(written.outcome.documents == 2 && written.outcome.lines == 3 && written.outcome.quarantined == 1, "\(bad)")
+            let reason = written.rejected.first?.reason ?? ""
+            #expect(reason.contains(bad.hasPrefix("Caf\\") ? "a lone UTF-16 surrogate in a string" : "a string is not valid UTF-8"), "\(reason)")
+            let payload = try warehouse.queue.read { db in try Data.fetchOne(db, sql: "SELECT payload FROM quarantine") }
+            #expect(payload.map(Array.init) == bytes(spoiled), "the document's own bytes, as sent")
+        }
+    }
+
     @Test func aSecondDifferentDocumentUnderTheSameKeyInOneResponseIsQuarantined() throws {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
