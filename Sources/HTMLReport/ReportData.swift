@@ -35,6 +35,8 @@ struct ReportData {
     var crmNames: [String: String]
     var endpoints: [StatusReport.EndpointStatus]
     var failedChecks: [CheckResult]
+    /// Checks that hold as reminders (months left open): shown, never as failures.
+    var reminders: [CheckResult]
     var quarantined: [Row]
     var vendors: [String]
 
@@ -66,7 +68,8 @@ struct ReportData {
             let exceptionRows = try Reports.rows(Reports.exceptionsSQL(month: m.description), in: db)
             var lines: [String: Int] = [:]
             for row in exceptionRows {
-                let kind: String = row["exception"]
+                // A credit note's exception counts under its match status.
+                let kind = (row["exception"] as String).replacingOccurrences(of: "_credit", with: "")
                 if statuses.contains(kind) { lines[kind, default: 0] += row["lines"] as Int }
             }
             let all = perCurrency.values.reduce(0) { $0 + $1.lines }
@@ -85,7 +88,7 @@ struct ReportData {
             """, arguments: [month.description]) {
             crmNames[crmKey(row["vendor"], row["customer_number"])] = row["name"]
         }
-        let failed = try DataChecks.run(db, checks: DataChecks.all(today: today), sampleSize: 3).filter { !$0.passed }
+        let checks = try DataChecks.run(db, checks: DataChecks.all(today: today), sampleSize: 3)
         let quarantined = try Row.fetchAll(db, sql: """
             SELECT vendor, endpoint, coalesce(document_key, '') AS document_key, reason, last_seen_at FROM quarantine
             WHERE resolved_at IS NULL ORDER BY last_seen_at DESC, quarantine_id DESC LIMIT 50
@@ -93,7 +96,8 @@ struct ReportData {
         let vendors = try String.fetchAll(db, sql: "SELECT DISTINCT vendor FROM purchases ORDER BY vendor")
         return ReportData(month: month, months: months, currencies: currencies.sorted(), totals: totals, statusLines: statusLines,
                           customers: customers, skus: skus, exceptions: exceptions, crmNames: crmNames,
-                          endpoints: try StatusReport.endpoints(db), failedChecks: failed, quarantined: quarantined, vendors: vendors)
+                          endpoints: try StatusReport.endpoints(db), failedChecks: checks.filter(\.failed),
+                          reminders: checks.filter(\.reminds), quarantined: quarantined, vendors: vendors)
     }
 
     static func crmKey(_ vendor: String?, _ customerNumber: String?) -> String { "\(vendor ?? "")\u{1F}\(customerNumber ?? "")" }

@@ -132,6 +132,8 @@ struct ReportPage {
     var hasEndpoints: Bool
     var failedChecks: [FailedCheck]
     var hasFailedChecks: Bool
+    var reminders: [FailedCheck]
+    var hasReminders: Bool
     var quarantined: [Quarantined]
     var hasQuarantined: Bool
 
@@ -248,6 +250,8 @@ struct ReportPage {
         hasEndpoints = !endpoints.isEmpty
         failedChecks = data.failedChecks.map { FailedCheck(name: $0.check.name, rule: $0.check.rule, failures: locale.count($0.failures)) }
         hasFailedChecks = !failedChecks.isEmpty
+        reminders = data.reminders.map { FailedCheck(name: $0.check.name, rule: $0.check.rule, failures: locale.count($0.failures)) }
+        hasReminders = !reminders.isEmpty
         quarantined = data.quarantined.map {
             Quarantined(vendor: $0["vendor"], endpoint: $0["endpoint"], document: $0["document_key"], reason: $0["reason"], lastSeen: $0["last_seen_at"])
         }

@@ -122,6 +122,11 @@ enum ReportTemplate {
         {{/failedChecks}}
         </tbody></table>{{/hasFailedChecks}}
         {{^hasFailedChecks}}<p class="ok">Every data check passes.</p>{{/hasFailedChecks}}
+        {{#hasReminders}}<p>Reminders (not failures):</p>
+        <table class="checks"><thead><tr><th>check</th><th>rule</th><th class="num">rows</th></tr></thead><tbody>
+        {{#reminders}}<tr><td>{{name}}</td><td>{{rule}}</td><td class="num">{{failures}}</td></tr>
+        {{/reminders}}
+        </tbody></table>{{/hasReminders}}
         {{#hasQuarantined}}<p class="bad">Quarantined documents (not in the figures until resolved):</p>
         <table class="quarantine"><thead><tr><th>vendor</th><th>endpoint</th><th>document</th><th>reason</th><th>last seen</th></tr></thead><tbody>
         {{#quarantined}}<tr><td>{{vendor}}</td><td>{{endpoint}}</td><td>{{document}}</td><td>{{reason}}</td><td>{{lastSeen}}</td></tr>

@@ -10,10 +10,11 @@ package enum Reports {
         case customer, sku
     }
 
-    /// Exceptions per customer and currency: unbilled (revenue leakage), unbacked, quantity
-    /// mismatches, negative margins, margin outliers per SKU, ambiguous, and lines whose partner
-    /// is in another currency (also counted as unbilled / unbacked). Amounts of different
-    /// currencies are never added.
+    /// Exceptions per customer and currency: unbilled (revenue leakage), unbilled credit notes
+    /// (a vendor's credit not passed on), unbacked, unbacked credit notes, quantity mismatches,
+    /// negative margins, margin outliers per SKU, ambiguous, and lines whose partner is in
+    /// another currency (also counted as unbilled / unbacked). Credit notes are a kind of their
+    /// own so that one never nets a leak away. Amounts of different currencies are never added.
     package static func exceptionsSQL(month: String?) -> (sql: String, arguments: StatementArguments) {
         let sql = """
             WITH p AS (
@@ -30,16 +31,18 @@ package enum Reports {
                 SELECT x.purchase_id FROM ratios x JOIN sku_stats s ON s.vendor = x.vendor AND s.sku IS x.sku
                 WHERE s.n >= 5 AND s.variance > 0 AND (x.r - s.mean) * (x.r - s.mean) > 4 * s.variance),
             exceptions AS (
-                SELECT CASE match_status WHEN 'unbilled' THEN '1 unbilled' WHEN 'unbacked' THEN '2 unbacked'
-                       WHEN 'quantity_mismatch' THEN '3 quantity_mismatch' ELSE '6 ambiguous' END AS kind, *
+                SELECT CASE match_status
+                           WHEN 'unbilled' THEN CASE WHEN document_type = 'credit_note' THEN '2 unbilled_credit' ELSE '1 unbilled' END
+                           WHEN 'unbacked' THEN CASE WHEN document_type = 'credit_note' THEN '4 unbacked_credit' ELSE '3 unbacked' END
+                           WHEN 'quantity_mismatch' THEN '5 quantity_mismatch' ELSE '8 ambiguous' END AS kind, *
                 FROM p WHERE match_status IN ('unbilled', 'unbacked', 'quantity_mismatch', 'ambiguous')
                 UNION ALL
                 -- Billed below cost. (A credit note's margin is negative by nature: it reverses one.)
-                SELECT '4 negative_margin', * FROM p WHERE margin_micros < 0 AND cost_micros >= 0
+                SELECT '6 negative_margin', * FROM p WHERE margin_micros < 0 AND cost_micros >= 0
                 UNION ALL
-                SELECT '5 margin_outlier', * FROM p WHERE purchase_id IN (SELECT purchase_id FROM outliers)
+                SELECT '7 margin_outlier', * FROM p WHERE purchase_id IN (SELECT purchase_id FROM outliers)
                 UNION ALL
-                SELECT '7 currency_mismatch', * FROM p WHERE match_rule LIKE '%:currency_mismatch')
+                SELECT '9 currency_mismatch', * FROM p WHERE match_rule LIKE '%:currency_mismatch')
             SELECT substr(kind, 3) AS exception, vendor, customer_number, max(customer_name) AS customer_name, currency,
                    count(*) AS lines,
                    billwh_money(sum(cost_micros)) AS cost, billwh_money(sum(sell_micros)) AS sell,
@@ -64,7 +67,9 @@ package enum Reports {
                    CASE WHEN coalesce(sum(sell_micros), 0) <> 0
                         -- round, then + 0.0: a margin just below zero shows as 0.0, not -0.0
                         THEN printf('%.1f', round(100.0 * (coalesce(sum(sell_micros), 0) - coalesce(sum(cost_micros), 0)) / sum(sell_micros), 1) + 0.0) END AS margin_pct,
-                   billwh_money(coalesce(sum(CASE WHEN match_status = 'unbilled' THEN cost_micros END), 0)) AS unbilled_cost
+                   -- Leakage: what was bought and never billed; a vendor's credit note is no leak
+                   -- (it is listed in the exceptions, as an unbilled credit).
+                   billwh_money(coalesce(sum(CASE WHEN match_status = 'unbilled' AND document_type IS NOT 'credit_note' THEN cost_micros END), 0)) AS unbilled_cost
             FROM purchases
             WHERE (?1 IS NULL OR substr(invoice_date, 1, 7) = ?1)
             GROUP BY \(key)

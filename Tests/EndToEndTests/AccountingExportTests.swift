@@ -180,7 +180,8 @@ import Warehouse
                 let kind = line["exception"] as! String
                 let condition = switch kind {
                 case "currency_mismatch": "match_rule LIKE '%:currency_mismatch'"
-                case "unbilled", "unbacked", "quantity_mismatch", "ambiguous": "match_status = '\(kind)'"
+                case "unbilled", "unbacked", "quantity_mismatch", "ambiguous": "match_status = '\(kind)' AND document_type IS NOT 'credit_note'"
+                case "unbilled_credit", "unbacked_credit": "match_status = '\(kind.dropLast(7))' AND document_type = 'credit_note'"
                 default: "1"
                 }
                 if kind == "negative_margin" || kind == "margin_outlier" { continue }

@@ -12,17 +12,22 @@ import Warehouse
         let path = folder.path("w.sqlite")
         let queue = try WarehouseDatabase.openForWriting(path: path)
         try queue.write { db in
-            func add(_ customer: String, _ status: String, cost: Int64?, sell: Int64?, sku: String = "SKU", date: String = "2026-10-23") throws {
+            func add(_ customer: String, _ status: String, cost: Int64?, sell: Int64?, sku: String = "SKU", date: String = "2026-10-23",
+                     type: String = "invoice") throws {
                 let margin: Int64? = (cost != nil && sell != nil) ? sell! - cost! : nil
                 try db.execute(sql: """
                     INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, sku, currency,
-                        cost_micros, sell_micros, margin_micros, match_status, customer_key)
-                    VALUES ('copaco', 'INV', ?, ?, ?, ?, 'EUR', ?, ?, ?, ?, ?)
-                    """, arguments: [date, customer, "Name \(customer)", sku, cost, sell, margin, status, customer])
+                        cost_micros, sell_micros, margin_micros, match_status, customer_key, document_type)
+                    VALUES ('copaco', 'INV', ?, ?, ?, ?, 'EUR', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [date, customer, "Name \(customer)", sku, cost, sell, margin, status, customer, type])
             }
             try add("U", "unbilled", cost: 7_000_000, sell: nil)
             try add("U", "unbilled", cost: 1_500_000, sell: nil)
+            // A vendor's credit not passed on, and a customer's credit with no vendor credit:
+            // kinds of their own, so that neither nets a leak away.
+            try add("U", "unbilled", cost: -10_500_000, sell: nil, type: "credit_note")
             try add("B", "unbacked", cost: nil, sell: 2_000_000)
+            try add("B", "unbacked", cost: nil, sell: -1_000_000, type: "credit_note")
             try add("Q", "quantity_mismatch", cost: 10_000_000, sell: 11_000_000)
             try add("N", "matched", cost: 10_000_000, sell: 9_000_000)            // billed below cost
             try add("C", "matched", cost: -10_000_000, sell: -12_000_000)         // a credit note: not an exception
@@ -50,7 +55,9 @@ import Warehouse
         let summary = rows.map { "\($0[0]) \($0[2]) \($0[5]) \($0[6]) \($0[7]) \($0[8])" }
         #expect(summary == [
             "unbilled U 2 8.50  ",
+            "unbilled_credit U 1 -10.50  ",
             "unbacked B 1  2.00 ",
+            "unbacked_credit B 1  -1.00 ",
             "quantity_mismatch Q 1 10.00 11.00 1.00",
             "negative_margin N 1 10.00 9.00 -1.00",
             "margin_outlier X 1 100.00 300.00 200.00",

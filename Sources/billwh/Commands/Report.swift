@@ -21,7 +21,7 @@ struct Report: CommandGroup {
 
     struct Exceptions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per customer: unbilled (revenue leakage), unbacked, quantity mismatches, negative margins, margin outliers per SKU, ambiguous.",
+            abstract: "Per customer: unbilled (revenue leakage), unbilled credits, unbacked, unbacked credits, quantity mismatches, negative margins, margin outliers per SKU, ambiguous.",
             discussion: "Amounts are exact decimals. A margin outlier is a line whose margin/cost ratio lies more than two standard deviations from its SKU's mean (SKUs with 5 or more matched lines).")
         @OptionGroup var options: Options
 
