@@ -163,6 +163,8 @@ package struct ExportSummary: Sendable, Hashable {
     package var destination: ExportDestination
     /// xlsx: amounts and quantities written as text cells because no double holds them exactly.
     package var textNumbers: Int = 0
+    /// xlsx: texts cut to what a cell holds (`XLSXSheetWriter.cellCharacters`).
+    package var cutTexts: Int = 0
 
     package init(destination: ExportDestination) { self.destination = destination }
 }

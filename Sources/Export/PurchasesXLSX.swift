@@ -115,6 +115,7 @@ private func writeSheet(_ statement: SteppedStatement, sheet: inout XLSXSheetWri
     sheet.begin(columns: PurchasesXLSX.columns)
     var rows = 0
     var textNumbers = 0
+    var cutTexts = 0
     while try statement.step() {
         guard rows < XLSXSheetWriter.maximumDataRows else { throw ExportError.tooManyRowsForASheet(rows: rows + 1) }
         totals.select(statement.text(PurchasesExport.currencyColumn))
@@ -145,10 +146,10 @@ private func writeSheet(_ statement: SteppedStatement, sheet: inout XLSXSheetWri
                 sheet.date(field)
             case .text:
                 guard let field = statement.text(column) else { sheet.empty(); continue }
-                sheet.text(field)
+                if sheet.text(field) { cutTexts += 1 }
             case .label:
                 guard let field = statement.text(column) else { sheet.empty(); continue }
-                sheet.label(field, column: Int(column))
+                if sheet.label(field, column: Int(column)) { cutTexts += 1 }
             }
         }
         sheet.endRow()
@@ -158,5 +159,6 @@ private func writeSheet(_ statement: SteppedStatement, sheet: inout XLSXSheetWri
     sheet.end()
     summary.rows = rows
     summary.textNumbers = textNumbers
+    summary.cutTexts = cutTexts
     summary.totals = try totals.result()
 }

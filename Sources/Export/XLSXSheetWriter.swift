@@ -89,30 +89,53 @@ struct XLSXSheetWriter {
     @inline(__always)
     mutating func empty() { writer.buffer.append(contentsOf: Self.emptyCell) }
 
-    /// A text cell (inline string), byte for byte what `value` holds as far as XML 1.0 allows.
-    mutating func text(_ value: UnsafeBufferPointer<UInt8>, style: Style = .text) {
+    /// A text cell (inline string), byte for byte what `value` holds as far as XML 1.0 allows,
+    /// and no longer than a cell holds (`cellCharacters`); true when it had to be cut.
+    @discardableResult
+    mutating func text(_ whole: UnsafeBufferPointer<UInt8>, style: Style = .text) -> Bool {
+        let value = UnsafeBufferPointer(rebasing: whole[..<Self.cellEnd(whole)])
         writer.buffer.append(contentsOf: style == .header ? Self.headerOpen : Self.textOpen)
         let preserve = value.first.map(Self.isXMLSpace) == true || value.last.map(Self.isXMLSpace) == true
         writer.buffer.append(contentsOf: preserve ? Self.preserveOpen : Self.tOpen)
         XMLText.append(value, to: &writer.buffer)
         writer.buffer.append(contentsOf: Self.textClose)
+        return value.count < whole.count
+    }
+
+    /// Excel's most characters (UTF-16 code units) in a cell: a longer text makes it call the
+    /// file damaged.
+    static let cellCharacters = 32_767
+
+    /// Where `value` (UTF-8) must end to fit a cell, at a character's boundary.
+    static func cellEnd(_ value: UnsafeBufferPointer<UInt8>) -> Int {
+        // No character takes more UTF-16 units than UTF-8 bytes: a short text always fits.
+        guard value.count > cellCharacters else { return value.count }
+        var units = 0
+        for (index, byte) in value.enumerated() where byte & 0xC0 != 0x80 {
+            let width = byte >= 0xF0 ? 2 : 1
+            if units + width > cellCharacters { return index }
+            units += width
+        }
+        return value.count
     }
 
     /// A text cell for a column of few repeated values: a shared string while the column has
     /// fewer than `sharedPerColumn` distinct ones, inline after that.
-    mutating func label(_ value: UnsafeBufferPointer<UInt8>, column: Int) {
+    /// True when the text had to be cut (`text`).
+    @discardableResult
+    mutating func label(_ value: UnsafeBufferPointer<UInt8>, column: Int) -> Bool {
         for index in sharedByColumn[column] where Self.equal(sharedStrings[index], value) {
             appendShared(index)
-            return
+            return false
         }
-        guard sharedByColumn[column].count < Self.sharedPerColumn else {
-            text(value)
-            return
+        guard sharedByColumn[column].count < Self.sharedPerColumn, value.count <= Self.cellCharacters else {
+            return text(value)
         }
         let index = sharedStrings.count
         sharedStrings.append(Array(value))
         sharedByColumn[column].append(index)
         appendShared(index)
+        return false
     }
 
     @inline(__always)

@@ -45,6 +45,20 @@ import Warehouse
         #expect(xml(Array("東京 Ελληνικά 😀".utf8)) == "東京 Ελληνικά 😀")
     }
 
+    /// A cell holds 32,767 UTF-16 code units: a longer text is cut at a character's boundary.
+    @Test func aTextLongerThanACellHoldsIsCutWhole() {
+        func end(_ text: String) -> Int { Array(text.utf8).withUnsafeBufferPointer { XLSXSheetWriter.cellEnd($0) } }
+        let limit = XLSXSheetWriter.cellCharacters
+        #expect(end(String(repeating: "a", count: limit)) == limit)
+        #expect(end(String(repeating: "a", count: limit + 1)) == limit)
+        // Two-byte characters: 32,767 of them, 65,534 bytes.
+        #expect(end(String(repeating: "é", count: limit + 5)) == limit * 2)
+        // An emoji is two UTF-16 units: one that would straddle the limit is left out whole.
+        let emoji = String(repeating: "a", count: limit - 1) + "😀" + "b"
+        #expect(end(emoji) == limit - 1)
+        #expect(end(String(repeating: "😀", count: 20_000)) == (limit / 2) * 4)
+    }
+
     @Test func datesBecomeSerialNumbers() {
         func serial(_ text: String) -> Int? { Array(text.utf8).withUnsafeBufferPointer { XLSXSheetWriter.serial($0) } }
         #expect(serial("1970-01-01") == 25_569)

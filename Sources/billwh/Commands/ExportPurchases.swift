@@ -96,6 +96,9 @@ struct ExportPurchases: AsyncParsableCommand {
                 Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
                 if exportOptions.format == .xlsx {
                     Console.note("\(summary.textNumbers) amounts or quantities written as text cells: no spreadsheet number holds them exactly")
+                    if summary.cutTexts > 0 {
+                        Console.note("warning: \(summary.cutTexts) texts cut to the 32,767 characters a spreadsheet cell holds (Excel calls a file with longer ones damaged); the CSV export keeps them whole")
+                    }
                 }
             }
             return .success
