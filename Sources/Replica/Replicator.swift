@@ -163,7 +163,8 @@ package struct Replicator: Sendable {
             report.schemaVersionBefore = try await ReplicaSchema.upgrade(connection, schema: schema, logger: logger)
             let snapshot = try WarehouseSnapshot(path: databasePath)
             let state = try await ReplicaState.read(connection, schema: schema, logger: logger)
-            if let state, state.warehouseID != snapshot.warehouseID, !wholeCopy {
+            // A copy of this warehouse before it was restored is its own: copied whole, below.
+            if let state, state.warehouseID != snapshot.warehouseID, !snapshot.earlierIDs.contains(state.warehouseID), !wholeCopy {
                 throw ReplicaError.anotherWarehouse(schema: schema.name, target: target.description, found: state.warehouseID, this: snapshot.warehouseID)
             }
             report.fullCopyReason = state.map {
@@ -226,6 +227,7 @@ package struct Replicator: Sendable {
     }
 
     func fullCopyReason(_ state: ReplicaState, snapshot: WarehouseSnapshot, registration: ReplicaChangeLog.Registration) -> String? {
+        if snapshot.earlierIDs.contains(state.warehouseID) { return "the warehouse was restored from a backup since" }
         if state.warehouseID != snapshot.warehouseID { return "the schema held a copy of another warehouse (--full)" }
         if registration.isNew { return "this warehouse was not logging its changes for this replica" }
         if state.changeID > snapshot.lastChange { return "the warehouse is older than the replica (restored from a backup?)" }

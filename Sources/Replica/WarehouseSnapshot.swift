@@ -12,6 +12,8 @@ final class WarehouseSnapshot {
     let connection: OpaquePointer
     /// This warehouse's identity and the log's extent, as of the snapshot.
     let warehouseID: String
+    /// The identities it had before it was restored from a backup (migration 0017).
+    let earlierIDs: Set<String>
     let lastChange: Int64
     let prunedThrough: Int64
     let lastRawID: Int64
@@ -29,12 +31,13 @@ final class WarehouseSnapshot {
         do {
             // SQLite reads pages through a map: no kernel-to-user copy of each page.
             try Self.execute(handle, "PRAGMA mmap_size = 1099511627776; PRAGMA cache_size = -20480; BEGIN")
-            let identity = try SteppedStatement.prepare("SELECT warehouse_id, pruned_through FROM replica_warehouse", on: handle)
+            let identity = try SteppedStatement.prepare("SELECT warehouse_id, pruned_through, earlier_ids FROM replica_warehouse", on: handle)
             guard try identity.step(), let id = identity.text(0) else {
                 throw SQLiteFailure(code: SQLITE_CORRUPT, message: "replica_warehouse has no row")
             }
             warehouseID = String(decoding: id, as: UTF8.self)
             prunedThrough = Self.integer(identity, 1)
+            earlierIDs = Set(identity.text(2).map { String(decoding: $0, as: UTF8.self) }?.split(separator: " ").map(String.init) ?? [])
             lastChange = try Self.scalar(handle, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'replica_changes'), 0)")
             lastRawID = try Self.scalar(handle, "SELECT coalesce(max(raw_id), 0) FROM raw_documents")
         } catch {

@@ -37,11 +37,11 @@ public enum WarehouseBackup {
         let partial = (directory as NSString).appendingPathComponent(".\(stem).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial.sqlite")
         InterruptCleanup.register(partial)
         defer { InterruptCleanup.unregister(partial) }
-        var identity: String?
+        var identity: Set<String>?
         let finalPath: String
         do {
             let source = try WarehouseDatabase.openReadOnly(path: databasePath, anySchema: true)
-            identity = try source.read(Self.identity)
+            identity = try source.read(Self.identities)
             try copy(from: source, to: partial, access: access, progress: progress)
             try source.close()
             try verify(partial)
@@ -95,6 +95,18 @@ public enum WarehouseBackup {
         guard problems == ["ok"] else { throw BackupError.damaged(path, problems.joined(separator: "; ")) }
         let isWarehouse = try queue.read { db in try db.tableExists("schema_migrations") && db.tableExists("runs") }
         guard isWarehouse else { throw BackupError.notAWarehouse(path) }
+        // The integrity check does not look inside values: the vendors' bytes, which only this
+        // file holds, are checked against the hash they were stored under.
+        let damaged = try queue.read { db -> Int64? in
+            guard try db.tableExists("raw_documents") else { return nil }
+            let rows = try Row.fetchCursor(db, sql: "SELECT raw_id, content_sha256, payload FROM raw_documents ORDER BY raw_id")
+            while let row = try rows.next() {
+                let payload: Data = row["payload"] ?? Data()
+                if sha256Hex(payload) != row["content_sha256"] as String? { return row["raw_id"] }
+            }
+            return nil
+        }
+        if let damaged { throw BackupError.damaged(path, "raw document \(damaged)'s bytes no longer match the SHA-256 they were stored with") }
     }
 
     /// This warehouse's copies in `directory`, newest first.
@@ -154,13 +166,15 @@ public enum WarehouseBackup {
         }
     }
 
-    static func rotate(directory: String, stem: String, keep: Int, identity: String?) throws {
+    /// `identity`: the warehouse's identities, its current one and those it had before a
+    /// restore; a copy of any of them is one of its own.
+    static func rotate(directory: String, stem: String, keep: Int, identity: Set<String>?) throws {
         var mine = copies(in: directory, databasePath: stem)
         if let identity {
             mine = mine.filter { copy in
                 guard let queue = try? openCopy(copy) else { return false }
                 defer { try? queue.close() }
-                return (try? queue.read(Self.identity)) == identity
+                return (try? queue.read(Self.identity)).flatMap { $0 }.map(identity.contains) == true
             }
         }
         for old in mine.dropFirst(max(keep, 1)) {
@@ -180,6 +194,14 @@ public enum WarehouseBackup {
     static func identity(_ db: Database) throws -> String? {
         guard try db.tableExists("replica_warehouse") else { return nil }
         return try String.fetchOne(db, sql: "SELECT warehouse_id FROM replica_warehouse")
+    }
+
+    /// `identity` and the identities the warehouse had before a restore (`earlier_ids`).
+    static func identities(_ db: Database) throws -> Set<String>? {
+        guard let current = try identity(db) else { return nil }
+        guard try db.columns(in: "replica_warehouse").contains(where: { $0.name == "earlier_ids" }) else { return [current] }
+        let earlier = try String.fetchOne(db, sql: "SELECT earlier_ids FROM replica_warehouse") ?? ""
+        return Set(earlier.split(separator: " ").map(String.init)).union([current])
     }
 
     static func recordNewest(_ copy: String, databasePath: String, access: FileAccess) {

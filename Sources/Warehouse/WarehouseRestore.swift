@@ -77,12 +77,17 @@ public enum WarehouseRestore {
 
     /// A PostgreSQL replica made from the file as it was before must not take the restored,
     /// older file for the same one and apply changes on top: a new identity makes it copy whole.
+    /// The one it replaces is kept among its earlier ones (migration 0017), by which replicate
+    /// and backup rotation still know it as this warehouse.
     static func giveNewIdentity(_ path: String) throws {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         try queue.write { db in
             guard try db.tableExists("replica_warehouse") else { return }
-            try db.execute(sql: "UPDATE replica_warehouse SET warehouse_id = lower(hex(randomblob(16)))")
+            // A backup made before 0017 has no lineage yet: the next migration starts it empty.
+            let lineage = try db.columns(in: "replica_warehouse").contains { $0.name == "earlier_ids" }
+                ? "earlier_ids = ltrim(earlier_ids || ' ' || warehouse_id), " : ""
+            try db.execute(sql: "UPDATE replica_warehouse SET \(lineage)warehouse_id = lower(hex(randomblob(16)))")
         }
     }
 }

@@ -91,6 +91,13 @@ import Warehouse
             let kept = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sqlite") }
             #expect(kept.count == 2, "\(kept)")
             #expect(!kept.contains((copy as NSString).lastPathComponent))
+            // Restored from its own copy, the warehouse is still the one the copies were made of:
+            // --keep counts the copies from before the restore.
+            let newest = (backups as NSString).appendingPathComponent(try #require(kept.sorted().last))
+            #expect(try await runBillwh(["restore", "--db", db, "--from", newest]).status == 0)
+            #expect(try await runBillwh(["backup", "--db", db, "--to", backups, "--keep", "1"]).status == 0)
+            let left = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sqlite") }
+            #expect(left.count == 1, "\(left)")
         }
     }
 

@@ -365,6 +365,28 @@ struct ReplicaEndToEndTests {
         }
     }
 
+    /// Restored from a backup, the warehouse is still the replica's: the next replicate copies
+    /// it whole (its rows may be older than the replica's) and exits 0, and later ones go on
+    /// by its changes; another warehouse is still refused.
+    @Test func aRestoredWarehouseIsCopiedWholeNotRefused() async throws {
+        let fixture = try await Fixture.backfilled(twotcloud: false, copper: false)
+        try await stopping(fixture) {
+            let db = fixture.harness.databasePath
+            #expect(try await fixture.replicate().status == 0)
+            let backups = fixture.harness.directory.appendingPathComponent("backups").path
+            let backup = try await runBillwh(["backup", "--db", db, "--to", backups])
+            #expect(backup.status == 0, "\(backup.stderr)")
+            let restore = try await runBillwh(["restore", "--db", db, "--from", backup.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+            #expect(restore.status == 0, "\(restore.stderr)")
+            let whole = try await fixture.replicate()
+            #expect(whole.status == 0 && whole.stderr.contains("restored from a backup since"), "\(whole.stderr)")
+            try await fixture.expectEqual()
+            let again = try await fixture.replicate()
+            #expect(again.status == 0 && !again.stderr.contains("copying the whole warehouse"), "\(again.stderr)")
+            try await fixture.expectEqual()
+        }
+    }
+
     /// What a mistyped --db or --schema must not do: a missing warehouse is refused (it used to
     /// be created empty and copied over the replica), another warehouse's copy is left as it is
     /// (exit 1, naming --full), and a failed first replicate leaves no registered replica that

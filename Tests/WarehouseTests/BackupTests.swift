@@ -112,6 +112,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("w.sqlite")))
     }
 
+    /// A copy whose vendor bytes no longer match their hash (damage the integrity check cannot
+    /// see: it does not read values) is no backup, and is not restored.
+    @Test func aCopyWhoseRawBytesChangedIsDamaged() throws {
+        let dir = try TempDir()
+        let path = try warehouse(dir)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: """
+                INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end, started_at, finished_at, status)
+                VALUES (1, 1, 'copaco', 'invoices', 'v1', '2026-10-01', '2026-10-31', 'now', 'now', 'ok');
+                INSERT INTO raw_documents (raw_id, vendor, endpoint, endpoint_version, document_key, content_sha256, payload, fetched_at, ingest_id)
+                VALUES (1, 'copaco', 'invoices', 'v1', 'INV-1', ?, CAST('{"Header": {}}' AS BLOB), 'now', 1)
+                """, arguments: [sha256Hex(Array(#"{"Header": {}}"#.utf8))])
+        }
+        let copy = try WarehouseBackup.take(databasePath: path, into: dir.path("b"), keep: 1, access: .ownerDefault).path
+        try WarehouseBackup.verify(copy)
+        try DatabaseQueue(path: copy).write { db in try db.execute(sql: #"UPDATE raw_documents SET payload = CAST('{"Hxader": {}}' AS BLOB)"#) }
+        #expect(try DatabaseQueue(path: copy).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        do {
+            try WarehouseBackup.verify(copy)
+            Issue.record("a copy with changed raw bytes passed")
+        } catch {
+            #expect("\(error)".contains("raw document 1's bytes no longer match the SHA-256 they were stored with"), "\(error)")
+        }
+        #expect(throws: RestoreError.self) { _ = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault) }
+    }
+
     @Test func restoreKeepsTheOldFileAsideAndGivesANewReplicaIdentity() throws {
         let dir = try TempDir()
         let path = try warehouse(dir)
@@ -124,6 +150,8 @@ import Testing
         #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 1)
         #expect(try DatabaseQueue(path: outcome.keptAside!).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
         #expect(try identity() != before)
+        // The identity it had is kept among its earlier ones.
+        #expect(try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "SELECT earlier_ids FROM replica_warehouse") } == before)
     }
 
     /// Before the old file is moved aside, what the WAL holds is folded into it, so that the
