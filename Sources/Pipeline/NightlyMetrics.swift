@@ -37,14 +37,16 @@ package enum NightlyMetrics {
             registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels).set(value)
         }
         gauge("billwh_nightly_last_run_timestamp_seconds", "When the last nightly run started (Unix time).",
-              run.startedAt.timeIntervalSince1970.rounded())
+              // Whole seconds down, as the runs table keeps its times: a run's own success is
+              // then never earlier than its start.
+              run.startedAt.timeIntervalSince1970.rounded(.down))
         gauge("billwh_nightly_duration_seconds", "How long the last nightly run took.",
               Double(run.duration.components.seconds) + Double(run.duration.components.attoseconds) / 1e18)
         gauge("billwh_nightly_exit_code", "The last nightly run's exit code: 0 ok, 1 failed, 2 partial, 75 another run held the lock.",
               Double(run.exitCode))
         if let lastSuccess = run.lastSuccess {
             gauge("billwh_nightly_last_success_timestamp_seconds", "When the newest nightly run that committed (ok or partial) finished (Unix time).",
-                  lastSuccess.timeIntervalSince1970.rounded())
+                  lastSuccess.timeIntervalSince1970.rounded(.down))
         }
         guard let summary = run.summary else { return registry.emitToString() }
         for report in summary.reports {

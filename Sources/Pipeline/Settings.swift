@@ -127,6 +127,7 @@ package struct Settings: Sendable {
                 apiVersion: version)
         }
         let accountID = config.string(forKey: ["billwh", "twotcloud", "account", "id"]) ?? ""
+        try checkNoControlCharacter(accountID, variable: "BILLWH_TWOTCLOUD_ACCOUNT_ID")
         let twotcloudKey = try secret(config, ["billwh", "twotcloud", "api", "key"], variable: "BILLWH_TWOTCLOUD_API_KEY", environment: environment)
         // Read whether or not 2tCloud is configured: a value that does not parse is refused now,
         // not on the day the vendor is added.
@@ -172,6 +173,7 @@ package struct Settings: Sendable {
     static func copper(_ config: ConfigReader, environment: [String: String] = [:]) throws -> CopperSettings? {
         let token = try secret(config, ["billwh", "copper", "access", "token"], variable: "BILLWH_COPPER_ACCESS_TOKEN", environment: environment)
         let email = config.string(forKey: ["billwh", "copper", "user", "email"]) ?? ""
+        try checkNoControlCharacter(email, variable: "BILLWH_COPPER_USER_EMAIL")
         // Read whether or not Copper is configured: a value that does not parse is refused now.
         let publishNote = try flag(config, ["billwh", "copper", "publish", "note"], variable: "BILLWH_COPPER_PUBLISH_NOTE", default: false)
         let noteActivityTypeID = try wholeNumber(config, ["billwh", "copper", "note", "activity", "type", "id"],
@@ -351,6 +353,15 @@ package struct Settings: Sendable {
         let source = file.map { "\(variable) (\($0))" } ?? variable
         throw SettingsError.invalid("\(source) holds a tab, a line break or another control character, which a key never holds"
             + (file == nil ? "" : "; only one trailing newline is dropped from the file (look at it with `od -c`)"))
+    }
+
+    /// A value that goes into a request beside the key (an account id, an email): a carriage
+    /// return from an env file written on Windows would fail every request, retried for
+    /// minutes, or read as refused credentials.
+    static func checkNoControlCharacter(_ value: String, variable: String) throws {
+        guard let scalar = value.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
+        let what = scalar == "\r" ? "a carriage return (an env file with Windows line ends?)" : "a tab, a line break or another control character"
+        throw SettingsError.invalid("\(variable) holds \(what): remove it")
     }
 
     package static func readSecretFile(path: String, variable: String) throws -> Secret {

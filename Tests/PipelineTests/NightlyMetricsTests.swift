@@ -16,4 +16,15 @@ import Testing
         #expect(!text.contains("billwh_nightly_last_success_timestamp_seconds"))
         #expect(!text.contains("billwh_nightly_lines"))
     }
+
+    /// A successful run started late in a second: its success (kept to the second, as the runs
+    /// table keeps it) is not earlier than its start, so `last_success < last_run` alerts only
+    /// when the last run failed.
+    @Test func aRunsSuccessIsNeverEarlierThanItsStart() {
+        let run = NightlyMetrics.Run(summary: nil, exitCode: 0, startedAt: Date(timeIntervalSince1970: 1_800_000_000.6),
+                                     duration: .milliseconds(300), lastSuccess: Date(timeIntervalSince1970: 1_800_000_000))
+        let text = NightlyMetrics.render(run)
+        #expect(text.contains("billwh_nightly_last_run_timestamp_seconds 1800000000.0\n"), "\(text)")
+        #expect(text.contains("billwh_nightly_last_success_timestamp_seconds 1800000000.0\n"), "\(text)")
+    }
 }

@@ -70,6 +70,20 @@ import Warehouse
         }
     }
 
+    /// The values sent beside a key are refused with a carriage return in them (an env file
+    /// written on Windows): sent, every request would fail or read as refused credentials.
+    @Test func anAccountOrEmailWithACarriageReturnIsRefused() async throws {
+        for (variable, value, others) in [("BILLWH_TWOTCLOUD_ACCOUNT_ID", "100042\r", ["BILLWH_TWOTCLOUD_API_KEY": "k-1234"]),
+                                          ("BILLWH_COPPER_USER_EMAIL", "admin@reseller.example\r", ["BILLWH_COPPER_ACCESS_TOKEN": "t-1234"])] {
+            do {
+                _ = try await Settings.load(environment: others.merging([variable: value]) { $1 })
+                Issue.record("\(variable) with a carriage return was accepted")
+            } catch {
+                #expect("\(error)" == "\(variable) holds a carriage return (an env file with Windows line ends?): remove it", "\(error)")
+            }
+        }
+    }
+
     /// A key no HTTP header can carry (a line break inside, or a second trailing newline in its
     /// file) is refused when the settings are read, naming where it came from and not the key.
     @Test func aKeyWithALineBreakIsRefusedWithoutBeingShown() async throws {

@@ -11,7 +11,7 @@ struct Replicate: AsyncParsableCommand {
             included, in one PostgreSQL transaction with the replica's mark: a killed run changes nothing, the next \
             one converges. Readers of the replica keep reading meanwhile, and see the last run or this one. \
             The password comes from BILLWH_REPLICA_PASSWORD_FILE (chmod 600), BILLWH_REPLICA_PASSWORD \
-            or the URL. Exit 75 when another replicate is writing the same schema. A schema that holds another \
+            or the URL. Another replicate writing the same schema is waited for up to 10 s, then exit 75. A schema that holds another \
             warehouse's copy is left as it is (exit 1) unless --full. A replica changed by hand is not \
             seen by the incremental run (it follows the warehouse's change log): --full copies everything again and \
             re-creates the views.
