@@ -80,7 +80,9 @@ import Warehouse
                     case "start": try await Task.sleep(for: uniform(reference.startup))
                     case "fetch": try await Task.sleep(for: reference.startup + uniform(reference.nightly - reference.startup * 2))
                     case "reconcile":
-                        _ = await child.waitFor { child.stderr.contains(Self.lastEndpointDone) }
+                        if !(await child.waitFor { child.stderr.contains(Self.lastEndpointDone) }) && child.process.isRunning {
+                            Issue.record("trial \(trial): no reconcile phase within 60 s: \(child.stderr.suffix(3000))")
+                        }
                         try await Task.sleep(for: uniform(.milliseconds(120)))
                     default: try await Task.sleep(for: uniform(reference.nightly))
                     }
@@ -100,7 +102,8 @@ import Warehouse
                 kills += killed
 
                 let finish = try BillwhChild(["nightly", "--db", db], environment: env)
-                #expect(await finish.wait() == 0, "\(finish.stderr)")
+                // Well inside the test's time limit, so that a run that does not end is shown.
+                #expect(await finish.wait(timeout: .seconds(120)) == 0, "trial \(trial): \(finish.stderr.suffix(6000))")
                 // The killed runs' rows are marked by the run that found them.
                 let unmarked = try await WarehouseDatabase.openReadOnly(path: db).read {
                     try Int.fetchOne($0, sql: "SELECT count(*) FROM runs WHERE outcome IS NULL")
