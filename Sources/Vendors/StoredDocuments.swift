@@ -18,10 +18,7 @@ package enum StoredDocuments {
         if XMLReader.looksLikeXML(raw) {
             // One stored `<Invoice>` (under any namespace prefix: its declaration stayed on the
             // response's root), or a whole response quarantined, read one invoice at a time.
-            // The root's name shows after reading no more than its first child.
-            let peek = XMLEnvelopeCursor(raw)
-            _ = try? peek.next()
-            if let root = peek.rootName, asciiCaseInsensitiveEquals(XMLElement.localName(of: root), "Invoice") {
+            if let root = XMLReader.rootName(raw), asciiCaseInsensitiveEquals(XMLElement.localName(of: root), "Invoice") {
                 return .eager(census: rules.census) { () throws(DocumentRejection) in
                     let document: XMLJSONNode
                     do { document = try XMLReader.jsonDocument(raw, listNames: TwoTCloudConnector.listNames) } catch {

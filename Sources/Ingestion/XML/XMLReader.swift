@@ -104,9 +104,22 @@ struct XMLTreeBuilder: XMLNodeBuilder {
     }
 }
 
+/// Builds nothing: a pass that only checks the bytes and learns the root's name.
+struct XMLCheckOnly: XMLNodeBuilder {
+    func node(name: String, attributes: [XMLAttribute], children: [Void], text: String, range: Range<Int>, isEmpty: Bool) {}
+}
+
 package enum XMLReader {
     /// Element nesting deeper than this is refused.
     package static let maxDepth = 256
+
+    /// The root's qualified name, reading no further than the root's first child (checked,
+    /// not built); nil when the bytes fail before the root's start tag.
+    package static func rootName(_ bytes: [UInt8]) -> String? {
+        let cursor = XMLNodeCursor(bytes, builder: XMLCheckOnly())
+        _ = try? cursor.next()
+        return cursor.rootName
+    }
 
     /// Parses one whole XML document and returns what `builder` made of its root.
     static func parse<Builder: XMLNodeBuilder>(_ bytes: [UInt8], builder: Builder) throws(XMLParseError) -> Builder.Node {
