@@ -39,6 +39,10 @@ extension Settings {
     package static func bothFormsWarnings(in environment: [String: String]) -> [String] {
         secretVariables.filter { environment[$0, default: ""].isEmpty == false && environment[$0 + "_FILE", default: ""].isEmpty == false }
             .map { "billwh: warning: both \($0) and \($0)_FILE are set; \($0) is used and the file is not read: unset one of them" }
+        // Set but empty (a secret store that filled in nothing): the vendor would just not take part.
+            + [("BILLWH_COPACO_API_KEY", "Copaco"), ("BILLWH_TWOTCLOUD_API_KEY", "2tCloud"), ("BILLWH_COPPER_ACCESS_TOKEN", "Copper")]
+            .filter { environment[$0.0] == "" && environment[$0.0 + "_FILE", default: ""].isEmpty }
+            .map { "billwh: warning: \($0.0) is set but empty, so \($0.1) does not take part: set the key, or unset the variable" }
     }
 
     /// " (did you mean X?)" for the known name closest to a misspelling, or "".

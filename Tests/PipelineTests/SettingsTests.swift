@@ -70,6 +70,14 @@ import Warehouse
         }
     }
 
+    /// A key variable set but empty leaves its vendor out, and says so.
+    @Test func anEmptyKeyIsWarnedOf() async throws {
+        let settings = try await Settings.load(environment: ["BILLWH_COPACO_API_KEY": "", "BILLWH_TWOTCLOUD_ACCOUNT_ID": "1", "BILLWH_TWOTCLOUD_API_KEY": "k-1234"])
+        #expect(settings.copaco == nil && settings.twotcloud != nil)
+        #expect(settings.warnings.contains("billwh: warning: BILLWH_COPACO_API_KEY is set but empty, so Copaco does not take part: set the key, or unset the variable"),
+                "\(settings.warnings)")
+    }
+
     /// The values sent beside a key are refused with a carriage return in them (an env file
     /// written on Windows): sent, every request would fail or read as refused credentials.
     @Test func anAccountOrEmailWithACarriageReturnIsRefused() async throws {
