@@ -18,6 +18,10 @@ public enum WarehouseRestore {
         do { try WarehouseBackup.verify(backupPath) } catch let error as BackupError {
             throw RestoreError.unusable(backupPath, error)
         }
+        // A copy a newer billwh wrote would leave this one unable to run on the warehouse.
+        let known = Set(Migrations.embedded.map(\.version))
+        let applied = try WarehouseBackup.openCopy(backupPath).read { db in try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations") }
+        if let unknown = applied.filter({ !known.contains($0) }).max() { throw RestoreError.newer(backupPath, migration: unknown) }
         let incoming = databasePath + ".restoring"
         try? FileManager.default.removeItem(atPath: incoming)
         InterruptCleanup.register(incoming)
@@ -97,6 +101,7 @@ public enum RestoreError: Error, CustomStringConvertible {
     case folder(String)
     case unusable(String, BackupError)
     case busy(String)
+    case newer(String, migration: Int)
 
     public var description: String {
         switch self {
@@ -105,6 +110,8 @@ public enum RestoreError: Error, CustomStringConvertible {
         case .unusable(let path, .damaged(_, let problems)):
             "\(path) cannot be restored, nothing was changed: it fails SQLite's integrity check (\(problems)); restore an older backup (`ls -t` the backup folder)"
         case .unusable(let path, let error): "\(path) cannot be restored, nothing was changed: \(error)"
+        case let .newer(path, migration):
+            "\(path) cannot be restored by this billwh, nothing was changed: a newer billwh wrote it (its migration \(migration) is unknown here); restore it with that billwh"
         case .busy(let path):
             "\(path) is being read (billwh serve, a query, a BI tool): its last changes could not be folded into the file, so nothing was changed. Stop the readers, then restore again"
         }

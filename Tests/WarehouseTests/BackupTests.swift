@@ -138,6 +138,24 @@ import Testing
         #expect(throws: RestoreError.self) { _ = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault) }
     }
 
+    /// A copy a newer billwh wrote (a migration this one does not know) is not restored: this
+    /// billwh could not run on it.
+    @Test func aCopyOfANewerBillwhIsNotRestored() throws {
+        let dir = try TempDir()
+        let path = try warehouse(dir)
+        let copy = try WarehouseBackup.take(databasePath: path, into: dir.path("b"), keep: 1, access: .ownerDefault).path
+        try DatabaseQueue(path: copy).write { db in
+            try db.execute(sql: "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 'x', 'now')")
+        }
+        do {
+            _ = try WarehouseRestore.restore(from: copy, to: path, access: .ownerDefault)
+            Issue.record("a newer billwh's copy was restored")
+        } catch {
+            #expect("\(error)".contains("a newer billwh wrote it (its migration 9999 is unknown here)"), "\(error)")
+        }
+        #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT max(version) FROM schema_migrations") } != 9999)
+    }
+
     @Test func restoreKeepsTheOldFileAsideAndGivesANewReplicaIdentity() throws {
         let dir = try TempDir()
         let path = try warehouse(dir)
