@@ -18,8 +18,18 @@ package struct LockHeld: Error, CustomStringConvertible {
 package struct LockUnavailable: Error, CustomStringConvertible {
     package let path: String
     package let reason: String
-    package var description: String {
+    package var description: String { Self.describe(path: path, reason: reason, runningAs: geteuid()) }
+
+    static func describe(path: String, reason: String, runningAs user: uid_t) -> String {
         let folder = (path as NSString).deletingLastPathComponent
+        // The file is there but another user's (a run started once as root, say): say whose.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_uid != user {
+            let owner = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(info.st_uid)"
+            return "cannot open the lock file \(path) (\(reason)): it belongs to \(owner), not to the user running billwh "
+                + "(a run started once as \(owner)?); give the warehouse's files back with `chown` to the user that runs billwh, "
+                + "or run billwh as \(owner)"
+        }
         return "cannot open the lock file \(path) (\(reason)): the warehouse's folder \(folder.isEmpty ? "." : folder) "
             + "must exist and be writable by this user — check --db or BILLWH_DB"
     }
