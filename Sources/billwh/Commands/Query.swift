@@ -8,7 +8,7 @@ struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run SQL on the warehouse, read-only unless --write.",
         discussion: """
-            Rows are streamed to stdout. Money columns are INTEGER micro-units (*_micros); the purchases_readable view shows decimals. Schema: docs/schema.md.
+            Rows are streamed to stdout. Money columns are INTEGER micro-units (*_micros); the purchases_readable view shows decimals for reading (REAL: sum the *_micros columns for exact totals). Schema: docs/schema.md.
 
             The table format is for reading: a value longer than 60 characters, or than its column's width as measured on the first 1000 rows, is cut and ends in …, and stderr says how many were. csv, tsv, json and jsonl always give whole values; NULL is an empty field in csv and tsv, null in JSON, and a BLOB is hex in table, csv and tsv, base64 in JSON.
 
