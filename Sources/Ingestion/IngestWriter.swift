@@ -40,6 +40,9 @@ package struct RecordedWindow: Sendable {
     package var fieldChanges: [FieldChange] = []
     /// Documents read before that this window's answer newly lacked (MissingDocuments).
     package var missingDocuments: [MissingDocuments.Missing] = []
+    /// Documents whose new version is a credit note where the one before was an invoice, or
+    /// the other way round (`IngestWriter.typeChange`), each in words.
+    package var typeChanges: [String] = []
 }
 
 /// The ledger row of one endpoint × window.
@@ -142,6 +145,7 @@ package enum IngestWriter {
         // cannot tell which are missing.
         var keys = WindowKeys()
         var quarantinedWithoutKey = false
+        var typeChanges: [String] = []
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -168,6 +172,7 @@ package enum IngestWriter {
                 }
                 do {
                     let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines)
+                    if let change = stored.typeChange { typeChanges.append(change) }
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
@@ -208,7 +213,7 @@ package enum IngestWriter {
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
         return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
-                              fieldChanges: fieldChanges, missingDocuments: missing)
+                              fieldChanges: fieldChanges, missingDocuments: missing, typeChanges: typeChanges)
     }
 
     struct Context {
@@ -386,7 +391,8 @@ package enum IngestWriter {
         /// returns whether staging changed and how many lines the document has. A line that
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
-        func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws -> (changed: Bool, lines: Int) {
+        func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws
+            -> (changed: Bool, lines: Int, typeChange: String?) {
             var (existing, current) = try lookUp(key: header.key, hash: hash)
             let date = header.date.description
             var count = 0
@@ -394,7 +400,7 @@ package enum IngestWriter {
                 // Already current: the document must still decode, but nothing is written.
                 try lines.forEach { _ in count += 1 }
                 try resolveQuarantine(key: header.key)
-                return (false, count)
+                return (false, count, nil)
             }
             let rawID: Int64
             if let existing {
@@ -421,6 +427,7 @@ package enum IngestWriter {
                 }
             }
             var touched = TouchedGroups()
+            var typeChange: String?
             do {
                 if let insert = lineStatement {
                     // The new version's lines go in beside the old ones; the old ones leave
@@ -448,12 +455,15 @@ package enum IngestWriter {
                 if let current, lineStatement != nil,
                    try sameContent(rawID, as: current, key: header.key, date: date, statedTotal: header.statedTotal) {
                     try keepLines(of: current, under: rawID, key: header.key)
-                    return (false, count)
+                    return (false, count, nil)
                 }
                 // The old lines' customers and groups are queued and the old lines go; then
                 // the new lines'. A document never stored has no old lines: its lines are only
                 // ever written here, together with its row in `documents`.
-                if current != nil { try replaceOtherVersions(key: header.key, keeping: rawID) }
+                if let current {
+                    typeChange = try self.typeChange(from: current, key: header.key, to: header.type)
+                    try replaceOtherVersions(key: header.key, keeping: rawID)
+                }
                 try queue.add(touched, month: String(date.prefix(7)))
             }
             try resolveQuarantine(key: header.key)
@@ -464,7 +474,22 @@ package enum IngestWriter {
             sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 8, header.statedTotal?.micros)
             sqlite3_bind_int64(handle, 9, existing == nil ? 1 : 0)
             try Self.step(upsert, on: db)
-            return (true, count)
+            return (true, count, typeChange)
+        }
+
+        /// A new version of the other kind than the current one (a credit note under an
+        /// invoice's number, or back), in words; nil when the kind stays. Only the latest
+        /// version counts, so the invoice's lines give way to the credit's: worth a look.
+        func typeChange(from current: Int64, key: String, to type: String?) throws -> String? {
+            guard let before = try String?.fetchOne(db, sql: """
+                SELECT document_type FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id = ? LIMIT 1
+                """, arguments: [vendor.rawValue, endpoint.name, key, current]) else { return nil }
+            // What reconcile calls a credit note (RowFacts): a type that starts with "credit".
+            let isCredit = { (type: String?) in (type ?? "").lowercased().hasPrefix("credit") }
+            guard isCredit(before) != isCredit(type) else { return nil }
+            let (was, now) = isCredit(type) ? ("an invoice", "a credit note") : ("a credit note", "an invoice")
+            return "\(key.prefix(80)): this version is \(now) where the one before was \(was); only the latest version of a "
+                + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own"
         }
 
         /// The raw row holding these bytes of the document, and the document's current raw row.

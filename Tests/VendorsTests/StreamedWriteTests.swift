@@ -22,15 +22,36 @@ import Warehouse
     }
 
     func write(_ queue: DatabaseQueue, _ invoices: [String], echo: CredentialEcho? = nil) throws -> (outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
+        let written = try record(queue, invoices, echo: echo)
+        return (written.outcome, written.rejected)
+    }
+
+    func record(_ queue: DatabaseQueue, _ invoices: [String], echo: CredentialEcho? = nil) throws -> RecordedWindow {
         let body = Array(#"{"Invoices": [\#(invoices.joined(separator: ","))]}"#.utf8)
         return try queue.write { db in
             let entry = LedgerEntry(runID: 1, vendor: .copaco, endpoint: CopacoConnector.invoices,
                                     window: DateWindow(start: CalendarDate(year: 2026, month: 10, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!,
                                     startedAt: "now", statistics: FetchStatistics(), status: "ok")
-            let written = try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices),
-                                                  redacting: echo)
-            return (written.outcome, written.rejected)
+            return try IngestWriter.record(db, entry: entry, stream: connector.documentStream(body, endpoint: CopacoConnector.invoices),
+                                           redacting: echo)
         }
+    }
+
+    /// A new version of the other kind (a credit note under the invoice's number) replaces the
+    /// invoice, as re-issues do, and is said: it is more likely a document of its own.
+    @Test func aVersionOfTheOtherKindIsSaid() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        #expect(try record(warehouse.queue, [Self.invoice("X-100", customers: 1, amount: "100.00")]).typeChanges == [])
+        let credit = Self.invoice("X-100", customers: 1, amount: "-100.00").replacingOccurrences(of: #""Currency": "EUR""#, with: #""Currency": "EUR", "Type": "Credit""#)
+        let written = try record(warehouse.queue, [credit])
+        #expect(written.outcome.documentsChanged == 1)
+        #expect(written.typeChanges == ["X-100: this version is a credit note where the one before was an invoice; only the latest version of a "
+                                        + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own"],
+                "\(written.typeChanges)")
+        // The same version again, or another version of the same kind, says nothing.
+        #expect(try record(warehouse.queue, [credit]).typeChanges == [])
+        #expect(try record(warehouse.queue, [credit.replacingOccurrences(of: "-100.00", with: "-90.00")]).typeChanges == [])
     }
 
     @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {
