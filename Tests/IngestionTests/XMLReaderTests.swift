@@ -305,7 +305,7 @@ import Testing
         """
         let bytes = Array(text.utf8)
         func agree(_ body: [UInt8]) -> Bool {
-            let cursor = XMLEnvelopeCursor(body)
+            let cursor = XMLNodeCursor(body, builder: XMLTreeBuilder())
             var children: [XMLElement] = []
             let streamed: Result<[XMLElement], XMLParseError>
             do {
@@ -364,7 +364,7 @@ import Testing
             guard whole == tree else { return false }
             // The root's children, one at a time.
             let shapes = XMLShapeCursor(body, listNames: Self.listNames, watching: watched)
-            let elements = XMLEnvelopeCursor(body)
+            let elements = XMLNodeCursor(body, builder: XMLTreeBuilder())
             while true {
                 let shape = Result { () throws(XMLParseError) in try shapes.next() }
                 let element = Result { () throws(XMLParseError) in try elements.next() }

@@ -99,7 +99,7 @@ protocol XMLNodeBuilder {
 /// Builds the `XMLElement` tree.
 struct XMLTreeBuilder: XMLNodeBuilder {
     func node(name: String, attributes: [XMLAttribute], children: [XMLElement], text: String, range: Range<Int>,
-                      isEmpty: Bool) -> XMLElement {
+              isEmpty: Bool) -> XMLElement {
         XMLElement(name: name, attributes: attributes, children: children, text: text, range: range, isEmpty: isEmpty)
     }
 }
@@ -131,10 +131,7 @@ package enum XMLReader {
 
     /// Parses one whole XML document and returns its root element.
     package static func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement in
-            var reader = Reader(buffer, builder: XMLTreeBuilder())
-            return try reader.parseDocument()
-        }
+        try parse(bytes, builder: XMLTreeBuilder())
     }
 
     /// A cheap check before parsing: after an optional UTF-8 byte order mark and whitespace,
@@ -187,20 +184,9 @@ final class XMLNodeCursor<Builder: XMLNodeBuilder> {
     }
 }
 
-// The cursors other modules use are concrete: a generic one called from another module would
-// run unspecialised, every element through witness tables.
-
-/// The root's children as `XMLElement` trees.
-package final class XMLEnvelopeCursor {
-    private let cursor: XMLNodeCursor<XMLTreeBuilder>
-    package init(_ bytes: [UInt8]) { cursor = XMLNodeCursor(bytes, builder: XMLTreeBuilder()) }
-    package var bytes: [UInt8] { cursor.bytes }
-    /// The root's qualified name, once its start tag was read.
-    package var rootName: String? { cursor.rootName }
-    package func next() throws(XMLParseError) -> XMLElement? { try cursor.next() }
-}
-
-/// The root's children as their JSON shapes (`XMLJSONBuilder`), no tree built.
+/// The root's children as their JSON shapes (`XMLJSONBuilder`), no tree built: the cursor
+/// other modules use. It is concrete, since a generic one called from another module would run
+/// unspecialised, every element through witness tables.
 package final class XMLShapeCursor {
     private let cursor: XMLNodeCursor<XMLJSONBuilder>
     package init(_ bytes: [UInt8], listNames: Set<String>, watching watched: [String] = []) {

@@ -76,7 +76,7 @@ struct XMLJSONBuilder: XMLNodeBuilder {
     }
 
     func node(name: String, attributes: [XMLAttribute], children: [XMLJSONNode], text: String, range: Range<Int>,
-                      isEmpty: Bool) -> XMLJSONNode {
+              isEmpty: Bool) -> XMLJSONNode {
         let localName = XMLElement.localName(of: name)
         let value = converter.isNil(attributes)
             ? JSONValue.null : converter.value(localName: localName, text: text, children: children.map { ($0.localName, $0.value) })
