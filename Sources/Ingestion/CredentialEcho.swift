@@ -76,7 +76,10 @@ package struct CredentialEcho: Sendable {
 
     /// `bytes` with every form replaced by `<redacted>`, longest first.
     package func redacting(_ bytes: [UInt8]) -> [UInt8] {
-        forms.reduce(bytes) { Secret(String(decoding: $1, as: UTF8.self)).redacting($0) }
+        forms.reduce(bytes) { bytes, form in
+            var stage = StreamedRedaction.Stage(form)
+            return stage.feed(bytes, final: true)
+        }
     }
 }
 

@@ -157,8 +157,9 @@ package struct HTTPFetcher: Sendable {
             } catch let error as TransportFailure {
                 try Task.checkCancellation()
                 problem = Self.redact(Self.describe(error.underlying, url: request.url), secrets: request.secretHeaders)
-                if !Self.neverConnected(error.underlying) { connected = true }
-                if !request.repeatable && !Self.neverConnected(error.underlying) { throw FetchError.outcomeUnknown(problem: problem) }
+                let reached = !Self.neverConnected(error.underlying)
+                if reached { connected = true }
+                if !request.repeatable && reached { throw FetchError.outcomeUnknown(problem: problem) }
             }
             let wait = policy.delay(retry: attempt, retryAfterSeconds: retryAfter, random: &random)
             let elapsed = ContinuousClock.now - started
