@@ -248,9 +248,10 @@ struct ReportPage {
                      documents: locale.count(e.documents), quarantined: locale.count(e.quarantined))
         }
         hasEndpoints = !endpoints.isEmpty
-        failedChecks = data.failedChecks.map { FailedCheck(name: $0.check.name, rule: $0.check.rule, failures: locale.count($0.failures)) }
+        let checkRow = { (result: CheckResult) in FailedCheck(name: result.check.name, rule: result.check.rule, failures: locale.count(result.failures)) }
+        failedChecks = data.failedChecks.map(checkRow)
         hasFailedChecks = !failedChecks.isEmpty
-        reminders = data.reminders.map { FailedCheck(name: $0.check.name, rule: $0.check.rule, failures: locale.count($0.failures)) }
+        reminders = data.reminders.map(checkRow)
         hasReminders = !reminders.isEmpty
         quarantined = data.quarantined.map {
             Quarantined(vendor: $0["vendor"], endpoint: $0["endpoint"], document: $0["document_key"], reason: $0["reason"], lastSeen: $0["last_seen_at"])

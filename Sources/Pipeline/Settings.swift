@@ -349,7 +349,7 @@ package struct Settings: Sendable {
             throw SettingsError.invalid("\(file.map { "\(variable) (\($0))" } ?? variable) holds only spaces: set the key itself, or unset it")
         }
         // A tab may stand in a header, but not in a vendor's key: one there is a paste's leftover.
-        guard value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
+        guard controlCharacter(in: value) != nil else { return }
         let source = file.map { "\(variable) (\($0))" } ?? variable
         throw SettingsError.invalid("\(source) holds a tab, a line break or another control character, which a key never holds"
             + (file == nil ? "" : "; only one trailing newline is dropped from the file (look at it with `od -c`)"))
@@ -359,9 +359,14 @@ package struct Settings: Sendable {
     /// return from an env file written on Windows would fail every request, retried for
     /// minutes, or read as refused credentials.
     static func checkNoControlCharacter(_ value: String, variable: String) throws {
-        guard let scalar = value.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
+        guard let scalar = controlCharacter(in: value) else { return }
         let what = scalar == "\r" ? "a carriage return (an env file with Windows line ends?)" : "a tab, a line break or another control character"
         throw SettingsError.invalid("\(variable) holds \(what): remove it")
+    }
+
+    /// The first control character (C0 or DEL) in `value`.
+    static func controlCharacter(in value: String) -> Unicode.Scalar? {
+        value.unicodeScalars.first { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     package static func readSecretFile(path: String, variable: String) throws -> Secret {

@@ -199,9 +199,15 @@ public enum WarehouseBackup {
     /// `identity` and the identities the warehouse had before a restore (`earlier_ids`).
     static func identities(_ db: Database) throws -> Set<String>? {
         guard let current = try identity(db) else { return nil }
-        guard try db.columns(in: "replica_warehouse").contains(where: { $0.name == "earlier_ids" }) else { return [current] }
+        guard try hasLineage(db) else { return [current] }
         let earlier = try String.fetchOne(db, sql: "SELECT earlier_ids FROM replica_warehouse") ?? ""
         return Set(earlier.split(separator: " ").map(String.init)).union([current])
+    }
+
+    /// Whether the file keeps the identities it had before restores (migration 0017; a copy
+    /// made before it does not).
+    static func hasLineage(_ db: Database) throws -> Bool {
+        try db.columns(in: "replica_warehouse").contains { $0.name == "earlier_ids" }
     }
 
     static func recordNewest(_ copy: String, databasePath: String, access: FileAccess) {

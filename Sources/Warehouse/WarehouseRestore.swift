@@ -89,8 +89,7 @@ public enum WarehouseRestore {
         try queue.write { db in
             guard try db.tableExists("replica_warehouse") else { return }
             // A backup made before 0017 has no lineage yet: the next migration starts it empty.
-            let lineage = try db.columns(in: "replica_warehouse").contains { $0.name == "earlier_ids" }
-                ? "earlier_ids = ltrim(earlier_ids || ' ' || warehouse_id), " : ""
+            let lineage = try WarehouseBackup.hasLineage(db) ? "earlier_ids = ltrim(earlier_ids || ' ' || warehouse_id), " : ""
             try db.execute(sql: "UPDATE replica_warehouse SET \(lineage)warehouse_id = lower(hex(randomblob(16)))")
         }
     }

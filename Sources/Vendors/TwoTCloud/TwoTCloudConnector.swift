@@ -151,9 +151,7 @@ package struct TwoTCloudConnector: Connector {
                 let next: XMLJSONNode?
                 do { next = try cursor.next() } catch {
                     // A proxy's or a login page is HTML: said as such, not as bad XML.
-                    throw DocumentRejection(Self.isHTML(cursor.bytes)
-                        ? "the response is an HTML page, not the JSON asked for (a proxy's or a login page?); as XML: \(error)"
-                        : "XML: \(error)")
+                    throw DocumentRejection(Self.isHTML(cursor.bytes) ? "\(Self.htmlPage); as XML: \(error)" : "XML: \(error)")
                 }
                 guard let child = next else { break }
                 // A response under another root is refused once read whole: a fault in it is
@@ -170,12 +168,12 @@ package struct TwoTCloudConnector: Connector {
                 return InvoiceSkeleton.document(cursor.bytes[child.range], value: child.value, customers: nil, rules: rules)
             }
             guard isInvoiceResponse() else {
-                throw DocumentRejection(Self.isHTML(cursor.bytes)
-                    ? "the response is an HTML page, not the JSON asked for (a proxy's or a login page?)"
-                    : "the XML response's root is not <InvoiceResponse>")
+                throw DocumentRejection(Self.isHTML(cursor.bytes) ? Self.htmlPage : "the XML response's root is not <InvoiceResponse>")
             }
             return nil
         }
+
+        static let htmlPage = "the response is an HTML page, not the JSON asked for (a proxy's or a login page?)"
 
         /// Whether `bytes` open like an HTML page (`<!DOCTYPE html` or `<html`, any case).
         static func isHTML(_ bytes: [UInt8]) -> Bool {
