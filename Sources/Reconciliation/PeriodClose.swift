@@ -120,12 +120,17 @@ enum PeriodAdjustments {
                    coalesce(max(CASE WHEN side = 'desired' THEN match_status END), max(match_status)) AS match_status,
                    max(customer_number) AS customer_number, max(customer_name) AS customer_name, max(description) AS description,
                    max(document_type) AS document_type, count(vat) AS vat_rows, coalesce(sum(vat), 0) AS vat,
-                   group_concat(CASE WHEN side = 'frozen' THEN purchase_id END, ',') AS frozen_ids
+                   group_concat(CASE WHEN side = 'frozen' THEN purchase_id END, ',') AS frozen_ids,
+                   -- A group the month never held, of one row, is that row's lines: its
+                   -- quantities are as sent. A difference has none.
+                   CASE WHEN count(*) = 1 AND max(side) = 'desired' THEN max(quantity_bought) END AS quantity_bought,
+                   CASE WHEN count(*) = 1 AND max(side) = 'desired' THEN max(quantity_billed) END AS quantity_billed
             FROM (
                 SELECT 'desired' AS side, NULL AS purchase_id, d.vendor, d.customer_key, substr(d.invoice_date, 1, 7) AS month,
                        d.invoice_id, d.outgoing_document, d.subscription_id, d.sku, d.period_start, d.period_end, d.currency,
                        d.charge_type, coalesce(d.cost_micros, 0) AS cost, coalesce(d.sell_micros, 0) AS sell,
-                       d.match_status, d.customer_number, d.customer_name, d.description, d.document_type, d.vat_micros AS vat
+                       d.match_status, d.customer_number, d.customer_name, d.description, d.document_type, d.vat_micros AS vat,
+                       d.quantity_bought, d.quantity_billed
                 FROM temp.desired d
                 WHERE substr(d.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
                   AND (d.vendor, d.customer_key) IN (SELECT vendor, customer_key FROM temp.scope_whole)
@@ -134,7 +139,8 @@ enum PeriodAdjustments {
                        coalesce(p.adjusts_month, substr(p.invoice_date, 1, 7)),
                        p.invoice_id, p.outgoing_document, p.subscription_id, p.sku, p.period_start, p.period_end, p.currency,
                        p.charge_type, -coalesce(p.cost_micros, 0), -coalesce(p.sell_micros, 0),
-                       p.match_status, p.customer_number, p.customer_name, p.description, p.document_type, -p.vat_micros
+                       p.match_status, p.customer_number, p.customer_name, p.description, p.document_type, -p.vat_micros,
+                       NULL, NULL
                 FROM (\(MatchGroupIndex.rows(of: "purchases", as: "p", ofCustomers: "temp.scope_whole"))) p
                 WHERE p.adjusts_month IS NOT NULL OR substr(p.invoice_date, 1, 7) IN (SELECT month FROM temp.adjust_to)
             )
@@ -143,11 +149,13 @@ enum PeriodAdjustments {
             HAVING sum(cost) <> 0 OR sum(sell) <> 0 OR coalesce(sum(vat), 0) <> 0;
 
             INSERT INTO purchases (vendor, invoice_id, invoice_date, customer_number, customer_name, subscription_id,
-                sku, description, charge_type, period_start, period_end, currency, cost_micros, sell_micros, margin_micros,
+                sku, description, charge_type, period_start, period_end, currency, quantity_bought, quantity_billed,
+                cost_micros, sell_micros, margin_micros,
                 match_status, match_rule, outgoing_document, customer_key, adjusts_month, adjusts_purchase_ids,
                 document_type, vat_micros)
             SELECT b.vendor, b.invoice_id, a.date, b.customer_number, b.customer_name, b.subscription_id,
                    b.sku, b.description, b.charge_type, b.period_start, b.period_end, b.currency,
+                   b.quantity_bought, b.quantity_billed,
                    -- A matched group's difference keeps both sides, a zero one too, so that its
                    -- margin is sell - cost of the row as written; elsewhere an unchanged side is NULL.
                    CASE WHEN b.cost <> 0 OR b.match_status IN ('matched', 'quantity_mismatch') THEN b.cost END,

@@ -53,6 +53,9 @@ import Warehouse
         #expect(adjustments[0]["margin_micros"] as Int64? == -1_000_000)
         #expect((adjustments[0]["adjusts_purchase_ids"] as String?)?.isEmpty == false)
         #expect(adjustments[1]["sku"] == "SKU-LATE" && adjustments[1]["cost_micros"] as Int64? == 3_000_000 && adjustments[1]["match_status"] == "unbilled")
+        // A line the month never held has its quantity as sent; a difference has none.
+        #expect(adjustments[1]["quantity_bought"] as String? == "1" && (adjustments[1]["quantity_billed"] as String?) == nil)
+        #expect((adjustments[0]["quantity_bought"] as String?) == nil && (adjustments[0]["quantity_billed"] as String?) == nil)
         // The books balance: frozen + adjustments = what staging says now.
         let s = try sums(queue)
         #expect(s.cost == s.incoming && s.sell == s.outgoing)
