@@ -89,9 +89,11 @@ struct ExportPurchases: AsyncParsableCommand {
             guard let (summary, gaps) = exported else { return ExitCode(1) }
             for gap in gaps { Console.note("warning: the export may be incomplete: \(gap)") }
             if case .file(let path) = destination {
-                // One figure per currency: amounts of different currencies are never added.
+                // One figure per currency: amounts of different currencies are never added. The
+                // margin is the column's, of rows with both sides; `report margin` is sell - cost.
                 let totals = summary.totals.map {
-                    "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), margin \(Money(micros: $0.marginMicros))"
+                    "\($0.currency) cost \(Money(micros: $0.costMicros)), sell \(Money(micros: $0.sellMicros)), "
+                        + "margin of the rows with both sides \(Money(micros: $0.marginMicros))"
                 }
                 Console.note("exported \(summary.rows) purchases to \(path)" + (totals.isEmpty ? "" : ": " + totals.joined(separator: "; ")))
                 if exportOptions.format == .xlsx {

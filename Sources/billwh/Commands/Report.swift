@@ -34,7 +34,14 @@ struct Report: CommandGroup {
     }
 
     struct Margin: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cost, sell, margin and margin % per customer or per SKU.")
+        static let configuration = CommandConfiguration(
+            abstract: "Cost, sell, margin and margin % per customer or per SKU.",
+            discussion: """
+                margin = sum(sell) - sum(cost) over every row: unbilled cost and unbacked sell count \
+                against and for it, so it is what the month earned. The export's summary line and \
+                its margin column count only rows with both sides (margin_micros). margin % is \
+                margin / sell.
+                """)
         @OptionGroup var options: Options
         @Option(help: "customer or sku.") var by: Reports.MarginGrouping = .customer
 
