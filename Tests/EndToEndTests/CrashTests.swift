@@ -14,7 +14,11 @@ import Warehouse
     static let windowStart = CalendarDate(year: 2026, month: 6, day: 1)!
 
     func environment(_ harness: Harness, debug: Bool = false) -> [String: String] {
-        var env = harness.environment
+        environment(harness.environment, debug: debug)
+    }
+
+    func environment(_ base: [String: String], debug: Bool = false) -> [String: String] {
+        var env = base
         env["BILLWH_LOOKBACK_DAYS"] = "\(lookbackDays(coveringFrom: Self.windowStart))"
         if debug { env["BILLWH_LOG_LEVEL"] = "debug" }
         return env
@@ -30,11 +34,15 @@ import Warehouse
     }
 
     func reference(_ harness: Harness, env: [String: String]) async throws -> Reference {
-        let path = harness.directory.appendingPathComponent("reference.sqlite").path
+        try await reference(in: harness.directory, env: env)
+    }
+
+    func reference(in directory: URL, env: [String: String]) async throws -> Reference {
+        let path = directory.appendingPathComponent("reference.sqlite").path
         let run = try BillwhChild(["nightly", "--db", path], environment: env)
         #expect(await run.wait() == 0, "\(run.stderr)")
         let nightly = ContinuousClock.now - run.started
-        let csv = harness.directory.appendingPathComponent("reference.csv").path
+        let csv = directory.appendingPathComponent("reference.csv").path
         let started = ContinuousClock.now
         let export = try await runBillwh(["export", "purchases", "--db", path, "--out", csv])
         #expect(export.status == 0, "\(export.stderr)")
@@ -49,12 +57,13 @@ import Warehouse
 
     /// 20 kill points over start-up and migration, fetch and write, reconciliation and export;
     /// after each: the lock is free and the file sound; after each chain of kills, a run to
-    /// completion gives the reference warehouse and export, byte for byte.
+    /// completion gives the reference warehouse and export, byte for byte. The sandbox runs in a
+    /// process of its own: the children's requests must not wait for this process's threads.
     @Test func killedAnywhereTheNextRunFinishesTheJob() async throws {
-        let harness = try await Harness.start(twotcloud: true)
-        try await stopping(harness) {
-            let env = environment(harness, debug: true)
-            let reference = try await reference(harness, env: env)
+        let sandbox = try await SandboxProcess(today: today)
+        try await stopping(sandbox) {
+            let env = environment(sandbox.environment, debug: true)
+            let reference = try await reference(in: sandbox.directory, env: env)
             #expect(reference.dump["purchases", default: []].count > 300)
 
             var random = SplitMix64(seed: 20_261_123)
@@ -69,7 +78,7 @@ import Warehouse
             let wanted = 20
             while kills < wanted && trial < 40 {
                 trial += 1
-                let db = harness.directory.appendingPathComponent("t\(trial).sqlite").path
+                let db = sandbox.directory.appendingPathComponent("t\(trial).sqlite").path
                 let chain = min(1 + Int(random.next() % 3), wanted - kills)
                 var killed = 0, attempts = 0
                 while killed < chain && attempts < chain * 5 {
@@ -109,7 +118,7 @@ import Warehouse
                     try Int.fetchOne($0, sql: "SELECT count(*) FROM runs WHERE outcome IS NULL")
                 }
                 #expect(unmarked == 0, "trial \(trial)")
-                let folder = harness.directory.appendingPathComponent("out\(trial)")
+                let folder = sandbox.directory.appendingPathComponent("out\(trial)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let csv = folder.appendingPathComponent("purchases.csv").path
                 if trial % 2 == 0 && kills < wanted {

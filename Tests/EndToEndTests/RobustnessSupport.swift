@@ -62,12 +62,49 @@ final class BillwhChild {
     /// Polls until `condition` holds or the process ends; true if it held.
     func waitFor(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline && !Task.isCancelled {
             if condition() { return true }
             if !process.isRunning { return condition() }
             try? await Task.sleep(for: .milliseconds(2))
         }
         return false
+    }
+}
+
+/// `billwh sandbox` in a process of its own, on an ephemeral loopback port: for tests whose
+/// children make thousands of requests while the rest of the suite keeps this process's few
+/// cooperative threads busy (an in-process sandbox then answers late, and a test of minutes
+/// takes ten). Stopped by its PID.
+final class SandboxProcess: Stoppable {
+    let child: BillwhChild
+    /// The variables it prints for Copaco and 2tCloud (Copper's are left out).
+    let environment: [String: String]
+    let directory: URL
+
+    init(today: CalendarDate, seed: UInt64 = 42) async throws {
+        child = try BillwhChild(["sandbox", "--port", "0", "--seed", "\(seed)", "--today", today.description], environment: [:])
+        let child = child
+        func variables() -> [String: String] {
+            var found: [String: String] = [:]
+            for line in child.stdout.split(separator: "\n") {
+                guard let assignment = line.trimmingCharacters(in: .whitespaces).firstMatch(of: #/^export (BILLWH_(?:COPACO|TWOTCLOUD)_\w+)=(\S+)$/#)
+                else { continue }
+                found[String(assignment.1)] = String(assignment.2)
+            }
+            return found
+        }
+        guard await child.waitFor(timeout: .seconds(60), { variables().count == 5 }) else {
+            child.killHard()
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "billwh sandbox did not start: \(child.stderr)"])
+        }
+        environment = variables()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("billwh-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func stop() async {
+        child.killHard()
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

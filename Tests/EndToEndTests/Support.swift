@@ -168,12 +168,13 @@ struct ProcessTimedOut: Error, CustomStringConvertible {
     var description: String { "\(command) did not end in time and was killed" }
 }
 
-/// Waits for `process` to end, killing it at `timeout`; false if it had to be killed. Polls with
-/// `Task.sleep`: a blocking wait would hold one of the few cooperative threads, and with two
-/// such waits the in-process sandbox the children talk to could not run.
+/// Waits for `process` to end, killing it at `timeout` or when the test is cancelled (its time
+/// limit: a cancelled sleep returns at once, and the loop would spin); false if it had to be
+/// killed. Polls with `Task.sleep`: a blocking wait would hold one of the few cooperative
+/// threads, and with two such waits the in-process sandbox the children talk to could not run.
 func awaitExit(_ process: Process, timeout: Duration) async -> Bool {
     let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+    while process.isRunning && ContinuousClock.now < deadline && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
     let ended = !process.isRunning
     if !ended { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
