@@ -41,9 +41,10 @@ package struct RecordedWindow: Sendable {
     package var fieldChanges: [FieldChange] = []
     /// Documents read before that this window's answer newly lacked (MissingDocuments).
     package var missingDocuments: [MissingDocuments.Missing] = []
-    /// Documents whose new version is a credit note where the one before was an invoice, or
-    /// the other way round (`IngestWriter.typeChange`), each in words.
-    package var typeChanges: [String] = []
+    /// New versions worth a look, each in words (`IngestWriter.versionWarnings`): a credit note
+    /// where the one before was an invoice, or the other way round; no lines where the one
+    /// before had some.
+    package var versionWarnings: [String] = []
 }
 
 /// The ledger row of one endpoint × window.
@@ -146,7 +147,7 @@ package enum IngestWriter {
         // cannot tell which are missing.
         var keys = WindowKeys()
         var quarantinedWithoutKey = false
-        var typeChanges: [String] = []
+        var versionWarnings: [String] = []
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -173,7 +174,7 @@ package enum IngestWriter {
                 }
                 do {
                     let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines)
-                    if let change = stored.typeChange { typeChanges.append(change) }
+                    versionWarnings += stored.warnings
                     outcome.documents += 1
                     outcome.lines += stored.lines
                     if stored.changed { outcome.documentsChanged += 1 }
@@ -214,7 +215,7 @@ package enum IngestWriter {
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
         return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
-                              fieldChanges: fieldChanges, missingDocuments: missing, typeChanges: typeChanges)
+                              fieldChanges: fieldChanges, missingDocuments: missing, versionWarnings: versionWarnings)
     }
 
     struct Context {
@@ -393,7 +394,7 @@ package enum IngestWriter {
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
         func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws
-            -> (changed: Bool, lines: Int, typeChange: String?) {
+            -> (changed: Bool, lines: Int, warnings: [String]) {
             var (existing, current) = try lookUp(key: header.key, hash: hash)
             let date = header.date.description
             var count = 0
@@ -403,7 +404,7 @@ package enum IngestWriter {
                 // vendor that orders its fields anew on each answer does not grow the raw table.
                 try lines.forEach { _ in count += 1 }
                 try resolveQuarantine(key: header.key)
-                return (false, count, nil)
+                return (false, count, [])
             }
             let rawID: Int64
             if let existing {
@@ -430,7 +431,7 @@ package enum IngestWriter {
                 }
             }
             var touched = TouchedGroups()
-            var typeChange: String?
+            var warnings: [String] = []
             do {
                 if let insert = lineStatement {
                     // The new version's lines go in beside the old ones; the old ones leave
@@ -458,13 +459,13 @@ package enum IngestWriter {
                 if let current, lineStatement != nil,
                    try sameContent(rawID, as: current, key: header.key, date: date, statedTotal: header.statedTotal) {
                     try keepLines(of: current, under: rawID, key: header.key)
-                    return (false, count, nil)
+                    return (false, count, [])
                 }
                 // The old lines' customers and groups are queued and the old lines go; then
                 // the new lines'. A document never stored has no old lines: its lines are only
                 // ever written here, together with its row in `documents`.
                 if let current {
-                    typeChange = try self.typeChange(from: current, key: header.key, to: header.type)
+                    warnings = try versionWarnings(from: current, key: header.key, to: header.type, lines: count)
                     try replaceOtherVersions(key: header.key, keeping: rawID)
                 }
                 try queue.add(touched, month: String(date.prefix(7)))
@@ -477,22 +478,33 @@ package enum IngestWriter {
             sqlite3_bind_int64(handle, 6, rawID); Self.bind(handle, 8, header.statedTotal?.micros)
             sqlite3_bind_int64(handle, 9, existing == nil ? 1 : 0)
             try Self.step(upsert, on: db)
-            return (true, count, typeChange)
+            return (true, count, warnings)
         }
 
-        /// A new version of the other kind than the current one (a credit note under an
-        /// invoice's number, or back), in words; nil when the kind stays. Only the latest
-        /// version counts, so the invoice's lines give way to the credit's: worth a look.
-        func typeChange(from current: Int64, key: String, to type: String?) throws -> String? {
-            guard let before = try String?.fetchOne(db, sql: """
-                SELECT document_type FROM staging_lines WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id = ? LIMIT 1
-                """, arguments: [vendor.rawValue, endpoint.name, key, current]) else { return nil }
+        /// What a new version changes that is worth a look, in words. Only the latest version of
+        /// a document counts, so its lines replace the earlier ones whatever they are: a credit
+        /// note under an invoice's number (or back), or a version without lines, takes the
+        /// earlier lines out of the books without an error.
+        func versionWarnings(from current: Int64, key: String, to type: String?, lines: Int) throws -> [String] {
+            guard let before = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS lines, max(document_type) AS type FROM staging_lines
+                WHERE vendor = ? AND endpoint = ? AND document_key = ? AND raw_id = ?
+                """, arguments: [vendor.rawValue, endpoint.name, key, current]) else { return [] }
+            let linesBefore: Int = before["lines"]
+            guard linesBefore > 0 else { return [] }
+            var warnings: [String] = []
             // What reconcile calls a credit note (RowFacts): a type that starts with "credit".
             let isCredit = { (type: String?) in (type ?? "").lowercased().hasPrefix("credit") }
-            guard isCredit(before) != isCredit(type) else { return nil }
-            let (was, now) = isCredit(type) ? ("an invoice", "a credit note") : ("a credit note", "an invoice")
-            return "\(key.prefix(80)): this version is \(now) where the one before was \(was); only the latest version of a "
-                + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own"
+            if lines > 0, isCredit(before["type"]) != isCredit(type) {
+                let (was, now) = isCredit(type) ? ("an invoice", "a credit note") : ("a credit note", "an invoice")
+                warnings.append("\(key.prefix(80)): this version is \(now) where the one before was \(was); only the latest version of a "
+                    + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own")
+            }
+            if lines == 0 {
+                warnings.append("\(key.prefix(80)): this version has no lines where the one before had \(linesBefore); only the latest "
+                    + "version of a document counts, so they no longer count: ask the vendor whether the document was withdrawn or sent incomplete")
+            }
+            return warnings
         }
 
         /// The raw row holding these bytes of the document, and the document's current raw row.

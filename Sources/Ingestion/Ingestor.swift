@@ -212,8 +212,8 @@ package struct Ingestor: Sendable {
             for document in written.rejected {
                 logger.warning("\(label): quarantined document \(document.key ?? "(no id)"): \(document.reason)")
             }
-            for change in written.typeChanges {
-                logger.warning("\(label): \(change)")
+            for warning in written.versionWarnings {
+                logger.warning("\(label): \(warning)")
             }
             for change in written.fieldChanges {
                 logger.warning("vendor change: \(change) — see `billwh status` and docs/vendor-changes.md")

@@ -42,16 +42,33 @@ import Warehouse
     @Test func aVersionOfTheOtherKindIsSaid() throws {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
-        #expect(try record(warehouse.queue, [Self.invoice("X-100", customers: 1, amount: "100.00")]).typeChanges == [])
+        #expect(try record(warehouse.queue, [Self.invoice("X-100", customers: 1, amount: "100.00")]).versionWarnings == [])
         let credit = Self.invoice("X-100", customers: 1, amount: "-100.00").replacingOccurrences(of: #""Currency": "EUR""#, with: #""Currency": "EUR", "Type": "Credit""#)
         let written = try record(warehouse.queue, [credit])
         #expect(written.outcome.documentsChanged == 1)
-        #expect(written.typeChanges == ["X-100: this version is a credit note where the one before was an invoice; only the latest version of a "
+        #expect(written.versionWarnings == ["X-100: this version is a credit note where the one before was an invoice; only the latest version of a "
                                         + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own"],
-                "\(written.typeChanges)")
+                "\(written.versionWarnings)")
         // The same version again, or another version of the same kind, says nothing.
-        #expect(try record(warehouse.queue, [credit]).typeChanges == [])
-        #expect(try record(warehouse.queue, [credit.replacingOccurrences(of: "-100.00", with: "-90.00")]).typeChanges == [])
+        #expect(try record(warehouse.queue, [credit]).versionWarnings == [])
+        #expect(try record(warehouse.queue, [credit.replacingOccurrences(of: "-100.00", with: "-90.00")]).versionWarnings == [])
+    }
+
+    /// A version without lines (an empty `Customers`, which the contract allows) takes the
+    /// earlier lines out of the books, as the latest version must; it is said, naming how many.
+    @Test func aVersionWithoutLinesIsSaid() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        #expect(try record(warehouse.queue, [Self.invoice("X-200", customers: 3)]).versionWarnings == [])
+        let emptied = try record(warehouse.queue, [Self.invoice("X-200", customers: 0)])
+        #expect(emptied.outcome.documentsChanged == 1 && emptied.outcome.quarantined == 0)
+        #expect(emptied.versionWarnings == ["X-200: this version has no lines where the one before had 3; only the latest version of a "
+                                            + "document counts, so they no longer count: ask the vendor whether the document was withdrawn or sent incomplete"],
+                "\(emptied.versionWarnings)")
+        #expect(try warehouse.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM staging_lines") } == 0)
+        // Lines again say nothing; an empty version after an empty one neither.
+        #expect(try record(warehouse.queue, [Self.invoice("X-200", customers: 1)]).versionWarnings == [])
+        #expect(try record(warehouse.queue, [Self.invoice("X-201", customers: 0)]).versionWarnings == [])
     }
 
     @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {
