@@ -25,9 +25,8 @@ let package = Package(
     ],
     targets: [
         // JSON that keeps numbers' exact text: the parser (whole, streamed or skipped), values,
-        // the string escaper and the writer; the UTF-8 well-formedness check; and a digest of what a
-        // text says, whatever its members' order.
-        .target(name: "JSON", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // the string escaper and the writer; and the UTF-8 well-formedness check.
+        .target(name: "JSON"),
         // sqlite3_config (variadic, so not callable from Swift) before the first connection.
         .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Money, dates, the SQLite file and its migrations, the reconcile queue.

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import GRDBSQLite
-import JSON
 import Warehouse
 
 /// What one window of one endpoint brought, for the ledger.
@@ -162,8 +161,8 @@ package enum IngestWriter {
                 let fingerprint = WindowKeys.Fingerprint(header.key)
                 if keys.holds(fingerprint) {
                     let firstStored = keys.wasStored(fingerprint)
-                    // The same document again (these bytes, or its members reordered) changes nothing, and is not counted twice.
-                    if try firstStored && context.isCurrent(key: header.key, hash: document.contentHash, raw: document.raw) { continue }
+                    // The same bytes again change nothing, and are not counted twice.
+                    if try firstStored && context.isCurrent(key: header.key, hash: document.contentHash) { continue }
                     // Whichever of the two decodes: a key the response already used is a conflict.
                     rejection = DocumentRejection(
                         "Header.InvoiceID \(header.key.prefix(80)): \(Self.secondDocumentUnderOneKey); "
@@ -398,10 +397,8 @@ package enum IngestWriter {
             var (existing, current) = try lookUp(key: header.key, hash: hash)
             let date = header.date.description
             var count = 0
-            if let current, try existing == current || (existing == nil && saysTheSame(raw, as: current)) {
-                // Already current, or the current version in other bytes (its members
-                // reordered): the document must still decode, but nothing is written, so a
-                // vendor that orders its fields anew on each answer does not grow the raw table.
+            if let existing, current == existing {
+                // Already current: the document must still decode, but nothing is written.
                 try lines.forEach { _ in count += 1 }
                 try resolveQuarantine(key: header.key)
                 return (false, count, [])
@@ -525,31 +522,10 @@ package enum IngestWriter {
             return (id(1), id(0))
         }
 
-        /// Whether these bytes are the document's current version, or say what it says.
-        func isCurrent(key: String, hash: String, raw: ArraySlice<UInt8>) throws -> Bool {
+        /// Whether these bytes are the document's current version.
+        func isCurrent(key: String, hash: String) throws -> Bool {
             let (existing, current) = try lookUp(key: key, hash: hash)
-            guard let current else { return false }
-            return try existing == current || (existing == nil && saysTheSame(raw, as: current))
-        }
-
-        /// Whether `raw` says what the raw row `current` says, in other bytes (JSONContentDigest:
-        /// members in another order or case, other white space or escapes). Asked only of bytes
-        /// that differ from every kept version, so an unchanged window never pays for it.
-        func saysTheSame(_ raw: ArraySlice<UInt8>, as current: Int64) throws -> Bool {
-            guard let digest = raw.withUnsafeBytes(JSONContentDigest.of) else { return false }
-            let statement = try db.cachedStatement(sql: "SELECT payload FROM raw_documents WHERE raw_id = ?")
-            let handle = statement.sqliteStatement
-            sqlite3_reset(handle)
-            defer { sqlite3_reset(handle) }
-            sqlite3_bind_int64(handle, 1, current)
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                if code == SQLITE_DONE { return false }
-                throw Self.failure(code, statement, on: db)
-            }
-            // Read in place: a kept version can be tens of MB.
-            let kept = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
-            return JSONContentDigest.of(kept) == digest
+            return existing != nil && existing == current
         }
 
         /// A document that decodes now resolves its earlier quarantine sightings.

@@ -12,12 +12,12 @@ import TestSupport
     static let endpoint = Endpoint(name: "invoices", path: "/i", version: "v1", direction: .incoming)
     static let window = DateWindow(start: CalendarDate(year: 2026, month: 1, day: 1)!, end: CalendarDate(year: 2026, month: 12, day: 31)!)!
 
-    static func document(_ key: String, amount: Int64, raw: String? = nil) -> FetchedDocument {
+    static func document(_ key: String, amount: Int64) -> FetchedDocument {
         var line = StagingLine(amount: Money(micros: amount))
         line.customerKey = "C-1"
         line.rowHash = "ab12cd34ef56ab12"
         let decoded = DecodedDocument(key: key, date: CalendarDate(year: 2026, month: 3, day: 4)!, type: "Invoice", currency: "EUR", lines: [line])
-        return FetchedDocument(raw: Array((raw ?? "{\"key\": \"\(key)\", \"amount\": \(amount)}").utf8), keyHint: key, result: .success(decoded))
+        return FetchedDocument(raw: Array("{\"key\": \"\(key)\", \"amount\": \(amount)}".utf8), keyHint: key, result: .success(decoded))
     }
 
     static func record(_ warehouse: TempWarehouse, _ documents: [FetchedDocument]) throws -> WindowOutcome {
@@ -53,26 +53,6 @@ import TestSupport
         #expect(state.versions == 2)
         #expect(state.current?.contains("100") == true)
         #expect(state.lines == [100])
-    }
-
-    /// Vendors may send a document's members in any order: the same document in other bytes is
-    /// no new version, and its bytes are not kept again (a vendor that orders its fields anew on
-    /// each answer would otherwise add a copy of every document of the window every night).
-    @Test func theSameDocumentWithItsMembersReorderedIsNotKeptAgain() throws {
-        let warehouse = try TempWarehouse(withRun: true)
-        defer { warehouse.remove() }
-        #expect(try Self.record(warehouse, [Self.document("INV-4", amount: 100)]).documentsChanged == 1)
-        let reordered = Self.document("INV-4", amount: 100, raw: #"{ "AMOUNT":100,"key":"INV-\u0034" }"#)
-        let outcome = try Self.record(warehouse, [reordered, reordered])
-        #expect(outcome.documents == 1 && outcome.documentsChanged == 0 && outcome.quarantined == 0, "\(outcome)")
-        let state = try Self.state(warehouse, "INV-4")
-        #expect(state.raws == 1 && state.versions == 1)
-        #expect(state.current == #"{"key": "INV-4", "amount": 100}"#, "the bytes first received stay")
-        #expect(state.lines == [100])
-        // A member the first bytes did not have is news, kept for a later re-derive.
-        let grown = Self.document("INV-4", amount: 100, raw: #"{"amount": 100, "key": "INV-4", "Note": "new"}"#)
-        #expect(try Self.record(warehouse, [grown]).quarantined == 0)
-        #expect(try Self.state(warehouse, "INV-4").raws == 2)
     }
 
     /// The same bytes twice in one response are one document; different bytes under the same
