@@ -187,7 +187,9 @@ struct CopacoServerTests {
         let forever = Task { while true { try? await Task.sleep(for: .seconds(3600)) } }
         let started = ContinuousClock.now
         #expect(await VendorSandbox.ended(forever, within: .milliseconds(300)) == false)
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Bounded, not fast: the wait's end needs a cooperative thread, and a full parallel run can
+        // keep them busy for a minute or two.
+        #expect(ContinuousClock.now - started < .seconds(300))
         let quick = Task { _ = try? await Task.sleep(for: .milliseconds(20)) }
         #expect(await VendorSandbox.ended(quick, within: .seconds(60)))
         forever.cancel()
@@ -213,7 +215,7 @@ struct CopacoServerTests {
             await sandbox.stop()
             // "Does not hang", not a speed target: in-flight requests get the grace period, and a
             // loaded CI machine is slow, so only a stop well past it counts as a hang.
-            #expect(clock.now - start < VendorSandbox.shutdownGracePeriod + .seconds(10))
+            #expect(clock.now - start < VendorSandbox.shutdownGracePeriod + .seconds(120))
             hammer.cancel()
             _ = await hammer.value
             #expect(!(await RawHTTP.canConnect(port: port)))

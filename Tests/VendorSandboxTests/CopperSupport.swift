@@ -27,7 +27,7 @@ func withCopperSandbox<T>(companies: Int = 1_234,
 extension RawHTTP {
     /// One request with a body (`Content-Length` framing), on its own thread.
     static func exchange(port: Int, _ method: String, _ target: String, headers: [(String, String)] = copperJSON, body: String? = nil,
-                     timeout: Double = 10) async throws -> RawResponse {
+                     timeout: Double = patience) async throws -> RawResponse {
         let bytes = body.map { Array($0.utf8) }
         return try await onThread { try request(port: port, target: target, headers: headers, method: method, body: bytes, timeout: timeout) }
     }

@@ -148,12 +148,12 @@ struct FaultTests {
             await #expect(throws: RawHTTPError.self) {
                 _ = try await RawHTTP.get(port: port, window, headers: fullKey, timeout: 0.2)
             }
-            let patient = try await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey, timeout: 20)
+            let patient = try await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey, timeout: RawHTTP.patience)
             #expect(patient.status == 200)
             #expect(sandbox.requestLog.last.map { $0.duration >= .seconds(1) } == true)
             sandbox.faults.reset()
             #expect(sandbox.faults.delay == .zero)
-            #expect(try await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey, timeout: 20).status == 200)
+            #expect(try await RawHTTP.get(port: port, "/api/v1/example-invoices", headers: fullKey, timeout: RawHTTP.patience).status == 200)
             #expect(sandbox.requestLog.last.map { $0.duration < .seconds(1) && $0.fault == nil } == true)
         }
     }

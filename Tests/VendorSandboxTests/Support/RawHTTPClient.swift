@@ -47,8 +47,13 @@ private let systemConnect = Darwin.connect
 #endif
 
 enum RawHTTP {
+    /// Long: the sandbox answers on the test process's cooperative threads, which the rest of a
+    /// full parallel run can keep busy for a minute or two on a 2-core machine. These tests
+    /// check answers, not speed; a shorter timeout is given where giving up is the point.
+    static let patience: Double = 180
+
     static func get(port: Int, _ target: String, headers: [(String, String)] = [], method: String = "GET",
-                    timeout: Double = 10) async throws -> RawResponse {
+                    timeout: Double = patience) async throws -> RawResponse {
         try await onThread { try request(port: port, target: target, headers: headers, method: method, timeout: timeout) }
     }
 
