@@ -42,7 +42,7 @@ package struct RecordedWindow: Sendable {
     package var missingDocuments: [MissingDocuments.Missing] = []
     /// New versions worth a look, each in words (`IngestWriter.versionWarnings`): a credit note
     /// where the one before was an invoice, or the other way round; no lines where the one
-    /// before had some.
+    /// before had some; fields the contract requires that they lacked (`AbsentFields`).
     package var versionWarnings: [String] = []
 }
 
@@ -147,6 +147,7 @@ package enum IngestWriter {
         var keys = WindowKeys()
         var quarantinedWithoutKey = false
         var versionWarnings: [String] = []
+        var absent = AbsentFields()
         while let document = try stream.next() {
             if let progress, reported.duration(to: .now) >= progressEvery {
                 reported = .now
@@ -172,7 +173,8 @@ package enum IngestWriter {
                     break
                 }
                 do {
-                    let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines)
+                    let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: lines,
+                                                   absent: &absent)
                     versionWarnings += stored.warnings
                     outcome.documents += 1
                     outcome.lines += stored.lines
@@ -214,7 +216,7 @@ package enum IngestWriter {
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
         return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
-                              fieldChanges: fieldChanges, missingDocuments: missing, versionWarnings: versionWarnings)
+                              fieldChanges: fieldChanges, missingDocuments: missing, versionWarnings: versionWarnings + absent.warnings)
     }
 
     struct Context {
@@ -392,8 +394,8 @@ package enum IngestWriter {
         /// returns whether staging changed and how many lines the document has. A line that
         /// does not decode throws its `DocumentRejection` after this document's writes were
         /// undone (the rest of the window's transaction stands), so the caller can quarantine it.
-        func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource) throws
-            -> (changed: Bool, lines: Int, warnings: [String]) {
+        func store(raw: ArraySlice<UInt8>, hash: String, header: DocumentHeader, lines: LineSource,
+                   absent: inout AbsentFields) throws -> (changed: Bool, lines: Int, warnings: [String]) {
             var (existing, current) = try lookUp(key: header.key, hash: hash)
             let date = header.date.description
             var count = 0
@@ -429,6 +431,8 @@ package enum IngestWriter {
             }
             var touched = TouchedGroups()
             var warnings: [String] = []
+            var seen = AbsentFields(), positive = 0
+            let incoming = endpoint.direction == .incoming
             do {
                 if let insert = lineStatement {
                     // The new version's lines go in beside the old ones; the old ones leave
@@ -438,6 +442,8 @@ package enum IngestWriter {
                     let counted = lines.groups != nil
                     try lines.forEach { line in
                         try insertLine(line, index: count, statement: insert, text: text)
+                        seen.note(line, incoming: incoming)
+                        if line.amount.micros > 0 { positive += 1 }
                         if !counted { touched.add(customerKey: line.customerKey, rowHash: line.rowHash, periodStart: line.periodStart) }
                         count += 1
                     }
@@ -467,6 +473,10 @@ package enum IngestWriter {
                 }
                 try queue.add(touched, month: String(date.prefix(7)))
             }
+            if lineStatement != nil {
+                seen.note(header, lines: count, positive: positive)
+                absent.add(seen)
+            }
             try resolveQuarantine(key: header.key)
             let upsert = statements.documentUpsert
             let handle = upsert.sqliteStatement
@@ -490,10 +500,8 @@ package enum IngestWriter {
             let linesBefore: Int = before["lines"]
             guard linesBefore > 0 else { return [] }
             var warnings: [String] = []
-            // What reconcile calls a credit note (RowFacts): a type that starts with "credit".
-            let isCredit = { (type: String?) in (type ?? "").lowercased().hasPrefix("credit") }
-            if lines > 0, isCredit(before["type"]) != isCredit(type) {
-                let (was, now) = isCredit(type) ? ("an invoice", "a credit note") : ("a credit note", "an invoice")
+            if lines > 0, isCreditNote(before["type"]) != isCreditNote(type) {
+                let (was, now) = isCreditNote(type) ? ("an invoice", "a credit note") : ("a credit note", "an invoice")
                 warnings.append("\(key.prefix(80)): this version is \(now) where the one before was \(was); only the latest version of a "
                     + "document counts, so its lines replaced the earlier ones: ask the vendor whether it should have had a number of its own")
             }

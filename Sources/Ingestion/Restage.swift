@@ -70,7 +70,10 @@ extension IngestWriter {
                            arguments: [context.now, vendor.rawValue, endpoint.name, document.contentHash])
             return .superseded
         }
-        let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: LineSource(lines))
+        // What the document lacks was said when it was read.
+        var absent = AbsentFields()
+        let stored = try context.store(raw: document.raw, hash: document.contentHash, header: header, lines: LineSource(lines),
+                                       absent: &absent)
         try context.queue.flush()
         try db.execute(sql: "UPDATE quarantine SET resolved_at = ? WHERE vendor = ? AND endpoint = ? AND content_sha256 = ? AND resolved_at IS NULL",
                        arguments: [context.now, vendor.rawValue, endpoint.name, document.contentHash])

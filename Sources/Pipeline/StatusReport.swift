@@ -196,7 +196,8 @@ package enum StatusReport {
                 let gaps = try gaps(db, vendor: e.vendor, endpoint: e.endpoint)
                 return [e.vendor, e.endpoint, e.lastGoodRun ?? "never", e.lastOutcome ?? "-",
                         e.coveredFrom.map { "\($0)..\(e.coveredTo ?? "")" } ?? "-",
-                        gaps.isEmpty ? "none" : gaps.map(\.description).joined(separator: ", "),
+                        // Gaps lie between windows read; with none read, nothing is covered.
+                        e.coveredFrom == nil ? "never read" : gaps.isEmpty ? "none" : gaps.map(\.description).joined(separator: ", "),
                         String(e.documents), String(e.lines), String(e.quarantined)]
             })
         for e in endpoints where e.lastOutcome == "failed" {

@@ -12,13 +12,13 @@ import Warehouse
 @Suite struct StreamedWriteTests {
     let connector = CopacoConnector(settings: .init(baseURL: "http://127.0.0.1:1", apiKey: Secret("k")))
 
-    static func invoice(_ id: String, customers: Int, badLast: Bool = false, amount: String = "1.25") -> String {
+    static func invoice(_ id: String, customers: Int, badLast: Bool = false, amount: String = "1.25", type: String = "Invoice") -> String {
         let entries = (0..<customers).map { c in
             let price = badLast && c == customers - 1 ? "1.1234567" : amount
-            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "InvoiceRowHash": "\#(id)-\#(c)", "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}"#
+            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "Quantity": 1, "VAT": 0, "InvoiceRowHash": "\#(id)-\#(c)", "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}"#
         }
         // Header after Customers: fields may come in any order.
-        return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR"}}"#
+        return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR", "Type": "\#(type)"}}"#
     }
 
     func write(_ queue: DatabaseQueue, _ invoices: [String], echo: CredentialEcho? = nil) throws -> (outcome: WindowOutcome, rejected: [QuarantinedDocument]) {
@@ -43,7 +43,7 @@ import Warehouse
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
         #expect(try record(warehouse.queue, [Self.invoice("X-100", customers: 1, amount: "100.00")]).versionWarnings == [])
-        let credit = Self.invoice("X-100", customers: 1, amount: "-100.00").replacingOccurrences(of: #""Currency": "EUR""#, with: #""Currency": "EUR", "Type": "Credit""#)
+        let credit = Self.invoice("X-100", customers: 1, amount: "-100.00", type: "Credit")
         let written = try record(warehouse.queue, [credit])
         #expect(written.outcome.documentsChanged == 1)
         #expect(written.versionWarnings == ["X-100: this version is a credit note where the one before was an invoice; only the latest version of a "
@@ -69,6 +69,25 @@ import Warehouse
         // Lines again say nothing; an empty version after an empty one neither.
         #expect(try record(warehouse.queue, [Self.invoice("X-200", customers: 1)]).versionWarnings == [])
         #expect(try record(warehouse.queue, [Self.invoice("X-201", customers: 0)]).versionWarnings == [])
+    }
+
+    /// Fields the contract requires but billwh can do without (kept empty) are counted over a
+    /// window's new versions and said once each; so is a credit note whose lines are all positive.
+    @Test func requiredFieldsLackingAndPositiveCreditsAreSaid() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let renamed = Self.invoice("X-300", customers: 2).replacingOccurrences(of: #""Quantity": 1, "VAT": 0"#, with: #""Qty": 1, "VATAmount": 0"#)
+        let untyped = Self.invoice("X-301", customers: 1).replacingOccurrences(of: #", "Type": "Invoice""#, with: "")
+        let positive = Self.invoice("X-302", customers: 1, amount: "20.000001", type: "Credit")
+        let written = try record(warehouse.queue, [renamed, untyped, positive, Self.invoice("X-303", customers: 1, amount: "-5", type: "Credit")])
+        #expect(written.outcome.documents == 4 && written.outcome.quarantined == 0)
+        #expect(written.versionWarnings.count == 4, "\(written.versionWarnings)")
+        #expect(written.versionWarnings.contains { $0.hasPrefix("2 of 5 lines of new or changed documents came without Quantity") })
+        #expect(written.versionWarnings.contains { $0.hasPrefix("2 of 5 lines of new or changed documents came without VAT") })
+        #expect(written.versionWarnings.contains { $0.hasPrefix("1 of 4 new or changed documents came without Header.Type") })
+        #expect(written.versionWarnings.contains { $0.hasPrefix("1 credit notes whose lines are all positive") && $0.contains("(X-302)") })
+        // The same documents again are no new versions: nothing is said.
+        #expect(try record(warehouse.queue, [renamed, untyped, positive]).versionWarnings == [])
     }
 
     @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {
