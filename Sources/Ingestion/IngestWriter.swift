@@ -40,10 +40,12 @@ package struct RecordedWindow: Sendable {
     package var fieldChanges: [FieldChange] = []
     /// Documents read before that this window's answer newly lacked (MissingDocuments).
     package var missingDocuments: [MissingDocuments.Missing] = []
-    /// New versions worth a look, each in words (`IngestWriter.versionWarnings`): a credit note
+    /// What the log should say of the window, each in words: new versions worth a look
+    /// (`IngestWriter.versionWarnings`): a credit note
     /// where the one before was an invoice, or the other way round; no lines where the one
-    /// before had some; fields the contract requires that they lacked (`AbsentFields`).
-    package var versionWarnings: [String] = []
+    /// before had some; fields the contract requires that they lacked (`AbsentFields`); amounts
+    /// where none are read (`UnreadAmounts`).
+    package var warnings: [String] = []
 }
 
 /// The ledger row of one endpoint × window.
@@ -216,7 +218,9 @@ package enum IngestWriter {
                 """,
             arguments: [outcome.documents, outcome.documentsChanged, outcome.lines, outcome.quarantined, status, ingestID])
         return RecordedWindow(ingestID: ingestID, outcome: outcome, rejected: rejected, recentTier: context.recentTier,
-                              fieldChanges: fieldChanges, missingDocuments: missing, versionWarnings: versionWarnings + absent.warnings)
+                              fieldChanges: fieldChanges, missingDocuments: missing,
+                              warnings: versionWarnings + absent.warnings
+                                + (entry.endpoint.direction.isStaged ? UnreadAmounts.warnings(stream.census) : []))
     }
 
     struct Context {

@@ -212,7 +212,7 @@ package struct Ingestor: Sendable {
             for document in written.rejected {
                 logger.warning("\(label): quarantined document \(document.key ?? "(no id)"): \(document.reason)")
             }
-            for warning in written.versionWarnings {
+            for warning in written.warnings {
                 logger.warning("\(label): \(warning)")
             }
             for change in written.fieldChanges {

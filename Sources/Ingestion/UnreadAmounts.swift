@@ -1,0 +1,25 @@
+/// Amounts where billwh reads none: an `ExtendedPrice` anywhere but in a price line. The
+/// contracts let vendors add fields, so such a document is read as before; but price lines
+/// moved into a new array would leave the books without a word on a first load, where no field
+/// is new yet to be reported.
+enum UnreadAmounts {
+    /// Where the line amounts are read, names compared ignoring case (after the envelope's array).
+    static let readSuffix = ".customers[].subscriptions[].pricelines[].extendedprice"
+
+    /// One sentence per path, from a window's field census (the endpoint's own format only: an
+    /// XML answer's fields are spelled otherwise).
+    static func warnings(_ census: FieldCensus) -> [String] {
+        guard census.format == nil else { return [] }
+        return census.paths
+            .filter { entry in
+                let path = entry.path.lowercased()
+                return path.hasSuffix(".extendedprice") && !path.hasSuffix(readSuffix)
+            }
+            .sorted { $0.path < $1.path }
+            .map { entry in
+                "\(entry.documents) documents hold an amount at \(entry.path), where billwh reads none: lines there are not counted "
+                    + "(price lines moved by the vendor?); their bytes are kept in raw_documents, so a decoder that reads them can "
+                    + "re-derive them (docs/vendor-changes.md)"
+            }
+    }
+}
