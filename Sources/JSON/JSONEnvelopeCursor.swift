@@ -76,7 +76,8 @@ package struct JSONEnvelopeCursor {
                 try skipWhitespace()
                 guard try peek() == UInt8(ascii: "{") else {
                     while base + buffer.count < 4, try fill() {}
-                    throw error(UTF8Sequence.notAnObject(start: base == 0 ? buffer[...] : []))
+                    let reason = UTF8Sequence.notAnObject(start: base == 0 ? buffer[...] : [])
+                    throw try peek() == UInt8(ascii: "[") ? JSONParseError.shape(offset: base + index, reason) : error(reason)
                 }
                 index += 1
                 try skipWhitespace()
@@ -184,7 +185,7 @@ package struct JSONEnvelopeCursor {
             try skipWhitespace()
             let isArrayKey = asciiCaseInsensitiveEquals(key, arrayKey)
             if isArrayKey {
-                guard !sawArrayKey else { throw error(JSONParseError.secondMember(key)) }
+                guard !sawArrayKey else { throw JSONParseError.shape(offset: base + index, JSONParseError.secondMember(key)) }
                 sawArrayKey = true
             }
             if !foundArray, isArrayKey, try peek() == UInt8(ascii: "[") {

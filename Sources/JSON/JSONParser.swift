@@ -16,6 +16,14 @@ package struct JSONParseError: Error, CustomStringConvertible, Sendable {
         return error
     }
 
+    /// Text that may well be sound JSON, of a shape the contract does not send (an array where
+    /// the envelope object belongs, the envelope's array named twice): not called invalid.
+    static func shape(offset: Int, _ reason: String) -> JSONParseError {
+        var error = JSONParseError(offset: offset, reason: reason)
+        error.isInvalidJSON = false
+        return error
+    }
+
     /// The envelope's array named twice (names match ignoring case, as the vendors' are): read
     /// from one of them, the other's documents would be lost without a word.
     static func secondMember(_ key: String) -> String {
@@ -56,7 +64,7 @@ package struct JSONParser {
             var parser = JSONParser(buffer)
             parser.skipByteOrderMark()
             parser.skipWhitespace()
-            guard parser.peek() == UInt8(ascii: "{") else { throw parser.error(UTF8Sequence.notAnObject(start: buffer)) }
+            guard parser.peek() == UInt8(ascii: "{") else { throw parser.notAnObject(start: buffer) }
             parser.index += 1
             var found: [EnvelopeElement]?
             var sawArrayKey = false
@@ -70,7 +78,7 @@ package struct JSONParser {
                     try parser.memberColon()
                     let isArrayKey = asciiCaseInsensitiveEquals(key, arrayKey)
                     if isArrayKey {
-                        guard !sawArrayKey else { throw parser.error(JSONParseError.secondMember(key)) }
+                        guard !sawArrayKey else { throw JSONParseError.shape(offset: parser.index, JSONParseError.secondMember(key)) }
                         sawArrayKey = true
                     }
                     if found == nil, isArrayKey, parser.peek() == UInt8(ascii: "[") {
@@ -125,6 +133,11 @@ package struct JSONParser {
     }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+
+    /// At a body's first value, which is no object: an array is JSON of another shape.
+    func notAnObject(start: some Collection<UInt8>) -> JSONParseError {
+        peek() == UInt8(ascii: "[") ? .shape(offset: index, UTF8Sequence.notAnObject(start: start)) : error(UTF8Sequence.notAnObject(start: start))
+    }
 
     @inline(__always) func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 

@@ -69,6 +69,7 @@ import Testing
         let twice = Array(Self.sample.replacingOccurrences(of: "Archive", with: "Invoices").utf8)
         #expect(Self.same(Self.whole(twice), Self.streamed(twice)))
         #expect(Self.streamed(twice).error?.reason.contains("a second member named \"Invoices\"") == true)
+        #expect(Self.streamed(twice).error?.isInvalidJSON == false)
         #expect(Self.streamed(Array(#"{"Invoices": null, "invoices": [1]}"#.utf8)).error != nil)
     }
 
@@ -101,7 +102,11 @@ import Testing
             #expect(Self.same(Self.whole(body), Self.streamed(body)))
             #expect(Self.streamed(body).error?.reason.contains("UTF-16 or UTF-32") == true)
         }
-        #expect(Self.streamed(Array("[1]".utf8)).error?.reason == "the response is not a JSON object")
+        // Sound JSON of another shape is not called invalid.
+        let array = Self.streamed(Array("[1]".utf8)).error
+        #expect(array?.reason == "the response is a JSON array, not the object the contract sends (its documents in one of its members)")
+        #expect(array?.isInvalidJSON == false && array?.description.hasPrefix("at byte 0: ") == true)
+        #expect(Self.streamed(Array("<html>".utf8)).error?.description == "invalid JSON at byte 0: the response is not a JSON object")
     }
 
     @Test func everyTruncationAndByteFlipAgrees() {
