@@ -41,10 +41,9 @@ package struct RecordedWindow: Sendable {
     /// Documents read before that this window's answer newly lacked (MissingDocuments).
     package var missingDocuments: [MissingDocuments.Missing] = []
     /// What the log should say of the window, each in words: new versions worth a look
-    /// (`IngestWriter.versionWarnings`): a credit note
-    /// where the one before was an invoice, or the other way round; no lines where the one
-    /// before had some; fields the contract requires that they lacked (`AbsentFields`); amounts
-    /// where none are read (`UnreadAmounts`).
+    /// (`IngestWriter.versionWarnings`: a credit note where the one before was an invoice, or
+    /// the other way round; no lines where the one before had some), fields the contract
+    /// requires that they lacked (`AbsentFields`), amounts where none are read (`UnreadAmounts`).
     package var warnings: [String] = []
 }
 
