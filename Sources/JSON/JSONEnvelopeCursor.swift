@@ -76,8 +76,7 @@ package struct JSONEnvelopeCursor {
                 try skipWhitespace()
                 guard try peek() == UInt8(ascii: "{") else {
                     while base + buffer.count < 4, try fill() {}
-                    let reason = UTF8Sequence.notAnObject(start: base == 0 ? buffer[...] : [])
-                    throw try peek() == UInt8(ascii: "[") ? JSONParseError.shape(offset: base + index, reason) : error(reason)
+                    throw JSONParseError.notAnObject(offset: base + index, first: try peek(), start: base == 0 ? buffer[...] : [])
                 }
                 index += 1
                 try skipWhitespace()
@@ -304,8 +303,8 @@ package struct JSONEnvelopeCursor {
                 let result = try body(&parser)
                 return (result, parser.index)
             } catch {
-                var moved = JSONParseError(offset: base + error.offset, reason: error.reason, isInvalidJSON: error.isInvalidJSON)
-                moved.isStringContent = error.isStringContent
+                var moved = error
+                moved.offset += base
                 throw moved
             }
         }

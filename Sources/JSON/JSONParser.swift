@@ -1,6 +1,6 @@
 /// A strict RFC 8259 parser over bytes that keeps number text and the byte span of values.
 package struct JSONParseError: Error, CustomStringConvertible, Sendable {
-    package let offset: Int
+    package var offset: Int
     package let reason: String
     /// False when the text could not be read whole (a document over the size limit, a body
     /// that broke off): the bytes may well be JSON, and the message must not say otherwise.
@@ -22,6 +22,14 @@ package struct JSONParseError: Error, CustomStringConvertible, Sendable {
         var error = JSONParseError(offset: offset, reason: reason)
         error.isInvalidJSON = false
         return error
+    }
+
+    /// A body whose first value, at `first`, is no object. An array is sound JSON of another
+    /// shape; anything else is named by how the body starts (`start`, its first bytes).
+    static func notAnObject(offset: Int, first: UInt8?, start: some Collection<UInt8>) -> JSONParseError {
+        first == UInt8(ascii: "[")
+            ? shape(offset: offset, "the response is a JSON array, not the object the contract sends (its documents in one of its members)")
+            : JSONParseError(offset: offset, reason: UTF8Sequence.notAnObject(start: start))
     }
 
     /// The envelope's array named twice (names match ignoring case, as the vendors' are): read
@@ -64,7 +72,7 @@ package struct JSONParser {
             var parser = JSONParser(buffer)
             parser.skipByteOrderMark()
             parser.skipWhitespace()
-            guard parser.peek() == UInt8(ascii: "{") else { throw parser.notAnObject(start: buffer) }
+            guard parser.peek() == UInt8(ascii: "{") else { throw JSONParseError.notAnObject(offset: parser.index, first: parser.peek(), start: buffer) }
             parser.index += 1
             var found: [EnvelopeElement]?
             var sawArrayKey = false
@@ -133,11 +141,6 @@ package struct JSONParser {
     }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
-
-    /// At a body's first value, which is no object: an array is JSON of another shape.
-    func notAnObject(start: some Collection<UInt8>) -> JSONParseError {
-        peek() == UInt8(ascii: "[") ? .shape(offset: index, UTF8Sequence.notAnObject(start: start)) : error(UTF8Sequence.notAnObject(start: start))
-    }
 
     @inline(__always) func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 

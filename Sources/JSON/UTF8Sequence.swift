@@ -10,9 +10,8 @@ package enum UTF8Sequence {
     package static func notAnObject(start: some Collection<UInt8>) -> String {
         let head = Array(start.prefix(4))
         let wide = head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) || head.contains(0)
-        if wide { return "the response is UTF-16 or UTF-32 (a byte-order mark or a NUL byte at its start), not the UTF-8 the contract sends" }
-        return head.first == UInt8(ascii: "[") ? "the response is a JSON array, not the object the contract sends (its documents in one of its members)"
-                                               : "the response is not a JSON object"
+        return wide ? "the response is UTF-16 or UTF-32 (a byte-order mark or a NUL byte at its start), not the UTF-8 the contract sends"
+                    : "the response is not a JSON object"
     }
 
     /// The length of the well-formed sequence that starts at `index` (a byte >= 0x80) and ends

@@ -106,6 +106,8 @@ import Testing
         let array = Self.streamed(Array("[1]".utf8)).error
         #expect(array?.reason == "the response is a JSON array, not the object the contract sends (its documents in one of its members)")
         #expect(array?.isInvalidJSON == false && array?.description.hasPrefix("at byte 0: ") == true)
+        #expect(Self.same(Self.whole(Array(" \n[1]".utf8)), Self.streamed(Array(" \n[1]".utf8))))
+        #expect(Self.streamed(Array(" \n[1]".utf8)).error?.isInvalidJSON == false)
         #expect(Self.streamed(Array("<html>".utf8)).error?.description == "invalid JSON at byte 0: the response is not a JSON object")
     }
 
