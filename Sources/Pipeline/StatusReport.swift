@@ -69,15 +69,9 @@ package enum StatusReport {
             guard let s = CalendarDate(parsing: row["window_start"] as String), let e = CalendarDate(parsing: row["window_end"] as String) else { return nil }
             return DateWindow(start: s, end: e)
         }
-        var gaps: [DateWindow] = []
-        var coveredUntil: CalendarDate?
-        for window in windows {
-            if let until = coveredUntil, window.start > until.adding(days: 1) {
-                gaps.append(DateWindow(start: until.adding(days: 1), end: window.start.adding(days: -1))!)
-            }
-            if coveredUntil == nil || window.end > coveredUntil! { coveredUntil = window.end }
-        }
-        return gaps
+        guard let first = windows.first, let last = windows.map(\.end).max(),
+              let covered = DateWindow(start: first.start, end: last) else { return [] }
+        return DocumentGaps.unread(covered, by: windows)
     }
 
     package static func matching(_ db: Database) throws -> [VendorMatching] {

@@ -21,6 +21,28 @@ import Warehouse
         #expect(DocumentGaps.unread(march, by: [Self.window("2026-03-01", "2026-03-15"), Self.window("2026-03-16", "2026-03-31")]) == [])
     }
 
+    /// `billwh status`'s gaps: days between the first and the last day read that no good
+    /// window read (a failed window's days are a gap; overlaps are none).
+    @Test func statusGapsLieBetweenTheWindowsRead() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        try warehouse.queue.write { db in
+            for (id, start, end, status) in [(1, "2026-03-09", "2026-03-12", "ok"), (2, "2026-03-01", "2026-03-10", "ok"),
+                                              (3, "2026-03-13", "2026-03-19", "failed"), (4, "2026-03-20", "2026-03-25", "partial"),
+                                              (5, "2026-03-28", "2026-03-31", "ok")] {
+                try db.execute(sql: """
+                    INSERT INTO ingest_runs (ingest_id, run_id, vendor, endpoint, endpoint_version, window_start, window_end,
+                        started_at, finished_at, status) VALUES (?, 1, 'copaco', 'invoices', 'v1', ?, ?, 'now', 'now', ?)
+                    """, arguments: [id, start, end, status])
+            }
+        }
+        let gaps = try warehouse.queue.read { db in
+            (try StatusReport.gaps(db, vendor: "copaco", endpoint: "invoices"), try StatusReport.gaps(db, vendor: "copaco", endpoint: "other"))
+        }
+        #expect(gaps.0 == [Self.window("2026-03-13", "2026-03-19"), Self.window("2026-03-26", "2026-03-27")])
+        #expect(gaps.1 == [])
+    }
+
     @Test func gapsOfAMonthFromTheLedgerAndTheQuarantine() throws {
         let warehouse = try TempWarehouse(withRun: true)
         defer { warehouse.remove() }
