@@ -1,6 +1,7 @@
 import Export
 import Foundation
 import GRDBSQLite
+import Warehouse
 
 /// One read transaction on the warehouse file, on a connection of its own: everything a
 /// replicate copies comes from the same moment, including the log mark it records, while
@@ -37,7 +38,7 @@ final class WarehouseSnapshot {
             }
             warehouseID = String(decoding: id, as: UTF8.self)
             prunedThrough = Self.integer(identity, 1)
-            earlierIDs = Set(identity.text(2).map { String(decoding: $0, as: UTF8.self) }?.split(separator: " ").map(String.init) ?? [])
+            earlierIDs = WarehouseBackup.earlierIDs(identity.text(2).map { String(decoding: $0, as: UTF8.self) })
             lastChange = try Self.scalar(handle, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'replica_changes'), 0)")
             lastRawID = try Self.scalar(handle, "SELECT coalesce(max(raw_id), 0) FROM raw_documents")
         } catch {

@@ -200,8 +200,13 @@ public enum WarehouseBackup {
     static func identities(_ db: Database) throws -> Set<String>? {
         guard let current = try identity(db) else { return nil }
         guard try hasLineage(db) else { return [current] }
-        let earlier = try String.fetchOne(db, sql: "SELECT earlier_ids FROM replica_warehouse") ?? ""
-        return Set(earlier.split(separator: " ").map(String.init)).union([current])
+        return earlierIDs(try String.fetchOne(db, sql: "SELECT earlier_ids FROM replica_warehouse")).union([current])
+    }
+
+    /// The identities in `replica_warehouse.earlier_ids` (separated by spaces, as restore
+    /// appends them).
+    public static func earlierIDs(_ text: String?) -> Set<String> {
+        Set((text ?? "").split(separator: " ").map(String.init))
     }
 
     /// Whether the file keeps the identities it had before restores (migration 0017; a copy
