@@ -168,17 +168,12 @@ private func writeCSV(_ statement: SteppedStatement, options: ExportOptions,
             if column > 0 { writer.buffer.append(delimiter) }
             guard let field = statement.text(column) else { continue }
             if PurchasesExport.quantityColumns.contains(column) {
-                if options.decimalComma || SpreadsheetSafety.hasThreeDecimals(field) {
-                    scratch.removeAll(keepingCapacity: true)
-                    if options.decimalComma {
-                        for byte in field { scratch.append(byte == UInt8(ascii: ".") ? UInt8(ascii: ",") : byte) }
-                    } else {
-                        scratch.append(contentsOf: field)
+                if let plain = SpreadsheetNumber.plainForm(field) {
+                    plain.withUnsafeBufferPointer {
+                        appendQuantity($0, decimalMark: decimalMark, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
                     }
-                    SpreadsheetSafety.padThreeDecimals(&scratch, from: 0, mark: decimalMark)
-                    scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &writer.buffer) }
                 } else {
-                    CSVField.append(field, delimiter: delimiter, to: &writer.buffer)
+                    appendQuantity(field, decimalMark: decimalMark, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
                 }
             } else {
                 appendText(field, safe: safe, delimiter: delimiter, scratch: &scratch, to: &writer.buffer)
@@ -232,6 +227,20 @@ private func appendText(_ field: UnsafeBufferPointer<UInt8>, safe: Bool, delimit
     }
 }
 
+/// A quantity as a plain decimal, with the chosen decimal mark and padded where three decimals
+/// would read as thousands.
+private func appendQuantity(_ field: UnsafeBufferPointer<UInt8>, decimalMark: UInt8, delimiter: UInt8,
+                            scratch: inout [UInt8], to buffer: inout [UInt8]) {
+    guard decimalMark != UInt8(ascii: ".") || SpreadsheetSafety.hasThreeDecimals(field) else {
+        CSVField.append(field, delimiter: delimiter, to: &buffer)
+        return
+    }
+    scratch.removeAll(keepingCapacity: true)
+    for byte in field { scratch.append(byte == UInt8(ascii: ".") ? decimalMark : byte) }
+    SpreadsheetSafety.padThreeDecimals(&scratch, from: 0, mark: decimalMark)
+    scratch.withUnsafeBufferPointer { CSVField.append($0, delimiter: delimiter, to: &buffer) }
+}
+
 private func writeJSONL(_ statement: SteppedStatement, writer: inout ByteWriter, summary: inout ExportSummary) throws {
     // `{"vendor":`, `,"invoice_id":`, …: each key with its punctuation, escaped once.
     let keys: [[UInt8]] = PurchasesExport.columns.enumerated().map { index, name in
@@ -258,7 +267,11 @@ private func writeJSONL(_ statement: SteppedStatement, writer: inout ByteWriter,
                     writer.buffer.append(contentsOf: null)
                 }
             } else if let field = statement.text(column) {
-                JSONString.append(field, to: &writer.buffer)
+                if PurchasesExport.quantityColumns.contains(column), let plain = SpreadsheetNumber.plainForm(field) {
+                    plain.withUnsafeBufferPointer { JSONString.append($0, to: &writer.buffer) }
+                } else {
+                    JSONString.append(field, to: &writer.buffer)
+                }
             } else {
                 writer.buffer.append(contentsOf: null)
             }

@@ -31,6 +31,15 @@ enum SpreadsheetNumber {
         return digits > 0 && (!sawPoint || digitsAfterPoint > 0)
     }
 
+    /// A quantity kept as sent may carry an exponent (`1E1`, a legal JSON number): its exact
+    /// plain form (`10`), which every export writes. Nil when `text` is already a plain decimal
+    /// or is no number at all (then it is written as sent).
+    static func plainForm(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard !isPlainDecimal(text),
+              let exact = try? ExactDecimal(parsing: String(decoding: text, as: UTF8.self)) else { return nil }
+        return Array(exact.description.utf8)
+    }
+
     /// Whether the plain decimal `text` is held exactly by the double nearest to it: the
     /// double's shortest representation names the same number.
     static func fitsDouble(_ text: UnsafeBufferPointer<UInt8>) -> Bool {

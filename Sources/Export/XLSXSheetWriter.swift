@@ -198,15 +198,11 @@ struct XLSXSheetWriter {
     @inline(__always)
     mutating func decimal(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard SpreadsheetNumber.isPlainDecimal(value) else {
-            // A quantity kept as sent may carry an exponent (`1E1`, a legal JSON number): its
-            // exact plain form is the number cell. Anything else is text, and counted as such.
-            if let exact = try? ExactDecimal(parsing: String(decoding: value, as: UTF8.self)) {
-                // ExactDecimal's text is plain (no exponent), what fitsDouble reads.
-                let plain = Array(exact.description.utf8)
-                if plain.withUnsafeBufferPointer({ SpreadsheetNumber.fitsDouble($0) }) {
-                    plain.withUnsafeBufferPointer { number($0, style: .general) }
-                    return false
-                }
+            // An exponent's exact plain form is the number cell; anything else is text, and
+            // counted as such.
+            if let plain = SpreadsheetNumber.plainForm(value), plain.withUnsafeBufferPointer({ SpreadsheetNumber.fitsDouble($0) }) {
+                plain.withUnsafeBufferPointer { number($0, style: .general) }
+                return false
             }
             text(value)
             return true

@@ -133,6 +133,22 @@ import Warehouse
         #expect(text.hasSuffix(",EUR,\"12,3750\",12,\"12,50\",\"15,000001\",\"2,500001\",matched,purchase,,invoice,CS-1,\"2,6250\"\r\n"))
     }
 
+    /// A quantity kept as sent with an exponent (a legal JSON number) is exported in its exact
+    /// plain form, as the xlsx writes it: `1E1` is not a quantity an accounting import reads.
+    @Test func quantitiesWithAnExponentAreWrittenPlain() throws {
+        let folder = try TemporaryFolder()
+        var row = Fixtures.awkward[0]
+        (row.quantityBought, row.quantityBilled) = ("1E1", "2.5e-1")
+        let (_, queue) = try Fixtures.warehouse(in: folder, rows: [row])
+        let csv = folder.file("q.csv"), nl = folder.file("nl.csv"), jsonl = folder.file("q.jsonl")
+        _ = try exportPurchases(queue, options: ExportOptions(), to: .file(csv))
+        _ = try exportPurchases(queue, options: ExportOptions(delimiter: UInt8(ascii: ";"), decimalComma: true), to: .file(nl))
+        _ = try exportPurchases(queue, options: ExportOptions(format: .jsonl), to: .file(jsonl))
+        #expect(String(decoding: try Fixtures.read(csv), as: UTF8.self).contains(",EUR,10,0.25,12.50,"))
+        #expect(String(decoding: try Fixtures.read(nl), as: UTF8.self).contains(";EUR;10;0,25;12,50;"))
+        #expect(String(decoding: try Fixtures.read(jsonl), as: UTF8.self).contains("\"quantity_bought\":\"10\",\"quantity_billed\":\"0.25\","))
+    }
+
     @Test func monthSelection() throws {
         let folder = try TemporaryFolder()
         let (_, queue) = try Fixtures.warehouse(in: folder)
