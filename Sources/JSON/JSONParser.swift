@@ -16,6 +16,11 @@ package struct JSONParseError: Error, CustomStringConvertible, Sendable {
         return error
     }
 
+    /// Bytes that are not UTF-8 in a string: most likely a vendor writing another encoding.
+    static func notUTF8(offset: Int) -> JSONParseError {
+        stringContent(offset: offset, "a string is not valid UTF-8 (JSON is UTF-8: does the vendor send another encoding, such as Latin-1?)")
+    }
+
     /// Text that may well be sound JSON, of a shape the contract does not send (an array where
     /// the envelope object belongs, the envelope's array named twice): not called invalid.
     static func shape(offset: Int, _ reason: String) -> JSONParseError {
@@ -273,7 +278,7 @@ package struct JSONParser {
                     return String(decoding: slice, as: UTF8.self)
                 }
                 guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8")
+                    throw JSONParseError.notUTF8(offset: start)
                 }
                 index += 1
                 return text
@@ -310,7 +315,7 @@ package struct JSONParser {
             }
         }
         guard let text = String(validating: out, as: UTF8.self) else {
-            throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8")
+            throw JSONParseError.notUTF8(offset: start)
         }
         return text
     }

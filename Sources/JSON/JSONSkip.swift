@@ -89,6 +89,6 @@ extension JSONParser {
             }
             runStart = index
         }
-        if invalidUTF8 { throw JSONParseError.stringContent(offset: start, "a string is not valid UTF-8") }
+        if invalidUTF8 { throw JSONParseError.notUTF8(offset: start) }
     }
 }

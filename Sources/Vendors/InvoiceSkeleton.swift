@@ -48,11 +48,25 @@ enum InvoiceSkeleton {
                 return nil
             }
             if let unreadable = element.unreadable {
-                return StreamedDocument(raw: element.raw[...], keyHint: nil, result: .failure(DocumentRejection("\(unreadable)")))
+                return StreamedDocument(raw: element.raw[...], keyHint: keyHint(ofUnreadable: element.raw),
+                                        result: .failure(DocumentRejection("\(unreadable)")))
             }
             let customers: CustomerEntries? = element.deferred.map { .ranges(element.raw, $0) }
             return document(element.raw[...], value: element.value, customers: customers, rules: rules)
         }
+    }
+
+    /// The `InvoiceID` of a document whose text is not valid UTF-8 (a vendor writing Latin-1),
+    /// read from a copy with the bad bytes replaced: the quarantine then names the document, and
+    /// a later good version of it resolves the sighting. Only a name: nothing else is read so.
+    static func keyHint(ofUnreadable raw: [UInt8]) -> String? {
+        let repaired = Array(String(decoding: raw, as: UTF8.self).utf8)
+        guard case .object(let invoice)? = try? JSONParser.parse(repaired) else { return nil }
+        return keyHint(of: invoice)
+    }
+
+    private static func keyHint(of invoice: JSONObject) -> String? {
+        (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")?.trimmingXMLSpace
     }
 
     /// Each element's exact bytes with what decoding made of it, decoded whole (XML).
@@ -72,7 +86,7 @@ enum InvoiceSkeleton {
             countRejected()
             return StreamedDocument(raw: raw, keyHint: nil, result: .failure(DocumentRejection("Invoices[]: expected an object, got \(value.kind)")))
         }
-        let keyHint = (try? invoice.object("Header", in: "Invoice"))??.textOrNil("InvoiceID")?.trimmingXMLSpace
+        let keyHint = keyHint(of: invoice)
         do {
             let (header, lines) = try decodeInvoice(invoice, customers: customers, rules: rules)
             let counted = LineSource { emit in

@@ -172,6 +172,9 @@ import Warehouse
             #expect(reason.contains(bad.hasPrefix("Caf\\") ? "a lone UTF-16 surrogate in a string" : "a string is not valid UTF-8"), "\(reason)")
             let payload = try warehouse.queue.read { db in try Data.fetchOne(db, sql: "SELECT payload FROM quarantine") }
             #expect(payload.map(Array.init) == bytes(spoiled), "the document's own bytes, as sent")
+            // Bytes of another encoding leave the document's key readable: the quarantine names it.
+            let key = try warehouse.queue.read { db in try String.fetchOne(db, sql: "SELECT document_key FROM quarantine") }
+            #expect(key == (bad.hasPrefix("Caf\\") ? nil : "INV-2"), "\(bad)")
         }
     }
 
