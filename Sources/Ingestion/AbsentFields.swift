@@ -1,7 +1,7 @@
 /// What the contracts require of every line or document but billwh can do without, kept empty
 /// when a new version lacks it; and credit notes whose lines are all positive, where the
 /// contracts say credits are negative. Counted over a window's new versions and said once: a
-/// vendor renaming `Quantity` or `VAT` shows in the log, not only as empty columns.
+/// vendor renaming `Quantity`, `VAT` or `AccountID` shows in the log, not only as empty columns.
 package struct AbsentFields: Sendable, Equatable {
     var documents = 0
     var lines = 0
@@ -9,12 +9,15 @@ package struct AbsentFields: Sendable, Equatable {
     /// Incoming lines only: customer specifications may leave VAT out.
     var withoutVAT = 0
     var withoutType = 0
+    /// Lines whose customer came without `AccountID`: 2tCloud matches customers by it.
+    var withoutAccountID = 0
     var positiveCredits: [String] = []
 
     mutating func note(_ line: StagingLine, incoming: Bool) {
         lines += 1
         if line.quantity == nil { withoutQuantity += 1 }
         if incoming && line.vat == nil { withoutVAT += 1 }
+        if line.customerAccountID?.isEmpty ?? true { withoutAccountID += 1 }
     }
 
     /// After a document's lines: its header, and how many of its lines were positive.
@@ -30,6 +33,7 @@ package struct AbsentFields: Sendable, Equatable {
         withoutQuantity += other.withoutQuantity
         withoutVAT += other.withoutVAT
         withoutType += other.withoutType
+        withoutAccountID += other.withoutAccountID
         positiveCredits += other.positiveCredits
     }
 
@@ -43,6 +47,8 @@ package struct AbsentFields: Sendable, Equatable {
         }
         lines(withoutQuantity, "Quantity", "their quantities are empty, and quantity checks cannot match them")
         lines(withoutVAT, "VAT", "their VAT is empty, not zero")
+        lines(withoutAccountID, "their customer's AccountID",
+              "2tCloud's lines are then keyed by CustomerNumber and match only lines keyed the same way")
         if withoutType > 0 {
             said.append("\(withoutType) of \(documents) new or changed documents came without Header.Type, which the vendor's contract "
                 + "requires: they count as invoices (a field renamed by the vendor? see Vendor changes in `billwh status`)")

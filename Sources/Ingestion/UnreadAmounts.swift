@@ -1,19 +1,17 @@
+import Warehouse
+
 /// Amounts where billwh reads none: an `ExtendedPrice` anywhere but in a price line. The
 /// contracts let vendors add fields, so such a document is read as before; but price lines
 /// moved into a new array would leave the books without a word on a first load, where no field
-/// is new yet to be reported.
+/// is new yet to be reported. The data check `amounts_read` fails on the same paths.
 enum UnreadAmounts {
-    /// Where the line amounts are read, names compared ignoring case (after the envelope's array).
-    static let readSuffix = ".customers[].subscriptions[].pricelines[].extendedprice"
-
-    /// One sentence per path, from a window's field census (the endpoint's own format only: an
-    /// XML answer's fields are spelled otherwise).
+    /// One sentence per path, from a window's field census. 2tCloud's XML answers are counted
+    /// in the JSON shape their elements make (`<PriceLines><PriceLine>` is `PriceLines[]`).
     static func warnings(_ census: FieldCensus) -> [String] {
-        guard census.format == nil else { return [] }
-        return census.paths
+        census.paths
             .filter { entry in
                 let path = entry.path.lowercased()
-                return path.hasSuffix(".extendedprice") && !path.hasSuffix(readSuffix)
+                return path.hasSuffix(LineAmountPath.field) && !path.hasSuffix(LineAmountPath.read)
             }
             .sorted { $0.path < $1.path }
             .map { entry in

@@ -15,7 +15,7 @@ import Warehouse
     static func invoice(_ id: String, customers: Int, badLast: Bool = false, amount: String = "1.25", type: String = "Invoice") -> String {
         let entries = (0..<customers).map { c in
             let price = badLast && c == customers - 1 ? "1.1234567" : amount
-            return #"{"CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "Quantity": 1, "VAT": 0, "InvoiceRowHash": "\#(id)-\#(c)", "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}"#
+            return #"{"AccountID": 500\#(c), "CustomerNumber": "C\#(c)", "Subscriptions": [{"SubscriptionID": "S", "PriceLines": [{"SKU": "A", "ExtendedPrice": \#(price), "Quantity": 1, "VAT": 0, "InvoiceRowHash": "\#(id)-\#(c)", "StartDate": "2026-10-01", "EndDate": "2026-10-31"}]}]}"#
         }
         // Header after Customers: fields may come in any order.
         return #"{"Customers": [\#(entries.joined(separator: ", "))], "Header": {"InvoiceID": "\#(id)", "Date": "2026-10-01", "Currency": "EUR", "Type": "\#(type)"}}"#
@@ -78,13 +78,15 @@ import Warehouse
         defer { warehouse.remove() }
         let renamed = Self.invoice("X-300", customers: 2).replacingOccurrences(of: #""Quantity": 1, "VAT": 0"#, with: #""Qty": 1, "VATAmount": 0"#)
         let untyped = Self.invoice("X-301", customers: 1).replacingOccurrences(of: #", "Type": "Invoice""#, with: "")
+            .replacingOccurrences(of: #""AccountID": 5000"#, with: #""AccountNumber": 5000"#)
         let positive = Self.invoice("X-302", customers: 1, amount: "20.000001", type: "Credit")
         let written = try record(warehouse.queue, [renamed, untyped, positive, Self.invoice("X-303", customers: 1, amount: "-5", type: "Credit")])
         #expect(written.outcome.documents == 4 && written.outcome.quarantined == 0)
-        #expect(written.warnings.count == 4, "\(written.warnings)")
+        #expect(written.warnings.count == 5, "\(written.warnings)")
         #expect(written.warnings.contains { $0.hasPrefix("2 of 5 lines of new or changed documents came without Quantity") })
         #expect(written.warnings.contains { $0.hasPrefix("2 of 5 lines of new or changed documents came without VAT") })
         #expect(written.warnings.contains { $0.hasPrefix("1 of 4 new or changed documents came without Header.Type") })
+        #expect(written.warnings.contains { $0.hasPrefix("1 of 5 lines of new or changed documents came without their customer's AccountID") })
         #expect(written.warnings.contains { $0.hasPrefix("1 credit notes whose lines are all positive") && $0.contains("(X-302)") })
         // The same documents again are no new versions: nothing is said.
         #expect(try record(warehouse.queue, [renamed, untyped, positive]).warnings == [])
@@ -106,6 +108,35 @@ import Warehouse
             "\(written.warnings)")
         // Said on every window that holds it: the lines stay uncounted until a decoder reads them.
         #expect(try record(warehouse.queue, [moved]).warnings.count == 1)
+    }
+
+    /// The same in 2tCloud's XML, whose elements make the same paths (`<PriceLines><PriceLine>`
+    /// is `PriceLines[]`): an amount in an element billwh does not read is said, and a document
+    /// without one says nothing.
+    @Test func amountsWhereNoneAreReadAreSaidInXML() throws {
+        let warehouse = try TempWarehouse(withRun: true)
+        defer { warehouse.remove() }
+        let twotcloud = TwoTCloudConnector(settings: .init(baseURL: "http://127.0.0.1:1/", accountID: "100042", apiKey: Secret("k")))
+        func record(_ xml: String) throws -> RecordedWindow {
+            try warehouse.queue.write { db in
+                let entry = LedgerEntry(runID: 1, vendor: .twotcloud, endpoint: twotcloud.invoices,
+                                        window: DateWindow(start: CalendarDate(year: 2026, month: 10, day: 1)!, end: CalendarDate(year: 2026, month: 10, day: 31)!)!,
+                                        startedAt: "now", statistics: FetchStatistics(), status: "ok")
+                return try IngestWriter.record(db, entry: entry, stream: twotcloud.documentStream(Array(xml.utf8), endpoint: twotcloud.invoices))
+            }
+        }
+        // (The sample document has no VAT, which is said on its own.)
+        func unread(_ warnings: [String]) -> [String] { warnings.filter { $0.contains("where billwh reads none") } }
+        #expect(unread(try record(TwoTCloudDecodingTests.xml).warnings) == [])
+        let moved = TwoTCloudDecodingTests.xml.replacingOccurrences(
+            of: "</PriceLines></Subscription>",
+            with: "</PriceLines><AdditionalPriceLines><AdditionalPriceLine><SKU>B</SKU><ExtendedPrice>70.50</ExtendedPrice></AdditionalPriceLine></AdditionalPriceLines></Subscription>")
+        #expect(moved != TwoTCloudDecodingTests.xml)
+        let written = try record(moved)
+        #expect(written.outcome.lines == 2 && written.outcome.quarantined == 0)
+        #expect(unread(written.warnings).count == 1 && unread(written.warnings).first?.hasPrefix(
+            "1 documents hold an amount at Invoices[].Customers[].Subscriptions[].AdditionalPriceLines[].ExtendedPrice, where billwh reads none") == true,
+            "\(written.warnings)")
     }
 
     @Test func aLineFailingLateLeavesThePreviousVersionCurrent() throws {

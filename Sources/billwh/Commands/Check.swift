@@ -9,7 +9,8 @@ struct Check: AsyncParsableCommand {
         discussion: """
             Checks: staging holds only current versions and unique lines; no orphan purchases; no line counted twice; \
             cost and sell equal the staged lines per vendor (closed months' adjustments included); margins consistent; \
-            each document's lines add up to the vendor's stated Totals (to the cent); nothing waiting for reconcile; no month older \
+            each document's lines add up to the vendor's stated Totals (to the cent); the last read of each endpoint held no amount \
+            where billwh reads none (price lines moved by the vendor); nothing waiting for reconcile; no month older \
             than --max-open-months left open (a reminder: printed, exit 0). `nightly` runs the same rules over what it changed, so that its cost \
             follows its window; over everything after a `query --write` that changed rows, and after a nightly whose checks failed. \
             First, SQLite checks the file itself (quick_check; --full: integrity_check); a damaged file exits 1 with what to do.
