@@ -31,6 +31,37 @@ package struct FieldChange: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension FieldChange {
+    /// A change whose field sits inside a field that changed the same way is counted under
+    /// it: a renamed array is one line, not one per field of its elements (in the run's log and
+    /// in `billwh status`). Returns the changes kept, by index, each with how many it holds.
+    package static func folded(_ changes: [FieldChange]) -> [(index: Int, within: Int)] {
+        func scope(_ c: FieldChange) -> String { "\(c.vendor)|\(c.endpoint)|\(c.apiVersion)|\(c.kind.rawValue)" }
+        let paths = Dictionary(grouping: changes, by: scope).mapValues { Set($0.map { $0.path.lowercased() }) }
+        func ancestor(of path: String, in scope: String) -> String? {
+            var cut = path.endIndex
+            while let dot = path[..<cut].lastIndex(of: ".") {
+                var parent = String(path[..<dot])
+                if parent.hasSuffix("[]") { parent.removeLast(2) }
+                if paths[scope]?.contains(parent) == true { return parent }
+                cut = dot
+            }
+            return nil
+        }
+        var within: [String: Int] = [:]
+        var kept: [Int] = []
+        for (index, change) in changes.enumerated() {
+            if var top = ancestor(of: change.path.lowercased(), in: scope(change)) {
+                while let next = ancestor(of: top, in: scope(change)) { top = next }
+                within[scope(change) + "|" + top, default: 0] += 1
+            } else {
+                kept.append(index)
+            }
+        }
+        return kept.map { ($0, within[scope(changes[$0]) + "|" + changes[$0].path.lowercased()] ?? 0) }
+    }
+}
+
 /// `vendor_fields`: the field paths each endpoint has sent (migrations/0007_vendor_fields.sql).
 package enum FieldLedger {
     /// The path that counts every document.

@@ -215,8 +215,9 @@ package struct Ingestor: Sendable {
             for warning in written.warnings {
                 logger.warning("\(label): \(warning)")
             }
-            for change in written.fieldChanges {
-                logger.warning("vendor change: \(change) — see `billwh status` and docs/vendor-changes.md")
+            for (index, within) in FieldChange.folded(written.fieldChanges) {
+                let more = within == 0 ? "" : " (and \(within) fields within)"
+                logger.warning("vendor change: \(written.fieldChanges[index])\(more) — see `billwh status` and docs/vendor-changes.md")
             }
             missing += written.missingDocuments
             progress?("\(label): window \(number + 1)/\(chunks.count) (\(chunk)), \(report.outcome.lines) lines so far")

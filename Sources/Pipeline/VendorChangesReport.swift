@@ -12,41 +12,13 @@ enum VendorChangesReport {
     /// At most this many rows of each list; the rest is counted.
     static let limit = 20
 
-    /// A change whose field sits inside a field that changed the same way is counted under
-    /// it: a renamed array is one line, not one per field of its elements.
-    static func folded(_ changes: [(change: FieldChange, at: String)]) -> [(change: FieldChange, at: String, within: Int)] {
-        func scope(_ c: FieldChange) -> String { "\(c.vendor)|\(c.endpoint)|\(c.apiVersion)|\(c.kind.rawValue)" }
-        let paths = Dictionary(grouping: changes, by: { scope($0.change) }).mapValues { Set($0.map { $0.change.path.lowercased() }) }
-        func ancestor(of change: FieldChange) -> String? {
-            let path = change.path.lowercased()
-            var cut = path.endIndex
-            while let dot = path[..<cut].lastIndex(of: ".") {
-                var parent = String(path[..<dot])
-                if parent.hasSuffix("[]") { parent.removeLast(2) }
-                if paths[scope(change)]?.contains(parent) == true { return parent }
-                cut = dot
-            }
-            return nil
-        }
-        var within: [String: Int] = [:]
-        var kept: [(change: FieldChange, at: String)] = []
-        for item in changes {
-            if let parent = ancestor(of: item.change) {
-                var top = parent
-                while let next = ancestor(of: FieldChange(vendor: item.change.vendor, endpoint: item.change.endpoint,
-                                                          apiVersion: item.change.apiVersion, path: top, kind: item.change.kind)) { top = next }
-                within[scope(item.change) + "|" + top, default: 0] += 1
-            } else {
-                kept.append(item)
-            }
-        }
-        return kept.map { ($0.change, $0.at, within[scope($0.change) + "|" + $0.change.path.lowercased()] ?? 0) }
-    }
-
     static func render(_ db: Database, today: CalendarDate = .today()) throws -> String {
         var out = ""
         let since = today.adding(days: -days).description
-        let changes = folded(try FieldLedger.changes(db, since: since))
+        let recorded = try FieldLedger.changes(db, since: since)
+        let changes: [(change: FieldChange, at: String, within: Int)] = FieldChange.folded(recorded.map(\.change)).map { kept in
+            (recorded[kept.index].change, recorded[kept.index].at, kept.within)
+        }
         if !changes.isEmpty {
             out += "\nVendor changes (fields first seen or no longer sent, last \(days) days; docs/vendor-changes.md)\n"
             out += TextTable.render(

@@ -36,6 +36,22 @@ import Warehouse
                                       ingestID: ingest, now: "2026-01-0\(ingest)T00:00:00Z").map { "\($0.kind.rawValue) \($0.path)" }
     }
 
+    /// A renamed array makes every field within it new and the old ones gone: the log and
+    /// `billwh status` name the array once per kind, with how many fields lie within it.
+    @Test func changesUnderAChangeOfTheSameKindAreCountedWithIt() {
+        func change(_ path: String, _ kind: FieldChange.Kind) -> FieldChange {
+            FieldChange(vendor: .copaco, endpoint: "invoices", apiVersion: "v1", path: path, kind: kind)
+        }
+        let base = "Invoices[].Customers[].Subscriptions[]"
+        let changes = [change("\(base).PriceLineItems[].SKU", .new), change("\(base).PriceLineItems", .new),
+                       change("\(base).PriceLineItems[].ExtendedPrice", .new), change("\(base).PriceLines[].SKU", .gone),
+                       change("\(base).PriceLines", .gone), change("\(base).PriceLinesExtra", .new),
+                       change("Invoices[].Header.Note", .new)]
+        let folded = FieldChange.folded(changes).map { "\(changes[$0.index].kind) \(changes[$0.index].path) \($0.within)" }
+        #expect(folded == ["new \(base).PriceLineItems 2", "gone \(base).PriceLines 1", "new \(base).PriceLinesExtra 0",
+                           "new Invoices[].Header.Note 0"])
+    }
+
     /// A first run killed part way never finished: the run that resumes the backfill is still
     /// the baseline, as one uninterrupted run would have been (the crash test compares them).
     @Test func aKilledFirstRunLeavesTheBaselineToTheRunThatResumesIt() throws {
