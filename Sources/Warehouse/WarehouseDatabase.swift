@@ -10,6 +10,9 @@ public enum WarehouseError: Error, CustomStringConvertible {
     case companionsMissing(String)
     /// Fewer migrations applied than this billwh has: a stopped `migrate`, or an older billwh's file.
     case schemaBehind(String, applied: Int, current: Int)
+    /// The file has other names (hard links): SQLite finds the WAL, and billwh its run lock, by
+    /// name, so two runs through two names would write one file through two WALs.
+    case severalNames(String, links: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum WarehouseError: Error, CustomStringConvertible {
         case .notAWarehouse(let path):
             "\(path) is not a billwh warehouse (an empty file, or another program's SQLite database): check --db and BILLWH_DB; an empty file becomes one with `billwh migrate --db \(path)`"
         case .cannotCreate(let path, let reason): "cannot create the warehouse file \(path): \(reason)"
+        case let .severalNames(path, links):
+            "\(path) is one file with \(links) names (hard links): SQLite keeps its write-ahead log, and billwh its run lock, per name, so runs through two names would corrupt it. Nothing was written. Give it one name: remove the other links (`find / -xdev -samefile \(path)` lists them; a `.before-restore-…` file left by a stopped `billwh restore` is one), or replace it by a copy"
         case let .schemaBehind(path, applied, current):
             "\(path) has schema version \(applied), and this billwh reads version \(current) (a migrate that was stopped, a file of an older billwh, or a migrate running now): run `billwh migrate --db \(path)` as the job's user, then read it again"
         }
@@ -66,6 +71,8 @@ public enum WarehouseDatabase {
         } catch let error as FileAccessError {
             throw WarehouseError.cannotCreate(path, "\(error)")
         }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_nlink > 1 { throw WarehouseError.severalNames(path, links: Int(info.st_nlink)) }
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
