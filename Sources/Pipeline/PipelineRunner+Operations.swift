@@ -45,10 +45,16 @@ extension PipelineRunner {
         guard let backup = settings.backup else { return outcome }
         do {
             let copy = try takeBackup(to: backup.directory, keep: backup.keep)
-            logger.info("\(command): backup \(copy.path) (\(copy.bytes / 1_048_576) MB, verified; the newest \(backup.keep) kept)")
+            logger.info("\(command): backup \(copy.path) (\(byteCountText(copy.bytes)), verified; the newest \(backup.keep) kept)")
             return outcome
         } catch let damage as WarehouseDamaged {
-            // Found by the backup's check of the file: the same message as any command's.
+            // Found by the backup's check of the file: the same message as any command's. The
+            // run committed, but on a damaged file it is no success for monitoring (the newest
+            // committed run's time), so it is recorded failed where the file still takes that.
+            try? database.write { db in
+                try db.execute(sql: "UPDATE runs SET outcome = 'failed', summary = summary || ? WHERE run_id = ?",
+                               arguments: ["\nthe warehouse file is damaged (found by the backup's check)", runID])
+            }
             throw damage
         } catch {
             logger.error("\(command): the backup into \(backup.directory) failed: \(error)")

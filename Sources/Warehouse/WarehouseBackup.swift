@@ -77,7 +77,7 @@ public enum WarehouseBackup {
             try? destination.close()
             try? FileManager.default.removeItem(atPath: path + "-journal")
             let size = (try? source.read { db in try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size") }) ?? nil
-            throw BackupError.io(path, "the disk is full\(size.map { "; the copy needs about \($0 / 1_000_000) MB free there" } ?? "")")
+            throw BackupError.io(path, "the disk is full\(size.map { "; the copy needs about \(byteCountText($0)) free there" } ?? "")")
         }
     }
 

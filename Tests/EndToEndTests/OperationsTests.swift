@@ -191,6 +191,11 @@ import Warehouse
             let run = try await runBillwh(["nightly", "--db", db], environment: env)
             #expect(run.status == 1 && run.stderr.contains("the warehouse file is damaged: \(db)"), "\(run.stderr)")
             #expect(WarehouseBackup.copies(in: env["BILLWH_BACKUP_DIR"]!, databasePath: db).isEmpty)
+            // That run is no success for monitoring: recorded failed, not ok.
+            let outcome = try await WarehouseDatabase.openReadOnly(path: db).read { db in
+                try String.fetchOne(db, sql: "SELECT outcome FROM runs ORDER BY run_id DESC LIMIT 1")
+            }
+            #expect(outcome == "failed")
         }
     }
 

@@ -35,3 +35,12 @@ import TestSupport
         try WarehouseDatabase.openForWriting(path: warehouse.path).close()
     }
 }
+
+@Suite struct ByteCountTextTests {
+    @Test func smallFilesAreNotZeroMegabytes() {
+        #expect(byteCountText(999) == "999 bytes")
+        #expect(byteCountText(999_424) == "999 kB")
+        #expect(byteCountText(1_250_000) == "1.2 MB")
+        #expect(byteCountText(41_900_000) == "41 MB")
+    }
+}
