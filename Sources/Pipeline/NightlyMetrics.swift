@@ -42,7 +42,7 @@ package enum NightlyMetrics {
               run.startedAt.timeIntervalSince1970.rounded(.down))
         gauge("billwh_nightly_duration_seconds", "How long the last nightly run took.",
               Double(run.duration.components.seconds) + Double(run.duration.components.attoseconds) / 1e18)
-        gauge("billwh_nightly_exit_code", "The last nightly run's exit code: 0 ok, 1 failed, 2 partial, 75 another run held the lock.",
+        gauge("billwh_nightly_exit_code", "The last nightly run's exit code: 0 ok, 1 failed (also another program holding the file), 2 partial, 75 another billwh run held the lock.",
               Double(run.exitCode))
         if let lastSuccess = run.lastSuccess {
             gauge("billwh_nightly_last_success_timestamp_seconds", "When the newest nightly run that committed (ok or partial) finished (Unix time).",

@@ -21,7 +21,8 @@ public struct WarehouseBusy: Error, CustomStringConvertible {
 
     public var description: String {
         "the warehouse \(path) is locked by another process (SQLite: database is locked)"
-            + (holder.map { "; the billwh run holding it is \($0)" } ?? "") + ". A first load into an empty "
+            + (holder.map { "; the billwh run holding it is \($0)" }
+               ?? "; no billwh run holds its run lock, so another program does (`fuser -v \(path)` names it)") + ". A first load into an empty "
             + "warehouse (`billwh nightly` or `ingest` into a new file) keeps the file to itself until it ends, and so may "
             + "another program writing to the file (`sqlite3`, a long `query --write`); try again when it is done"
     }

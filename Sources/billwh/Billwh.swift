@@ -90,7 +90,9 @@ func runReportingErrors(_ database: DatabaseOptions? = nil, _ body: () async thr
         var busy = database.flatMap { WarehouseBusy.detect(error, path: $0.path) }!
         busy.holder = database.flatMap { RunLock.holder(databasePath: $0.path) }
         Console.error("\(busy)")
-        throw ExitCode(75)
+        // 75 means another billwh run holds the lock; another program holding the file every
+        // night (a database tool left mid-write) is a failure to be seen, not a skipped night.
+        throw busy.holder == nil ? ExitCode(1) : ExitCode(75)
     } catch let error as ExitCode {
         throw error
     } catch let error as IOError where error.errnoCode == EADDRINUSE {

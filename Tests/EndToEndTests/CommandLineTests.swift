@@ -273,6 +273,25 @@ import Warehouse
         }
     }
 
+    /// Another program holding the file mid-write (a database tool) is no billwh run: after the
+    /// busy timeout the command fails (exit 1, not 75) and says how to find the program.
+    @Test func anotherProgramHoldingTheFileIsAFailureNotAnOverlap() async throws {
+        let folder = try TempDir.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("w.sqlite").path
+        try WarehouseDatabase.openForWriting(path: path).close()
+        // A plain SQLite connection, as a database tool's, left inside a write transaction.
+        var tool = Configuration()
+        tool.allowsUnsafeTransactions = true
+        let queue = try DatabaseQueue(path: path, configuration: tool)
+        try await queue.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let held = try await runBillwh(["reconcile", "--db", path])
+        try await queue.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        #expect(held.status == 1, "\(held.stderr)")
+        #expect(held.stderr.contains("is locked by another process") && held.stderr.contains("fuser -v \(path)"), "\(held.stderr)")
+        #expect(try await runBillwh(["reconcile", "--db", path]).status == 0)
+    }
+
     /// A first load has the file to itself: a reading command waits out its busy timeout, then
     /// says what holds the file and exits as for a held lock; once the load ends, it reads.
     @Test func aReadDuringAFirstLoadSaysWhatHoldsTheFile() async throws {
