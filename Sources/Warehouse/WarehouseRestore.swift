@@ -8,6 +8,9 @@ public enum WarehouseRestore {
     public struct Outcome: Sendable {
         /// Where the file that was in place now is (nil when there was none).
         public var keptAside: String?
+        /// The backup was of another warehouse than the file it replaced (their ids share no
+        /// lineage): the replica and the backup folder tell warehouses apart by that id.
+        public var ofAnotherWarehouse = false
     }
 
     public static func restore(from backupPath: String, to databasePath: String, access: FileAccess,
@@ -36,6 +39,7 @@ public enum WarehouseRestore {
             throw error
         }
         var keptAside: String?
+        let ofAnotherWarehouse = Self.ofAnotherWarehouse(backupPath, replacing: databasePath)
         if FileManager.default.fileExists(atPath: databasePath) {
             do { try settle(databasePath) } catch {
                 try? FileManager.default.removeItem(atPath: incoming)
@@ -59,7 +63,16 @@ public enum WarehouseRestore {
         WarehouseBackup.syncDirectory((databasePath as NSString).deletingLastPathComponent.isEmpty
                                       ? "." : (databasePath as NSString).deletingLastPathComponent)
         try giveNewIdentity(databasePath)
-        return Outcome(keptAside: keptAside)
+        return Outcome(keptAside: keptAside, ofAnotherWarehouse: ofAnotherWarehouse)
+    }
+
+    /// Whether neither file's ids (the current one and those before restores) hold the other's
+    /// current id. False when either cannot be read (a damaged file in place, an old copy).
+    static func ofAnotherWarehouse(_ backupPath: String, replacing databasePath: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: databasePath),
+              let backup = try? WarehouseBackup.openCopy(backupPath).read({ try WarehouseBackup.identities($0) }),
+              let current = try? WarehouseBackup.openCopy(databasePath).read({ try WarehouseBackup.identities($0) }) else { return false }
+        return backup.isDisjoint(with: current)
     }
 
     /// Makes the live file whole on its own: a crashed transaction's journal is rolled back,

@@ -82,6 +82,8 @@ import Warehouse
             #expect(try await runBillwh(["nightly", "--db", restoredPath], environment: environment(harness, days: 3)).status == 0)
             let restore = try await runBillwh(["restore", "--db", restoredPath, "--from", copy])
             #expect(restore.status == 0, "\(restore.stderr)")
+            // That file was another warehouse: said, since its replica and backups go by its id.
+            #expect(restore.stderr.contains("the backup is of another warehouse than the file it replaced"), "\(restore.stderr)")
             #expect(try WarehouseDump.dump(restoredPath) == after)
             let aside = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path).filter { $0.hasPrefix("restored.sqlite.before-restore-") && !$0.hasSuffix("-wal") }
             #expect(aside.count == 1, "\(aside)")
@@ -94,7 +96,8 @@ import Warehouse
             // Restored from its own copy, the warehouse is still the one the copies were made of:
             // --keep counts the copies from before the restore.
             let newest = (backups as NSString).appendingPathComponent(try #require(kept.sorted().last))
-            #expect(try await runBillwh(["restore", "--db", db, "--from", newest]).status == 0)
+            let own = try await runBillwh(["restore", "--db", db, "--from", newest])
+            #expect(own.status == 0 && !own.stderr.contains("another warehouse"), "\(own.stderr)")
             #expect(try await runBillwh(["backup", "--db", db, "--to", backups, "--keep", "1"]).status == 0)
             let left = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sqlite") }
             #expect(left.count == 1, "\(left)")

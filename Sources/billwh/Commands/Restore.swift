@@ -23,6 +23,10 @@ struct Restore: AsyncParsableCommand {
             let outcome = try runner.restore(from: from)
             Console.note("restore: \(database.path) is now the copy \(from) (integrity_check ok)")
             if let aside = outcome.keptAside { Console.note("restore: the file that was in place is kept as \(aside)") }
+            if outcome.ofAnotherWarehouse {
+                Console.note("billwh: warning: restore: the backup is of another warehouse than the file it replaced (expected when that file was a new one): "
+                                + "a replica of the old one refuses it until `billwh replicate --full`, and the old one's backups are not rotated by it")
+            }
             Console.note("next: `billwh nightly --db \(database.path)` fetches again what came after the backup")
             return .success
         }
