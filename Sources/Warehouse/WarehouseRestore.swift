@@ -23,7 +23,9 @@ public enum WarehouseRestore {
         }
         // A copy a newer billwh wrote would leave this one unable to run on the warehouse.
         let known = Set(Migrations.embedded.map(\.version))
-        let applied = try WarehouseBackup.openCopy(backupPath).read { db in try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations") }
+        let (applied, backupIDs) = try WarehouseBackup.openCopy(backupPath).read { db in
+            (try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations"), try? WarehouseBackup.identities(db))
+        }
         if let unknown = applied.filter({ !known.contains($0) }).max() { throw RestoreError.newer(backupPath, migration: unknown) }
         let incoming = databasePath + ".restoring"
         try? FileManager.default.removeItem(atPath: incoming)
@@ -39,7 +41,7 @@ public enum WarehouseRestore {
             throw error
         }
         var keptAside: String?
-        let ofAnotherWarehouse = Self.ofAnotherWarehouse(backupPath, replacing: databasePath)
+        let ofAnotherWarehouse = Self.ofAnotherWarehouse(backupIDs, replacing: databasePath)
         if FileManager.default.fileExists(atPath: databasePath) {
             do { try settle(databasePath) } catch {
                 try? FileManager.default.removeItem(atPath: incoming)
@@ -66,11 +68,10 @@ public enum WarehouseRestore {
         return Outcome(keptAside: keptAside, ofAnotherWarehouse: ofAnotherWarehouse)
     }
 
-    /// Whether neither file's ids (the current one and those before restores) hold the other's
-    /// current id. False when either cannot be read (a damaged file in place, an old copy).
-    static func ofAnotherWarehouse(_ backupPath: String, replacing databasePath: String) -> Bool {
-        guard FileManager.default.fileExists(atPath: databasePath),
-              let backup = try? WarehouseBackup.openCopy(backupPath).read({ try WarehouseBackup.identities($0) }),
+    /// Whether the backup's ids (its current one and those before restores) and the file's have
+    /// none in common. False when either cannot be read (a damaged file in place, an old copy).
+    static func ofAnotherWarehouse(_ backupIDs: Set<String>?, replacing databasePath: String) -> Bool {
+        guard let backup = backupIDs, FileManager.default.fileExists(atPath: databasePath),
               let current = try? WarehouseBackup.openCopy(databasePath).read({ try WarehouseBackup.identities($0) }) else { return false }
         return backup.isDisjoint(with: current)
     }
