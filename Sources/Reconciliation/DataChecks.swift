@@ -160,10 +160,6 @@ package enum DataChecks {
 
     // The rules both sets share, with the predicate that scopes them ("" for the whole warehouse).
 
-    /// A `+sum` group counts its single line in one row per line of the other side, each with a
-    /// part of its amount: several rows are then right when they all belong to that group.
-    static let notOneSumGroup = "count(*) <> total(match_rule = 'subscription_sku_period+sum')"
-
     static func currentVersionsOnly(_ scope: String, staging: String = "staging_lines s") -> String {
         """
         SELECT s.vendor, s.endpoint, s.document_key, s.raw_id, d.current_raw_id, count(*) AS lines
@@ -184,15 +180,15 @@ package enum DataChecks {
         """
     }
 
-    /// Lines that more than one purchase counts (but for the rows of one `+sum` group that split
-    /// a line), among the purchases `rows(column)` selects, `column` being either side's line id.
+    /// Lines that more than one purchase counts, among the purchases `rows(column)` selects,
+    /// `column` being either side's line id.
     static func linesCountedOnce(rule: String, rows: (String) -> String) -> DataCheck {
         DataCheck(name: "lines_counted_once", rule: rule, sql: """
             SELECT 'incoming' AS side, incoming_line_id AS line_id, count(*) AS rows FROM purchases
-            WHERE \(rows("incoming_line_id")) GROUP BY incoming_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
+            WHERE \(rows("incoming_line_id")) GROUP BY incoming_line_id HAVING count(*) > 1
             UNION ALL
             SELECT 'outgoing', outgoing_line_id, count(*) FROM purchases
-            WHERE \(rows("outgoing_line_id")) GROUP BY outgoing_line_id HAVING count(*) > 1 AND \(notOneSumGroup)
+            WHERE \(rows("outgoing_line_id")) GROUP BY outgoing_line_id HAVING count(*) > 1
             """)
     }
 

@@ -245,8 +245,6 @@ package enum Reconciler {
               AND i.key_id IN (SELECT key_id FROM temp.quantity_groups WHERE q_in = 1 AND q_out = 1)
             ORDER BY i.line_id;
             """)
-        // Rule 4, `+sum`: what is left of a key adds up to one line of the other side.
-        try SumPairs.find(db)
         try db.execute(sql: """
             -- Why an unpaired line stayed unpaired: nothing on the other side (unbilled /
             -- unbacked), or candidates the rules could not choose between (ambiguous).
@@ -272,8 +270,7 @@ package enum Reconciler {
             WHERE l.row_hash IS NOT NULL
               AND l.line_id NOT IN (SELECT in_id FROM temp.pairs) AND l.line_id NOT IN (SELECT out_id FROM temp.pairs);
             DELETE FROM temp.left_over
-            WHERE line_id IN (SELECT in_id FROM temp.pairs) OR line_id IN (SELECT out_id FROM temp.pairs)
-               OR line_id IN (SELECT line_id FROM temp.sum_pairs) OR line_id IN (SELECT single_id FROM temp.sum_pairs);
+            WHERE line_id IN (SELECT in_id FROM temp.pairs) OR line_id IN (SELECT out_id FROM temp.pairs);
             INSERT INTO temp.unpaired
             SELECT u.line_id,
                    CASE WHEN u.r_in > 0 AND u.r_out > 0
@@ -308,22 +305,6 @@ package enum Reconciler {
             FROM temp.pairs p
             JOIN temp.lines i ON i.line_id = p.in_id
             JOIN temp.lines o ON o.line_id = p.out_id;
-            -- `+sum`: one row per line of the many side, the single line's amount split.
-            INSERT INTO temp.desired
-            SELECT 0, m.line_id, i.vendor, i.document_key, i.document_date,
-                   i.customer_number, i.customer_name, i.subscription_id, i.sku, i.description, i.charge_type,
-                   i.period_start, i.period_end, i.currency, m.quantity, m.quantity,
-                   CASE WHEN sp.single_is_incoming THEN sp.part_micros ELSE i.amount_micros END,
-                   CASE WHEN sp.single_is_incoming THEN o.amount_micros ELSE sp.part_micros END,
-                   CASE WHEN sp.single_is_incoming THEN o.amount_micros - sp.part_micros ELSE sp.part_micros - i.amount_micros END,
-                   'matched', 'subscription_sku_period+sum', o.document_key, i.line_id, o.line_id, i.customer_key, NULL, i.match_group,
-                   \(RowFacts.documentType("i.document_type")),
-                   CASE WHEN sp.single_is_incoming THEN sp.vat_part_micros ELSE i.vat_micros END
-            FROM temp.sum_pairs sp
-            JOIN temp.lines m ON m.line_id = sp.line_id
-            JOIN temp.lines s ON s.line_id = sp.single_id
-            JOIN temp.lines i ON i.line_id = CASE WHEN sp.single_is_incoming THEN s.line_id ELSE m.line_id END
-            JOIN temp.lines o ON o.line_id = CASE WHEN sp.single_is_incoming THEN m.line_id ELSE s.line_id END;
             INSERT INTO temp.desired
             SELECT 1, l.line_id, l.vendor,
                    CASE WHEN l.direction = 'incoming' THEN l.document_key END,
@@ -365,7 +346,7 @@ package enum Reconciler {
 
             DROP TABLE temp.lines; DROP TABLE temp.hash_groups; DROP TABLE temp.pairs;
             DROP TABLE temp.key_groups; DROP TABLE temp.keyed; DROP TABLE temp.quantity_groups;
-            DROP TABLE temp.left_over; DROP TABLE temp.unpaired; DROP TABLE temp.sum_pairs;
+            DROP TABLE temp.left_over; DROP TABLE temp.unpaired;
             """)
         if anyClosed {
             try PeriodAdjustments.write(db)

@@ -224,16 +224,13 @@ enum WarehouseDump {
                       ON d.vendor = s.vendor AND d.endpoint = s.endpoint AND d.document_key = s.document_key
                     WHERE d.current_raw_id <> s.raw_id
                     """, 0),
-                // One purchase, or the rows of one `+sum` group that split the line.
                 ("incoming lines not in exactly one purchase", """
                     SELECT count(*) FROM staging_lines s WHERE s.direction = 'incoming'
-                      AND (SELECT count(*) = 1 OR (count(*) > 1 AND count(*) = total(p.match_rule = 'subscription_sku_period+sum'))
-                           FROM purchases p WHERE p.incoming_line_id = s.line_id) = 0
+                      AND (SELECT count(*) FROM purchases p WHERE p.incoming_line_id = s.line_id) <> 1
                     """, 0),
                 ("outgoing lines not in exactly one purchase", """
                     SELECT count(*) FROM staging_lines s WHERE s.direction = 'outgoing'
-                      AND (SELECT count(*) = 1 OR (count(*) > 1 AND count(*) = total(p.match_rule = 'subscription_sku_period+sum'))
-                           FROM purchases p WHERE p.outgoing_line_id = s.line_id) = 0
+                      AND (SELECT count(*) FROM purchases p WHERE p.outgoing_line_id = s.line_id) <> 1
                     """, 0),
                 ("customers left in the reconcile queue", "SELECT count(*) FROM reconcile_queue", 0),
             ]

@@ -161,7 +161,7 @@ def totals(doc, rng):
 
 def build(vendor, doc, rng):
     """The object tree of one document (one element of `Invoices`); numbers the lines'
-    positions (`line.pos`) in document order, which the +sum tie-break uses."""
+    positions (`line.pos`) in document order."""
     one_customer = vendor == "twotcloud" and doc.dir == "out"
     header = Obj([("InvoiceID", doc.id), ("Date", date_text(rng, doc.date)),
                   ("ExpirationDate", date_text(rng, doc.date + datetime.timedelta(days=30))),

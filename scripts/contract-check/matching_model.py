@@ -9,15 +9,12 @@ Rules, per vendor and customer key, currency part of every key:
   1. invoice_row_hash: a hash occurring exactly once on each side pairs them;
   2. subscription_sku_period: one candidate on each side of the key;
   3. +quantity: a quantity occurring once on each side; +remainder: one line left on each side;
-  4. +sum: one line against several whose quantities (one sign, none zero) add up to it; the
-     single line's amount (and VAT) is split by largest remainder;
-  5. what is left: ambiguous while the other side has candidates, else unbilled / unbacked,
+  4. what is left (one line against several stays so, even when their quantities add up: a
+     line is counted in exactly one row, with its own amount): ambiguous while the other side has candidates, else unbilled / unbacked,
      `:currency_mismatch` when a partner exists only in another currency.
 """
-import math
 from collections import defaultdict
 from decimal import Decimal
-from fractions import Fraction
 
 HASH = "invoice_row_hash"
 KEY = "subscription_sku_period"
@@ -27,26 +24,8 @@ def micros(d):
     return int((Decimal(d) * 1000000).to_integral_value())
 
 
-def split(amount, quantities):
-    """`amount` (micro-units) in proportion to `quantities` by the largest-remainder method:
-    each part rounded toward zero (a credit is the mirror image of an invoice), the micro-units
-    left over one each to the largest remainders, the earlier line on a tie (`quantities` come
-    in document order)."""
-    sign = -1 if amount < 0 else 1
-    whole = abs(amount)
-    weights = [abs(Fraction(q)) for q in quantities]
-    total = sum(weights)
-    exact = [whole * w / total for w in weights]
-    parts = [math.floor(e) for e in exact]
-    left = whole - sum(parts)
-    for k in sorted(range(len(parts)), key=lambda k: (-(exact[k] - parts[k]), k))[:left]:
-        parts[k] += 1
-    return [sign * p for p in parts]
-
-
-def row(vendor, i=None, o=None, status=None, rule=None, cost=None, sell=None, vat=None, quantity=None):
-    """One expected purchase row from an incoming line `i` and/or an outgoing line `o`.
-    For a +sum row, `quantity` is the many-side line's quantity, on both sides."""
+def row(vendor, i=None, o=None, status=None, rule=None):
+    """One expected purchase row from an incoming line `i` and/or an outgoing line `o`."""
     base = i if i is not None else o
     r = dict(vendor=vendor, in_uid=i.uid if i else None, out_uid=o.uid if o else None,
              match_status=status, match_rule=rule,
@@ -55,11 +34,11 @@ def row(vendor, i=None, o=None, status=None, rule=None, cost=None, sell=None, va
              customer_number=base.cust["number"], customer_name=base.cust["name"],
              subscription_id=str(base.sub), sku=base.sku, description=base.desc, charge_type=base.charge,
              period_start=base.start.isoformat(), period_end=base.end.isoformat(), currency=base.cur,
-             quantity_bought=quantity if quantity is not None else (i.qty_text if i else None),
-             quantity_billed=quantity if quantity is not None else (o.qty_text if o else None),
-             cost_micros=cost if cost is not None else (micros(i.amt) if i else None),
-             sell_micros=sell if sell is not None else (micros(o.amt) if o else None),
-             vat_micros=vat if vat is not None else (micros(i.vat) if i is not None and i.vat is not None else None),
+             quantity_bought=i.qty_text if i else None,
+             quantity_billed=o.qty_text if o else None,
+             cost_micros=micros(i.amt) if i else None,
+             sell_micros=micros(o.amt) if o else None,
+             vat_micros=micros(i.vat) if i is not None and i.vat is not None else None,
              document_type="credit_note" if (i.doc if i else o.doc).credit else "invoice",
              outgoing_document=o.doc.id if o else None,
              candidates=None)
@@ -79,7 +58,7 @@ def single(vendor, line, status, rule, candidates=None):
 
 
 def leftover(vendor, line, mine, others, rule, has_other_currency_partner):
-    """Rule 5 for one line left on its key (or hash)."""
+    """Rule 4 for one line left on its key (or hash)."""
     if others:
         n_in, n_out = (len(mine), len(others)) if line.dir == "in" else (len(others), len(mine))
         return single(vendor, line, "ambiguous", "%s:ambiguous(%d incoming, %d outgoing)" % (rule, n_in, n_out),
@@ -88,29 +67,8 @@ def leftover(vendor, line, mine, others, rule, has_other_currency_partner):
                   rule + (":currency_mismatch" if has_other_currency_partner else ":no_partner"))
 
 
-def sum_rows(vendor, one, many):
-    """Rule 4, or None when the quantities do not qualify."""
-    quantities = [l.qty for l in many]
-    same_sign = all(q > 0 for q in quantities) or all(q < 0 for q in quantities)
-    if not same_sign or sum(quantities) != one.qty:
-        return None
-    # the tie-break order: document date, then document number, then position in the document
-    many = sorted(many, key=lambda l: (l.doc.date, l.doc.id, l.pos))
-    quantities = [l.qty for l in many]
-    parts = split(micros(one.amt), quantities)
-    rows = []
-    if one.dir == "in":
-        vat_parts = split(micros(one.vat), quantities) if one.vat is not None else [None] * len(many)
-        for l, part, vat in zip(many, parts, vat_parts):
-            rows.append(row(vendor, one, l, "matched", KEY + "+sum", cost=part, vat=vat, quantity=l.qty_text))
-    else:
-        for l, part in zip(many, parts):
-            rows.append(row(vendor, l, one, "matched", KEY + "+sum", sell=part, quantity=l.qty_text))
-    return rows
-
-
 def key_rows(vendor, incoming, outgoing, other_currency):
-    """Rules 2-5 for the unhashed lines of one key (currency included)."""
+    """Rules 2-4 for the unhashed lines of one key (currency included)."""
     I, O = list(incoming), list(outgoing)
     if len(I) == 1 and len(O) == 1:
         return [pair(vendor, I[0], O[0], KEY)]
@@ -132,12 +90,6 @@ def key_rows(vendor, incoming, outgoing, other_currency):
         if paired and len(I) == 1 and len(O) == 1:
             rows.append(pair(vendor, I[0], O[0], KEY + "+remainder"))
             I, O = [], []
-        if (len(I) == 1 and len(O) >= 2) or (len(O) == 1 and len(I) >= 2):
-            one, many = (I[0], O) if len(I) == 1 else (O[0], I)
-            summed = sum_rows(vendor, one, many)
-            if summed is not None:
-                rows += summed
-                I, O = [], []
     for l in I:
         rows.append(leftover(vendor, l, I, O, KEY, other_currency("out")))
     for l in O:
@@ -146,7 +98,7 @@ def key_rows(vendor, incoming, outgoing, other_currency):
 
 
 def hash_rows(vendor, incoming, outgoing, other_currency):
-    """Rules 1 and 5 for the lines of one hash (currency included)."""
+    """Rules 1 and 4 for the lines of one hash (currency included)."""
     if len(incoming) == 1 and len(outgoing) == 1:
         return [pair(vendor, incoming[0], outgoing[0], HASH)]
     rows = [leftover(vendor, l, incoming, outgoing, HASH, other_currency("out")) for l in incoming]

@@ -47,13 +47,13 @@ def check_purchases(h, where, found):
         found.add(where, "cost/sell per currency differ from the lines sent (currency: (cost, sell))",
                   "sent:   %s" % sent, "billwh: %s" % stored)
 
-    # every line in exactly the rows the model puts it in (a +sum group's single line in several)
+    # INTERFACE: every line in exactly one row, nothing dropped, nothing twice
     def appearances(rows):
         return Counter(x for r in rows for x in (("in", r["in_uid"]), ("out", r["out_uid"])) if x[1] is not None)
-    want, got = appearances(expected), appearances(actual)
-    for line in sorted(set(want) | set(got)):
-        if want[line] != got[line]:
-            found.add(where, "line %s %s is in %d rows, expected %d" % (line[0], line[1], got[line], want[line]))
+    got = appearances(actual)
+    for line in sorted({(l.dir, l.uid) for l in lines} | set(got)):
+        if got[line] != 1:
+            found.add(where, "line %s %s is in %d rows, expected exactly 1" % (line[0], line[1], got[line]))
 
     uid_of = {r["line_id"]: r["uid"] for r in read(h.db, "SELECT line_id, uid FROM staging_lines")}
     by_id_expected = {(r["in_uid"], r["out_uid"]): r for r in expected}

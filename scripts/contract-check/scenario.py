@@ -25,9 +25,9 @@ CHARGE_TYPES = ["Purchase Fee", "Cycle Fee", "Correction", "Usage Fee", "One Tim
 CURRENCIES = ["EUR", "EUR", "EUR", "USD", "GBP"]
 
 # (incoming quantities, outgoing quantities) of one key, and which rule they exercise
-# (sides swapped at random). See docs/reconciliation.md rules 3-5.
+# (sides swapped at random). See docs/reconciliation.md rules 3-4.
 QUANTITY_SHAPES = {
-    "quantity_then_sum": ([10, 3, 2], [10, 5]),        # +quantity, then +sum on what is left
+    "quantity_then_sum": ([10, 3, 2], [10, 5]),        # +quantity, then 2 vs 1 that add up: ambiguous
     "remainder_ambiguous": ([10, 5, 7], [10, 6]),      # +quantity leaves 2 vs 1 that do not add up
     "duplicate_quantity": ([10, 10, 5], [10, 5]),      # 10 twice on one side: no +quantity for it
     "sum_two": ([10, 5], [10]),                        # +quantity 10, then 5 has no partner

@@ -7,7 +7,7 @@
   4. ingesting the same bytes again changes nothing (no raw version, no row);
   5. `reconcile --full` gives the rows the incremental reconciles gave;
   6. a fresh warehouse loaded once with the final documents gives the same rows as the one
-     that went through the history (the +sum tie-break follows the documents, not arrival);
+     that went through the history;
   7. the CSV export holds exactly the rows (csv_check).
 Transient vendor failures are injected at random into the ingests; they must change nothing.
 """

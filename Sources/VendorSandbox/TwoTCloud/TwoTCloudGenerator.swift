@@ -21,10 +21,9 @@ import Warehouse
 /// - `seat_increase_decided` (m % 7 == 2): a licence bought as two lines on the same key
 ///   (e.g. 10 + 5 seats), billed as the same two quantities;
 /// - `seat_increase_remainder` (m % 7 == 5): bought 10 + 5, billed 10 + 6;
-/// - `ambiguous` (m % 8 == 3, m / 8 even): bought as two lines of the same quantity with
-///   different amounts and billed the same way;
-/// - `seat_increase_summed` (m % 8 == 3, m / 8 odd): bought as two lines and billed as one line
-///   of the summed quantity.
+/// - `ambiguous` (m % 8 == 3): when m / 8 is even, bought as two lines of the same quantity with
+///   different amounts and billed the same way; when it is odd, bought as two lines and billed as
+///   one line of the summed quantity.
 /// Consolidated-invoice defects, on consolidated invoices (not credit notes) of 4 lines or more:
 /// Microsoft: a line dropped when m is even, a line served twice when m % 3 == 1, a line moved
 /// under another customer when m % 4 == 1; Acronis: a line dropped when m % 5 == 0. The exact

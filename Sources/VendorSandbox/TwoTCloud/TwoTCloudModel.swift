@@ -50,12 +50,9 @@ package struct TwoTCloudSandboxAnomaly: Sendable, Hashable {
         case seatIncreaseDecided = "seat_increase_decided"
         /// Several lines on the key: pairing by quantity leaves one line each side, with different quantities.
         case seatIncreaseRemainder = "seat_increase_remainder"
-        /// Several lines on the key and quantity cannot decide (equal quantities, or 2 vs 1 that
-        /// do not add up).
+        /// Several lines on the key and quantity cannot decide (equal quantities; or 2 against 1,
+        /// even when the two add up to the one).
         case ambiguous
-        /// Several lines on one side whose quantities add up to the one line on the other (10 + 5
-        /// bought, 15 billed): matched as a group, the single line's amount split.
-        case seatIncreaseSummed = "seat_increase_summed"
     }
 
     package var kind: Kind

@@ -163,10 +163,9 @@ package struct TwoTCloudSandboxData: SandboxInvoiceData, Sendable {
 /// no customer line: `unbilled`; no purchase line: `unbacked`; one each: `quantity_mismatch` when
 /// the quantities differ. Several lines: a quantity that occurs exactly once on each side pairs
 /// those two lines; all paired: `seat_increase_decided`; one line left on each side:
-/// `seat_increase_remainder`; only purchase (customer) lines left: `unbilled` (`unbacked`); one
-/// line left on one side and the several left on the other adding up to its quantity (all of
-/// one sign): `seat_increase_summed`; anything else: `ambiguous`. One anomaly per key, every line
-/// of the key listed.
+/// `seat_increase_remainder`; only purchase (customer) lines left: `unbilled` (`unbacked`);
+/// anything else: `ambiguous`, even when the several lines of one side add up to the one line of
+/// the other: a line is never split across rows. One anomaly per key, every line of the key listed.
 enum TwoTCloudReferenceReconciler {
     struct Flat {
         let documentID: String
@@ -239,12 +238,6 @@ enum TwoTCloudReferenceReconciler {
         let decides: (Int64) -> Bool = { inPurchase[$0] == 1 && inCustomer[$0] == 1 }
         let leftPurchase = purchase.filter { !decides($0) }.count
         let leftCustomer = customer.filter { !decides($0) }.count
-        let (single, several) = leftPurchase == 1 ? (purchase.filter { !decides($0) }, customer.filter { !decides($0) })
-            : (customer.filter { !decides($0) }, purchase.filter { !decides($0) })
-        if single.count == 1 && several.count >= 2 && several.allSatisfy({ $0 != 0 && ($0 > 0) == (single[0] > 0) })
-            && several.reduce(0, +) == single[0] {
-            return .seatIncreaseSummed
-        }
         switch (leftPurchase, leftCustomer) {
         case (0, 0): return .seatIncreaseDecided
         case (1, 1): return .seatIncreaseRemainder
