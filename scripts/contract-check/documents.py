@@ -160,8 +160,7 @@ def totals(doc, rng):
 
 
 def build(vendor, doc, rng):
-    """The object tree of one document (one element of `Invoices`); numbers the lines'
-    positions (`line.pos`) in document order."""
+    """The object tree of one document (one element of `Invoices`)."""
     one_customer = vendor == "twotcloud" and doc.dir == "out"
     header = Obj([("InvoiceID", doc.id), ("Date", date_text(rng, doc.date)),
                   ("ExpirationDate", date_text(rng, doc.date + datetime.timedelta(days=30))),
@@ -179,12 +178,6 @@ def build(vendor, doc, rng):
         sender = reseller
         receiver = party("9%05d" % rng.randint(0, 99999), rng.choice(NAMES) + " (receiver)", rng.randint(1, 99))
     grouped = group_lines(doc, rng, one_customer)
-    pos = 0
-    for _, subs in grouped:
-        for _, lines in subs:
-            for line in lines:
-                line.pos = pos
-                pos += 1
     customers = []
     for cust, subs in grouped:
         sub_objects = []

@@ -49,8 +49,8 @@ ITEM_WEIGHTS = {
 
 
 class Line:
-    """One price line as the model sees it. `doc` and `pos` are set when the line is placed in
-    a document; `qty_text`, `amt_text`, `vat_text` fix how the numbers are spelled."""
+    """One price line as the model sees it. `doc` is set when the line is placed in a
+    document; `qty_text`, `amt_text`, `vat_text` fix how the numbers are spelled."""
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
