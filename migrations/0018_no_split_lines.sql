@@ -9,12 +9,20 @@
 -- The groups that hold such rows are queued, so the next reconcile rebuilds them. A group with
 -- a row in a closed month is left as it was closed: the books of a closed month do not change.
 CREATE TEMP TABLE split_groups AS
-SELECT DISTINCT p.vendor, p.customer_key, p.match_group
-FROM purchases p
-WHERE p.match_rule = 'subscription_sku_period+sum' AND p.customer_key IS NOT NULL AND p.match_group IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM purchases c
-                  WHERE c.vendor = p.vendor AND c.customer_key = p.customer_key AND c.match_group = p.match_group
-                    AND substr(c.invoice_date, 1, 7) IN (SELECT month FROM closed_months));
+SELECT DISTINCT vendor, customer_key, match_group FROM purchases
+WHERE match_rule = 'subscription_sku_period+sum' AND customer_key IS NOT NULL AND match_group IS NOT NULL;
+
+-- Each tier of the match-group index is probed on its own: `recent` is part of the condition
+-- of each, and without it every group would scan the whole table.
+DELETE FROM temp.split_groups
+WHERE EXISTS (SELECT 1 FROM purchases c
+              WHERE c.vendor = split_groups.vendor AND c.customer_key = split_groups.customer_key
+                AND c.match_group = split_groups.match_group AND c.recent = 0
+                AND substr(c.invoice_date, 1, 7) IN (SELECT month FROM closed_months))
+   OR EXISTS (SELECT 1 FROM purchases c
+              WHERE c.vendor = split_groups.vendor AND c.customer_key = split_groups.customer_key
+                AND c.match_group = split_groups.match_group AND c.recent = 1
+                AND substr(c.invoice_date, 1, 7) IN (SELECT month FROM closed_months));
 
 -- A customer queued already without groups is rebuilt whole, which covers its split groups:
 -- a group queued for it would narrow that rebuild to the group.
