@@ -66,6 +66,16 @@ import Warehouse
         #expect(rows.compactMap { $0["sell_micros"] as Int64? } == [99])
     }
 
+    /// Quantities that do not add up, a zero quantity, mixed signs, or an exact decimal sum
+    /// (0.1 + 0.2 = 0.30): ambiguous all the same.
+    @Test func whateverTheQuantitiesSeveralAgainstOneStayAmbiguous() throws {
+        for (quantities, billed) in [(["10", "4"], "15"), (["10", "5", "0"], "15"), (["20", "-5"], "15"), (["0.1", "0.2"], "0.30")] {
+            let rows = try rows(quantities.map { Line(quantity: $0) } + [Line(direction: "outgoing", document: "CS-1", quantity: billed)])
+            #expect(rows.count == quantities.count + 1, "\(quantities)")
+            #expect(rows.allSatisfy { $0["match_status"] == "ambiguous" }, "\(quantities)")
+        }
+    }
+
     /// Rows an earlier release wrote by splitting a line (`subscription_sku_period+sum`) are
     /// rebuilt by the next reconcile after migration 0018, but for those of a closed month.
     @Test(arguments: [false, true])
